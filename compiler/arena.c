@@ -1,0 +1,122 @@
+/* arena.c — chunked bump allocator (see arena.h). */
+#include "arena.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+enum { ARENA_ALIGN = 16, ARENA_CHUNK = 1 << 20 };
+
+struct ArenaChunk {
+    ArenaChunk *prev;           /* the chunk allocated before this one */
+    size_t size;                /* usable bytes in data[] */
+    _Alignas(16) char data[];   /* the memory handed out */
+};
+
+static long fail_countdown;     /* see arena_fail_after */
+
+void arena_fail_after(long n) { fail_countdown = n; }
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "sfdc: internal error: out of memory (allocating %zu bytes)\n", n);
+    exit(70);
+}
+
+/* Every allocation goes through here so the test hook can fail any one. */
+static void *checked(void *p, size_t n)
+{
+    if (fail_countdown > 0 && --fail_countdown == 0) {
+        free(p);
+        p = NULL;
+    }
+    if (!p && n)
+        out_of_memory(n);
+    return p;
+}
+
+void *xmalloc(size_t n) { return checked(malloc(n ? n : 1), n ? n : 1); }
+void *xcalloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        out_of_memory(SIZE_MAX);
+    return checked(calloc(n ? n : 1, size ? size : 1), n * size + 1);
+}
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        out_of_memory(n);
+    return checked(q, n ? n : 1);
+}
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+void arena_init(Arena *a) { memset(a, 0, sizeof *a); }
+
+void arena_release(Arena *a)
+{
+    ArenaChunk *c = a->head;
+    while (c) {
+        ArenaChunk *prev = c->prev;
+        free(c);
+        c = prev;
+    }
+    arena_init(a);
+}
+
+static void grow(Arena *a, size_t n)
+{
+    size_t size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+    ArenaChunk *c = xmalloc(sizeof *c + size);
+    c->prev = a->head;
+    c->size = size;
+    a->head = c;
+    a->cur = c->data;
+    a->end = c->data + size;
+    a->total += size;
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+    n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (n == 0)
+        n = ARENA_ALIGN;
+    if ((size_t)(a->end - a->cur) < n)
+        grow(a, n);
+    void *p = a->cur;
+    a->cur += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(Arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *arena_strdup(Arena *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
+
+char *arena_printf(Arena *a, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = arena_alloc(a, (size_t)(n < 0 ? 0 : n) + 1);
+    if (n > 0)
+        vsnprintf(p, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return p;
+}

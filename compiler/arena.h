@@ -1,0 +1,43 @@
+/* arena.h — bump allocation for everything a compilation makes.
+ *
+ * Tokens, nodes, types, values and interned strings live in one Arena and
+ * die together in arena_release(); nothing in the compiler frees a node.
+ * Allocation failure is fatal (exit 70): the compiler has no sensible way
+ * to continue, and the OOM hook below lets tests prove the path. */
+#ifndef SFDC_ARENA_H
+#define SFDC_ARENA_H
+
+#include <stddef.h>
+
+typedef struct ArenaChunk ArenaChunk;
+
+typedef struct Arena {
+    ArenaChunk *head;   /* newest chunk; older ones chain through ->prev */
+    char *cur;          /* next free byte in head */
+    char *end;          /* one past the last byte of head */
+    size_t total;       /* bytes obtained from malloc, for statistics */
+} Arena;
+
+void arena_init(Arena *a);
+/* Frees every chunk; the arena may be reused after arena_init. */
+void arena_release(Arena *a);
+/* Zeroed, 16-byte aligned memory owned by the arena. Never returns NULL. */
+void *arena_alloc(Arena *a, size_t n);
+/* Copies n bytes and appends a NUL. */
+char *arena_strndup(Arena *a, const char *s, size_t n);
+char *arena_strdup(Arena *a, const char *s);
+/* printf into the arena. */
+char *arena_printf(Arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Checked malloc/realloc for the few growable arrays outside arenas:
+ * they exit(70) on failure rather than return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Test hook: make the Nth allocation from now (1-based) fail; 0 disables. */
+void arena_fail_after(long n);
+
+#endif

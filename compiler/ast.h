@@ -1,0 +1,120 @@
+/* ast.h — the syntax tree.
+ *
+ * One fat Node type (as in chibicc): a kind, a byte span, a sibling link and
+ * a few child slots whose meaning depends on the kind (listed below). Nodes
+ * live in the compilation arena and are never freed one by one. Comments are
+ * not nodes: each File keeps every comment in source order, so the formatter
+ * can put them back and the checker can read `///` doc comments. */
+#ifndef SFDC_AST_H
+#define SFDC_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "source.h"
+
+typedef enum NodeKind {
+    /* items (may carry annotations in c) */
+    NODE_IMPORT,    /* a: path (STR) */
+    NODE_LET,       /* name; b: value */
+    NODE_ATTR,      /* name (simple) or NULL; a: target (IDENT or GET chain); b: value */
+    NODE_BLOCK,     /* name: kind; a: label (IDENT, STR or INTERP) or NULL; b: items */
+    NODE_TEMPLATE,  /* name; a: PARAMs; b: items */
+    NODE_PARAM,     /* name; a: type; b: default or NULL */
+    NODE_USE,       /* name: template; a: ARGs */
+    NODE_ARG,       /* name (named argument) or NULL; a: value */
+    NODE_FOR,       /* name: variable; a: iterable; b: items */
+    NODE_IF,        /* a: condition; b: then-items; d: else-items (IF for else-if) */
+    NODE_SCHEMA,    /* name: kind; a: parent kinds (IDENTs); b: FIELDs */
+    NODE_FIELD,     /* name; a: type; b: default or NULL */
+    NODE_ENUM,      /* name; a: members (IDENTs) */
+    NODE_ANNOT,     /* name: "allow" ...; a: ARGs */
+    /* expressions */
+    NODE_NUM,       /* num; flags: NF_INT when written without a fraction */
+    NODE_QTY,       /* num with a unit in name (e.g. "GiB") */
+    NODE_STR,       /* str: decoded text, no interpolation */
+    NODE_INTERP,    /* a: parts (STR and expressions) */
+    NODE_CIDR,      /* cidr; flags: NF_ADDR when written without /prefix */
+    NODE_BOOL,      /* flags: NF_TRUE */
+    NODE_NULL,
+    NODE_IDENT,     /* name */
+    NODE_GET,       /* a: object; name: field */
+    NODE_INDEX,     /* a: object; b: index */
+    NODE_CALL,      /* a: callee; b: ARGs */
+    NODE_LIST,      /* a: elements */
+    NODE_RECORD,    /* a: ATTRs */
+    NODE_RANGE,     /* a: low; b: high */
+    NODE_BINARY,    /* op; a, b */
+    NODE_UNARY,     /* op; a */
+    NODE_OPTIONAL,  /* a: type (in type position: `T?`) */
+    NODE_ERROR,     /* a syntax error was recovered here */
+} NodeKind;
+
+enum NodeFlag {
+    NF_INT = 1,     /* NUM/QTY: written as an integer */
+    NF_TRUE = 2,    /* BOOL */
+    NF_ADDR = 4,    /* CIDR: a bare address */
+};
+
+typedef enum BinOp {
+    OP_OR, OP_AND, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_NOT, OP_NEG,
+} BinOp;
+
+typedef struct Cidr {
+    uint32_t addr;      /* network byte order folded into host integer */
+    uint8_t prefix;     /* 0..32 */
+} Cidr;
+
+typedef struct Node Node;
+struct Node {
+    NodeKind kind;
+    uint16_t flags;     /* NF_* */
+    uint16_t op;        /* BinOp for BINARY/UNARY */
+    Span span;          /* whole construct */
+    Span name_span;     /* where name was written */
+    Node *next;         /* next sibling in a list */
+    Node *a, *b, *c, *d;/* children; see NodeKind. c: annotations on items */
+    const char *name;   /* interned identifier, kind, unit */
+    union {
+        double num;     /* NUM, QTY */
+        const char *str;/* STR: decoded, arena-owned, NUL-terminated */
+        Cidr cidr;      /* CIDR */
+    } v;
+    uint32_t len;       /* STR: bytes in str (may contain no NUL: checked) */
+};
+
+/* A comment: `#`, `//`, `///` (doc) or block; span covers the delimiters. */
+typedef struct Comment {
+    Span span;
+    bool doc;           /* a `///` comment */
+} Comment;
+
+/* One parsed source file. */
+typedef struct File {
+    Source *src;
+    Node *items;        /* top-level items */
+    Comment *comments;  /* every comment in order; malloc'd */
+    uint32_t ncomments;
+    bool had_errors;    /* the lexer or parser reported something */
+    bool is_std;        /* part of the standard library */
+    const char *key;    /* canonical path, identifies the file; arena-owned */
+    int *imports;       /* indices (in Program.files) of the files it imports */
+    int nimports;
+} File;
+
+Node *ast_new(Arena *a, NodeKind k, Span sp);
+/* Appends b to the list starting at a; returns the head. O(n) — callers in
+ * the parser keep lists reversed and use ast_reverse once. */
+Node *ast_reverse(Node *list);
+int ast_count(const Node *list);
+const char *ast_kind_name(NodeKind k);
+const char *ast_op_name(BinOp op);
+/* The `///` comment text immediately before offset (joined lines, without
+ * the slashes), or NULL. Arena-allocated. */
+const char *ast_doc_before(const File *f, Arena *a, uint32_t offset);
+/* Prints a tree as s-expressions, for tests and `sfdc parse --dump`. */
+void ast_dump(const Node *items, void *out_file);
+
+#endif

@@ -1,0 +1,27 @@
+/* intern.h — string interning: equal names become the same pointer, so the
+ * resolver and checker compare identifiers with ==. Strings live in the
+ * compilation arena; the table itself is malloc'd and grows by doubling. */
+#ifndef SFDC_INTERN_H
+#define SFDC_INTERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+typedef struct Interner {
+    Arena *arena;           /* owns the strings */
+    const char **slots;     /* open-addressed table of interned strings */
+    uint32_t *hashes;       /* hash of each slot, to skip strcmp on misses */
+    size_t cap;             /* slots, a power of two */
+    size_t count;           /* occupied slots */
+} Interner;
+
+void intern_init(Interner *in, Arena *arena);
+void intern_release(Interner *in);
+const char *intern(Interner *in, const char *s, size_t len);
+const char *intern_cstr(Interner *in, const char *s);
+/* FNV-1a, also used by the hash sets of the checker. */
+uint32_t intern_hash(const char *s, size_t len);
+
+#endif

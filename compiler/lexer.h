@@ -1,0 +1,55 @@
+/* lexer.h — turns a Source into tokens for the Bison parser.
+ *
+ * The lexer (lang/lexer.re, re2c) reads the whole file, NUL-terminated, and
+ * keeps a stack of open delimiters: it needs one to lex strings with `${...}`
+ * interpolation, and the stack also bounds nesting depth and lets the parser
+ * say which `{` an unexpected end of file leaves open. Comments are recorded
+ * in the File rather than returned as tokens. */
+#ifndef SFDC_LEXER_H
+#define SFDC_LEXER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "intern.h"
+
+enum { LEX_MAX_DEPTH = 128 };   /* deeper nesting is refused with E0110 */
+
+typedef enum LexMode {
+    LEX_BRACE,      /* inside { } */
+    LEX_BRACKET,    /* inside [ ] */
+    LEX_PAREN,      /* inside ( ) */
+    LEX_STRING,     /* inside "...": text, escapes, ${ */
+    LEX_INTERP,     /* inside ${ }: ordinary tokens until the matching } */
+} LexMode;
+
+typedef struct Lexer {
+    Source *src;
+    const unsigned char *cur;   /* next byte to read */
+    const unsigned char *lim;   /* the terminating NUL (text + len) */
+    const unsigned char *tok;   /* start of the token being scanned */
+    const unsigned char *mar;   /* re2c backtracking marker */
+    Arena *arena;               /* nodes for literal tokens */
+    Interner *in;               /* identifiers */
+    DiagEngine *diag;
+    LexMode modes[LEX_MAX_DEPTH];   /* open delimiters, innermost last */
+    uint32_t opens[LEX_MAX_DEPTH];  /* offset where each was opened */
+    int depth;                      /* entries in modes/opens */
+    bool too_deep;              /* E0110 reported: return end of file now */
+    bool string_start;          /* the next STRING-mode token is the first */
+    uint32_t error_at;          /* offset of the last lexical error + 1, or 0 */
+    uint32_t errors;            /* lexical errors reported */
+    Comment *comments;          /* recorded comments; malloc'd, moved to File */
+    uint32_t ncomments, ccap;
+} Lexer;
+
+void lex_init(Lexer *lx, Source *src, Arena *a, Interner *in, DiagEngine *d);
+/* The parser's entry: returns a token kind (from parser.h), fills *val and *loc. */
+union YYSTYPE;
+int lex_next(Lexer *lx, union YYSTYPE *val, Span *loc);
+/* Releases what lex_init allocated and File did not take over. */
+void lex_release(Lexer *lx);
+
+#endif

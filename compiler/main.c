@@ -1,0 +1,236 @@
+/* main.c — the sfdc command line.
+ *
+ * The whole compiler, top-down, is run_pipeline(): load (read + lex +
+ * parse every file and import), then the later phases, then print the
+ * diagnostics through the one choke point. Subcommands pick how far the
+ * pipeline runs and what it emits. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "load.h"
+#include "banned.h"
+
+enum { EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
+
+typedef enum Command { CMD_CHECK, CMD_PARSE } Command;
+
+typedef struct Options {
+    Command cmd;
+    char **paths;           /* files and directories, from argv */
+    int npaths;
+    DiagFormat format;
+    int color;              /* -1 auto, 0 never, 1 always */
+    unsigned max_errors;
+    bool werror;
+    bool dump;              /* parse: print the tree */
+    const char *stdlib;     /* --stdlib DIR */
+} Options;
+
+static const char usage_text[] =
+    "usage: sfdc <command> [options] [FILE|DIR]...\n"
+    "\n"
+    "sfdc compiles .sfd platform descriptions: it type-checks them and emits\n"
+    "a Terragrunt tree and a runtime plan for sfdrun.\n"
+    "\n"
+    "commands:\n"
+    "  check     type-check files and report every problem (default: .)\n"
+    "  parse     parse only; --dump prints the syntax tree\n"
+    "  help CMD  detailed help for a command\n"
+    "\n"
+    "options:\n"
+    "  --diag-format=human|gcc|json|sarif   how diagnostics are printed (human)\n"
+    "  --color=auto|always|never            colour in human output (auto: on a terminal)\n"
+    "  --max-errors=N                       print at most N errors (100; 0: no limit)\n"
+    "  -Werror                              treat warnings as errors\n"
+    "  --stdlib=DIR                         the standard library (default: beside sfdc)\n"
+    "  -h, --help                           this help\n"
+    "  --version                            print the version\n"
+    "\n"
+    "exit status: 0 ok, 1 diagnostics reported, 2 usage error, 70 internal error\n";
+
+static const char help_check[] =
+    "usage: sfdc check [options] [FILE|DIR]...\n"
+    "\n"
+    "Loads every named file (directories are searched for *.sfd, recursively),\n"
+    "everything they import and the standard library, and reports every\n"
+    "problem found: syntax, names, types and units, AWS's own rules and the\n"
+    "platform's intent. Nothing is written. With no paths, checks `.`.\n"
+    "\n"
+    "All errors in all files are reported, sorted by file and position.\n"
+    "Use --diag-format=gcc for editors, json for scripts, sarif for code\n"
+    "scanning. Exit status is 1 when any error (or, with -Werror, warning)\n"
+    "was reported.\n";
+
+static const char help_parse[] =
+    "usage: sfdc parse [--dump] [FILE]...\n"
+    "\n"
+    "Reads and parses files without checking them; --dump prints the syntax\n"
+    "tree as s-expressions (for debugging sfdc and for tests).\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "sfdc: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'sfdc --help'.\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static int help_for(const char *cmd)
+{
+    if (!cmd) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "check") == 0)
+        fputs(help_check, stdout);
+    else if (strcmp(cmd, "parse") == 0)
+        fputs(help_parse, stdout);
+    else
+        return usage_error("no help for unknown command '%s'", cmd);
+    return 0;
+}
+
+static bool parse_format(const char *s, DiagFormat *f)
+{
+    static const char *const names[] = {"human", "gcc", "json", "sarif"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0)
+            return *f = (DiagFormat)i, true;
+    return false;
+}
+
+/* "--name=value" or "--name value"; returns the value or NULL. */
+static const char *opt_value(const char *name, int argc, char **argv, int *i)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] == '\0' && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_option(Options *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v;
+    if ((v = opt_value("--diag-format", argc, argv, i))) {
+        if (!parse_format(v, &o->format))
+            return usage_error("unknown diagnostic format '%s' (human, gcc, json, sarif)", v);
+    } else if ((v = opt_value("--color", argc, argv, i))) {
+        o->color = strcmp(v, "always") == 0 ? 1 : strcmp(v, "never") == 0 ? 0 : -1;
+        if (o->color == -1 && strcmp(v, "auto") != 0)
+            return usage_error("unknown colour mode '%s' (auto, always, never)", v);
+    } else if ((v = opt_value("--max-errors", argc, argv, i))) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end || n < 0 || n > 1000000)
+            return usage_error("--max-errors takes a number, not '%s'", v);
+        o->max_errors = (unsigned)n;
+    } else if ((v = opt_value("--stdlib", argc, argv, i))) {
+        o->stdlib = v;
+    } else if (strcmp(a, "-Werror") == 0) {
+        o->werror = true;
+    } else if (strcmp(a, "--dump") == 0 && o->cmd == CMD_PARSE) {
+        o->dump = true;
+    } else {
+        return usage_error("unknown option '%s'", a);
+    }
+    return -1;
+}
+
+static int parse_args(Options *o, int argc, char **argv)
+{
+    o->color = -1;
+    o->max_errors = 100;
+    o->paths = xcalloc((size_t)argc, sizeof *o->paths);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "check") == 0)
+        o->cmd = CMD_CHECK;
+    else if (strcmp(cmd, "parse") == 0)
+        o->cmd = CMD_PARSE;
+    else
+        return usage_error("unknown command '%s'", cmd);
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            while (++i < argc)
+                o->paths[o->npaths++] = argv[i];
+            break;
+        }
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return help_for(cmd);
+        if (argv[i][0] == '-' && argv[i][1]) {
+            int rc = parse_option(o, argc, argv, &i);
+            if (rc >= 0)
+                return rc;
+            continue;
+        }
+        o->paths[o->npaths++] = argv[i];
+    }
+    return -1;
+}
+
+static void setup_diag(DiagEngine *d, const Options *o)
+{
+    diag_init(d);
+    d->format = o->format;
+    d->max_errors = o->max_errors;
+    d->werror = o->werror;
+    d->color = o->color == 1 || (o->color == -1 && isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL);
+}
+
+/* The pipeline. Each phase reports into pg->diag and leaves what later
+ * phases need in the Program. */
+static int run_pipeline(const Options *o, const char *argv0)
+{
+    DiagEngine diag;
+    setup_diag(&diag, o);
+    char *std = o->stdlib ? xstrdup(o->stdlib) : load_find_stdlib(argv0);
+    Program pg;
+    load_init(&pg, &diag, std);
+    static char here[] = ".";
+    char *dot[] = {here};
+    load_program(&pg, o->npaths ? o->paths : dot, o->npaths ? o->npaths : 1);
+    if (o->cmd == CMD_PARSE && o->dump)
+        for (int i = 0; i < pg.nfiles; i++)
+            if (!pg.files[i]->is_std)
+                ast_dump(pg.files[i]->items, stdout);
+    FILE *out = o->format == DIAG_HUMAN ? stderr : stdout;
+    diag_flush(&diag, out);
+    int rc = diag_failed(&diag) ? EXIT_DIAG : 0;
+    load_release(&pg);
+    diag_release(&diag);
+    free(std);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "no command given"), EXIT_USAGE;
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("sfdc %s\n", SFDC_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+        return help_for(NULL);
+    if (strcmp(argv[1], "help") == 0)
+        return help_for(argc > 2 ? argv[2] : NULL);
+    Options o = {0};
+    int rc = parse_args(&o, argc, argv);
+    if (rc < 0)
+        rc = run_pipeline(&o, argv[0]);
+    free(o.paths);
+    return rc;
+}

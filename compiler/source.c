@@ -1,0 +1,184 @@
+/* source.c — reading files and mapping byte offsets to lines and columns. */
+#include "source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "arena.h"
+#include "banned.h"
+
+const char *src_strerror(SrcError e)
+{
+    switch (e) {
+    case SRC_OK: return "no error";
+    case SRC_ENOENT: return "no such file or directory";
+    case SRC_EISDIR: return "is a directory";
+    case SRC_EACCES: return "permission denied";
+    case SRC_ETOOBIG: return "file is larger than 64 MiB";
+    case SRC_EIO: break;
+    }
+    return "read error";
+}
+
+static SrcError from_errno(int e)
+{
+    switch (e) {
+    case ENOENT: case ENOTDIR: return SRC_ENOENT;
+    case EISDIR: return SRC_EISDIR;
+    case EACCES: case EPERM: return SRC_EACCES;
+    default: return SRC_EIO;
+    }
+}
+
+Source *src_from_memory(const char *path, const char *text, size_t len)
+{
+    Source *s = xcalloc(1, sizeof *s);
+    s->path = xstrdup(path);
+    s->text = xmalloc(len + 1);
+    memcpy(s->text, text, len);
+    s->text[len] = '\0';
+    s->len = (uint32_t)len;
+    return s;
+}
+
+/* Reads the whole file; a size from fstat is only a hint (pipes, /proc). */
+static SrcError slurp(FILE *f, char **out, size_t *outlen)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (n == cap) {
+            if (cap > SRC_MAX_BYTES) {
+                free(buf);
+                return SRC_ETOOBIG;
+            }
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        int e = errno;
+        free(buf);
+        return e == EISDIR ? SRC_EISDIR : SRC_EIO;
+    }
+    if (n > SRC_MAX_BYTES) {
+        free(buf);
+        return SRC_ETOOBIG;
+    }
+    *out = buf;
+    *outlen = n;
+    return SRC_OK;
+}
+
+Source *src_load(const char *path, SrcError *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        *err = from_errno(errno);
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        *err = SRC_EISDIR;
+        return NULL;
+    }
+    if (S_ISREG(st.st_mode) && st.st_size > (off_t)SRC_MAX_BYTES) {
+        *err = SRC_ETOOBIG;
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *err = from_errno(errno);
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0;
+    *err = slurp(f, &buf, &n);
+    fclose(f);
+    if (*err != SRC_OK)
+        return NULL;
+    Source *s = src_from_memory(path, buf, n);
+    free(buf);
+    return s;
+}
+
+void src_free(Source *s)
+{
+    if (!s)
+        return;
+    free(s->path);
+    free(s->text);
+    free(s->lines);
+    free(s);
+}
+
+/* Line starts: after "\n", and after a lone "\r" (old Mac); "\r\n" is one. */
+static void build_lines(Source *s)
+{
+    uint32_t cap = 64, n = 0;
+    uint32_t *lines = xmalloc(cap * sizeof *lines);
+    lines[n++] = 0;
+    for (uint32_t i = 0; i < s->len; i++) {
+        char c = s->text[i];
+        if (c == '\r' && i + 1 < s->len && s->text[i + 1] == '\n')
+            continue;
+        if (c == '\n' || c == '\r') {
+            if (n == cap)
+                lines = xrealloc(lines, (cap *= 2) * sizeof *lines);
+            lines[n++] = i + 1;
+        }
+    }
+    s->lines = lines;
+    s->nlines = n;
+}
+
+int src_utf8_len(unsigned char c)
+{
+    if (c < 0x80) return 1;
+    if ((c & 0xE0) == 0xC0) return 2;
+    if ((c & 0xF0) == 0xE0) return 3;
+    if ((c & 0xF8) == 0xF0) return 4;
+    return 1;
+}
+
+LineCol src_linecol(Source *s, uint32_t offset)
+{
+    if (!s->lines)
+        build_lines(s);
+    if (offset > s->len)
+        offset = s->len;
+    uint32_t lo = 0, hi = s->nlines;   /* binary search: last start <= offset */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->lines[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    uint32_t col = 1;
+    for (uint32_t i = s->lines[lo]; i < offset;) {
+        int n = src_utf8_len((unsigned char)s->text[i]);
+        i += (uint32_t)n;
+        col++;
+    }
+    return (LineCol){lo + 1, col};
+}
+
+Span src_line_span(Source *s, uint32_t line)
+{
+    if (!s->lines)
+        build_lines(s);
+    if (line == 0 || line > s->nlines)
+        return (Span){s->len, s->len};
+    uint32_t start = s->lines[line - 1];
+    uint32_t end = start;
+    while (end < s->len && s->text[end] != '\n' && s->text[end] != '\r')
+        end++;
+    return (Span){start, end};
+}

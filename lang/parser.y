@@ -1,0 +1,564 @@
+/* parser.y — the .sfd grammar (Bison 3.8, LALR(1) with LAC).
+ *
+ * SPEC.md's EBNF mirrors these rules; change both together. Lists are built
+ * reversed (O(1) per element) and put in order once with ast_reverse.
+ * Error recovery happens only at item level (`items error`), so a mistake
+ * costs the rest of one item, never the rest of the file. */
+
+%require "3.8"
+%define api.pure full
+%define api.token.prefix {TOK_}
+%define api.location.type {Span}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+%param {Parser *p}
+
+%code requires {
+#include "parse.h"
+}
+
+%code provides {
+int yylex(YYSTYPE *val, Span *loc, Parser *p);
+void yyerror(Span *loc, Parser *p, const char *msg);
+}
+
+%code {
+#include <string.h>
+#include "banned.h"
+
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                               \
+    do {                                                          \
+        if (N) {                                                  \
+            (Cur).start = YYRHSLOC(Rhs, 1).start;                 \
+            (Cur).end = YYRHSLOC(Rhs, N).end;                     \
+        } else {                                                  \
+            (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;       \
+        }                                                         \
+    } while (0)
+
+static Node *mk(Parser *p, NodeKind k, Span sp) { return ast_new(p->arena, k, sp); }
+
+static Node *mk2(Parser *p, NodeKind k, Span sp, Node *a, Node *b)
+{
+    Node *n = mk(p, k, sp);
+    n->a = a;
+    n->b = b;
+    return n;
+}
+
+static Node *named(Parser *p, NodeKind k, Span sp, const char *name, Span name_sp)
+{
+    Node *n = mk(p, k, sp);
+    n->name = name;
+    n->name_span = name_sp;
+    return n;
+}
+
+static Node *cons(Node *list, Node *item)
+{
+    if (!item)
+        return list;
+    item->next = list;
+    return item;
+}
+
+static Node *binary(Parser *p, Span sp, BinOp op, Node *a, Node *b)
+{
+    Node *n = mk2(p, NODE_BINARY, sp, a, b);
+    n->op = (uint16_t)op;
+    return n;
+}
+}
+
+%union {
+    Node *node;         /* nodes, and lists of them (reversed while building) */
+    const char *name;   /* interned identifier */
+}
+
+%token END 0 "end of file"
+%token <name> IDENT "identifier"
+%token <node> NUMBER "number"
+%token <node> QUANTITY "quantity"
+%token <node> CIDR "CIDR"
+%token <node> STR_TEXT "string text"
+%token STR_BEGIN "string"
+%token STR_END "end of string"
+%token INTERP_BEGIN "${"
+%token INTERP_END "} of interpolation"
+%token IMPORT "import" LET "let" TEMPLATE "template" USE "use"
+%token FOR "for" IN "in" IF "if" ELSE "else"
+%token TRUE "true" FALSE "false" NULL "null"
+%token SCHEMA "schema" ENUM "enum"
+%token DOTDOT ".." EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||"
+
+%type <node> items item item_core target label body body_fields
+%type <node> params params_opt param args args_opt arg annot
+%type <node> else_opt fields field parents idents
+%type <node> type type_args expr postfix primary string str_parts
+%type <node> list_items list_opt record_items record_item
+
+%nonassoc DOTDOT
+%left OR
+%left AND
+%nonassoc EQ NE '<' LE '>' GE
+%left '+' '-'
+%left '*' '/' '%'
+%precedence '!' UMINUS
+
+%%
+
+/* file = { item } ; */
+file
+    : items                     { p->items = ast_reverse($1); }
+    ;
+
+items
+    : %empty                    { $$ = NULL; }
+    | items item                { $$ = cons($1, $2); }
+    | items error               { $$ = cons($1, mk(p, NODE_ERROR, @2)); }
+    ;
+
+/* item = { annotation } item-core ; */
+item
+    : item_core                 { $$ = $1; }
+    | annot item                { $$ = $2; if ($$) { $1->next = $$->c; $$->c = $1; $$->span.start = @$.start; } }
+    ;
+
+/* annotation = "@" ident "(" [ args ] ")" ; */
+annot
+    : '@' IDENT '(' args_opt ')'
+                                { $$ = named(p, NODE_ANNOT, @$, $2, @2); $$->a = $4; }
+    ;
+
+item_core
+    : IMPORT string             { $$ = mk2(p, NODE_IMPORT, @$, $2, NULL); }
+    | LET IDENT '=' expr        { $$ = named(p, NODE_LET, @$, $2, @2); $$->b = $4; }
+    | target '=' expr           { $$ = mk2(p, NODE_ATTR, @$, $1, $3);
+                                  if ($1->kind == NODE_IDENT) { $$->name = $1->name; $$->name_span = $1->span; } }
+    | IDENT label body          { $$ = named(p, NODE_BLOCK, @$, $1, @1); $$->a = $2; $$->b = $3; }
+    | IDENT body                { $$ = named(p, NODE_BLOCK, @$, $1, @1); $$->b = $2; }
+    | TEMPLATE IDENT '(' params_opt ')' body
+                                { $$ = named(p, NODE_TEMPLATE, @$, $2, @2); $$->a = $4; $$->b = $6; }
+    | USE IDENT '(' args_opt ')'
+                                { $$ = named(p, NODE_USE, @$, $2, @2); $$->a = $4; }
+    | FOR IDENT IN expr body    { $$ = named(p, NODE_FOR, @$, $2, @2); $$->a = $4; $$->b = $5; }
+    | IF expr body else_opt     { $$ = mk2(p, NODE_IF, @$, $2, $3); $$->d = $4; }
+    | SCHEMA IDENT body_fields  { $$ = named(p, NODE_SCHEMA, @$, $2, @2); $$->b = $3; }
+    | SCHEMA IDENT IN parents body_fields
+                                { $$ = named(p, NODE_SCHEMA, @$, $2, @2); $$->a = ast_reverse($4); $$->b = $5; }
+    | ENUM IDENT '{' idents '}' { $$ = named(p, NODE_ENUM, @$, $2, @2); $$->a = ast_reverse($4); }
+    | ';'                       { $$ = NULL; }
+    ;
+
+body
+    : '{' items '}'             { $$ = ast_reverse($2); }
+    ;
+
+body_fields
+    : '{' fields '}'            { $$ = ast_reverse($2); }
+    ;
+
+else_opt
+    : %empty                    { $$ = NULL; }
+    | ELSE body                 { $$ = $2; }
+    | ELSE IF expr body else_opt
+                                { $$ = mk2(p, NODE_IF, @$, $3, $4); $$->d = $5; }
+    ;
+
+/* target = ident { "." ident } ; */
+target
+    : IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
+    | target '.' IDENT          { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; }
+    ;
+
+label
+    : IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
+    | string                    { $$ = $1; }
+    ;
+
+params_opt
+    : %empty                    { $$ = NULL; }
+    | params opt_comma          { $$ = ast_reverse($1); }
+    ;
+
+params
+    : param                     { $$ = $1; }
+    | params ',' param          { $$ = cons($1, $3); }
+    ;
+
+/* param = ident ":" type [ "=" expr ] ; */
+param
+    : IDENT ':' type            { $$ = named(p, NODE_PARAM, @$, $1, @1); $$->a = $3; }
+    | IDENT ':' type '=' expr   { $$ = named(p, NODE_PARAM, @$, $1, @1); $$->a = $3; $$->b = $5; }
+    ;
+
+args_opt
+    : %empty                    { $$ = NULL; }
+    | args opt_comma            { $$ = ast_reverse($1); }
+    ;
+
+args
+    : arg                       { $$ = $1; }
+    | args ',' arg              { $$ = cons($1, $3); }
+    ;
+
+arg
+    : expr                      { $$ = mk2(p, NODE_ARG, @$, $1, NULL); }
+    | IDENT '=' expr            { $$ = named(p, NODE_ARG, @$, $1, @1); $$->a = $3; }
+    ;
+
+opt_comma
+    : %empty
+    | ','
+    ;
+
+fields
+    : %empty                    { $$ = NULL; }
+    | fields field              { $$ = cons($1, $2); }
+    | fields error              { $$ = cons($1, mk(p, NODE_ERROR, @2)); }
+    ;
+
+/* field = { annotation } ident ":" type [ "=" expr ] ; */
+field
+    : IDENT ':' type            { $$ = named(p, NODE_FIELD, @$, $1, @1); $$->a = $3; }
+    | IDENT ':' type '=' expr   { $$ = named(p, NODE_FIELD, @$, $1, @1); $$->a = $3; $$->b = $5; }
+    | annot field               { $$ = $2; $1->next = $$->c; $$->c = $1; $$->span.start = @$.start; }
+    ;
+
+parents
+    : IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
+    | parents ',' IDENT         { $$ = cons($1, named(p, NODE_IDENT, @3, $3, @3)); }
+    ;
+
+idents
+    : %empty                    { $$ = NULL; }
+    | idents IDENT opt_comma    { $$ = cons($1, named(p, NODE_IDENT, @2, $2, @2)); }
+    ;
+
+/* type = ident [ "(" type { "," type } ")" ] [ "?" ] ; */
+type
+    : IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
+    | IDENT '(' type_args ')'   { $$ = mk(p, NODE_CALL, @$); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = ast_reverse($3); }
+    | type '?'                  { $$ = mk2(p, NODE_OPTIONAL, @$, $1, NULL); }
+    ;
+
+type_args
+    : type                      { $$ = mk2(p, NODE_ARG, @$, $1, NULL); }
+    | type_args ',' type        { $$ = cons($1, mk2(p, NODE_ARG, @3, $3, NULL)); }
+    ;
+
+expr
+    : postfix                   { $$ = $1; }
+    | expr DOTDOT expr          { $$ = mk2(p, NODE_RANGE, @$, $1, $3); }
+    | expr OR expr              { $$ = binary(p, @$, OP_OR, $1, $3); }
+    | expr AND expr             { $$ = binary(p, @$, OP_AND, $1, $3); }
+    | expr EQ expr              { $$ = binary(p, @$, OP_EQ, $1, $3); }
+    | expr NE expr              { $$ = binary(p, @$, OP_NE, $1, $3); }
+    | expr '<' expr             { $$ = binary(p, @$, OP_LT, $1, $3); }
+    | expr LE expr              { $$ = binary(p, @$, OP_LE, $1, $3); }
+    | expr '>' expr             { $$ = binary(p, @$, OP_GT, $1, $3); }
+    | expr GE expr              { $$ = binary(p, @$, OP_GE, $1, $3); }
+    | expr '+' expr             { $$ = binary(p, @$, OP_ADD, $1, $3); }
+    | expr '-' expr             { $$ = binary(p, @$, OP_SUB, $1, $3); }
+    | expr '*' expr             { $$ = binary(p, @$, OP_MUL, $1, $3); }
+    | expr '/' expr             { $$ = binary(p, @$, OP_DIV, $1, $3); }
+    | expr '%' expr             { $$ = binary(p, @$, OP_MOD, $1, $3); }
+    | '!' expr                  { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NOT; }
+    | '-' expr %prec UMINUS     { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NEG; }
+    ;
+
+postfix
+    : primary                   { $$ = $1; }
+    | postfix '.' IDENT         { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; }
+    | postfix '[' expr ']'      { $$ = mk2(p, NODE_INDEX, @$, $1, $3); }
+    | postfix '(' args_opt ')'  { $$ = mk2(p, NODE_CALL, @$, $1, $3); }
+    ;
+
+primary
+    : NUMBER                    { $$ = $1; }
+    | QUANTITY                  { $$ = $1; }
+    | CIDR                      { $$ = $1; }
+    | TRUE                      { $$ = mk(p, NODE_BOOL, @$); $$->flags = NF_TRUE; }
+    | FALSE                     { $$ = mk(p, NODE_BOOL, @$); }
+    | NULL                      { $$ = mk(p, NODE_NULL, @$); }
+    | IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
+    | string                    { $$ = $1; }
+    | '[' list_opt ']'          { $$ = mk2(p, NODE_LIST, @$, $2, NULL); }
+    | '{' record_items '}'      { $$ = mk2(p, NODE_RECORD, @$, ast_reverse($2), NULL); }
+    | '(' expr ')'              { $$ = $2; }
+    ;
+
+/* string = '"' { text | "${" expr "}" } '"' ; a lone text part is a STR */
+string
+    : STR_BEGIN str_parts STR_END
+                                { Node *parts = ast_reverse($2);
+                                  if (!parts) { $$ = mk(p, NODE_STR, @$); $$->v.str = ""; }
+                                  else if (!parts->next && parts->kind == NODE_STR) { $$ = parts; $$->span = @$; }
+                                  else $$ = mk2(p, NODE_INTERP, @$, parts, NULL); }
+    ;
+
+str_parts
+    : %empty                    { $$ = NULL; }
+    | str_parts STR_TEXT        { $$ = cons($1, $2); }
+    | str_parts INTERP_BEGIN expr INTERP_END
+                                { $$ = cons($1, $3); }
+    ;
+
+list_opt
+    : %empty                    { $$ = NULL; }
+    | list_items opt_comma      { $$ = ast_reverse($1); }
+    ;
+
+list_items
+    : expr                      { $$ = $1; }
+    | list_items ',' expr       { $$ = cons($1, $3); }
+    ;
+
+record_items
+    : %empty                    { $$ = NULL; }
+    | record_items record_item  { $$ = cons($1, $2); }
+    ;
+
+record_item
+    : IDENT '=' expr opt_comma  { $$ = named(p, NODE_ATTR, @$, $1, @1); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = $3; }
+    ;
+
+%%
+
+/* ---- the driver and its error reporting -------------------------------- */
+
+int yylex(YYSTYPE *val, Span *loc, Parser *p) { return lex_next(&p->lx, val, loc); }
+
+/* Bison calls this only for stack exhaustion ("memory exhausted"): the
+ * input nests expressions deeper than YYMAXDEPTH. */
+void yyerror(Span *loc, Parser *p, const char *msg)
+{
+    (void)msg;
+    if (p->lx.too_deep)
+        return;
+    p->errors++;
+    Diag *d = diag_new(p->diag, DIAG_ERROR, "E0110", p->src, *loc, "expression nested too deeply");
+    diag_help(p->diag, d, "split the expression with `let` bindings");
+    diag_emit(p->diag, d);
+}
+
+/* Bison names character tokens only by number; compare by their name. */
+static bool is_char(yysymbol_kind_t s, char c)
+{
+    const char *n = yysymbol_name(s);
+    return n[0] == '\'' && n[1] == c && n[2] == '\'' && n[3] == '\0';
+}
+
+/* Token kinds that start an expression or an item are summarised as
+ * "an expression" / "an item" in expected-token lists. */
+static bool starts_expr(yysymbol_kind_t s)
+{
+    switch (s) {
+    case YYSYMBOL_NUMBER: case YYSYMBOL_QUANTITY: case YYSYMBOL_CIDR: case YYSYMBOL_STR_BEGIN:
+    case YYSYMBOL_TRUE: case YYSYMBOL_FALSE: case YYSYMBOL_NULL:
+        return true;
+    default:
+        return is_char(s, '-') || is_char(s, '!') || is_char(s, '(') || is_char(s, '[');
+    }
+}
+
+static bool starts_item(yysymbol_kind_t s)
+{
+    switch (s) {
+    case YYSYMBOL_IMPORT: case YYSYMBOL_LET: case YYSYMBOL_TEMPLATE: case YYSYMBOL_USE:
+    case YYSYMBOL_FOR: case YYSYMBOL_IF: case YYSYMBOL_SCHEMA: case YYSYMBOL_ENUM:
+        return true;
+    default:
+        return is_char(s, '@') || is_char(s, ';');
+    }
+}
+
+/* How a token kind is named in messages: words for classes of tokens,
+ * backticks around punctuation and keywords. */
+static const char *show_symbol(Parser *p, yysymbol_kind_t s)
+{
+    switch (s) {
+    case YYSYMBOL_YYEOF: return "end of file";
+    case YYSYMBOL_IDENT: return "identifier";
+    case YYSYMBOL_NUMBER: return "number";
+    case YYSYMBOL_QUANTITY: return "quantity";
+    case YYSYMBOL_CIDR: return "CIDR";
+    case YYSYMBOL_STR_BEGIN: return "string";
+    case YYSYMBOL_STR_TEXT: return "string text";
+    case YYSYMBOL_STR_END: return "`\"`";
+    case YYSYMBOL_INTERP_END: return "`}`";
+    default: break;
+    }
+    const char *name = yysymbol_name(s);
+    size_t n = strlen(name);
+    if (n >= 3 && (name[0] == '"' || name[0] == '\''))
+        return arena_printf(p->arena, "`%.*s`", (int)(n - 2), name + 1);
+    return arena_printf(p->arena, "`%s`", name);
+}
+
+/* Binary operators are possible after almost any expression; listing them
+ * buries what the user most likely missed (a `,` or a closer). */
+static bool is_operator(yysymbol_kind_t s)
+{
+    switch (s) {
+    case YYSYMBOL_DOTDOT: case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_LE: case YYSYMBOL_GE:
+    case YYSYMBOL_AND: case YYSYMBOL_OR:
+        return true;
+    default:
+        return is_char(s, '<') || is_char(s, '>') || is_char(s, '+') || is_char(s, '-') ||
+               is_char(s, '*') || is_char(s, '/') || is_char(s, '%') || is_char(s, '.') ||
+               is_char(s, '[') || is_char(s, '(');
+    }
+}
+
+/* What was found, quoting short source text: "`:`", "identifier `memory`". */
+static const char *show_found(Parser *p, yysymbol_kind_t s, Span sp)
+{
+    if (s == YYSYMBOL_YYEOF || s == YYSYMBOL_STR_BEGIN)
+        return show_symbol(p, s);
+    uint32_t n = sp.end - sp.start;
+    if (n == 0 || n > 24)
+        return show_symbol(p, s);
+    const char *text = p->src->text + sp.start;
+    if (s == YYSYMBOL_IDENT || s == YYSYMBOL_NUMBER || s == YYSYMBOL_QUANTITY || s == YYSYMBOL_CIDR)
+        return arena_printf(p->arena, "%s `%.*s`", show_symbol(p, s), (int)n, text);
+    return arena_printf(p->arena, "`%.*s`", (int)n, text);
+}
+
+/* Builds "`=`, `{` or an expression" from the expected set: tokens that
+ * start an expression are one phrase when a number could come next, and
+ * operators are left out when there is anything else to say. */
+static const char *expected_list(Parser *p, const yysymbol_kind_t *exp, int n)
+{
+    const char *parts[12];
+    int np = 0;
+    bool expr = false, other = false;
+    for (int i = 0; i < n; i++)
+        expr |= exp[i] == YYSYMBOL_NUMBER;
+    for (int i = 0; i < n; i++)
+        other |= !is_operator(exp[i]) && !(expr && (starts_expr(exp[i]) || exp[i] == YYSYMBOL_IDENT));
+    for (int i = 0; i < n && np < 8; i++) {
+        if (expr && (starts_expr(exp[i]) || exp[i] == YYSYMBOL_IDENT || is_char(exp[i], '{')))
+            continue;
+        if (other && is_operator(exp[i]))
+            continue;
+        if (starts_item(exp[i]) && !is_char(exp[i], '@'))
+            continue;
+        parts[np++] = show_symbol(p, exp[i]);
+    }
+    if (expr)
+        parts[np++] = "an expression";
+    if (np == 0)
+        return "something else";
+    const char *s = parts[0];
+    for (int i = 1; i < np; i++)
+        s = arena_printf(p->arena, "%s%s%s", s, i == np - 1 ? " or " : ", ", parts[i]);
+    return s;
+}
+
+static const char *closer_of(LexMode m)
+{
+    switch (m) {
+    case LEX_BRACE: return "}";
+    case LEX_BRACKET: return "]";
+    case LEX_PAREN: return ")";
+    default: return "\"";
+    }
+}
+
+/* When the innermost open delimiter's closer would fit here, show where
+ * it was opened (Lua: "'}' expected (to close '{' at line 1)"). */
+static void point_at_opener(Parser *p, Diag *d, const yysymbol_kind_t *exp, int n)
+{
+    if (p->lx.depth == 0)
+        return;
+    int top = p->lx.depth - 1;
+    const char *closer = closer_of(p->lx.modes[top]);
+    for (int i = 0; i < n; i++) {
+        if (is_char(exp[i], closer[0])) {
+            uint32_t at = p->lx.opens[top];
+            diag_secondary(p->diag, d, p->src, (Span){at, at + 1}, "unclosed `%c` opened here",
+                           p->src->text[at]);
+            return;
+        }
+    }
+}
+
+/* A hint for the mistakes people actually make. */
+static void add_help(Parser *p, Diag *d, yysymbol_kind_t found, const yysymbol_kind_t *exp, int n)
+{
+    bool want_eq = false, want_brace = false;
+    for (int i = 0; i < n; i++) {
+        want_eq |= is_char(exp[i], '=');
+        want_brace |= is_char(exp[i], '{');
+    }
+    if (is_char(found, ':') && want_eq)
+        diag_help(p->diag, d, "attributes are set with `=`, as in `cpu = 0.5 vcpu`");
+    else if (is_char(found, '=') && want_brace)
+        diag_help(p->diag, d, "a block is `kind name { ... }`; if the word before was meant as a "
+                              "unit, units are vcpu, cpu, MiB, GiB, TiB, acu, ms, s, m, h, d");
+}
+
+int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
+{
+    yysymbol_kind_t found = yypcontext_token(ctx);
+    Span at = *yypcontext_location(ctx);
+    /* The lexer already explained this token (or ran out of depth): one
+     * mistake, one error. */
+    if (p->lx.too_deep || (p->lx.error_at && p->lx.error_at == at.start + 1))
+        return 0;
+    yysymbol_kind_t exp[24];
+    int n = yypcontext_expected_tokens(ctx, exp, 24);
+    if (n < 0)
+        n = 0;
+    p->errors++;
+    const char *want = expected_list(p, exp, n);
+    if (found == YYSYMBOL_YYEOF && p->lx.depth > 0) {
+        int top = p->lx.depth - 1;
+        LexMode m = p->lx.modes[top];
+        Span open = {p->lx.opens[top], p->lx.opens[top] + 1};
+        Diag *d = diag_new(p->diag, DIAG_ERROR, "E0202", p->src, at,
+                           "unexpected end of file, expected %s", want);
+        diag_label(p->diag, d, "`%s` expected here", closer_of(m));
+        LineCol lc = src_linecol(p->src, open.start);
+        diag_secondary(p->diag, d, p->src, open, "to close this `%c` (line %u)",
+                       p->src->text[open.start], lc.line);
+        diag_emit(p->diag, d);
+        return 0;
+    }
+    Diag *d = diag_new(p->diag, DIAG_ERROR, "E0201", p->src, at, "expected %s, found %s", want,
+                       show_found(p, found, at));
+    diag_label(p->diag, d, "unexpected here");
+    point_at_opener(p, d, exp, n);
+    add_help(p, d, found, exp, n);
+    diag_emit(p->diag, d);
+    return 0;
+}
+
+File *parse_file(Source *src, Arena *a, Interner *in, DiagEngine *d)
+{
+    Parser p = {.arena = a, .in = in, .diag = d, .src = src};
+    lex_init(&p.lx, src, a, in, d);
+    yyparse(&p);
+    File *f = arena_alloc(a, sizeof *f);
+    f->src = src;
+    f->items = p.items;
+    /* Comments are copied into the arena so the File owns everything. */
+    f->ncomments = p.lx.ncomments;
+    if (p.lx.ncomments) {
+        f->comments = arena_alloc(a, p.lx.ncomments * sizeof *f->comments);
+        memcpy(f->comments, p.lx.comments, p.lx.ncomments * sizeof *f->comments);
+    }
+    f->had_errors = p.errors || p.lx.errors;
+    if (!f->items && !f->had_errors) {
+        Diag *e = diag_new(d, DIAG_ERROR, "E0007", src, (Span){0, 0}, "file has no declarations");
+        diag_help(d, e, "an sfd file declares a platform, accounts, templates or schemas; "
+                        "delete the file if it is not needed");
+        diag_emit(d, e);
+        f->had_errors = true;
+    }
+    lex_release(&p.lx);
+    return f;
+}
