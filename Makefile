@@ -1,6 +1,7 @@
 # sfdc — build, test and measure.
 #
 #   make            build/sfdc and build/sfdrun
+#   make demo       the main job: compile examples/sfdata and run its plan on moto
 #   make test       the whole suite (what .ci/run and the README call)
 #   make asan       the same binaries with ASan+UBSan, into build/asan/
 #   make valgrind   the golden and unit tiers under valgrind
@@ -81,8 +82,18 @@ $(BUILD)/tests/%: tests/unit/runtime/%.c $(RT_LIB)
 units: $(UT_COMP) $(UT_RT)
 
 # The whole suite; prints per-tier results and a final `N passed, N failed`.
-test: all units
+# Installs missing Debian packages first, so it works on a fresh machine.
+test:
+	@tools/deps
+	@$(MAKE) --no-print-directory all units
 	@BUILD=$(BUILD) tests/run
+
+# The main job: compile the example platform and run its plan against a
+# local AWS emulator (see tools/demo).
+demo:
+	@tools/deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tools/demo
 
 # Tiers can be run one by one: make test-unit, test-golden, ...
 test-%: all units
@@ -113,6 +124,6 @@ deps:
 clean:
 	rm -rf build
 
-.PHONY: all units test asan valgrind fuzz bench golden-update deps clean
+.PHONY: all units test demo asan valgrind fuzz bench golden-update deps clean
 
 -include $(COMP_OBJS:.o=.d) $(RT_OBJS:.o=.d)
