@@ -44,11 +44,12 @@ Source *src_from_memory(const char *path, const char *text, size_t len)
     return s;
 }
 
-/* Reads the whole file; a size from fstat is only a hint (pipes, /proc). */
-static SrcError slurp(FILE *f, char **out, size_t *outlen)
+/* Reads the whole file into a buffer with room for the NUL sentinel; the
+ * size from fstat is only a hint (pipes and /proc files report 0). */
+static SrcError slurp(FILE *f, size_t hint, char **out, size_t *outlen)
 {
-    size_t cap = 1 << 16, n = 0;
-    char *buf = xmalloc(cap);
+    size_t cap = hint + 1 > 1 << 16 ? hint + 1 : 1 << 16, n = 0;
+    char *buf = xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {
             if (cap > SRC_MAX_BYTES) {
@@ -56,7 +57,7 @@ static SrcError slurp(FILE *f, char **out, size_t *outlen)
                 return SRC_ETOOBIG;
             }
             cap *= 2;
-            buf = xrealloc(buf, cap);
+            buf = xrealloc(buf, cap + 1);
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
@@ -99,12 +100,15 @@ Source *src_load(const char *path, SrcError *err)
     }
     char *buf = NULL;
     size_t n = 0;
-    *err = slurp(f, &buf, &n);
+    *err = slurp(f, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, &buf, &n);
     fclose(f);
     if (*err != SRC_OK)
         return NULL;
-    Source *s = src_from_memory(path, buf, n);
-    free(buf);
+    Source *s = xcalloc(1, sizeof *s);   /* adopts buf: no second copy */
+    s->path = xstrdup(path);
+    s->text = buf;
+    s->text[n] = '\0';
+    s->len = (uint32_t)n;
     return s;
 }
 
