@@ -196,7 +196,7 @@ static unsigned display_width(const Source *s, uint32_t from, uint32_t to)
 
 /* Prints a source line with tabs expanded and control bytes made visible,
  * so a NUL or an escape sequence in the input cannot reach the terminal. */
-static void print_line_text(FILE *out, const Source *s, Span line)
+static void print_line_text(FILE *out, const Source *s, Span line, bool more)
 {
     unsigned col = 0;
     for (uint32_t i = line.start; i < line.end;) {
@@ -224,7 +224,7 @@ static void print_line_text(FILE *out, const Source *s, Span line)
         i += (uint32_t)n;
         col++;
     }
-    fputc('\n', out);
+    fputs(more ? "...\n" : "\n", out);
 }
 
 static unsigned digits(unsigned n)
@@ -237,21 +237,60 @@ static unsigned digits(unsigned n)
     return d;
 }
 
+enum { SNIPPET_WIDTH = 100, SNIPPET_BEFORE = 40 };
+
+/* Advances from p over up to n display columns; returns the new offset. */
+static uint32_t skip_cols(const Source *s, uint32_t p, uint32_t limit, unsigned n)
+{
+    while (p < limit && n > 0) {
+        p += (uint32_t)src_utf8_len((unsigned char)s->text[p]);
+        n--;
+    }
+    return p < limit ? p : limit;
+}
+
+/* Long lines (minified or generated input) are shown as a window around
+ * the span, with "..." marking what was cut. */
+static Span snippet_window(const Source *s, Span line, Span sp, bool *cut_left, bool *cut_right)
+{
+    *cut_left = *cut_right = false;
+    if (display_width(s, line.start, line.end) <= SNIPPET_WIDTH)
+        return line;
+    Span w = line;
+    if (display_width(s, line.start, sp.start) > SNIPPET_BEFORE) {
+        uint32_t back = sp.start;
+        for (unsigned n = 0; back > line.start && n < SNIPPET_BEFORE; n++) {
+            back--;
+            while (back > line.start && ((unsigned char)s->text[back] & 0xC0) == 0x80)
+                back--;
+        }
+        w.start = back;
+        *cut_left = true;
+    }
+    uint32_t end = skip_cols(s, w.start, line.end, SNIPPET_WIDTH);
+    if (end < line.end) {
+        w.end = end;
+        *cut_right = true;
+    }
+    return w;
+}
+
 /* One annotated line: the text, then a marker run under the span. */
 static void print_snippet(FILE *out, Style st, Source *s, Span sp, char mark,
                           const char *label, const char *markcol, unsigned gutter)
 {
     LineCol lc = src_linecol(s, sp.start);
-    Span line = src_line_span(s, lc.line);
+    bool cut_left, cut_right;
+    Span line = snippet_window(s, src_line_span(s, lc.line), sp, &cut_left, &cut_right);
     uint32_t end = sp.end < line.end ? sp.end : line.end;
     if (end < sp.start)
         end = sp.start;
-    unsigned pad = display_width(s, line.start, sp.start);
+    unsigned pad = display_width(s, line.start, sp.start) + (cut_left ? 3 : 0);
     unsigned len = display_width(s, sp.start, end);
     if (len == 0)
         len = 1;
-    fprintf(out, "%s%*u |%s ", st.blue, (int)gutter, lc.line, st.reset);
-    print_line_text(out, s, line);
+    fprintf(out, "%s%*u |%s %s", st.blue, (int)gutter, lc.line, st.reset, cut_left ? "..." : "");
+    print_line_text(out, s, line, cut_right);
     fprintf(out, "%s%*s |%s %*s%s", st.blue, (int)gutter, "", st.reset, (int)pad, "", markcol);
     for (unsigned i = 0; i < len; i++)
         fputc(mark, out);

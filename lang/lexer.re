@@ -16,6 +16,26 @@
 #include "parser.h"
 #include "banned.h"
 
+static uint32_t off(const Lexer *lx, const unsigned char *p);
+static Diag *lex_error(Lexer *lx, const char *code, Span sp, const char *msg);
+
+/* A NUL byte means the file is not text (git uses the same test): one
+ * error at the first NUL, and the file is not lexed further, rather than
+ * hundreds of errors about binary garbage. */
+static void refuse_binary(Lexer *lx)
+{
+    const unsigned char *nul = memchr(lx->cur, 0, (size_t)(lx->lim - lx->cur));
+    if (!nul)
+        return;
+    Span sp = {off(lx, nul), off(lx, nul) + 1};
+    Diag *d = lex_error(lx, "E0103", sp, "NUL byte in source");
+    diag_label(lx->diag, d, "sfd sources are UTF-8 text");
+    diag_help(lx->diag, d, "this looks like a binary file; check the path, or remove the NUL byte");
+    diag_emit(lx->diag, d);
+    lx->too_deep = true;        /* stops the lexer: return end of file */
+    lx->error_at = lx->src->len + 1;
+}
+
 void lex_init(Lexer *lx, Source *src, Arena *a, Interner *in, DiagEngine *d)
 {
     memset(lx, 0, sizeof *lx);
@@ -28,6 +48,7 @@ void lex_init(Lexer *lx, Source *src, Arena *a, Interner *in, DiagEngine *d)
     /* A UTF-8 byte order mark is allowed and skipped. */
     if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0)
         lx->cur += 3;
+    refuse_binary(lx);
 }
 
 void lex_release(Lexer *lx)
