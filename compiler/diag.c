@@ -188,7 +188,7 @@ static unsigned display_width(const Source *s, uint32_t from, uint32_t to)
             i++;
             continue;
         }
-        i += (uint32_t)src_utf8_len(c);
+        i += (uint32_t)src_char_len(s->text, i, to);
         w++;
     }
     return w;
@@ -243,7 +243,7 @@ enum { SNIPPET_WIDTH = 100, SNIPPET_BEFORE = 40 };
 static uint32_t skip_cols(const Source *s, uint32_t p, uint32_t limit, unsigned n)
 {
     while (p < limit && n > 0) {
-        p += (uint32_t)src_utf8_len((unsigned char)s->text[p]);
+        p += (uint32_t)src_char_len(s->text, p, limit);
         n--;
     }
     return p < limit ? p : limit;

@@ -151,6 +151,17 @@ int src_utf8_len(unsigned char c)
     return 1;
 }
 
+int src_char_len(const char *text, uint32_t i, uint32_t end)
+{
+    int n = src_utf8_len((unsigned char)text[i]);
+    if (i + (uint32_t)n > end)
+        return 1;
+    for (int k = 1; k < n; k++)
+        if (((unsigned char)text[i + (uint32_t)k] & 0xC0) != 0x80)
+            return 1;
+    return n;
+}
+
 LineCol src_linecol(Source *s, uint32_t offset)
 {
     if (!s->lines)
@@ -166,11 +177,8 @@ LineCol src_linecol(Source *s, uint32_t offset)
             hi = mid;
     }
     uint32_t col = 1;
-    for (uint32_t i = s->lines[lo]; i < offset;) {
-        int n = src_utf8_len((unsigned char)s->text[i]);
-        i += (uint32_t)n;
-        col++;
-    }
+    for (uint32_t i = s->lines[lo]; i < offset; col++)
+        i += (uint32_t)src_char_len(s->text, i, s->len);
     return (LineCol){lo + 1, col};
 }
 

@@ -56,5 +56,8 @@ LineCol src_linecol(Source *s, uint32_t offset);
 Span src_line_span(Source *s, uint32_t line);
 /* Number of bytes in the UTF-8 sequence starting with byte c (1 if invalid). */
 int src_utf8_len(unsigned char c);
+/* Bytes of the character at text[i]: its UTF-8 length when the sequence is
+ * complete before end, else 1 — so an invalid byte is one column. */
+int src_char_len(const char *text, uint32_t i, uint32_t end);
 
 #endif
