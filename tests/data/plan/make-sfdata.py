@@ -38,9 +38,9 @@ def bootstrap(name, acc):
                       "args": {"Bucket": bucket,
                                "CreateBucketConfiguration": {"LocationConstraint": REGION}}},
                 exists_ok=["BucketAlreadyOwnedByYou"],
-                check={"operation": "GetBucketLocation", "args": {"Bucket": bucket},
-                       "expect": [{"path": "LocationConstraint", "equals": REGION}],
-                       "missing": ["NoSuchBucket"]})]
+                check={"operation": "HeadBucket", "args": {"Bucket": bucket},
+                       "expect": [{"path": "BucketRegion", "equals": REGION}],
+                       "missing": ["NotFound", "NoSuchBucket"]})]
     ids.append(step(id=f"{base}/versioning", phase="bootstrap", account=name, after=[base],
                     call={"service": "s3", "operation": "PutBucketVersioning",
                           "args": {"Bucket": bucket,

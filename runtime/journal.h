@@ -1,0 +1,62 @@
+/* journal.h — the durable record of step outcomes that lets a killed run
+ * resume. An append-only file of JSON lines: a header naming the plan's
+ * SHA-256, then one record per event ({"step","state","outcome","error"}),
+ * each written with a single write() and fdatasync'd before the executor
+ * moves on. Opening replays it (the last record of a step wins), refuses a
+ * journal of another plan, ignores a torn last line, and compacts the file
+ * (temporary file, fsync, rename, fsync of the directory) when it has grown
+ * or was torn. A POSIX record lock on PATH.lock keeps two runs off one
+ * journal. */
+#ifndef SFDRUN_JOURNAL_H
+#define SFDRUN_JOURNAL_H
+
+#include <stddef.h>
+
+#define JOURNAL_ERR_MAX 512
+
+typedef enum JournalState {
+    JOURNAL_NONE,    /* no record */
+    JOURNAL_STARTED, /* began mutating (or running); outcome unknown */
+    JOURNAL_DONE,    /* finished successfully */
+    JOURNAL_FAILED,  /* finished with an error */
+} JournalState;
+
+/* The latest record of one step. */
+typedef struct JournalEntry {
+    char *step;         /* step id (owned) */
+    JournalState state; /* latest state */
+    char *outcome;      /* e.g. "changed", "unchanged" (owned) or NULL */
+    char *error;        /* error text of a failure (owned) or NULL */
+} JournalEntry;
+
+typedef struct Journal {
+    int fd;                /* append descriptor, -1 when read-only/closed */
+    int lock_fd;           /* descriptor of PATH.lock holding the run lock, or -1 */
+    char *path;            /* journal file (owned) */
+    char plan_sha256[65];  /* the plan it belongs to */
+    JournalEntry *entries; /* latest record per step (owned) */
+    size_t n_entries;      /* used entries */
+    size_t cap_entries;    /* allocated entries */
+    size_t n_records;      /* records in the file (for compaction) */
+    int torn;              /* 1 when the last line was incomplete on open */
+} Journal;
+
+/* Opens (creating if absent) the journal for appending, replays it and
+ * takes the lock. Fails (-1, err) when the file belongs to another plan, is
+ * corrupt before its last line, or is locked by another run. */
+int journal_open(Journal *j, const char *path, const char *plan_sha256, char *err);
+/* Reads a journal without locking or writing (sfdrun status); a missing
+ * file is an empty journal. */
+int journal_read(Journal *j, const char *path, const char *plan_sha256, char *err);
+/* The latest record of a step, or NULL. */
+const JournalEntry *journal_get(const Journal *j, const char *step);
+/* Appends a record durably (write + fdatasync). outcome/error may be NULL. */
+int journal_append(Journal *j, const char *step, JournalState st, const char *outcome,
+                   const char *error, char *err);
+/* Rewrites the file as header + latest record per step, atomically. */
+int journal_compact(Journal *j, char *err);
+/* Releases the lock, closes the file and frees everything. */
+void journal_close(Journal *j);
+const char *journal_state_name(JournalState st);
+
+#endif
