@@ -215,7 +215,9 @@ static void ini_line(AwsIni *ini, IniLine *st, const char *s, size_t n)
         ini_section(ini, s, n, &st->section);
         return;
     }
-    size_t kl = strcspn(s, "=:");
+    size_t kl = 0; /* the line is not NUL-terminated: no strcspn */
+    while (kl < n && s[kl] != '=' && s[kl] != ':')
+        kl++;
     if (!st->section || kl >= n || kl == 0) {
         ini->bad++;
         return;
