@@ -11,7 +11,11 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "eval.h"
 #include "load.h"
+#include "model.h"
+#include "rules.h"
+#include "schema.h"
 #include "banned.h"
 
 enum { EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
@@ -206,9 +210,23 @@ static int run_pipeline(const Options *o, const char *argv0)
         for (int i = 0; i < pg.nfiles; i++)
             if (!pg.files[i]->is_std)
                 ast_dump(pg.files[i]->items, stdout);
+    Schemas schemas;
+    Model model;
+    schema_init(&schemas, &pg.arena, &pg.in);
+    model_init(&model, &pg, &schemas);
+    Eval *ev = NULL;
+    if (o->cmd != CMD_PARSE) {
+        ev = eval_new(&pg, &schemas, &model);
+        eval_run(ev);
+        rules_run(&model, &diag);
+        eval_finish(ev);
+    }
     FILE *out = o->format == DIAG_HUMAN ? stderr : stdout;
     diag_flush(&diag, out);
     int rc = diag_failed(&diag) ? EXIT_DIAG : 0;
+    eval_free(ev);
+    model_release(&model);
+    schema_release(&schemas);
     load_release(&pg);
     diag_release(&diag);
     free(std);

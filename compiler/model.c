@@ -1,0 +1,297 @@
+/* model.c — indexes and accessors of the evaluated platform (see model.h). */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+#include "banned.h"
+
+void model_init(Model *m, Program *pg, Schemas *s)
+{
+    memset(m, 0, sizeof *m);
+    m->pg = pg;
+    m->schemas = s;
+    table_init(&m->by_path);
+    table_init(&m->by_kind);
+    table_init(&m->accounts);
+}
+
+void model_release(Model *m)
+{
+    for (size_t i = 0; i < m->by_kind.cap; i++) {
+        if (!m->by_kind.keys[i])
+            continue;
+        ObjList *l = m->by_kind.vals[i];
+        free(l->items);
+        free(l);
+    }
+    for (int i = 0; i < m->nenvs; i++)
+        table_release(&m->envs[i]->by_field);
+    free(m->envs);
+    free(m->objects);
+    table_release(&m->by_path);
+    table_release(&m->by_kind);
+    table_release(&m->accounts);
+    memset(m, 0, sizeof *m);
+}
+
+/* Names given by callers are plain strings; every table key is interned. */
+static const char *key(const Model *m, const char *s)
+{
+    return s ? intern_cstr(&m->pg->in, s) : NULL;
+}
+
+static void list_push(ObjList *l, Object *o)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->items = xrealloc(l->items, (size_t)l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = o;
+}
+
+Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *path,
+                  Object *parent, const Node *node, Source *src)
+{
+    Arena *a = &m->pg->arena;
+    Object *o = arena_alloc(a, sizeof *o);
+    o->kind = sc->name;
+    o->name = name;
+    o->path = path;
+    o->parent = parent;
+    o->schema = sc;
+    o->node = node;
+    o->src = src;
+    o->fields = arena_alloc(a, (size_t)(sc->nfields ? sc->nfields : 1) * sizeof *o->fields);
+    o->account = parent ? parent->account : NULL;
+    if (!parent && strcmp(sc->name, "account") == 0)
+        o->account = o;
+    if (parent) {
+        if (parent->nchildren == parent->cap_children) {
+            int cap = parent->cap_children ? parent->cap_children * 2 : 8;
+            Object **ch = arena_alloc(a, (size_t)cap * sizeof *ch);
+            if (parent->nchildren)
+                memcpy(ch, parent->children, (size_t)parent->nchildren * sizeof *ch);
+            parent->children = ch;
+            parent->cap_children = cap;
+        }
+        parent->children[parent->nchildren++] = o;
+    }
+    if (m->nobjects == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 256;
+        m->objects = xrealloc(m->objects, (size_t)m->cap * sizeof *m->objects);
+    }
+    o->index = (uint32_t)m->nobjects;
+    m->objects[m->nobjects++] = o;
+    table_put(&m->by_path, path, o);
+    ObjList *l = table_get(&m->by_kind, sc->name);
+    if (!l) {
+        l = xcalloc(1, sizeof *l);
+        table_put(&m->by_kind, sc->name, l);
+    }
+    list_push(l, o);
+    if (o->account == o)
+        table_put(&m->accounts, name, o);
+    return o;
+}
+
+Environment *model_add_env(Model *m, Object *obj)
+{
+    Environment *e = arena_alloc(&m->pg->arena, sizeof *e);
+    e->obj = obj;
+    e->name = obj->name;
+    table_init(&e->by_field);
+    if (m->nenvs == m->cap_envs) {
+        m->cap_envs = m->cap_envs ? m->cap_envs * 2 : 4;
+        m->envs = xrealloc(m->envs, (size_t)m->cap_envs * sizeof *m->envs);
+    }
+    m->envs[m->nenvs++] = e;
+    return e;
+}
+
+void model_add_override(Model *m, Environment *env, const Override *ov)
+{
+    if (env->nov == env->cap) {
+        int cap = env->cap ? env->cap * 2 : 8;
+        Override *n = arena_alloc(&m->pg->arena, (size_t)cap * sizeof *n);
+        if (env->nov)
+            memcpy(n, env->ov, (size_t)env->nov * sizeof *n);
+        /* by_field points into the old array: re-point it */
+        for (int i = 0; i < env->nov; i++)
+            table_put(&env->by_field, &n[i].obj->fields[n[i].field->index], &n[i]);
+        env->ov = n;
+        env->cap = cap;
+    }
+    env->ov[env->nov] = *ov;
+    table_put(&env->by_field, &ov->obj->fields[ov->field->index], &env->ov[env->nov]);
+    env->nov++;
+}
+
+const ObjList *model_kind(const Model *m, const char *kind)
+{
+    static const ObjList empty;
+    const ObjList *l = table_get(&m->by_kind, key(m, kind));
+    return l ? l : &empty;
+}
+
+Object *model_find(const Model *m, const char *path) { return table_get(&m->by_path, key(m, path)); }
+
+Object *model_account(const Model *m, const char *name)
+{
+    return table_get(&m->accounts, key(m, name));
+}
+
+Object *model_child(const Model *m, const Object *obj, const char *kind, const char *name)
+{
+    const char *k = key(m, kind), *nm = key(m, name);
+    for (int i = 0; i < obj->nchildren; i++)
+        if (obj->children[i]->kind == k && obj->children[i]->name == nm)
+            return obj->children[i];
+    return NULL;
+}
+
+Environment *model_env(const Model *m, const char *name)
+{
+    const char *k = key(m, name);
+    for (int i = 0; i < m->nenvs; i++)
+        if (m->envs[i]->name == k)
+            return m->envs[i];
+    return NULL;
+}
+
+const Field *model_field(const Model *m, const Object *obj, const char *name)
+{
+    const FieldDecl *fd = schema_field(obj->schema, key(m, name));
+    return fd ? &obj->fields[fd->index] : NULL;
+}
+
+const Override *model_override(const Model *m, const Environment *env, const Object *obj,
+                               const char *name)
+{
+    const Field *f = model_field(m, obj, name);
+    if (!f || !env)
+        return NULL;
+    return table_get(&env->by_field, f);
+}
+
+Value *model_get(const Model *m, const Object *obj, const char *name)
+{
+    const Field *f = model_field(m, obj, name);
+    return f ? f->val : NULL;
+}
+
+Value *model_get_env(const Model *m, const Object *obj, const char *name, const Environment *env)
+{
+    const Override *ov = model_override(m, env, obj, name);
+    return ov ? ov->val : model_get(m, obj, name);
+}
+
+double model_num(const Model *m, const Object *obj, const char *name, double fallback)
+{
+    const Value *v = model_get(m, obj, name);
+    return v && v->kind == VAL_NUM ? v->u.num : fallback;
+}
+
+bool model_bool(const Model *m, const Object *obj, const char *name, bool fallback)
+{
+    const Value *v = model_get(m, obj, name);
+    return v && v->kind == VAL_BOOL ? v->u.b : fallback;
+}
+
+const char *model_str(const Model *m, const Object *obj, const char *name, const char *fallback)
+{
+    const Value *v = model_get(m, obj, name);
+    return v && (v->kind == VAL_STR || v->kind == VAL_SYM) ? v->u.str : fallback;
+}
+
+Object *model_ref(const Model *m, const Object *obj, const char *name)
+{
+    const Value *v = model_get(m, obj, name);
+    return v && v->kind == VAL_REF ? v->ref : NULL;
+}
+
+bool model_range(const Model *m, const Object *obj, const char *name, double *lo, double *hi)
+{
+    const Value *v = model_get(m, obj, name);
+    if (!v || v->kind != VAL_RANGE || v->items[0]->kind != VAL_NUM || v->items[1]->kind != VAL_NUM)
+        return false;
+    *lo = v->items[0]->u.num;
+    *hi = v->items[1]->u.num;
+    return true;
+}
+
+Value *model_state(const Model *m, const Object *account, const char *name)
+{
+    if (!m->state || !account || !account->state)
+        return NULL;
+    const FieldDecl *fd = schema_field(m->state->schema, key(m, name));
+    return fd ? account->state[fd->index].val : NULL;
+}
+
+Site model_obj_site(const Object *obj)
+{
+    Span sp = obj->node->name_span;
+    if (obj->node->a)
+        sp.end = obj->node->a->span.end;
+    return (Site){obj->src, sp};
+}
+
+Site model_value_site(const Value *v, Site fallback)
+{
+    if (v && v->node && v->src)
+        return (Site){v->src, v->node->span};
+    return fallback;
+}
+
+Site model_site(const Model *m, const Object *obj, const char *name)
+{
+    const Field *f = model_field(m, obj, name);
+    if (f && f->attr && f->attr->b)
+        return (Site){obj->src, f->attr->b->span};
+    return model_obj_site(obj);
+}
+
+static int push_step(Provenance *out, int n, int max, Origin o, const char *what, Site s)
+{
+    if (n < max && s.src)
+        out[n++] = (Provenance){o, what, s};
+    return n;
+}
+
+int model_provenance(const Model *m, const Object *obj, const char *name,
+                     const Environment *env, Provenance *out, int max)
+{
+    Arena *a = &m->pg->arena;
+    const Field *f = model_field(m, obj, name);
+    if (!f)
+        return 0;
+    int n = 0;
+    const Override *ov = model_override(m, env, obj, name);
+    if (ov) {
+        n = push_step(out, n, max, ORIGIN_OVERRIDE,
+                      arena_printf(a, "overridden in environment `%s`", env->name),
+                      (Site){ov->src, ov->attr->span});
+        return push_step(out, n, max, ORIGIN_SOURCE, "value written here",
+                         model_value_site(ov->val, (Site){0}));
+    }
+    const FieldDecl *fd = schema_field(obj->schema, key(m, name));
+    if (!f->attr) {
+        if (f->origin == ORIGIN_UNSET)
+            return push_step(out, n, max, ORIGIN_UNSET, "optional field, never set",
+                             (Site){fd->file->src, fd->node->span});
+        return push_step(out, n, max, ORIGIN_DEFAULT,
+                         arena_printf(a, "default of `%s.%s`", obj->kind, name),
+                         (Site){fd->file->src, fd->node->span});
+    }
+    n = push_step(out, n, max, ORIGIN_SOURCE, "set here", (Site){obj->src, f->attr->span});
+    Site arg = {0};
+    if (f->origin == ORIGIN_ARGUMENT && eval_param_site(f->scope, f->attr->b, &arg))
+        n = push_step(out, n, max, ORIGIN_ARGUMENT, "template argument", arg);
+    Site lit = model_value_site(f->val, (Site){0});
+    bool seen = lit.src == obj->src && lit.span.start >= f->attr->span.start &&
+                lit.span.end <= f->attr->span.end;
+    if (!seen && !(lit.src == arg.src && lit.span.start == arg.span.start))
+        n = push_step(out, n, max, ORIGIN_SOURCE, "value written here", lit);
+    return n;
+}

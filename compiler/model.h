@@ -1,0 +1,199 @@
+/* model.h — the evaluated platform: what rule passes, emitters, `explain`
+ * and `export` consume.
+ *
+ * eval_program() (eval.h) expands templates, loops and conditionals into
+ * concrete Objects — one per block instance — and evaluates every field of
+ * every object against its schema. What remains is this model:
+ *
+ *   Model
+ *    ├─ objects[]          every object, in creation order (deterministic)
+ *    ├─ by kind            model_kind(m, "service") → every service
+ *    ├─ by path            model_find(m, "la-camden.service.daemon")
+ *    ├─ platform           the one `platform` block (NULL if none)
+ *    ├─ envs[]             environments, each with its dotted overrides
+ *    └─ per account        the `platform { state {} }` fields evaluated for it
+ *
+ * Paths: an account is its name ("la-camden"); a block inside an object is
+ * PARENT.KIND.NAME ("la-camden.service.daemon"), or PARENT.KIND when it has
+ * no label ("la-camden.network"); other top-level blocks are KIND.NAME
+ * ("platform.sfdata", "environment.prod").
+ *
+ * Every field of an object has a value: set in source, a template
+ * argument, or the schema default; an optional field never set is VAL_NULL.
+ * A field whose evaluation failed holds the poison VAL_ERROR (its error is
+ * already reported): rule passes should skip poison silently — the
+ * model_* getters below return their fallback for it.
+ *
+ * Everything here lives in the program arena (Program.arena) and is freed
+ * with it; the Tables are released by model_release. Names passed to the
+ * lookups are plain C strings (they are interned internally). */
+#ifndef SFDC_MODEL_H
+#define SFDC_MODEL_H
+
+#include <stdbool.h>
+
+#include "load.h"
+#include "schema.h"
+#include "table.h"
+#include "value.h"
+
+struct Scope;
+
+/* Where a field's value came from. */
+typedef enum Origin {
+    ORIGIN_UNSET,       /* optional, never set: the value is null */
+    ORIGIN_DEFAULT,     /* the schema's default */
+    ORIGIN_SOURCE,      /* an attribute in a block */
+    ORIGIN_ARGUMENT,    /* an attribute whose value is a template parameter */
+    ORIGIN_OVERRIDE,    /* an environment's dotted override */
+} Origin;
+
+/* One field of one object. */
+typedef struct Field {
+    Value *val;                 /* the value (never NULL once evaluated) */
+    const Node *attr;           /* the ATTR that set it, or NULL (default/unset) */
+    struct Scope *scope;        /* scope attr is evaluated in (eval's business) */
+    uint8_t origin;             /* Origin */
+    uint8_t state;              /* eval's: 0 pending, 1 evaluating, 2 done */
+} Field;
+
+typedef struct Object Object;
+struct Object {
+    const char *kind;           /* schema name, interned: "service" */
+    const char *name;           /* label, interned ("daemon"), or NULL if unlabelled */
+    const char *path;           /* dotted path, interned: "la-camden.service.daemon" */
+    Object *parent;             /* enclosing object, NULL at top level */
+    Object *account;            /* the account it belongs to (itself for an account) */
+    const SchemaDecl *schema;
+    Field *fields;              /* schema->nfields entries, in schema order */
+    Field *state;               /* accounts only: platform.state fields for this account */
+    Object **children;          /* nested blocks in creation order; arena */
+    int nchildren, cap_children;
+    const Node *node;           /* the BLOCK */
+    Source *src;                /* file of node */
+    File *site;                 /* file whose top-level item created it (visibility) */
+    const Node *use;            /* innermost `use` that expanded it, or NULL */
+    Source *use_src;            /* file of use */
+    uint32_t index;             /* position in Model.objects */
+};
+
+/* One dotted override of an environment: `la-camden.service.daemon.cpu = 1 vcpu`. */
+typedef struct Override {
+    Object *obj;                /* the object overridden */
+    const FieldDecl *field;     /* which field */
+    Value *val;                 /* the value in this environment (type-checked) */
+    const Node *attr;           /* the ATTR in the environment block */
+    Source *src;                /* its file */
+} Override;
+
+typedef struct Environment {
+    Object *obj;                /* the environment block (fields: accounts, ...) */
+    const char *name;           /* "prod" */
+    Override *ov;               /* overrides in source order; arena */
+    int nov, cap;
+    Table by_field;             /* Field* (of the overridden object) -> Override* */
+} Environment;
+
+/* All objects of one kind, in creation order. */
+typedef struct ObjList {
+    Object **items;             /* malloc'd */
+    int n, cap;
+} ObjList;
+
+typedef struct Model {
+    Program *pg;                /* files, arena, interner */
+    Schemas *schemas;           /* the vocabulary */
+    Object **objects;           /* every object in creation order; malloc'd */
+    int nobjects, cap;
+    Table by_path;              /* interned path -> Object */
+    Table by_kind;              /* interned kind -> ObjList (malloc'd) */
+    Table accounts;             /* interned account name -> Object */
+    Object *platform;           /* the first platform block, or NULL */
+    Object *state;              /* platform's `state` block, or NULL */
+    Environment **envs;         /* in source order; malloc'd */
+    int nenvs, cap_envs;
+} Model;
+
+void model_init(Model *m, Program *pg, Schemas *s);
+void model_release(Model *m);
+
+/* ---- lookups (all O(1) hash lookups) ---------------------------------- */
+
+/* Every object of a kind ("account", "service", ...); never NULL (an empty
+ * list for a kind with no objects). */
+const ObjList *model_kind(const Model *m, const char *kind);
+/* The object at a dotted path, or NULL. */
+Object *model_find(const Model *m, const char *path);
+/* An account by name, or NULL. */
+Object *model_account(const Model *m, const char *name);
+/* A direct child of obj by kind and name (name NULL: the unlabelled one). */
+Object *model_child(const Model *m, const Object *obj, const char *kind, const char *name);
+/* An environment by name, or NULL. */
+Environment *model_env(const Model *m, const char *name);
+
+/* ---- field values ------------------------------------------------------ */
+
+/* The Field called name (NULL if the schema has no such field). */
+const Field *model_field(const Model *m, const Object *obj, const char *name);
+/* The value of a field (NULL if the schema has no such field). In env
+ * (NULL: the base platform), the environment's override if there is one. */
+Value *model_get(const Model *m, const Object *obj, const char *name);
+Value *model_get_env(const Model *m, const Object *obj, const char *name, const Environment *env);
+/* The override of obj.name in env, or NULL. */
+const Override *model_override(const Model *m, const Environment *env, const Object *obj,
+                               const char *name);
+
+/* Typed getters: the fallback when the field is missing, null or poison. */
+double model_num(const Model *m, const Object *obj, const char *name, double fallback);
+bool model_bool(const Model *m, const Object *obj, const char *name, bool fallback);
+/* VAL_STR text or VAL_SYM member name. */
+const char *model_str(const Model *m, const Object *obj, const char *name, const char *fallback);
+/* The object a VAL_REF field refers to, or NULL. */
+Object *model_ref(const Model *m, const Object *obj, const char *name);
+/* lo..hi of a range field (numbers in base units); false if absent. */
+bool model_range(const Model *m, const Object *obj, const char *name, double *lo, double *hi);
+
+/* The `platform { state {} }` field for one account (late-bound `account`),
+ * or NULL if there is no state block or no such field. */
+Value *model_state(const Model *m, const Object *account, const char *name);
+
+/* ---- where to point ---------------------------------------------------- */
+
+/* A place in the source, for diagnostics. */
+typedef struct Site {
+    Source *src;                /* NULL when there is nothing to point at */
+    Span span;
+} Site;
+
+/* The best span for a diagnostic about obj.name: the attribute's value if
+ * set in source, else the block's kind and label (a default has no span in
+ * the user's file). */
+Site model_site(const Model *m, const Object *obj, const char *name);
+/* The block header (kind and label) of obj. */
+Site model_obj_site(const Object *obj);
+/* Where a value was written (its own node), or fallback. */
+Site model_value_site(const Value *v, Site fallback);
+
+/* ---- provenance (for explain) ------------------------------------------ */
+
+/* One step of a value's history, newest first: the override, the attribute,
+ * the template argument bound to the parameter it names, the literal. */
+typedef struct Provenance {
+    Origin origin;
+    const char *what;           /* "set in environment `prod`", "template argument" */
+    Site site;
+} Provenance;
+
+/* Fills up to max steps for obj.name in env (NULL: base). Returns the count. */
+int model_provenance(const Model *m, const Object *obj, const char *name,
+                     const Environment *env, Provenance *out, int max);
+
+/* ---- building (eval.c) ------------------------------------------------- */
+
+/* A new object registered in every index; the caller checked uniqueness. */
+Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *path,
+                  Object *parent, const Node *node, Source *src);
+Environment *model_add_env(Model *m, Object *obj);
+void model_add_override(Model *m, Environment *env, const Override *ov);
+
+#endif

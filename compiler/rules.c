@@ -1,0 +1,76 @@
+/* rules.c — the rule-pass dispatcher and the purely structural checks of
+ * the model (see rules.h). */
+#include "rules.h"
+
+#include <string.h>
+
+#include "banned.h"
+
+void rules_run(Model *m, DiagEngine *d)
+{
+    rules_structure(m, d);
+}
+
+/* E0313: a program describes one platform — none is an error (nothing to
+ * deploy), and so is a second one. */
+static void one_platform(Model *m, DiagEngine *d)
+{
+    const ObjList *ps = model_kind(m, "platform");
+    if (ps->n == 0) {
+        File *first = NULL;
+        for (int i = 0; i < m->pg->nfiles && !first; i++)
+            if (!m->pg->files[i]->is_std)
+                first = m->pg->files[i];
+        if (!first || first->had_errors)
+            return;
+        Diag *g = diag_new(d, DIAG_ERROR, "E0313", first->src, (Span){0, 0},
+                           "no `platform` block in the program");
+        diag_help(d, g, "declare the platform once: `platform NAME { region = eu-west-2 }`; "
+                        "check all files together: `sfdc check DIR`");
+        diag_emit(d, g);
+        return;
+    }
+    for (int i = 1; i < ps->n; i++) {
+        Site s = model_obj_site(ps->items[i]), f = model_obj_site(ps->items[0]);
+        Diag *g = diag_new(d, DIAG_ERROR, "E0313", s.src, s.span, "more than one `platform` block");
+        diag_label(d, g, "a second platform");
+        diag_secondary(d, g, f.src, f.span, "the platform is declared here");
+        diag_help(d, g, "a program describes one platform; merge the blocks");
+        diag_emit(d, g);
+    }
+}
+
+/* E0509: two accounts with one id. One hash probe per account. */
+static void unique_account_ids(Model *m, DiagEngine *d)
+{
+    const ObjList *accs = model_kind(m, "account");
+    Table seen;
+    table_init(&seen);
+    for (int i = 0; i < accs->n; i++) {
+        Object *a = accs->items[i];
+        const char *id = model_str(m, a, "id", NULL);
+        if (!id)
+            continue;
+        const char *key = intern_cstr(&m->pg->in, id);
+        Object *first = table_get(&seen, key);
+        if (!first) {
+            table_put(&seen, key, a);
+            continue;
+        }
+        Site s = model_value_site(model_get(m, a, "id"), model_site(m, a, "id"));
+        Site f = model_value_site(model_get(m, first, "id"), model_site(m, first, "id"));
+        Diag *g = diag_new(d, DIAG_ERROR, "E0509", s.src, s.span,
+                           "account id \"%s\" is used by both `%s` and `%s`", id, first->path, a->path);
+        diag_label(d, g, "id of `%s`", a->path);
+        diag_secondary(d, g, f.src, f.span, "already the id of `%s`", first->path);
+        diag_help(d, g, "every account has its own 12-digit id");
+        diag_emit(d, g);
+    }
+    table_release(&seen);
+}
+
+void rules_structure(Model *m, DiagEngine *d)
+{
+    one_platform(m, d);
+    unique_account_ids(m, d);
+}

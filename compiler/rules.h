@@ -1,0 +1,28 @@
+/* rules.h — the rule passes that run on the evaluated platform.
+ *
+ * rules_run() is called by main after eval: it runs every pass over the
+ * Model in a fixed order and reports through the DiagEngine (whose filter,
+ * installed by eval, applies `@allow` waivers and drops repeats). Passes
+ * read the model only (model.h); the pure checks they call (schedule.c,
+ * awsrules.c) know nothing of it.
+ *
+ *   rules_structure   this file: exactly one platform (E0313), unique
+ *                     account ids (E0509)
+ *   rules_aws         AWS's own rules (E05xx)           — rules_aws.c
+ *   rules_intent      the platform's intent (E06xx)     — rules_intent.c
+ *
+ * Every pass must be linear in the size of the model: iterate
+ * model_kind(), use hash tables (table.h) for uniqueness, sort for
+ * interval overlap. */
+#ifndef SFDC_RULES_H
+#define SFDC_RULES_H
+
+#include "diag.h"
+#include "model.h"
+
+void rules_run(Model *m, DiagEngine *d);
+
+/* The passes, in the order rules_run calls them. */
+void rules_structure(Model *m, DiagEngine *d);
+
+#endif
