@@ -398,9 +398,9 @@ static bool resolve_zones(const char *text, Schedule *s, SchedError *err)
         if (!sched_zone_equal(s->zone, other)) {
             char help[512];
             snprintf(help, sizeof help,
-                     "write every window of a schedule in one zone (e.g. all in `%s`): "
-                     "`%s` and `%s` differ by an hour for part of the year",
-                     s->zone, s->zone, other);
+                     "write every window of a schedule in one zone, e.g. all in `%s`: "
+                     "windows in different zones drift apart when the clocks change",
+                     s->zone);
             fail(err, SCHED_ERR_MIXED_ZONE, x->zone_off, x->zone_len, help,
                  "schedule mixes time zones `%s` and `%s`", s->zone, other);
             err->off2 = first->zone_off;
