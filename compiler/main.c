@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "eval.h"
+#include "explain.h"
 #include "load.h"
 #include "model.h"
 #include "rules.h"
@@ -20,7 +21,7 @@
 
 enum { EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
 
-typedef enum Command { CMD_CHECK, CMD_PARSE } Command;
+typedef enum Command { CMD_CHECK, CMD_PARSE, CMD_EXPLAIN, CMD_EXPORT } Command;
 
 typedef struct Options {
     Command cmd;
@@ -32,6 +33,8 @@ typedef struct Options {
     bool werror;
     bool dump;              /* parse: print the tree */
     const char *stdlib;     /* --stdlib DIR */
+    const char *env;        /* explain, export: --env NAME */
+    const char *what;       /* explain: the PATH asked about */
 } Options;
 
 static const char usage_text[] =
@@ -43,6 +46,8 @@ static const char usage_text[] =
     "commands:\n"
     "  check     type-check files and report every problem (default: .)\n"
     "  parse     parse only; --dump prints the syntax tree\n"
+    "  explain   PATH: a value, its type and where it came from\n"
+    "  export    the fully evaluated platform as JSON\n"
     "  help CMD  detailed help for a command\n"
     "\n"
     "options:\n"
@@ -75,6 +80,53 @@ static const char help_parse[] =
     "Reads and parses files without checking them; --dump prints the syntax\n"
     "tree as s-expressions (for debugging sfdc and for tests).\n";
 
+static const char help_explain[] =
+    "usage: sfdc explain [--env NAME] [options] PATH [FILE|DIR]...\n"
+    "\n"
+    "Checks the program like `sfdc check`, then shows one value of the\n"
+    "evaluated platform and where it came from. PATH is an object or a field:\n"
+    "\n"
+    "  la-camden                          an account\n"
+    "  la-camden.service.daemon           a block: KIND.NAME below its parent\n"
+    "  la-camden.network                  a block without a name: KIND\n"
+    "  la-camden.service.daemon.memory    a field\n"
+    "  platform.sfdata.state.bucket       top-level blocks other than accounts: KIND.NAME\n"
+    "\n"
+    "For a field it prints the final value, its type, its origin (schema\n"
+    "default, set in source, template argument, environment override) and\n"
+    "the chain of source locations the value passed through, newest first:\n"
+    "the override, the attribute, the template argument, the literal. For an\n"
+    "object it lists every field with its value and origin.\n"
+    "\n"
+    "  --env NAME   the value in environment NAME (with its overrides);\n"
+    "               without it, the base value and every environment's override\n"
+    "\n"
+    "Diagnostics found while checking are printed too; the exit status is 1\n"
+    "if there were errors or PATH does not exist.\n";
+
+static const char help_export[] =
+    "usage: sfdc export [--format json] [--env NAME] [options] [FILE|DIR]...\n"
+    "\n"
+    "Checks the program like `sfdc check` and, if it has no errors, prints the\n"
+    "fully evaluated platform as one JSON document on stdout: the model the\n"
+    "back ends consume, for scripts, reviews and diffs.\n"
+    "\n"
+    "  {\"format\": \"sfdc-export/1\", \"environment\": null, \"units\": {...},\n"
+    "   \"objects\": {PATH: {\"kind\", \"name\", \"fields\": {...}, \"state\": {...},\n"
+    "                      \"children\": {PATH: {...}}}}}\n"
+    "\n"
+    "Every field of every object is present, defaults included; objects are\n"
+    "sorted by path and fields are in schema order, so the output is stable for\n"
+    "diffs. Quantities are numbers in base units (cpu units, MiB, ACU,\n"
+    "seconds, percent; listed under \"units\"); references are {\"ref\": PATH};\n"
+    "`vpn(10.0.0.0/8)` is {\"call\": \"vpn\", \"args\": [\"10.0.0.0/8\"]}. Accounts\n"
+    "carry their `platform { state {} }` values under \"state\".\n"
+    "\n"
+    "  --format json   the only format (the default)\n"
+    "  --env NAME      apply environment NAME's overrides and keep only its accounts\n"
+    "\n"
+    "Exit status 1 (and no document) when the program has errors.\n";
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -98,6 +150,10 @@ static int help_for(const char *cmd)
         fputs(help_check, stdout);
     else if (strcmp(cmd, "parse") == 0)
         fputs(help_parse, stdout);
+    else if (strcmp(cmd, "explain") == 0)
+        fputs(help_explain, stdout);
+    else if (strcmp(cmd, "export") == 0)
+        fputs(help_export, stdout);
     else
         return usage_error("no help for unknown command '%s'", cmd);
     return 0;
@@ -144,6 +200,12 @@ static int parse_option(Options *o, int argc, char **argv, int *i)
         o->max_errors = (unsigned)n;
     } else if ((v = opt_value("--stdlib", argc, argv, i))) {
         o->stdlib = v;
+    } else if ((o->cmd == CMD_EXPLAIN || o->cmd == CMD_EXPORT) &&
+               (v = opt_value("--env", argc, argv, i))) {
+        o->env = v;
+    } else if (o->cmd == CMD_EXPORT && (v = opt_value("--format", argc, argv, i))) {
+        if (strcmp(v, "json") != 0)
+            return usage_error("unknown export format '%s' (json)", v);
     } else if (strcmp(a, "-Werror") == 0) {
         o->werror = true;
     } else if (strcmp(a, "--dump") == 0 && o->cmd == CMD_PARSE) {
@@ -164,6 +226,10 @@ static int parse_args(Options *o, int argc, char **argv)
         o->cmd = CMD_CHECK;
     else if (strcmp(cmd, "parse") == 0)
         o->cmd = CMD_PARSE;
+    else if (strcmp(cmd, "explain") == 0)
+        o->cmd = CMD_EXPLAIN;
+    else if (strcmp(cmd, "export") == 0)
+        o->cmd = CMD_EXPORT;
     else
         return usage_error("unknown command '%s'", cmd);
     for (int i = 2; i < argc; i++) {
@@ -180,8 +246,13 @@ static int parse_args(Options *o, int argc, char **argv)
                 return rc;
             continue;
         }
-        o->paths[o->npaths++] = argv[i];
+        if (o->cmd == CMD_EXPLAIN && !o->what)
+            o->what = argv[i];
+        else
+            o->paths[o->npaths++] = argv[i];
     }
+    if (o->cmd == CMD_EXPLAIN && !o->what)
+        return usage_error("%s", "explain needs a PATH, e.g. 'sfdc explain la-camden.service.daemon.cpu'");
     return -1;
 }
 
@@ -221,9 +292,17 @@ static int run_pipeline(const Options *o, const char *argv0)
         rules_run(&model, &diag);
         eval_finish(ev);
     }
-    FILE *out = o->format == DIAG_HUMAN ? stderr : stdout;
+    FILE *out = o->format == DIAG_HUMAN || o->cmd == CMD_EXPORT || o->cmd == CMD_EXPLAIN
+                    ? stderr : stdout;
+    bool failed = diag_failed(&diag);
     diag_flush(&diag, out);
-    int rc = diag_failed(&diag) ? EXIT_DIAG : 0;
+    int rc = failed ? EXIT_DIAG : 0;
+    if (o->cmd == CMD_EXPLAIN) {
+        int erc = explain_run(&model, o->what, o->env, stdout, stderr);
+        rc = rc ? rc : erc;
+    } else if (o->cmd == CMD_EXPORT && !failed) {
+        rc = export_run(&model, o->env, stdout, stderr);
+    }
     eval_free(ev);
     model_release(&model);
     schema_release(&schemas);
