@@ -12,7 +12,8 @@
  * The canonical form follows botocore (the oracle of tests/data/sigv4):
  * - URI: non-S3 services remove dot segments and repeated slashes, then
  *   percent-encode the wire path again ('%' becomes %25: AWS's "double
- *   encoding"); S3 uses the path as sent (encoded once, not normalized).
+ *   encoding"); S3 uses the path as sent (encoded once, not normalized;
+ *   only bytes that were never encoded get encoded).
  * - Query: pairs split on '&' and '=', decoded and re-encoded strictly,
  *   sorted by key then value; a missing '=' is an empty value.
  * - Headers: names lower-cased, values trimmed with inner whitespace runs
@@ -489,18 +490,37 @@ static void normalize_path(AwsBuf *out, const char *path)
         out->data[out->len] = '\0';
 }
 
+/* S3's canonical URI is the path as sent, encoded once: existing %XX
+ * escapes stay as they are (an encoded '/' in a key must stay %2F), bytes
+ * that should have been encoded (raw UTF-8, spaces) are encoded. */
+static void s3_path(AwsBuf *cr, const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const char *p = path; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+            char e[3] = {'%', (char)toupper((unsigned char)p[1]), (char)toupper((unsigned char)p[2])};
+            aws_buf_add(cr, e, 3);
+            p += 2;
+        } else if (is_unreserved(c) || c == '/') {
+            aws_buf_putc(cr, (char)c);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            aws_buf_add(cr, e, 3);
+        }
+    }
+}
+
 static void canonical_uri(AwsBuf *cr, const AwsRequest *req)
 {
     AwsBuf tmp;
     aws_buf_init(&tmp);
     const char *path = req->path && *req->path ? req->path : "/";
     if (req->sign_flags & AWS_SIGN_S3) {
-        /* decode+encode is the identity on a correctly encoded path and
-         * encodes a raw one (as in .req files) once */
-        aws_uri_decode(&tmp, path, strlen(path));
-    } else {
-        normalize_path(&tmp, path);
+        s3_path(cr, path);
+        return;
     }
+    normalize_path(&tmp, path);
     if (tmp.oom)
         cr->oom = 1;
     else

@@ -159,6 +159,7 @@ CASES = [
             host="bucket.s3.eu-west-2.amazonaws.com", scheme="https"),
     s3_case("s3-path-not-normalized", "GET", "/bucket/a//b/./c/../d"),
     s3_case("s3-path-encoded-once", "GET", "/bucket/caf%C3%A9%20au%20lait"),
+    s3_case("s3-path-encoded-slash", "GET", "/bucket/a%2Fb/c%2B%25"),
     # (no raw UTF-8 S3 path: botocore never signs an unencoded S3 URL, so it
     # is no oracle there; sfdrun encodes it once, see rt_sigv4.c)
     s3_case("s3-us-east-1", "PUT", "/bucket", region="us-east-1",

@@ -210,6 +210,14 @@ static void test_s3_path_raw_utf8(void **state)
         aws_signing_release(&s);
         aws_request_release(&r);
     }
+    AwsRequest r;
+    AwsSigning s;
+    simple_request(&r, "GET /b/a%2fb%2F HTTP/1.1\nHost:h\n");
+    r.sign_flags = AWS_SIGN_S3; /* an encoded '/' stays encoded (hex upper-cased) */
+    assert_int_equal(aws_sigv4_sign(&r, &c, DATE, &s, err), 0);
+    assert_memory_equal(s.canonical_request, "GET\n/b/a%2Fb%2F\n\n", 17);
+    aws_signing_release(&s);
+    aws_request_release(&r);
 }
 
 static void test_errors(void **state)
