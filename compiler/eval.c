@@ -985,7 +985,7 @@ static Value *compute_field(Eval *e, Object *o, FieldDecl *fd)
         return default_of(e, fd);
     }
     f->origin = ORIGIN_UNSET;
-    if (fd->type->optional || fd->type->kind == TY_ERROR)
+    if (fd->type->optional || fd->type->kind == TY_ERROR || o->incomplete)
         return null_value();
     return missing(e, o, fd);
 }
@@ -1196,6 +1196,8 @@ static void block(Eval *e, Scope *sc, Object *parent, const Node *n)
     o->site = e->site;
     o->use = e->use;
     o->use_src = e->use_src;
+    for (const Node *it = n->b; it; it = it->next)
+        o->incomplete |= it->kind == NODE_ERROR;
     Scope *body = sc;
     if (k->name == e->k_platform && !e->m->platform)
         e->m->platform = o;
@@ -1271,7 +1273,8 @@ static bool match_args(Eval *e, Scope *sc, const Template *t, const Node *use, c
 }
 
 /* Binds parameters to evaluated, type-checked arguments (or defaults). */
-static Scope *bind_params(Eval *e, Scope *sc, const Template *t, const Node *use, const Node **bound)
+static Scope *bind_params(Eval *e, Scope *sc, const Template *t, const Node *use, const Node **bound,
+                          bool args_ok)
 {
     Scope *ts = scope_new(e, NULL, t->file);
     int i = 0;
@@ -1288,6 +1291,8 @@ static Scope *bind_params(Eval *e, Scope *sc, const Template *t, const Node *use
             b->val = eval_typed(e, e->file_scope[t->file->src->id], p->b, t->types[i]);
         } else if (t->types[i]->optional) {
             b->val = null_value();
+        } else if (!args_ok) {
+            b->val = value_error();   /* a misnamed argument was reported: no second error */
         } else {
             Diag *d = err(e, "E0404", scope_src(sc), use->name_span,
                           "missing argument `%s` of template `%s`", p->name, t->node->name);
@@ -1324,8 +1329,8 @@ static void use(Eval *e, Scope *sc, Object *parent, const Node *n)
         return;
     }
     const Node **bound = arena_alloc(e->a, (size_t)(t->nparams + 1) * sizeof *bound);
-    match_args(e, sc, t, n, bound);
-    Scope *ts = bind_params(e, sc, t, n, bound);
+    bool ok = match_args(e, sc, t, n, bound);
+    Scope *ts = bind_params(e, sc, t, n, bound, ok);
     const Node *saved = e->use;
     Source *saved_src = e->use_src;
     e->use = n;

@@ -75,6 +75,7 @@ struct Object {
     const Node *use;            /* innermost `use` that expanded it, or NULL */
     Source *use_src;            /* file of use */
     uint32_t index;             /* position in Model.objects */
+    bool incomplete;            /* its block had a syntax error: no E0307 for it */
 };
 
 /* One dotted override of an environment: `la-camden.service.daemon.cpu = 1 vcpu`. */

@@ -17,11 +17,15 @@ static void one_platform(Model *m, DiagEngine *d)
 {
     const ObjList *ps = model_kind(m, "platform");
     if (ps->n == 0) {
+        /* a syntax error may have eaten the platform: one mistake, one error */
         File *first = NULL;
-        for (int i = 0; i < m->pg->nfiles && !first; i++)
-            if (!m->pg->files[i]->is_std)
+        for (int i = 0; i < m->pg->nfiles; i++) {
+            if (m->pg->files[i]->had_errors)
+                return;
+            if (!first && !m->pg->files[i]->is_std)
                 first = m->pg->files[i];
-        if (!first || first->had_errors)
+        }
+        if (!first)
             return;
         Diag *g = diag_new(d, DIAG_ERROR, "E0313", first->src, (Span){0, 0},
                            "no `platform` block in the program");
