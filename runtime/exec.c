@@ -640,6 +640,15 @@ static void start_mutate(Exec *ex, Task *t)
     call_start(&t->call);
 }
 
+/* In a dry run: a dependency of st that would change (index), or -1. */
+static long pending_dependency(const Exec *ex, const PlanStep *st)
+{
+    for (size_t k = 0; k < st->n_after; k++)
+        if (ex->rep->outcome[st->after[k]] == OUT_WOULD_CHANGE)
+            return (long)st->after[k];
+    return -1;
+}
+
 /* A read of the post-condition finished (check or verify). */
 static void on_check(Call *c, int ok, cJSON *result, AwsError *e)
 {
@@ -655,6 +664,15 @@ static void on_check(Call *c, int ok, cJSON *result, AwsError *e)
         snprintf(why, sizeof why, "%s: %s", st->check.read.operation, e->code);
     } else {
         describe_error(e, why, sizeof why);
+        long pending = ex->opt.dry_run ? pending_dependency(ex, st) : -1;
+        if (pending >= 0) {
+            /* in a dry run the read may fail only because an earlier step
+             * has not been applied (the bucket is not there yet) */
+            snprintf(msg, sizeof msg, "cannot check before %s: %s",
+                     ex->plan->steps[pending].id, why);
+            task_finish(ex, t, OUT_WOULD_CHANGE, msg);
+            return;
+        }
         snprintf(msg, sizeof msg, "%s %s: %s", st->check.read.service,
                  st->check.read.operation, why);
         task_finish(ex, t, OUT_FAILED, msg);

@@ -79,6 +79,10 @@ char *log_redact(const char *s, char *out, size_t n)
                 out[o++] = *m;
             continue;
         }
+        /* a key only when a delimiter follows ("SignatureDoesNotMatch" and
+         * "the signature you provided" are prose, not secrets) */
+        if (k && !strchr("=:\"'>", s[i + k]))
+            k = 0;
         if (!k) {
             out[o++] = s[i++];
             continue;

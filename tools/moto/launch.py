@@ -14,6 +14,8 @@ Patches (facts measured in moto 5.2.1):
   3. Application Auto Scaling lacks TagResource, UntagResource and
      ListTagsForResource (HTTP 500; the AWS provider retries for minutes).
   4. RDS Serverless v2 clusters get an empty ScalingConfigurationInfo: omit it.
+Default: MOTO_IAM_LOAD_MANAGED_POLICIES=true, so AWS managed policies such as
+arn:aws:iam::aws:policy/AdministratorAccess exist as in AWS.
 Optional: SFD_MOTO_REQUEST_LOG=FILE appends one JSON line per request
 ({"method", "path", "op"}) so tests can count mutating calls.
 """
@@ -187,6 +189,7 @@ def request_log_middleware(app, path):
 
 
 def main():
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     portfile = sys.argv[1] if len(sys.argv) > 1 else None
     for name, fn in (("ecs", patch_ecs), ("application-autoscaling", patch_appautoscaling),
                      ("rds", patch_rds)):

@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""Counts mutating AWS calls in a moto request log (tools/moto/launch.py,
+SFD_MOTO_REQUEST_LOG) from line FROM on. Reads (S3 GET/HEAD; operations
+named Get*, Describe*, List*, Head*; sts AssumeRole/GetCallerIdentity) do
+not count. Prints the count, then the mutating operations when any."""
+import json
+import sys
+
+path, start = sys.argv[1], int(sys.argv[2])
+reads = ("Get", "Describe", "List", "Head")
+muts = []
+with open(path) as f:
+    for i, line in enumerate(f):
+        if i < start:
+            continue
+        r = json.loads(line)
+        op = r.get("op") or ""
+        if op:
+            if op.startswith(reads) or op in ("AssumeRole", "GetCallerIdentity"):
+                continue
+            muts.append(op)
+        elif r["method"] not in ("GET", "HEAD"):
+            muts.append(f'{r["method"]} {r["path"]}?{r["query"]}')
+print(len(muts))
+for m in muts:
+    print(m)
