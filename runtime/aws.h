@@ -72,8 +72,8 @@ typedef struct AwsRequest {
     AwsHeader *headers;  /* in insertion order */
     size_t n_headers;    /* number of headers */
     size_t cap_headers;  /* allocated slots in headers */
-    char *body;          /* request body (not NUL-terminated for binary use; a
-                            NUL is kept after body_len for convenience) or NULL */
+    char *body;          /* request body or NULL; may hold NULs, so use
+                            body_len (a NUL is kept after it for convenience) */
     size_t body_len;     /* bytes in body */
     char *signing_name;  /* SigV4 service name, e.g. "s3", "iam" */
     char *signing_region;/* SigV4 region, e.g. "eu-west-2" */
@@ -208,8 +208,12 @@ void aws_sha256_hex(const void *data, size_t len, char *out);
  * - sets X-Amz-Date (replacing any, so it is sent once),
  * - sets X-Amz-Security-Token when creds has a session token,
  * - sets x-amz-content-sha256 when req->sign_flags has AWS_SIGN_CONTENT_SHA256,
- * - signs every header present except Authorization, User-Agent, Expect,
- *   X-Amzn-Trace-Id, and sets Authorization.
+ * - signs every header present except User-Agent, X-Amzn-Trace-Id and the
+ *   hop-by-hop ones (Connection, Expect, Keep-Alive, TE, Trailer,
+ *   Transfer-Encoding, Upgrade, Proxy-*), as botocore does, and sets
+ *   Authorization (replacing any: re-signing a retried request is fine).
+ * Canonical URI: S3 (AWS_SIGN_S3) uses the path as sent, other services
+ * normalize it and encode it a second time; see sigv4.c.
  * If `out` is non-NULL it receives the intermediate products (caller
  * releases). The secret key is used only inside this call. */
 int aws_sigv4_sign(AwsRequest *req, const AwsCreds *creds, const char *amz_date,
@@ -277,7 +281,10 @@ void aws_endpoint_release(AwsEndpoint *e);
  * (Host, Content-Type, X-Amz-Target, Content-MD5 where the model requires a
  * checksum ...), body, signing name/region and flags. args may be NULL
  * (no arguments). Unknown members in args are an error (they would be
- * silently dropped otherwise). Not yet signed. */
+ * silently dropped otherwise), and so are JSON types that do not match the
+ * model. S3 CreateBucket gets CreateBucketConfiguration.LocationConstraint =
+ * the region outside us-east-1, and none in us-east-1 (as botocore does).
+ * Every request carries a Content-Type. Not yet signed. */
 int aws_request_build(const AwsModel *m, const char *service, const char *op,
                       const cJSON *args, const AwsEndpoint *ep,
                       AwsRequest *out, char *err);
