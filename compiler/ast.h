@@ -83,6 +83,7 @@ struct Node {
         Cidr cidr;      /* CIDR */
     } v;
     uint32_t len;       /* STR: bytes in str (may contain no NUL: checked) */
+    uint32_t depth;     /* expressions: height of the tree below, bounded by the parser */
 };
 
 /* A comment: `#`, `//`, `///` (doc) or block; span covers the delimiters. */

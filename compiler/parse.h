@@ -20,6 +20,7 @@ typedef struct Parser {
     Source *src;
     Node *items;        /* result: top-level items in order */
     unsigned errors;    /* syntax errors reported */
+    bool deep_reported; /* E0110 for expression depth already said */
 } Parser;
 
 /* Parses src; the File and its nodes live in a. Never returns NULL. */

@@ -2,6 +2,8 @@
 #include "source.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,9 +95,18 @@ Source *src_load(const char *path, SrcError *err)
         *err = SRC_ETOOBIG;
         return NULL;
     }
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: a FIFO with no writer must not hang the compiler (it
+     * reads as empty); cleared again so reads of slow pipes still block. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *err = from_errno(errno);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         *err = from_errno(errno);
+        close(fd);
         return NULL;
     }
     char *buf = NULL;

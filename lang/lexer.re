@@ -475,6 +475,35 @@ static int end_of_input(Lexer *lx, Span *loc)
 
 /* Keywords are few and short: compare only when the length matches (this
  * runs once per identifier, so it shows up in profiles of large files). */
+/* Strings are single-line, but `${` opens ordinary token mode, which would
+ * run on to the next lines: at a line break inside an interpolation inside
+ * a string, report the `${` (E0106), drop back to before the string, and
+ * hand the parser `}` and `"` so it can finish the item without a second
+ * error. Returns 0 when there is nothing to do. */
+static int interp_at_newline(Lexer *lx, Span *loc)
+{
+    if (!memchr(lx->tok, '\n', (size_t)(lx->cur - lx->tok)) &&
+        !memchr(lx->tok, '\r', (size_t)(lx->cur - lx->tok)))
+        return 0;
+    int i = lx->depth - 1;
+    while (i > 0 && lx->modes[i] != LEX_INTERP)
+        i--;
+    if (i <= 0 || lx->modes[i] != LEX_INTERP || lx->modes[i - 1] != LEX_STRING)
+        return 0;
+    Diag *d = lex_error(lx, "E0106", (Span){lx->opens[i], lx->opens[i] + 2},
+                        "unterminated interpolation");
+    diag_label(lx->diag, d, "this `${` is not closed before the end of the line");
+    diag_help(lx->diag, d, "close it with `}` and the string with `\"`; strings cannot span lines");
+    diag_emit(lx->diag, d);
+    uint32_t at = off(lx, lx->tok);
+    lx->depth = i - 1;
+    lx->pending = TOK_STR_END;
+    lx->error_at = at + 1;
+    lx->cur = lx->tok;          /* the line break is lexed again afterwards */
+    *loc = (Span){at, at};
+    return TOK_INTERP_END;
+}
+
 static int keyword_or_ident(Lexer *lx, YYSTYPE *val)
 {
     static const struct { const char *word; unsigned char len; int tok; } kw[] = {
@@ -510,6 +539,12 @@ static int keyword_or_ident(Lexer *lx, YYSTYPE *val)
 int lex_next(Lexer *lx, YYSTYPE *val, Span *loc)
 {
     int tok;
+    if (lx->pending) {
+        tok = lx->pending;
+        lx->pending = 0;
+        *loc = (Span){off(lx, lx->cur), off(lx, lx->cur)};
+        return tok;
+    }
     for (;;) {
         if (lx->too_deep)
             return *loc = (Span){off(lx, lx->lim), off(lx, lx->lim)}, TOK_END;
@@ -518,7 +553,11 @@ int lex_next(Lexer *lx, YYSTYPE *val, Span *loc)
         lx->tok = lx->cur;
         /*!re2c
             $       { return end_of_input(lx, loc); }
-            ws      { continue; }
+            ws      {
+                if (lx->depth > 0 && (tok = interp_at_newline(lx, loc)) != 0)
+                    return tok;
+                continue;
+            }
             "//" | "#" {
                 line_comment(lx, lx->tok[0] == '/' && lx->cur[0] == '/' && lx->cur[1] != '/');
                 continue;

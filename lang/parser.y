@@ -64,11 +64,35 @@ static Node *cons(Node *list, Node *item)
     return item;
 }
 
+/* Expression trees are bounded in depth, so every later phase may recurse
+ * over them: `1 + 1 + ... + 1` parses with a flat Bison stack but would
+ * build a left-deep tree of any depth. Past the bound the subtree becomes an
+ * error node, reported once per file. */
+enum { EXPR_MAX_DEPTH = 1000 };
+
+static Node *deepen(Parser *p, Node *n)
+{
+    uint32_t da = n->a ? n->a->depth : 0, db = n->b ? n->b->depth : 0;
+    n->depth = 1 + (da > db ? da : db);
+    if (n->depth <= EXPR_MAX_DEPTH)
+        return n;
+    if (!p->deep_reported) {
+        p->deep_reported = true;
+        p->errors++;
+        Diag *d = diag_new(p->diag, DIAG_ERROR, "E0110", p->src, n->span,
+                           "expression nested too deeply");
+        diag_label(p->diag, d, "more than %d operators deep", EXPR_MAX_DEPTH);
+        diag_help(p->diag, d, "split the expression with `let` bindings");
+        diag_emit(p->diag, d);
+    }
+    return mk(p, NODE_ERROR, n->span);
+}
+
 static Node *binary(Parser *p, Span sp, BinOp op, Node *a, Node *b)
 {
     Node *n = mk2(p, NODE_BINARY, sp, a, b);
     n->op = (uint16_t)op;
-    return n;
+    return deepen(p, n);
 }
 }
 
@@ -251,7 +275,7 @@ type_args
 
 expr
     : postfix                   { $$ = $1; }
-    | expr DOTDOT expr          { $$ = mk2(p, NODE_RANGE, @$, $1, $3); }
+    | expr DOTDOT expr          { $$ = deepen(p, mk2(p, NODE_RANGE, @$, $1, $3)); }
     | expr OR expr              { $$ = binary(p, @$, OP_OR, $1, $3); }
     | expr AND expr             { $$ = binary(p, @$, OP_AND, $1, $3); }
     | expr EQ expr              { $$ = binary(p, @$, OP_EQ, $1, $3); }
@@ -265,15 +289,15 @@ expr
     | expr '*' expr             { $$ = binary(p, @$, OP_MUL, $1, $3); }
     | expr '/' expr             { $$ = binary(p, @$, OP_DIV, $1, $3); }
     | expr '%' expr             { $$ = binary(p, @$, OP_MOD, $1, $3); }
-    | '!' expr                  { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NOT; }
-    | '-' expr %prec UMINUS     { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NEG; }
+    | '!' expr                  { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NOT; $$ = deepen(p, $$); }
+    | '-' expr %prec UMINUS     { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NEG; $$ = deepen(p, $$); }
     ;
 
 postfix
     : primary                   { $$ = $1; }
-    | postfix '.' IDENT         { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; }
-    | postfix '[' expr ']'      { $$ = mk2(p, NODE_INDEX, @$, $1, $3); }
-    | postfix '(' args_opt ')'  { $$ = mk2(p, NODE_CALL, @$, $1, $3); }
+    | postfix '.' IDENT         { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; $$ = deepen(p, $$); }
+    | postfix '[' expr ']'      { $$ = deepen(p, mk2(p, NODE_INDEX, @$, $1, $3)); }
+    | postfix '(' args_opt ')'  { $$ = mk2(p, NODE_CALL, @$, $1, NULL); $$ = deepen(p, $$); $$->b = $3; }
     ;
 
 primary
@@ -489,14 +513,15 @@ static void point_at_opener(Parser *p, Diag *d, const yysymbol_kind_t *exp, int 
 /* A hint for the mistakes people actually make. */
 static void add_help(Parser *p, Diag *d, yysymbol_kind_t found, const yysymbol_kind_t *exp, int n)
 {
-    bool want_eq = false, want_brace = false;
+    bool want_eq = false, want_brace = false, want_expr = false;
     for (int i = 0; i < n; i++) {
         want_eq |= is_char(exp[i], '=');
         want_brace |= is_char(exp[i], '{');
+        want_expr |= exp[i] == YYSYMBOL_NUMBER;   /* then `{` opens a record */
     }
     if (is_char(found, ':') && want_eq)
         diag_help(p->diag, d, "attributes are set with `=`, as in `cpu = 0.5 vcpu`");
-    else if (is_char(found, '=') && want_brace)
+    else if (is_char(found, '=') && want_brace && !want_expr)
         diag_help(p->diag, d, "a block is `kind name { ... }`; if the word before was meant as a "
                               "unit, units are vcpu, cpu, MiB, GiB, TiB, acu, ms, s, m, h, d");
 }
@@ -509,8 +534,8 @@ int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
      * mistake, one error. */
     if (p->lx.too_deep || (p->lx.error_at && p->lx.error_at == at.start + 1))
         return 0;
-    yysymbol_kind_t exp[24];
-    int n = yypcontext_expected_tokens(ctx, exp, 24);
+    yysymbol_kind_t exp[YYNTOKENS];   /* Bison returns 0 if the array is too small */
+    int n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
     if (n < 0)
         n = 0;
     p->errors++;
