@@ -242,7 +242,8 @@ AwsModel *aws_model_load(const char *path, char *err);
 /* Same from JSON text (tests and fuzz targets). */
 AwsModel *aws_model_parse(const char *json, size_t len, char *err);
 /* Where the model is by default, malloc'd: $SFDRUN_STDLIB/aws/operations.json
- * when SFDRUN_STDLIB is set, else <dir of exe>/../stdlib/aws/operations.json
+ * when SFDRUN_STDLIB is set, else <dir of exe>/../stdlib/aws/operations.json,
+ * <dir of exe>/../share/sfdc/stdlib/... or <dir of exe>/../../stdlib/...
  * (exe from /proc/self/exe, falling back to argv0), else the path relative
  * to the current directory "stdlib/aws/operations.json". */
 char *aws_model_default_path(const char *argv0, AwsGetenv *env);

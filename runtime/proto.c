@@ -134,9 +134,12 @@ char *aws_model_default_path(const char *argv0, AwsGetenv *env)
         if (!slash)
             continue;
         size_t dl = (size_t)(slash - candidates[i]);
+        /* build/sfdrun, PREFIX/bin/sfdrun, build/asan/sfdrun */
         char *p = existing(candidates[i], dl, "/../stdlib/aws/operations.json");
         if (!p)
             p = existing(candidates[i], dl, "/../share/sfdc/stdlib/aws/operations.json");
+        if (!p)
+            p = existing(candidates[i], dl, "/../../stdlib/aws/operations.json");
         if (p)
             return p;
     }
