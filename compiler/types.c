@@ -385,6 +385,15 @@ static Value *check_ref(const Check *c, Value *v, const Type *t)
     return mismatch(c, v, t, NULL);
 }
 
+/* Member lookup by text (strings are not interned): error path only. */
+static bool enum_has_text(const EnumDecl *e, const char *s)
+{
+    for (int i = 0; i < e->nmembers; i++)
+        if (strcmp(e->members[i], s) == 0)
+            return true;
+    return false;
+}
+
 static Value *check(const Check *c, Value *v, const Type *t)
 {
     if (v->kind == VAL_ERROR || t->kind == TY_ERROR || t->kind == TY_ANY)
@@ -450,7 +459,7 @@ static Value *check(const Check *c, Value *v, const Type *t)
     case TY_ENUM:
         if (v->kind == VAL_SYM && schema_enum_has(t->en, v->u.str))
             return v;
-        if (v->kind == VAL_STR && schema_enum_has(t->en, v->u.str))
+        if (v->kind == VAL_STR && enum_has_text(t->en, v->u.str))
             return mismatch(c, v, t, arena_printf(c->a, "write `%s` without quotes", v->u.str));
         return mismatch(c, v, t, NULL);
     case TY_ERROR: case TY_ANY:
