@@ -92,6 +92,9 @@ struct Eval {
     Source *use_src;
     Object *late_account;       /* what `account` means inside platform.state */
     Table waivers;              /* interned code -> Waiver list */
+    Table cache;                /* Node -> Value: literals and references, which a
+                                   template expanded N times would otherwise
+                                   allocate N times (values are immutable) */
     Waiver **wlist;             /* every waiver, in collection order; malloc'd */
     int nw, capw;
     Seen *seen;                 /* open-addressed set; malloc'd */
@@ -473,18 +476,34 @@ static Value *unknown_ident(Eval *e, Scope *sc, const Node *n, const Type *want)
     return value_error();
 }
 
+/* A reference (or kind selector) written at n: the one made at n before
+ * when it meant the same thing, else a new one remembered for next time. */
+static Value *cached_ref(Eval *e, Scope *sc, const Node *n, ValKind k, Object *o, const char *kind)
+{
+    Value *v = table_get(&e->cache, n);
+    if (v && v->kind == k && v->ref == o && v->unit == kind)
+        return v;
+    v = value_new(e->a, k, n, scope_src(sc));
+    v->ref = o;
+    v->unit = kind;
+    table_put(&e->cache, n, v);
+    return v;
+}
+
 static Value *ref_value(Eval *e, Scope *sc, const Node *n, Object *o)
 {
-    Value *v = value_new(e->a, VAL_REF, n, scope_src(sc));
-    v->ref = o;
-    return v;
+    return cached_ref(e, sc, n, VAL_REF, o, NULL);
 }
 
 static Value *ident(Eval *e, Scope *sc, const Node *n, const Type *want)
 {
     if (want->kind == TY_ENUM && schema_enum_has(want->en, n->name)) {
-        Value *v = value_new(e->a, VAL_SYM, n, scope_src(sc));
+        Value *v = table_get(&e->cache, n);
+        if (v && v->kind == VAL_SYM)
+            return v;
+        v = value_new(e->a, VAL_SYM, n, scope_src(sc));
         v->u.str = n->name;
+        table_put(&e->cache, n, v);
         return v;
     }
     if (want->kind == TY_ACCOUNTS && n->name == e->k_all) {
@@ -529,15 +548,9 @@ static Value *get_member(Eval *e, Scope *sc, const Node *n, Object *o)
     const SchemaDecl *kind = schema_find(e->s, n->name);
     if (kind && schema_allowed_in(kind, o->kind)) {
         for (int i = 0; i < o->nchildren; i++)
-            if (o->children[i]->kind == kind->name && !o->children[i]->name) {
-                Value *v = value_new(e->a, VAL_REF, n, scope_src(sc));
-                v->ref = o->children[i];
-                return v;
-            }
-        Value *v = value_new(e->a, VAL_KINDSEL, n, scope_src(sc));
-        v->ref = o;
-        v->u.str = kind->name;
-        return v;
+            if (o->children[i]->kind == kind->name && !o->children[i]->name)
+                return ref_value(e, sc, n, o->children[i]);
+        return cached_ref(e, sc, n, VAL_KINDSEL, o, kind->name);
     }
     const char *cands[128];
     int nc = 0;
@@ -559,11 +572,8 @@ static Value *get_child(Eval *e, Scope *sc, const Node *n, Object *o, const char
 {
     for (int i = 0; i < o->nchildren; i++) {
         Object *c = o->children[i];
-        if (c->kind == kind && c->name == n->name) {
-            Value *v = value_new(e->a, VAL_REF, n, scope_src(sc));
-            v->ref = c;
-            return v;
-        }
+        if (c->kind == kind && c->name == n->name)
+            return ref_value(e, sc, n, c);
     }
     const char *cands[128];
     int nc = 0;
@@ -586,7 +596,7 @@ static Value *get(Eval *e, Scope *sc, const Node *n)
     if (base->kind == VAL_REF)
         return get_member(e, sc, n, base->ref);
     if (base->kind == VAL_KINDSEL)
-        return get_child(e, sc, n, base->ref, base->u.str);
+        return get_child(e, sc, n, base->ref, base->unit);
     if (base->kind == VAL_MAP) {
         for (uint32_t i = 0; i < base->n; i++)
             if (base->keys[i] == n->name)
@@ -899,10 +909,24 @@ static Value *eval_node(Eval *e, Scope *sc, const Node *n, const Type *want)
     }
 }
 
+static bool is_literal(const Node *n)
+{
+    return n->kind == NODE_NUM || n->kind == NODE_QTY || n->kind == NODE_STR ||
+           n->kind == NODE_CIDR || n->kind == NODE_BOOL || n->kind == NODE_NULL;
+}
+
 static Value *eval(Eval *e, Scope *sc, const Node *n, const Type *want)
 {
     if (!n)
         return value_error();
+    if (is_literal(n)) {
+        Value *v = table_get(&e->cache, n);
+        if (!v) {
+            v = eval_node(e, sc, n, want);
+            table_put(&e->cache, n, v);
+        }
+        return v;
+    }
     if (e->expr_depth >= EVAL_MAX_EXPR)
         return too_deep(e, sc, n);
     e->expr_depth++;
@@ -976,15 +1000,10 @@ static Value *missing(Eval *e, Object *o, const FieldDecl *fd)
 static Value *compute_field(Eval *e, Object *o, FieldDecl *fd)
 {
     Field *f = &o->fields[fd->index];
-    if (f->attr) {
-        f->origin = param_of(f->scope, f->attr->b) ? ORIGIN_ARGUMENT : ORIGIN_SOURCE;
-        return eval_typed(e, f->scope, f->attr->b, fd->type);
-    }
-    if (fd->def) {
-        f->origin = ORIGIN_DEFAULT;
+    if (f->set)
+        return eval_typed(e, f->set->scope, f->set->attr->b, fd->type);
+    if (fd->def)
         return default_of(e, fd);
-    }
-    f->origin = ORIGIN_UNSET;
     if (fd->type->optional || fd->type->kind == TY_ERROR || o->incomplete)
         return null_value();
     return missing(e, o, fd);
@@ -994,22 +1013,22 @@ static Value *force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src,
 {
     FieldDecl *fd = &((SchemaDecl *)o->schema)->fields[cfd->index];
     Field *f = &o->fields[fd->index];
-    if (f->state == 2)
+    static Value busy = {.kind = VAL_ERROR};   /* marks a field being evaluated */
+    if (f->val && f->val != &busy)
         return f->val;
-    if (f->state == 1) {
+    if (f->val == &busy) {
         Diag *d = err(e, "E0303", src, at, "`%s.%s` depends on itself", o->path, fd->name);
         diag_label(e->d, d, "used here while `%s.%s` is being evaluated", o->path, fd->name);
-        if (f->attr)
-            diag_secondary(e->d, d, eval_scope_src(f->scope), f->attr->span, "`%s` is set here",
-                           fd->name);
+        if (f->set)
+            diag_secondary(e->d, d, eval_scope_src(f->set->scope), f->set->attr->span,
+                           "`%s` is set here", fd->name);
         diag_help(e->d, d, "break the cycle: one of the values must not depend on the other");
         diag_emit(e->d, d);
         return value_error();
     }
-    f->state = 1;
+    f->val = &busy;
     Value *v = compute_field(e, o, fd);
     f->val = v;
-    f->state = 2;
     return v;
 }
 
@@ -1067,15 +1086,18 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         return;
     }
     Field *f = &parent->fields[fd->index];
-    if (f->attr) {
+    if (f->set) {
         Diag *d = err(e, "E0302", src, n->name_span, "`%s` is set twice in `%s`", n->name, parent->path);
         diag_label(e->d, d, "set again here");
-        diag_secondary(e->d, d, eval_scope_src(f->scope), f->attr->name_span, "first set here");
+        diag_secondary(e->d, d, eval_scope_src(f->set->scope), f->set->attr->name_span,
+                       "first set here");
         diag_emit(e->d, d);
         return;
     }
-    f->attr = n;
-    f->scope = sc;
+    Assign *as = arena_alloc(e->a, sizeof *as);
+    as->attr = n;
+    as->scope = sc;
+    f->set = as;
 }
 
 /* A block's label: an identifier, or a string (interpolation allowed). */
@@ -1542,8 +1564,9 @@ static void evaluate_state(Eval *e)
         for (int k = 0; k < nf; k++) {
             Field *sf = &st->fields[k];
             acc->state[k] = *sf;
-            if (sf->val && sf->val->kind == VAL_ERROR && sf->val->late && sf->attr)
-                acc->state[k].val = eval_typed(e, sf->scope, sf->attr->b, st->schema->fields[k].type);
+            if (sf->val && sf->val->kind == VAL_ERROR && sf->val->late && sf->set)
+                acc->state[k].val = eval_typed(e, sf->set->scope, sf->set->attr->b,
+                                               st->schema->fields[k].type);
         }
     }
     e->late_account = NULL;
@@ -1576,6 +1599,7 @@ Eval *eval_new(Program *pg, Schemas *s, Model *m)
     table_init(&e->lets);
     table_init(&e->templates);
     table_init(&e->waivers);
+    table_init(&e->cache);
     e->pending_tail = &e->pending;
     e->k_account = intern_cstr(e->in, "account");
     e->k_platform = intern_cstr(e->in, "platform");
@@ -1669,6 +1693,7 @@ void eval_free(Eval *e)
     table_release(&e->lets);
     table_release(&e->templates);
     table_release(&e->waivers);
+    table_release(&e->cache);
     free(e->wlist);
     free(e->seen);
     free(e->vis);

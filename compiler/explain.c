@@ -40,7 +40,7 @@ static Value *final_value(Model *m, const Object *o, const char *field, const En
 {
     const Field *f = model_field(m, o, field);
     const Override *ov = model_override(m, env, o, field);
-    *origin = ov ? ORIGIN_OVERRIDE : (Origin)f->origin;
+    *origin = ov ? ORIGIN_OVERRIDE : model_origin(m, o, field);
     return ov ? ov->val : f->val;
 }
 

@@ -175,6 +175,26 @@ const Override *model_override(const Model *m, const Environment *env, const Obj
     return table_get(&env->by_field, f);
 }
 
+Origin model_origin(const Model *m, const Object *obj, const char *name)
+{
+    const FieldDecl *fd = schema_field(obj->schema, key(m, name));
+    if (!fd)
+        return ORIGIN_UNSET;
+    const Field *f = &obj->fields[fd->index];
+    if (f->set) {
+        Site arg;
+        return eval_param_site(f->set->scope, f->set->attr->b, &arg) ? ORIGIN_ARGUMENT
+                                                                     : ORIGIN_SOURCE;
+    }
+    return fd->def ? ORIGIN_DEFAULT : ORIGIN_UNSET;
+}
+
+const Node *model_attr(const Model *m, const Object *obj, const char *name)
+{
+    const Field *f = model_field(m, obj, name);
+    return f && f->set ? f->set->attr : NULL;
+}
+
 Value *model_get(const Model *m, const Object *obj, const char *name)
 {
     const Field *f = model_field(m, obj, name);
@@ -247,8 +267,8 @@ Site model_value_site(const Value *v, Site fallback)
 Site model_site(const Model *m, const Object *obj, const char *name)
 {
     const Field *f = model_field(m, obj, name);
-    if (f && f->attr && f->attr->b)
-        return (Site){obj->src, f->attr->b->span};
+    if (f && f->set && f->set->attr->b)
+        return (Site){eval_scope_src(f->set->scope), f->set->attr->b->span};
     return model_obj_site(obj);
 }
 
@@ -276,21 +296,23 @@ int model_provenance(const Model *m, const Object *obj, const char *name,
                          model_value_site(ov->val, (Site){0}));
     }
     const FieldDecl *fd = schema_field(obj->schema, key(m, name));
-    if (!f->attr) {
-        if (f->origin == ORIGIN_UNSET)
+    if (!f->set) {
+        if (!fd->def)
             return push_step(out, n, max, ORIGIN_UNSET, "optional field, never set",
                              (Site){fd->file->src, fd->node->span});
         return push_step(out, n, max, ORIGIN_DEFAULT,
                          arena_printf(a, "default of `%s.%s`", obj->kind, name),
                          (Site){fd->file->src, fd->node->span});
     }
-    n = push_step(out, n, max, ORIGIN_SOURCE, "set here", (Site){obj->src, f->attr->span});
+    const Node *attr = f->set->attr;
+    Source *asrc = eval_scope_src(f->set->scope);
+    n = push_step(out, n, max, ORIGIN_SOURCE, "set here", (Site){asrc, attr->span});
     Site arg = {0};
-    if (f->origin == ORIGIN_ARGUMENT && eval_param_site(f->scope, f->attr->b, &arg))
+    if (eval_param_site(f->set->scope, attr->b, &arg))
         n = push_step(out, n, max, ORIGIN_ARGUMENT, "template argument", arg);
     Site lit = model_value_site(f->val, (Site){0});
-    bool seen = lit.src == obj->src && lit.span.start >= f->attr->span.start &&
-                lit.span.end <= f->attr->span.end;
+    bool seen = lit.src == asrc && lit.span.start >= attr->span.start &&
+                lit.span.end <= attr->span.end;
     if (!seen && !(lit.src == arg.src && lit.span.start == arg.span.start))
         n = push_step(out, n, max, ORIGIN_SOURCE, "value written here", lit);
     return n;

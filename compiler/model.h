@@ -48,13 +48,16 @@ typedef enum Origin {
     ORIGIN_OVERRIDE,    /* an environment's dotted override */
 } Origin;
 
-/* One field of one object. */
+/* An attribute that set a field: allocated only for fields set in source. */
+typedef struct Assign {
+    const Node *attr;           /* the ATTR */
+    struct Scope *scope;        /* the scope it is evaluated in (eval's business) */
+} Assign;
+
+/* One field of one object: 16 bytes, as there are many (100 per LA). */
 typedef struct Field {
-    Value *val;                 /* the value (never NULL once evaluated) */
-    const Node *attr;           /* the ATTR that set it, or NULL (default/unset) */
-    struct Scope *scope;        /* scope attr is evaluated in (eval's business) */
-    uint8_t origin;             /* Origin */
-    uint8_t state;              /* eval's: 0 pending, 1 evaluating, 2 done */
+    Value *val;                 /* the value; never NULL after eval_run */
+    const Assign *set;          /* how it was set, or NULL (default or unset) */
 } Field;
 
 typedef struct Object Object;
@@ -136,6 +139,11 @@ Environment *model_env(const Model *m, const char *name);
 
 /* The Field called name (NULL if the schema has no such field). */
 const Field *model_field(const Model *m, const Object *obj, const char *name);
+/* Where obj.name's base value came from (ORIGIN_UNSET if no such field). */
+Origin model_origin(const Model *m, const Object *obj, const char *name);
+/* The ATTR that set obj.name in source, or NULL. */
+const Node *model_attr(const Model *m, const Object *obj, const char *name);
+
 /* The value of a field (NULL if the schema has no such field). In env
  * (NULL: the base platform), the environment's override if there is one. */
 Value *model_get(const Model *m, const Object *obj, const char *name);

@@ -381,7 +381,7 @@ static Value *check_ref(const Check *c, Value *v, const Type *t)
                                               t->ref_kind));
     if (v->kind == VAL_KINDSEL)
         return mismatch(c, v, t, arena_printf(c->a, "name one of them: `%s.%s.NAME`",
-                                              v->ref ? v->ref->path : "?", v->u.str));
+                                              v->ref ? v->ref->path : "?", v->unit));
     return mismatch(c, v, t, NULL);
 }
 

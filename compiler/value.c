@@ -139,7 +139,7 @@ bool value_equal(const Value *a, const Value *b)
     case VAL_STR: case VAL_SYM: return strcmp(a->u.str, b->u.str) == 0;
     case VAL_CIDR: return a->u.cidr.addr == b->u.cidr.addr && a->u.cidr.prefix == b->u.cidr.prefix;
     case VAL_REF: return a->ref == b->ref;
-    case VAL_KINDSEL: return a->ref == b->ref && a->u.str == b->u.str;
+    case VAL_KINDSEL: return a->ref == b->ref && a->unit == b->unit;
     case VAL_CALL:
         if (strcmp(a->u.str, b->u.str) != 0)
             return false;
@@ -256,7 +256,7 @@ static void show(Buf *b, const Value *v)
     case VAL_KINDSEL:
         puts_(b, v->ref ? v->ref->path : "?");
         put(b, ".", 1);
-        puts_(b, v->u.str);
+        puts_(b, v->unit);
         return;
     case VAL_RANGE:
         show(b, v->items[0]);
@@ -334,7 +334,7 @@ const char *value_describe(Arena *a, const Value *v)
     case VAL_REF:
         return v->ref ? arena_printf(a, "a reference to %s `%s`", v->ref->kind, v->ref->path)
                       : "a reference";
-    case VAL_KINDSEL: return arena_printf(a, "the `%s` blocks of `%s`", v->u.str,
+    case VAL_KINDSEL: return arena_printf(a, "the `%s` blocks of `%s`", v->unit,
                                           v->ref ? v->ref->path : "?");
     case VAL_CALL: return arena_printf(a, "`%s(...)`", v->u.str);
     }

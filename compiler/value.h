@@ -31,7 +31,7 @@ typedef enum ValKind {
     VAL_MAP,        /* keys[i] = items[i], i < n, keys interned, in source order */
     VAL_REF,        /* ref: another object of the platform */
     VAL_CALL,       /* str: constructor (vpn, private, public, secret, ssm); items: args */
-    VAL_KINDSEL,    /* ref + str: `core.ecr` on the way to `core.ecr.dagster` */
+    VAL_KINDSEL,    /* ref + unit (a kind): `core.ecr` on the way to `core.ecr.dagster` */
 } ValKind;
 
 /* Physical dimension of a number. */
@@ -52,16 +52,22 @@ struct Value {
     bool is_int;            /* VAL_NUM written without a fraction (before conversion) */
     bool late;              /* VAL_ERROR standing for a value bound per account later */
     uint32_t n;             /* items (and keys) count */
+    /* (anonymous unions keep a Value at 48 bytes: there are many) */
     union {
-        bool b;             /* VAL_BOOL */
-        double num;         /* VAL_NUM, in the base unit */
-        const char *str;    /* VAL_STR, VAL_SYM, VAL_CALL, VAL_KINDSEL */
-        Cidr cidr;          /* VAL_CIDR */
-    } u;
-    const char *unit;       /* VAL_NUM: unit as written ("GiB"), NULL if none */
-    struct Object *ref;     /* VAL_REF, VAL_KINDSEL */
+        union {
+            bool b;         /* VAL_BOOL */
+            double num;     /* VAL_NUM, in the base unit */
+            const char *str;/* VAL_STR, VAL_SYM, VAL_CALL */
+            Cidr cidr;      /* VAL_CIDR */
+        } u;
+        struct Object *ref; /* VAL_REF, VAL_KINDSEL */
+    };
+    union {
+        const char *unit;   /* VAL_NUM: unit as written ("GiB"), NULL if none;
+                               VAL_KINDSEL: the kind */
+        const char **keys;  /* VAL_MAP: interned keys */
+    };
     Value **items;          /* VAL_RANGE (2), VAL_LIST, VAL_MAP, VAL_CALL */
-    const char **keys;      /* VAL_MAP */
     const Node *node;       /* where the value was written, or NULL */
     Source *src;            /* the file of node */
 };

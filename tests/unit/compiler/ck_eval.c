@@ -136,7 +136,10 @@ static void test_provenance(void **state)
     Fix *f = run(platform);
     Model *m = &f->m;
     Object *acc = model_account(m, "la-b");
-    assert_int_equal(model_field(m, acc, "id")->origin, ORIGIN_ARGUMENT);
+    assert_int_equal(model_origin(m, acc, "id"), ORIGIN_ARGUMENT);
+    assert_int_equal(model_origin(m, acc, "kind"), ORIGIN_SOURCE);
+    assert_int_equal(model_origin(m, acc, "role"), ORIGIN_DEFAULT);
+    assert_int_equal(model_origin(m, acc, "vpn"), ORIGIN_UNSET);
     Provenance p[8];
     int n = model_provenance(m, acc, "id", NULL, p, 8);
     assert_int_equal(n, 3);   /* `id = id`, the argument `x.i`, the literal in the list */
