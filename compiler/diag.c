@@ -113,8 +113,48 @@ void diag_note(DiagEngine *e, Diag *d, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Messages quote user input (names, strings); they reach terminals, JSON
+ * and SARIF, so control characters and invalid UTF-8 are replaced here, at
+ * the choke point, with U+FFFD. */
+static const char *sanitize(Arena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    bool clean = true;
+    for (size_t i = 0; i < n && clean;) {
+        unsigned char c = (unsigned char)s[i];
+        int k = src_char_len(s, (uint32_t)i, (uint32_t)n);
+        clean = (c >= 0x20 && c != 0x7f) && (c < 0x80 || k > 1);
+        i += (size_t)k;
+    }
+    if (clean)
+        return s;
+    char *out = arena_alloc(a, n * 3 + 1), *w = out;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        int k = src_char_len(s, (uint32_t)i, (uint32_t)n);
+        if ((c >= 0x20 && c != 0x7f) && (c < 0x80 || k > 1)) {
+            memcpy(w, s + i, (size_t)k);
+            w += k;
+        } else {
+            memcpy(w, "\xEF\xBF\xBD", 3);
+            w += 3;
+        }
+        i += (size_t)k;
+    }
+    *w = '\0';
+    return out;
+}
+
 void diag_emit(DiagEngine *e, Diag *d)
 {
+    d->msg = sanitize(&e->arena, d->msg);
+    d->label = sanitize(&e->arena, d->label);
+    d->help = sanitize(&e->arena, d->help);
+    d->note = sanitize(&e->arena, d->note);
+    for (int i = 0; i < d->nlabels; i++)
+        d->labels[i].msg = sanitize(&e->arena, d->labels[i].msg);
     if (d->level == DIAG_WARNING && e->werror)
         d->level = DIAG_ERROR;
     if (e->suppress && e->suppress(e->suppress_ctx, d))
