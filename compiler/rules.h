@@ -22,7 +22,11 @@
 
 void rules_run(Model *m, DiagEngine *d);
 
-/* The passes, in the order rules_run calls them. */
+/* The passes, in the order rules_run calls them. rules_aws and
+ * rules_intent are defined by rules_aws.c and rules_intent.c; rules_run
+ * calls them once those files exist. */
 void rules_structure(Model *m, DiagEngine *d);
+void rules_aws(Model *m, DiagEngine *d);
+void rules_intent(Model *m, DiagEngine *d);
 
 #endif

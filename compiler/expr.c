@@ -1,0 +1,551 @@
+/* expr.c — evaluating expressions (see expr.h): names, member access,
+ * literals and units, interpolation, lists, records, ranges, the
+ * constructors vpn() private() public() secret() ssm(), and arithmetic
+ * with units. Name lookup for a bare identifier: an enum member when the
+ * expected type is that enum (so `kind = core` is the member, not the
+ * account), then local bindings (template parameters, `for` variables,
+ * block lets), then global lets, then accounts. */
+#include "expr.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+/* ---- expressions -------------------------------------------------------- */
+
+static Value *too_deep(Eval *e, Scope *sc, const Node *n)
+{
+    Diag *d = eval_err(e, "E0304", eval_src(sc), n->span, "evaluation nested too deeply");
+    diag_label(e->d, d, "more than %d nested references evaluating this", EVAL_MAX_EXPR);
+    diag_help(e->d, d, "shorten the chain of lets and references");
+    diag_emit(e->d, d);
+    return value_error();
+}
+
+Value *expr_force_binding(Eval *e, Binding *b, Source *src, Span at)
+{
+    if (b->state == 2)
+        return b->val;
+    if (b->state == 1) {
+        Diag *d = eval_err(e, "E0303", src, at, "`%s` refers to itself", b->name);
+        diag_label(e->d, d, "used here while `%s` is being evaluated", b->name);
+        diag_secondary(e->d, d, b->src, b->decl->name_span, "`%s` defined here", b->name);
+        diag_help(e->d, d, "break the cycle: one of the values must not depend on the other");
+        diag_emit(e->d, d);
+        return value_error();
+    }
+    b->state = 1;
+    Value *v = expr_eval(e, b->scope, b->expr, types_simple(TY_ANY));
+    b->val = v;
+    b->state = 2;
+    return v;
+}
+
+/* Every name a bare identifier could have meant here, for did-you-mean. */
+static int ident_candidates(Eval *e, Scope *sc, const Type *want, const char **out, int max)
+{
+    int n = 0;
+    for (Scope *s = sc; s; s = s->up)
+        for (Binding *b = s->binds; b && n < max; b = b->next)
+            out[n++] = b->name;
+    n = eval_names(&e->lets, out, n, max);
+    n = eval_names(&e->m->accounts, out, n, max);
+    if (want->kind == TY_ENUM)
+        for (int i = 0; i < want->en->nmembers && n < max; i++)
+            out[n++] = want->en->members[i];
+    return n;
+}
+
+static Value *unknown_ident(Eval *e, Scope *sc, const Node *n, const Type *want)
+{
+    enum { MAXC = 4096 };
+    const char **cands = xmalloc(MAXC * sizeof *cands);
+    int nc = ident_candidates(e, sc, want, cands, MAXC);
+    Diag *d;
+    if (want->kind == TY_ENUM) {
+        d = eval_err(e, "E0405", eval_src(sc), n->span, "`%s` is not a member of enum `%s`", n->name,
+                want->en->name);
+        diag_label(e->d, d, "expected one of the members of `%s`", want->en->name);
+        const char *list = "";
+        for (int i = 0; i < want->en->nmembers && i < 16; i++)
+            list = arena_printf(e->a, "%s%s`%s`", list, i ? ", " : "", want->en->members[i]);
+        diag_note(e->d, d, "`%s` is one of %s%s", want->en->name, list,
+                  want->en->nmembers > 16 ? ", ..." : "");
+    } else {
+        d = eval_err(e, "E0301", eval_src(sc), n->span, "unknown name `%s`", n->name);
+        diag_label(e->d, d, "not defined in this scope");
+    }
+    eval_suggest(e, d, n->name, cands, nc);
+    free(cands);
+    diag_emit(e->d, d);
+    return value_error();
+}
+
+/* A reference (or kind selector) written at n: the one made at n before
+ * when it meant the same thing, else a new one remembered for next time. */
+static Value *cached_ref(Eval *e, Scope *sc, const Node *n, ValKind k, Object *o, const char *kind)
+{
+    Value *v = table_get(&e->cache, n);
+    if (v && v->kind == k && v->ref == o && v->unit == kind)
+        return v;
+    v = value_new(e->a, k, n, eval_src(sc));
+    v->ref = o;
+    v->unit = kind;
+    table_put(&e->cache, n, v);
+    return v;
+}
+
+static Value *ref_value(Eval *e, Scope *sc, const Node *n, Object *o)
+{
+    return cached_ref(e, sc, n, VAL_REF, o, NULL);
+}
+
+static Value *ident(Eval *e, Scope *sc, const Node *n, const Type *want)
+{
+    if (want->kind == TY_ENUM && schema_enum_has(want->en, n->name)) {
+        Value *v = table_get(&e->cache, n);
+        if (v && v->kind == VAL_SYM)
+            return v;
+        v = value_new(e->a, VAL_SYM, n, eval_src(sc));
+        v->u.str = n->name;
+        table_put(&e->cache, n, v);
+        return v;
+    }
+    if (want->kind == TY_ACCOUNTS && n->name == e->k_all) {
+        Value *v = value_new(e->a, VAL_SYM, n, eval_src(sc));
+        v->u.str = n->name;
+        return v;
+    }
+    for (Scope *s = sc; s; s = s->up) {
+        for (Binding *b = s->binds; b; b = b->next) {
+            if (b->name != n->name)
+                continue;
+            if (b->kind == B_LATE)
+                return e->late_account ? ref_value(e, sc, n, e->late_account) : value_late();
+            if (b->kind == B_LET)
+                return expr_force_binding(e, b, eval_src(sc), n->span);
+            return b->val;
+        }
+    }
+    Binding *g = table_get(&e->lets, n->name);
+    if (g) {
+        if (!eval_visible(e, sc->file, g->file))
+            eval_not_visible(e, eval_src(sc), n->span, n->name, sc->file, g->file);
+        return expr_force_binding(e, g, eval_src(sc), n->span);
+    }
+    Object *acc = table_get(&e->m->accounts, n->name);
+    if (acc) {
+        if (!eval_visible(e, sc->file, acc->site))
+            eval_not_visible(e, eval_src(sc), n->span, n->name, sc->file, acc->site);
+        return ref_value(e, sc, n, acc);
+    }
+    if (want->kind == TY_NAME)
+        return value_str(e->a, n->name, n, eval_src(sc));
+    return unknown_ident(e, sc, n, want);
+}
+
+/* `obj.name`: a field, a singleton child block, or the blocks of a kind. */
+static Value *get_member(Eval *e, Scope *sc, const Node *n, Object *o)
+{
+    const FieldDecl *fd = schema_field(o->schema, n->name);
+    if (fd)
+        return eval_force_field(e, o, fd, eval_src(sc), n->name_span);
+    const SchemaDecl *kind = schema_find(e->s, n->name);
+    if (kind && schema_allowed_in(kind, o->kind)) {
+        for (int i = 0; i < o->nchildren; i++)
+            if (o->children[i]->kind == kind->name && !o->children[i]->name)
+                return ref_value(e, sc, n, o->children[i]);
+        return cached_ref(e, sc, n, VAL_KINDSEL, o, kind->name);
+    }
+    const char *cands[128];
+    int nc = 0;
+    for (int i = 0; i < o->schema->nfields && nc < 64; i++)
+        cands[nc++] = o->schema->fields[i].name;
+    for (int i = 0; i < e->s->nlist && nc < 128; i++)
+        if (schema_allowed_in(e->s->list[i], o->kind))
+            cands[nc++] = e->s->list[i]->name;
+    Diag *d = eval_err(e, "E0306", eval_src(sc), n->name_span, "`%s` has no field or block kind `%s`",
+                  o->path, n->name);
+    diag_label(e->d, d, "not a field of `%s`", o->kind);
+    eval_suggest(e, d, n->name, cands, nc);
+    diag_emit(e->d, d);
+    return value_error();
+}
+
+/* `core.ecr` then `.dagster`: the child of that kind and name. */
+static Value *get_child(Eval *e, Scope *sc, const Node *n, Object *o, const char *kind)
+{
+    for (int i = 0; i < o->nchildren; i++) {
+        Object *c = o->children[i];
+        if (c->kind == kind && c->name == n->name)
+            return ref_value(e, sc, n, c);
+    }
+    const char *cands[128];
+    int nc = 0;
+    for (int i = 0; i < o->nchildren && nc < 128; i++)
+        if (o->children[i]->kind == kind)
+            cands[nc++] = o->children[i]->name;
+    Diag *d = eval_err(e, "E0301", eval_src(sc), n->name_span, "no `%s` named `%s` in `%s`", kind,
+                  n->name, o->path);
+    diag_label(e->d, d, "unknown %s", kind);
+    eval_suggest(e, d, n->name, cands, nc);
+    diag_emit(e->d, d);
+    return value_error();
+}
+
+static Value *get(Eval *e, Scope *sc, const Node *n)
+{
+    Value *base = expr_eval(e, sc, n->a, types_simple(TY_ANY));
+    if (base->kind == VAL_ERROR)
+        return base;
+    if (base->kind == VAL_REF)
+        return get_member(e, sc, n, base->ref);
+    if (base->kind == VAL_KINDSEL)
+        return get_child(e, sc, n, base->ref, base->unit);
+    if (base->kind == VAL_MAP) {
+        for (uint32_t i = 0; i < base->n; i++)
+            if (base->keys[i] == n->name)
+                return base->items[i];
+        Diag *d = eval_err(e, "E0306", eval_src(sc), n->name_span, "the record has no key `%s`", n->name);
+        eval_suggest(e, d, n->name, base->keys, (int)base->n);
+        diag_emit(e->d, d);
+        return value_error();
+    }
+    Diag *d = eval_err(e, "E0401", eval_src(sc), n->name_span, "`.%s` on %s, which has no fields",
+                  n->name, value_describe(e->a, base));
+    diag_emit(e->d, d);
+    return value_error();
+}
+
+static Value *quantity(Eval *e, Scope *sc, const Node *n)
+{
+    const Unit *u = value_unit(n->name);
+    if (u)
+        return value_num(e->a, n->v.num * u->factor, u->dim, u->name, n, eval_src(sc));
+    Diag *d = eval_err(e, "E0403", eval_src(sc), n->name_span, "unknown unit `%s`", n->name);
+    diag_label(e->d, d, "not a unit");
+    const char *alias = value_unit_alias(n->name);
+    if (alias)
+        diag_help(e->d, d, "did you mean `%s`? (memory is in binary units: 1 GiB = 1024 MiB)", alias);
+    else {
+        const char *const *names = value_unit_names();
+        int nn = 0;
+        while (names[nn])
+            nn++;
+        eval_suggest(e, d, n->name, names, nn);
+    }
+    diag_note(e->d, d, "units are vcpu, cpu, MiB, GiB, TiB, acu, ms, s, m, h, d and %%");
+    diag_emit(e->d, d);
+    return value_error();
+}
+
+/* "a-${x}-b": each part rendered as text. */
+static Value *interp(Eval *e, Scope *sc, const Node *n)
+{
+    const char *out = "";
+    for (const Node *p = n->a; p; p = p->next) {
+        if (p->kind == NODE_STR) {
+            out = arena_printf(e->a, "%s%s", out, p->v.str);
+            continue;
+        }
+        Value *v = expr_eval(e, sc, p, types_simple(TY_ANY));
+        if (v->kind == VAL_ERROR)
+            return v;
+        if (v->kind == VAL_LIST || v->kind == VAL_MAP || v->kind == VAL_RANGE ||
+            v->kind == VAL_NULL || v->kind == VAL_CALL || v->kind == VAL_KINDSEL) {
+            Diag *d = eval_err(e, "E0401", eval_src(sc), p->span, "cannot put %s into a string",
+                          value_describe(e->a, v));
+            diag_label(e->d, d, "interpolated here");
+            diag_emit(e->d, d);
+            return value_error();
+        }
+        out = arena_printf(e->a, "%s%s", out, value_text(e->a, v));
+    }
+    return value_str(e->a, out, n, eval_src(sc));
+}
+
+static Value *list(Eval *e, Scope *sc, const Node *n, const Type *want)
+{
+    const Type *elem = want->kind == TY_LIST ? want->elem : types_simple(TY_ANY);
+    Value *v = value_new(e->a, VAL_LIST, n, eval_src(sc));
+    v->n = (uint32_t)ast_count(n->a);
+    v->items = arena_alloc(e->a, (v->n ? v->n : 1) * sizeof *v->items);
+    uint32_t i = 0;
+    for (const Node *x = n->a; x; x = x->next)
+        v->items[i++] = expr_eval(e, sc, x, elem);
+    return v;
+}
+
+static Value *record(Eval *e, Scope *sc, const Node *n, const Type *want)
+{
+    const Type *elem = want->kind == TY_MAP ? want->elem : types_simple(TY_ANY);
+    Value *v = value_new(e->a, VAL_MAP, n, eval_src(sc));
+    uint32_t cap = (uint32_t)ast_count(n->a);
+    v->items = arena_alloc(e->a, (cap ? cap : 1) * sizeof *v->items);
+    v->keys = arena_alloc(e->a, (cap ? cap : 1) * sizeof *v->keys);
+    for (const Node *x = n->a; x; x = x->next) {
+        uint32_t j = 0;
+        while (j < v->n && v->keys[j] != x->name)
+            j++;
+        if (j < v->n) {
+            Diag *d = eval_err(e, "E0302", eval_src(sc), x->name_span, "duplicate key `%s`", x->name);
+            diag_label(e->d, d, "set again here");
+            diag_emit(e->d, d);
+            continue;
+        }
+        v->keys[v->n] = x->name;
+        v->items[v->n++] = expr_eval(e, sc, x->b, elem);
+    }
+    return v;
+}
+
+static Value *range(Eval *e, Scope *sc, const Node *n, const Type *want)
+{
+    const Type *elem = want->kind == TY_RANGE ? want->elem : types_simple(TY_ANY);
+    Value *lo = expr_eval(e, sc, n->a, elem), *hi = expr_eval(e, sc, n->b, elem);
+    if (lo->kind == VAL_ERROR)
+        return lo;
+    if (hi->kind == VAL_ERROR)
+        return hi;
+    Value *v = value_new(e->a, VAL_RANGE, n, eval_src(sc));
+    v->n = 2;
+    v->items = arena_alloc(e->a, 2 * sizeof *v->items);
+    v->items[0] = lo;
+    v->items[1] = hi;
+    return v;
+}
+
+/* vpn(cidr), private(), public(), secret("name"), ssm("/path"). */
+static Value *call(Eval *e, Scope *sc, const Node *n)
+{
+    static const struct { const char *name; int nargs; TypeKind arg; const char *usage; } fns[] = {
+        {"vpn", 1, TY_CIDR, "vpn(10.100.0.0/16)"}, {"private", 0, TY_ERROR, "private()"},
+        {"public", 0, TY_ERROR, "public()"}, {"secret", 1, TY_STRING, "secret(\"name\")"},
+        {"ssm", 1, TY_STRING, "ssm(\"/path\")"},
+    };
+    const Node *callee = n->a;
+    const char *name = callee && callee->kind == NODE_IDENT ? callee->name : NULL;
+    for (size_t i = 0; name && i < sizeof fns / sizeof fns[0]; i++) {
+        if (strcmp(name, fns[i].name) != 0)
+            continue;
+        int na = ast_count(n->b);
+        if (na != fns[i].nargs) {
+            Diag *d = eval_err(e, "E0401", eval_src(sc), n->span, "`%s` takes %d argument%s, not %d",
+                          name, fns[i].nargs, fns[i].nargs == 1 ? "" : "s", na);
+            diag_help(e->d, d, "write `%s`", fns[i].usage);
+            diag_emit(e->d, d);
+            return value_error();
+        }
+        Value *v = value_new(e->a, VAL_CALL, n, eval_src(sc));
+        v->u.str = callee->name;
+        v->n = (uint32_t)na;
+        v->items = arena_alloc(e->a, (size_t)(na ? na : 1) * sizeof *v->items);
+        if (na) {
+            const Type *t = types_simple(fns[i].arg);
+            Value *a = expr_eval(e, sc, n->b->a, t);
+            a = types_check(e->a, e->d, eval_src(sc), n->b->span, a, t);
+            if (a->kind == VAL_ERROR)
+                return a;
+            v->items[0] = a;
+        }
+        return v;
+    }
+    const char *cands[] = {"vpn", "private", "public", "secret", "ssm"};
+    Diag *d = eval_err(e, "E0301", eval_src(sc), callee ? callee->span : n->span, "unknown function `%s`",
+                  name ? name : "?");
+    diag_label(e->d, d, "not a function");
+    if (name)
+        eval_suggest(e, d, name, cands, 5);
+    diag_note(e->d, d, "the functions are vpn(cidr), private(), public(), secret(name), ssm(path)");
+    diag_emit(e->d, d);
+    return value_error();
+}
+
+static Value *arith_error(Eval *e, Scope *sc, const Node *n, const char *msg, const Value *a,
+                          const Value *b)
+{
+    Diag *d = eval_err(e, "E0407", eval_src(sc), n->span, "%s", msg);
+    diag_label(e->d, d, "%s and %s", value_describe(e->a, a), b ? value_describe(e->a, b) : "");
+    diag_emit(e->d, d);
+    return value_error();
+}
+
+static Value *num_result(Eval *e, Scope *sc, const Node *n, double x, Dim dim, const char *unit)
+{
+    return value_num(e->a, x, dim, unit, n, eval_src(sc));
+}
+
+static Value *boolean(Eval *e, Scope *sc, const Node *n, bool b)
+{
+    Value *v = value_new(e->a, VAL_BOOL, n, eval_src(sc));
+    v->u.b = b;
+    return v;
+}
+
+static Value *arith(Eval *e, Scope *sc, const Node *n, Value *a, Value *b)
+{
+    BinOp op = (BinOp)n->op;
+    if (op == OP_ADD && a->kind == VAL_STR && b->kind == VAL_STR)
+        return value_str(e->a, arena_printf(e->a, "%s%s", a->u.str, b->u.str), n, eval_src(sc));
+    if (a->kind != VAL_NUM || b->kind != VAL_NUM)
+        return arith_error(e, sc, n, arena_printf(e->a, "`%s` needs numbers", ast_op_name(op)), a, b);
+    double x = a->u.num, y = b->u.num;
+    const char *unit = a->unit ? a->unit : b->unit;
+    switch (op) {
+    case OP_ADD: case OP_SUB:
+        if (a->dim != b->dim && x != 0 && y != 0)
+            return arith_error(e, sc, n, "cannot add or subtract quantities of different units", a, b);
+        return num_result(e, sc, n, op == OP_ADD ? x + y : x - y, a->dim ? a->dim : b->dim, unit);
+    case OP_MUL:
+        if (a->dim && b->dim)
+            return arith_error(e, sc, n, "cannot multiply two quantities", a, b);
+        return num_result(e, sc, n, x * y, a->dim ? a->dim : b->dim, unit);
+    case OP_DIV: case OP_MOD:
+        if (y == 0)
+            return arith_error(e, sc, n, "division by zero", a, b);
+        if (op == OP_MOD) {
+            if (a->dim || b->dim || x != floor(x) || y != floor(y))
+                return arith_error(e, sc, n, "`%` needs whole numbers without units", a, b);
+            return num_result(e, sc, n, fmod(x, y), DIM_NONE, NULL);
+        }
+        if (b->dim && b->dim != a->dim)
+            return arith_error(e, sc, n, "cannot divide by a quantity of another unit", a, b);
+        return num_result(e, sc, n, x / y, b->dim ? DIM_NONE : a->dim, b->dim ? NULL : a->unit);
+    default:
+        if (a->dim != b->dim && x != 0 && y != 0)
+            return arith_error(e, sc, n, "cannot compare quantities of different units", a, b);
+        return boolean(e, sc, n, op == OP_LT ? x < y : op == OP_LE ? x <= y : op == OP_GT ? x > y
+                                                                              : x >= y);
+    }
+}
+
+static Value *binary(Eval *e, Scope *sc, const Node *n)
+{
+    BinOp op = (BinOp)n->op;
+    const Type *any = types_simple(TY_ANY);
+    Value *a = expr_eval(e, sc, n->a, any);
+    if (a->kind == VAL_ERROR)
+        return a;
+    if ((op == OP_AND || op == OP_OR) && a->kind == VAL_BOOL && a->u.b == (op == OP_OR))
+        return a;
+    Value *b = expr_eval(e, sc, n->b, any);
+    if (b->kind == VAL_ERROR)
+        return b;
+    switch (op) {
+    case OP_AND: case OP_OR:
+        if (a->kind != VAL_BOOL || b->kind != VAL_BOOL)
+            return arith_error(e, sc, n, arena_printf(e->a, "`%s` needs bools", ast_op_name(op)), a, b);
+        return b;
+    case OP_EQ: return boolean(e, sc, n, value_equal(a, b));
+    case OP_NE: return boolean(e, sc, n, !value_equal(a, b));
+    default: return arith(e, sc, n, a, b);
+    }
+}
+
+static Value *unary(Eval *e, Scope *sc, const Node *n)
+{
+    Value *a = expr_eval(e, sc, n->a, types_simple(TY_ANY));
+    if (a->kind == VAL_ERROR)
+        return a;
+    if (n->op == OP_NOT) {
+        if (a->kind != VAL_BOOL)
+            return arith_error(e, sc, n, "`!` needs a bool", a, NULL);
+        return boolean(e, sc, n, !a->u.b);
+    }
+    if (a->kind != VAL_NUM)
+        return arith_error(e, sc, n, "`-` needs a number", a, NULL);
+    return num_result(e, sc, n, -a->u.num, (Dim)a->dim, a->unit);
+}
+
+static Value *index_(Eval *e, Scope *sc, const Node *n)
+{
+    const Type *any = types_simple(TY_ANY);
+    Value *a = expr_eval(e, sc, n->a, any), *i = expr_eval(e, sc, n->b, any);
+    if (a->kind == VAL_ERROR)
+        return a;
+    if (i->kind == VAL_ERROR)
+        return i;
+    if (a->kind == VAL_LIST && i->kind == VAL_NUM && i->dim == DIM_NONE && i->u.num == floor(i->u.num)) {
+        if (i->u.num < 0 || i->u.num >= a->n)
+            return arith_error(e, sc, n->b, arena_printf(e->a, "index %g is out of range (the list "
+                                                          "has %u elements)", i->u.num, a->n), i, NULL);
+        return a->items[(uint32_t)i->u.num];
+    }
+    if (a->kind == VAL_MAP && i->kind == VAL_STR) {
+        for (uint32_t k = 0; k < a->n; k++)
+            if (strcmp(a->keys[k], i->u.str) == 0)
+                return a->items[k];
+        Diag *d = eval_err(e, "E0306", eval_src(sc), n->b->span, "the record has no key \"%s\"", i->u.str);
+        diag_emit(e->d, d);
+        return value_error();
+    }
+    return arith_error(e, sc, n, "cannot index this", a, i);
+}
+
+static Value *eval_node(Eval *e, Scope *sc, const Node *n, const Type *want)
+{
+    Source *src = eval_src(sc);
+    switch (n->kind) {
+    case NODE_NUM: {
+        Value *v = value_num(e->a, n->v.num, DIM_NONE, NULL, n, src);
+        v->is_int = (n->flags & NF_INT) != 0;
+        return v;
+    }
+    case NODE_QTY: return quantity(e, sc, n);
+    case NODE_STR: return value_str(e->a, n->v.str, n, src);
+    case NODE_INTERP: return interp(e, sc, n);
+    case NODE_CIDR: {
+        Value *v = value_new(e->a, VAL_CIDR, n, src);
+        v->u.cidr = n->v.cidr;
+        return v;
+    }
+    case NODE_BOOL: return boolean(e, sc, n, (n->flags & NF_TRUE) != 0);
+    case NODE_NULL: return value_new(e->a, VAL_NULL, n, src);
+    case NODE_IDENT: return ident(e, sc, n, want);
+    case NODE_GET: return get(e, sc, n);
+    case NODE_INDEX: return index_(e, sc, n);
+    case NODE_CALL: return call(e, sc, n);
+    case NODE_LIST: return list(e, sc, n, want);
+    case NODE_RECORD: return record(e, sc, n, want);
+    case NODE_RANGE: return range(e, sc, n, want);
+    case NODE_BINARY: return binary(e, sc, n);
+    case NODE_UNARY: return unary(e, sc, n);
+    default: return value_error();   /* NODE_ERROR: the parser reported it */
+    }
+}
+
+static bool is_literal(const Node *n)
+{
+    return n->kind == NODE_NUM || n->kind == NODE_QTY || n->kind == NODE_STR ||
+           n->kind == NODE_CIDR || n->kind == NODE_BOOL || n->kind == NODE_NULL;
+}
+
+Value *expr_eval(Eval *e, Scope *sc, const Node *n, const Type *want)
+{
+    if (!n)
+        return value_error();
+    if (is_literal(n)) {
+        Value *v = table_get(&e->cache, n);
+        if (!v) {
+            v = eval_node(e, sc, n, want);
+            table_put(&e->cache, n, v);
+        }
+        return v;
+    }
+    if (e->expr_depth >= EVAL_MAX_EXPR)
+        return too_deep(e, sc, n);
+    e->expr_depth++;
+    Value *v = eval_node(e, sc, n, want);
+    e->expr_depth--;
+    return v;
+}
+
+/* Evaluates and checks against a type, blaming n when the value has no
+ * span of its own. */
+Value *expr_typed(Eval *e, Scope *sc, const Node *n, const Type *t)
+{
+    Value *v = expr_eval(e, sc, n, t);
+    return types_check(e->a, e->d, eval_src(sc), n ? n->span : (Span){0, 0}, v, t);
+}

@@ -1,0 +1,117 @@
+/* expr.h — the evaluator's private interface, shared by eval.c (passes,
+ * expansion, fields) and expr.c (expressions). Nothing outside those two
+ * files includes it: the rest of the compiler sees eval.h and model.h. */
+#ifndef SFDC_EXPR_H
+#define SFDC_EXPR_H
+
+#include "eval.h"
+
+typedef enum BindKind { B_LET, B_PARAM, B_FOR, B_LATE } BindKind;
+
+/* A name bound in a scope. Lets are evaluated on first use. */
+typedef struct Binding Binding;
+struct Binding {
+    const char *name;           /* interned */
+    BindKind kind;
+    const Node *decl;           /* LET, PARAM or FOR node: what "defined here" points at */
+    const Node *expr;           /* let: its value; param: the argument (or default) */
+    Source *src;                /* file of expr */
+    Scope *scope;               /* let: where expr is evaluated */
+    File *file;                 /* global lets: the defining file (visibility) */
+    Value *val;                 /* the value once known */
+    uint8_t state;              /* 0 pending, 1 evaluating, 2 done */
+    Binding *next;
+};
+
+struct Scope {
+    Scope *up;                  /* enclosing scope; NULL: globals come next */
+    Binding *binds;             /* names bound here */
+    File *file;                 /* the file whose text this scope belongs to */
+};
+
+typedef struct Template {
+    const Node *node;           /* the TEMPLATE */
+    File *file;
+    const Type **types;         /* parameter types, parsed once */
+    int nparams;
+} Template;
+
+/* An `@allow(CODE, "reason")` on an item. */
+typedef struct Waiver {
+    const char *code;           /* interned */
+    Source *src;
+    Span span;                  /* the annotated item */
+    const Node *annot;
+    bool used;
+    struct Waiver *next;        /* next waiver of the same code */
+} Waiver;
+
+/* A diagnostic already filed, for (code, file, span) de-duplication. */
+typedef struct Seen {
+    uint32_t hash;              /* 0: empty slot */
+    const char *code;
+    int src;
+    Span span;
+} Seen;
+
+/* An environment's dotted attribute, resolved once every object exists. */
+typedef struct Pending {
+    Environment *env;
+    const Node *attr;
+    Scope *scope;
+    struct Pending *next;
+} Pending;
+
+struct Eval {
+    Program *pg;
+    Arena *a;
+    DiagEngine *d;
+    Schemas *s;
+    Model *m;
+    Interner *in;
+    Table lets;                 /* global let name -> Binding */
+    Table templates;            /* name -> Template */
+    Scope **file_scope;         /* per file index */
+    unsigned char *vis;         /* vis[from * nfiles + to]: from sees to */
+    int nfiles;
+    int depth;                  /* template expansions in progress */
+    int expr_depth;             /* nested evaluations in progress */
+    File *site;                 /* file of the top-level item being expanded */
+    const Node *use;            /* innermost `use` being expanded */
+    Source *use_src;
+    Object *late_account;       /* what `account` means inside platform.state */
+    Table waivers;              /* interned code -> Waiver list */
+    Table cache;                /* Node -> Value: literals and references, which a
+                                   template expanded N times would otherwise
+                                   allocate N times (values are immutable) */
+    Waiver **wlist;             /* every waiver, in collection order; malloc'd */
+    int nw, capw;
+    Seen *seen;                 /* open-addressed set; malloc'd */
+    size_t seen_cap, seen_n;
+    Pending *pending, **pending_tail;
+    /* interned names the language gives meaning to */
+    const char *k_account, *k_platform, *k_environment, *k_state, *k_all, *k_allow;
+};
+
+/* expr.c: evaluates n in sc, expecting want (TY_ANY: no expectation; an
+ * enum type makes bare identifiers its members). Never returns NULL; after
+ * an error, the poison value. */
+Value *expr_eval(Eval *e, Scope *sc, const Node *n, const Type *want);
+/* expr_eval, then types_check against t. */
+Value *expr_typed(Eval *e, Scope *sc, const Node *n, const Type *t);
+/* The value of a let (evaluated on first use; a cycle is E0303). */
+Value *expr_force_binding(Eval *e, Binding *b, Source *src, Span at);
+
+/* eval.c: helpers expressions use. */
+Source *eval_src(const Scope *sc);
+Diag *eval_err(Eval *e, const char *code, Source *src, Span sp, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void eval_suggest(Eval *e, Diag *d, const char *word, const char *const *cands, int n);
+int eval_names(const Table *t, const char **out, int n, int max);
+bool eval_visible(const Eval *e, const File *from, const File *def);
+void eval_not_visible(Eval *e, Source *src, Span at, const char *name, const File *from,
+                      const File *def);
+/* The value of obj's field fd, evaluated on first use (a cycle is E0303). */
+Value *eval_force_field(Eval *e, Object *o, const FieldDecl *fd, Source *src, Span at);
+
+#endif
