@@ -84,9 +84,12 @@ static const char *canonical(Program *pg, const char *path)
     return intern_cstr(&pg->in, path);
 }
 
-/* "dir/of/importer" + "/" + rel, for display and for opening. */
+/* "dir/of/importer" + "/" + rel, for display and for opening; leading
+ * "./" segments are dropped so paths in diagnostics stay tidy. */
 static char *join_dir(Arena *a, const char *file, const char *rel)
 {
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
     const char *slash = strrchr(file, '/');
     if (!slash)
         return arena_strdup(a, rel);
