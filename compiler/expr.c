@@ -17,6 +17,10 @@
 
 static Value *too_deep(Eval *e, Scope *sc, const Node *n)
 {
+    /* one chain too long is one mistake, whichever let it is entered from */
+    if (e->too_deep)
+        return value_error();
+    e->too_deep = true;
     Diag *d = eval_err(e, "E0304", eval_src(sc), n->span, "evaluation nested too deeply");
     diag_label(e->d, d, "more than %d nested references evaluating this", EVAL_MAX_EXPR);
     diag_help(e->d, d, "shorten the chain of lets and references");

@@ -76,6 +76,7 @@ struct Eval {
     int nfiles;
     int depth;                  /* template expansions in progress */
     int expr_depth;             /* nested evaluations in progress */
+    bool too_deep;              /* E0304 for evaluation depth was reported */
     File *site;                 /* file of the top-level item being expanded */
     const Node *use;            /* innermost `use` being expanded */
     Source *use_src;
