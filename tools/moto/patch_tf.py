@@ -8,6 +8,11 @@ Patches (facts measured in moto 5.2.1 with provider 5.100.0):
      re-plan wants to set them again: keep what was sent.
   2. EC2 security group rules that reference another group lose their
      Description in DescribeSecurityGroupRules (only CIDR rules keep it).
+  3. RDS gives every DB instance the same DbiResourceId; the provider reads
+     aws_db_instance by a dbi-resource-id filter, finds two instances as soon
+     as an account has an Aurora instance and a plain one, and fails with
+     "couldn't find resource". Derive a distinct, deterministic ID from the
+     account, region and identifier.
 Each patch is guarded: a moved target prints a warning and is skipped, so
 the tests report moto's real behaviour instead of failing to start.
 """
@@ -66,6 +71,23 @@ def _patch_sg_rule_description():
     cls.description = property(description)
 
 
+def _patch_rds_resource_id():
+    import hashlib
+    from moto.rds import models
+
+    cls = models.DBInstance
+    orig_init = cls.__init__
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+    def init(self, *args, **kwargs):
+        orig_init(self, *args, **kwargs)
+        seed = f"{self.account_id}/{self.region}/{self.db_instance_identifier}".encode()
+        digest = hashlib.sha256(seed).digest()
+        self.dbi_resource_id = "db-" + "".join(alphabet[b % 32] for b in digest[:26])
+
+    cls.__init__ = init
+
+
 def apply():
     """Install every patch once."""
     global _applied
@@ -73,7 +95,8 @@ def apply():
         return
     _applied = True
     for name, fn in (("ecs service fields", _patch_ecs_service_fields),
-                     ("security group rule description", _patch_sg_rule_description)):
+                     ("security group rule description", _patch_sg_rule_description),
+                     ("rds dbi resource id", _patch_rds_resource_id)):
         try:
             fn()
         except Exception as e:  # a moved patch target must not stop the emulator

@@ -1,0 +1,20 @@
+# Rejection case for tier 30-tf-modules: seconds_until_auto_pause only means something at 0 ACU.
+# expect: seconds_until_auto_pause only applies when min_capacity is 0
+
+provider "aws" {
+  region                      = "eu-west-2"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  max_retries                 = 1
+}
+
+module "m" {
+  source = "../../../../stdlib/modules/aurora"
+
+  name                     = "la-dagster"
+  vpc_id                   = "vpc-0123456789abcdef0"
+  subnet_ids               = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+  min_capacity             = 0.5
+  seconds_until_auto_pause = 600
+}

@@ -1,0 +1,23 @@
+# Rejection case for tier 30-tf-modules: AWS cron has six fields, and day-of-month or day-of-week must be '?'.
+# expect: with six fields and exactly one of day-of-month and day-of-week set to '?'
+
+provider "aws" {
+  region                      = "eu-west-2"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  max_retries                 = 1
+}
+
+module "m" {
+  source = "../../../../stdlib/modules/ecs-service"
+
+  name              = "daemon"
+  cluster_name      = "la"
+  cluster_arn       = "arn:aws:ecs:eu-west-2:222222222222:cluster/la"
+  vpc_id            = "vpc-0123456789abcdef0"
+  subnet_ids        = ["subnet-0123456789abcdef0"]
+  image             = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:v1"
+  autoscaling       = { min_capacity = 0, max_capacity = 1 }
+  scheduled_actions = [{ name = "on", schedule = "cron(0 23 * * MON-FRI)", timezone = "Europe/London", min = 1, max = 1 }]
+}
