@@ -178,7 +178,7 @@ static void test_json(void **state)
     e.format = DIAG_JSON;
     Source *s = mem("t.sfd", known_src);
     file_known(&e, s);
-    Diag *w = diag_new(&e, DIAG_WARNING, "E0007", s, (Span){0, 7}, "a \"quoted\"\tmessage");
+    Diag *w = diag_new(&e, DIAG_WARNING, "E0007", s, (Span){0, 7}, "a \"quoted\" \\ message é");
     diag_note(&e, w, "a note");
     diag_emit(&e, w);
     char *out = flush_str(&e);
@@ -189,7 +189,7 @@ static void test_json(void **state)
     cJSON *o = cJSON_Parse(out);
     assert_non_null(o);
     assert_string_equal(cJSON_GetObjectItem(o, "severity")->valuestring, "warning");
-    assert_string_equal(cJSON_GetObjectItem(o, "message")->valuestring, "a \"quoted\"\tmessage");
+    assert_string_equal(cJSON_GetObjectItem(o, "message")->valuestring, "a \"quoted\" \\ message é");
     assert_string_equal(cJSON_GetObjectItem(o, "note")->valuestring, "a note");
     cJSON_Delete(o);
     char *second = nl + 1;
