@@ -49,6 +49,8 @@ void diag_release(DiagEngine *e)
     memset(e, 0, sizeof *e);
 }
 
+static char *vformat(Arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static char *vformat(Arena *a, const char *fmt, va_list ap)
 {
     va_list ap2;
@@ -537,7 +539,8 @@ static unsigned printable(DiagEngine *e)
 
 void diag_flush(DiagEngine *e, FILE *out)
 {
-    qsort(e->items, e->n, sizeof *e->items, by_position);
+    if (e->n > 1)
+        qsort(e->items, e->n, sizeof *e->items, by_position);
     unsigned n = printable(e);
     Style st = style_for(e->color);
     if (e->format == DIAG_SARIF)

@@ -49,14 +49,18 @@ void load_release(Program *pg)
 static void loader_reserve(Loader *ld)
 {
     Program *pg = ld->pg;
-    if (pg->nfiles < pg->cap)
-        return;
-    pg->cap = pg->cap ? pg->cap * 2 : 16;
-    pg->files = xrealloc(pg->files, (size_t)pg->cap * sizeof *pg->files);
-    pg->sources = xrealloc(pg->sources, (size_t)pg->cap * sizeof *pg->sources);
-    ld->state = xrealloc(ld->state, (size_t)pg->cap * sizeof *ld->state);
-    ld->stack = xrealloc(ld->stack, (size_t)pg->cap * sizeof *ld->stack);
-    ld->cap = pg->cap;
+    if (pg->nfiles == pg->cap) {
+        pg->cap = pg->cap ? pg->cap * 2 : 16;
+        pg->files = xrealloc(pg->files, (size_t)pg->cap * sizeof *pg->files);
+        pg->sources = xrealloc(pg->sources, (size_t)pg->cap * sizeof *pg->sources);
+    }
+    /* A Loader lives for one load call; the program may already hold files
+     * from an earlier one, so its arrays follow the program's capacity. */
+    if (ld->cap < pg->cap) {
+        ld->state = xrealloc(ld->state, (size_t)pg->cap * sizeof *ld->state);
+        ld->stack = xrealloc(ld->stack, (size_t)pg->cap * sizeof *ld->stack);
+        ld->cap = pg->cap;
+    }
 }
 
 /* Registers a parsed file; its imports are followed by the caller. */
@@ -237,7 +241,8 @@ static void scan_dir(Arena *a, const char *dir, char ***out, int *n, int *cap)
         names[nn++] = arena_printf(a, "%s/%s", dir, e->d_name);
     }
     closedir(d);
-    qsort(names, (size_t)nn, sizeof *names, by_name);
+    if (nn > 1)
+        qsort(names, (size_t)nn, sizeof *names, by_name);
     for (int i = 0; i < nn; i++) {
         struct stat st;
         if (stat(names[i], &st) != 0)

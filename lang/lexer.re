@@ -195,11 +195,16 @@ static Node *literal(Lexer *lx, NodeKind k, Span sp)
 }
 
 /* Units that may follow a number after spaces ("0.25 vcpu"); directly
- * attached, any letters form a unit and the checker validates them. */
+ * attached, any letters form a unit and the checker validates them. The
+ * list also holds common wrong spellings (`1 GB`, `30 min`), so that they
+ * lex as one quantity and the checker can say "did you mean `GiB`" instead
+ * of a syntax error. */
 static bool is_spaced_unit(const unsigned char *p, size_t n)
 {
-    static const char *const units[] = {"vcpu", "cpu", "MiB", "GiB", "TiB", "acu",
-                                        "ms", "s", "m", "h", "d", NULL};
+    static const char *const units[] = {
+        "vcpu", "cpu", "MiB", "GiB", "TiB", "acu", "ms", "s", "m", "h", "d",
+        "vCPU", "VCPU", "ACU", "KB", "MB", "GB", "TB", "KiB", "Mi", "Gi", "mb", "gb",
+        "min", "mins", "sec", "secs", "hr", "hrs", "hours", "days", NULL};
     for (int i = 0; units[i]; i++)
         if (strlen(units[i]) == n && memcmp(units[i], p, n) == 0)
             return true;

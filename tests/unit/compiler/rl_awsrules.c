@@ -542,8 +542,8 @@ static void test_ec2_parse_errors(void **state)
         "{\"types\": [{\"name\": \"a\", \"vcpu\": 0, \"memory_mib\": 512, \"arch\": \"arm64\"}]}",
         "{\"types\": [{\"name\": 7, \"vcpu\": 2, \"memory_mib\": 512, \"arch\": \"arm64\"}]}",
         "{\"types\": [{\"name\": \"a\", \"vcpu\": 2, \"memory_mib\": -5, \"arch\": \"arm64\"}]}",
-        "{\"types\": [{\"name\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"vcpu\": 2, "
-        "\"memory_mib\": 5, \"arch\": \"arm64\"}]}",
+        ("{\"types\": [{\"name\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"vcpu\": 2, "
+         "\"memory_mib\": 5, \"arch\": \"arm64\"}]}"),
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         err[0] = '\0';
