@@ -32,6 +32,8 @@ static const long verify_delays_ms[] = { 0, 250, 500, 1000, 2000, 3000, 4000 };
 #define SESSION_MARGIN_S 300
 /* Seconds between SIGTERM and SIGKILL for a timed-out run. */
 #define KILL_GRACE_S 10
+/* Longest a finished step's journal record waits for its fdatasync. */
+#define SYNC_EVERY_MS 100
 /* Index of the base session (after the accounts'). */
 #define BASE ((size_t)-1)
 
@@ -119,6 +121,10 @@ struct Exec {
     size_t n_running_runs;  /* child processes alive */
     size_t requests;        /* API calls sent */
     size_t mutating;        /* mutating API calls sent */
+    size_t *fin;            /* steps finished this turn, not yet told to sched */
+    size_t n_fin;           /* entries in fin */
+    size_t *blocked;        /* scratch for sched_done (n_steps entries) */
+    long long last_sync_ms; /* when the journal was last fdatasync'd */
 };
 
 /* ------------------------------------------------------------------ */
@@ -629,10 +635,10 @@ static void start_mutate(Exec *ex, Task *t)
     const PlanStep *st = &ex->plan->steps[t->step];
     char err[JOURNAL_ERR_MAX];
     t->phase = T_MUTATE;
-    /* journaled before the call, so a crash leaves "started" behind and
-     * the next run re-checks instead of trusting anything */
+    /* "started" is informational (sfdrun status): a resumed run re-checks
+     * every step not recorded done, so this record is group-committed */
     if (ex->journal &&
-        journal_append(ex->journal, st->id, JOURNAL_STARTED, NULL, NULL, err) < 0) {
+        journal_append_nosync(ex->journal, st->id, JOURNAL_STARTED, NULL, NULL, err) < 0) {
         task_finish(ex, t, OUT_FAILED, err);
         return;
     }
@@ -968,9 +974,9 @@ static void task_finish(Exec *ex, Task *t, StepOutcome out, const char *error)
     char err[JOURNAL_ERR_MAX];
     if (ex->journal && (out == OUT_FAILED || out == OUT_UNCHANGED || out == OUT_CHANGED ||
                         out == OUT_EXISTS)) {
-        if (journal_append(ex->journal, st->id, out == OUT_FAILED ? JOURNAL_FAILED
-                                                                  : JOURNAL_DONE,
-                           exec_outcome_name(out), error, err) < 0) {
+        if (journal_append_nosync(ex->journal, st->id, out == OUT_FAILED ? JOURNAL_FAILED
+                                                                         : JOURNAL_DONE,
+                                  exec_outcome_name(out), error, err) < 0) {
             out = OUT_FAILED;
             error = err;
         }
@@ -981,15 +987,42 @@ static void task_finish(Exec *ex, Task *t, StepOutcome out, const char *error)
         rep->error[t->step] = NULL;
     log_step(ex, t->step, out, out == OUT_WOULD_CHANGE || out == OUT_FAILED ? error : NULL,
              seconds_since(&t->start), -1);
-    size_t *blocked = calloc(ex->plan->n_steps, sizeof *blocked);
-    size_t nb = sched_done(&ex->sched, t->step, out != OUT_FAILED, blocked);
-    for (size_t k = 0; k < nb && blocked; k++) {
-        rep->outcome[blocked[k]] = OUT_BLOCKED;
-        rep->counts[OUT_BLOCKED]++;
-        rep->blocked_by[blocked[k]] = (long)t->step;
-        log_step(ex, blocked[k], OUT_BLOCKED, NULL, 0, (long)t->step);
+    /* the scheduler hears of it in settle(), after the journal is synced */
+    ex->fin[ex->n_fin++] = t->step;
+}
+
+/* Group commit: one fdatasync for every outcome of this loop turn, then
+ * the scheduler may release their dependents. */
+static int settle(Exec *ex, char *err)
+{
+    ExecReport *rep = ex->rep;
+    if (ex->n_fin == 0)
+        return 0;
+    /* A record must be durable before anything that depends on it starts,
+     * and a deploy run's before we move on (re-running one is costly).
+     * Other outcomes may wait up to SYNC_EVERY_MS: losing them in a crash
+     * only costs their checks again on resume. */
+    int need = now_ms() - ex->last_sync_ms >= SYNC_EVERY_MS;
+    for (size_t i = 0; i < ex->n_fin && !need; i++)
+        need = ex->sched.n_dependents[ex->fin[i]] > 0 ||
+               ex->plan->steps[ex->fin[i]].kind == STEP_RUN;
+    if (need && ex->journal) {
+        if (journal_sync(ex->journal, err) < 0)
+            return -1;
+        ex->last_sync_ms = now_ms();
     }
-    free(blocked);
+    for (size_t i = 0; i < ex->n_fin; i++) {
+        size_t step = ex->fin[i];
+        size_t nb = sched_done(&ex->sched, step, rep->outcome[step] != OUT_FAILED, ex->blocked);
+        for (size_t k = 0; k < nb; k++) {
+            rep->outcome[ex->blocked[k]] = OUT_BLOCKED;
+            rep->counts[OUT_BLOCKED]++;
+            rep->blocked_by[ex->blocked[k]] = (long)step;
+            log_step(ex, ex->blocked[k], OUT_BLOCKED, NULL, 0, (long)step);
+        }
+    }
+    ex->n_fin = 0;
+    return 0;
 }
 
 Exec *exec_new(const Plan *plan, const AwsModel *model, const ExecOptions *opt, char *err)
@@ -1018,7 +1051,9 @@ Exec *exec_new(const Plan *plan, const AwsModel *model, const ExecOptions *opt, 
     ex->tasks = calloc(plan->n_steps ? plan->n_steps : 1, sizeof *ex->tasks);
     /* every call that can wait on a timer: one per task, session, and sync call */
     ex->timers = calloc(plan->n_steps + plan->n_accounts + 4, sizeof *ex->timers);
-    if (!ex->http || !ex->sessions || !ex->tasks || !ex->timers) {
+    ex->fin = calloc(plan->n_steps + 1, sizeof *ex->fin);
+    ex->blocked = calloc(plan->n_steps + 1, sizeof *ex->blocked);
+    if (!ex->http || !ex->sessions || !ex->tasks || !ex->timers || !ex->fin || !ex->blocked) {
         snprintf(err, AWS_ERR_MAX, "cannot set up the HTTP client (out of memory)");
         exec_free(ex);
         return NULL;
@@ -1057,6 +1092,8 @@ void exec_free(Exec *ex)
     free(ex->sessions);
     free(ex->tasks);
     free(ex->timers);
+    free(ex->fin);
+    free(ex->blocked);
     free(ex);
 }
 
@@ -1125,10 +1162,12 @@ int exec_apply(Exec *ex, const unsigned char *selected, Journal *journal, ExecRe
             break;
         if (sched_finished(&ex->sched))
             break;
-        if (turn(ex, 1000) < 0) {
+        if (turn(ex, ex->n_fin ? 0 : 1000) < 0) {
             snprintf(err, AWS_ERR_MAX, "libcurl multi interface failed");
             goto out;
         }
+        if (settle(ex, err) < 0)
+            goto out;
         if (interrupted)
             for (size_t k = 0; k < n; k++)
                 if (ex->tasks[k].pid > 0 && !ex->tasks[k].termed) {
@@ -1142,6 +1181,8 @@ int exec_apply(Exec *ex, const unsigned char *selected, Journal *journal, ExecRe
         log_progress(finished, total, ex->sched.running);
     }
     log_progress_clear();
+    if (journal && journal_sync(journal, err) < 0)
+        goto out;
     rep->interrupted = interrupted != 0;
     rep->http_requests = http_count(ex->http);
     rep->mutating_calls = ex->mutating;

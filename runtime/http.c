@@ -156,7 +156,9 @@ static AwsNetError net_error(CURLcode rc)
     case CURLE_OK: return AWS_NET_OK;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING: return AWS_NET_RESET;
+    case CURLE_GOT_NOTHING:
+    /* garbage where a status line should be: a broken connection or proxy */
+    case CURLE_WEIRD_SERVER_REPLY: return AWS_NET_RESET;
     case CURLE_COULDNT_CONNECT: return AWS_NET_REFUSED;
     case CURLE_OPERATION_TIMEDOUT: return AWS_NET_TIMEOUT;
     case CURLE_PARTIAL_FILE: return AWS_NET_TRUNCATED;

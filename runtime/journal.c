@@ -407,8 +407,21 @@ fail:
     return -1;
 }
 
-int journal_append(Journal *j, const char *step, JournalState st, const char *outcome,
-                   const char *error, char *err)
+int journal_sync(Journal *j, char *err)
+{
+    if (!j->dirty)
+        return 0;
+    if (j->fd < 0 || fdatasync(j->fd) < 0) {
+        snprintf(err, JOURNAL_ERR_MAX, "%s: cannot sync journal: %s", j->path,
+                 j->fd < 0 ? "not open" : strerror(errno));
+        return -1;
+    }
+    j->dirty = 0;
+    return 0;
+}
+
+int journal_append_nosync(Journal *j, const char *step, JournalState st, const char *outcome,
+                          const char *error, char *err)
 {
     char *line = record_line(step, st, outcome, error);
     if (!line || remember(j, step, st, outcome, error) < 0) {
@@ -417,14 +430,23 @@ int journal_append(Journal *j, const char *step, JournalState st, const char *ou
         return -1;
     }
     int rc = 0;
-    if (j->fd < 0 || write_all(j->fd, line, strlen(line)) < 0 || fdatasync(j->fd) < 0) {
+    if (j->fd < 0 || write_all(j->fd, line, strlen(line)) < 0) {
         snprintf(err, JOURNAL_ERR_MAX, "%s: cannot write journal: %s", j->path,
                  j->fd < 0 ? "not open" : strerror(errno));
         rc = -1;
     }
+    j->dirty = 1;
     j->n_records++;
     free(line);
     return rc;
+}
+
+int journal_append(Journal *j, const char *step, JournalState st, const char *outcome,
+                   const char *error, char *err)
+{
+    if (journal_append_nosync(j, step, st, outcome, error, err) < 0)
+        return -1;
+    return journal_sync(j, err);
 }
 
 void journal_close(Journal *j)

@@ -39,6 +39,7 @@ typedef struct Journal {
     size_t cap_entries;    /* allocated entries */
     size_t n_records;      /* records in the file (for compaction) */
     int torn;              /* 1 when the last line was incomplete on open */
+    int dirty;             /* records written since the last fdatasync */
 } Journal;
 
 /* Opens (creating if absent) the journal for appending, replays it and
@@ -53,6 +54,13 @@ const JournalEntry *journal_get(const Journal *j, const char *step);
 /* Appends a record durably (write + fdatasync). outcome/error may be NULL. */
 int journal_append(Journal *j, const char *step, JournalState st, const char *outcome,
                    const char *error, char *err);
+/* Group commit: appends without syncing; the record is durable after the
+ * next journal_sync (the executor syncs once per event-loop turn, before
+ * it lets any dependent step start). */
+int journal_append_nosync(Journal *j, const char *step, JournalState st, const char *outcome,
+                          const char *error, char *err);
+/* fdatasync when records were appended since the last sync. */
+int journal_sync(Journal *j, char *err);
 /* Rewrites the file as header + latest record per step, atomically. */
 int journal_compact(Journal *j, char *err);
 /* Releases the lock, closes the file and frees everything. */

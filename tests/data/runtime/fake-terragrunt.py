@@ -22,6 +22,9 @@ region = plan["region"]
 with open(os.environ["FAKE_TG_LOG"], "a") as f:
     f.write(f"{account} {os.getpid()} {' '.join(sys.argv[1:])}\n")
 
+# FAKE_TG_ENDPOINT: talk to the emulator directly (past a fault proxy)
+if os.environ.get("FAKE_TG_ENDPOINT"):
+    os.environ["AWS_ENDPOINT_URL"] = os.environ["FAKE_TG_ENDPOINT"]
 session = boto3.Session(region_name=region)
 if acc.get("role_arn"):
     c = session.client("sts").assume_role(RoleArn=acc["role_arn"],
