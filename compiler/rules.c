@@ -9,6 +9,9 @@
 void rules_run(Model *m, DiagEngine *d)
 {
     rules_structure(m, d);
+    rules_aws(m, d);
+    rules_intent(m, d);
+    rules_cost(m, d);
 }
 
 /* E0313: a program describes one platform — none is an error (nothing to

@@ -9,7 +9,9 @@
  *   rules_structure   this file: exactly one platform (E0313), unique
  *                     account ids (E0509)
  *   rules_aws         AWS's own rules (E05xx)           — rules_aws.c
- *   rules_intent      the platform's intent (E06xx)     — rules_intent.c
+ *   rules_intent      the platform's intent (E06xx) and
+ *                     schedules (E0406, E065x)          — rules_intent.c
+ *   rules_cost        what is billed at rest (W07xx)    — rules_cost.c
  *
  * Every pass must be linear in the size of the model: iterate
  * model_kind(), use hash tables (table.h) for uniqueness, sort for
@@ -22,11 +24,10 @@
 
 void rules_run(Model *m, DiagEngine *d);
 
-/* The passes, in the order rules_run calls them. rules_aws and
- * rules_intent are defined by rules_aws.c and rules_intent.c; rules_run
- * calls them once those files exist. */
+/* The passes, in the order rules_run calls them. */
 void rules_structure(Model *m, DiagEngine *d);
 void rules_aws(Model *m, DiagEngine *d);
 void rules_intent(Model *m, DiagEngine *d);
+void rules_cost(Model *m, DiagEngine *d);
 
 #endif

@@ -1,0 +1,154 @@
+/* rulectx.c — helpers shared by the rule passes (see rulectx.h). */
+#include "rulectx.h"
+
+#include <string.h>
+
+#include "banned.h"
+
+Value *rctx_val(const Model *m, const Object *o, const char *name, const Environment *env)
+{
+    return model_get_env(m, o, name, env);
+}
+
+double rctx_num(const Model *m, const Object *o, const char *name, const Environment *env,
+                double fallback)
+{
+    const Value *v = rctx_val(m, o, name, env);
+    return v && v->kind == VAL_NUM ? v->u.num : fallback;
+}
+
+bool rctx_bool(const Model *m, const Object *o, const char *name, const Environment *env,
+               bool fallback)
+{
+    const Value *v = rctx_val(m, o, name, env);
+    return v && v->kind == VAL_BOOL ? v->u.b : fallback;
+}
+
+const char *rctx_str(const Model *m, const Object *o, const char *name, const Environment *env,
+                     const char *fallback)
+{
+    const Value *v = rctx_val(m, o, name, env);
+    return v && (v->kind == VAL_STR || v->kind == VAL_SYM) ? v->u.str : fallback;
+}
+
+bool rctx_range(const Model *m, const Object *o, const char *name, const Environment *env,
+                double *lo, double *hi)
+{
+    const Value *v = rctx_val(m, o, name, env);
+    if (!v || v->kind != VAL_RANGE || v->n < 2 || v->items[0]->kind != VAL_NUM ||
+        v->items[1]->kind != VAL_NUM)
+        return false;
+    *lo = v->items[0]->u.num;
+    *hi = v->items[1]->u.num;
+    return true;
+}
+
+bool rctx_written(const Model *m, const Object *o, const char *name, const Environment *env)
+{
+    return model_override(m, env, o, name) || model_attr(m, o, name);
+}
+
+Site rctx_site(const Model *m, const Object *o, const char *name, const Environment *env)
+{
+    const Override *ov = model_override(m, env, o, name);
+    if (ov) {
+        Site at = {ov->src, ov->attr->b ? ov->attr->b->span : ov->attr->span};
+        return model_value_site(ov->val, at);
+    }
+    if (model_attr(m, o, name))
+        return model_value_site(model_get(m, o, name), model_site(m, o, name));
+    return model_obj_site(o);
+}
+
+Site rctx_elem_site(const Value *elem, Site fallback)
+{
+    /* an element of a default lives in the standard library: keep fallback */
+    if (elem && elem->node && elem->src && elem->src == fallback.src)
+        return model_value_site(elem, fallback);
+    return fallback;
+}
+
+Site rctx_str_part(const Value *v, Site whole, size_t off, size_t len)
+{
+    if (!v || v->kind != VAL_STR || !v->node || v->node->kind != NODE_STR || !v->src ||
+        v->src != whole.src || v->node->span.start != whole.span.start)
+        return whole;
+    const Node *n = v->node;
+    size_t tl = strlen(v->u.str);
+    const char *text = v->src->text + n->span.start;
+    if (n->span.end - n->span.start != tl + 2 || text[0] != '"' || memcmp(text + 1, v->u.str, tl) != 0)
+        return whole;
+    if (off > tl)
+        off = tl;
+    if (len == 0 || off + len > tl)
+        len = tl - off;
+    if (len == 0)
+        return whole;
+    Site s = whole;
+    s.span.start = n->span.start + 1 + (uint32_t)off;
+    s.span.end = s.span.start + (uint32_t)len;
+    return s;
+}
+
+void rctx_report(DiagEngine *d, DiagLevel lv, const char *code, const Value *v, Site site,
+                 const RuleMsg *rm, const char *label)
+{
+    if (v && rm->len > 0)
+        site = rctx_str_part(v, site, rm->off, rm->len);
+    Diag *g = diag_new(d, lv, code, site.src, site.span, "%s", rm->msg);
+    if (label)
+        diag_label(d, g, "%s", label);
+    if (rm->help[0])
+        diag_help(d, g, "%s", rm->help);
+    diag_emit(d, g);
+}
+
+bool rctx_env_has(const Model *m, const Environment *env, const Object *a)
+{
+    const Value *v = model_get(m, env->obj, "accounts");
+    if (!v || v->kind == VAL_SYM || v->kind == VAL_ERROR || v->kind == VAL_NULL)
+        return true;    /* `all` (or poison: assume the widest) */
+    if (v->kind != VAL_LIST)
+        return true;
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->items[i]->kind == VAL_REF && v->items[i]->ref == a)
+            return true;
+    return false;
+}
+
+Object *rctx_cluster_of(const Model *m, const Object *svc)
+{
+    Object *c = model_ref(m, svc, "cluster");
+    if (c)
+        return c;
+    const Object *a = svc->account;
+    for (int i = 0; a && i < a->nchildren; i++)
+        if (strcmp(a->children[i]->kind, "cluster") == 0)
+            return a->children[i];
+    return NULL;
+}
+
+Object *rctx_network(const Model *m, const Object *account)
+{
+    return account ? model_child(m, account, "network", NULL) : NULL;
+}
+
+void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx)
+{
+    const ObjList *l = model_kind(m, kind);
+    for (int i = 0; i < l->n; i++)
+        fn(ctx, l->items[i], NULL);
+    for (int e = 0; e < m->nenvs; e++) {
+        const Environment *env = m->envs[e];
+        Table done;
+        table_init(&done);
+        for (int k = 0; k < env->nov; k++) {
+            Object *o = env->ov[k].obj;
+            if (!o || strcmp(o->kind, kind) != 0 || table_get(&done, o))
+                continue;
+            table_put(&done, o, o);
+            fn(ctx, o, env);
+        }
+        table_release(&done);
+    }
+}

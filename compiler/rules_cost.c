@@ -1,0 +1,285 @@
+/* rules_cost.c — what is billed while the platform is "at zero" (W07xx):
+ * every service scaled to 0 and Aurora paused, yet NAT gateways, interface
+ * endpoints and an Aurora minimum above 0 still cost money by the hour.
+ *
+ * Prices are vocabulary, not code: stdlib/aws/prices.json, per region,
+ * approximate (the file says so). Each warning states the monthly figure
+ * (hours_per_month x hourly price). A resource written once in a template
+ * is one warning for all the accounts it expands into, with their total. */
+#include "rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "rulectx.h"
+#include "banned.h"
+
+typedef struct Cost {
+    Model *m;
+    DiagEngine *d;
+    cJSON *prices;          /* the parsed prices.json; owned, deleted at the end */
+    double hours;           /* hours_per_month */
+    Table groups;           /* site key -> Charge: one warning per written place */
+    struct Charge **order;  /* charges in first-seen order (deterministic output); malloc'd */
+    int n, cap;
+} Cost;
+
+/* One warning to be: everything billed through one place in the source. */
+typedef struct Charge {
+    const char *code;       /* "W0701" */
+    Site site;              /* where to point */
+    const Object *first;    /* the first object charged here */
+    int count;              /* objects charged here */
+    double monthly;         /* their total, USD per month */
+    double each;            /* the first object's monthly figure */
+    const char *label;      /* how the first object's figure is made up */
+    const char *help;
+    const char *what;       /* headline without the figure, for the first object */
+} Charge;
+
+static Arena *arena(const Cost *c)
+{
+    return &c->m->pg->arena;
+}
+
+/* ---- prices ---------------------------------------------------------------- */
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (!f)
+        return NULL;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *p = realloc(buf, cap);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+                goto out;
+            }
+            buf = p;
+        }
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        buf = NULL;
+        goto out;
+    }
+    buf[n] = '\0';
+    *len = n;
+out:
+    fclose(f);
+    return buf;
+}
+
+static bool load_prices(Cost *c)
+{
+    char path[4096];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/aws/prices.json", c->m->pg->stdlib_dir ? c->m->pg->stdlib_dir : "stdlib");
+    char *text = read_file(path, &len);
+    if (text)
+        c->prices = cJSON_ParseWithLength(text, len);
+    free(text);
+    const cJSON *h = c->prices ? cJSON_GetObjectItemCaseSensitive(c->prices, "hours_per_month") : NULL;
+    if (!cJSON_IsNumber(h) || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(c->prices, "regions"))) {
+        diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read the price table `%s`", path);
+        return false;
+    }
+    c->hours = h->valuedouble;
+    return true;
+}
+
+/* The hourly price called name in the object's region, or -1 when the
+ * table has none (no warning then: sfdc does not guess prices). */
+static double price(const Cost *c, const Object *o, const char *name, const char **region)
+{
+    const char *r = o->account ? model_str(c->m, o->account, "region", NULL) : NULL;
+    if (!r && c->m->platform)
+        r = model_str(c->m, c->m->platform, "region", NULL);
+    *region = r ? r : "eu-west-2";
+    const cJSON *regions = cJSON_GetObjectItemCaseSensitive(c->prices, "regions");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(regions, *region),
+                                                      name);
+    return cJSON_IsNumber(p) ? p->valuedouble : -1;
+}
+
+/* ---- grouping ---------------------------------------------------------------- */
+
+/* Files a charge under key (the node the figure hangs on: a template's
+ * literal is one key for every account it expands into). */
+static Charge *charge(Cost *c, const void *key, const char *code, Site site, const Object *o,
+                      double monthly)
+{
+    Charge *g = table_get(&c->groups, key);
+    if (g) {
+        g->count++;
+        g->monthly += monthly;
+        return NULL;
+    }
+    if (c->n == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 16;
+        Charge **p = realloc(c->order, (size_t)cap * sizeof *p);
+        if (!p)
+            return NULL;
+        c->order = p;
+        c->cap = cap;
+    }
+    g = arena_alloc(arena(c), sizeof *g);
+    *g = (Charge){.code = code, .site = site, .first = o, .count = 1, .monthly = monthly, .each = monthly};
+    table_put(&c->groups, key, g);
+    c->order[c->n++] = g;
+    return g;
+}
+
+/* The key of a field's place: its value's node when written, else the block. */
+static const void *key_of(const Model *m, const Object *o, const char *field)
+{
+    const Value *v = model_get(m, o, field);
+    if (model_attr(m, o, field) && v && v->node)
+        return v->node;
+    return o->node;
+}
+
+static void flush(Cost *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        const Charge *g = c->order[i];
+        Diag *d = diag_new(c->d, DIAG_WARNING, g->code, g->site.src, g->site.span,
+                           "%s: about $%.0f/month", g->what, g->each);
+        diag_label(c->d, d, "%s", g->label);
+        if (g->count > 1)
+            diag_note(c->d, d, "written once for %d accounts: about $%.0f/month in all", g->count,
+                      g->monthly);
+        diag_help(c->d, d, "%s", g->help);
+        diag_emit(c->d, d);
+    }
+}
+
+/* ---- W0701, W0702 NAT gateways, W0703 endpoints --------------------------------- */
+
+/* Services that need a route out: any service in the account. */
+static bool has_services(const Object *account)
+{
+    for (int i = 0; account && i < account->nchildren; i++)
+        if (strcmp(account->children[i]->kind, "service") == 0)
+            return true;
+    return false;
+}
+
+static void nat(Cost *c, const Object *net)
+{
+    const char *mode = model_str(c->m, net, "nat", "none"), *region;
+    if (strcmp(mode, "none") == 0)
+        return;
+    double azs = model_num(c->m, net, "azs", 1), hourly = price(c, net, "nat_gateway_hour", &region);
+    if (hourly < 0 || azs < 1)
+        return;
+    int n = strcmp(mode, "per_az") == 0 ? (int)azs : 1;
+    double monthly = n * hourly * c->hours;
+    bool routed = has_services(net->account);
+    Charge *g = charge(c, key_of(c->m, net, "nat"), routed ? "W0701" : "W0702",
+                       rctx_site(c->m, net, "nat", NULL), net, monthly);
+    if (!g)
+        return;
+    const char *acct = net->account ? net->account->path : net->path;
+    g->label = arena_printf(arena(c), "%d NAT gateway%s x $%.3f/h in %s, billed every hour", n,
+                            n == 1 ? "" : "s", hourly, region);
+    if (routed) {
+        g->what = arena_printf(arena(c), "`nat = %s` in `%s` is billed while every service is at zero",
+                               mode, acct);
+        g->help = n > 1 ? arena_printf(arena(c), "`nat = single` shares one gateway across the "
+                                       "zones (about $%.0f/month); `nat = none` with interface "
+                                       "endpoints for ECR and CloudWatch Logs costs less at rest",
+                                       hourly * c->hours)
+                        : "`nat = none` with interface endpoints for ECR and CloudWatch Logs (and the "
+                          "free S3 gateway endpoint) costs less at rest";
+    } else {
+        g->what = arena_printf(arena(c), "the NAT gateway of `%s` routes for nothing (no service runs "
+                               "in the account) yet is billed", acct);
+        g->help = "set `nat = none`: a NAT gateway only serves tasks in the private subnets";
+    }
+}
+
+static void endpoints(Cost *c, const Object *net)
+{
+    const Value *l = model_get(c->m, net, "endpoints");
+    const char *region;
+    if (!l || l->kind != VAL_LIST || l->n == 0)
+        return;
+    double azs = model_num(c->m, net, "azs", 1), hourly = price(c, net, "interface_endpoint_hour_per_az", &region);
+    if (hourly < 0 || azs < 1)
+        return;
+    double monthly = l->n * azs * hourly * c->hours;
+    Charge *g = charge(c, key_of(c->m, net, "endpoints"), "W0703", rctx_site(c->m, net, "endpoints", NULL),
+                       net, monthly);
+    if (!g)
+        return;
+    g->what = arena_printf(arena(c), "%u interface endpoint%s in `%s` %s billed while every service is at zero",
+                           l->n, l->n == 1 ? "" : "s", net->account ? net->account->path : net->path,
+                           l->n == 1 ? "is" : "are");
+    g->label = arena_printf(arena(c), "%u endpoint%s x %g AZs x $%.3f/h in %s", l->n, l->n == 1 ? "" : "s",
+                            azs, hourly, region);
+    g->help = "keep only the endpoints the tasks need (S3 is a free gateway endpoint); this "
+              "replaces a NAT gateway, which costs more";
+}
+
+/* ---- W0704 Aurora minimum ---------------------------------------------------------- */
+
+static void aurora_floor(Cost *c, const Object *o)
+{
+    double lo, hi;
+    const char *region;
+    RuleMsg rm;
+    const Value *pause = model_get(c->m, o, "auto_pause");
+    /* an invalid range (E0505) or a pause it cannot do (E0506) is one error, not two */
+    if (!model_range(c->m, o, "capacity", &lo, &hi) || lo <= 0 || !awsr_aurora_capacity(lo, hi, &rm) ||
+        (pause && pause->kind != VAL_NULL))
+        return;
+    double hourly = price(c, o, "aurora_serverless_v2_acu_hour", &region);
+    if (hourly < 0)
+        return;
+    Charge *g = charge(c, key_of(c->m, o, "capacity"), "W0704", rctx_site(c->m, o, "capacity", NULL), o,
+                       lo * hourly * c->hours);
+    if (!g)
+        return;
+    g->what = arena_printf(arena(c), "Aurora `%s` is billed for %g ACU while idle", o->path, lo);
+    g->label = arena_printf(arena(c), "%g ACU x $%.2f/h in %s, even with no connections", lo, hourly,
+                            region);
+    g->help = "start capacity at 0 and add `auto_pause = 30m` (aurora-postgresql 13.15, 14.12, 15.7, "
+              "16.3 or later) to pay only for storage while idle";
+}
+
+/* ---- the pass ------------------------------------------------------------------------ */
+
+void rules_cost(Model *m, DiagEngine *d)
+{
+    const ObjList *nets = model_kind(m, "network"), *dbs = model_kind(m, "aurora");
+    if (nets->n == 0 && dbs->n == 0)
+        return;
+    Cost c = {.m = m, .d = d};
+    table_init(&c.groups);
+    if (!load_prices(&c))
+        goto out;
+    for (int i = 0; i < nets->n; i++) {
+        nat(&c, nets->items[i]);
+        endpoints(&c, nets->items[i]);
+    }
+    for (int i = 0; i < dbs->n; i++)
+        aurora_floor(&c, dbs->items[i]);
+    flush(&c);
+out:
+    cJSON_Delete(c.prices);
+    table_release(&c.groups);
+    free(c.order);
+}

@@ -1,0 +1,568 @@
+/* rules_intent.c — the platform's intent (E06xx) and its schedules (E0406,
+ * E065x): what AWS would accept but the team never means.
+ *
+ * Intent rules are errors, each waivable with `@allow(CODE, "reason")` on
+ * the item (the DiagEngine's filter, installed by eval, applies waivers).
+ * They read the model as each environment sees it (rulectx.h), so an
+ * override that switches spot off or opens a service is caught in the
+ * environment that makes it. Schedules are parsed by schedule.c; the caret
+ * points inside the string at the part that is wrong. */
+#include "rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cidrset.h"
+#include "rulectx.h"
+#include "schedule.h"
+#include "banned.h"
+
+typedef struct Intent {
+    Model *m;
+    DiagEngine *d;
+    Table zones;            /* account -> ZoneSeen: the first zone its services use (E0652) */
+} Intent;
+
+static Arena *arena(const Intent *c)
+{
+    return &c->m->pg->arena;
+}
+
+/* " in environment `prod`", or "" for the base platform. */
+static const char *in_env(const Intent *c, const Environment *env)
+{
+    return env ? arena_printf(arena(c), " in environment `%s`", env->name) : "";
+}
+
+/* ---- schedules (E0406, E0651, E0652, E0653) ------------------------------- */
+
+/* The first service of an account with a window, and its zone. */
+typedef struct ZoneSeen {
+    const Object *svc;      /* the service */
+    const char *zone;       /* its zone as parsed (arena copy) */
+    Site site;              /* where the zone is written */
+} ZoneSeen;
+
+static void sched_report(Intent *c, const Value *v, Site whole, const SchedError *err)
+{
+    Site s = rctx_str_part(v, whole, err->off, err->len ? err->len : 1);
+    Diag *g = diag_new(c->d, DIAG_ERROR, sched_err_code(err->kind), s.src, s.span, "%s", err->msg);
+    if (err->len2) {
+        Site t = rctx_str_part(v, whole, err->off2, err->len2);
+        if (t.span.start != s.span.start)
+            diag_secondary(c->d, g, t.src, t.span, "%s", err->label2);
+    }
+    if (err->help[0])
+        diag_help(c->d, g, "%s", err->help);
+    diag_emit(c->d, g);
+}
+
+/* Where the zone of a parsed schedule is written. */
+static Site zone_site(const Schedule *s, const Value *v, Site whole)
+{
+    for (int i = s->nwin - 1; i >= 0; i--)
+        if (s->win[i].zone_len)
+            return rctx_str_part(v, whole, s->win[i].zone_off, s->win[i].zone_len);
+    return whole;
+}
+
+/* E0652 across services: one account keeps one clock, so that "23:00"
+ * means the same hour for all its services. Base platform only. */
+static void account_zone(Intent *c, const Object *svc, const Schedule *s, Site zs)
+{
+    if (!svc->account)
+        return;
+    ZoneSeen *first = table_get(&c->zones, svc->account);
+    if (!first) {
+        first = arena_alloc(arena(c), sizeof *first);
+        *first = (ZoneSeen){svc, arena_strdup(arena(c), s->zone), zs};
+        table_put(&c->zones, svc->account, first);
+        return;
+    }
+    if (sched_zone_equal(first->zone, s->zone))
+        return;
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0652", zs.src, zs.span,
+                       "`%s` switches in `%s`, but `%s` in the same account uses `%s`", svc->path,
+                       s->zone, first->svc->path, first->zone);
+    diag_label(c->d, g, "a second time zone in `%s`", svc->account->path);
+    diag_secondary(c->d, g, first->site.src, first->site.span, "the account's first zone");
+    diag_help(c->d, g, "write every window of an account in one zone, e.g. `%s`", first->zone);
+    diag_emit(c->d, g);
+}
+
+/* Parses a window; returns false (reported) when it is not a sound
+ * weekly schedule. */
+static bool window_ok(Intent *c, const Object *o, const Environment *env, Schedule *s)
+{
+    const Value *v = rctx_val(c->m, o, "window", env);
+    if (!v || v->kind != VAL_STR)
+        return false;
+    Site whole = rctx_site(c->m, o, "window", env);
+    SchedError err;
+    if (!sched_parse(v->u.str, strlen(v->u.str), s, &err)) {
+        sched_report(c, v, whole, &err);
+        return false;
+    }
+    if (!env)
+        account_zone(c, o, s, zone_site(s, v, whole));
+    if (!sched_check_closes(s, &err)) {
+        sched_report(c, v, whole, &err);
+        return false;
+    }
+    return true;
+}
+
+/* ---- E0601 spot ------------------------------------------------------------- */
+
+/* A service asking for spot with a launch type; returns true if reported. */
+static bool spot_launch_type(Intent *c, const Object *o, const Environment *env)
+{
+    const Value *lt = rctx_val(c->m, o, "launch_type", env);
+    if (!lt || lt->kind != VAL_SYM || !rctx_bool(c->m, o, "spot", env, false))
+        return false;
+    Site s = rctx_site(c->m, o, "launch_type", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0601", s.src, s.span,
+                       "`%s` asks for spot but has launch type `%s`%s: none of its tasks will run on spot",
+                       o->path, lt->u.str, in_env(c, env));
+    diag_label(c->d, g, "a launch type bypasses the capacity-provider strategy");
+    diag_help(c->d, g, "remove `launch_type`: with `spot = true` sfdc gives the service a "
+                       "capacity-provider strategy (%s)",
+              strcmp(rctx_str(c->m, o, "compute", env, "fargate"), "ec2") == 0
+                  ? "the cluster's spot Auto Scaling group"
+                  : "FARGATE_SPOT");
+    diag_emit(c->d, g);
+    return true;
+}
+
+/* compute = ec2: spot asked for on a cluster of on-demand instances. */
+static void spot_on_demand_cluster(Intent *c, const Object *o, const Environment *env)
+{
+    const Object *cl = rctx_cluster_of(c->m, o);
+    if (!cl || strcmp(rctx_str(c->m, o, "compute", env, "fargate"), "ec2") != 0 ||
+        !rctx_written(c->m, o, "spot", env) || !rctx_bool(c->m, o, "spot", env, false) ||
+        rctx_bool(c->m, cl, "spot", env, true))
+        return;
+    Site s = rctx_site(c->m, o, "spot", env), t = rctx_site(c->m, cl, "spot", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0601",
+                       s.src, s.span, "`%s` asks for spot, but its cluster `%s` runs on-demand instances",
+                       o->path, cl->path);
+    diag_secondary(c->d, g, t.src, t.span, "the cluster's instances are on demand");
+    diag_help(c->d, g, "set `spot = true` on the cluster, or `spot = false` on the service");
+    diag_emit(c->d, g);
+}
+
+/* Per cluster: its services, and whether each one ended up off spot. */
+typedef struct ClusterUse {
+    int services;           /* services placed on it */
+    int pinned;             /* of which have a launch type */
+    int reported;           /* of which got their own E0601 */
+    int scale_zero;         /* of which scale to zero (scale starts at 0) */
+    int ec2;                /* of which run on its EC2 instances */
+} ClusterUse;
+
+static ClusterUse *use_of(Intent *c, Table *uses, const Object *cl)
+{
+    ClusterUse *u = table_get(uses, cl);
+    if (!u) {
+        u = arena_alloc(arena(c), sizeof *u);
+        memset(u, 0, sizeof *u);
+        table_put(uses, cl, u);
+    }
+    return u;
+}
+
+/* The BRIEF's mistake: spot declared on the cluster, every service pinned. */
+static void cluster_spot(Intent *c, const Object *cl, const ClusterUse *u)
+{
+    if (!u || u->services == 0 || u->pinned < u->services || u->reported > 0 ||
+        !model_bool(c->m, cl, "spot", true))
+        return;
+    Site s = rctx_site(c->m, cl, "spot", NULL);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0601", s.src, s.span,
+                       "cluster `%s` is declared spot, but every service on it has a launch type: "
+                       "0%% of its tasks run on spot", cl->path);
+    diag_label(c->d, g, "spot declared here");
+    diag_help(c->d, g, "remove `launch_type` from the services and let them use the cluster's "
+                       "capacity-provider strategy");
+    diag_emit(c->d, g);
+}
+
+/* ---- E0602 scale-to-zero ---------------------------------------------------- */
+
+/* A service switched off (outside its window, or by default) whose
+ * autoscaling minimum keeps tasks running anyway. */
+static void scale_floor(Intent *c, const Object *o, const Environment *env, bool has_window)
+{
+    double lo, hi;
+    bool off = strcmp(rctx_str(c->m, o, "default", env, "on"), "off") == 0;
+    if ((!has_window && !off) || !rctx_range(c->m, o, "scale", env, &lo, &hi) || lo <= 0)
+        return;
+    Site s = rctx_site(c->m, o, "scale", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0602", s.src, s.span,
+                       "`%s` is meant to be off %s, but its minimum of %g task%s keeps it running%s",
+                       o->path, has_window ? "outside its window" : "by default", lo,
+                       lo == 1 ? "" : "s", in_env(c, env));
+    diag_label(c->d, g, "the autoscaling minimum");
+    diag_help(c->d, g, "write `scale = 0..%g`: sfdc switches the service between 0 and its "
+                       "maximum", hi);
+    diag_emit(c->d, g);
+}
+
+/* An EC2 cluster whose services all scale to zero but whose Auto Scaling
+ * group keeps instances. */
+static void cluster_floor(Intent *c, const Object *cl, const ClusterUse *u)
+{
+    double lo, hi;
+    if (!u || u->ec2 == 0 || u->scale_zero < u->ec2 ||
+        strcmp(model_str(c->m, cl, "compute", "fargate"), "ec2") != 0 ||
+        !model_range(c->m, cl, "instances", &lo, &hi) || lo <= 0)
+        return;
+    Site s = rctx_site(c->m, cl, "instances", NULL);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0602", s.src, s.span,
+                       "cluster `%s` keeps %g instance%s running while all its services are scaled "
+                       "to zero", cl->path, lo, lo == 1 ? "" : "s");
+    diag_label(c->d, g, "the Auto Scaling group's minimum");
+    diag_help(c->d, g, "write `instances = 0..%g`: the capacity provider starts instances when "
+                       "tasks need them", hi);
+    diag_emit(c->d, g);
+}
+
+/* ---- E0603 switched on in prod ---------------------------------------------- */
+
+static bool prod_like(const Intent *c, const Environment *env)
+{
+    return strcmp(env->name, "prod") == 0 || model_bool(c->m, env->obj, "deletion_protection", false);
+}
+
+/* An off-by-default service whose window switches it on, in a prod-like
+ * environment that has not said `scheduled_on = true`. */
+static void switched_on_in_prod(Intent *c, const Object *o)
+{
+    for (int i = 0; i < c->m->nenvs; i++) {
+        const Environment *env = c->m->envs[i];
+        const Value *w = rctx_val(c->m, o, "window", env);
+        if (!prod_like(c, env) || model_bool(c->m, env->obj, "scheduled_on", false) ||
+            !w || w->kind != VAL_STR || strcmp(rctx_str(c->m, o, "default", env, "on"), "off") != 0 ||
+            !rctx_env_has(c->m, env, o->account))
+            continue;
+        Site s = rctx_site(c->m, o, "window", env), e = model_obj_site(env->obj);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0603", s.src, s.span,
+                           "`%s` is off by default, but this window switches it on in `%s`",
+                           o->path, env->name);
+        diag_label(c->d, g, "switches it on");
+        diag_secondary(c->d, g, e.src, e.span, "a production environment");
+        diag_help(c->d, g, "remove the window, or say it is meant: `scheduled_on = true` in "
+                           "`environment %s`", env->name);
+        diag_emit(c->d, g);
+    }
+}
+
+/* ---- E0604 VPN-only ---------------------------------------------------------- */
+
+static bool is_world(const Value *v)
+{
+    return v && v->kind == VAL_CIDR && v->u.cidr.prefix == 0;
+}
+
+static void vpn_only(Intent *c, const Object *o, const Environment *env)
+{
+    const Value *acc = rctx_val(c->m, o, "access", env);
+    if (!acc || acc->kind != VAL_CALL || strcmp(acc->u.str, "public") == 0)
+        return;
+    bool vpn = strcmp(acc->u.str, "vpn") == 0;
+    const Value *range = vpn && acc->n ? acc->items[0] : NULL;
+    Site as = rctx_site(c->m, o, "access", env);
+    if (vpn && is_world(range)) {
+        Site s = model_value_site(range, as);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0604", s.src, s.span,
+                           "the VPN range of `%s` is 0.0.0.0/0: \"VPN only\" admits the whole internet",
+                           o->path);
+        diag_help(c->d, g, "give the VPN's own range, e.g. `vpn = 10.100.0.0/16`");
+        diag_emit(c->d, g);
+    }
+    if (rctx_bool(c->m, o, "public_ip", env, false)) {
+        Site s = rctx_site(c->m, o, "public_ip", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0604", s.src, s.span,
+                           "`%s` is %s only, but its tasks get a public IP%s", o->path,
+                           vpn ? "VPN" : "private", in_env(c, env));
+        diag_secondary(c->d, g, as.src, as.span, "reachable only through %s", vpn ? "the VPN" : "the VPC");
+        diag_help(c->d, g, "remove `public_ip = true`: tasks reach AWS through the VPC's endpoints "
+                           "or NAT");
+        diag_emit(c->d, g);
+    }
+    const Value *in = rctx_val(c->m, o, "ingress", env);
+    if (!in || in->kind != VAL_LIST)
+        return;
+    Site whole = rctx_site(c->m, o, "ingress", env);
+    const Object *net = rctx_network(c->m, o->account);
+    const Value *vpc = net ? model_get(c->m, net, "cidr") : NULL;
+    for (uint32_t i = 0; i < in->n; i++) {
+        const Value *r = in->items[i];
+        if (!r || r->kind != VAL_CIDR)
+            continue;
+        bool inside = (range && range->kind == VAL_CIDR && cidr_contains(range->u.cidr, r->u.cidr)) ||
+                      (vpc && vpc->kind == VAL_CIDR && cidr_contains(vpc->u.cidr, r->u.cidr));
+        if (!is_world(r) && (!vpn || inside))
+            continue;
+        char buf[24];
+        cidr_format(r->u.cidr, buf, sizeof buf);
+        Site s = rctx_elem_site(r, whole);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0604", s.src, s.span,
+                           "`%s` is %s only, but ingress from %s lets %s in%s", o->path,
+                           vpn ? "VPN" : "private", buf,
+                           is_world(r) ? "anyone" : "addresses outside the VPN and the VPC",
+                           in_env(c, env));
+        diag_secondary(c->d, g, as.src, as.span, "the access it should have");
+        diag_help(c->d, g, "remove the rule: `access = %s` already admits %s", vpn ? "vpn(...)" : "private()",
+                  vpn ? "the VPN's range" : "the VPC");
+        diag_emit(c->d, g);
+    }
+}
+
+/* ---- E0605 secrets in plain environment ---------------------------------------- */
+
+/* `arn:aws[-partition]:SERVICE:`, with the text after it in *rest. */
+static bool arn_of(const char *s, const char *service, const char **rest)
+{
+    if (strncmp(s, "arn:aws", 7) != 0)
+        return false;
+    const char *p = strchr(s + 7, ':');
+    size_t n = strlen(service);
+    if (!p || strncmp(p + 1, service, n) != 0 || p[1 + n] != ':')
+        return false;
+    *rest = p + 2 + n;
+    return true;
+}
+
+/* The secret reference an ARN stands for: `secret("name")` or `ssm("/path")`,
+ * or NULL if s is not such an ARN. */
+static const char *secret_arn(Intent *c, const char *s)
+{
+    const char *rest, *p;
+    if (arn_of(s, "secretsmanager", &rest) && (p = strstr(rest, ":secret:")) != NULL) {
+        const char *name = p + 8;
+        size_t n = strlen(name);
+        /* Secrets Manager appends "-" and six random characters */
+        if (n > 7 && name[n - 7] == '-')
+            n -= 7;
+        return arena_printf(arena(c), "secret(\"%.*s\")", (int)n, name);
+    }
+    if (arn_of(s, "ssm", &rest) && (p = strstr(rest, ":parameter")) != NULL)
+        return arena_printf(arena(c), "ssm(\"%s\")", p[10] == '/' ? p + 10 : "/");
+    return NULL;
+}
+
+/* A key naming a secret: one of its `_`/`-` separated words is PASSWORD,
+ * SECRET, TOKEN, KEY... (case-insensitive), so DB_PASSWORD and API_KEY
+ * are, MONKEY_COUNT is not. */
+static bool secret_key(const char *key)
+{
+    static const char *const words[] = {"password", "passwd", "pwd", "secret", "token", "key",
+                                        "apikey", "credentials", "credential", "pass"};
+    const char *p = key;
+    while (*p) {
+        size_t n = strcspn(p, "_-.");
+        for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+            if (strlen(words[k]) == n && strncasecmp(p, words[k], n) == 0)
+                return true;
+        p += n;
+        while (*p == '_' || *p == '-' || *p == '.')
+            p++;
+    }
+    return false;
+}
+
+static void plain_secrets(Intent *c, const Object *o, const Environment *env)
+{
+    const Value *m = rctx_val(c->m, o, "env", env);
+    if (!m || m->kind != VAL_MAP)
+        return;
+    Site whole = rctx_site(c->m, o, "env", env);
+    for (uint32_t i = 0; i < m->n; i++) {
+        const Value *v = m->items[i];
+        if (!v || v->kind != VAL_STR)
+            continue;
+        const char *ref = secret_arn(c, v->u.str);
+        if (!ref && (!secret_key(m->keys[i]) || !v->u.str[0]))
+            continue;
+        Site s = rctx_elem_site(v, whole);
+        Diag *g;
+        if (ref) {
+            g = diag_new(c->d, DIAG_ERROR, "E0605", s.src, s.span,
+                         "`%s` passes a secret's ARN as plain environment variable `%s`", o->path,
+                         m->keys[i]);
+            diag_label(c->d, g, "the task sees this ARN, not the secret");
+            diag_help(c->d, g, "move it to `secrets = { %s = %s }`: ECS then injects the value "
+                               "and the execution role may read it", m->keys[i], ref);
+        } else {
+            g = diag_new(c->d, DIAG_ERROR, "E0605", s.src, s.span,
+                         "`%s` puts a literal value in plain environment variable `%s`", o->path,
+                         m->keys[i]);
+            diag_label(c->d, g, "visible to anyone who can describe the task definition");
+            diag_help(c->d, g, "store it in Secrets Manager and write `secrets = { %s = "
+                               "secret(\"NAME\") }`", m->keys[i]);
+        }
+        diag_emit(c->d, g);
+    }
+}
+
+/* ---- services ----------------------------------------------------------------- */
+
+static void service(void *ctx, Object *o, const Environment *env)
+{
+    Intent *c = ctx;
+    Schedule *s = malloc(sizeof *s);
+    bool has_window = s && window_ok(c, o, env, s);
+    const Value *w = rctx_val(c->m, o, "window", env);
+    free(s);
+    spot_launch_type(c, o, env);
+    spot_on_demand_cluster(c, o, env);
+    /* a window that failed to parse still says the service is meant to stop */
+    scale_floor(c, o, env, has_window || (w && w->kind == VAL_STR));
+    vpn_only(c, o, env);
+    plain_secrets(c, o, env);
+}
+
+/* Per-cluster facts, and E0603 for each service. Base platform only. */
+static void clusters(Intent *c)
+{
+    Table uses;
+    table_init(&uses);
+    const ObjList *sl = model_kind(c->m, "service");
+    for (int i = 0; i < sl->n; i++) {
+        Object *o = sl->items[i];
+        switched_on_in_prod(c, o);
+        const Object *cl = rctx_cluster_of(c->m, o);
+        if (!cl)
+            continue;
+        ClusterUse *u = use_of(c, &uses, cl);
+        const Value *lt = model_get(c->m, o, "launch_type");
+        double lo, hi;
+        u->services++;
+        u->pinned += lt && lt->kind == VAL_SYM;
+        u->reported += lt && lt->kind == VAL_SYM && model_bool(c->m, o, "spot", false);
+        if (strcmp(model_str(c->m, o, "compute", "fargate"), "ec2") == 0) {
+            u->ec2++;
+            u->scale_zero += model_range(c->m, o, "scale", &lo, &hi) && lo <= 0;
+        }
+    }
+    const ObjList *cl = model_kind(c->m, "cluster");
+    for (int i = 0; i < cl->n; i++) {
+        cluster_spot(c, cl->items[i], table_get(&uses, cl->items[i]));
+        cluster_floor(c, cl->items[i], table_get(&uses, cl->items[i]));
+    }
+    table_release(&uses);
+}
+
+/* ---- E0606 buckets, E0607 prod, E0608 registries ------------------------------ */
+
+static void bucket(void *ctx, Object *o, const Environment *env)
+{
+    Intent *c = ctx;
+    static const struct {
+        const char *field;  /* the bool field */
+        bool safe;          /* its safe value */
+        const char *what;   /* what the unsafe value does */
+        const char *help;
+    } rules[] = {
+        {"public", false, "is public: anyone on the internet can read it",
+         "remove `public = true`; grant accounts with `readers = [...]`"},
+        {"encrypted", true, "is not encrypted at rest", "remove `encrypted = false`"},
+        {"tls_only", true, "accepts plain HTTP: its policy does not deny requests without TLS",
+         "remove `tls_only = false`"},
+    };
+    for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++) {
+        const Value *v = rctx_val(c->m, o, rules[k].field, env);
+        if (!v || v->kind != VAL_BOOL || v->u.b == rules[k].safe)
+            continue;
+        Site s = rctx_site(c->m, o, rules[k].field, env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0606", s.src, s.span, "bucket `%s` %s%s", o->path,
+                           rules[k].what, in_env(c, env));
+        diag_help(c->d, g, "%s", rules[k].help);
+        diag_emit(c->d, g);
+    }
+}
+
+/* Databases of a protected environment that switch protection off. */
+static void db_protection(Intent *c, const Environment *env, const char *kind)
+{
+    const ObjList *l = model_kind(c->m, kind);
+    for (int i = 0; i < l->n; i++) {
+        const Object *o = l->items[i];
+        const Value *v = rctx_val(c->m, o, "deletion_protection", env);
+        if (!v || v->kind != VAL_BOOL || v->u.b || !rctx_env_has(c->m, env, o->account))
+            continue;
+        Site s = rctx_site(c->m, o, "deletion_protection", env), e = model_obj_site(env->obj);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0607", s.src, s.span,
+                           "`%s` switches deletion protection off in `%s`", o->path, env->name);
+        diag_secondary(c->d, g, e.src, e.span, "a production environment");
+        diag_help(c->d, g, "remove `deletion_protection = false`: the environment protects its "
+                           "databases");
+        diag_emit(c->d, g);
+    }
+}
+
+static void environments(Intent *c)
+{
+    for (int i = 0; i < c->m->nenvs; i++) {
+        const Environment *env = c->m->envs[i];
+        const char *trigger = model_str(c->m, env->obj, "trigger", "");
+        bool prod = strcmp(env->name, "prod") == 0 || strcmp(trigger, "tags") == 0;
+        if (!prod)
+            continue;
+        if (model_bool(c->m, env->obj, "deletion_protection", true)) {
+            db_protection(c, env, "aurora");
+            db_protection(c, env, "rds");
+            continue;
+        }
+        Site s = rctx_site(c->m, env->obj, "deletion_protection", NULL);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0607", s.src, s.span,
+                           "environment `%s` %s without deletion protection", env->name,
+                           strcmp(env->name, "prod") == 0 ? "is production" : "deploys on tags");
+        diag_label(c->d, g, "its databases can be deleted by one `terraform destroy`");
+        diag_help(c->d, g, "add `deletion_protection = true` to `environment %s`", env->name);
+        diag_emit(c->d, g);
+    }
+}
+
+static void registries(Intent *c)
+{
+    const ObjList *l = model_kind(c->m, "ecr");
+    for (int i = 0; i < l->n; i++) {
+        const Object *o = l->items[i];
+        const Value *p = model_get(c->m, o, "push");
+        if (!p || p->kind != VAL_LIST)
+            continue;
+        Site whole = rctx_site(c->m, o, "push", NULL);
+        for (uint32_t k = 0; k < p->n; k++) {
+            const Value *v = p->items[k];
+            if (!v || v->kind != VAL_STR || !strchr(v->u.str, '*'))
+                continue;
+            Site s = rctx_elem_site(v, whole);
+            Diag *g = diag_new(c->d, DIAG_ERROR, "E0608", s.src, s.span,
+                               "registry `%s` lets `%s` push: anyone with an AWS account can "
+                               "replace its images", o->path, v->u.str);
+            diag_label(c->d, g, "a wildcard principal");
+            diag_help(c->d, g, "name the CI role that pushes, e.g. "
+                               "`\"arn:aws:iam::111111111111:role/ci\"`; pulls are granted "
+                               "automatically");
+            diag_emit(c->d, g);
+        }
+    }
+}
+
+/* ---- the pass ------------------------------------------------------------------- */
+
+void rules_intent(Model *m, DiagEngine *d)
+{
+    Intent c = {.m = m, .d = d};
+    table_init(&c.zones);
+    rctx_each(m, "service", service, &c);
+    clusters(&c);
+    rctx_each(m, "bucket", bucket, &c);
+    environments(&c);
+    registries(&c);
+    table_release(&c.zones);
+}
