@@ -24,6 +24,7 @@
 #define SFDC_PLANEMIT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "load.h"
 #include "model.h"
@@ -54,10 +55,17 @@ typedef struct PlanEmitOptions {
  * memory. o may be NULL (all defaults). */
 char *planemit_render(const Model *m, const Environment *env, const PlanEmitOptions *o);
 
+/* `sfdc plan`: prints the plan of environment env_name (NULL: base) to
+ * out. Returns an exit status: 0, 1 for an unknown environment (said on
+ * err), 70 when out of memory. */
+int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o, FILE *out,
+                 FILE *err);
+
 /* "sha256:" + 64 lower-case hex digits over the program's user source
  * files (every non-stdlib file, imports included) in load order: for each
- * file its canonical path, a NUL, its length as 8 little-endian bytes and
- * its bytes. out must hold 72 bytes. */
+ * file its length as 8 little-endian bytes, then its bytes. Paths are left
+ * out on purpose, so the hash does not depend on where the checkout is or
+ * how the files were named on the command line. out must hold 72 bytes. */
 void planemit_source_hash(const Program *pg, char out[72]);
 
 #endif

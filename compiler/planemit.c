@@ -1,0 +1,1046 @@
+/* planemit.c — the runtime plan back end (see planemit.h; the format is
+ * SPEC.md "Outputs: the runtime plan").
+ *
+ * One pass per phase over the accounts of the environment, each adding
+ * cJSON steps to its phase's array; ids are computed, not looked up, so a
+ * step can name a step of a later phase in `after` (`deploy/ACCOUNT`)
+ * before it exists. The document is printed by a small printer of our own
+ * (two-space indentation, members in insertion order) so golden files
+ * read like hand-written JSON and stay byte-identical run to run. */
+#include "planemit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "names.h"
+#include "schedule.h"
+#include "sha256.h"
+#include "banned.h"
+
+enum { PHASE_BOOT, PHASE_HAND, PHASE_DEPLOY, PHASE_OPERATE, NPHASES };
+
+static const char *const phase_names[NPHASES] = {"bootstrap", "handshake", "deploy", "operate"};
+
+/* A growable list of step ids (arena strings). */
+typedef struct IdList {
+    const char **ids;           /* malloc'd */
+    int n, cap;
+} IdList;
+
+/* One account of the environment, with what its deploy step waits for. */
+typedef struct Acct {
+    Object *obj;                /* the account object */
+    const char *name;           /* its name: "la-camden" */
+    const char *id;             /* 12-digit account id */
+    const char *region;         /* its region */
+    bool core;                  /* kind = core: deployed before the others */
+    IdList ready;               /* bootstrap and handshake steps its deploy waits for */
+} Acct;
+
+/* The state of one rendering. */
+typedef struct Emit {
+    const Model *m;
+    const Environment *env;     /* NULL: the base platform */
+    PlanEmitOptions opt;        /* the caller's options, defaults filled in */
+    Arena a;                    /* strings of this rendering */
+    const char *platform;       /* platform name */
+    const char *region;         /* the plan's region */
+    Acct *accts;                /* accounts of the environment, in model order; malloc'd */
+    int naccts;
+    cJSON *steps[NPHASES];      /* steps by phase; moved into the document at the end */
+    cJSON *services;            /* the "services" member */
+} Emit;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void ids_push(IdList *l, const char *id)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->ids = xrealloc(l->ids, (size_t)l->cap * sizeof *l->ids);
+    }
+    l->ids[l->n++] = id;
+}
+
+static Value *get(const Emit *e, const Object *o, const char *field)
+{
+    return model_get_env(e->m, o, field, e->env);
+}
+
+/* A string or enum member field in the environment, or NULL. */
+static const char *get_str(const Emit *e, const Object *o, const char *field)
+{
+    const Value *v = get(e, o, field);
+    return v && (v->kind == VAL_STR || v->kind == VAL_SYM) ? v->u.str : NULL;
+}
+
+static bool get_bool(const Emit *e, const Object *o, const char *field, bool fallback)
+{
+    const Value *v = get(e, o, field);
+    return v && v->kind == VAL_BOOL ? v->u.b : fallback;
+}
+
+/* A label as it appears in ids and AWS names: lower case, `_` -> `-`. */
+static const char *slug(Emit *e, const char *s)
+{
+    char *out = arena_strdup(&e->a, s);
+    for (char *p = out; *p; p++)
+        *p = *p == '_' ? '-' : (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    return out;
+}
+
+static Acct *acct_of(const Emit *e, const Object *account)
+{
+    for (int i = 0; i < e->naccts; i++)
+        if (e->accts[i].obj == account)
+            return &e->accts[i];
+    return NULL;
+}
+
+static const char *root_arn(Emit *e, const char *account_id)
+{
+    return arena_printf(&e->a, "arn:aws:iam::%s:root", account_id);
+}
+
+static cJSON *str_array(const char *const *items, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
+    return a;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorts and removes duplicates; returns the new count. */
+static int sort_unique(const char **v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
+            v[k++] = v[i];
+    return k;
+}
+
+/* ---- steps -------------------------------------------------------------- */
+
+/* A new step in phase ph: id, phase, account, region (when not the
+ * plan's), title, after. The caller adds call/check or run. */
+static cJSON *step_new(Emit *e, int ph, const Acct *ac, const char *id, const char *title,
+                       const IdList *after)
+{
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "id", id);
+    cJSON_AddStringToObject(s, "phase", phase_names[ph]);
+    cJSON_AddStringToObject(s, "account", ac->name);
+    if (strcmp(ac->region, e->region) != 0)
+        cJSON_AddStringToObject(s, "region", ac->region);
+    if (title)
+        cJSON_AddStringToObject(s, "title", title);
+    if (after && after->n)
+        cJSON_AddItemToObject(s, "after", str_array(after->ids, after->n));
+    cJSON_AddItemToArray(e->steps[ph], s);
+    return s;
+}
+
+static void add_call(cJSON *s, const char *service, const char *op, cJSON *args)
+{
+    cJSON *c = cJSON_AddObjectToObject(s, "call");
+    cJSON_AddStringToObject(c, "service", service);
+    cJSON_AddStringToObject(c, "operation", op);
+    cJSON_AddItemToObject(c, "args", args);
+}
+
+/* The check: a read, its expectations and the error codes meaning "not there". */
+static cJSON *add_check(cJSON *s, const char *op, cJSON *args, const char *const *missing,
+                        int nmissing)
+{
+    cJSON *c = cJSON_AddObjectToObject(s, "check");
+    cJSON_AddStringToObject(c, "operation", op);
+    cJSON_AddItemToObject(c, "args", args);
+    cJSON *ex = cJSON_AddArrayToObject(c, "expect");
+    if (nmissing)
+        cJSON_AddItemToObject(c, "missing", str_array(missing, nmissing));
+    return ex;
+}
+
+static void expect(cJSON *ex, const char *path, const char *how, cJSON *value)
+{
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "path", path);
+    cJSON_AddItemToObject(x, how, value);
+    cJSON_AddItemToArray(ex, x);
+}
+
+static void exists_ok(cJSON *s, const char *code)
+{
+    cJSON_AddItemToObject(s, "exists_ok", str_array(&code, 1));
+}
+
+/* {"$json": doc}: a JSON document passed as a string member. */
+static cJSON *as_json_string(cJSON *doc)
+{
+    cJSON *w = cJSON_CreateObject();
+    cJSON_AddItemToObject(w, "$json", doc);
+    return w;
+}
+
+static cJSON *args1(const char *k, const char *v)
+{
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, k, v);
+    return a;
+}
+
+static cJSON *policy_doc(void)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "Version", "2012-10-17");
+    cJSON_AddArrayToObject(d, "Statement");
+    return d;
+}
+
+/* A statement; principal_aws NULL means "Principal": "*". */
+static cJSON *statement(cJSON *doc, const char *sid, const char *effect, cJSON *principal_aws,
+                        const char *const *actions, int nactions)
+{
+    cJSON *st = cJSON_CreateObject();
+    cJSON_AddStringToObject(st, "Sid", sid);
+    cJSON_AddStringToObject(st, "Effect", effect);
+    if (principal_aws) {
+        cJSON *p = cJSON_AddObjectToObject(st, "Principal");
+        cJSON_AddItemToObject(p, "AWS", principal_aws);
+    } else {
+        cJSON_AddStringToObject(st, "Principal", "*");
+    }
+    cJSON_AddItemToObject(st, "Action", nactions == 1 ? cJSON_CreateString(actions[0])
+                                                      : str_array(actions, nactions));
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(doc, "Statement"), st);
+    return st;
+}
+
+/* Deny every request not made over TLS, on a bucket and its objects. */
+static void tls_statement(Emit *e, cJSON *doc, const char *bucket)
+{
+    static const char *const all[] = {"s3:*"};
+    cJSON *st = statement(doc, "DenyInsecureTransport", "Deny", NULL, all, 1);
+    const char *res[] = {arena_printf(&e->a, "arn:aws:s3:::%s", bucket),
+                         arena_printf(&e->a, "arn:aws:s3:::%s/*", bucket)};
+    cJSON_AddItemToObject(st, "Resource", str_array(res, 2));
+    cJSON *cond = cJSON_AddObjectToObject(st, "Condition");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(cond, "Bool"), "aws:SecureTransport", "false");
+}
+
+/* A bucket policy step: PutBucketPolicy, checked as a policy document. */
+static void bucket_policy_step(Emit *e, int ph, const Acct *ac, const char *id,
+                               const char *title, const IdList *after, const char *bucket,
+                               cJSON *doc)
+{
+    static const char *const missing[] = {"NoSuchBucketPolicy"};
+    cJSON *s = step_new(e, ph, ac, id, title, after);
+    cJSON *args = args1("Bucket", bucket);
+    cJSON_AddItemToObject(args, "Policy", as_json_string(cJSON_Duplicate(doc, true)));
+    add_call(s, "s3", "PutBucketPolicy", args);
+    cJSON *ex = add_check(s, "GetBucketPolicy", args1("Bucket", bucket), missing, 1);
+    expect(ex, "Policy", "json", doc);
+}
+
+/* ---- bootstrap: the state bucket (and lock table) of each account ------- */
+
+static const char *boot_bucket_create(Emit *e, Acct *ac, const char *bucket)
+{
+    static const char *const missing[] = {"NotFound", "NoSuchBucket"};
+    const char *id = arena_printf(&e->a, "bootstrap/%s/state-bucket", ac->name);
+    cJSON *s = step_new(e, PHASE_BOOT, ac, id,
+                        arena_printf(&e->a, "create state bucket %s", bucket), NULL);
+    cJSON *args = args1("Bucket", bucket);
+    /* us-east-1 is the one region CreateBucket refuses to be told about */
+    if (strcmp(ac->region, "us-east-1") != 0)
+        cJSON_AddItemToObject(args, "CreateBucketConfiguration",
+                              args1("LocationConstraint", ac->region));
+    add_call(s, "s3", "CreateBucket", args);
+    exists_ok(s, "BucketAlreadyOwnedByYou");
+    cJSON *ex = add_check(s, "HeadBucket", args1("Bucket", bucket), missing, 2);
+    expect(ex, "BucketRegion", "equals", cJSON_CreateString(ac->region));
+    ids_push(&ac->ready, id);
+    return id;
+}
+
+/* One Put* configuration of the state bucket, checked by its Get*. */
+static const char *boot_bucket_setting(Emit *e, Acct *ac, const char *bucket, const char *what,
+                                       const IdList *after, const char *put, const char *member,
+                                       cJSON *config, const char *getop, const char *path,
+                                       cJSON *want, const char *missing)
+{
+    const char *id = arena_printf(&e->a, "bootstrap/%s/state-bucket/%s", ac->name, what);
+    cJSON *s = step_new(e, PHASE_BOOT, ac, id, NULL, after);
+    cJSON *args = args1("Bucket", bucket);
+    cJSON_AddItemToObject(args, member, config);
+    add_call(s, "s3", put, args);
+    cJSON *ex = add_check(s, getop, args1("Bucket", bucket), &missing, missing ? 1 : 0);
+    expect(ex, path, "equals", want);
+    ids_push(&ac->ready, id);
+    return id;
+}
+
+static cJSON *public_access_block(void)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddTrueToObject(p, "BlockPublicAcls");
+    cJSON_AddTrueToObject(p, "IgnorePublicAcls");
+    cJSON_AddTrueToObject(p, "BlockPublicPolicy");
+    cJSON_AddTrueToObject(p, "RestrictPublicBuckets");
+    return p;
+}
+
+static void boot_state_bucket(Emit *e, Acct *ac, const char *bucket)
+{
+    IdList after = {0};
+    ids_push(&after, boot_bucket_create(e, ac, bucket));
+    boot_bucket_setting(e, ac, bucket, "versioning", &after, "PutBucketVersioning",
+                        "VersioningConfiguration", args1("Status", "Enabled"),
+                        "GetBucketVersioning", "Status", cJSON_CreateString("Enabled"), NULL);
+    cJSON *rule = cJSON_CreateObject();
+    cJSON_AddItemToObject(rule, "ApplyServerSideEncryptionByDefault",
+                          args1("SSEAlgorithm", "aws:kms"));
+    cJSON_AddTrueToObject(rule, "BucketKeyEnabled");
+    cJSON *sse = cJSON_CreateObject();
+    cJSON_AddItemToObject(sse, "Rules", cJSON_CreateArray());
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(sse, "Rules"), rule);
+    boot_bucket_setting(e, ac, bucket, "encryption", &after, "PutBucketEncryption",
+                        "ServerSideEncryptionConfiguration", sse, "GetBucketEncryption",
+                        "ServerSideEncryptionConfiguration.Rules[0]."
+                        "ApplyServerSideEncryptionByDefault.SSEAlgorithm",
+                        cJSON_CreateString("aws:kms"),
+                        "ServerSideEncryptionConfigurationNotFoundError");
+    const char *pab = boot_bucket_setting(
+        e, ac, bucket, "public-access-block", &after, "PutPublicAccessBlock",
+        "PublicAccessBlockConfiguration", public_access_block(), "GetPublicAccessBlock",
+        "PublicAccessBlockConfiguration", public_access_block(),
+        "NoSuchPublicAccessBlockConfiguration");
+    /* the policy after the block: S3 may refuse policies while it changes */
+    after.n = 0;
+    ids_push(&after, pab);
+    const char *id = arena_printf(&e->a, "bootstrap/%s/state-bucket/tls-only", ac->name);
+    cJSON *doc = policy_doc();
+    tls_statement(e, doc, bucket);
+    bucket_policy_step(e, PHASE_BOOT, ac, id, "deny every request not made over TLS", &after,
+                       bucket, doc);
+    ids_push(&ac->ready, id);
+    free(after.ids);
+}
+
+static void boot_lock_table(Emit *e, Acct *ac, const char *table)
+{
+    static const char *const missing[] = {"ResourceNotFoundException"};
+    const char *id = arena_printf(&e->a, "bootstrap/%s/lock-table", ac->name);
+    cJSON *s = step_new(e, PHASE_BOOT, ac, id,
+                        arena_printf(&e->a, "create state lock table %s", table), NULL);
+    cJSON *args = args1("TableName", table);
+    cJSON_AddStringToObject(args, "BillingMode", "PAY_PER_REQUEST");
+    cJSON *attr = args1("AttributeName", "LockID");
+    cJSON_AddStringToObject(attr, "AttributeType", "S");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(args, "AttributeDefinitions"), attr);
+    cJSON *key = args1("AttributeName", "LockID");
+    cJSON_AddStringToObject(key, "KeyType", "HASH");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(args, "KeySchema"), key);
+    cJSON_AddItemToObject(args, "SSESpecification", cJSON_CreateObject());
+    cJSON_AddTrueToObject(cJSON_GetObjectItemCaseSensitive(args, "SSESpecification"), "Enabled");
+    cJSON *want = cJSON_CreateArray();
+    cJSON_AddItemToArray(want, cJSON_Duplicate(key, true));
+    add_call(s, "dynamodb", "CreateTable", args);
+    exists_ok(s, "ResourceInUseException");
+    cJSON *ex = add_check(s, "DescribeTable", args1("TableName", table), missing, 1);
+    expect(ex, "Table.KeySchema", "equals", want);
+    ids_push(&ac->ready, id);
+}
+
+static void phase_bootstrap(Emit *e)
+{
+    for (int i = 0; i < e->naccts; i++) {
+        Acct *ac = &e->accts[i];
+        char bucket[256];
+        if (names_state_bucket(e->m, ac->obj, bucket, sizeof bucket) == 0 ||
+            strlen(bucket) >= sizeof bucket - 1)
+            continue;
+        boot_state_bucket(e, ac, bucket);
+        const Value *lock = model_state(e->m, ac->obj, "lock");
+        const Value *table = model_state(e->m, ac->obj, "table");
+        if (lock && lock->kind == VAL_SYM && strcmp(lock->u.str, "dynamodb") == 0 && table &&
+            table->kind == VAL_STR)
+            boot_lock_table(e, ac, table->u.str);
+    }
+}
+
+/* ---- handshake ---------------------------------------------------------- */
+
+/* The account a sub account trusts to deploy it: its `parent`, else the
+ * first core account of the platform; NULL for a core account. */
+static const Object *trusted_account(const Emit *e, const Acct *ac)
+{
+    if (ac->core)
+        return NULL;
+    const Value *p = get(e, ac->obj, "parent");
+    if (p && p->kind == VAL_REF && p->ref && p->ref != ac->obj)
+        return p->ref;
+    const ObjList *all = model_kind(e->m, "account");
+    for (int i = 0; i < all->n; i++) {
+        const char *k = get_str(e, all->items[i], "kind");
+        if (k && strcmp(k, "core") == 0)
+            return all->items[i];
+    }
+    return NULL;
+}
+
+/* The deployment role of a sub account, trusting its parent's root, with
+ * AdministratorAccess (it deploys everything in the account). */
+static void hand_deployer(Emit *e, Acct *ac)
+{
+    static const char *const missing[] = {"NoSuchEntity"};
+    static const char *const assume[] = {"sts:AssumeRole"};
+    static const char admin[] = "arn:aws:iam::aws:policy/AdministratorAccess";
+    const Object *parent = trusted_account(e, ac);
+    const char *pid = parent ? get_str(e, parent, "id") : NULL;
+    if (!pid)
+        return;
+    const char *role = arena_printf(&e->a, "%s-deployer", slug(e, e->platform));
+    const char *id = arena_printf(&e->a, "handshake/%s/deployer-role", ac->name);
+    cJSON *trust = policy_doc();
+    statement(trust, "TrustParent", "Allow", cJSON_CreateString(root_arn(e, pid)), assume, 1);
+    cJSON *s = step_new(e, PHASE_HAND, ac, id,
+                        arena_printf(&e->a, "role %s lets account %s deploy here", role,
+                                     parent->name),
+                        NULL);
+    cJSON *args = args1("RoleName", role);
+    cJSON_AddStringToObject(args, "Path", "/sfdc/");
+    cJSON_AddItemToObject(args, "AssumeRolePolicyDocument",
+                          as_json_string(cJSON_Duplicate(trust, true)));
+    cJSON_AddNumberToObject(args, "MaxSessionDuration", 3600);
+    add_call(s, "iam", "CreateRole", args);
+    exists_ok(s, "EntityAlreadyExists");
+    cJSON *ex = add_check(s, "GetRole", args1("RoleName", role), missing, 1);
+    expect(ex, "Role.AssumeRolePolicyDocument", "json", trust);
+    expect(ex, "Role.Path", "equals", cJSON_CreateString("/sfdc/"));
+    ids_push(&ac->ready, id);
+
+    IdList after = {0};
+    ids_push(&after, id);
+    const char *aid = arena_printf(&e->a, "%s/admin", id);
+    s = step_new(e, PHASE_HAND, ac, aid, NULL, &after);
+    args = args1("RoleName", role);
+    cJSON_AddStringToObject(args, "PolicyArn", admin);
+    add_call(s, "iam", "AttachRolePolicy", args);
+    ex = add_check(s, "ListAttachedRolePolicies", args1("RoleName", role), NULL, 0);
+    expect(ex, arena_printf(&e->a, "AttachedPolicies[PolicyArn=%s]", admin), "exists",
+           cJSON_CreateTrue());
+    ids_push(&ac->ready, aid);
+    free(after.ids);
+}
+
+static const char *deploy_id(Emit *e, const Acct *ac)
+{
+    return e->opt.deploy == PLAN_DEPLOY_NONE ? NULL : arena_printf(&e->a, "deploy/%s", ac->name);
+}
+
+/* Accounts whose deploy waits for the repository policy: pulling accounts
+ * deployed after the repository's (core before the others), so no cycle. */
+static bool waits_for(const Acct *puller, const Acct *owner)
+{
+    return owner->core && !puller->core;
+}
+
+/* The accounts (other than its own) whose services in this environment
+ * use repo as `image`, as account roots, sorted. Returns the count. */
+static int ecr_pullers(Emit *e, const Object *repo, const char **roots, Acct **who, int cap)
+{
+    const ObjList *svcs = model_kind(e->m, "service");
+    int n = 0;
+    for (int i = 0; i < svcs->n; i++) {
+        const Object *svc = svcs->items[i];
+        const Value *img = get(e, svc, "image");
+        Acct *ac = acct_of(e, svc->account);
+        if (!ac || !img || img->kind != VAL_REF || img->ref != repo ||
+            svc->account == repo->account || n == cap)
+            continue;
+        roots[n] = root_arn(e, ac->id);
+        who[n++] = ac;
+    }
+    return n;
+}
+
+/* The repository policy of one repository: pull for exactly the accounts
+ * whose services use it, push for its `push` principals (never `*`). The
+ * document is the one the ecr module writes for the same inputs. */
+static void hand_ecr(Emit *e, const Object *repo)
+{
+    static const char *const missing[] = {"RepositoryPolicyNotFoundException"};
+    static const char *const pull[] = {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                                       "ecr:GetDownloadUrlForLayer"};
+    static const char *const push[] = {"ecr:BatchCheckLayerAvailability",
+                                       "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload",
+                                       "ecr:PutImage", "ecr:UploadLayerPart"};
+    Acct *owner = acct_of(e, repo->account);
+    if (!owner)
+        return;
+    int cap = model_kind(e->m, "service")->n + 1;
+    const char **roots = xmalloc((size_t)cap * sizeof *roots);
+    Acct **who = xmalloc((size_t)cap * sizeof *who);
+    int n = ecr_pullers(e, repo, roots, who, cap);
+    const Value *pv = get(e, repo, "push");
+    const char **pushers = xmalloc(((pv && pv->kind == VAL_LIST ? pv->n : 0) + 1) * sizeof *pushers);
+    int np = 0;
+    for (uint32_t i = 0; pv && pv->kind == VAL_LIST && i < pv->n; i++)
+        if (pv->items[i]->kind == VAL_STR && strcmp(pv->items[i]->u.str, "*") != 0)
+            pushers[np++] = pv->items[i]->u.str;
+    np = sort_unique(pushers, np);
+    int nroots = sort_unique(roots, n);
+    if (nroots || np) {
+        char name[512];
+        names_ecr(e->m, repo, name, sizeof name);
+        cJSON *doc = policy_doc();
+        if (nroots)
+            statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
+        if (np)
+            statement(doc, "Push", "Allow", str_array(pushers, np), push, 5);
+        const char *id = arena_printf(&e->a, "handshake/%s/ecr-pull/%s", owner->name,
+                                      slug(e, repo->name));
+        IdList after = {0};
+        if (deploy_id(e, owner))
+            ids_push(&after, deploy_id(e, owner));
+        cJSON *s = step_new(e, PHASE_HAND, owner, id,
+                            arena_printf(&e->a, "let %d account%s pull from %s", nroots,
+                                         nroots == 1 ? "" : "s", name),
+                            &after);
+        cJSON *args = args1("repositoryName", name);
+        cJSON_AddItemToObject(args, "policyText", as_json_string(cJSON_Duplicate(doc, true)));
+        add_call(s, "ecr", "SetRepositoryPolicy", args);
+        cJSON *ex = add_check(s, "GetRepositoryPolicy", args1("repositoryName", name), missing, 1);
+        expect(ex, "policyText", "json", doc);
+        for (int i = 0; i < n; i++) {
+            IdList *r = &who[i]->ready;
+            if (waits_for(who[i], owner) && !(r->n && r->ids[r->n - 1] == id))
+                ids_push(r, id);
+        }
+        free(after.ids);
+    }
+    free(roots);
+    free(who);
+    free(pushers);
+}
+
+/* The policy of a bucket with `readers`: what the s3-bucket module writes
+ * for it (TLS-only deny, list and read for the readers' roots). */
+static void hand_bucket_readers(Emit *e, const Object *b)
+{
+    static const char *const list[] = {"s3:ListBucket", "s3:GetBucketLocation"};
+    static const char *const read[] = {"s3:GetObject", "s3:GetObjectVersion"};
+    Acct *owner = acct_of(e, b->account);
+    const Value *rv = get(e, b, "readers");
+    if (!owner || !rv || rv->kind != VAL_LIST || rv->n == 0)
+        return;
+    const char **roots = xmalloc(rv->n * sizeof *roots);
+    int n = 0;
+    for (uint32_t i = 0; i < rv->n; i++) {
+        const Value *r = rv->items[i];
+        const char *rid = r->kind == VAL_REF && r->ref ? get_str(e, r->ref, "id") : NULL;
+        if (rid && r->ref != b->account)
+            roots[n++] = root_arn(e, rid);
+    }
+    n = sort_unique(roots, n);
+    if (n) {
+        char name[512];
+        names_bucket(e->m, b, name, sizeof name, NULL);
+        cJSON *doc = policy_doc();
+        if (get_bool(e, b, "tls_only", true))
+            tls_statement(e, doc, name);
+        cJSON *st = statement(doc, "CrossAccountList", "Allow", str_array(roots, n), list, 2);
+        cJSON_AddStringToObject(st, "Resource", arena_printf(&e->a, "arn:aws:s3:::%s", name));
+        st = statement(doc, "CrossAccountRead", "Allow", str_array(roots, n), read, 2);
+        cJSON_AddStringToObject(st, "Resource", arena_printf(&e->a, "arn:aws:s3:::%s/*", name));
+        IdList after = {0};
+        if (deploy_id(e, owner))
+            ids_push(&after, deploy_id(e, owner));
+        const char *id = arena_printf(&e->a, "handshake/%s/bucket-readers/%s", owner->name,
+                                      slug(e, b->name));
+        bucket_policy_step(e, PHASE_HAND, owner, id,
+                           arena_printf(&e->a, "let %d account%s read bucket %s", n,
+                                        n == 1 ? "" : "s", name),
+                           &after, name, doc);
+        free(after.ids);
+    }
+    free(roots);
+}
+
+static void phase_handshake(Emit *e)
+{
+    for (int i = 0; i < e->naccts; i++)
+        hand_deployer(e, &e->accts[i]);
+    const ObjList *repos = model_kind(e->m, "ecr");
+    for (int i = 0; i < repos->n; i++)
+        hand_ecr(e, repos->items[i]);
+    const ObjList *buckets = model_kind(e->m, "bucket");
+    for (int i = 0; i < buckets->n; i++)
+        hand_bucket_readers(e, buckets->items[i]);
+}
+
+/* ---- deploy ------------------------------------------------------------- */
+
+static cJSON *run_obj(Emit *e, const Acct *ac, const char *const *argv, int argc)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToObject(r, "argv", str_array(argv, argc));
+    cJSON_AddStringToObject(r, "cwd", arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->name));
+    if (e->opt.deploy == PLAN_DEPLOY_TERRAGRUNT)
+        cJSON_AddItemToObject(r, "env", args1("TG_TF_PATH", "terraform"));
+    return r;
+}
+
+static void deploy_account(Emit *e, const Acct *ac)
+{
+    static const char *const tg[] = {"terragrunt", "run", "--all", "--non-interactive", "--",
+                                     "apply", "-auto-approve"};
+    static const char *const init[] = {"terraform", "init", "-input=false"};
+    static const char *const apply[] = {"terraform", "apply", "-input=false", "-auto-approve"};
+    IdList after = {0};
+    for (int i = 0; i < ac->ready.n; i++)
+        ids_push(&after, ac->ready.ids[i]);
+    for (int i = 0; !ac->core && i < e->naccts; i++)
+        if (e->accts[i].core)
+            ids_push(&after, deploy_id(e, &e->accts[i]));
+    const char *id = deploy_id(e, ac);
+    const char *dir = arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->name);
+    if (e->opt.deploy == PLAN_DEPLOY_TERRAFORM) {
+        const char *iid = arena_printf(&e->a, "%s/init", id);
+        cJSON *s = step_new(e, PHASE_DEPLOY, ac, iid,
+                            arena_printf(&e->a, "terraform init in %s", dir), &after);
+        cJSON_AddItemToObject(s, "run", run_obj(e, ac, init, 3));
+        after.n = 0;
+        ids_push(&after, iid);
+        s = step_new(e, PHASE_DEPLOY, ac, id, arena_printf(&e->a, "terraform apply in %s", dir),
+                     &after);
+        cJSON_AddItemToObject(s, "run", run_obj(e, ac, apply, 4));
+    } else {
+        cJSON *s = step_new(e, PHASE_DEPLOY, ac, id,
+                            arena_printf(&e->a, "terragrunt apply of every unit in %s", dir),
+                            &after);
+        cJSON_AddItemToObject(s, "run", run_obj(e, ac, tg, 7));
+    }
+    free(after.ids);
+}
+
+static void phase_deploy(Emit *e)
+{
+    if (e->opt.deploy == PLAN_DEPLOY_NONE)
+        return;
+    for (int core = 1; core >= 0; core--)
+        for (int i = 0; i < e->naccts; i++)
+            if (e->accts[i].core == (core == 1))
+                deploy_account(e, &e->accts[i]);
+}
+
+/* ---- operate ------------------------------------------------------------ */
+
+/* ECS names of a service: its cluster ("<platform>-<account>", or
+ * "<platform>-<account>-<cluster>" for an explicit cluster) and itself. */
+static const char *ecs_cluster(Emit *e, const Object *svc)
+{
+    const Value *c = get(e, svc, "cluster");
+    if (c && c->kind == VAL_REF && c->ref && c->ref->name)
+        return slug(e, arena_printf(&e->a, "%s-%s-%s", e->platform, svc->account->name,
+                                    c->ref->name));
+    return slug(e, arena_printf(&e->a, "%s-%s", e->platform, svc->account->name));
+}
+
+static cJSON *target_args(const char *resource)
+{
+    cJSON *a = args1("ServiceNamespace", "ecs");
+    cJSON_AddStringToObject(a, "ResourceId", resource);
+    cJSON_AddStringToObject(a, "ScalableDimension", "ecs:service:DesiredCount");
+    return a;
+}
+
+static cJSON *capacity(int lo, int hi)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddNumberToObject(c, "MinCapacity", lo);
+    cJSON_AddNumberToObject(c, "MaxCapacity", hi);
+    return c;
+}
+
+/* The scalable target, registered at zero: the service is off until its
+ * window opens. Its check tests existence only (schedules move min/max). */
+static const char *op_target(Emit *e, const Acct *ac, const char *base, const char *resource,
+                             const IdList *after)
+{
+    const char *id = arena_printf(&e->a, "%s/scalable-target", base);
+    cJSON *s = step_new(e, PHASE_OPERATE, ac, id, NULL, after);
+    cJSON *args = target_args(resource);
+    cJSON_AddNumberToObject(args, "MinCapacity", 0);
+    cJSON_AddNumberToObject(args, "MaxCapacity", 0);
+    add_call(s, "application-autoscaling", "RegisterScalableTarget", args);
+    cJSON *read = target_args(resource);
+    cJSON_AddItemToObject(read, "ResourceIds", str_array(&resource, 1));
+    cJSON_DeleteItemFromObjectCaseSensitive(read, "ResourceId");
+    cJSON *ex = add_check(s, "DescribeScalableTargets", read, NULL, 0);
+    expect(ex, "ScalableTargets[0].ResourceId", "equals", cJSON_CreateString(resource));
+    return id;
+}
+
+static void op_action(Emit *e, const Acct *ac, const char *base, const char *svc,
+                      const char *resource, const SchedAction *act, const char *zone, int lo,
+                      int hi, const IdList *after)
+{
+    const char *what = arena_printf(&e->a, "%s-%02d%02d", act->up ? "start" : "stop",
+                                    act->minute / 60, act->minute % 60);
+    const char *name = arena_printf(&e->a, "%s-%s", svc, what);
+    const char *id = arena_printf(&e->a, "%s/%s", base, what);
+    int mn = act->up ? lo : 0, mx = act->up ? hi : 0;
+    cJSON *s = step_new(e, PHASE_OPERATE, ac, id,
+                        act->up ? arena_printf(&e->a, "switch %s on at %s", svc, act->cron)
+                                : arena_printf(&e->a, "switch %s off (max 0) at %s", svc, act->cron),
+                        after);
+    cJSON *args = target_args(resource);
+    cJSON_AddStringToObject(args, "ScheduledActionName", name);
+    cJSON_AddStringToObject(args, "Schedule", act->cron);
+    cJSON_AddStringToObject(args, "Timezone", zone);
+    cJSON_AddItemToObject(args, "ScalableTargetAction", capacity(mn, mx));
+    add_call(s, "application-autoscaling", "PutScheduledAction", args);
+    cJSON *read = target_args(resource);
+    cJSON_AddItemToObject(read, "ScheduledActionNames", str_array(&name, 1));
+    cJSON *ex = add_check(s, "DescribeScheduledActions", read, NULL, 0);
+    expect(ex, "ScheduledActions[0].Schedule", "equals", cJSON_CreateString(act->cron));
+    expect(ex, "ScheduledActions[0].Timezone", "equals", cJSON_CreateString(zone));
+    expect(ex, "ScheduledActions[0].ScalableTargetAction", "equals", capacity(mn, mx));
+}
+
+/* A service off by default and never switched on by schedule: desired 0. */
+static void op_off(Emit *e, const Acct *ac, const char *base, const char *cluster,
+                   const char *svc, const IdList *after)
+{
+    const char *id = arena_printf(&e->a, "%s/off", base);
+    cJSON *s = step_new(e, PHASE_OPERATE, ac, id,
+                        arena_printf(&e->a, "%s is off by default", svc), after);
+    cJSON *args = args1("cluster", cluster);
+    cJSON_AddStringToObject(args, "service", svc);
+    cJSON_AddNumberToObject(args, "desiredCount", 0);
+    add_call(s, "ecs", "UpdateService", args);
+    cJSON *read = args1("cluster", cluster);
+    cJSON_AddItemToObject(read, "services", str_array(&svc, 1));
+    cJSON *ex = add_check(s, "DescribeServices", read, NULL, 0);
+    expect(ex, "services[0].desiredCount", "equals", cJSON_CreateNumber(0));
+}
+
+/* The on-window of a service as scheduled actions; false when it has no
+ * window or the window may not switch it on in this environment. */
+static bool service_schedule(Emit *e, const Object *svc, Schedule *sc, SchedAction *acts,
+                             int *nacts)
+{
+    const Value *w = get(e, svc, "window");
+    if (!w || w->kind != VAL_STR)
+        return false;
+    const char *def = get_str(e, svc, "default");
+    bool off = def && strcmp(def, "off") == 0;
+    if (off && !(e->env && get_bool(e, e->env->obj, "scheduled_on", false)))
+        return false;
+    SchedError err;
+    if (!sched_parse(w->u.str, strlen(w->u.str), sc, &err))
+        return false;
+    *nacts = sched_actions(sc, acts, SCHED_MAX_IVS);
+    return *nacts > 0;
+}
+
+static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedAction *acts)
+{
+    Acct *ac = acct_of(e, svc->account);
+    if (!ac || !svc->name)
+        return;
+    const char *cluster = ecs_cluster(e, svc);
+    const char *name = slug(e, svc->name);
+    const char *base = arena_printf(&e->a, "operate/%s/%s", ac->name, name);
+    const char *resource = arena_printf(&e->a, "service/%s/%s", cluster, name);
+    IdList after = {0};
+    if (deploy_id(e, ac))
+        ids_push(&after, deploy_id(e, ac));
+    int nacts = 0;
+    bool scheduled = service_schedule(e, svc, sc, acts, &nacts);
+    const Value *scale = get(e, svc, "scale");
+    int lo = 0, hi = 1;
+    if (scale && scale->kind == VAL_RANGE && scale->items[0]->kind == VAL_NUM &&
+        scale->items[1]->kind == VAL_NUM) {
+        lo = (int)scale->items[0]->u.num;
+        hi = (int)scale->items[1]->u.num;
+    }
+    /* switching on needs a minimum of at least one: min 0 keeps desired 0 */
+    int on_min = lo > 0 ? lo : (hi > 0 ? 1 : 0);
+    const char *def = get_str(e, svc, "default");
+    if (scheduled && hi > 0) {
+        const char *tid = op_target(e, ac, base, resource, &after);
+        IdList t = {0};
+        ids_push(&t, tid);
+        for (int i = 0; i < nacts; i++)
+            op_action(e, ac, base, name, resource, &acts[i], sc->zone, on_min, hi, &t);
+        free(t.ids);
+    } else if (def && strcmp(def, "off") == 0) {
+        op_off(e, ac, base, cluster, name, &after);
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "account", ac->name);
+    if (strcmp(ac->region, e->region) != 0)
+        cJSON_AddStringToObject(j, "region", ac->region);
+    cJSON_AddStringToObject(j, "cluster", cluster);
+    cJSON_AddStringToObject(j, "service", name);
+    cJSON_AddBoolToObject(j, "scalable_target", scheduled && hi > 0);
+    cJSON_AddItemToObject(e->services, arena_printf(&e->a, "%s/%s", ac->name, name), j);
+    free(after.ids);
+}
+
+static void phase_operate(Emit *e)
+{
+    /* a Schedule is large (windows and intervals): one, reused */
+    Schedule *sc = xmalloc(sizeof *sc);
+    SchedAction *acts = xmalloc(SCHED_MAX_IVS * sizeof *acts);
+    const ObjList *svcs = model_kind(e->m, "service");
+    for (int i = 0; i < svcs->n; i++)
+        operate_service(e, svcs->items[i], sc, acts);
+    free(sc);
+    free(acts);
+}
+
+/* ---- the document ------------------------------------------------------- */
+
+/* Is account o deployed in the environment (`accounts` = all, or a list)? */
+static bool in_env(const Emit *e, const Object *o)
+{
+    if (!e->env)
+        return true;
+    const Value *v = model_get(e->m, e->env->obj, "accounts");
+    if (!v || v->kind != VAL_LIST)
+        return true;
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->items[i]->kind == VAL_REF && v->items[i]->ref == o)
+            return true;
+    return false;
+}
+
+static void collect_accounts(Emit *e)
+{
+    const ObjList *all = model_kind(e->m, "account");
+    e->accts = xcalloc((size_t)all->n + 1, sizeof *e->accts);
+    for (int i = 0; i < all->n; i++) {
+        Object *o = all->items[i];
+        const char *id = get_str(e, o, "id");
+        if (!o->name || !id || !in_env(e, o))
+            continue;
+        Acct *ac = &e->accts[e->naccts++];
+        ac->obj = o;
+        ac->name = o->name;
+        ac->id = id;
+        const char *r = get_str(e, o, "region");
+        ac->region = r ? r : e->region;
+        const char *kind = get_str(e, o, "kind");
+        ac->core = kind && strcmp(kind, "core") == 0;
+    }
+}
+
+static cJSON *accounts_json(Emit *e)
+{
+    cJSON *j = cJSON_CreateObject();
+    for (int i = 0; i < e->naccts; i++) {
+        const Acct *ac = &e->accts[i];
+        cJSON *a = args1("id", ac->id);
+        const char *role = get_str(e, ac->obj, "role");
+        if (role && *role)
+            cJSON_AddStringToObject(a, "role_arn",
+                                    arena_printf(&e->a, "arn:aws:iam::%s:role/%s", ac->id, role));
+        cJSON_AddItemToObject(j, ac->name, a);
+    }
+    return j;
+}
+
+/* ---- printing: two-space indentation, insertion order ------------------- */
+
+typedef struct Buf {
+    char *p;                    /* malloc'd, NUL-terminated */
+    size_t n, cap;
+    bool oom;                   /* an allocation failed: the result is NULL */
+} Buf;
+
+static void put(Buf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void puts_(Buf *b, const char *s) { put(b, s, strlen(s)); }
+
+static void indent(Buf *b, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        put(b, "  ", 2);
+}
+
+/* A scalar, or a string (member name) as JSON text. */
+static void put_scalar(Buf *b, const cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    if (!s) {
+        b->oom = true;
+        return;
+    }
+    puts_(b, s);
+    cJSON_free(s);
+}
+
+static void put_json(Buf *b, const cJSON *j, int depth)
+{
+    bool obj = cJSON_IsObject(j);
+    if (!obj && !cJSON_IsArray(j)) {
+        put_scalar(b, j);
+        return;
+    }
+    if (!j->child) {
+        puts_(b, obj ? "{}" : "[]");
+        return;
+    }
+    puts_(b, obj ? "{\n" : "[\n");
+    for (const cJSON *c = j->child; c; c = c->next) {
+        indent(b, depth + 1);
+        if (obj) {
+            cJSON *k = cJSON_CreateString(c->string);
+            put_scalar(b, k);
+            cJSON_Delete(k);
+            puts_(b, ": ");
+        }
+        put_json(b, c, depth + 1);
+        puts_(b, c->next ? ",\n" : "\n");
+    }
+    indent(b, depth);
+    puts_(b, obj ? "}" : "]");
+}
+
+void planemit_source_hash(const Program *pg, char out[72])
+{
+    static const char hex[] = "0123456789abcdef";
+    Sha256 s;
+    uint8_t d[32];
+    sha256_init(&s);
+    for (int i = 0; i < pg->nfiles; i++) {
+        const File *f = pg->files[i];
+        if (f->is_std || !f->src)
+            continue;
+        uint8_t len[8];
+        for (int k = 0; k < 8; k++)
+            len[k] = (uint8_t)((uint64_t)f->src->len >> (8 * k));
+        sha256_update(&s, len, sizeof len);
+        sha256_update(&s, f->src->text, f->src->len);
+    }
+    sha256_final(&s, d);
+    memcpy(out, "sha256:", 7);
+    for (int i = 0; i < 32; i++) {
+        out[7 + 2 * i] = hex[d[i] >> 4];
+        out[8 + 2 * i] = hex[d[i] & 15];
+    }
+    out[71] = '\0';
+}
+
+static cJSON *document(Emit *e)
+{
+    char hash[72];
+    planemit_source_hash(e->m->pg, hash);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "format", "sfdc-plan");
+    cJSON_AddNumberToObject(root, "version", 1);
+    cJSON_AddStringToObject(root, "source_hash", hash);
+    cJSON_AddStringToObject(root, "generator", e->opt.generator);
+    cJSON_AddStringToObject(root, "platform", e->platform);
+    if (e->env)
+        cJSON_AddStringToObject(root, "environment", e->env->name);
+    cJSON_AddStringToObject(root, "region", e->region);
+    cJSON_AddItemToObject(root, "accounts", accounts_json(e));
+    for (int ph = 0; ph < NPHASES; ph++)
+        e->steps[ph] = cJSON_CreateArray();
+    e->services = cJSON_CreateObject();
+    phase_bootstrap(e);
+    phase_handshake(e);
+    phase_deploy(e);
+    phase_operate(e);
+    cJSON_AddItemToObject(root, "services", e->services);
+    cJSON *steps = cJSON_AddArrayToObject(root, "steps");
+    for (int ph = 0; ph < NPHASES; ph++) {
+        cJSON *c;
+        while ((c = cJSON_DetachItemFromArray(e->steps[ph], 0)))
+            cJSON_AddItemToArray(steps, c);
+        cJSON_Delete(e->steps[ph]);
+    }
+    return root;
+}
+
+char *planemit_render(const Model *m, const Environment *env, const PlanEmitOptions *o)
+{
+    Emit e = {.m = m, .env = env};
+    if (o)
+        e.opt = *o;
+    if (!e.opt.deploy_dir)
+        e.opt.deploy_dir = "";
+    if (!e.opt.generator)
+        e.opt.generator = "sfdc " SFDC_VERSION;
+    arena_init(&e.a);
+    e.platform = names_platform(m);
+    const char *r = m->platform ? get_str(&e, m->platform, "region") : NULL;
+    e.region = r ? r : "eu-west-2";
+    collect_accounts(&e);
+    cJSON *root = document(&e);
+    Buf b = {0};
+    put_json(&b, root, 0);
+    puts_(&b, "\n");
+    cJSON_Delete(root);
+    for (int i = 0; i < e.naccts; i++)
+        free(e.accts[i].ready.ids);
+    free(e.accts);
+    arena_release(&e.a);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o, FILE *out,
+                 FILE *err)
+{
+    const Environment *env = NULL;
+    if (env_name && !(env = model_env(m, env_name))) {
+        fprintf(err, "sfdc: no environment `%s`\n", env_name);
+        return 1;
+    }
+    char *text = planemit_render(m, env, o);
+    if (!text) {
+        fprintf(err, "sfdc: out of memory while rendering the plan\n");
+        return 70;
+    }
+    fputs(text, out);
+    free(text);
+    return 0;
+}
