@@ -15,13 +15,14 @@
 #include "explain.h"
 #include "load.h"
 #include "model.h"
+#include "planemit.h"
 #include "rules.h"
 #include "schema.h"
 #include "banned.h"
 
 enum { EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
 
-typedef enum Command { CMD_CHECK, CMD_PARSE, CMD_EXPLAIN, CMD_EXPORT } Command;
+typedef enum Command { CMD_CHECK, CMD_PARSE, CMD_EXPLAIN, CMD_EXPORT, CMD_PLAN } Command;
 
 typedef struct Options {
     Command cmd;
@@ -35,6 +36,7 @@ typedef struct Options {
     const char *stdlib;     /* --stdlib DIR */
     const char *env;        /* explain, export: --env NAME */
     const char *what;       /* explain: the PATH asked about */
+    PlanDeploy deploy;      /* plan: --target terragrunt|terraform|none */
 } Options;
 
 static const char usage_text[] =
@@ -200,12 +202,20 @@ static int parse_option(Options *o, int argc, char **argv, int *i)
         o->max_errors = (unsigned)n;
     } else if ((v = opt_value("--stdlib", argc, argv, i))) {
         o->stdlib = v;
-    } else if ((o->cmd == CMD_EXPLAIN || o->cmd == CMD_EXPORT) &&
+    } else if ((o->cmd == CMD_EXPLAIN || o->cmd == CMD_EXPORT || o->cmd == CMD_PLAN) &&
                (v = opt_value("--env", argc, argv, i))) {
         o->env = v;
     } else if (o->cmd == CMD_EXPORT && (v = opt_value("--format", argc, argv, i))) {
         if (strcmp(v, "json") != 0)
             return usage_error("unknown export format '%s' (json)", v);
+    } else if (o->cmd == CMD_PLAN && (v = opt_value("--target", argc, argv, i))) {
+        static const char *const targets[] = {"terragrunt", "terraform", "none"};
+        int t = 0;
+        while (t < 3 && strcmp(v, targets[t]) != 0)
+            t++;
+        if (t == 3)
+            return usage_error("unknown plan target '%s' (terragrunt, terraform, none)", v);
+        o->deploy = (PlanDeploy)t;
     } else if (strcmp(a, "-Werror") == 0) {
         o->werror = true;
     } else if (strcmp(a, "--dump") == 0 && o->cmd == CMD_PARSE) {
@@ -230,6 +240,8 @@ static int parse_args(Options *o, int argc, char **argv)
         o->cmd = CMD_EXPLAIN;
     else if (strcmp(cmd, "export") == 0)
         o->cmd = CMD_EXPORT;
+    else if (strcmp(cmd, "plan") == 0)     /* hidden debug command: the plan on stdout */
+        o->cmd = CMD_PLAN;
     else
         return usage_error("unknown command '%s'", cmd);
     for (int i = 2; i < argc; i++) {
@@ -292,7 +304,8 @@ static int run_pipeline(const Options *o, const char *argv0)
         rules_run(&model, &diag);
         eval_finish(ev);
     }
-    FILE *out = o->format == DIAG_HUMAN || o->cmd == CMD_EXPORT || o->cmd == CMD_EXPLAIN
+    FILE *out = o->format == DIAG_HUMAN || o->cmd == CMD_EXPORT || o->cmd == CMD_EXPLAIN ||
+                        o->cmd == CMD_PLAN
                     ? stderr : stdout;
     bool failed = diag_failed(&diag);
     diag_flush(&diag, out);
@@ -302,6 +315,9 @@ static int run_pipeline(const Options *o, const char *argv0)
         rc = rc ? rc : erc;
     } else if (o->cmd == CMD_EXPORT && !failed) {
         rc = export_run(&model, o->env, stdout, stderr);
+    } else if (o->cmd == CMD_PLAN && !failed) {
+        PlanEmitOptions po = {.deploy = o->deploy};
+        rc = planemit_run(&model, o->env, &po, stdout, stderr);
     }
     eval_free(ev);
     model_release(&model);
