@@ -38,7 +38,10 @@ typedef struct Lexer {
     uint32_t opens[LEX_MAX_DEPTH];  /* offset where each was opened */
     int depth;                      /* entries in modes/opens */
     bool too_deep;              /* E0110 or E0103 reported: return end of file now */
-    int pending;                /* a token to return before reading on, or 0 */
+    int pending[2];             /* tokens to return before reading on (0: none) */
+    Node *pending_val[2];       /* their semantic values */
+    Span pending_loc[2];        /* and spans */
+    int npending;
     uint32_t error_at;          /* offset of the last lexical error + 1, or 0 */
     uint32_t errors;            /* lexical errors reported */
     Comment *comments;          /* recorded comments; malloc'd, moved to File */

@@ -21,6 +21,8 @@ typedef struct Parser {
     Node *items;        /* result: top-level items in order */
     unsigned errors;    /* syntax errors reported */
     bool deep_reported; /* E0110 for expression depth already said */
+    uint32_t skip_to;   /* after a syntax error: drop tokens before this offset */
+    int skip_depth;     /* braces opened among the dropped tokens */
 } Parser;
 
 /* Parses src; the File and its nodes live in a. Never returns NULL. */

@@ -312,6 +312,35 @@ static int cidr(Lexer *lx, YYSTYPE *val)
     return TOK_CIDR;
 }
 
+/* “smart quotes” (pasted from a document) around text: after the E0101
+ * for the opening one, the quoted text is taken as a string, so that the
+ * words inside are not reported again as unknown names. Returns the first
+ * of three tokens (string, text, end), or 0 if there is no closing quote
+ * on the line. */
+static int smart_string(Lexer *lx, YYSTYPE *val, Span *loc)
+{
+    const unsigned char *open = lx->tok, *p = open + 3, *q = p;
+    while (q + 2 < lx->lim && *q != '\n' && *q != '\r' &&
+           !(q[0] == 0xE2 && q[1] == 0x80 && q[2] == 0x9D))
+        q++;
+    if (!(q + 2 < lx->lim && q[0] == 0xE2 && q[1] == 0x80 && q[2] == 0x9D))
+        return 0;
+    Node *text = literal(lx, NODE_STR, (Span){off(lx, p), off(lx, q)});
+    text->v.str = arena_strndup(lx->arena, (const char *)p, (size_t)(q - p));
+    text->len = (uint32_t)(q - p);
+    lx->cur = q + 3;
+    lx->pending[0] = TOK_STR_TEXT;
+    lx->pending_val[0] = text;
+    lx->pending_loc[0] = text->span;
+    lx->pending[1] = TOK_STR_END;
+    lx->pending_val[1] = NULL;
+    lx->pending_loc[1] = (Span){off(lx, q), off(lx, q + 3)};
+    lx->npending = 2;
+    val->node = NULL;
+    *loc = (Span){off(lx, open), off(lx, open) + 3};
+    return TOK_STR_BEGIN;
+}
+
 /* The character at tok is not part of any token: name it (or its byte,
  * if it is not UTF-8) and skip the whole run of such characters. */
 static void bad_char(Lexer *lx)
@@ -335,9 +364,13 @@ static void bad_char(Lexer *lx)
         else
             diag_label(lx->diag, d, "U+%04X is not used in sfd outside strings and comments", cp);
         if (cp == 0x201C || cp == 0x201D)
-            diag_help(lx->diag, d, "use a straight quote `\"`");
+            diag_help(lx->diag, d, "use straight quotes `\"...\"`");
     }
     diag_emit(lx->diag, d);
+    if (cp == 0x201C) {
+        lx->cur = p + n;    /* the caller tries smart_string from here */
+        return;
+    }
     /* Skip the run of bad input (binary garbage, a pasted non-ASCII word):
      * one mistake, one error. It ends at the next ASCII character. */
     p += n ? n : 1;
@@ -502,7 +535,9 @@ static int interp_at_newline(Lexer *lx, Span *loc)
     diag_emit(lx->diag, d);
     uint32_t at = off(lx, lx->tok);
     lx->depth = i - 1;
-    lx->pending = TOK_STR_END;
+    lx->pending[0] = TOK_STR_END;
+    lx->pending_loc[0] = (Span){at, at};
+    lx->npending = 1;
     lx->error_at = at + 1;
     lx->cur = lx->tok;          /* the line break is lexed again afterwards */
     *loc = (Span){at, at};
@@ -544,10 +579,14 @@ static int keyword_or_ident(Lexer *lx, YYSTYPE *val)
 int lex_next(Lexer *lx, YYSTYPE *val, Span *loc)
 {
     int tok;
-    if (lx->pending) {
-        tok = lx->pending;
-        lx->pending = 0;
-        *loc = (Span){off(lx, lx->cur), off(lx, lx->cur)};
+    if (lx->npending) {
+        tok = lx->pending[0];
+        val->node = lx->pending_val[0];
+        *loc = lx->pending_loc[0];
+        lx->pending[0] = lx->pending[1];
+        lx->pending_val[0] = lx->pending_val[1];
+        lx->pending_loc[0] = lx->pending_loc[1];
+        lx->npending--;
         return tok;
     }
     for (;;) {
@@ -599,7 +638,13 @@ int lex_next(Lexer *lx, YYSTYPE *val, Span *loc)
             "||"    { tok = TOK_OR; break; }
             [=,.:;?@+\-*/%!<>] { tok = lx->tok[0]; break; }
 
-            *       { bad_char(lx); continue; }
+            *       {
+                bad_char(lx);
+                if (lx->cur == lx->tok + 3 && lx->tok[0] == 0xE2 && lx->tok[1] == 0x80 &&
+                    lx->tok[2] == 0x9C && (tok = smart_string(lx, val, loc)) != 0)
+                    return tok;
+                continue;
+            }
         */
     }
     *loc = (Span){off(lx, lx->tok), off(lx, lx->cur)};

@@ -72,9 +72,9 @@ enum { EXPR_MAX_DEPTH = 1000 };
 
 static Node *deepen(Parser *p, Node *n)
 {
-    uint32_t da = n->a ? n->a->depth : 0, db = n->b ? n->b->depth : 0;
-    n->depth = 1 + (da > db ? da : db);
-    if (n->depth <= EXPR_MAX_DEPTH)
+    unsigned da = n->a ? n->a->depth : 0, db = n->b ? n->b->depth : 0;
+    n->depth = (uint16_t)(1 + (da > db ? da : db));
+    if (da < EXPR_MAX_DEPTH && db < EXPR_MAX_DEPTH)
         return n;
     if (!p->deep_reported) {
         p->deep_reported = true;
@@ -91,7 +91,7 @@ static Node *deepen(Parser *p, Node *n)
 static Node *binary(Parser *p, Span sp, BinOp op, Node *a, Node *b)
 {
     Node *n = mk2(p, NODE_BINARY, sp, a, b);
-    n->op = (uint16_t)op;
+    n->op = (uint8_t)op;
     return deepen(p, n);
 }
 }
@@ -353,7 +353,37 @@ record_item
 
 /* ---- the driver and its error reporting -------------------------------- */
 
-int yylex(YYSTYPE *val, Span *loc, Parser *p) { return lex_next(&p->lx, val, loc); }
+/* After a syntax error, the rest of its line is skipped before Bison's own
+ * recovery sees it: `let c: int = 3` must not come back as an attribute
+ * `int = 3` outside any block. Braces opened on the skipped line are
+ * skipped with their closers; a `}` closing an earlier block is kept. */
+int yylex(YYSTYPE *val, Span *loc, Parser *p)
+{
+    for (;;) {
+        int tok = lex_next(&p->lx, val, loc);
+        if (!p->skip_to || tok == TOK_END || loc->start >= p->skip_to) {
+            p->skip_to = 0;
+            return tok;
+        }
+        if (tok == '{')
+            p->skip_depth++;
+        else if (tok == '}' && p->skip_depth == 0) {
+            p->skip_to = 0;
+            return tok;
+        } else if (tok == '}')
+            p->skip_depth--;
+    }
+}
+
+/* Starts skipping to the end of the line holding offset. */
+static void skip_rest_of_line(Parser *p, uint32_t offset)
+{
+    uint32_t end = offset;
+    while (end < p->src->len && p->src->text[end] != '\n' && p->src->text[end] != '\r')
+        end++;
+    p->skip_to = end;
+    p->skip_depth = 0;
+}
 
 /* Bison calls this only for stack exhaustion ("memory exhausted"): the
  * input nests expressions deeper than YYMAXDEPTH. */
@@ -539,6 +569,7 @@ int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
     if (n < 0)
         n = 0;
     p->errors++;
+    skip_rest_of_line(p, at.start);
     const char *want = expected_list(p, exp, n);
     if (found == YYSYMBOL_YYEOF && p->lx.depth > 0) {
         int top = p->lx.depth - 1;
