@@ -13,6 +13,10 @@ Patches (facts measured in moto 5.2.1 with provider 5.100.0):
      as an account has an Aurora instance and a plain one, and fails with
      "couldn't find resource". Derive a distinct, deterministic ID from the
      account, region and identifier.
+  4. EC2 CreateLaunchTemplate copies the request's tags for the template
+     itself (ResourceType launch-template) into LaunchTemplateData's
+     TagSpecifications, where AWS does not allow that type; the provider then
+     plans to remove them on every run. Drop them from the version data.
 Each patch is guarded: a moved target prints a warning and is skipped, so
 the tests report moto's real behaviour instead of failing to start.
 """
@@ -88,6 +92,25 @@ def _patch_rds_resource_id():
     cls.__init__ = init
 
 
+def _patch_launch_template_tags():
+    from moto.ec2.models import launch_templates
+
+    cls = launch_templates.LaunchTemplateVersion
+    orig_init = cls.__init__
+
+    def init(self, template, number, data, description):
+        specs = data.get("TagSpecifications")
+        if specs:
+            kept = [t for t in specs if t.get("ResourceType") != "launch-template"]
+            if kept:
+                data["TagSpecifications"] = kept
+            else:
+                data.pop("TagSpecifications")
+        orig_init(self, template, number, data, description)
+
+    cls.__init__ = init
+
+
 def apply():
     """Install every patch once."""
     global _applied
@@ -96,7 +119,8 @@ def apply():
     _applied = True
     for name, fn in (("ecs service fields", _patch_ecs_service_fields),
                      ("security group rule description", _patch_sg_rule_description),
-                     ("rds dbi resource id", _patch_rds_resource_id)):
+                     ("rds dbi resource id", _patch_rds_resource_id),
+                     ("launch template tags", _patch_launch_template_tags)):
         try:
             fn()
         except Exception as e:  # a moved patch target must not stop the emulator
