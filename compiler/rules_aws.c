@@ -107,13 +107,18 @@ static void bucket_name(Aws *c, Table *seen, const char *name, const char *what,
  * bucket block, through one table. */
 static void bucket_names(Aws *c)
 {
-    Table seen;
+    Table seen, ids;
     table_init(&seen);
+    table_init(&ids);
     char buf[512];
     const ObjList *accs = model_kind(c->m, "account");
     for (int i = 0; c->m->state && i < accs->n; i++) {
         Object *a = accs->items[i];
         const Value *v = model_state(c->m, a, "bucket");
+        const char *id = model_str(c->m, a, "id", NULL);
+        /* a second account with one id is E0509; its state bucket is the same mistake */
+        if (id && table_put(&ids, intern_cstr(&c->m->pg->in, id), a))
+            continue;
         if (!v || v->kind != VAL_STR)
             continue;
         Site s = model_value_site(v, rctx_site(c->m, c->m->state, "bucket", NULL));
@@ -135,6 +140,7 @@ static void bucket_names(Aws *c)
                         "set `name` to choose another");
     }
     table_release(&seen);
+    table_release(&ids);
 }
 
 /* ---- E0504 ECR repository names ------------------------------------------- */
