@@ -1,0 +1,1082 @@
+/* build.c — `sfdc build`: the unit model, built once from the checked
+ * platform and rendered by either target (emit_tg.c, emit_tf.c), and the
+ * driver that renders and writes the tree (outtree.c).
+ *
+ * Per environment and account, one BuildUnit per resource group, in the apply
+ * order of stdlib/modules/README.md: network, ecr, secrets, EC2 capacity,
+ * cluster, load balancers, services, databases, buckets. Inputs follow the
+ * modules' contract exactly; nulls and empty lists/maps are left out so the
+ * module defaults apply. Within an account, a unit reads another's outputs
+ * (a dependency); across accounts, every value sfdc needs is known at
+ * compile time (account ids, names, ARNs built from them), so no unit reads
+ * another account's state — a Terragrunt unit only orders itself after the
+ * other account's unit. */
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cidrset.h"
+#include "schedule.h"
+#include "banned.h"
+
+/* The builder's state while planning one environment. */
+typedef struct B {
+    BuildPlan *bp;
+    Arena *a;               /* bp->arena */
+    const Model *m;
+    const Environment *env; /* NULL: base values */
+    BuildAccount *acct;     /* the account being planned */
+    const bool *selected;   /* by Object.index: account deployed in this environment */
+    FILE *err;
+    bool ok;                /* false once an error was reported */
+} B;
+
+/* ---- model access ------------------------------------------------------- */
+
+/* A field's value in the current environment; NULL when null or poison. */
+static const Value *get(B *b, const Object *o, const char *f)
+{
+    const Value *v = model_get_env(b->m, o, f, b->env);
+    return v && v->kind != VAL_ERROR && v->kind != VAL_NULL ? v : NULL;
+}
+
+static const char *get_str(B *b, const Object *o, const char *f)
+{
+    const Value *v = get(b, o, f);
+    return v && (v->kind == VAL_STR || v->kind == VAL_SYM) ? v->u.str : NULL;
+}
+
+static double get_num(B *b, const Object *o, const char *f, double fallback)
+{
+    const Value *v = get(b, o, f);
+    return v && v->kind == VAL_NUM ? v->u.num : fallback;
+}
+
+static bool get_bool(B *b, const Object *o, const char *f, bool fallback)
+{
+    const Value *v = get(b, o, f);
+    return v && v->kind == VAL_BOOL ? v->u.b : fallback;
+}
+
+static bool get_range(B *b, const Object *o, const char *f, double *lo, double *hi)
+{
+    const Value *v = get(b, o, f);
+    if (!v || v->kind != VAL_RANGE || v->items[0]->kind != VAL_NUM || v->items[1]->kind != VAL_NUM)
+        return false;
+    *lo = v->items[0]->u.num;
+    *hi = v->items[1]->u.num;
+    return true;
+}
+
+static const Object *get_ref(B *b, const Object *o, const char *f)
+{
+    const Value *v = get(b, o, f);
+    return v && v->kind == VAL_REF ? v->ref : NULL;
+}
+
+static const char *cidr_text(B *b, const Value *v)
+{
+    char buf[48];
+    cidr_format(v->u.cidr, buf, sizeof buf);
+    return arena_strdup(b->a, buf);
+}
+
+/* ---- names (SPEC.md "Outputs: the Terragrunt tree", naming) ------------- */
+
+/* s with `_` -> `-` (S3 forbids `_`; one rule for every derived name). */
+static const char *dashed(B *b, const char *s)
+{
+    char *d = arena_strdup(b->a, s);
+    for (char *p = d; *p; p++)
+        if (*p == '_')
+            *p = '-';
+    return d;
+}
+
+/* "<platform>-<account>[-<name>]", dashed. */
+static const char *aws_name(B *b, const Object *acct, const char *name)
+{
+    return dashed(b, name ? arena_printf(b->a, "%s-%s-%s", b->bp->platform, acct->name, name)
+                          : arena_printf(b->a, "%s-%s", b->bp->platform, acct->name));
+}
+
+static const char *bucket_name(B *b, const Object *bucket)
+{
+    const char *explicit_name = get_str(b, bucket, "name");
+    return explicit_name ? explicit_name : aws_name(b, bucket->account, bucket->name);
+}
+
+/* Load balancer and target group names: at most 32 characters; a longer
+ * one keeps its first 25 and gets a stable 6-hex-digit hash. */
+static const char *lb_name(B *b, const Object *svc)
+{
+    const char *n = dashed(b, arena_printf(b->a, "%s-%s", svc->account->name, svc->name));
+    size_t len = strlen(n);
+    if (len <= 32)
+        return n;
+    unsigned long h = 5381;
+    for (const char *p = n; *p; p++)
+        h = h * 33u ^ (unsigned char)*p;
+    return arena_printf(b->a, "%.25s-%06lx", n, h & 0xffffffUL);
+}
+
+static const char *acct_region(B *b, const Object *acct)
+{
+    const char *r = get_str(b, acct, "region");
+    return r ? r : b->bp->region;
+}
+
+static const char *acct_id(B *b, const Object *acct)
+{
+    const char *id = get_str(b, acct, "id");
+    return id ? id : "000000000000";
+}
+
+/* ---- units -------------------------------------------------------------- */
+
+/* A new unit KIND[-NAME] of the current account. */
+static BuildUnit *unit_add(B *b, const char *kind, const char *name, const char *module, const Object *obj)
+{
+    BuildAccount *ac = b->acct;
+    char dir[128];
+    out_sanitize(name ? arena_printf(b->a, "%s-%s", kind, name) : kind, dir, sizeof dir);
+    for (char *p = dir; *p; p++)
+        if (*p == '_')
+            *p = '-';
+    for (int i = 0; i < ac->nunits; i++)
+        if (strcmp(ac->units[i]->name, dir) == 0) {
+            fprintf(b->err, "sfdc: build: `%s` and `%s` both become the unit directory %s/%s\n",
+                    ac->units[i]->obj->path, obj->path, ac->dir, dir);
+            b->ok = false;
+        }
+    if (ac->nunits == ac->cap) {
+        int cap = ac->cap ? ac->cap * 2 : 16;
+        BuildUnit **x = arena_alloc(b->a, (size_t)cap * sizeof *x);
+        if (ac->nunits)
+            memcpy(x, ac->units, (size_t)ac->nunits * sizeof *x);
+        ac->units = x;
+        ac->cap = cap;
+    }
+    BuildUnit *u = arena_alloc(b->a, sizeof *u);
+    ac->units[ac->nunits++] = u;
+    u->name = arena_strdup(b->a, dir);
+    char *label = arena_strdup(b->a, dir);
+    for (char *p = label; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    u->label = label;
+    u->module = module;
+    u->obj = obj;
+    u->mocks = hcl_obj(b->a);
+    return u;
+}
+
+/* Sets an input; a NULL value is left out (the module default applies). */
+static void in(B *b, BuildUnit *u, const char *name, HclVal *v)
+{
+    if (!v)
+        return;
+    if (u->ninputs == u->cap) {
+        int cap = u->cap ? u->cap * 2 : 16;
+        BuildInput *x = arena_alloc(b->a, (size_t)cap * sizeof *x);
+        if (u->ninputs)
+            memcpy(x, u->inputs, (size_t)u->ninputs * sizeof *x);
+        u->inputs = x;
+        u->cap = cap;
+    }
+    u->inputs[u->ninputs++] = (BuildInput){name, v};
+}
+
+static void mock(B *b, BuildUnit *u, const char *output, HclVal *v)
+{
+    hcl_set(b->a, u->mocks, output, v);
+}
+
+static void after(B *b, BuildUnit *u, const char *acct_dir, const char *unit)
+{
+    const char *p = arena_printf(b->a, "%s/%s", acct_dir, unit);
+    for (int i = 0; i < u->nafter; i++)
+        if (strcmp(u->after[i], p) == 0)
+            return;
+    if (u->nafter == u->capafter) {
+        int cap = u->capafter ? u->capafter * 2 : 4;
+        const char **x = arena_alloc(b->a, (size_t)cap * sizeof *x);
+        if (u->nafter)
+            memcpy(x, u->after, (size_t)u->nafter * sizeof *x);
+        u->after = x;
+        u->capafter = cap;
+    }
+    u->after[u->nafter++] = p;
+}
+
+const BuildUnit *build_unit(const BuildAccount *a, const char *label)
+{
+    for (int i = 0; i < a->nunits; i++)
+        if (strcmp(a->units[i]->label, label) == 0)
+            return a->units[i];
+    return NULL;
+}
+
+/* Value helpers. */
+static HclVal *S(B *b, const char *s) { return s ? hcl_str(b->a, s) : NULL; }
+static HclVal *N(B *b, double x) { return hcl_num(b->a, x); }
+static HclVal *T(B *b, bool x) { return hcl_bool(b->a, x); }
+static HclVal *R(B *b, const BuildUnit *u, const char *output) { return hcl_ref(b->a, u->label, output); }
+
+static HclVal *list1(B *b, HclVal *x)
+{
+    HclVal *l = hcl_list(b->a);
+    hcl_push(b->a, l, x);
+    return l;
+}
+
+/* A list of strings; NULL when empty (left out). */
+static HclVal *str_list(B *b, const Value *v)
+{
+    if (!v || v->kind != VAL_LIST || v->n == 0)
+        return NULL;
+    HclVal *l = hcl_list(b->a);
+    for (uint32_t i = 0; i < v->n; i++) {
+        const Value *x = v->items[i];
+        if (x->kind == VAL_STR || x->kind == VAL_SYM)
+            hcl_push(b->a, l, hcl_str(b->a, x->u.str));
+        else if (x->kind == VAL_CIDR)
+            hcl_push(b->a, l, hcl_str(b->a, cidr_text(b, x)));
+    }
+    return l->n ? l : NULL;
+}
+
+static HclVal *mock_list(B *b, const char *prefix, int n)
+{
+    HclVal *l = hcl_list(b->a);
+    for (int i = 0; i < n; i++)
+        hcl_push(b->a, l, hcl_str(b->a, arena_printf(b->a, "%s%d", prefix, i)));
+    return l;
+}
+
+static int cmp_strp(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* ---- resources ---------------------------------------------------------- */
+
+/* The unit names an account's resources get, found again by later units. */
+typedef struct Acct {
+    const Object *obj;
+    BuildUnit *network;          /* NULL without a network block */
+    BuildUnit *secrets;          /* NULL without secret blocks */
+    int azs;                /* availability zones of the network */
+} Acct;
+
+static void plan_network(B *b, Acct *ac, const Object *net)
+{
+    BuildUnit *u = unit_add(b, "network", NULL, "network", net);
+    ac->network = u;
+    const char *region = acct_region(b, ac->obj);
+    int azs = (int)get_num(b, net, "azs", 2);
+    if (azs < 1 || azs > 6)
+        azs = 2;
+    ac->azs = azs;
+    in(b, u, "name", S(b, aws_name(b, ac->obj, NULL)));
+    const Value *cidr = get(b, net, "cidr");
+    const char *ctext = cidr && cidr->kind == VAL_CIDR ? cidr_text(b, cidr) : "10.0.0.0/16";
+    in(b, u, "cidr", S(b, ctext));
+    HclVal *zones = hcl_list(b->a);
+    for (int i = 0; i < azs; i++)
+        hcl_push(b->a, zones, hcl_str(b->a, arena_printf(b->a, "%s%c", region, 'a' + i)));
+    in(b, u, "azs", zones);
+    in(b, u, "public_subnet_cidrs", str_list(b, get(b, net, "public_subnets")));
+    in(b, u, "private_subnet_cidrs", str_list(b, get(b, net, "private_subnets")));
+    in(b, u, "database_subnet_cidrs", str_list(b, get(b, net, "database_subnets")));
+    const char *nat = get_str(b, net, "nat");
+    if (nat && strcmp(nat, "none") != 0) {
+        in(b, u, "enable_nat_gateway", T(b, true));
+        in(b, u, "single_nat_gateway", T(b, strcmp(nat, "single") == 0));
+    }
+    in(b, u, "interface_endpoints", str_list(b, get(b, net, "endpoints")));
+    mock(b, u, "vpc_id", S(b, "vpc-00000000000000000"));
+    mock(b, u, "vpc_cidr", S(b, ctext));
+    mock(b, u, "public_subnet_ids", mock_list(b, "subnet-0000000000000000", azs));
+    mock(b, u, "private_subnet_ids", mock_list(b, "subnet-1111111111111111", azs));
+    mock(b, u, "database_subnet_ids", mock_list(b, "subnet-2222222222222222", azs));
+}
+
+/* Ids of the selected accounts (other than the owner) whose services pull
+ * from this repository, sorted and unique. */
+static HclVal *pull_accounts(B *b, const Object *ecr)
+{
+    const ObjList *svcs = model_kind(b->m, "service");
+    const char **ids = xcalloc((size_t)svcs->n + 1, sizeof *ids);
+    int n = 0;
+    for (int i = 0; i < svcs->n; i++) {
+        const Object *s = svcs->items[i];
+        if (s->account == ecr->account || !b->selected[s->account->index])
+            continue;
+        if (get_ref(b, s, "image") == ecr)
+            ids[n++] = acct_id(b, s->account);
+    }
+    qsort(ids, (size_t)n, sizeof *ids, cmp_strp);
+    HclVal *l = hcl_list(b->a);
+    for (int i = 0; i < n; i++)
+        if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0)
+            hcl_push(b->a, l, hcl_str(b->a, ids[i]));
+    free(ids);
+    return l->n ? l : NULL;
+}
+
+static void plan_ecr(B *b, const Object *e)
+{
+    BuildUnit *u = unit_add(b, "ecr", e->name, "ecr", e);
+    const char *region = acct_region(b, e->account), *id = acct_id(b, e->account);
+    in(b, u, "name", S(b, e->name));
+    in(b, u, "scan_on_push", T(b, get_bool(b, e, "scan_on_push", true)));
+    in(b, u, "immutable_tags", T(b, get_bool(b, e, "immutable", true)));
+    in(b, u, "keep_images", N(b, get_num(b, e, "keep", 30)));
+    in(b, u, "pull_account_ids", pull_accounts(b, e));
+    mock(b, u, "repository_arn", S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, e->name)));
+    mock(b, u, "repository_url", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s", id, region, e->name)));
+}
+
+static void plan_secrets(B *b, Acct *ac)
+{
+    HclVal *secrets = hcl_obj(b->a), *arns = hcl_obj(b->a);
+    const Object *first = NULL;
+    const char *region = acct_region(b, ac->obj), *id = acct_id(b, ac->obj);
+    const char *prefix = arena_printf(b->a, "%s/%s/", b->bp->platform, ac->obj->name);
+    for (int i = 0; i < ac->obj->nchildren; i++) {
+        const Object *c = ac->obj->children[i];
+        if (strcmp(c->kind, "secret") != 0 || !c->name)
+            continue;
+        first = first ? first : c;
+        HclVal *spec = hcl_obj(b->a);
+        const char *d = get_str(b, c, "description");
+        if (d && *d)
+            hcl_set(b->a, spec, "description", S(b, d));
+        hcl_set(b->a, secrets, c->name, spec);
+        hcl_set(b->a, arns, c->name,
+                S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:%s%s-AbCdEf", region, id,
+                                  prefix, c->name)));
+    }
+    if (!first)
+        return;
+    hcl_obj_sort(secrets);
+    hcl_obj_sort(arns);
+    BuildUnit *u = unit_add(b, "secrets", NULL, "secrets", first);
+    ac->secrets = u;
+    in(b, u, "name_prefix", S(b, prefix));
+    in(b, u, "secrets", secrets);
+    mock(b, u, "secret_arns", arns);
+}
+
+/* A cluster of the account: explicit (a `cluster` block) or the implicit
+ * one services without `cluster` run in. */
+typedef struct Cluster {
+    const Object *obj;      /* the block, or NULL for the implicit cluster */
+    BuildUnit *unit;             /* its ecs-cluster unit */
+    BuildUnit *capacity;         /* its ec2-spot-capacity unit (compute = ec2), or NULL */
+} Cluster;
+
+static void plan_cluster(B *b, Acct *ac, Cluster *cl)
+{
+    const Object *co = cl->obj;
+    const char *name = aws_name(b, ac->obj, co ? co->name : NULL);
+    const char *ec2 = co ? get_str(b, co, "compute") : NULL;
+    if (ec2 && strcmp(ec2, "ec2") == 0) {
+        BuildUnit *cap = unit_add(b, "capacity", co->name, "ec2-spot-capacity", co);
+        cl->capacity = cap;
+        const char *cpname = arena_printf(b->a, "%s-ec2", name);
+        double lo = 0, hi = 2;
+        get_range(b, co, "instances", &lo, &hi);
+        in(b, cap, "name", S(b, cpname));
+        in(b, cap, "cluster_name", S(b, name));
+        in(b, cap, "subnet_ids", ac->network ? R(b, ac->network, "private_subnet_ids") : NULL);
+        in(b, cap, "instance_types", str_list(b, get(b, co, "instance_types")));
+        in(b, cap, "min_size", N(b, lo));
+        in(b, cap, "max_size", N(b, hi));
+        const Value *d = get(b, co, "desired");
+        in(b, cap, "desired_capacity", d && d->kind == VAL_NUM ? N(b, d->u.num) : NULL);
+        in(b, cap, "on_demand_percentage_above_base", N(b, get_bool(b, co, "spot", true) ? 0 : 100));
+        mock(b, cap, "capacity_provider_name", S(b, cpname));
+    }
+    BuildUnit *u = unit_add(b, "cluster", co ? co->name : NULL, "ecs-cluster", co ? co : ac->obj);
+    cl->unit = u;
+    in(b, u, "name", S(b, name));
+    in(b, u, "container_insights", S(b, co && get_bool(b, co, "insights", false) ? "enabled" : "disabled"));
+    if (cl->capacity) {
+        in(b, u, "ec2_capacity_providers", list1(b, R(b, cl->capacity, "capacity_provider_name")));
+        HclVal *e = hcl_obj(b->a);
+        hcl_set(b->a, e, "capacity_provider", R(b, cl->capacity, "capacity_provider_name"));
+        hcl_set(b->a, e, "weight", N(b, 1));
+        in(b, u, "default_capacity_provider_strategy", list1(b, e));
+    }
+    mock(b, u, "cluster_name", S(b, name));
+    mock(b, u, "cluster_arn", S(b, arena_printf(b->a, "arn:aws:ecs:%s:%s:cluster/%s", acct_region(b, ac->obj),
+                                                acct_id(b, ac->obj), name)));
+}
+
+/* access = vpn(cidr) | private() | public(): the constructor's name and,
+ * for vpn, its CIDR. */
+static const char *access_of(B *b, const Object *s, const char **cidr)
+{
+    const Value *v = get(b, s, "access");
+    *cidr = NULL;
+    if (!v || v->kind != VAL_CALL)
+        return "private";
+    if (v->n > 0 && v->items[0]->kind == VAL_CIDR)
+        *cidr = cidr_text(b, v->items[0]);
+    return v->u.str;
+}
+
+static BuildUnit *plan_lb(B *b, Acct *ac, const Object *s)
+{
+    const char *cidr, *access = access_of(b, s, &cidr);
+    bool pub = strcmp(access, "public") == 0;
+    if (!pub && !(strcmp(access, "vpn") == 0 && cidr))
+        return NULL;
+    BuildUnit *u = unit_add(b, "lb", s->name, "load-balancer", s);
+    const char *name = lb_name(b, s);
+    in(b, u, "name", S(b, name));
+    in(b, u, "public", pub ? T(b, true) : NULL);
+    in(b, u, "vpc_id", ac->network ? R(b, ac->network, "vpc_id") : NULL);
+    in(b, u, "vpc_cidr", ac->network ? R(b, ac->network, "vpc_cidr") : NULL);
+    in(b, u, "subnet_ids", ac->network ? R(b, ac->network, pub ? "public_subnet_ids" : "private_subnet_ids") : NULL);
+    in(b, u, "ingress_cidrs", list1(b, S(b, pub ? "0.0.0.0/0" : cidr)));
+    in(b, u, "certificate_arn", S(b, get_str(b, s, "certificate")));
+    in(b, u, "target_port", N(b, get_num(b, s, "port", 3000)));
+    const char *region = acct_region(b, ac->obj), *id = acct_id(b, ac->obj);
+    mock(b, u, "security_group_id", S(b, "sg-00000000000000000"));
+    mock(b, u, "target_group_arn", S(b, arena_printf(b->a, "arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/0000000000000000",
+                                                      region, id, name)));
+    return u;
+}
+
+/* The container image: from the same account through the ecr unit's
+ * outputs; from another account as a value known now, ordered after it. */
+static void plan_image(B *b, Acct *ac, BuildUnit *u, const Object *s)
+{
+    const Object *e = get_ref(b, s, "image");
+    if (!e)
+        return;
+    const char *tag = get_str(b, s, "tag");
+    tag = tag ? tag : "latest";
+    const char *region = acct_region(b, e->account), *id = acct_id(b, e->account);
+    if (e->account == ac->obj) {
+        char label[128];
+        out_sanitize(arena_printf(b->a, "ecr_%s", e->name), label, sizeof label);
+        for (char *p = label; *p; p++)
+            *p = *p == '-' ? '_' : *p;
+        const BuildUnit *eu = build_unit(b->acct, label);
+        if (eu) {
+            HclVal *t = hcl_tmpl(b->a);
+            hcl_push(b->a, t, R(b, eu, "repository_url"));
+            hcl_push(b->a, t, S(b, arena_printf(b->a, ":%s", tag)));
+            in(b, u, "image", t);
+            in(b, u, "image_repository_arns", list1(b, R(b, eu, "repository_arn")));
+            return;
+        }
+    }
+    in(b, u, "image", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s:%s", id, region, e->name, tag)));
+    in(b, u, "image_repository_arns",
+       list1(b, S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, e->name))));
+    if (e->account != ac->obj && b->selected[e->account->index]) {
+        char dir[128], unit[128];
+        out_sanitize(e->account->name, dir, sizeof dir);
+        out_sanitize(arena_printf(b->a, "ecr-%s", e->name), unit, sizeof unit);
+        for (char *p = unit; *p; p++)
+            *p = *p == '_' ? '-' : *p;
+        after(b, u, arena_strdup(b->a, dir), arena_strdup(b->a, unit));
+    }
+}
+
+/* secrets = { NAME = secret("x") | ssm("/p") | a secret block }: valueFrom. */
+static HclVal *plan_secret_refs(B *b, Acct *ac, const Object *s)
+{
+    const Value *v = get(b, s, "secrets");
+    if (!v || v->kind != VAL_MAP || v->n == 0)
+        return NULL;
+    const char *region = acct_region(b, ac->obj), *id = acct_id(b, ac->obj);
+    HclVal *o = hcl_obj(b->a);
+    for (uint32_t i = 0; i < v->n; i++) {
+        const Value *x = v->items[i];
+        const char *name = NULL;
+        HclVal *val = NULL;
+        if (x->kind == VAL_REF && x->ref->name) {
+            name = x->ref->name;
+        } else if (x->kind == VAL_CALL && x->n > 0 && x->items[0]->kind == VAL_STR) {
+            const char *arg = x->items[0]->u.str;
+            if (strcmp(x->u.str, "ssm") == 0)
+                val = S(b, arena_printf(b->a, "arn:aws:ssm:%s:%s:parameter%s%s", region, id,
+                                        arg[0] == '/' ? "" : "/", arg));
+            else if (model_child(b->m, ac->obj, "secret", arg))
+                name = arg;
+            else
+                val = S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:%s", region, id, arg));
+        }
+        if (name && ac->secrets) {
+            val = R(b, ac->secrets, "secret_arns");
+            val->key = name;
+        }
+        if (val)
+            hcl_set(b->a, o, v->keys[i], val);
+    }
+    hcl_obj_sort(o);
+    return o->n ? o : NULL;
+}
+
+static HclVal *env_map(B *b, const Object *s)
+{
+    const Value *v = get(b, s, "env");
+    if (!v || v->kind != VAL_MAP || v->n == 0)
+        return NULL;
+    HclVal *o = hcl_obj(b->a);
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->items[i]->kind == VAL_STR)
+            hcl_set(b->a, o, v->keys[i], S(b, v->items[i]->u.str));
+    hcl_obj_sort(o);
+    return o;
+}
+
+/* Scaling: `scale = lo..hi` are the bounds when on. A `window` switches the
+ * service on inside it (min max(lo,1), max hi) and off outside it (min 0,
+ * max 0: a max of 0 is what stops tasks); without a window, `default`
+ * decides whether it starts on. Off, it starts at 0 tasks with a minimum of
+ * 0, so scale-to-zero is never undone by the autoscaling minimum. */
+static void plan_scaling(B *b, BuildUnit *u, const Object *s)
+{
+    double lo = 0, hi = 1;
+    get_range(b, s, "scale", &lo, &hi);
+    double on_min = lo > 0 ? lo : (hi >= 1 ? 1 : 0);
+    const char *def = get_str(b, s, "default");
+    bool on = !def || strcmp(def, "off") != 0;
+    const char *window = get_str(b, s, "window");
+    Schedule *sc = NULL;
+    SchedAction acts[64];
+    int nacts = 0;
+    if (window) {
+        sc = xmalloc(sizeof *sc);
+        SchedError err;
+        if (sched_parse(window, strlen(window), sc, &err))
+            nacts = sched_actions(sc, acts, 64);
+        if (nacts < 0)
+            nacts = 0;
+    }
+    bool starts_off = nacts > 0 || !on;
+    in(b, u, "desired_count", N(b, starts_off ? 0 : on_min));
+    HclVal *as = hcl_obj(b->a);
+    hcl_set(b->a, as, "min_capacity", N(b, starts_off ? 0 : lo));
+    hcl_set(b->a, as, "max_capacity", N(b, hi));
+    in(b, u, "autoscaling", as);
+    if (nacts > 0) {
+        int nup = 0, ndown = 0;
+        for (int i = 0; i < nacts; i++)
+            acts[i].up ? nup++ : ndown++;
+        HclVal *l = hcl_list(b->a);
+        int kup = 0, kdown = 0;
+        const char *base = dashed(b, s->name);
+        for (int i = 0; i < nacts; i++) {
+            bool up = acts[i].up;
+            int k = up ? ++kup : ++kdown, of = up ? nup : ndown;
+            HclVal *a = hcl_obj(b->a);
+            hcl_set(b->a, a, "name", S(b, of > 1 ? arena_printf(b->a, "%s-%s-%d", base, up ? "on" : "off", k)
+                                                 : arena_printf(b->a, "%s-%s", base, up ? "on" : "off")));
+            hcl_set(b->a, a, "schedule", S(b, arena_strdup(b->a, acts[i].cron)));
+            hcl_set(b->a, a, "timezone", S(b, arena_strdup(b->a, sc->zone)));
+            hcl_set(b->a, a, "min", N(b, up ? on_min : 0));
+            hcl_set(b->a, a, "max", N(b, up ? hi : 0));
+            hcl_push(b->a, l, a);
+        }
+        in(b, u, "scheduled_actions", l);
+    }
+    free(sc);
+}
+
+static BuildUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *cl, BuildUnit *lb)
+{
+    BuildUnit *u = unit_add(b, "service", s->name, "ecs-service", s);
+    const char *compute = get_str(b, s, "compute");
+    bool ec2 = cl->capacity && compute && strcmp(compute, "ec2") == 0;
+    bool public_ip = get_bool(b, s, "public_ip", false);
+    in(b, u, "name", S(b, s->name));
+    in(b, u, "cluster_name", R(b, cl->unit, "cluster_name"));
+    in(b, u, "cluster_arn", R(b, cl->unit, "cluster_arn"));
+    in(b, u, "compatibility", S(b, ec2 ? "EC2" : "FARGATE"));
+    HclVal *e = hcl_obj(b->a);
+    hcl_set(b->a, e, "capacity_provider",
+            ec2 ? R(b, cl->capacity, "capacity_provider_name")
+                : S(b, get_bool(b, s, "spot", true) ? "FARGATE_SPOT" : "FARGATE"));
+    hcl_set(b->a, e, "weight", N(b, 1));
+    in(b, u, "capacity_provider_strategy", list1(b, e));
+    in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
+    in(b, u, "subnet_ids", R(b, ac->network, public_ip ? "public_subnet_ids" : "private_subnet_ids"));
+    in(b, u, "assign_public_ip", public_ip ? T(b, true) : NULL);
+    in(b, u, "ingress_security_group_ids", lb ? list1(b, R(b, lb, "security_group_id")) : NULL);
+    HclVal *ingress = str_list(b, get(b, s, "ingress"));
+    in(b, u, "ingress_cidrs", ingress);
+    plan_image(b, ac, u, s);
+    in(b, u, "cpu", N(b, get_num(b, s, "cpu", 256)));
+    in(b, u, "memory", N(b, get_num(b, s, "memory", 512)));
+    in(b, u, "container_port", lb || ingress ? N(b, get_num(b, s, "port", 3000)) : NULL);
+    in(b, u, "environment", env_map(b, s));
+    in(b, u, "secrets", plan_secret_refs(b, ac, s));
+    const char *prefix = aws_name(b, ac->obj, s->name);
+    in(b, u, "iam_role_name_prefix", S(b, prefix));
+    in(b, u, "target_group_arn", lb ? R(b, lb, "target_group_arn") : NULL);
+    plan_scaling(b, u, s);
+    mock(b, u, "security_group_id", S(b, "sg-11111111111111111"));
+    mock(b, u, "task_role_arn", S(b, arena_printf(b->a, "arn:aws:iam::%s:role/%s-task", acct_id(b, ac->obj), prefix)));
+    return u;
+}
+
+/* Deletion protection: the database's own setting, else the environment's
+ * or the account's (either turns it on). */
+static bool deletion_protection(B *b, const Object *db)
+{
+    const Value *v = get(b, db, "deletion_protection");
+    if (v && v->kind == VAL_BOOL)
+        return v->u.b;
+    bool envp = b->env ? model_bool(b->m, b->env->obj, "deletion_protection", false) : false;
+    return envp || get_bool(b, db->account, "deletion_protection", false);
+}
+
+static void plan_database(B *b, Acct *ac, const Object *d, BuildUnit **svcs, int nsvcs)
+{
+    bool aurora = strcmp(d->kind, "aurora") == 0;
+    const char *engine = get_str(b, d, "engine");
+    if (engine && strncmp(engine, "postgres", 8) != 0) {
+        fprintf(b->err, "sfdc: build: `%s`: engine `%s` is not supported by stdlib/modules/%s (PostgreSQL only)\n",
+                d->path, engine, d->kind);
+        b->ok = false;
+        return;
+    }
+    BuildUnit *u = unit_add(b, d->kind, d->name, aurora ? "aurora" : "rds", d);
+    in(b, u, "name", S(b, aws_name(b, ac->obj, d->name)));
+    in(b, u, "engine_version", S(b, get_str(b, d, "version")));
+    if (aurora) {
+        double lo = 0.5, hi = 2;
+        get_range(b, d, "capacity", &lo, &hi);
+        in(b, u, "min_capacity", N(b, lo));
+        in(b, u, "max_capacity", N(b, hi));
+        const Value *p = get(b, d, "auto_pause");
+        in(b, u, "seconds_until_auto_pause", p && p->kind == VAL_NUM && lo == 0 ? N(b, p->u.num) : NULL);
+    } else {
+        in(b, u, "instance_class", S(b, get_str(b, d, "class")));
+        in(b, u, "allocated_storage", N(b, ceil(get_num(b, d, "storage", 20 * 1024) / 1024)));
+    }
+    in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
+    in(b, u, "subnet_ids", R(b, ac->network, "database_subnet_ids"));
+    in(b, u, "port", N(b, get_num(b, d, "port", 5432)));
+    if (nsvcs > 0) {
+        HclVal *l = hcl_list(b->a);
+        for (int i = 0; i < nsvcs; i++)
+            hcl_push(b->a, l, R(b, svcs[i], "security_group_id"));
+        in(b, u, "allowed_security_group_ids", l);
+    }
+    in(b, u, "deletion_protection", T(b, deletion_protection(b, d)));
+}
+
+static void plan_bucket(B *b, const Object *k)
+{
+    BuildUnit *u = unit_add(b, "bucket", k->name, "s3-bucket", k);
+    in(b, u, "name", S(b, bucket_name(b, k)));
+    in(b, u, "versioning", T(b, get_bool(b, k, "versioned", true)));
+    in(b, u, "tls_only", T(b, get_bool(b, k, "tls_only", true)));
+    const Value *x = get(b, k, "expire");
+    in(b, u, "expire_days", x && x->kind == VAL_NUM ? N(b, ceil(x->u.num / 86400)) : NULL);
+    const Value *r = get(b, k, "readers");
+    if (r && r->kind == VAL_LIST && r->n > 0) {
+        const char **ids = xcalloc(r->n, sizeof *ids);
+        int n = 0;
+        for (uint32_t i = 0; i < r->n; i++)
+            if (r->items[i]->kind == VAL_REF)
+                ids[n++] = acct_id(b, r->items[i]->ref);
+        qsort(ids, (size_t)n, sizeof *ids, cmp_strp);
+        HclVal *l = hcl_list(b->a);
+        for (int i = 0; i < n; i++)
+            if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0)
+                hcl_push(b->a, l, S(b, ids[i]));
+        free(ids);
+        in(b, u, "reader_account_ids", l->n ? l : NULL);
+    }
+}
+
+/* ---- accounts and environments ------------------------------------------ */
+
+static bool is_kind(const Object *o, const char *kind)
+{
+    return strcmp(o->kind, kind) == 0;
+}
+
+/* Clusters of an account: every `cluster` block, then the implicit one if
+ * a service names none and the account has not exactly one. */
+static int collect_clusters(B *b, const Object *acct, Cluster *cl, int cap, int *implicit)
+{
+    int n = 0;
+    bool needs_default = false;
+    for (int i = 0; i < acct->nchildren; i++) {
+        const Object *c = acct->children[i];
+        if (is_kind(c, "cluster") && n < cap - 1)
+            cl[n++] = (Cluster){c, NULL, NULL};
+        else if (is_kind(c, "service") && !get_ref(b, c, "cluster"))
+            needs_default = true;
+    }
+    *implicit = -1;
+    if (needs_default) {
+        if (n == 1) {
+            *implicit = 0;
+        } else {
+            cl[n] = (Cluster){NULL, NULL, NULL};
+            *implicit = n++;
+        }
+    }
+    return n;
+}
+
+static const Cluster *cluster_of(B *b, const Object *s, const Cluster *cl, int n, int implicit)
+{
+    const Object *c = get_ref(b, s, "cluster");
+    for (int i = 0; c && i < n; i++)
+        if (cl[i].obj == c)
+            return &cl[i];
+    return &cl[implicit >= 0 ? implicit : 0];
+}
+
+static void plan_account(B *b, const Object *acct)
+{
+    Acct ac = {acct, NULL, NULL, 2};
+    const Object *net = model_child(b->m, acct, "network", NULL);
+    if (net)
+        plan_network(b, &ac, net);
+    for (int i = 0; i < acct->nchildren; i++)
+        if (is_kind(acct->children[i], "ecr"))
+            plan_ecr(b, acct->children[i]);
+    plan_secrets(b, &ac);
+    int nsvc = 0;
+    for (int i = 0; i < acct->nchildren; i++)
+        nsvc += is_kind(acct->children[i], "service");
+    if (nsvc > 0 && !ac.network) {
+        fprintf(b->err, "sfdc: build: account `%s` has services but no `network` block to run them in\n",
+                acct->name);
+        b->ok = false;
+        return;
+    }
+    Cluster cl[64];
+    int implicit, ncl = collect_clusters(b, acct, cl, 64, &implicit);
+    for (int i = 0; i < ncl; i++)
+        plan_cluster(b, &ac, &cl[i]);
+    BuildUnit **lbs = xcalloc((size_t)nsvc + 1, sizeof *lbs);
+    BuildUnit **svcs = xcalloc((size_t)nsvc + 1, sizeof *svcs);
+    int k = 0;
+    for (int i = 0; i < acct->nchildren; i++)
+        if (is_kind(acct->children[i], "service"))
+            lbs[k++] = plan_lb(b, &ac, acct->children[i]);
+    k = 0;
+    for (int i = 0; i < acct->nchildren; i++) {
+        const Object *s = acct->children[i];
+        if (is_kind(s, "service")) {
+            svcs[k] = plan_service(b, &ac, s, cluster_of(b, s, cl, ncl, implicit), lbs[k]);
+            k++;
+        }
+    }
+    for (int i = 0; i < acct->nchildren; i++) {
+        const Object *d = acct->children[i];
+        if (is_kind(d, "aurora") || is_kind(d, "rds"))
+            plan_database(b, &ac, d, svcs, k);
+    }
+    for (int i = 0; i < acct->nchildren; i++)
+        if (is_kind(acct->children[i], "bucket"))
+            plan_bucket(b, acct->children[i]);
+    free(lbs);
+    free(svcs);
+}
+
+/* Marks the accounts an environment deploys (`all` or a list). */
+static void select_accounts(B *b, bool *sel)
+{
+    const ObjList *accts = model_kind(b->m, "account");
+    const Value *v = b->env ? model_get(b->m, b->env->obj, "accounts") : NULL;
+    bool all = !v || v->kind != VAL_LIST;
+    for (int i = 0; i < accts->n; i++)
+        sel[accts->items[i]->index] = all;
+    if (!all)
+        for (uint32_t i = 0; i < v->n; i++)
+            if (v->items[i]->kind == VAL_REF)
+                sel[v->items[i]->ref->index] = true;
+}
+
+static void plan_env(B *b, BuildEnv *e)
+{
+    const ObjList *accts = model_kind(b->m, "account");
+    bool *sel = xcalloc((size_t)b->m->nobjects + 1, sizeof *sel);
+    b->env = e->env;
+    b->selected = sel;
+    select_accounts(b, sel);
+    e->accounts = arena_alloc(b->a, ((size_t)accts->n + 1) * sizeof *e->accounts);
+    for (int i = 0; i < accts->n; i++) {
+        const Object *acct = accts->items[i];
+        if (!sel[acct->index])
+            continue;
+        BuildAccount *ba = &e->accounts[e->naccounts++];
+        char dir[128];
+        out_sanitize(acct->name, dir, sizeof dir);
+        for (int j = 0; j < e->naccounts - 1; j++)
+            if (strcmp(e->accounts[j].dir, dir) == 0) {
+                fprintf(b->err, "sfdc: build: accounts `%s` and `%s` both become the directory %s/%s\n",
+                        e->accounts[j].account->name, acct->name, e->dir, dir);
+                b->ok = false;
+            }
+        ba->account = acct;
+        ba->dir = arena_strdup(b->a, dir);
+        ba->id = acct_id(b, acct);
+        ba->region = acct_region(b, acct);
+        const char *role = get_str(b, acct, "role");
+        ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role/%s", ba->id,
+                                    role ? role : "OrganizationAccountAccessRole");
+        const Value *sb = model_state(b->m, acct, "bucket");
+        ba->state_bucket = sb && sb->kind == VAL_STR ? sb->u.str : arena_printf(b->a, "%s-tfstate-%s", b->bp->platform, ba->id);
+        b->acct = ba;
+        plan_account(b, acct);
+    }
+    free(sel);
+    b->selected = NULL;
+}
+
+bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
+{
+    memset(bp, 0, sizeof *bp);
+    arena_init(&bp->arena);
+    bp->m = m;
+    B b = {bp, &bp->arena, m, NULL, NULL, NULL, err, true};
+    const Object *pl = m->platform;
+    bp->platform = pl && pl->name ? pl->name : "platform";
+    bp->platform_src = pl ? pl->src->path : "";
+    const char *region = pl ? get_str(&b, pl, "region") : NULL;
+    bp->region = region ? region : "eu-west-2";
+    bp->tags = hcl_obj(&bp->arena);
+    const Value *tags = pl ? get(&b, pl, "tags") : NULL;
+    for (uint32_t i = 0; tags && tags->kind == VAL_MAP && i < tags->n; i++)
+        if (tags->items[i]->kind == VAL_STR)
+            hcl_set(&bp->arena, bp->tags, tags->keys[i], hcl_str(&bp->arena, tags->items[i]->u.str));
+    hcl_obj_sort(bp->tags);
+    if (m->state) {
+        const char *lock = get_str(&b, m->state, "lock");
+        bp->lock_dynamodb = lock && strcmp(lock, "dynamodb") == 0;
+        bp->lock_table = get_str(&b, m->state, "table");
+    }
+    bp->modules_dir = arena_printf(&bp->arena, "%s/modules", m->pg->stdlib_dir ? m->pg->stdlib_dir : "stdlib");
+    if (o->env && !model_env(m, o->env)) {
+        fprintf(err, "sfdc: build: no environment `%s`\n", o->env);
+        return false;
+    }
+    int n = m->nenvs ? m->nenvs : 1;
+    bp->envs = arena_alloc(&bp->arena, (size_t)n * sizeof *bp->envs);
+    for (int i = 0; i < n; i++) {
+        const Environment *env = m->nenvs ? m->envs[i] : NULL;
+        if (o->env && env && strcmp(env->name, o->env) != 0)
+            continue;
+        BuildEnv *e = &bp->envs[bp->nenvs++];
+        char dir[128];
+        out_sanitize(env ? env->name : "default", dir, sizeof dir);
+        e->env = env;
+        e->dir = arena_strdup(&bp->arena, dir);
+        if (strcmp(dir, "modules") == 0) {
+            fprintf(err, "sfdc: build: an environment may not be called `modules` (the directory of the modules)\n");
+            b.ok = false;
+        }
+        plan_env(&b, e);
+    }
+    return b.ok;
+}
+
+void build_plan_release(BuildPlan *bp)
+{
+    arena_release(&bp->arena);
+}
+
+const char *build_header(Arena *a, const char *src)
+{
+    return arena_printf(a, "Generated by sfdc %s from %s \xe2\x80\x94 do not edit.", SFDC_VERSION, src);
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+const char build_help[] =
+    "usage: sfdc build [-o DIR] [--target terragrunt|terraform] [--env NAME] [--check]\n"
+    "                  [options] [FILE|DIR]...\n"
+    "\n"
+    "Checks the program like `sfdc check` and, if it has no errors, writes\n"
+    "what CI deploys into DIR (default: out):\n"
+    "\n"
+    "  terragrunt (default)  root.hcl (S3 remote state per account, generated\n"
+    "                        provider with assume_role and default_tags),\n"
+    "                        ENV/ACCOUNT/account.hcl and one unit per resource\n"
+    "                        group: ENV/ACCOUNT/UNIT/terragrunt.hcl\n"
+    "  terraform             plain root modules: ENV/ACCOUNT/main.tf with an S3\n"
+    "                        backend, the provider and one module block per unit\n"
+    "\n"
+    "Both copy sfdc's Terraform modules into DIR/modules, so the tree is\n"
+    "self-contained. Output is deterministic and in `terraform fmt` form.\n"
+    "Files whose contents did not change are not rewritten. DIR/.sfdc-manifest\n"
+    "lists what sfdc wrote: only those files are ever replaced or removed.\n"
+    "\n"
+    "  -o DIR        output directory (out)\n"
+    "  --target T    terragrunt or terraform\n"
+    "  --env NAME    only this environment (default: every environment)\n"
+    "  --check       write nothing; list missing, stale and extra files and\n"
+    "                exit 1 if there are any (for CI)\n";
+
+static const char *opt_arg(const char *name, int argc, char **argv, int *i)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=' && n > 2)
+        return argv[*i] + n + 1;
+    if (argv[*i][n] == '\0') {
+        if (*i + 1 < argc)
+            return argv[++*i];
+        return "";
+    }
+    if (n == 2)     /* -oDIR */
+        return argv[*i] + 2;
+    return NULL;
+}
+
+int build_option(BuildOptions *o, int argc, char **argv, int *i)
+{
+    const char *v;
+    if (strcmp(argv[*i], "--check") == 0) {
+        o->check = true;
+    } else if ((v = opt_arg("--target", argc, argv, i))) {
+        if (strcmp(v, "terragrunt") == 0)
+            o->target = BUILD_TERRAGRUNT;
+        else if (strcmp(v, "terraform") == 0)
+            o->target = BUILD_TERRAFORM;
+        else
+            return fprintf(stderr, "sfdc: unknown build target '%s' (terragrunt, terraform)\n", v), -1;
+    } else if ((v = opt_arg("--env", argc, argv, i))) {
+        if (!*v)
+            return fprintf(stderr, "sfdc: --env needs an environment name\n"), -1;
+        o->env = v;
+    } else if ((v = opt_arg("-o", argc, argv, i)) || (v = opt_arg("--output", argc, argv, i))) {
+        if (!*v)
+            return fprintf(stderr, "sfdc: -o needs a directory\n"), -1;
+        o->outdir = v;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
+{
+    BuildPlan bp;
+    OutTree t;
+    out_init(&t);
+    int rc = 1;
+    const char *dir = o->outdir ? o->outdir : "out";
+    if (!build_plan(&bp, m, o, err) || !emit_copy_modules(&bp, &t, err))
+        goto out;
+    if (o->target == BUILD_TERRAFORM)
+        emit_tf_tree(&bp, &t);
+    else
+        emit_tg_tree(&bp, &t);
+    OutStats st;
+    if (o->check) {
+        rc = out_check(&t, dir, &st, out);
+        if (rc)
+            fprintf(err, "sfdc: %s is out of date: %d files to write, %d to remove; run `sfdc build`\n", dir,
+                    st.written, st.removed);
+    } else {
+        rc = out_write(&t, dir, &st, err);
+        if (rc == 0)
+            fprintf(err, "sfdc: %s: %d written, %d unchanged, %d removed\n", dir, st.written, st.unchanged,
+                    st.removed);
+    }
+out:
+    out_release(&t);
+    build_plan_release(&bp);
+    return rc;
+}
+
+/* ---- the modules, copied into the tree ---------------------------------- */
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    HclBuf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        hcl_buf_put(&b, chunk, n);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        hcl_buf_release(&b);
+        return NULL;
+    }
+    return hcl_buf_take(&b, len);
+}
+
+/* Copies srcdir/rel (a directory) to modules/rel, sorted, skipping hidden
+ * entries (.terraform/ of someone's local run). Every .tf file gets a
+ * header line saying where it came from. */
+static bool copy_dir(const BuildPlan *bp, OutTree *t, const char *rel, FILE *err)
+{
+    char *dir = rel[0] ? arena_printf((Arena *)&bp->arena, "%s/%s", bp->modules_dir, rel)
+                       : (char *)bp->modules_dir;
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0) {
+        fprintf(err, "sfdc: build: cannot read the modules in %s: %s\n", dir, strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        if (name[0] == '.' || !ok)
+            continue;
+        const char *r = rel[0] ? arena_printf((Arena *)&bp->arena, "%s/%s", rel, name) : name;
+        const char *path = arena_printf((Arena *)&bp->arena, "%s/%s", bp->modules_dir, r);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            ok = copy_dir(bp, t, r, err);
+            continue;
+        }
+        size_t len;
+        char *data = read_all(path, &len);
+        if (!data) {
+            fprintf(err, "sfdc: build: cannot read %s\n", path);
+            ok = false;
+            continue;
+        }
+        size_t nl = strlen(name);
+        if (nl > 3 && strcmp(name + nl - 3, ".tf") == 0) {
+            HclBuf b = {0};
+            hcl_buf_printf(&b, "# Copied by sfdc %s from stdlib/modules/%s \xe2\x80\x94 do not edit.\n\n",
+                           SFDC_VERSION, r);
+            hcl_buf_put(&b, data, len);
+            free(data);
+            data = hcl_buf_take(&b, &len);
+        }
+        out_add(t, arena_printf((Arena *)&bp->arena, "modules/%s", r), data, len);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return ok;
+}
+
+bool emit_copy_modules(const BuildPlan *bp, OutTree *t, FILE *err)
+{
+    return copy_dir(bp, t, "", err);
+}

@@ -1,0 +1,571 @@
+/* emit_hcl.c — HCL values and the writer that lays them out in
+ * `terraform fmt` canonical form (see emit_hcl.h for the rules).
+ *
+ * terraform fmt (hclwrite's format.go) aligns the `=` of consecutive lines
+ * that each hold a whole `name = value` assignment; a line that opens a
+ * bracket without closing it (`tags = {`), a blank line, a comment or a
+ * block line breaks the chain. The writer mirrors that by keeping a run of
+ * pending single-line attributes and writing it, aligned, as soon as
+ * anything else comes. */
+#include "emit_hcl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+/* ---- buffers ------------------------------------------------------------ */
+
+static void buf_grow(HclBuf *b, size_t more)
+{
+    if (b->n + more + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + more + 1)
+        cap *= 2;
+    b->p = xrealloc(b->p, cap);
+    b->cap = cap;
+}
+
+void hcl_buf_put(HclBuf *b, const char *s, size_t n)
+{
+    buf_grow(b, n);
+    if (n)
+        memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+void hcl_buf_puts(HclBuf *b, const char *s)
+{
+    hcl_buf_put(b, s, strlen(s));
+}
+
+void hcl_buf_printf(HclBuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        hcl_buf_put(b, small, (size_t)n);
+        return;
+    }
+    buf_grow(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)n;
+}
+
+char *hcl_buf_take(HclBuf *b, size_t *len)
+{
+    if (!b->p)
+        buf_grow(b, 0), b->p[0] = '\0';
+    char *p = b->p;
+    if (len)
+        *len = b->n;
+    b->p = NULL;
+    b->n = b->cap = 0;
+    return p;
+}
+
+void hcl_buf_release(HclBuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}
+
+static void indent(HclBuf *b, int depth)
+{
+    static const char spaces[] = "                                                                ";
+    size_t n = (size_t)depth * 2;
+    while (n > 0) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        hcl_buf_put(b, spaces, k);
+        n -= k;
+    }
+}
+
+/* ---- values ------------------------------------------------------------- */
+
+static HclVal *val_new(Arena *a, HclKind k)
+{
+    HclVal *v = arena_alloc(a, sizeof *v);
+    v->kind = k;
+    return v;
+}
+
+HclVal *hcl_str(Arena *a, const char *s)
+{
+    HclVal *v = val_new(a, HCL_STR);
+    v->s = s;
+    return v;
+}
+
+HclVal *hcl_num(Arena *a, double num)
+{
+    HclVal *v = val_new(a, HCL_NUM);
+    v->num = num;
+    return v;
+}
+
+HclVal *hcl_bool(Arena *a, bool b)
+{
+    HclVal *v = val_new(a, HCL_BOOL);
+    v->b = b;
+    return v;
+}
+
+HclVal *hcl_expr(Arena *a, const char *text)
+{
+    HclVal *v = val_new(a, HCL_EXPR);
+    v->s = text;
+    return v;
+}
+
+HclVal *hcl_ref(Arena *a, const char *unit, const char *output)
+{
+    HclVal *v = val_new(a, HCL_REF);
+    v->unit = unit;
+    v->s = output;
+    return v;
+}
+
+HclVal *hcl_heredoc(Arena *a, const char *lines)
+{
+    HclVal *v = val_new(a, HCL_HEREDOC);
+    v->s = lines;
+    return v;
+}
+
+HclVal *hcl_list(Arena *a) { return val_new(a, HCL_LIST); }
+HclVal *hcl_obj(Arena *a) { return val_new(a, HCL_OBJ); }
+HclVal *hcl_tmpl(Arena *a) { return val_new(a, HCL_TMPL); }
+
+/* Room for one more item (and key): doubles in the arena; the old block is
+ * left behind, which costs little for the short lists emitters build. */
+static void val_reserve(Arena *a, HclVal *v)
+{
+    if (v->n < v->cap)
+        return;
+    int cap = v->cap ? v->cap * 2 : 4;
+    HclVal **items = arena_alloc(a, (size_t)cap * sizeof *items);
+    const char **keys = arena_alloc(a, (size_t)cap * sizeof *keys);
+    if (v->n) {
+        memcpy(items, v->items, (size_t)v->n * sizeof *items);
+        if (v->keys)
+            memcpy(keys, v->keys, (size_t)v->n * sizeof *keys);
+    }
+    v->items = items;
+    v->keys = keys;
+    v->cap = cap;
+}
+
+void hcl_push(Arena *a, HclVal *list, HclVal *item)
+{
+    val_reserve(a, list);
+    list->items[list->n++] = item;
+}
+
+void hcl_set(Arena *a, HclVal *obj, const char *key, HclVal *val)
+{
+    for (int i = 0; i < obj->n; i++)
+        if (strcmp(obj->keys[i], key) == 0) {
+            obj->items[i] = val;
+            return;
+        }
+    val_reserve(a, obj);
+    obj->keys[obj->n] = key;
+    obj->items[obj->n++] = val;
+}
+
+void hcl_obj_sort(HclVal *obj)
+{
+    /* insertion sort: objects are small, and it is stable */
+    for (int i = 1; i < obj->n; i++) {
+        const char *k = obj->keys[i];
+        HclVal *v = obj->items[i];
+        int j = i - 1;
+        for (; j >= 0 && strcmp(obj->keys[j], k) > 0; j--) {
+            obj->keys[j + 1] = obj->keys[j];
+            obj->items[j + 1] = obj->items[j];
+        }
+        obj->keys[j + 1] = k;
+        obj->items[j + 1] = v;
+    }
+}
+
+/* ---- scalars ------------------------------------------------------------ */
+
+/* The text of a string literal without quotes. */
+static void escape_into(HclBuf *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '\\': hcl_buf_put(out, "\\\\", 2); break;
+        case '"': hcl_buf_put(out, "\\\"", 2); break;
+        case '\n': hcl_buf_put(out, "\\n", 2); break;
+        case '\r': hcl_buf_put(out, "\\r", 2); break;
+        case '\t': hcl_buf_put(out, "\\t", 2); break;
+        case '$':
+        case '%':
+            /* `${` and `%{` open template sequences: double the sign */
+            if (p[1] == '{')
+                hcl_buf_put(out, (const char *)p, 1);
+            hcl_buf_put(out, (const char *)p, 1);
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                hcl_buf_printf(out, "\\u%04x", *p);
+            else
+                hcl_buf_put(out, (const char *)p, 1);
+        }
+    }
+}
+
+void hcl_quote(HclBuf *out, const char *s)
+{
+    hcl_buf_put(out, "\"", 1);
+    escape_into(out, s);
+    hcl_buf_put(out, "\"", 1);
+}
+
+void hcl_format_num(HclBuf *out, double num)
+{
+    if (num == 0) {
+        hcl_buf_put(out, "0", 1);
+        return;
+    }
+    if (num == floor(num) && fabs(num) < 1e15) {
+        hcl_buf_printf(out, "%.0f", num);
+        return;
+    }
+    char tmp[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, num);
+        if (strtod(tmp, NULL) == num)
+            break;
+    }
+    hcl_buf_puts(out, tmp);
+}
+
+bool hcl_is_ident(const char *s)
+{
+    static const char *const words[] = {"true", "false", "null", "for", "in", "if", NULL};
+    if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        return false;
+    for (const char *p = s + 1; *p; p++)
+        if (!(*p == '_' || *p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return false;
+    for (int i = 0; words[i]; i++)
+        if (strcmp(s, words[i]) == 0)
+            return false;
+    return true;
+}
+
+static void key_into(HclBuf *out, const char *key)
+{
+    if (hcl_is_ident(key))
+        hcl_buf_puts(out, key);
+    else
+        hcl_quote(out, key);
+}
+
+/* Display columns of n bytes of UTF-8: code points. */
+static int columns(const char *s, size_t n)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            c++;
+    return c;
+}
+
+/* ---- one-line renderings ------------------------------------------------ */
+
+/* Writes v on one line; false if it cannot be (a heredoc inside). */
+static bool inline_into(HclWriter *w, HclBuf *out, const HclVal *v)
+{
+    switch (v->kind) {
+    case HCL_STR: hcl_quote(out, v->s); return true;
+    case HCL_NUM: hcl_format_num(out, v->num); return true;
+    case HCL_BOOL: hcl_buf_puts(out, v->b ? "true" : "false"); return true;
+    case HCL_EXPR: hcl_buf_puts(out, v->s); return true;
+    case HCL_REF: w->ref(w->ref_ctx, out, v); return true;
+    case HCL_HEREDOC: return false;
+    case HCL_TMPL:
+        hcl_buf_put(out, "\"", 1);
+        for (int i = 0; i < v->n; i++) {
+            const HclVal *p = v->items[i];
+            if (p->kind == HCL_STR) {
+                escape_into(out, p->s);
+            } else {
+                hcl_buf_put(out, "${", 2);
+                if (!inline_into(w, out, p))
+                    return false;
+                hcl_buf_put(out, "}", 1);
+            }
+        }
+        hcl_buf_put(out, "\"", 1);
+        return true;
+    case HCL_LIST:
+        hcl_buf_put(out, "[", 1);
+        for (int i = 0; i < v->n; i++) {
+            if (i)
+                hcl_buf_put(out, ", ", 2);
+            if (!inline_into(w, out, v->items[i]))
+                return false;
+        }
+        hcl_buf_put(out, "]", 1);
+        return true;
+    case HCL_OBJ:
+        if (v->n == 0) {
+            hcl_buf_put(out, "{}", 2);
+            return true;
+        }
+        hcl_buf_put(out, "{ ", 2);
+        for (int i = 0; i < v->n; i++) {
+            if (i)
+                hcl_buf_put(out, ", ", 2);
+            key_into(out, v->keys[i]);
+            hcl_buf_put(out, " = ", 3);
+            if (!inline_into(w, out, v->items[i]))
+                return false;
+        }
+        hcl_buf_put(out, " }", 2);
+        return true;
+    }
+    return false;
+}
+
+/* v's one-line text in w->tmp if it fits in `room` columns; else false. */
+static bool try_inline(HclWriter *w, const HclVal *v, int room)
+{
+    w->tmp.n = 0;
+    if (w->tmp.p)
+        w->tmp.p[0] = '\0';
+    if (v->multiline || !inline_into(w, &w->tmp, v))
+        return false;
+    bool scalar = v->kind != HCL_LIST && v->kind != HCL_OBJ;
+    return scalar || columns(w->tmp.p ? w->tmp.p : "", w->tmp.n) <= room;
+}
+
+/* ---- the aligned run ---------------------------------------------------- */
+
+static void blank_if_pending(HclWriter *w);
+
+void hcl_flush(HclWriter *w)
+{
+    int width = 0;
+    for (int i = 0; i < w->nrun; i++)
+        if (w->run[i].cols > width)
+            width = w->run[i].cols;
+    for (int i = 0; i < w->nrun; i++) {
+        const HclRunItem *r = &w->run[i];
+        indent(w->out, w->depth);
+        hcl_buf_put(w->out, w->run_text.p + r->key, r->klen);
+        for (int k = r->cols; k < width; k++)
+            hcl_buf_put(w->out, " ", 1);
+        hcl_buf_put(w->out, " = ", 3);
+        hcl_buf_put(w->out, w->run_text.p + r->val, r->vlen);
+        hcl_buf_put(w->out, "\n", 1);
+    }
+    w->nrun = 0;
+    w->run_text.n = 0;
+}
+
+static void run_push(HclWriter *w, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    if (w->nrun == w->caprun) {
+        w->caprun = w->caprun ? w->caprun * 2 : 16;
+        w->run = xrealloc(w->run, (size_t)w->caprun * sizeof *w->run);
+    }
+    HclRunItem *r = &w->run[w->nrun++];
+    r->key = w->run_text.n;
+    r->klen = klen;
+    hcl_buf_put(&w->run_text, key, klen);
+    r->val = w->run_text.n;
+    r->vlen = vlen;
+    hcl_buf_put(&w->run_text, val, vlen);
+    r->cols = columns(key, klen);
+}
+
+/* ---- multi-line renderings ---------------------------------------------- */
+
+static void attr_keyed(HclWriter *w, const char *keytext, const HclVal *v);
+
+/* Writes v starting mid-line at w->depth, over several lines; leaves the
+ * cursor after the closing bracket (no newline). */
+static void multi_into(HclWriter *w, const HclVal *v)
+{
+    HclBuf *out = w->out;
+    if (v->kind == HCL_OBJ) {
+        hcl_buf_put(out, "{\n", 2);
+        w->depth++;
+        HclBuf key = {0};
+        for (int i = 0; i < v->n; i++) {
+            key.n = 0;
+            key_into(&key, v->keys[i]);
+            attr_keyed(w, key.p, v->items[i]);
+        }
+        hcl_buf_release(&key);
+        hcl_flush(w);
+        w->depth--;
+        indent(out, w->depth);
+        hcl_buf_put(out, "}", 1);
+    } else if (v->kind == HCL_LIST) {
+        hcl_buf_put(out, "[\n", 2);
+        w->depth++;
+        for (int i = 0; i < v->n; i++) {
+            indent(out, w->depth);
+            if (try_inline(w, v->items[i], HCL_WIDTH - 2 * w->depth - 1))
+                hcl_buf_put(out, w->tmp.p, w->tmp.n);
+            else
+                multi_into(w, v->items[i]);
+            hcl_buf_put(out, ",\n", 2);
+        }
+        w->depth--;
+        indent(out, w->depth);
+        hcl_buf_put(out, "]", 1);
+    } else if (v->kind == HCL_HEREDOC) {
+        hcl_buf_put(out, "<<-EOF\n", 7);
+        for (const char *p = v->s; *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            if (n) {
+                indent(out, w->depth + 1);
+                hcl_buf_put(out, p, n);
+            }
+            hcl_buf_put(out, "\n", 1);
+            p += n + (nl ? 1 : 0);
+        }
+        indent(out, w->depth);
+        hcl_buf_put(out, "EOF", 3);
+    } else {
+        inline_into(w, out, v);
+    }
+}
+
+static void attr_keyed(HclWriter *w, const char *keytext, const HclVal *v)
+{
+    blank_if_pending(w);
+    w->at_start = false;
+    size_t klen = strlen(keytext);
+    if (v->kind == HCL_HEREDOC) {
+        /* `name = <<-EOF` is a whole assignment to terraform fmt, aligned
+         * with the run before it; the heredoc's lines end the run. */
+        w->tmp.n = 0;
+        HclBuf *saved = w->out;
+        w->out = &w->tmp;
+        multi_into(w, v);
+        w->out = saved;
+        run_push(w, keytext, klen, w->tmp.p, w->tmp.n);
+        hcl_flush(w);
+        return;
+    }
+    int room = HCL_WIDTH - 2 * w->depth - columns(keytext, klen) - 3;
+    if (try_inline(w, v, room)) {
+        run_push(w, keytext, klen, w->tmp.p, w->tmp.n);
+        return;
+    }
+    hcl_flush(w);
+    indent(w->out, w->depth);
+    hcl_buf_put(w->out, keytext, klen);
+    hcl_buf_put(w->out, " = ", 3);
+    multi_into(w, v);
+    hcl_buf_put(w->out, "\n", 1);
+}
+
+/* ---- the writer --------------------------------------------------------- */
+
+/* A blank line requested by hcl_blank is written lazily, so that none is
+ * ever written at the start or the end of a body. */
+static void blank_if_pending(HclWriter *w)
+{
+    if (w->blank) {
+        hcl_flush(w);
+        hcl_buf_put(w->out, "\n", 1);
+        w->blank = false;
+    }
+}
+
+void hcl_writer_init(HclWriter *w, HclBuf *out, HclRefFn ref, void *ref_ctx)
+{
+    memset(w, 0, sizeof *w);
+    w->out = out;
+    w->ref = ref;
+    w->ref_ctx = ref_ctx;
+    w->at_start = true;
+}
+
+void hcl_writer_release(HclWriter *w)
+{
+    hcl_flush(w);
+    free(w->run);
+    hcl_buf_release(&w->run_text);
+    hcl_buf_release(&w->tmp);
+    w->run = NULL;
+    w->nrun = w->caprun = 0;
+}
+
+void hcl_attr(HclWriter *w, const char *name, const HclVal *v)
+{
+    attr_keyed(w, name, v);
+}
+
+void hcl_block_open(HclWriter *w, const char *type, const char *const *labels, int nlabels)
+{
+    blank_if_pending(w);
+    hcl_flush(w);
+    indent(w->out, w->depth);
+    hcl_buf_puts(w->out, type);
+    for (int i = 0; i < nlabels; i++) {
+        hcl_buf_put(w->out, " ", 1);
+        hcl_quote(w->out, labels[i]);
+    }
+    hcl_buf_put(w->out, " {\n", 3);
+    w->depth++;
+    w->at_start = true;
+}
+
+void hcl_block_close(HclWriter *w)
+{
+    hcl_flush(w);
+    w->blank = false;
+    w->depth--;
+    indent(w->out, w->depth);
+    hcl_buf_put(w->out, "}\n", 2);
+    w->at_start = false;
+}
+
+void hcl_blank(HclWriter *w)
+{
+    hcl_flush(w);
+    if (!w->at_start)
+        w->blank = true;
+}
+
+void hcl_comment(HclWriter *w, const char *text)
+{
+    blank_if_pending(w);
+    hcl_flush(w);
+    w->at_start = false;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        indent(w->out, w->depth);
+        hcl_buf_put(w->out, n ? "# " : "#", n ? 2 : 1);
+        hcl_buf_put(w->out, p, n);
+        hcl_buf_put(w->out, "\n", 1);
+        p += n + (nl ? 1 : 0);
+    }
+}

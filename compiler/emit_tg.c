@@ -1,0 +1,258 @@
+/* emit_tg.c — the Terragrunt target: renders the unit model (build.h) as
+ *
+ *   root.hcl                        remote_state (S3, one bucket per account)
+ *                                   and the generated provider
+ *   ENV/ACCOUNT/account.hcl         the account's id, region, role, bucket
+ *   ENV/ACCOUNT/UNIT/terragrunt.hcl include "root", terraform { source },
+ *                                   dependency blocks, inputs
+ *   modules/                        sfdc's modules (emit_copy_modules)
+ *
+ * Terragrunt functions used, and no others (SPEC.md lists them):
+ * find_in_parent_folders, read_terragrunt_config, path_relative_to_include. */
+#include "build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+/* `dependency.LABEL.outputs.OUTPUT["KEY"]` */
+static void tg_ref(void *ctx, HclBuf *out, const HclVal *ref)
+{
+    (void)ctx;
+    hcl_buf_printf(out, "dependency.%s.outputs.%s", ref->unit, ref->s);
+    if (ref->key) {
+        hcl_buf_put(out, "[", 1);
+        hcl_quote(out, ref->key);
+        hcl_buf_put(out, "]", 1);
+    }
+}
+
+/* Adds the text of buf as a file and empties buf. */
+static void add_file(OutTree *t, const char *path, HclBuf *buf)
+{
+    size_t len;
+    char *data = hcl_buf_take(buf, &len);
+    out_add(t, path, data, len);
+}
+
+/* Escapes template openers in text already in HCL form, for use inside a
+ * heredoc template that Terragrunt evaluates once more. */
+static void template_escape(HclBuf *out, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        if ((*p == '$' || *p == '%') && p[1] == '{')
+            hcl_buf_put(out, p, 1);
+        hcl_buf_put(out, p, 1);
+    }
+}
+
+/* The provider.tf Terragrunt generates into every unit. */
+static const char *provider_text(const BuildPlan *bp, Arena *a)
+{
+    HclBuf body = {0}, tags = {0};
+    HclWriter w;
+    hcl_writer_init(&w, &tags, tg_ref, NULL);
+    w.depth = 2;
+    if (bp->tags->n)
+        hcl_attr(&w, "tags", bp->tags);
+    hcl_writer_release(&w);
+    hcl_buf_puts(&body, "provider \"aws\" {\n"
+                        "  region = \"${local.account.region}\"\n"
+                        "\n"
+                        "  assume_role {\n"
+                        "    role_arn = \"${local.account.role_arn}\"\n"
+                        "  }\n");
+    if (tags.n) {
+        hcl_buf_puts(&body, "\n  default_tags {\n");
+        template_escape(&body, tags.p);
+        hcl_buf_puts(&body, "  }\n");
+    }
+    hcl_buf_puts(&body, "}\n");
+    const char *s = arena_strdup(a, body.p);
+    hcl_buf_release(&body);
+    hcl_buf_release(&tags);
+    return s;
+}
+
+static void emit_root(const BuildPlan *bp, OutTree *t, Arena *a)
+{
+    HclBuf buf = {0};
+    HclWriter w;
+    hcl_writer_init(&w, &buf, tg_ref, NULL);
+    hcl_comment(&w, build_header(a, bp->platform_src));
+    hcl_comment(&w, "\nIncluded by every unit (ENV/ACCOUNT/UNIT/terragrunt.hcl). What differs per\n"
+                    "account comes from the nearest account.hcl above the unit.");
+    hcl_blank(&w);
+    hcl_block_open(&w, "locals", NULL, 0);
+    hcl_attr(&w, "account", hcl_expr(a, "read_terragrunt_config(find_in_parent_folders(\"account.hcl\")).locals"));
+    hcl_block_close(&w);
+    hcl_blank(&w);
+    hcl_comment(&w, "State: one bucket per account, created by sfdrun before the first run.");
+    hcl_block_open(&w, "remote_state", NULL, 0);
+    hcl_attr(&w, "backend", hcl_str(a, "s3"));
+    HclVal *gen = hcl_obj(a);
+    hcl_set(a, gen, "path", hcl_str(a, "backend.tf"));
+    hcl_set(a, gen, "if_exists", hcl_str(a, "overwrite_terragrunt"));
+    hcl_attr(&w, "generate", gen);
+    HclVal *cfg = hcl_obj(a);
+    hcl_set(a, cfg, "bucket", hcl_expr(a, "local.account.state_bucket"));
+    hcl_set(a, cfg, "key", hcl_expr(a, "\"${path_relative_to_include()}/terraform.tfstate\""));
+    hcl_set(a, cfg, "region", hcl_expr(a, "local.account.region"));
+    hcl_set(a, cfg, "encrypt", hcl_bool(a, true));
+    if (bp->lock_dynamodb)
+        hcl_set(a, cfg, "dynamodb_table", hcl_str(a, bp->lock_table ? bp->lock_table : "terraform-locks"));
+    else
+        hcl_set(a, cfg, "use_lockfile", hcl_bool(a, true));
+    HclVal *role = hcl_obj(a);
+    hcl_set(a, role, "role_arn", hcl_expr(a, "local.account.role_arn"));
+    hcl_set(a, cfg, "assume_role", role);
+    hcl_attr(&w, "config", cfg);
+    hcl_block_close(&w);
+    hcl_blank(&w);
+    static const char *const provider[] = {"provider"};
+    hcl_block_open(&w, "generate", provider, 1);
+    hcl_attr(&w, "path", hcl_str(a, "provider.tf"));
+    hcl_attr(&w, "if_exists", hcl_str(a, "overwrite_terragrunt"));
+    hcl_attr(&w, "contents", hcl_heredoc(a, provider_text(bp, a)));
+    hcl_block_close(&w);
+    hcl_writer_release(&w);
+    add_file(t, "root.hcl", &buf);
+}
+
+static void emit_account(const BuildEnv *e, const BuildAccount *ac, OutTree *t, Arena *a)
+{
+    HclBuf buf = {0};
+    HclWriter w;
+    hcl_writer_init(&w, &buf, tg_ref, NULL);
+    hcl_comment(&w, build_header(a, ac->account->src->path));
+    hcl_comment(&w, arena_printf(a, "Account %s in environment %s, read by root.hcl.", ac->account->name, e->dir));
+    hcl_blank(&w);
+    hcl_block_open(&w, "locals", NULL, 0);
+    hcl_attr(&w, "name", hcl_str(a, ac->account->name));
+    hcl_attr(&w, "account_id", hcl_str(a, ac->id));
+    hcl_attr(&w, "region", hcl_str(a, ac->region));
+    hcl_attr(&w, "role_arn", hcl_str(a, ac->role_arn));
+    hcl_attr(&w, "state_bucket", hcl_str(a, ac->state_bucket));
+    hcl_block_close(&w);
+    hcl_writer_release(&w);
+    add_file(t, arena_printf(a, "%s/%s/account.hcl", e->dir, ac->dir), &buf);
+}
+
+/* ---- dependencies ------------------------------------------------------- */
+
+/* The outputs of other units one unit reads: per unit label, a sorted set
+ * of output names. */
+typedef struct Dep {
+    const char *label;      /* the unit read */
+    const char *outputs[32];/* distinct output names */
+    int n;
+} Dep;
+
+static void collect_refs(const HclVal *v, Dep *deps, int *ndeps, int cap)
+{
+    if (v->kind == HCL_REF) {
+        int i = 0;
+        while (i < *ndeps && strcmp(deps[i].label, v->unit) != 0)
+            i++;
+        if (i == *ndeps) {
+            if (*ndeps == cap)
+                return;
+            deps[(*ndeps)++] = (Dep){.label = v->unit};
+        }
+        for (int k = 0; k < deps[i].n; k++)
+            if (strcmp(deps[i].outputs[k], v->s) == 0)
+                return;
+        if (deps[i].n < 32)
+            deps[i].outputs[deps[i].n++] = v->s;
+        return;
+    }
+    if (v->kind == HCL_LIST || v->kind == HCL_OBJ || v->kind == HCL_TMPL)
+        for (int i = 0; i < v->n; i++)
+            collect_refs(v->items[i], deps, ndeps, cap);
+}
+
+static void emit_dependency(HclWriter *w, const BuildAccount *ac, const Dep *d, Arena *a)
+{
+    const BuildUnit *dep = build_unit(ac, d->label);
+    const char *labels[] = {d->label};
+    hcl_block_open(w, "dependency", labels, 1);
+    hcl_attr(w, "config_path", hcl_str(a, arena_printf(a, "../%s", dep ? dep->name : d->label)));
+    HclVal *mocks = hcl_obj(a);
+    for (int i = 0; i < d->n; i++) {
+        const HclVal *m = NULL;
+        for (int k = 0; dep && k < dep->mocks->n; k++)
+            if (strcmp(dep->mocks->keys[k], d->outputs[i]) == 0)
+                m = dep->mocks->items[k];
+        hcl_set(a, mocks, d->outputs[i], m ? (HclVal *)m : hcl_str(a, "mock"));
+    }
+    hcl_obj_sort(mocks);
+    mocks->multiline = true;
+    hcl_blank(w);
+    hcl_attr(w, "mock_outputs", mocks);
+    hcl_attr(w, "mock_outputs_allowed_terraform_commands", hcl_expr(a, "[\"validate\", \"plan\"]"));
+    hcl_block_close(w);
+}
+
+static void emit_unit(const BuildEnv *e, const BuildAccount *ac, const BuildUnit *u, OutTree *t, Arena *a)
+{
+    HclBuf buf = {0};
+    HclWriter w;
+    hcl_writer_init(&w, &buf, tg_ref, NULL);
+    hcl_comment(&w, build_header(a, u->obj->src->path));
+    hcl_comment(&w, arena_printf(a, "%s in environment %s: module %s.", u->obj->path, e->dir, u->module));
+    hcl_blank(&w);
+    static const char *const root[] = {"root"};
+    hcl_block_open(&w, "include", root, 1);
+    hcl_attr(&w, "path", hcl_expr(a, "find_in_parent_folders(\"root.hcl\")"));
+    hcl_block_close(&w);
+    hcl_blank(&w);
+    hcl_block_open(&w, "terraform", NULL, 0);
+    hcl_attr(&w, "source", hcl_str(a, arena_printf(a, "../../../modules//%s", u->module)));
+    hcl_block_close(&w);
+    Dep deps[32];
+    int ndeps = 0;
+    for (int i = 0; i < u->ninputs; i++)
+        collect_refs(u->inputs[i].val, deps, &ndeps, 32);
+    for (int i = 0; i < ndeps; i++) {
+        hcl_blank(&w);
+        emit_dependency(&w, ac, &deps[i], a);
+    }
+    if (u->nafter) {
+        hcl_blank(&w);
+        hcl_comment(&w, "Applied after these units of other accounts (values known at build time, no outputs read).");
+        hcl_block_open(&w, "dependencies", NULL, 0);
+        HclVal *paths = hcl_list(a);
+        for (int i = 0; i < u->nafter; i++)
+            hcl_push(a, paths, hcl_str(a, arena_printf(a, "../../%s", u->after[i])));
+        hcl_attr(&w, "paths", paths);
+        hcl_block_close(&w);
+    }
+    if (u->ninputs) {
+        hcl_blank(&w);
+        HclVal *inputs = hcl_obj(a);
+        inputs->multiline = true;
+        for (int i = 0; i < u->ninputs; i++)
+            hcl_set(a, inputs, u->inputs[i].name, u->inputs[i].val);
+        hcl_attr(&w, "inputs", inputs);
+    }
+    hcl_writer_release(&w);
+    add_file(t, arena_printf(a, "%s/%s/%s/terragrunt.hcl", e->dir, ac->dir, u->name), &buf);
+}
+
+void emit_tg_tree(const BuildPlan *bp, OutTree *t)
+{
+    Arena a;
+    arena_init(&a);
+    emit_root(bp, t, &a);
+    for (int i = 0; i < bp->nenvs; i++) {
+        const BuildEnv *e = &bp->envs[i];
+        for (int j = 0; j < e->naccounts; j++) {
+            const BuildAccount *ac = &e->accounts[j];
+            emit_account(e, ac, t, &a);
+            for (int k = 0; k < ac->nunits; k++)
+                emit_unit(e, ac, ac->units[k], t, &a);
+        }
+    }
+    arena_release(&a);
+}

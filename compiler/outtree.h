@@ -1,0 +1,70 @@
+/* outtree.h — an output tree rendered in memory, then written safely.
+ *
+ * Emitters add files (relative path + bytes) to an OutTree; nothing touches
+ * the disk until out_write() or out_check(). The guarantees:
+ *   - Paths are checked: relative, no empty, `.` or `..` component, no
+ *     backslash or control character; and nothing is written through a
+ *     symbolic link below the output directory. Names that come from the
+ *     user pass through out_sanitize() first.
+ *   - A fresh output directory is built beside its final place
+ *     (DIR.sfdc-tmp-XXXXXX) and renamed into place in one step: a failure
+ *     leaves no DIR at all.
+ *   - An existing directory is updated: files whose contents are unchanged
+ *     are not touched (mtimes, Terragrunt caches and `git status` stay
+ *     quiet); changed and new files are first written in full to a staging
+ *     directory inside DIR and then renamed over their targets, so no file
+ *     is ever half-written; if any staging write fails, DIR is not touched.
+ *   - DIR/.sfdc-manifest lists every file sfdc wrote. Only files listed
+ *     there are ever replaced or deleted: a file sfdc did not create is an
+ *     error if the tree needs its path, and is left alone otherwise.
+ *   - out_check() compares without writing and lists what differs. */
+#ifndef SFDC_OUTTREE_H
+#define SFDC_OUTTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define OUT_MANIFEST ".sfdc-manifest"
+
+typedef struct OutFile {
+    char *path;             /* relative, '/'-separated; malloc'd */
+    char *data;             /* contents; malloc'd */
+    size_t len;             /* bytes of data */
+} OutFile;
+
+typedef struct OutTree {
+    OutFile *files;         /* malloc'd; sorted by path by out_write/out_check */
+    int n, cap;
+} OutTree;
+
+/* What a write or check found. */
+typedef struct OutStats {
+    int written;            /* new or changed files written (or that would be) */
+    int unchanged;          /* files already as they should be */
+    int removed;            /* files of the old manifest no longer produced */
+} OutStats;
+
+void out_init(OutTree *t);
+void out_release(OutTree *t);
+
+/* Adds a file, taking ownership of data (malloc'd). */
+void out_add(OutTree *t, const char *path, char *data, size_t len);
+
+/* A directory name made from user input: lowercase ASCII letters, digits,
+ * `_` and `-` only (others become `-`, letters are lowered); never empty,
+ * `.` or `..`. Writes at most cap bytes with the NUL. */
+void out_sanitize(const char *in, char *buf, size_t cap);
+/* True if path is a safe relative path (see above). */
+bool out_path_ok(const char *path);
+
+/* Writes the tree into dir. Returns 0, or 1 after printing why on err
+ * (nothing or, in the rename step only, part of the update was done; the
+ * next run completes it). */
+int out_write(OutTree *t, const char *dir, OutStats *st, FILE *err);
+/* Compares the tree with dir: prints `missing PATH`, `stale PATH` and
+ * `extra PATH` (a file of the manifest no longer produced) lines on out.
+ * Returns 0 when dir is up to date, 1 otherwise. */
+int out_check(OutTree *t, const char *dir, OutStats *st, FILE *out);
+
+#endif
