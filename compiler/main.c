@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "diag.h"
 #include "eval.h"
 #include "explain.h"
@@ -22,7 +23,7 @@
 
 enum { EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
 
-typedef enum Command { CMD_CHECK, CMD_PARSE, CMD_EXPLAIN, CMD_EXPORT, CMD_PLAN } Command;
+typedef enum Command { CMD_CHECK, CMD_PARSE, CMD_EXPLAIN, CMD_EXPORT, CMD_PLAN, CMD_BUILD } Command;
 
 typedef struct Options {
     Command cmd;
@@ -37,6 +38,7 @@ typedef struct Options {
     const char *env;        /* explain, export: --env NAME */
     const char *what;       /* explain: the PATH asked about */
     PlanDeploy deploy;      /* plan: --target terragrunt|terraform|none */
+    BuildOptions build;     /* build: -o, --target, --env, --check */
 } Options;
 
 static const char usage_text[] =
@@ -50,6 +52,7 @@ static const char usage_text[] =
     "  parse     parse only; --dump prints the syntax tree\n"
     "  explain   PATH: a value, its type and where it came from\n"
     "  export    the fully evaluated platform as JSON\n"
+    "  build     write the Terragrunt (or plain Terraform) tree: -o DIR\n"
     "  help CMD  detailed help for a command\n"
     "\n"
     "options:\n"
@@ -156,6 +159,8 @@ static int help_for(const char *cmd)
         fputs(help_explain, stdout);
     else if (strcmp(cmd, "export") == 0)
         fputs(help_export, stdout);
+    else if (strcmp(cmd, "build") == 0)
+        fputs(build_help, stdout);
     else
         return usage_error("no help for unknown command '%s'", cmd);
     return 0;
@@ -187,6 +192,9 @@ static const char *opt_value(const char *name, int argc, char **argv, int *i)
 static int parse_option(Options *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v;
+    int brc = o->cmd == CMD_BUILD ? build_option(&o->build, argc, argv, i) : 0;
+    if (brc)
+        return brc < 0 ? EXIT_USAGE : -1;
     if ((v = opt_value("--diag-format", argc, argv, i))) {
         if (!parse_format(v, &o->format))
             return usage_error("unknown diagnostic format '%s' (human, gcc, json, sarif)", v);
@@ -240,6 +248,8 @@ static int parse_args(Options *o, int argc, char **argv)
         o->cmd = CMD_EXPLAIN;
     else if (strcmp(cmd, "export") == 0)
         o->cmd = CMD_EXPORT;
+    else if (strcmp(cmd, "build") == 0)
+        o->cmd = CMD_BUILD;
     else if (strcmp(cmd, "plan") == 0)     /* hidden debug command: the plan on stdout */
         o->cmd = CMD_PLAN;
     else
@@ -318,6 +328,8 @@ static int run_pipeline(const Options *o, const char *argv0)
     } else if (o->cmd == CMD_PLAN && !failed) {
         PlanEmitOptions po = {.deploy = o->deploy};
         rc = planemit_run(&model, o->env, &po, stdout, stderr);
+    } else if (o->cmd == CMD_BUILD && !failed) {
+        rc = build_run(&model, &o->build, stdout, stderr);
     }
     eval_free(ev);
     model_release(&model);
