@@ -75,12 +75,14 @@ static const char platform[] =
     "  ecr app {} }\n"
     "template la(code: name, id: account_id, mem: memory = 1 GiB) {\n"
     "  account \"la-${code}\" { kind = la  id = id  parent = core\n"
+    "    @allow(E0512, \"fixture: every LA reuses one block\")\n"
     "    network { cidr = 10.1.0.0/16 }\n"
     "    service daemon { image = core.ecr.app  memory = mem  cpu = 0.25 vcpu\n"
     "                     access = vpn(core.vpn) } } }\n"
     "for x in [{ c = \"a\", i = \"222222222222\" }, { c = \"b\", i = \"333333333333\" }] {\n"
     "  use la(x.c, x.i)\n}\n"
-    "environment prod { la-a.service.daemon.memory = 2 GiB  la-b.network.nat = single }\n";
+    "environment prod { deletion_protection = true\n"
+    "  la-a.service.daemon.memory = 2 GiB  la-b.network.nat = single }\n";
 
 static void test_paths_and_values(void **state)
 {
