@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schedule.h"
 #include "types.h"
 #include "banned.h"
 
@@ -44,6 +45,30 @@ static Value *final_value(Model *m, const Object *o, const char *field, const En
     return ov ? ov->val : f->val;
 }
 
+/* A schedule's weekly on-hours and the scaling actions derived from it
+ * (nothing when it does not parse: the checker has reported why). */
+static void explain_schedule(const char *text, FILE *out)
+{
+    Schedule *s = malloc(sizeof *s);
+    SchedError err;
+    SchedStretch st;
+    SchedAction act[32];
+    char from[32], to[32];
+    if (s && sched_parse(text, strlen(text), s, &err)) {
+        int min = sched_weekly_minutes(s);
+        fprintf(out, "  weekly: on %d h %02d min a week (%s)\n", min / 60, min % 60, s->zone);
+        if (sched_longest(s, &st)) {
+            sched_format_minute(st.start, from, sizeof from);
+            sched_format_minute(st.start + st.length, to, sizeof to);
+            fprintf(out, "  longest: %d h %02d min, %s to %s\n", st.length / 60, st.length % 60, from, to);
+        }
+        int n = sched_actions(s, act, 32);
+        for (int i = 0; i < n; i++)
+            fprintf(out, "  %s %s\n", act[i].up ? "on: " : "off:", act[i].cron);
+    }
+    free(s);
+}
+
 static void explain_field(Model *m, const Object *o, const FieldDecl *fd, const Environment *env,
                           FILE *out)
 {
@@ -66,6 +91,8 @@ static void explain_field(Model *m, const Object *o, const FieldDecl *fd, const 
     } else if (origin == ORIGIN_OVERRIDE) {
         fprintf(out, "  base value: %s\n", value_show(a, model_get(m, o, fd->name)));
     }
+    if (fd->type && fd->type->kind == TY_SCHEDULE && v->kind == VAL_STR)
+        explain_schedule(v->u.str, out);
     if (v->kind == VAL_ERROR && v->late && o == m->state) {
         const ObjList *accs = model_kind(m, "account");
         fprintf(out, "  `account` is bound per account:\n");
