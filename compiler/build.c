@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "cidrset.h"
+#include "planemit.h"
 #include "schedule.h"
 #include "banned.h"
 
@@ -973,6 +974,22 @@ int build_option(BuildOptions *o, int argc, char **argv, int *i)
     return 1;
 }
 
+/* ENV/plan.json: the runtime plan of each environment (planemit.c), its
+ * deploy steps pointed at the ENV/ACCOUNT directories of this tree. */
+static bool emit_plans(const BuildPlan *bp, const BuildOptions *o, OutTree *t, FILE *err)
+{
+    PlanEmitOptions po = {.deploy = o->target == BUILD_TERRAFORM ? PLAN_DEPLOY_TERRAFORM : PLAN_DEPLOY_TERRAGRUNT};
+    for (int i = 0; i < bp->nenvs; i++) {
+        char *text = planemit_render(bp->m, bp->envs[i].env, &po);
+        if (!text) {
+            fprintf(err, "sfdc: build: out of memory rendering the plan of %s\n", bp->envs[i].dir);
+            return false;
+        }
+        out_add(t, arena_printf((Arena *)&bp->arena, "%s/plan.json", bp->envs[i].dir), text, strlen(text));
+    }
+    return true;
+}
+
 int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
 {
     BuildPlan bp;
@@ -982,10 +999,19 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
     const char *dir = o->outdir ? o->outdir : "out";
     if (!build_plan(&bp, m, o, err) || !emit_copy_modules(&bp, &t, err))
         goto out;
+    /* --env: the other environments' directories are not this run's */
+    for (int i = 0; o->env && i < m->nenvs; i++)
+        if (strcmp(m->envs[i]->name, o->env) != 0) {
+            char other[128];
+            out_sanitize(m->envs[i]->name, other, sizeof other);
+            out_keep(&t, arena_printf(&bp.arena, "%s/", other));
+        }
     if (o->target == BUILD_TERRAFORM)
         emit_tf_tree(&bp, &t);
     else
         emit_tg_tree(&bp, &t);
+    if (!emit_plans(&bp, o, &t, err))
+        goto out;
     OutStats st;
     if (o->check) {
         rc = out_check(&t, dir, &st, out);

@@ -35,7 +35,22 @@ void out_release(OutTree *t)
         free(t->files[i].data);
     }
     free(t->files);
+    free(t->keep);
     memset(t, 0, sizeof *t);
+}
+
+void out_keep(OutTree *t, const char *prefix)
+{
+    t->keep = xrealloc(t->keep, ((size_t)t->nkeep + 1) * sizeof *t->keep);
+    t->keep[t->nkeep++] = prefix;
+}
+
+static bool kept(const OutTree *t, const char *path)
+{
+    for (int i = 0; i < t->nkeep; i++)
+        if (strncmp(path, t->keep[i], strlen(t->keep[i])) == 0)
+            return true;
+    return false;
 }
 
 void out_add(OutTree *t, const char *path, char *data, size_t len)
@@ -166,12 +181,25 @@ static void manifest_release(Manifest *mf)
     free(mf->paths);
 }
 
-static char *manifest_text(const OutTree *t, size_t *len)
+/* The new manifest: the tree's files and the kept entries of the old one,
+ * merged in order. mf may be NULL (a fresh directory). */
+static char *manifest_text(const OutTree *t, const Manifest *mf, size_t *len)
 {
     HclBuf b = {0};
     hcl_buf_puts(&b, manifest_head);
-    for (int i = 0; i < t->n; i++) {
-        hcl_buf_puts(&b, t->files[i].path);
+    int i = 0, k = 0, nk = mf ? mf->n : 0;
+    while (i < t->n || k < nk) {
+        if (k < nk && !kept(t, mf->paths[k])) {
+            k++;
+            continue;
+        }
+        int c = i == t->n ? 1 : k == nk ? -1 : strcmp(t->files[i].path, mf->paths[k]);
+        const char *p = c <= 0 ? t->files[i].path : mf->paths[k];
+        if (c <= 0)
+            i++;
+        if (c >= 0)
+            k++;
+        hcl_buf_puts(&b, p);
         hcl_buf_put(&b, "\n", 1);
     }
     return hcl_buf_take(&b, len);
@@ -334,7 +362,7 @@ static int write_fresh(OutTree *t, const char *dir, OutStats *st, FILE *err)
             goto out;
     }
     size_t mlen;
-    char *mtext = manifest_text(t, &mlen);
+    char *mtext = manifest_text(t, NULL, &mlen);
     char *mpath = join(tmp, OUT_MANIFEST);
     bool ok = write_file(mpath, mtext, mlen);
     free(mtext);
@@ -428,10 +456,9 @@ static int commit(OutTree *t, const char *dir, const char *staging, const char *
     hcl_buf_release(&last);
     if (rc)
         return rc;
-    OutTree probe = {t->files, t->n, t->cap};
     for (int i = 0; i < mf->n; i++) {
         OutFile key = {mf->paths[i], NULL, 0};
-        if (bsearch(&key, probe.files, (size_t)probe.n, sizeof key, cmp_file))
+        if (kept(t, mf->paths[i]) || bsearch(&key, t->files, (size_t)t->n, sizeof key, cmp_file))
             continue;
         char *path = join(dir, mf->paths[i]);
         struct stat sb;
@@ -442,7 +469,7 @@ static int commit(OutTree *t, const char *dir, const char *staging, const char *
         free(path);
     }
     size_t mlen;
-    char *mtext = manifest_text(t, &mlen);
+    char *mtext = manifest_text(t, mf, &mlen);
     char *mpath = join(dir, OUT_MANIFEST);
     if (same_contents(mpath, mtext, mlen) != SAME_YES) {
         HclBuf tmp = {0};
@@ -521,7 +548,7 @@ int out_check(OutTree *t, const char *dir, OutStats *st, FILE *out)
     manifest_read(&mf, dir);
     for (int i = 0; i < mf.n; i++) {
         OutFile key = {mf.paths[i], NULL, 0};
-        if (bsearch(&key, t->files, (size_t)t->n, sizeof key, cmp_file))
+        if (kept(t, mf.paths[i]) || bsearch(&key, t->files, (size_t)t->n, sizeof key, cmp_file))
             continue;
         char *path = join(dir, mf.paths[i]);
         struct stat sb;

@@ -36,6 +36,10 @@ typedef struct OutFile {
 typedef struct OutTree {
     OutFile *files;         /* malloc'd; sorted by path by out_write/out_check */
     int n, cap;
+    /* Prefixes ("prod/") of manifest entries outside this run (another
+     * environment): kept listed, never removed, never reported extra. */
+    const char **keep;      /* malloc'd array of borrowed strings */
+    int nkeep;
 } OutTree;
 
 /* What a write or check found. */
@@ -50,6 +54,8 @@ void out_release(OutTree *t);
 
 /* Adds a file, taking ownership of data (malloc'd). */
 void out_add(OutTree *t, const char *path, char *data, size_t len);
+/* Leaves manifest entries under prefix alone (prefix is borrowed). */
+void out_keep(OutTree *t, const char *prefix);
 
 /* A directory name made from user input: lowercase ASCII letters, digits,
  * `_` and `-` only (others become `-`, letters are lowered); never empty,
