@@ -11,31 +11,21 @@ const char *names_platform(const Model *m)
     return m->platform && m->platform->name ? m->platform->name : "platform";
 }
 
-/* Copies s into buf (NUL-terminated, truncated to cap) with `_` -> `-`;
- * returns strlen(s). */
-static size_t dashed(const char *s, char *buf, size_t cap)
-{
-    size_t n = strlen(s);
-    if (cap) {
-        size_t k = n < cap - 1 ? n : cap - 1;
-        for (size_t i = 0; i < k; i++)
-            buf[i] = s[i] == '_' ? '-' : s[i];
-        buf[k] = '\0';
-    }
-    return n;
-}
-
-/* "<platform>-<account>-<label><suffix>" with `_` -> `-`. */
+/* "<platform>-<account>-<label><suffix>" with `_` -> `-` (no printf: it
+ * runs for every bucket and role of the platform). */
 static size_t derived(const Model *m, const Object *o, const char *suffix, char *buf, size_t cap)
 {
-    char raw[1024];
-    const char *acct = o->account && o->account->name ? o->account->name : "account";
-    const char *label = o->name ? o->name : o->kind;
-    int n = snprintf(raw, sizeof raw, "%s-%s-%s%s", names_platform(m), acct, label, suffix);
-    if (n < 0)
-        n = 0;
-    dashed(raw, buf, cap);
-    return (size_t)n;
+    const char *parts[] = {names_platform(m), "-",
+                           o->account && o->account->name ? o->account->name : "account", "-",
+                           o->name ? o->name : o->kind, suffix};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        for (const char *p = parts[i]; *p; p++, n++)
+            if (n + 1 < cap)
+                buf[n] = *p == '_' ? '-' : *p;
+    if (cap)
+        buf[n + 1 < cap ? n : cap - 1] = '\0';
+    return n;
 }
 
 static size_t copy(const char *s, char *buf, size_t cap)

@@ -1,13 +1,63 @@
 /* rulectx.c — helpers shared by the rule passes (see rulectx.h). */
 #include "rulectx.h"
 
+#include <stdint.h>
 #include <string.h>
 
+#include "eval.h"
 #include "banned.h"
+
+/* Field names are string literals of the rule passes. Interning one per
+ * lookup (strlen, hash, probe) was a third of the passes' time on a
+ * 10,000-LA platform, so a small cache maps a literal's address to its
+ * interned copy. rctx_begin() empties it for each program; without it
+ * (another interner) lookups fall back to interning. */
+enum { KEYS = 256, KEY_PROBES = 8 };
+static struct {
+    const char *lit;    /* the caller's literal */
+    const char *key;    /* its interned copy */
+} keys[KEYS];
+static const Interner *keys_in;
+
+void rctx_begin(const Model *m)
+{
+    memset(keys, 0, sizeof keys);
+    keys_in = &m->pg->in;
+}
+
+static const char *key_of(const Model *m, const char *name)
+{
+    if (keys_in != &m->pg->in)
+        return intern_cstr(&m->pg->in, name);
+    size_t h = ((uintptr_t)name >> 3) & (KEYS - 1);
+    for (int i = 0; i < KEY_PROBES; i++, h = (h + 1) & (KEYS - 1)) {
+        if (keys[h].lit == name)
+            return keys[h].key;
+        if (!keys[h].lit) {
+            keys[h].lit = name;
+            return keys[h].key = intern_cstr(&m->pg->in, name);
+        }
+    }
+    return intern_cstr(&m->pg->in, name);
+}
+
+/* The Field called name of o, or NULL. */
+static const Field *field_of(const Model *m, const Object *o, const char *name)
+{
+    const FieldDecl *fd = schema_field(o->schema, key_of(m, name));
+    return fd ? &o->fields[fd->index] : NULL;
+}
+
+static const Override *override_of(const Environment *env, const Field *f)
+{
+    return env && f ? table_get(&env->by_field, f) : NULL;
+}
 
 Value *rctx_val(const Model *m, const Object *o, const char *name, const Environment *env)
 {
-    return model_get_env(m, o, name, env);
+    const Field *f = field_of(m, o, name);
+    const Override *ov = override_of(env, f);
+    return ov ? ov->val : f ? f->val : NULL;
 }
 
 double rctx_num(const Model *m, const Object *o, const char *name, const Environment *env,
@@ -31,6 +81,12 @@ const char *rctx_str(const Model *m, const Object *o, const char *name, const En
     return v && (v->kind == VAL_STR || v->kind == VAL_SYM) ? v->u.str : fallback;
 }
 
+Object *rctx_ref(const Model *m, const Object *o, const char *name, const Environment *env)
+{
+    const Value *v = rctx_val(m, o, name, env);
+    return v && v->kind == VAL_REF ? v->ref : NULL;
+}
+
 bool rctx_range(const Model *m, const Object *o, const char *name, const Environment *env,
                 double *lo, double *hi)
 {
@@ -43,20 +99,29 @@ bool rctx_range(const Model *m, const Object *o, const char *name, const Environ
     return true;
 }
 
+bool rctx_overridden(const Model *m, const Object *o, const char *name, const Environment *env)
+{
+    return override_of(env, field_of(m, o, name)) != NULL;
+}
+
 bool rctx_written(const Model *m, const Object *o, const char *name, const Environment *env)
 {
-    return model_override(m, env, o, name) || model_attr(m, o, name);
+    const Field *f = field_of(m, o, name);
+    return override_of(env, f) || (f && f->set);
 }
 
 Site rctx_site(const Model *m, const Object *o, const char *name, const Environment *env)
 {
-    const Override *ov = model_override(m, env, o, name);
+    const Field *f = field_of(m, o, name);
+    const Override *ov = override_of(env, f);
     if (ov) {
         Site at = {ov->src, ov->attr->b ? ov->attr->b->span : ov->attr->span};
         return model_value_site(ov->val, at);
     }
-    if (model_attr(m, o, name))
-        return model_value_site(model_get(m, o, name), model_site(m, o, name));
+    if (f && f->set && f->set->attr->b) {
+        Site at = {eval_scope_src(f->set->scope), f->set->attr->b->span};
+        return model_value_site(f->val, at);
+    }
     return model_obj_site(o);
 }
 
@@ -118,7 +183,7 @@ bool rctx_env_has(const Model *m, const Environment *env, const Object *a)
 
 Object *rctx_cluster_of(const Model *m, const Object *svc)
 {
-    Object *c = model_ref(m, svc, "cluster");
+    Object *c = rctx_ref(m, svc, "cluster", NULL);
     if (c)
         return c;
     const Object *a = svc->account;

@@ -18,6 +18,9 @@
 #include "diag.h"
 #include "model.h"
 
+/* Starts the passes over one program (a cache of field-name lookups). */
+void rctx_begin(const Model *m);
+
 /* A field as environment env sees it (env NULL: the base platform). */
 Value *rctx_val(const Model *m, const Object *o, const char *name, const Environment *env);
 double rctx_num(const Model *m, const Object *o, const char *name, const Environment *env,
@@ -27,8 +30,11 @@ bool rctx_bool(const Model *m, const Object *o, const char *name, const Environm
 /* VAL_STR text or VAL_SYM member name, else fallback. */
 const char *rctx_str(const Model *m, const Object *o, const char *name, const Environment *env,
                      const char *fallback);
+Object *rctx_ref(const Model *m, const Object *o, const char *name, const Environment *env);
 bool rctx_range(const Model *m, const Object *o, const char *name, const Environment *env,
                 double *lo, double *hi);
+/* Whether env overrides the field. */
+bool rctx_overridden(const Model *m, const Object *o, const char *name, const Environment *env);
 /* Whether the field was written somewhere (source, argument or override),
  * not left to its default. */
 bool rctx_written(const Model *m, const Object *o, const char *name, const Environment *env);

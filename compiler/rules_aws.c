@@ -15,6 +15,7 @@
 
 #include "awsrules.h"
 #include "cidrset.h"
+#include "intern.h"
 #include "names.h"
 #include "rulectx.h"
 #include "banned.h"
@@ -43,7 +44,7 @@ static void fargate_size(Aws *c, Object *o, const Environment *env)
     if (cpu <= 0 || mem <= 0 || awsr_fargate_pair(cpu, mem, &rm))
         return;
     /* point at whichever of the two was written last: the override, else memory */
-    bool cpu_moved = model_override(c->m, env, o, "cpu") && !model_override(c->m, env, o, "memory");
+    bool cpu_moved = rctx_overridden(c->m, o, "cpu", env) && !rctx_overridden(c->m, o, "memory", env);
     const char *at = cpu_moved ? "cpu" : "memory", *other = cpu_moved ? "memory" : "cpu";
     Site s = rctx_site(c->m, o, at, env), t = rctx_site(c->m, o, other, env);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0501", s.src, s.span, "%s", rm.msg);
@@ -59,23 +60,49 @@ static void fargate_size(Aws *c, Object *o, const Environment *env)
 
 /* ---- E0502, E0503 bucket names -------------------------------------------- */
 
-/* The first holder of a bucket name, for E0503's second span. */
-typedef struct NameOwner {
-    const char *what;       /* "`la-camden.bucket.shared`", "the state bucket of `core`" */
+/* One bucket name sfdc creates, for E0503's second span. */
+typedef struct Bucket {
+    const char *name;       /* the final name (arena) */
+    uint32_t hash;          /* intern_hash(name) */
+    const Object *obj;      /* the bucket, or the account whose state bucket it is */
+    bool state;             /* a state bucket */
     Site site;
-} NameOwner;
+} Bucket;
+
+/* Every bucket name of the platform, in a string-keyed open-addressing set:
+ * one probe per name, no interning (names are mostly unique). */
+typedef struct BucketSet {
+    Bucket **slots;         /* cap slots, NULL = empty; malloc'd */
+    size_t cap;
+} BucketSet;
+
+static const char *bucket_what(Aws *c, const Bucket *b)
+{
+    return b->state ? arena_printf(arena(c), "the state bucket of `%s`", b->obj->path)
+                    : arena_printf(arena(c), "`%s`", b->obj->path);
+}
+
+/* Returns the bucket already holding b's name, or NULL after adding b. */
+static Bucket *bucket_claim(BucketSet *set, Bucket *b)
+{
+    size_t i = b->hash & (set->cap - 1);
+    for (; set->slots[i]; i = (i + 1) & (set->cap - 1))
+        if (set->slots[i]->hash == b->hash && strcmp(set->slots[i]->name, b->name) == 0)
+            return set->slots[i];
+    set->slots[i] = b;
+    return NULL;
+}
 
 /* E0502 on one name; E0503 when the name is taken. v is the string value
  * the name came from (for a caret inside it), or NULL for a derived one. */
-static void bucket_name(Aws *c, Table *seen, const char *name, const char *what, const Value *v,
-                        Site s, const char *derivation)
+static void bucket_name(Aws *c, BucketSet *set, Bucket *b, const Value *v, const char *derivation)
 {
     RuleMsg rm;
-    if (!awsr_s3_bucket_name(name, strlen(name), &rm) && rm.level == RULE_ERROR) {
-        if (v && rm.len > 0)
-            s = rctx_str_part(v, s, rm.off, rm.len);
+    size_t len = strlen(b->name);
+    if (!awsr_s3_bucket_name(b->name, len, &rm) && rm.level == RULE_ERROR) {
+        Site s = v && rm.len > 0 ? rctx_str_part(v, b->site, rm.off, rm.len) : b->site;
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0502", s.src, s.span, "%s", rm.msg);
-        diag_label(c->d, g, "name of %s: `%s`", what, name);
+        diag_label(c->d, g, "name of %s: `%s`", bucket_what(c, b), b->name);
         if (rm.help[0])
             diag_help(c->d, g, "%s", rm.help);
         if (derivation)
@@ -83,18 +110,15 @@ static void bucket_name(Aws *c, Table *seen, const char *name, const char *what,
         diag_emit(c->d, g);
         return;
     }
-    const char *key = intern_cstr(&c->m->pg->in, name);
-    NameOwner *first = table_get(seen, key);
-    if (!first) {
-        NameOwner *n = arena_alloc(arena(c), sizeof *n);
-        *n = (NameOwner){what, s};
-        table_put(seen, key, n);
+    b->hash = intern_hash(b->name, len);
+    Bucket *first = bucket_claim(set, b);
+    if (!first)
         return;
-    }
-    Diag *g = diag_new(c->d, DIAG_ERROR, "E0503", s.src, s.span,
-                       "bucket name `%s` is used by both %s and %s", name, first->what, what);
+    const char *what = bucket_what(c, b), *fwhat = bucket_what(c, first);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0503", b->site.src, b->site.span,
+                       "bucket name `%s` is used by both %s and %s", b->name, fwhat, what);
     diag_label(c->d, g, "name of %s", what);
-    diag_secondary(c->d, g, first->site.src, first->site.span, "already the name of %s", first->what);
+    diag_secondary(c->d, g, first->site.src, first->site.span, "already the name of %s", fwhat);
     diag_help(c->d, g, "S3 bucket names are global across every AWS account: give one of them "
                        "another `name`, or leave `name` unset to get "
                        "`<platform>-<account>-<bucket>`");
@@ -103,43 +127,55 @@ static void bucket_name(Aws *c, Table *seen, const char *name, const char *what,
     diag_emit(c->d, g);
 }
 
+static Bucket *bucket_new(Aws *c, const char *name, const Object *o, bool state, Site s)
+{
+    Bucket *b = arena_alloc(arena(c), sizeof *b);
+    *b = (Bucket){name, 0, o, state, s};
+    return b;
+}
+
 /* Every bucket sfdc creates: the state bucket of each account, then each
- * bucket block, through one table. */
+ * bucket block, through one set. */
 static void bucket_names(Aws *c)
 {
-    Table seen, ids;
-    table_init(&seen);
+    const ObjList *accs = model_kind(c->m, "account"), *bs = model_kind(c->m, "bucket");
+    BucketSet set = {NULL, 16};
+    while (set.cap < 2 * ((size_t)accs->n + (size_t)bs->n))
+        set.cap *= 2;
+    set.slots = calloc(set.cap, sizeof *set.slots);
+    Table ids;
     table_init(&ids);
     char buf[512];
-    const ObjList *accs = model_kind(c->m, "account");
+    if (!set.slots)
+        goto out;
+    Site state_site = c->m->state ? rctx_site(c->m, c->m->state, "bucket", NULL) : (Site){0};
     for (int i = 0; c->m->state && i < accs->n; i++) {
         Object *a = accs->items[i];
         const Value *v = model_state(c->m, a, "bucket");
-        const char *id = model_str(c->m, a, "id", NULL);
+        const char *id = rctx_str(c->m, a, "id", NULL, NULL);
         /* a second account with one id is E0509; its state bucket is the same mistake */
         if (id && table_put(&ids, intern_cstr(&c->m->pg->in, id), a))
             continue;
         if (!v || v->kind != VAL_STR)
             continue;
-        Site s = model_value_site(v, rctx_site(c->m, c->m->state, "bucket", NULL));
-        bucket_name(c, &seen, v->u.str, arena_printf(arena(c), "the state bucket of `%s`", a->path),
-                    NULL, s, NULL);
+        bucket_name(c, &set, bucket_new(c, v->u.str, a, true, model_value_site(v, state_site)), NULL,
+                    NULL);
     }
-    const ObjList *bs = model_kind(c->m, "bucket");
     for (int i = 0; i < bs->n; i++) {
-        Object *b = bs->items[i];
+        Object *o = bs->items[i];
         bool explicit_name;
-        names_bucket(c->m, b, buf, sizeof buf, &explicit_name);
-        const char *what = arena_printf(arena(c), "`%s`", b->path);
+        names_bucket(c->m, o, buf, sizeof buf, &explicit_name);
+        const char *name = arena_strdup(arena(c), buf);
         if (explicit_name)
-            bucket_name(c, &seen, buf, what, model_get(c->m, b, "name"), rctx_site(c->m, b, "name", NULL),
-                        NULL);
+            bucket_name(c, &set, bucket_new(c, name, o, false, rctx_site(c->m, o, "name", NULL)),
+                        rctx_val(c->m, o, "name", NULL), NULL);
         else
-            bucket_name(c, &seen, buf, what, NULL, model_obj_site(b),
+            bucket_name(c, &set, bucket_new(c, name, o, false, model_obj_site(o)), NULL,
                         "the name is derived as `<platform>-<account>-<bucket>` with `_` as `-`; "
                         "set `name` to choose another");
     }
-    table_release(&seen);
+out:
+    free(set.slots);
     table_release(&ids);
 }
 
@@ -284,12 +320,12 @@ static void role_names(Aws *c)
     }
     l = model_kind(c->m, "cluster");
     for (int i = 0; i < l->n; i++)
-        if (strcmp(model_str(c->m, l->items[i], "compute", "fargate"), "ec2") == 0)
+        if (strcmp(rctx_str(c->m, l->items[i], "compute", NULL, "fargate"), "ec2") == 0)
             role_name(c, l->items[i], NAMES_ROLE_INSTANCE, "<platform>-<account>-<cluster>-instance");
     /* the role sfdc assumes into each account is named by the user */
     l = model_kind(c->m, "account");
     for (int i = 0; i < l->n; i++) {
-        const Value *v = model_get(c->m, l->items[i], "role");
+        const Value *v = rctx_val(c->m, l->items[i], "role", NULL);
         RuleMsg rm;
         if (v && v->kind == VAL_STR && !awsr_iam_role_name(v->u.str, strlen(v->u.str), &rm))
             rctx_report(c->d, DIAG_ERROR, "E0508", v, rctx_site(c->m, l->items[i], "role", NULL), &rm,
@@ -317,7 +353,7 @@ static void subnets(Aws *c, Object *net, const Value *vpc, bool vpc_ok)
 {
     static const char *const fields[] = {"public_subnets", "private_subnets", "database_subnets"};
     for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-        const Value *l = model_get(c->m, net, fields[f]);
+        const Value *l = rctx_val(c->m, net, fields[f], NULL);
         if (!l || l->kind != VAL_LIST)
             continue;
         Site whole = rctx_site(c->m, net, fields[f], NULL);
@@ -386,7 +422,7 @@ static void cidrs(Aws *c)
     }
     for (int i = 0; i < nl->n; i++) {
         Object *net = nl->items[i];
-        const Value *v = model_get(c->m, net, "cidr");
+        const Value *v = rctx_val(c->m, net, "cidr", NULL);
         Site s = rctx_site(c->m, net, "cidr", NULL);
         bool ok = cidr_ok(c, v, s, "VPC");
         subnets(c, net, v, ok);
@@ -397,7 +433,7 @@ static void cidrs(Aws *c)
     }
     for (int i = 0; i < al->n; i++) {
         Object *a = al->items[i];
-        const Value *v = model_get(c->m, a, "vpn");
+        const Value *v = rctx_val(c->m, a, "vpn", NULL);
         Site s = rctx_site(c->m, a, "vpn", NULL);
         if (!v || v->kind != VAL_CIDR || !cidr_ok(c, v, s, NULL))
             continue;
@@ -434,7 +470,7 @@ typedef struct Load {
 
 static void note_task(Aws *c, Table *loads, Object *svc)
 {
-    if (strcmp(model_str(c->m, svc, "compute", "fargate"), "ec2") != 0)
+    if (strcmp(rctx_str(c->m, svc, "compute", NULL, "fargate"), "ec2") != 0)
         return;
     Object *cl = rctx_cluster_of(c->m, svc);
     if (!cl)
@@ -445,9 +481,9 @@ static void note_task(Aws *c, Table *loads, Object *svc)
         *l = (Load){NULL, NULL};
         table_put(loads, cl, l);
     }
-    if (!l->by_mem || model_num(c->m, svc, "memory", 0) > model_num(c->m, l->by_mem, "memory", 0))
+    if (!l->by_mem || rctx_num(c->m, svc, "memory", NULL, 0) > rctx_num(c->m, l->by_mem, "memory", NULL, 0))
         l->by_mem = svc;
-    if (!l->by_cpu || model_num(c->m, svc, "cpu", 0) > model_num(c->m, l->by_cpu, "cpu", 0))
+    if (!l->by_cpu || rctx_num(c->m, svc, "cpu", NULL, 0) > rctx_num(c->m, l->by_cpu, "cpu", NULL, 0))
         l->by_cpu = svc;
 }
 
@@ -468,7 +504,7 @@ static void instance_type(Aws *c, const Value *t, Site s, const Load *l)
         Object *svc = tasks[k];
         if (!svc || (k == 1 && svc == tasks[0]))
             continue;
-        if (awsr_ec2_fits(&c->ec2, x, model_num(c->m, svc, "cpu", 0), model_num(c->m, svc, "memory", 0),
+        if (awsr_ec2_fits(&c->ec2, x, rctx_num(c->m, svc, "cpu", NULL, 0), rctx_num(c->m, svc, "memory", NULL, 0),
                           AWSR_ECS_RESERVED_MIB, &rm))
             continue;
         Site ts = model_obj_site(svc);
@@ -485,9 +521,9 @@ static void instance_type(Aws *c, const Value *t, Site s, const Load *l)
 static void asg_sizes(Aws *c, Object *cl)
 {
     double lo, hi;
-    if (!model_range(c->m, cl, "instances", &lo, &hi))
+    if (!rctx_range(c->m, cl, "instances", NULL, &lo, &hi))
         return;
-    const Value *dv = model_get(c->m, cl, "desired");
+    const Value *dv = rctx_val(c->m, cl, "desired", NULL);
     long desired = dv && dv->kind == VAL_NUM ? (long)dv->u.num : -1;
     RuleMsg rm;
     if (awsr_asg_sizes((long)lo, desired, (long)hi, &rm))
@@ -508,9 +544,9 @@ static void ec2_capacity(Aws *c)
     for (int i = 0; i < cl->n; i++) {
         Object *o = cl->items[i];
         asg_sizes(c, o);
-        if (strcmp(model_str(c->m, o, "compute", "fargate"), "ec2") != 0)
+        if (strcmp(rctx_str(c->m, o, "compute", NULL, "fargate"), "ec2") != 0)
             continue;
-        const Value *types = model_get(c->m, o, "instance_types");
+        const Value *types = rctx_val(c->m, o, "instance_types", NULL);
         if (!types || types->kind != VAL_LIST || !ec2_table(c))
             continue;
         Site whole = rctx_site(c->m, o, "instance_types", NULL);
@@ -531,6 +567,7 @@ static void service(void *ctx, Object *o, const Environment *env)
 void rules_aws(Model *m, DiagEngine *d)
 {
     Aws c = {.m = m, .d = d};
+    rctx_begin(m);
     rctx_each(m, "service", service, &c);
     bucket_names(&c);
     ecr_names(&c);

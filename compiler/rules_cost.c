@@ -104,9 +104,9 @@ static bool load_prices(Cost *c)
  * table has none (no warning then: sfdc does not guess prices). */
 static double price(const Cost *c, const Object *o, const char *name, const char **region)
 {
-    const char *r = o->account ? model_str(c->m, o->account, "region", NULL) : NULL;
+    const char *r = o->account ? rctx_str(c->m, o->account, "region", NULL, NULL) : NULL;
     if (!r && c->m->platform)
-        r = model_str(c->m, c->m->platform, "region", NULL);
+        r = rctx_str(c->m, c->m->platform, "region", NULL, NULL);
     *region = r ? r : "eu-west-2";
     const cJSON *regions = cJSON_GetObjectItemCaseSensitive(c->prices, "regions");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(regions, *region),
@@ -145,8 +145,8 @@ static Charge *charge(Cost *c, const void *key, const char *code, Site site, con
 /* The key of a field's place: its value's node when written, else the block. */
 static const void *key_of(const Model *m, const Object *o, const char *field)
 {
-    const Value *v = model_get(m, o, field);
-    if (model_attr(m, o, field) && v && v->node)
+    const Value *v = rctx_val(m, o, field, NULL);
+    if (rctx_written(m, o, field, NULL) && v && v->node)
         return v->node;
     return o->node;
 }
@@ -179,10 +179,10 @@ static bool has_services(const Object *account)
 
 static void nat(Cost *c, const Object *net)
 {
-    const char *mode = model_str(c->m, net, "nat", "none"), *region;
+    const char *mode = rctx_str(c->m, net, "nat", NULL, "none"), *region;
     if (strcmp(mode, "none") == 0)
         return;
-    double azs = model_num(c->m, net, "azs", 1), hourly = price(c, net, "nat_gateway_hour", &region);
+    double azs = rctx_num(c->m, net, "azs", NULL, 1), hourly = price(c, net, "nat_gateway_hour", &region);
     if (hourly < 0 || azs < 1)
         return;
     int n = strcmp(mode, "per_az") == 0 ? (int)azs : 1;
@@ -213,11 +213,11 @@ static void nat(Cost *c, const Object *net)
 
 static void endpoints(Cost *c, const Object *net)
 {
-    const Value *l = model_get(c->m, net, "endpoints");
+    const Value *l = rctx_val(c->m, net, "endpoints", NULL);
     const char *region;
     if (!l || l->kind != VAL_LIST || l->n == 0)
         return;
-    double azs = model_num(c->m, net, "azs", 1), hourly = price(c, net, "interface_endpoint_hour_per_az", &region);
+    double azs = rctx_num(c->m, net, "azs", NULL, 1), hourly = price(c, net, "interface_endpoint_hour_per_az", &region);
     if (hourly < 0 || azs < 1)
         return;
     double monthly = l->n * azs * hourly * c->hours;
@@ -241,9 +241,9 @@ static void aurora_floor(Cost *c, const Object *o)
     double lo, hi;
     const char *region;
     RuleMsg rm;
-    const Value *pause = model_get(c->m, o, "auto_pause");
+    const Value *pause = rctx_val(c->m, o, "auto_pause", NULL);
     /* an invalid range (E0505) or a pause it cannot do (E0506) is one error, not two */
-    if (!model_range(c->m, o, "capacity", &lo, &hi) || lo <= 0 || !awsr_aurora_capacity(lo, hi, &rm) ||
+    if (!rctx_range(c->m, o, "capacity", NULL, &lo, &hi) || lo <= 0 || !awsr_aurora_capacity(lo, hi, &rm) ||
         (pause && pause->kind != VAL_NULL))
         return;
     double hourly = price(c, o, "aurora_serverless_v2_acu_hour", &region);
@@ -268,6 +268,7 @@ void rules_cost(Model *m, DiagEngine *d)
     if (nets->n == 0 && dbs->n == 0)
         return;
     Cost c = {.m = m, .d = d};
+    rctx_begin(m);
     table_init(&c.groups);
     if (!load_prices(&c))
         goto out;

@@ -177,7 +177,7 @@ static ClusterUse *use_of(Intent *c, Table *uses, const Object *cl)
 static void cluster_spot(Intent *c, const Object *cl, const ClusterUse *u)
 {
     if (!u || u->services == 0 || u->pinned < u->services || u->reported > 0 ||
-        !model_bool(c->m, cl, "spot", true))
+        !rctx_bool(c->m, cl, "spot", NULL, true))
         return;
     Site s = rctx_site(c->m, cl, "spot", NULL);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0601", s.src, s.span,
@@ -216,8 +216,8 @@ static void cluster_floor(Intent *c, const Object *cl, const ClusterUse *u)
 {
     double lo, hi;
     if (!u || u->ec2 == 0 || u->scale_zero < u->ec2 ||
-        strcmp(model_str(c->m, cl, "compute", "fargate"), "ec2") != 0 ||
-        !model_range(c->m, cl, "instances", &lo, &hi) || lo <= 0)
+        strcmp(rctx_str(c->m, cl, "compute", NULL, "fargate"), "ec2") != 0 ||
+        !rctx_range(c->m, cl, "instances", NULL, &lo, &hi) || lo <= 0)
         return;
     Site s = rctx_site(c->m, cl, "instances", NULL);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0602", s.src, s.span,
@@ -233,7 +233,7 @@ static void cluster_floor(Intent *c, const Object *cl, const ClusterUse *u)
 
 static bool prod_like(const Intent *c, const Environment *env)
 {
-    return strcmp(env->name, "prod") == 0 || model_bool(c->m, env->obj, "deletion_protection", false);
+    return strcmp(env->name, "prod") == 0 || rctx_bool(c->m, env->obj, "deletion_protection", NULL, false);
 }
 
 /* An off-by-default service whose window switches it on, in a prod-like
@@ -243,7 +243,7 @@ static void switched_on_in_prod(Intent *c, const Object *o)
     for (int i = 0; i < c->m->nenvs; i++) {
         const Environment *env = c->m->envs[i];
         const Value *w = rctx_val(c->m, o, "window", env);
-        if (!prod_like(c, env) || model_bool(c->m, env->obj, "scheduled_on", false) ||
+        if (!prod_like(c, env) || rctx_bool(c->m, env->obj, "scheduled_on", NULL, false) ||
             !w || w->kind != VAL_STR || strcmp(rctx_str(c->m, o, "default", env, "on"), "off") != 0 ||
             !rctx_env_has(c->m, env, o->account))
             continue;
@@ -297,7 +297,7 @@ static void vpn_only(Intent *c, const Object *o, const Environment *env)
         return;
     Site whole = rctx_site(c->m, o, "ingress", env);
     const Object *net = rctx_network(c->m, o->account);
-    const Value *vpc = net ? model_get(c->m, net, "cidr") : NULL;
+    const Value *vpc = net ? rctx_val(c->m, net, "cidr", NULL) : NULL;
     for (uint32_t i = 0; i < in->n; i++) {
         const Value *r = in->items[i];
         if (!r || r->kind != VAL_CIDR)
@@ -438,14 +438,14 @@ static void clusters(Intent *c)
         if (!cl)
             continue;
         ClusterUse *u = use_of(c, &uses, cl);
-        const Value *lt = model_get(c->m, o, "launch_type");
+        const Value *lt = rctx_val(c->m, o, "launch_type", NULL);
         double lo, hi;
         u->services++;
         u->pinned += lt && lt->kind == VAL_SYM;
-        u->reported += lt && lt->kind == VAL_SYM && model_bool(c->m, o, "spot", false);
-        if (strcmp(model_str(c->m, o, "compute", "fargate"), "ec2") == 0) {
+        u->reported += lt && lt->kind == VAL_SYM && rctx_bool(c->m, o, "spot", NULL, false);
+        if (strcmp(rctx_str(c->m, o, "compute", NULL, "fargate"), "ec2") == 0) {
             u->ec2++;
-            u->scale_zero += model_range(c->m, o, "scale", &lo, &hi) && lo <= 0;
+            u->scale_zero += rctx_range(c->m, o, "scale", NULL, &lo, &hi) && lo <= 0;
         }
     }
     const ObjList *cl = model_kind(c->m, "cluster");
@@ -508,11 +508,11 @@ static void environments(Intent *c)
 {
     for (int i = 0; i < c->m->nenvs; i++) {
         const Environment *env = c->m->envs[i];
-        const char *trigger = model_str(c->m, env->obj, "trigger", "");
+        const char *trigger = rctx_str(c->m, env->obj, "trigger", NULL, "");
         bool prod = strcmp(env->name, "prod") == 0 || strcmp(trigger, "tags") == 0;
         if (!prod)
             continue;
-        if (model_bool(c->m, env->obj, "deletion_protection", true)) {
+        if (rctx_bool(c->m, env->obj, "deletion_protection", NULL, true)) {
             db_protection(c, env, "aurora");
             db_protection(c, env, "rds");
             continue;
@@ -532,7 +532,7 @@ static void registries(Intent *c)
     const ObjList *l = model_kind(c->m, "ecr");
     for (int i = 0; i < l->n; i++) {
         const Object *o = l->items[i];
-        const Value *p = model_get(c->m, o, "push");
+        const Value *p = rctx_val(c->m, o, "push", NULL);
         if (!p || p->kind != VAL_LIST)
             continue;
         Site whole = rctx_site(c->m, o, "push", NULL);
@@ -558,6 +558,7 @@ static void registries(Intent *c)
 void rules_intent(Model *m, DiagEngine *d)
 {
     Intent c = {.m = m, .d = d};
+    rctx_begin(m);
     table_init(&c.zones);
     rctx_each(m, "service", service, &c);
     clusters(&c);
