@@ -20,6 +20,7 @@ const char *src_strerror(SrcError e)
     case SRC_EISDIR: return "is a directory";
     case SRC_EACCES: return "permission denied";
     case SRC_ETOOBIG: return "file is larger than 64 MiB";
+    case SRC_ELOOP: return "too many levels of symbolic links";
     case SRC_EIO: break;
     }
     return "read error";
@@ -31,6 +32,7 @@ static SrcError from_errno(int e)
     case ENOENT: case ENOTDIR: return SRC_ENOENT;
     case EISDIR: return SRC_EISDIR;
     case EACCES: case EPERM: return SRC_EACCES;
+    case ELOOP: return SRC_ELOOP;
     default: return SRC_EIO;
     }
 }

@@ -40,6 +40,7 @@ typedef enum SrcError {
     SRC_EISDIR,     /* a directory */
     SRC_EACCES,     /* not readable */
     SRC_ETOOBIG,    /* over SRC_MAX_BYTES */
+    SRC_ELOOP,      /* a loop of symbolic links */
     SRC_EIO,        /* any other read error */
 } SrcError;
 

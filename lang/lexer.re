@@ -19,14 +19,45 @@
 static uint32_t off(const Lexer *lx, const unsigned char *p);
 static Diag *lex_error(Lexer *lx, const char *code, Span sp, const char *msg);
 
+static int utf8_valid(const unsigned char *p, const unsigned char *lim, uint32_t *cp);
+
+/* Without a NUL, a file whose first 4 KiB are mostly not UTF-8 text
+ * (invalid sequences, control characters) is not an sfd source either:
+ * one error instead of one per bad run. */
+static void refuse_non_text(Lexer *lx)
+{
+    const unsigned char *p = lx->cur, *end = lx->lim;
+    if (end - p > 4096)
+        end = p + 4096;
+    unsigned bad = 0, total = 0;
+    while (p < end) {
+        int n = utf8_valid(p, lx->lim, NULL);
+        bool ok = n > 1 || (n == 1 && (*p >= 0x20 || *p == '\n' || *p == '\r' || *p == '\t'));
+        bad += !ok;
+        total++;
+        p += n ? n : 1;
+    }
+    if (total < 64 || bad * 4 < total)   /* a few pasted escapes are errors, not binary */
+        return;
+    Span sp = {off(lx, lx->cur), off(lx, lx->cur) + 1};
+    Diag *d = lex_error(lx, "E0102", sp, "file is not UTF-8 text");
+    diag_label(lx->diag, d, "%u of the first %u characters are not text", bad, total);
+    diag_help(lx->diag, d, "check the path: sfd sources are UTF-8 text files");
+    diag_emit(lx->diag, d);
+    lx->too_deep = true;
+    lx->error_at = lx->src->len + 1;
+}
+
 /* A NUL byte means the file is not text (git uses the same test): one
  * error at the first NUL, and the file is not lexed further, rather than
  * hundreds of errors about binary garbage. */
 static void refuse_binary(Lexer *lx)
 {
     const unsigned char *nul = memchr(lx->cur, 0, (size_t)(lx->lim - lx->cur));
-    if (!nul)
+    if (!nul) {
+        refuse_non_text(lx);
         return;
+    }
     Span sp = {off(lx, nul), off(lx, nul) + 1};
     Diag *d = lex_error(lx, "E0103", sp, "NUL byte in source");
     diag_label(lx->diag, d, "sfd sources are UTF-8 text");
@@ -374,7 +405,7 @@ static void bad_char(Lexer *lx)
     /* Skip the run of bad input (binary garbage, a pasted non-ASCII word):
      * one mistake, one error. It ends at the next ASCII character. */
     p += n ? n : 1;
-    while (p < lx->lim && (*p >= 0x80 || *p == 0))
+    while (p < lx->lim && (*p >= 0x7f || (*p < 0x20 && !strchr(" \t\r\n", *p))))
         p++;
     lx->cur = p;
 }
