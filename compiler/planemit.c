@@ -83,12 +83,22 @@ static bool get_bool(const Emit *e, const Object *o, const char *field, bool fal
     return v && v->kind == VAL_BOOL ? v->u.b : fallback;
 }
 
-/* A label as it appears in ids and AWS names: lower case, `_` -> `-`. */
+/* A label as it appears in step ids: lower case, `_` -> `-`. */
 static const char *slug(Emit *e, const char *s)
 {
     char *out = arena_strdup(&e->a, s);
     for (char *p = out; *p; p++)
         *p = *p == '_' ? '-' : (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    return out;
+}
+
+/* A derived AWS name, as names.h and build.c derive them: `_` -> `-`. */
+static const char *dashed(Emit *e, const char *s)
+{
+    char *out = arena_strdup(&e->a, s);
+    for (char *p = out; *p; p++)
+        if (*p == '_')
+            *p = '-';
     return out;
 }
 
@@ -476,16 +486,14 @@ static int ecr_pullers(Emit *e, const Object *repo, const char **roots, Acct **w
 }
 
 /* The repository policy of one repository: pull for exactly the accounts
- * whose services use it, push for its `push` principals (never `*`). The
- * document is the one the ecr module writes for the same inputs. */
+ * whose services use it, nothing else (never push, never `*`). The
+ * document is the one the ecr module writes for the same inputs
+ * (`pull_account_ids`), so Terraform and this step never undo each other. */
 static void hand_ecr(Emit *e, const Object *repo)
 {
     static const char *const missing[] = {"RepositoryPolicyNotFoundException"};
     static const char *const pull[] = {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
                                        "ecr:GetDownloadUrlForLayer"};
-    static const char *const push[] = {"ecr:BatchCheckLayerAvailability",
-                                       "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload",
-                                       "ecr:PutImage", "ecr:UploadLayerPart"};
     Acct *owner = acct_of(e, repo->account);
     if (!owner)
         return;
@@ -493,22 +501,12 @@ static void hand_ecr(Emit *e, const Object *repo)
     const char **roots = xmalloc((size_t)cap * sizeof *roots);
     Acct **who = xmalloc((size_t)cap * sizeof *who);
     int n = ecr_pullers(e, repo, roots, who, cap);
-    const Value *pv = get(e, repo, "push");
-    const char **pushers = xmalloc(((pv && pv->kind == VAL_LIST ? pv->n : 0) + 1) * sizeof *pushers);
-    int np = 0;
-    for (uint32_t i = 0; pv && pv->kind == VAL_LIST && i < pv->n; i++)
-        if (pv->items[i]->kind == VAL_STR && strcmp(pv->items[i]->u.str, "*") != 0)
-            pushers[np++] = pv->items[i]->u.str;
-    np = sort_unique(pushers, np);
     int nroots = sort_unique(roots, n);
-    if (nroots || np) {
+    if (nroots) {
         char name[512];
         names_ecr(e->m, repo, name, sizeof name);
         cJSON *doc = policy_doc();
-        if (nroots)
-            statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
-        if (np)
-            statement(doc, "Push", "Allow", str_array(pushers, np), push, 5);
+        statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
         const char *id = arena_printf(&e->a, "handshake/%s/ecr-pull/%s", owner->name,
                                       slug(e, repo->name));
         IdList after = {0};
@@ -532,7 +530,6 @@ static void hand_ecr(Emit *e, const Object *repo)
     }
     free(roots);
     free(who);
-    free(pushers);
 }
 
 /* The policy of a bucket with `readers`: what the s3-bucket module writes
@@ -647,15 +644,16 @@ static void phase_deploy(Emit *e)
 
 /* ---- operate ------------------------------------------------------------ */
 
-/* ECS names of a service: its cluster ("<platform>-<account>", or
- * "<platform>-<account>-<cluster>" for an explicit cluster) and itself. */
+/* The ECS cluster of a service, named as build.c names it:
+ * "<platform>-<account>-<cluster>" for its `cluster`, else the account's
+ * implicit cluster "<platform>-<account>" (dashed). */
 static const char *ecs_cluster(Emit *e, const Object *svc)
 {
     const Value *c = get(e, svc, "cluster");
     if (c && c->kind == VAL_REF && c->ref && c->ref->name)
-        return slug(e, arena_printf(&e->a, "%s-%s-%s", e->platform, svc->account->name,
-                                    c->ref->name));
-    return slug(e, arena_printf(&e->a, "%s-%s", e->platform, svc->account->name));
+        return dashed(e, arena_printf(&e->a, "%s-%s-%s", e->platform, svc->account->name,
+                                      c->ref->name));
+    return dashed(e, arena_printf(&e->a, "%s-%s", e->platform, svc->account->name));
 }
 
 static cJSON *target_args(const char *resource)
@@ -693,14 +691,18 @@ static const char *op_target(Emit *e, const Acct *ac, const char *base, const ch
     return id;
 }
 
+/* One scheduled action. Its name is the one build.c gives the ecs-service
+ * module's `scheduled_actions` entry ("daemon-on", or "daemon-on-2" when
+ * a schedule switches on more than once a week), so this step checks and
+ * repairs what Terraform made rather than adding a second set. */
 static void op_action(Emit *e, const Acct *ac, const char *base, const char *svc,
-                      const char *resource, const SchedAction *act, const char *zone, int lo,
-                      int hi, const IdList *after)
+                      const char *resource, const SchedAction *act, int k, int of,
+                      const char *zone, int lo, int hi, const IdList *after)
 {
-    const char *what = arena_printf(&e->a, "%s-%02d%02d", act->up ? "start" : "stop",
-                                    act->minute / 60, act->minute % 60);
-    const char *name = arena_printf(&e->a, "%s-%s", svc, what);
-    const char *id = arena_printf(&e->a, "%s/%s", base, what);
+    const char *what = of > 1 ? arena_printf(&e->a, "%s-%d", act->up ? "on" : "off", k)
+                              : (act->up ? "on" : "off");
+    const char *name = arena_printf(&e->a, "%s-%s", dashed(e, svc), what);
+    const char *id = arena_printf(&e->a, "%s/schedule-%s", base, what);
     int mn = act->up ? lo : 0, mx = act->up ? hi : 0;
     cJSON *s = step_new(e, PHASE_OPERATE, ac, id,
                         act->up ? arena_printf(&e->a, "switch %s on at %s", svc, act->cron)
@@ -762,8 +764,8 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
     if (!ac || !svc->name)
         return;
     const char *cluster = ecs_cluster(e, svc);
-    const char *name = slug(e, svc->name);
-    const char *base = arena_printf(&e->a, "operate/%s/%s", ac->name, name);
+    const char *name = svc->name;   /* the ECS service name, as build.c gives it */
+    const char *base = arena_printf(&e->a, "operate/%s/%s", ac->name, slug(e, name));
     const char *resource = arena_printf(&e->a, "service/%s/%s", cluster, name);
     IdList after = {0};
     if (deploy_id(e, ac))
@@ -784,8 +786,12 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
         const char *tid = op_target(e, ac, base, resource, &after);
         IdList t = {0};
         ids_push(&t, tid);
+        int nup = 0, kup = 0, kdown = 0;
         for (int i = 0; i < nacts; i++)
-            op_action(e, ac, base, name, resource, &acts[i], sc->zone, on_min, hi, &t);
+            nup += acts[i].up;
+        for (int i = 0; i < nacts; i++)
+            op_action(e, ac, base, name, resource, &acts[i], acts[i].up ? ++kup : ++kdown,
+                      acts[i].up ? nup : nacts - nup, sc->zone, on_min, hi, &t);
         free(t.ids);
     } else if (def && strcmp(def, "off") == 0) {
         op_off(e, ac, base, cluster, name, &after);
