@@ -44,6 +44,22 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 a step failed or was blocked, 2 usage or invalid plan,\n"
     "70 internal error.\n";
 
+static const char scale_usage_text[] =
+    "usage: sfdrun scale PLAN ACCOUNT/SERVICE (--to N | --restore) [--dry-run]\n"
+    "                    [--log-format human|json] [--timeout SECONDS]\n"
+    "                    [--profile NAME] [--verbose]\n"
+    "\n"
+    "Sets the desired count of an ECS service listed in the plan's `services`.\n"
+    "  --to N      scale to N. Before the first --to, the current desired count\n"
+    "              (and, for an autoscaled service, the scalable target's min/max)\n"
+    "              is recorded in the service's tag `sfdrun:restore`; the target is\n"
+    "              pinned to min = max = N (N = 0 sets MaxCapacity 0, which stops\n"
+    "              the service). A service already at N is left alone.\n"
+    "  --restore   put the recorded values back and remove the tag.\n"
+    "  --dry-run   read only: say what would change.\n"
+    "Scheduled scaling actions still apply at their next time.\n"
+    "Exit status: 0 ok, 1 failed (or no such service), 2 usage.\n";
+
 /* Everything the command line said. */
 typedef struct Args {
     const char *cmd;        /* apply, status, scale */
@@ -60,6 +76,7 @@ typedef struct Args {
     int restore;            /* scale --restore */
     int dry_run;            /* --dry-run */
     int verbose;            /* --verbose */
+    int help;               /* --help after the command */
     LogFormat fmt;          /* --log-format */
 } Args;
 
@@ -96,6 +113,7 @@ static int parse_args(int argc, char **argv, Args *a)
         if (strcmp(o, "--dry-run") == 0) { a->dry_run = 1; takes = 0; }
         else if (strcmp(o, "--verbose") == 0 || strcmp(o, "-v") == 0) { a->verbose = 1; takes = 0; }
         else if (strcmp(o, "--restore") == 0) { a->restore = 1; takes = 0; }
+        else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) { a->help = 1; return 0; }
         else if (o[0] == '-' && o[1] && !v)
             return usage_error("missing value after", o);
         else if (strcmp(o, "--phase") == 0) {
@@ -307,6 +325,20 @@ out:
     return code;
 }
 
+/* scale of a path the plan does not list: say which paths it does list.
+ * Exit 1, not 2: the command was well formed, the service does not exist. */
+static int unknown_service(const Plan *p, const char *path)
+{
+    fprintf(stderr, "sfdrun: error: no service `%s` in the plan's `services`", path);
+    if (!strchr(path, '/'))
+        fputs(" (write ACCOUNT/SERVICE)", stderr);
+    fprintf(stderr, "; %s", p->n_services ? "it lists:" : "it lists none");
+    for (size_t i = 0; i < p->n_services && i < 12; i++)
+        fprintf(stderr, " %s", p->services[i].path);
+    fputs(p->n_services > 12 ? " ...\n" : "\n", stderr);
+    return EXIT_FAILED;
+}
+
 static int run(const Args *a, const char *argv0)
 {
     Plan plan;
@@ -349,7 +381,7 @@ static int run(const Args *a, const char *argv0)
     if (strcmp(a->cmd, "scale") == 0) {
         long s = plan_find_service(&plan, a->target);
         if (s < 0) {
-            code = usage_error("no service in the plan's `services` named", a->target);
+            code = unknown_service(&plan, a->target);
             goto out;
         }
         ScaleRequest sr = { (size_t)s, a->restore ? -1 : a->to, a->dry_run };
@@ -389,6 +421,10 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc;
+    if (a.help) {
+        fputs(strcmp(a.cmd, "scale") == 0 ? scale_usage_text : usage_text, stdout);
+        return EXIT_OK;
+    }
     log_init(a.fmt, a.verbose, stdout);
     install_signals();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
