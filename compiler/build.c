@@ -397,6 +397,7 @@ static void plan_cluster(B *b, Acct *ac, Cluster *cl)
         in(b, cap, "name", S(b, cpname));
         in(b, cap, "cluster_name", S(b, name));
         in(b, cap, "subnet_ids", ac->network ? R(b, ac->network, "private_subnet_ids") : NULL);
+        in(b, cap, "vpc_id", ac->network ? R(b, ac->network, "vpc_id") : NULL);
         in(b, cap, "instance_types", str_list(b, get(b, co, "instance_types")));
         in(b, cap, "min_size", N(b, lo));
         in(b, cap, "max_size", N(b, hi));

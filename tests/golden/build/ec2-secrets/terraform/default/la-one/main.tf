@@ -65,6 +65,7 @@ module "capacity_workers" {
   name                            = "tiny-la-one-workers-ec2"
   cluster_name                    = "tiny-la-one-workers"
   subnet_ids                      = module.network.private_subnet_ids
+  vpc_id                          = module.network.vpc_id
   instance_types                  = ["m6i.large", "m5.large"]
   min_size                        = 0
   max_size                        = 4

@@ -18,6 +18,7 @@ dependency "network" {
       "subnet-11111111111111111",
       "subnet-11111111111111112",
     ]
+    vpc_id = "vpc-00000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -26,6 +27,7 @@ inputs = {
   name                            = "tiny-la-one-workers-ec2"
   cluster_name                    = "tiny-la-one-workers"
   subnet_ids                      = dependency.network.outputs.private_subnet_ids
+  vpc_id                          = dependency.network.outputs.vpc_id
   instance_types                  = ["m6i.large", "m5.large"]
   min_size                        = 0
   max_size                        = 4
