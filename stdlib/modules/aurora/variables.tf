@@ -38,8 +38,8 @@ variable "master_username" {
   default     = "dbadmin"
 
   validation {
-    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.master_username)) && !contains(["rdsadmin", "admin", "postgres"], lower(var.master_username))
-    error_message = "master_username must start with a letter, have at most 63 letters, digits or underscores, and not be a reserved name (rdsadmin, admin, postgres)."
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.master_username)) && !contains(["rdsadmin", "postgres"], lower(var.master_username))
+    error_message = "master_username must start with a letter, have at most 63 letters, digits or underscores, and not be a name the engine reserves (rdsadmin, postgres)."
   }
 }
 

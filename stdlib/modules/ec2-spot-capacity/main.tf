@@ -65,6 +65,25 @@ resource "aws_iam_instance_profile" "this" {
   tags = var.tags
 }
 
+# --- instance security group: no ingress, explicit egress ------------------
+# Without it the instances would fall back to the VPC's default group.
+
+resource "aws_security_group" "this" {
+  name        = "${var.name}-instances"
+  description = "ECS container instances ${var.name}"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-instances" })
+}
+
+resource "aws_vpc_security_group_egress_rule" "this" {
+  count = length(var.egress_cidrs)
+
+  security_group_id = aws_security_group.this.id
+  description       = "ECS agent, image pulls and AWS APIs"
+  ip_protocol       = "-1"
+  cidr_ipv4         = var.egress_cidrs[count.index]
+}
+
 # --- launch template ----------------------------------------------------------
 
 resource "aws_launch_template" "this" {
@@ -72,7 +91,7 @@ resource "aws_launch_template" "this" {
   image_id               = local.ami_id
   update_default_version = true
   user_data              = base64encode(local.user_data)
-  vpc_security_group_ids = var.security_group_ids
+  vpc_security_group_ids = concat([aws_security_group.this.id], var.security_group_ids)
 
   iam_instance_profile {
     name = local.profile_name

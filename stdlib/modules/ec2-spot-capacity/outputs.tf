@@ -30,3 +30,8 @@ output "instance_role_name" {
   description = "Name of the instance role created here, or null when instance_profile_name was given."
   value       = one(aws_iam_role.this[*].name)
 }
+
+output "security_group_id" {
+  description = "Security group of the container instances."
+  value       = aws_security_group.this.id
+}

@@ -26,10 +26,26 @@ variable "subnet_ids" {
   }
 }
 
+variable "vpc_id" {
+  description = "VPC of the instances' security group (network vpc_id)."
+  type        = string
+}
+
 variable "security_group_ids" {
-  description = "Security groups of the container instances (awsvpc tasks get their own groups from ecs-service)."
+  description = "Extra security groups of the container instances, besides the one this module creates (awsvpc tasks get their own groups from ecs-service)."
   type        = list(string)
   default     = []
+}
+
+variable "egress_cidrs" {
+  description = "IPv4 CIDRs the instances may reach (the ECS agent needs the ECS, ECR and CloudWatch APIs through NAT or endpoints). The instances' group has no ingress."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = alltrue([for c in var.egress_cidrs : can(cidrhost(c, 0))])
+    error_message = "egress_cidrs entries must be IPv4 CIDRs."
+  }
 }
 
 variable "instance_types" {

@@ -9,7 +9,10 @@ locals {
     var.reader_role_arns,
     [for id in var.reader_account_ids : "arn:aws:iam::${id}:root"],
   )))
-  has_policy = var.tls_only || length(local.readers) > 0
+  # From the input lengths, not local.readers: reader ARNs from another
+  # module are unknown at plan time, and so would be distinct()'s length.
+  has_readers = length(var.reader_role_arns) + length(var.reader_account_ids) > 0
+  has_policy  = var.tls_only || local.has_readers
 }
 
 resource "aws_s3_bucket" "this" {
@@ -117,7 +120,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = length(local.readers) > 0 ? [1] : []
+    for_each = local.has_readers ? [1] : []
     content {
       sid       = "CrossAccountList"
       effect    = "Allow"
@@ -131,7 +134,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = length(local.readers) > 0 ? [1] : []
+    for_each = local.has_readers ? [1] : []
     content {
       sid       = "CrossAccountRead"
       effect    = "Allow"

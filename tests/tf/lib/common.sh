@@ -83,21 +83,26 @@ tf_copy() {
     echo "$dst"
 }
 
+# A provider stuck retrying an emulator gap (e.g. HTTP 500s) would otherwise
+# hang the tier for many minutes: bound every terraform command.
+tf_timeout=${TF_TEST_TIMEOUT:-900}
+
 # tf_step NAME DIR LOG ARGS...: run one terraform command, ok/FAIL by exit code.
 tf_step() {
     local name=$1 dir=$2 log=$3
     shift 3
-    if (cd "$dir" && terraform "$@" -no-color) >"$log" 2>&1; then
+    if (cd "$dir" && timeout "$tf_timeout" terraform "$@" -no-color) >"$log" 2>&1; then
         ok "$name"; return 0
     fi
     bad "$name"; grep -E -A8 '^(Error|│ Error)' "$log" | head -n 40 | sed 's/^/    /'
+    tail -n 5 "$log" | sed 's/^/    /'
     return 1
 }
 
 # tf_replan NAME DIR LOG: a plan right after apply must show no changes.
 tf_replan() {
     local rc
-    (cd "$2" && terraform plan -detailed-exitcode -input=false -no-color) >"$3" 2>&1
+    (cd "$2" && timeout "$tf_timeout" terraform plan -detailed-exitcode -input=false -no-color) >"$3" 2>&1
     rc=$?
     case $rc in
         0) ok "$1" ;;

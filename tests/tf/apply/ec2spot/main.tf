@@ -39,6 +39,7 @@ module "capacity" {
 
   name                      = "spot-test-asg"
   cluster_name              = "spot-test"
+  vpc_id                    = module.network.vpc_id
   subnet_ids                = module.network.private_subnet_ids
   instance_types            = ["t3.medium", "t3a.medium", "m5.large"]
   min_size                  = 0
