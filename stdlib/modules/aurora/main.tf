@@ -28,6 +28,26 @@ resource "aws_security_group" "this" {
   tags        = merge(var.tags, { Name = "${var.name}-db" })
 }
 
+# Clients attach this group (ecs-service security_group_ids) and are let in.
+# It lets the database be applied before its clients: admitting the
+# services' own groups instead would need them first, while the services
+# need the database's secret ARN, a cycle between units.
+resource "aws_security_group" "clients" {
+  name        = "${var.name}-db-clients"
+  description = "Clients of Aurora ${var.name}"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-db-clients" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "from_clients" {
+  security_group_id            = aws_security_group.this.id
+  description                  = "PostgreSQL from the client group"
+  ip_protocol                  = "tcp"
+  from_port                    = var.port
+  to_port                      = var.port
+  referenced_security_group_id = aws_security_group.clients.id
+}
+
 # count, not for_each: group IDs usually come from another module.
 resource "aws_vpc_security_group_ingress_rule" "from_groups" {
   count = length(var.allowed_security_group_ids)

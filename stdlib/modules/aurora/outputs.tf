@@ -40,6 +40,11 @@ output "master_user_secret_arn" {
   value       = try(aws_rds_cluster.this.master_user_secret[0].secret_arn, null)
 }
 
+output "client_security_group_id" {
+  description = "Group whose members may connect: add it to ecs-service security_group_ids (no rules of its own)."
+  value       = aws_security_group.clients.id
+}
+
 output "security_group_id" {
   description = "Security group of the cluster."
   value       = aws_security_group.this.id

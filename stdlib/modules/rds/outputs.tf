@@ -35,6 +35,11 @@ output "master_user_secret_arn" {
   value       = try(aws_db_instance.this.master_user_secret[0].secret_arn, null)
 }
 
+output "client_security_group_id" {
+  description = "Group whose members may connect: add it to ecs-service security_group_ids (no rules of its own)."
+  value       = aws_security_group.clients.id
+}
+
 output "security_group_id" {
   description = "Security group of the instance."
   value       = aws_security_group.this.id

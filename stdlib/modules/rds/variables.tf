@@ -111,7 +111,7 @@ variable "port" {
 }
 
 variable "allowed_security_group_ids" {
-  description = "Security groups allowed to connect on port (ecs-service security_group_id)."
+  description = "Further security groups allowed to connect on port. Prefer attaching client_security_group_id to the clients: listing a service's own group here makes the database depend on the service."
   type        = list(string)
   default     = []
 }

@@ -102,7 +102,7 @@ module "web" {
   cluster_arn                   = module.cluster.cluster_arn
   vpc_id                        = module.network.vpc_id
   subnet_ids                    = module.network.private_subnet_ids
-  security_group_ids            = [module.network.endpoints_security_group_id]
+  security_group_ids            = [module.network.endpoints_security_group_id, module.aurora.client_security_group_id]
   image                         = "${module.ecr.repository_url}@sha256:0000000000000000000000000000000000000000000000000000000000000000"
   image_repository_arns         = [module.ecr.repository_arn]
   container_name                = "app"
@@ -112,7 +112,7 @@ module "web" {
   memory                        = 1536
   cpu_architecture              = "ARM64"
   environment                   = { LOG_LEVEL = "info" }
-  secrets                       = { API_TOKEN = "${module.secrets.secret_arns["api-token"]}:token::", DB_HOST = "arn:aws:ssm:eu-west-2:222222222222:parameter/full/db-host" }
+  secrets                       = { API_TOKEN = "${module.secrets.secret_arns["api-token"]}:token::", DB_HOST = "arn:aws:ssm:eu-west-2:222222222222:parameter/full/db-host", DB_PASSWORD = "${module.aurora.master_user_secret_arn}:password::" }
   secrets_kms_key_arns          = [local.kms]
   task_role_policies            = { s3 = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] }) }
   task_role_managed_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
@@ -156,7 +156,7 @@ module "aurora" {
   instance_count                  = 2
   vpc_id                          = module.network.vpc_id
   subnet_ids                      = module.network.database_subnet_ids
-  allowed_security_group_ids      = [module.web.security_group_id]
+  allowed_security_group_ids      = [module.lb.security_group_id]
   kms_key_id                      = local.kms
   master_user_secret_kms_key_id   = local.kms
   final_snapshot_identifier       = "full-db-last"
@@ -175,7 +175,7 @@ module "rds" {
   multi_az                   = true
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.database_subnet_ids
-  allowed_security_group_ids = [module.web.security_group_id]
+  allowed_security_group_ids = [module.lb.security_group_id]
   allowed_cidrs              = ["10.100.0.0/16"]
   kms_key_id                 = local.kms
 }

@@ -79,6 +79,10 @@ output "aurora_sg" {
   value = module.aurora.security_group_id
 }
 
+output "aurora_clients_sg" {
+  value = module.aurora.client_security_group_id
+}
+
 output "rds_id" {
   value = module.rds.instance_identifier
 }
