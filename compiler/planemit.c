@@ -52,6 +52,7 @@ typedef struct Emit {
     int naccts;
     cJSON *steps[NPHASES];      /* steps by phase; moved into the document at the end */
     cJSON *services;            /* the "services" member */
+    Table ids;                  /* interned step id -> (void *)1: ids in use */
 } Emit;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -141,13 +142,33 @@ static int sort_unique(const char **v, int n)
 
 /* ---- steps -------------------------------------------------------------- */
 
-/* A new step in phase ph: id, phase, account, region (when not the
- * plan's), title, after. The caller adds call/check or run. */
+/* id, or id-2, id-3...: labels that differ only in `_` and `-` (web_2 and
+ * "web-2", both legal ECS names) would otherwise give one id twice.
+ * `sfdc build` refuses such a program (unit directories clash); the plan
+ * alone stays valid. */
+static const char *unique_id(Emit *e, const char *id)
+{
+    Interner *in = &e->m->pg->in;
+    const char *u = id;
+    for (int n = 2; table_get(&e->ids, intern_cstr(in, u)); n++)
+        u = arena_printf(&e->a, "%s-%d", id, n);
+    table_put(&e->ids, intern_cstr(in, u), (void *)1);
+    return u;
+}
+
+/* The id a step got (unique_id). */
+static const char *step_id(const cJSON *s)
+{
+    return cJSON_GetObjectItemCaseSensitive(s, "id")->valuestring;
+}
+
+/* A new step in phase ph: id (made unique), phase, account, region (when
+ * not the plan's), title, after. The caller adds call/check or run. */
 static cJSON *step_new(Emit *e, int ph, const Acct *ac, const char *id, const char *title,
                        const IdList *after)
 {
     cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "id", id);
+    cJSON_AddStringToObject(s, "id", unique_id(e, id));
     cJSON_AddStringToObject(s, "phase", phase_names[ph]);
     cJSON_AddStringToObject(s, "account", ac->name);
     if (strcmp(ac->region, e->region) != 0)
@@ -521,6 +542,7 @@ static void hand_ecr(Emit *e, const Object *repo)
         add_call(s, "ecr", "SetRepositoryPolicy", args);
         cJSON *ex = add_check(s, "GetRepositoryPolicy", args1("repositoryName", name), missing, 1);
         expect(ex, "policyText", "json", doc);
+        id = step_id(s);
         for (int i = 0; i < n; i++) {
             IdList *r = &who[i]->ready;
             if (waits_for(who[i], owner) && !(r->n && r->ids[r->n - 1] == id))
@@ -688,7 +710,7 @@ static const char *op_target(Emit *e, const Acct *ac, const char *base, const ch
     cJSON_DeleteItemFromObjectCaseSensitive(read, "ResourceId");
     cJSON *ex = add_check(s, "DescribeScalableTargets", read, NULL, 0);
     expect(ex, "ScalableTargets[0].ResourceId", "equals", cJSON_CreateString(resource));
-    return id;
+    return step_id(s);
 }
 
 /* One scheduled action. Its name is the one build.c gives the ecs-service
@@ -1013,6 +1035,7 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
     if (!e.opt.generator)
         e.opt.generator = "sfdc " SFDC_VERSION;
     arena_init(&e.a);
+    table_init(&e.ids);
     e.platform = names_platform(m);
     const char *r = m->platform ? get_str(&e, m->platform, "region") : NULL;
     e.region = r ? r : "eu-west-2";
@@ -1026,6 +1049,7 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
         free(e.accts[i].ready.ids);
     free(e.accts);
     arena_release(&e.a);
+    table_release(&e.ids);
     if (b.oom) {
         free(b.p);
         return NULL;
