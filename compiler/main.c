@@ -16,6 +16,7 @@
 #include "explain.h"
 #include "load.h"
 #include "model.h"
+#include "graph.h"
 #include "planemit.h"
 #include "rules.h"
 #include "schema.h"
@@ -23,7 +24,7 @@
 
 enum { EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
 
-typedef enum Command { CMD_CHECK, CMD_PARSE, CMD_EXPLAIN, CMD_EXPORT, CMD_PLAN, CMD_BUILD } Command;
+typedef enum Command { CMD_CHECK, CMD_PARSE, CMD_EXPLAIN, CMD_EXPORT, CMD_PLAN, CMD_BUILD, CMD_GRAPH } Command;
 
 typedef struct Options {
     Command cmd;
@@ -38,6 +39,7 @@ typedef struct Options {
     const char *env;        /* explain, export: --env NAME */
     const char *what;       /* explain: the PATH asked about */
     PlanDeploy deploy;      /* plan: --target terragrunt|terraform|none */
+    GraphFormat graph;      /* graph: --format mermaid|dot */
     BuildOptions build;     /* build: -o, --target, --env, --check */
 } Options;
 
@@ -53,6 +55,7 @@ static const char usage_text[] =
     "  explain   PATH: a value, its type and where it came from\n"
     "  export    the fully evaluated platform as JSON\n"
     "  build     write the Terragrunt (or plain Terraform) tree: -o DIR\n"
+    "  graph     accounts, image pulls, shared buckets and unit wiring (Mermaid/DOT)\n"
     "  help CMD  detailed help for a command\n"
     "\n"
     "options:\n"
@@ -161,6 +164,8 @@ static int help_for(const char *cmd)
         fputs(help_export, stdout);
     else if (strcmp(cmd, "build") == 0)
         fputs(build_help, stdout);
+    else if (strcmp(cmd, "graph") == 0)
+        fputs(graph_help, stdout);
     else
         return usage_error("no help for unknown command '%s'", cmd);
     return 0;
@@ -210,12 +215,17 @@ static int parse_option(Options *o, int argc, char **argv, int *i)
         o->max_errors = (unsigned)n;
     } else if ((v = opt_value("--stdlib", argc, argv, i))) {
         o->stdlib = v;
-    } else if ((o->cmd == CMD_EXPLAIN || o->cmd == CMD_EXPORT || o->cmd == CMD_PLAN) &&
+    } else if ((o->cmd == CMD_EXPLAIN || o->cmd == CMD_EXPORT || o->cmd == CMD_PLAN ||
+                o->cmd == CMD_GRAPH) &&
                (v = opt_value("--env", argc, argv, i))) {
         o->env = v;
     } else if (o->cmd == CMD_EXPORT && (v = opt_value("--format", argc, argv, i))) {
         if (strcmp(v, "json") != 0)
             return usage_error("unknown export format '%s' (json)", v);
+    } else if (o->cmd == CMD_GRAPH && (v = opt_value("--format", argc, argv, i))) {
+        if (strcmp(v, "mermaid") != 0 && strcmp(v, "dot") != 0)
+            return usage_error("unknown graph format '%s' (mermaid, dot)", v);
+        o->graph = strcmp(v, "dot") == 0 ? GRAPH_DOT : GRAPH_MERMAID;
     } else if (o->cmd == CMD_PLAN && (v = opt_value("--target", argc, argv, i))) {
         static const char *const targets[] = {"terragrunt", "terraform", "none"};
         int t = 0;
@@ -252,6 +262,8 @@ static int parse_args(Options *o, int argc, char **argv)
         o->cmd = CMD_BUILD;
     else if (strcmp(cmd, "plan") == 0)     /* hidden debug command: the plan on stdout */
         o->cmd = CMD_PLAN;
+    else if (strcmp(cmd, "graph") == 0)
+        o->cmd = CMD_GRAPH;
     else
         return usage_error("unknown command '%s'", cmd);
     for (int i = 2; i < argc; i++) {
@@ -315,7 +327,7 @@ static int run_pipeline(const Options *o, const char *argv0)
         eval_finish(ev);
     }
     FILE *out = o->format == DIAG_HUMAN || o->cmd == CMD_EXPORT || o->cmd == CMD_EXPLAIN ||
-                        o->cmd == CMD_PLAN
+                        o->cmd == CMD_PLAN || o->cmd == CMD_GRAPH
                     ? stderr : stdout;
     bool failed = diag_failed(&diag);
     diag_flush(&diag, out);
@@ -328,6 +340,8 @@ static int run_pipeline(const Options *o, const char *argv0)
     } else if (o->cmd == CMD_PLAN && !failed) {
         PlanEmitOptions po = {.deploy = o->deploy};
         rc = planemit_run(&model, o->env, &po, stdout, stderr);
+    } else if (o->cmd == CMD_GRAPH && !failed) {
+        rc = graph_run(&model, o->env, o->graph, stdout, stderr);
     } else if (o->cmd == CMD_BUILD && !failed) {
         rc = build_run(&model, &o->build, stdout, stderr);
     }
