@@ -197,6 +197,13 @@ def main():
             fn()
         except Exception as e:  # a moved patch target must not stop the emulator
             warn(f"{name} patch not applied: {type(e).__name__}: {e}")
+    # Further gaps that make Terraform see perpetual diffs (patch_tf.py).
+    try:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import patch_tf
+        patch_tf.apply()
+    except Exception as e:
+        warn(f"terraform patches not applied: {type(e).__name__}: {e}")
 
     import moto.server as ms
     from werkzeug.serving import make_server
