@@ -929,16 +929,57 @@ static void indent(Buf *b, int depth)
         put(b, "  ", 2);
 }
 
-/* A scalar, or a string (member name) as JSON text. */
+/* s as a JSON string, escaped as cJSON escapes it (no allocation: the
+ * printer runs once per member of plans with tens of thousands of steps). */
+static void put_string(Buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    put(b, "\"", 1);
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(b, run, (size_t)(s - run));
+        run = s + 1;
+        char esc[7] = {'\\', 0};
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+        }
+        puts_(b, esc);
+    }
+    put(b, run, (size_t)(s - run));
+    put(b, "\"", 1);
+}
+
+/* A scalar as JSON text (numbers: integers exactly, others round-trip). */
 static void put_scalar(Buf *b, const cJSON *j)
 {
-    char *s = cJSON_PrintUnformatted(j);
-    if (!s) {
-        b->oom = true;
-        return;
+    char num[40];
+    if (cJSON_IsString(j)) {
+        put_string(b, j->valuestring);
+    } else if (cJSON_IsNumber(j)) {
+        double d = j->valuedouble;
+        if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+            snprintf(num, sizeof num, "%lld", (long long)d);
+        else
+            snprintf(num, sizeof num, "%.17g", d);
+        puts_(b, num);
+    } else if (cJSON_IsBool(j)) {
+        puts_(b, cJSON_IsTrue(j) ? "true" : "false");
+    } else {
+        puts_(b, "null");
     }
-    puts_(b, s);
-    cJSON_free(s);
 }
 
 static void put_json(Buf *b, const cJSON *j, int depth)
@@ -956,9 +997,7 @@ static void put_json(Buf *b, const cJSON *j, int depth)
     for (const cJSON *c = j->child; c; c = c->next) {
         indent(b, depth + 1);
         if (obj) {
-            cJSON *k = cJSON_CreateString(c->string);
-            put_scalar(b, k);
-            cJSON_Delete(k);
+            put_string(b, c->string);
             puts_(b, ": ");
         }
         put_json(b, c, depth + 1);
@@ -1025,6 +1064,17 @@ static cJSON *document(Emit *e)
     return root;
 }
 
+/* While a plan is built, cJSON allocates from this arena and frees nothing:
+ * a 1,000-LA plan is ~1.5 million small nodes, and malloc/free of each one
+ * was most of the rendering time. cJSON's hooks are process-wide, so they
+ * are set only for the duration of one rendering (the compiler is single
+ * threaded) and put back to malloc/free after it. */
+static Arena *json_arena;
+
+static void *json_alloc(size_t n) { return arena_alloc(json_arena, n); }
+
+static void json_free(void *p) { (void)p; }
+
 char *planemit_render(const Model *m, const Environment *env, const PlanEmitOptions *o)
 {
     Emit e = {.m = m, .env = env};
@@ -1040,11 +1090,19 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
     const char *r = m->platform ? get_str(&e, m->platform, "region") : NULL;
     e.region = r ? r : "eu-west-2";
     collect_accounts(&e);
+    Arena nodes;
+    arena_init(&nodes);
+    json_arena = &nodes;
+    cJSON_InitHooks(&(cJSON_Hooks){.malloc_fn = json_alloc, .free_fn = json_free});
     cJSON *root = document(&e);
-    Buf b = {0};
+    Buf b = {.cap = 1 << 16};
+    b.p = malloc(b.cap);
+    b.oom = !b.p;
     put_json(&b, root, 0);
     puts_(&b, "\n");
-    cJSON_Delete(root);
+    cJSON_InitHooks(NULL);
+    json_arena = NULL;
+    arena_release(&nodes);
     for (int i = 0; i < e.naccts; i++)
         free(e.accts[i].ready.ids);
     free(e.accts);
