@@ -181,7 +181,8 @@ static void collect_account(Graph *g, const Object *acct)
 }
 
 /* The wiring of one service (stdlib/modules/README.md): network, cluster
- * and secrets in; the databases of its account admit its security group. */
+ * and secrets in; each database of its account hands it the database's
+ * client security group (so databases apply before services). */
 static void wire_service(Graph *g, const Object *s)
 {
     int me = node_of(g, s);
@@ -197,7 +198,7 @@ static void wire_service(Graph *g, const Object *s)
     for (int i = 0; i < acct->nchildren; i++) {
         const Object *d = acct->children[i];
         if (strcmp(d->kind, "aurora") == 0 || strcmp(d->kind, "rds") == 0)
-            edge_add(g, me, node_of(g, d), EDGE_WIRE, "security group");
+            edge_add(g, node_of(g, d), me, EDGE_WIRE, "security group");
     }
     const Object *img = get_ref(g, s, "image");
     if (img && in_env(g, img->account))
@@ -435,10 +436,10 @@ const char graph_help[] =
     "  deploys      an account's `parent` to it\n"
     "  wiring       the unit dependencies of the generated tree: network to\n"
     "               services and databases (subnets), cluster and secrets to\n"
-    "               services, services to their account's databases\n"
-    "               (security group)\n"
+    "               services, each database to its account's services\n"
+    "               (the client security group they wear)\n"
     "\n"
-    "Edges between accounts are dashed. GNode ids are the object paths with\n"
+    "Edges between accounts are dashed. Node ids are the object paths with\n"
     "every character other than a letter or digit replaced by `_`.\n"
     "\n"
     "  --format mermaid|dot   the notation (mermaid)\n"

@@ -7,8 +7,9 @@
  * that use it (dashed across accounts), buckets to the accounts granted
  * read, a parent account to the accounts it deploys, and the unit
  * dependencies of stdlib/modules/README.md ("Wiring"): network to
- * services and databases, cluster and secrets to services, services to
- * the databases that admit them. Output is deterministic: model order,
+ * services and databases, cluster and secrets to services, databases to
+ * the services that wear their client security group. Output is
+ * deterministic: model order,
  * duplicate edges dropped. */
 #ifndef SFDC_GRAPH_H
 #define SFDC_GRAPH_H
