@@ -35,6 +35,12 @@ typedef struct B {
     const bool *selected;   /* by Object.index: account deployed in this environment */
     FILE *err;
     bool ok;                /* false once an error was reported */
+    /* The last window parsed and its actions: every LA of a template has
+     * the same window, and parsing one reads the time zone database. */
+    const char *win_text;   /* NULL until the first window */
+    SchedAction win_acts[64];
+    int win_n;              /* actions, 0 if it never switches off */
+    char win_zone[SCHED_ZONE_MAX];
 } B;
 
 /* ---- model access ------------------------------------------------------- */
@@ -557,17 +563,18 @@ static void plan_scaling(B *b, BuildUnit *u, const Object *s)
     const char *def = get_str(b, s, "default");
     bool on = !def || strcmp(def, "off") != 0;
     const char *window = get_str(b, s, "window");
-    Schedule *sc = NULL;
-    SchedAction acts[64];
-    int nacts = 0;
-    if (window) {
-        sc = xmalloc(sizeof *sc);
+    if (window && (!b->win_text || strcmp(window, b->win_text) != 0)) {
+        Schedule *sc = xmalloc(sizeof *sc);
         SchedError err;
-        if (sched_parse(window, strlen(window), sc, &err))
-            nacts = sched_actions(sc, acts, 64);
-        if (nacts < 0)
-            nacts = 0;
+        b->win_n = sched_parse(window, strlen(window), sc, &err) ? sched_actions(sc, b->win_acts, 64) : 0;
+        if (b->win_n < 0)
+            b->win_n = 0;
+        snprintf(b->win_zone, sizeof b->win_zone, "%s", sc->zone);
+        b->win_text = window;
+        free(sc);
     }
+    const SchedAction *acts = b->win_acts;
+    int nacts = window ? b->win_n : 0;
     bool starts_off = nacts > 0 || !on;
     in(b, u, "desired_count", N(b, starts_off ? 0 : on_min));
     HclVal *as = hcl_obj(b->a);
@@ -588,14 +595,13 @@ static void plan_scaling(B *b, BuildUnit *u, const Object *s)
             hcl_set(b->a, a, "name", S(b, of > 1 ? arena_printf(b->a, "%s-%s-%d", base, up ? "on" : "off", k)
                                                  : arena_printf(b->a, "%s-%s", base, up ? "on" : "off")));
             hcl_set(b->a, a, "schedule", S(b, arena_strdup(b->a, acts[i].cron)));
-            hcl_set(b->a, a, "timezone", S(b, arena_strdup(b->a, sc->zone)));
+            hcl_set(b->a, a, "timezone", S(b, arena_strdup(b->a, b->win_zone)));
             hcl_set(b->a, a, "min", N(b, up ? on_min : 0));
             hcl_set(b->a, a, "max", N(b, up ? hi : 0));
             hcl_push(b->a, l, a);
         }
         in(b, u, "scheduled_actions", l);
     }
-    free(sc);
 }
 
 static BuildUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *cl, BuildUnit *lb)
@@ -853,7 +859,7 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
     memset(bp, 0, sizeof *bp);
     arena_init(&bp->arena);
     bp->m = m;
-    B b = {bp, &bp->arena, m, NULL, NULL, NULL, err, true};
+    B b = {.bp = bp, .a = &bp->arena, .m = m, .err = err, .ok = true};
     const Object *pl = m->platform;
     bp->platform = pl && pl->name ? pl->name : "platform";
     bp->platform_src = pl ? pl->src->path : "";

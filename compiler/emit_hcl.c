@@ -208,8 +208,17 @@ void hcl_obj_sort(HclVal *obj)
 /* The text of a string literal without quotes. */
 static void escape_into(HclBuf *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (;; p++) {
+        unsigned char c = *p;
+        bool plain = c >= 0x20 && c != 0x7f && c != '\\' && c != '"' &&
+                     !((c == '$' || c == '%') && p[1] == '{');
+        if (c && plain)
+            continue;
+        hcl_buf_put(out, (const char *)run, (size_t)(p - run));   /* the plain run before c */
+        run = p + 1;
+        switch (c) {
+        case '\0': return;
         case '\\': hcl_buf_put(out, "\\\\", 2); break;
         case '"': hcl_buf_put(out, "\\\"", 2); break;
         case '\n': hcl_buf_put(out, "\\n", 2); break;
@@ -218,15 +227,11 @@ static void escape_into(HclBuf *out, const char *s)
         case '$':
         case '%':
             /* `${` and `%{` open template sequences: double the sign */
-            if (p[1] == '{')
-                hcl_buf_put(out, (const char *)p, 1);
+            hcl_buf_put(out, (const char *)p, 1);
             hcl_buf_put(out, (const char *)p, 1);
             break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                hcl_buf_printf(out, "\\u%04x", *p);
-            else
-                hcl_buf_put(out, (const char *)p, 1);
+            hcl_buf_printf(out, "\\u%04x", c);
         }
     }
 }
@@ -461,15 +466,14 @@ static void attr_keyed(HclWriter *w, const char *keytext, const HclVal *v)
     w->at_start = false;
     size_t klen = strlen(keytext);
     if (v->kind == HCL_HEREDOC) {
-        /* `name = <<-EOF` is a whole assignment to terraform fmt, aligned
-         * with the run before it; the heredoc's lines end the run. */
+        /* `name = <<-EOF` is a whole assignment to terraform fmt, and the
+         * heredoc is one token: the run goes on through it. */
         w->tmp.n = 0;
         HclBuf *saved = w->out;
         w->out = &w->tmp;
         multi_into(w, v);
         w->out = saved;
         run_push(w, keytext, klen, w->tmp.p, w->tmp.n);
-        hcl_flush(w);
         return;
     }
     int room = HCL_WIDTH - 2 * w->depth - columns(keytext, klen) - 3;

@@ -8,7 +8,8 @@
  *   - consecutive single-line attributes of one body are a run, and their
  *     `=` are aligned one space after the longest name, exactly as
  *     `terraform fmt` does; a blank line, a comment, a block or an attribute
- *     whose value spans several lines ends the run;
+ *     whose value spans several lines ends the run (a heredoc does not: it
+ *     is one token to terraform fmt);
  *   - a list or object is written on one line when that line fits in
  *     HCL_WIDTH columns and holds no multi-line value, else one element per
  *     line (objects get their own aligned run; lists end every element with

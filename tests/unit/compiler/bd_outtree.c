@@ -1,0 +1,194 @@
+/* bd_outtree.c — units for outtree.c: names from user input cannot leave
+ * the output directory, a fresh tree appears whole, an update rewrites
+ * only changed files, removes only what its manifest lists, refuses to
+ * replace a file it did not write, keeps another environment's entries,
+ * and --check lists missing, stale and extra files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "arena.h"
+#include "outtree.h"
+
+static char dir[256];
+
+static void add(OutTree *t, const char *path, const char *text)
+{
+    out_add(t, path, xstrdup(text), strlen(text));
+}
+
+static char *slurp(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, rel);
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return NULL;
+    static char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void put(const char *rel, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, rel);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/bd_outtree.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(dir))
+        return -1;
+    rmdir(dir);     /* tests start from a directory that does not exist */
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_sanitize(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"la-camden", "la-camden"}, {"LA_Camden", "la_camden"}, {"../etc", "---etc"},
+        {"a/b", "a-b"}, {"..", "--"}, {".", "-"}, {"", "_"}, {"x y\n", "x-y-"},
+        {"caf\xc3\xa9", "caf--"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        out_sanitize(cases[i][0], buf, sizeof buf);
+        assert_string_equal(buf, cases[i][1]);
+    }
+    char small[4];
+    out_sanitize("abcdef", small, sizeof small);
+    assert_string_equal(small, "abc");
+}
+
+static void test_path_ok(void **state)
+{
+    (void)state;
+    assert_true(out_path_ok("prod/la/unit/terragrunt.hcl"));
+    assert_true(out_path_ok("root.hcl"));
+    assert_false(out_path_ok(""));
+    assert_false(out_path_ok("/etc/passwd"));
+    assert_false(out_path_ok("a/../b"));
+    assert_false(out_path_ok("../b"));
+    assert_false(out_path_ok("a/./b"));
+    assert_false(out_path_ok("a//b"));
+    assert_false(out_path_ok("a/"));
+    assert_false(out_path_ok("a\\b"));
+    assert_false(out_path_ok("a\nb"));
+}
+
+static void test_write_update_check(void **state)
+{
+    (void)state;
+    OutTree t;
+    OutStats st;
+    out_init(&t);
+    add(&t, "prod/a/x.hcl", "x1\n");
+    add(&t, "prod/b/y.hcl", "y1\n");
+    add(&t, "root.hcl", "r\n");
+    assert_int_equal(out_write(&t, dir, &st, stderr), 0);
+    assert_int_equal(st.written, 3);
+    out_release(&t);
+    assert_string_equal(slurp("prod/a/x.hcl"), "x1\n");
+    assert_non_null(strstr(slurp(".sfdc-manifest"), "prod/b/y.hcl\n"));
+
+    /* unchanged, changed, dropped, new; a user file beside them */
+    put("prod/notes.txt", "mine\n");
+    out_init(&t);
+    add(&t, "prod/a/x.hcl", "x1\n");
+    add(&t, "prod/a/z.hcl", "z1\n");
+    add(&t, "root.hcl", "r2\n");
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_int_equal(out_check(&t, dir, &st, devnull), 1);
+    assert_int_equal(st.written, 2);        /* z missing, root stale */
+    assert_int_equal(st.removed, 1);        /* y extra */
+    assert_int_equal(out_write(&t, dir, &st, stderr), 0);
+    assert_int_equal(st.written, 2);
+    assert_int_equal(st.unchanged, 1);
+    assert_int_equal(st.removed, 1);
+    assert_null(slurp("prod/b/y.hcl"));
+    struct stat sb;
+    char p[512];
+    snprintf(p, sizeof p, "%s/prod/b", dir);
+    assert_int_not_equal(stat(p, &sb), 0);  /* its emptied directory went too */
+    assert_string_equal(slurp("prod/notes.txt"), "mine\n");
+    assert_int_equal(out_check(&t, dir, &st, devnull), 0);
+    out_release(&t);
+
+    /* a file sfdc did not write is never replaced */
+    put("prod/c.hcl", "theirs\n");
+    out_init(&t);
+    add(&t, "prod/a/x.hcl", "x2\n");
+    add(&t, "prod/c.hcl", "ours\n");
+    assert_int_equal(out_write(&t, dir, &st, devnull), 1);
+    assert_string_equal(slurp("prod/c.hcl"), "theirs\n");
+    assert_string_equal(slurp("prod/a/x.hcl"), "x1\n");   /* nothing else moved */
+    out_release(&t);
+
+    /* another environment's entries are kept: not removed, still listed */
+    out_init(&t);
+    out_keep(&t, "prod/");
+    add(&t, "stage/s.hcl", "s\n");
+    assert_int_equal(out_write(&t, dir, &st, stderr), 0);
+    assert_int_equal(st.removed, 1);        /* root.hcl only */
+    assert_string_equal(slurp("prod/a/x.hcl"), "x1\n");
+    assert_non_null(strstr(slurp(".sfdc-manifest"), "prod/a/z.hcl\n"));
+    assert_null(strstr(slurp(".sfdc-manifest"), "root.hcl\n"));
+    out_release(&t);
+    fclose(devnull);
+}
+
+static void test_unsafe_and_duplicate_paths(void **state)
+{
+    (void)state;
+    OutTree t;
+    OutStats st;
+    FILE *devnull = fopen("/dev/null", "w");
+    out_init(&t);
+    add(&t, "../escape.hcl", "x\n");
+    assert_int_equal(out_write(&t, dir, &st, devnull), 1);
+    out_release(&t);
+    out_init(&t);
+    add(&t, "a.hcl", "1\n");
+    add(&t, "a.hcl", "2\n");
+    assert_int_equal(out_write(&t, dir, &st, devnull), 1);
+    out_release(&t);
+    fclose(devnull);
+    struct stat sb;
+    assert_int_not_equal(stat(dir, &sb), 0);    /* nothing was created */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sanitize),
+        cmocka_unit_test(test_path_ok),
+        cmocka_unit_test_setup_teardown(test_write_update_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsafe_and_duplicate_paths, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
