@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "cidrset.h"
+#include "names.h"
 #include "planemit.h"
 #include "schedule.h"
 #include "banned.h"
@@ -112,10 +113,31 @@ static const char *aws_name(B *b, const Object *acct, const char *name)
                           : arena_printf(b->a, "%s-%s", b->bp->platform, acct->name));
 }
 
+/* names.h derives the names the checker validates: use exactly those. */
 static const char *bucket_name(B *b, const Object *bucket)
 {
-    const char *explicit_name = get_str(b, bucket, "name");
-    return explicit_name ? explicit_name : aws_name(b, bucket->account, bucket->name);
+    char buf[256];
+    names_bucket(b->m, bucket, buf, sizeof buf, NULL);
+    return arena_strdup(b->a, buf);
+}
+
+static const char *ecr_name(B *b, const Object *ecr)
+{
+    char buf[300];
+    names_ecr(b->m, ecr, buf, sizeof buf);
+    return arena_strdup(b->a, buf);
+}
+
+/* The services' IAM role prefix: the task role's name without "-task". */
+static const char *role_prefix(B *b, const Object *svc)
+{
+    char buf[256];
+    size_t n = names_role(b->m, svc, NAMES_ROLE_TASK, buf, sizeof buf);
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    if (n >= 5 && strcmp(buf + n - 5, "-task") == 0)
+        buf[n - 5] = '\0';
+    return arena_strdup(b->a, buf);
 }
 
 /* Load balancer and target group names: at most 32 characters; a longer
@@ -341,13 +363,14 @@ static void plan_ecr(B *b, const Object *e)
 {
     BuildUnit *u = unit_add(b, "ecr", e->name, "ecr", e);
     const char *region = acct_region(b, e->account), *id = acct_id(b, e->account);
-    in(b, u, "name", S(b, e->name));
+    const char *repo = ecr_name(b, e);
+    in(b, u, "name", S(b, repo));
     in(b, u, "scan_on_push", T(b, get_bool(b, e, "scan_on_push", true)));
     in(b, u, "immutable_tags", T(b, get_bool(b, e, "immutable", true)));
     in(b, u, "keep_images", N(b, get_num(b, e, "keep", 30)));
     in(b, u, "pull_account_ids", pull_accounts(b, e));
-    mock(b, u, "repository_arn", S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, e->name)));
-    mock(b, u, "repository_url", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s", id, region, e->name)));
+    mock(b, u, "repository_arn", S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo)));
+    mock(b, u, "repository_url", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s", id, region, repo)));
 }
 
 static void plan_secrets(B *b, Acct *ac)
@@ -489,9 +512,10 @@ static void plan_image(B *b, Acct *ac, BuildUnit *u, const Object *s)
             return;
         }
     }
-    in(b, u, "image", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s:%s", id, region, e->name, tag)));
+    const char *repo = ecr_name(b, e);
+    in(b, u, "image", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s:%s", id, region, repo, tag)));
     in(b, u, "image_repository_arns",
-       list1(b, S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, e->name))));
+       list1(b, S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo))));
     if (e->account != ac->obj && b->selected[e->account->index]) {
         char dir[128], unit[128];
         out_sanitize(e->account->name, dir, sizeof dir);
@@ -632,7 +656,7 @@ static BuildUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *c
     in(b, u, "container_port", lb || ingress ? N(b, get_num(b, s, "port", 3000)) : NULL);
     in(b, u, "environment", env_map(b, s));
     in(b, u, "secrets", plan_secret_refs(b, ac, s));
-    const char *prefix = aws_name(b, ac->obj, s->name);
+    const char *prefix = role_prefix(b, s);
     in(b, u, "iam_role_name_prefix", S(b, prefix));
     in(b, u, "target_group_arn", lb ? R(b, lb, "target_group_arn") : NULL);
     plan_scaling(b, u, s);
@@ -845,8 +869,9 @@ static void plan_env(B *b, BuildEnv *e)
         const char *role = get_str(b, acct, "role");
         ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role/%s", ba->id,
                                     role ? role : "OrganizationAccountAccessRole");
-        const Value *sb = model_state(b->m, acct, "bucket");
-        ba->state_bucket = sb && sb->kind == VAL_STR ? sb->u.str : arena_printf(b->a, "%s-tfstate-%s", b->bp->platform, ba->id);
+        char sbuf[256];
+        names_state_bucket(b->m, acct, sbuf, sizeof sbuf);
+        ba->state_bucket = sbuf[0] ? arena_strdup(b->a, sbuf) : arena_printf(b->a, "%s-tfstate-%s", b->bp->platform, ba->id);
         b->acct = ba;
         plan_account(b, acct);
     }
