@@ -82,7 +82,10 @@ static void emit_settings(const BuildPlan *bp, const BuildEnv *e, const BuildAcc
 static void emit_module(const BuildUnit *u, HclWriter *w, Arena *a)
 {
     hcl_blank(w);
-    hcl_comment(w, u->obj->path);
+    /* the implicit cluster stands for the account itself */
+    hcl_comment(w, strcmp(u->obj->kind, "account") == 0
+                       ? arena_printf(a, "%s: the cluster of its services", u->obj->path)
+                       : u->obj->path);
     const char *labels[] = {u->label};
     hcl_block_open(w, "module", labels, 1);
     hcl_attr(w, "source", hcl_str(a, arena_printf(a, "../../modules/%s", u->module)));

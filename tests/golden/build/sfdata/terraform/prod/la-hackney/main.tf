@@ -48,7 +48,7 @@ module "network" {
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
 
-# la-hackney
+# la-hackney: the cluster of its services
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
