@@ -849,21 +849,24 @@ static void plan_env(B *b, BuildEnv *e)
     b->selected = sel;
     select_accounts(b, sel);
     e->accounts = arena_alloc(b->a, ((size_t)accts->n + 1) * sizeof *e->accounts);
+    Table dirs;     /* interned directory name -> account, for collisions */
+    table_init(&dirs);
     for (int i = 0; i < accts->n; i++) {
         const Object *acct = accts->items[i];
         if (!sel[acct->index])
             continue;
         BuildAccount *ba = &e->accounts[e->naccounts++];
-        char dir[128];
-        out_sanitize(acct->name, dir, sizeof dir);
-        for (int j = 0; j < e->naccounts - 1; j++)
-            if (strcmp(e->accounts[j].dir, dir) == 0) {
-                fprintf(b->err, "sfdc: build: accounts `%s` and `%s` both become the directory %s/%s\n",
-                        e->accounts[j].account->name, acct->name, e->dir, dir);
-                b->ok = false;
-            }
+        char buf[128];
+        out_sanitize(acct->name, buf, sizeof buf);
+        const char *dir = intern_cstr(&b->m->pg->in, buf);
+        const Object *other = table_put(&dirs, dir, (void *)acct);
+        if (other) {
+            fprintf(b->err, "sfdc: build: accounts `%s` and `%s` both become the directory %s/%s\n",
+                    other->name, acct->name, e->dir, dir);
+            b->ok = false;
+        }
         ba->account = acct;
-        ba->dir = arena_strdup(b->a, dir);
+        ba->dir = dir;
         ba->id = acct_id(b, acct);
         ba->region = acct_region(b, acct);
         const char *role = get_str(b, acct, "role");
@@ -875,6 +878,7 @@ static void plan_env(B *b, BuildEnv *e)
         b->acct = ba;
         plan_account(b, acct);
     }
+    table_release(&dirs);
     free(sel);
     b->selected = NULL;
 }

@@ -336,9 +336,22 @@ static void prune_parents(const char *dir, const char *rel)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Creates the missing parents of dir (`-o a/b/out` with no a/b yet). */
+static void make_dir_parents(const char *dir)
+{
+    char *p = xstrdup(dir);
+    for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        mkdir(p, 0777);     /* EEXIST and friends: the mkdtemp below reports */
+        *s = '/';
+    }
+    free(p);
+}
+
 /* A fresh directory: everything in DIR.sfdc-tmp-XXXXXX, then one rename. */
 static int write_fresh(OutTree *t, const char *dir, OutStats *st, FILE *err)
 {
+    make_dir_parents(dir);
     HclBuf tmpl = {0};
     hcl_buf_printf(&tmpl, "%s.sfdc-tmp-XXXXXX", dir);
     char *tmp = hcl_buf_take(&tmpl, NULL);
