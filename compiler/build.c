@@ -3,8 +3,8 @@
  * driver that renders and writes the tree (outtree.c).
  *
  * Per environment and account, one BuildUnit per resource group, in the apply
- * order of stdlib/modules/README.md: network, ecr, secrets, EC2 capacity,
- * cluster, load balancers, services, databases, buckets. Inputs follow the
+ * order of stdlib/modules/README.md: network, ecr, secrets, databases, EC2
+ * capacity, cluster, load balancers, services, buckets. Inputs follow the
  * modules' contract exactly; nulls and empty lists/maps are left out so the
  * module defaults apply. Within an account, a unit reads another's outputs
  * (a dependency); across accounts, every value sfdc needs is known at
@@ -628,7 +628,8 @@ static void plan_scaling(B *b, BuildUnit *u, const Object *s)
     }
 }
 
-static BuildUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *cl, BuildUnit *lb)
+static BuildUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *cl, BuildUnit *lb,
+                              BuildUnit **dbs, int ndbs)
 {
     BuildUnit *u = unit_add(b, "service", s->name, "ecs-service", s);
     const char *compute = get_str(b, s, "compute");
@@ -647,6 +648,12 @@ static BuildUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *c
     in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
     in(b, u, "subnet_ids", R(b, ac->network, public_ip ? "public_subnet_ids" : "private_subnet_ids"));
     in(b, u, "assign_public_ip", public_ip ? T(b, true) : NULL);
+    if (ndbs > 0) {
+        HclVal *l = hcl_list(b->a);
+        for (int i = 0; i < ndbs; i++)
+            hcl_push(b->a, l, R(b, dbs[i], "client_security_group_id"));
+        in(b, u, "security_group_ids", l);
+    }
     in(b, u, "ingress_security_group_ids", lb ? list1(b, R(b, lb, "security_group_id")) : NULL);
     HclVal *ingress = str_list(b, get(b, s, "ingress"));
     in(b, u, "ingress_cidrs", ingress);
@@ -676,7 +683,9 @@ static bool deletion_protection(B *b, const Object *db)
     return envp || get_bool(b, db->account, "deletion_protection", false);
 }
 
-static void plan_database(B *b, Acct *ac, const Object *d, BuildUnit **svcs, int nsvcs)
+/* Databases come before the services: a service reaches its account's
+ * databases by wearing their client security group (modules README). */
+static BuildUnit *plan_database(B *b, Acct *ac, const Object *d)
 {
     bool aurora = strcmp(d->kind, "aurora") == 0;
     const char *engine = get_str(b, d, "engine");
@@ -684,7 +693,7 @@ static void plan_database(B *b, Acct *ac, const Object *d, BuildUnit **svcs, int
         fprintf(b->err, "sfdc: build: `%s`: engine `%s` is not supported by stdlib/modules/%s (PostgreSQL only)\n",
                 d->path, engine, d->kind);
         b->ok = false;
-        return;
+        return NULL;
     }
     BuildUnit *u = unit_add(b, d->kind, d->name, aurora ? "aurora" : "rds", d);
     in(b, u, "name", S(b, aws_name(b, ac->obj, d->name)));
@@ -703,13 +712,9 @@ static void plan_database(B *b, Acct *ac, const Object *d, BuildUnit **svcs, int
     in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
     in(b, u, "subnet_ids", R(b, ac->network, "database_subnet_ids"));
     in(b, u, "port", N(b, get_num(b, d, "port", 5432)));
-    if (nsvcs > 0) {
-        HclVal *l = hcl_list(b->a);
-        for (int i = 0; i < nsvcs; i++)
-            hcl_push(b->a, l, R(b, svcs[i], "security_group_id"));
-        in(b, u, "allowed_security_group_ids", l);
-    }
     in(b, u, "deletion_protection", T(b, deletion_protection(b, d)));
+    mock(b, u, "client_security_group_id", S(b, "sg-22222222222222222"));
+    return u;
 }
 
 static void plan_bucket(B *b, const Object *k)
@@ -788,21 +793,30 @@ static void plan_account(B *b, const Object *acct)
         if (is_kind(acct->children[i], "ecr"))
             plan_ecr(b, acct->children[i]);
     plan_secrets(b, &ac);
-    int nsvc = 0;
-    for (int i = 0; i < acct->nchildren; i++)
+    int nsvc = 0, ndb = 0;
+    for (int i = 0; i < acct->nchildren; i++) {
         nsvc += is_kind(acct->children[i], "service");
-    if (nsvc > 0 && !ac.network) {
-        fprintf(b->err, "sfdc: build: account `%s` has services but no `network` block to run them in\n",
-                acct->name);
+        ndb += is_kind(acct->children[i], "aurora") || is_kind(acct->children[i], "rds");
+    }
+    if ((nsvc > 0 || ndb > 0) && !ac.network) {
+        fprintf(b->err, "sfdc: build: account `%s` has %s but no `network` block to run them in\n",
+                acct->name, nsvc ? "services" : "databases");
         b->ok = false;
         return;
+    }
+    BuildUnit **dbs = xcalloc((size_t)acct->nchildren + 1, sizeof *dbs);
+    int ndbs = 0;
+    for (int i = 0; i < acct->nchildren; i++) {
+        const Object *d = acct->children[i];
+        BuildUnit *u = is_kind(d, "aurora") || is_kind(d, "rds") ? plan_database(b, &ac, d) : NULL;
+        if (u)
+            dbs[ndbs++] = u;
     }
     Cluster cl[64];
     int implicit, ncl = collect_clusters(b, acct, cl, 64, &implicit);
     for (int i = 0; i < ncl; i++)
         plan_cluster(b, &ac, &cl[i]);
     BuildUnit **lbs = xcalloc((size_t)nsvc + 1, sizeof *lbs);
-    BuildUnit **svcs = xcalloc((size_t)nsvc + 1, sizeof *svcs);
     int k = 0;
     for (int i = 0; i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "service"))
@@ -810,21 +824,14 @@ static void plan_account(B *b, const Object *acct)
     k = 0;
     for (int i = 0; i < acct->nchildren; i++) {
         const Object *s = acct->children[i];
-        if (is_kind(s, "service")) {
-            svcs[k] = plan_service(b, &ac, s, cluster_of(b, s, cl, ncl, implicit), lbs[k]);
-            k++;
-        }
-    }
-    for (int i = 0; i < acct->nchildren; i++) {
-        const Object *d = acct->children[i];
-        if (is_kind(d, "aurora") || is_kind(d, "rds"))
-            plan_database(b, &ac, d, svcs, k);
+        if (is_kind(s, "service"))
+            plan_service(b, &ac, s, cluster_of(b, s, cl, ncl, implicit), lbs[k++], dbs, ndbs);
     }
     for (int i = 0; i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "bucket"))
             plan_bucket(b, acct->children[i]);
     free(lbs);
-    free(svcs);
+    free(dbs);
 }
 
 /* Marks the accounts an environment deploys (`all` or a list). */

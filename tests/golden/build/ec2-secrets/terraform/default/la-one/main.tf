@@ -58,6 +58,20 @@ module "secrets" {
   secrets     = { db_password = { description = "application database password" } }
 }
 
+# la-one.rds.main
+module "rds_main" {
+  source = "../../modules/rds"
+
+  name                = "tiny-la-one-main"
+  engine_version      = "16.4"
+  instance_class      = "db.t4g.small"
+  allocated_storage   = 50
+  vpc_id              = module.network.vpc_id
+  subnet_ids          = module.network.database_subnet_ids
+  port                = 5432
+  deletion_protection = true
+}
+
 # la-one.cluster.workers
 module "capacity_workers" {
   source = "../../modules/ec2-spot-capacity"
@@ -111,6 +125,7 @@ module "service_worker" {
   ]
   vpc_id                = module.network.vpc_id
   subnet_ids            = module.network.private_subnet_ids
+  security_group_ids    = [module.rds_main.client_security_group_id]
   image                 = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/app:v1.2.3"
   image_repository_arns = ["arn:aws:ecr:eu-west-1:111111111111:repository/app"]
   cpu                   = 1024
@@ -136,6 +151,7 @@ module "service_portal" {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE", weight = 1 }]
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
+  security_group_ids         = [module.rds_main.client_security_group_id]
   ingress_security_group_ids = [module.lb_portal.security_group_id]
   image                      = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/app:latest"
   image_repository_arns      = ["arn:aws:ecr:eu-west-1:111111111111:repository/app"]
@@ -146,24 +162,6 @@ module "service_portal" {
   target_group_arn           = module.lb_portal.target_group_arn
   desired_count              = 1
   autoscaling                = { min_capacity = 1, max_capacity = 2 }
-}
-
-# la-one.rds.main
-module "rds_main" {
-  source = "../../modules/rds"
-
-  name              = "tiny-la-one-main"
-  engine_version    = "16.4"
-  instance_class    = "db.t4g.small"
-  allocated_storage = 50
-  vpc_id            = module.network.vpc_id
-  subnet_ids        = module.network.database_subnet_ids
-  port              = 5432
-  allowed_security_group_ids = [
-    module.service_worker.security_group_id,
-    module.service_portal.security_group_id,
-  ]
-  deletion_protection = true
 }
 
 # la-one.bucket.exports

@@ -48,6 +48,21 @@ module "network" {
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
 
+# la-hackney.aurora.dagster
+module "aurora_dagster" {
+  source = "../../modules/aurora"
+
+  name                     = "sfdata-la-hackney-dagster"
+  engine_version           = "16.4"
+  min_capacity             = 0
+  max_capacity             = 4
+  seconds_until_auto_pause = 1800
+  vpc_id                   = module.network.vpc_id
+  subnet_ids               = module.network.database_subnet_ids
+  port                     = 5432
+  deletion_protection      = false
+}
+
 # la-hackney: the cluster of its services
 module "cluster" {
   source = "../../modules/ecs-cluster"
@@ -79,6 +94,7 @@ module "service_daemon" {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
+  security_group_ids         = [module.aurora_dagster.client_security_group_id]
   image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
@@ -115,6 +131,7 @@ module "service_code_server" {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
+  security_group_ids         = [module.aurora_dagster.client_security_group_id]
   image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
@@ -151,6 +168,7 @@ module "service_webserver" {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
+  security_group_ids         = [module.aurora_dagster.client_security_group_id]
   ingress_security_group_ids = [module.lb_webserver.security_group_id]
   image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
@@ -161,26 +179,6 @@ module "service_webserver" {
   target_group_arn           = module.lb_webserver.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
-}
-
-# la-hackney.aurora.dagster
-module "aurora_dagster" {
-  source = "../../modules/aurora"
-
-  name                     = "sfdata-la-hackney-dagster"
-  engine_version           = "16.4"
-  min_capacity             = 0
-  max_capacity             = 4
-  seconds_until_auto_pause = 1800
-  vpc_id                   = module.network.vpc_id
-  subnet_ids               = module.network.database_subnet_ids
-  port                     = 5432
-  allowed_security_group_ids = [
-    module.service_daemon.security_group_id,
-    module.service_code_server.security_group_id,
-    module.service_webserver.security_group_id,
-  ]
-  deletion_protection = false
 }
 
 # la-hackney.bucket.data_store

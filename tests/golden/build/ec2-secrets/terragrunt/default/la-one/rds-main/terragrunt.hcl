@@ -23,35 +23,13 @@ dependency "network" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
-dependency "service_worker" {
-  config_path = "../service-worker"
-
-  mock_outputs = {
-    security_group_id = "sg-11111111111111111"
-  }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-}
-
-dependency "service_portal" {
-  config_path = "../service-portal"
-
-  mock_outputs = {
-    security_group_id = "sg-11111111111111111"
-  }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-}
-
 inputs = {
-  name              = "tiny-la-one-main"
-  engine_version    = "16.4"
-  instance_class    = "db.t4g.small"
-  allocated_storage = 50
-  vpc_id            = dependency.network.outputs.vpc_id
-  subnet_ids        = dependency.network.outputs.database_subnet_ids
-  port              = 5432
-  allowed_security_group_ids = [
-    dependency.service_worker.outputs.security_group_id,
-    dependency.service_portal.outputs.security_group_id,
-  ]
+  name                = "tiny-la-one-main"
+  engine_version      = "16.4"
+  instance_class      = "db.t4g.small"
+  allocated_storage   = 50
+  vpc_id              = dependency.network.outputs.vpc_id
+  subnet_ids          = dependency.network.outputs.database_subnet_ids
+  port                = 5432
   deletion_protection = true
 }

@@ -33,6 +33,15 @@ dependency "network" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
+dependency "rds_main" {
+  config_path = "../rds-main"
+
+  mock_outputs = {
+    client_security_group_id = "sg-22222222222222222"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+}
+
 dependency "lb_portal" {
   config_path = "../lb-portal"
 
@@ -56,6 +65,7 @@ inputs = {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE", weight = 1 }]
   vpc_id                     = dependency.network.outputs.vpc_id
   subnet_ids                 = dependency.network.outputs.private_subnet_ids
+  security_group_ids         = [dependency.rds_main.outputs.client_security_group_id]
   ingress_security_group_ids = [dependency.lb_portal.outputs.security_group_id]
   image                      = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/app:latest"
   image_repository_arns      = ["arn:aws:ecr:eu-west-1:111111111111:repository/app"]

@@ -42,6 +42,15 @@ dependency "network" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
+dependency "rds_main" {
+  config_path = "../rds-main"
+
+  mock_outputs = {
+    client_security_group_id = "sg-22222222222222222"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+}
+
 dependency "secrets" {
   config_path = "../secrets"
 
@@ -68,6 +77,7 @@ inputs = {
   ]
   vpc_id                = dependency.network.outputs.vpc_id
   subnet_ids            = dependency.network.outputs.private_subnet_ids
+  security_group_ids    = [dependency.rds_main.outputs.client_security_group_id]
   image                 = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/app:v1.2.3"
   image_repository_arns = ["arn:aws:ecr:eu-west-1:111111111111:repository/app"]
   cpu                   = 1024

@@ -19,33 +19,6 @@ dependency "network" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
-dependency "service_daemon" {
-  config_path = "../service-daemon"
-
-  mock_outputs = {
-    security_group_id = "sg-11111111111111111"
-  }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-}
-
-dependency "service_code_server" {
-  config_path = "../service-code-server"
-
-  mock_outputs = {
-    security_group_id = "sg-11111111111111111"
-  }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-}
-
-dependency "service_webserver" {
-  config_path = "../service-webserver"
-
-  mock_outputs = {
-    security_group_id = "sg-11111111111111111"
-  }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-}
-
 inputs = {
   name                     = "sfdata-la-hackney-dagster"
   engine_version           = "16.4"
@@ -55,10 +28,5 @@ inputs = {
   vpc_id                   = dependency.network.outputs.vpc_id
   subnet_ids               = dependency.network.outputs.database_subnet_ids
   port                     = 5432
-  allowed_security_group_ids = [
-    dependency.service_daemon.outputs.security_group_id,
-    dependency.service_code_server.outputs.security_group_id,
-    dependency.service_webserver.outputs.security_group_id,
-  ]
-  deletion_protection = false
+  deletion_protection      = false
 }

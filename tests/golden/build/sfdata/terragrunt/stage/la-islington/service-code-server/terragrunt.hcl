@@ -29,6 +29,15 @@ dependency "network" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
+dependency "aurora_dagster" {
+  config_path = "../aurora-dagster"
+
+  mock_outputs = {
+    client_security_group_id = "sg-22222222222222222"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+}
+
 # Applied after these units of other accounts (values known at build time, no outputs read).
 dependencies {
   paths = ["../../core/ecr-dagster"]
@@ -42,6 +51,7 @@ inputs = {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = dependency.network.outputs.vpc_id
   subnet_ids                 = dependency.network.outputs.private_subnet_ids
+  security_group_ids         = [dependency.aurora_dagster.outputs.client_security_group_id]
   image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
