@@ -50,6 +50,10 @@ typedef struct Emit {
     const char *region;         /* the plan's region */
     Acct *accts;                /* accounts of the environment, in model order; malloc'd */
     int naccts;
+    Table acct_by_obj;          /* account Object -> its Acct (accts never moves) */
+    IdList core_deploys;        /* deploy step ids of the core accounts, in order */
+    const Object *first_core;   /* the platform's first core account, found once */
+    bool first_core_known;
     cJSON *steps[NPHASES];      /* steps by phase; moved into the document at the end */
     cJSON *services;            /* the "services" member */
     Table ids;                  /* interned step id -> (void *)1: ids in use */
@@ -103,12 +107,11 @@ static const char *dashed(Emit *e, const char *s)
     return out;
 }
 
+/* O(1): called once per service and bucket, so a scan here made the plan
+ * of a 10,000-account platform quadratic. */
 static Acct *acct_of(const Emit *e, const Object *account)
 {
-    for (int i = 0; i < e->naccts; i++)
-        if (e->accts[i].obj == account)
-            return &e->accts[i];
-    return NULL;
+    return account ? table_get(&e->acct_by_obj, account) : NULL;
 }
 
 static const char *root_arn(Emit *e, const char *account_id)
@@ -414,20 +417,23 @@ static void phase_bootstrap(Emit *e)
 
 /* The account a sub account trusts to deploy it: its `parent`, else the
  * first core account of the platform; NULL for a core account. */
-static const Object *trusted_account(const Emit *e, const Acct *ac)
+static const Object *trusted_account(Emit *e, const Acct *ac)
 {
     if (ac->core)
         return NULL;
     const Value *p = get(e, ac->obj, "parent");
     if (p && p->kind == VAL_REF && p->ref && p->ref != ac->obj)
         return p->ref;
-    const ObjList *all = model_kind(e->m, "account");
-    for (int i = 0; i < all->n; i++) {
-        const char *k = get_str(e, all->items[i], "kind");
-        if (k && strcmp(k, "core") == 0)
-            return all->items[i];
+    if (!e->first_core_known) {
+        const ObjList *all = model_kind(e->m, "account");
+        for (int i = 0; i < all->n && !e->first_core; i++) {
+            const char *k = get_str(e, all->items[i], "kind");
+            if (k && strcmp(k, "core") == 0)
+                e->first_core = all->items[i];
+        }
+        e->first_core_known = true;
     }
-    return NULL;
+    return e->first_core;
 }
 
 /* The deployment role of a sub account, trusting its parent's root, with
@@ -630,9 +636,8 @@ static void deploy_account(Emit *e, const Acct *ac)
     IdList after = {0};
     for (int i = 0; i < ac->ready.n; i++)
         ids_push(&after, ac->ready.ids[i]);
-    for (int i = 0; !ac->core && i < e->naccts; i++)
-        if (e->accts[i].core)
-            ids_push(&after, deploy_id(e, &e->accts[i]));
+    for (int i = 0; !ac->core && i < e->core_deploys.n; i++)
+        ids_push(&after, e->core_deploys.ids[i]);
     const char *id = deploy_id(e, ac);
     const char *dir = arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->name);
     if (e->opt.deploy == PLAN_DEPLOY_TERRAFORM) {
@@ -874,6 +879,9 @@ static void collect_accounts(Emit *e)
         ac->region = r ? r : e->region;
         const char *kind = get_str(e, o, "kind");
         ac->core = kind && strcmp(kind, "core") == 0;
+        table_put(&e->acct_by_obj, o, ac);
+        if (ac->core && deploy_id(e, ac))
+            ids_push(&e->core_deploys, deploy_id(e, ac));
     }
 }
 
@@ -1086,6 +1094,7 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
         e.opt.generator = "sfdc " SFDC_VERSION;
     arena_init(&e.a);
     table_init(&e.ids);
+    table_init(&e.acct_by_obj);
     e.platform = names_platform(m);
     const char *r = m->platform ? get_str(&e, m->platform, "region") : NULL;
     e.region = r ? r : "eu-west-2";
@@ -1108,6 +1117,8 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
     free(e.accts);
     arena_release(&e.a);
     table_release(&e.ids);
+    table_release(&e.acct_by_obj);
+    free(e.core_deploys.ids);
     if (b.oom) {
         free(b.p);
         return NULL;
