@@ -576,7 +576,8 @@ static HclVal *env_map(B *b, const Object *s)
 
 /* Scaling: `scale = lo..hi` are the bounds when on. A `window` switches the
  * service on inside it (min max(lo,1), max hi) and off outside it (min 0,
- * max 0: a max of 0 is what stops tasks); without a window, `default`
+ * max 0: a max of 0 is what stops tasks) — for a service off by default,
+ * only in environments with `scheduled_on`; without a window, `default`
  * decides whether it starts on. Off, it starts at 0 tasks with a minimum of
  * 0, so scale-to-zero is never undone by the autoscaling minimum. */
 static void plan_scaling(B *b, BuildUnit *u, const Object *s)
@@ -599,6 +600,11 @@ static void plan_scaling(B *b, BuildUnit *u, const Object *s)
     }
     const SchedAction *acts = b->win_acts;
     int nacts = window ? b->win_n : 0;
+    /* A service that is off by default is switched on by its window only
+     * where the environment allows it (`scheduled_on`), as in the plan's
+     * operate phase: otherwise it stays at 0 and no action is emitted. */
+    if (!on && !(b->env && get_bool(b, b->env->obj, "scheduled_on", false)))
+        nacts = 0;
     bool starts_off = nacts > 0 || !on;
     in(b, u, "desired_count", N(b, starts_off ? 0 : on_min));
     HclVal *as = hcl_obj(b->a);
