@@ -54,17 +54,19 @@ def main():
         elif kind == "step":
             out, step = ev["outcome"], ev["step"]
             counts[ev["phase"]][out] += 1
-            if step in logs:
-                res = tf_result(logs[step]) if out != "blocked" else ""
-                print(f"  {'ok  ' if out != 'failed' else 'FAIL'} {step:<26} {ev.get('seconds', 0):6.1f}s  {res}",
-                      flush=True)
             if out == "failed":
-                print(f"  FAIL {step}: {ev.get('error', '')}", flush=True)
+                print(f"  FAIL {step:<26} {ev.get('seconds', 0):6.1f}s  {ev.get('error', '')}", flush=True)
                 if step in logs:
-                    with open(logs[step], errors="replace") as f:
-                        tail = f.readlines()[-15:]
+                    try:
+                        with open(logs[step], errors="replace") as f:
+                            tail = f.readlines()[-15:]
+                    except OSError as e:
+                        tail = [f"(no log: {e.strerror})\n"]
                     sys.stdout.writelines("       " + ln for ln in tail)
-            elif out == "blocked":
+                    sys.stdout.flush()
+            elif step in logs and out != "blocked":
+                print(f"  ok   {step:<26} {ev.get('seconds', 0):6.1f}s  {tf_result(logs[step])}", flush=True)
+            if out == "blocked":
                 print(f"  skip {step} (after failed {ev.get('blocked_by', '?')})", flush=True)
         elif kind == "summary":
             summary = ev
