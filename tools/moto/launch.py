@@ -197,13 +197,15 @@ def main():
             fn()
         except Exception as e:  # a moved patch target must not stop the emulator
             warn(f"{name} patch not applied: {type(e).__name__}: {e}")
-    # Further gaps that make Terraform see perpetual diffs (patch_tf.py).
-    try:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import patch_tf
-        patch_tf.apply()
-    except Exception as e:
-        warn(f"terraform patches not applied: {type(e).__name__}: {e}")
+    # Further gaps: Terraform's perpetual diffs (patch_tf.py), and the
+    # aws:SecureTransport condition of TLS-only bucket policies (patch_tls.py:
+    # the emulator stands in for AWS's HTTPS endpoints).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    for mod in ("patch_tf", "patch_tls"):
+        try:
+            __import__(mod).apply()
+        except Exception as e:
+            warn(f"{mod} not applied: {type(e).__name__}: {e}")
 
     import moto.server as ms
     from werkzeug.serving import make_server

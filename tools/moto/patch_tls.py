@@ -1,5 +1,5 @@
-"""A moto 5.2 fix `make demo` needs to keep Terraform state in the buckets
-sfdrun's bootstrap made (tools/demo.d/moto-python installs it).
+"""A moto 5.2 fix needed to keep Terraform state in the buckets sfdrun's
+bootstrap made (`make demo`); tools/moto/launch.py applies it.
 
 The bootstrap gives every state bucket a TLS-only policy: Deny s3:* when
 `aws:SecureTransport` is "false". moto ignores the `Bool` condition operator,
