@@ -254,6 +254,22 @@ static const char *pause_field(double lo, double pause)
     return "version";
 }
 
+/* E0515: sfdc's aurora and rds modules are PostgreSQL-only, so a MySQL
+ * engine is valid AWS that `sfdc build` could not emit: say so at check
+ * time, where editors show it, rather than when building. */
+static void engine_supported(Aws *c, Object *o, const Environment *env, AwsrEngine fam)
+{
+    if (fam != AWSR_ENGINE_MYSQL)
+        return;
+    Site e = rctx_site(c->m, o, "engine", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0515", e.src, e.span,
+                       "engine `%s` is not supported by sfdc's `%s` module",
+                       rctx_str(c->m, o, "engine", env, "?"), o->kind);
+    diag_label(c->d, g, "sfdc's database modules build PostgreSQL only");
+    diag_help(c->d, g, "use postgres13, postgres14, postgres15 or postgres16");
+    diag_emit(c->d, g);
+}
+
 static void aurora(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
@@ -284,6 +300,7 @@ static void aurora(void *ctx, Object *o, const Environment *env)
             diag_emit(c->d, g);
         }
     }
+    engine_supported(c, o, env, fam);
     engine_port(c, o, env, fam);
 }
 
@@ -291,7 +308,9 @@ static void rds(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
-    engine_port(c, o, env, engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN);
+    AwsrEngine fam = engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN;
+    engine_supported(c, o, env, fam);
+    engine_port(c, o, env, fam);
 }
 
 /* ---- E0508 IAM role names --------------------------------------------------- */
