@@ -41,10 +41,8 @@ static void init_empty(Journal *j)
 
 static JournalEntry *find(const Journal *j, const char *step)
 {
-    for (size_t i = 0; i < j->n_entries; i++)
-        if (strcmp(j->entries[i].step, step) == 0)
-            return &j->entries[i];
-    return NULL;
+    long i = strmap_get(&j->index, step);
+    return i < 0 ? NULL : &j->entries[i];
 }
 
 const JournalEntry *journal_get(const Journal *j, const char *step)
@@ -80,6 +78,10 @@ static int remember(Journal *j, const char *step, JournalState st, const char *o
         memset(e, 0, sizeof *e);
         if (!(e->step = strdup(step)))
             return -1;
+        if (strmap_put(&j->index, e->step, j->n_entries) < 0) {
+            free(e->step);
+            return -1;
+        }
         j->n_entries++;
     }
     e->state = st;
@@ -462,5 +464,6 @@ void journal_close(Journal *j)
     }
     free(j->entries);
     free(j->path);
+    strmap_release(&j->index);
     init_empty(j);
 }

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "strmap.h"
+
 #define JOURNAL_ERR_MAX 512
 
 typedef enum JournalState {
@@ -37,6 +39,7 @@ typedef struct Journal {
     JournalEntry *entries; /* latest record per step (owned) */
     size_t n_entries;      /* used entries */
     size_t cap_entries;    /* allocated entries */
+    StrMap index;          /* step id -> position in entries */
     size_t n_records;      /* records in the file (for compaction) */
     int torn;              /* 1 when the last line was incomplete on open */
     int dirty;             /* records written since the last fdatasync */

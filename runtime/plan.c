@@ -805,6 +805,8 @@ static int read_steps(Ctx *c, const cJSON *root)
             return -1;
         }
         long dup = plan_find_step(p, st->id);
+        if (dup < 0 && st->id && strmap_put(&p->step_index, st->id, p->n_steps) < 0)
+            return fail(c, "steps", "out of memory");
         p->n_steps++;
         if (dup >= 0) {
             char path[64];
@@ -934,16 +936,14 @@ void plan_release(Plan *p)
     free(p->accounts);
     free(p->services);
     free(p->dir);
+    strmap_release(&p->step_index);
     cJSON_Delete(p->root);
     memset(p, 0, sizeof *p);
 }
 
 long plan_find_step(const Plan *p, const char *id)
 {
-    for (size_t i = 0; i < p->n_steps; i++)
-        if (p->steps[i].id && strcmp(p->steps[i].id, id) == 0)
-            return (long)i;
-    return -1;
+    return strmap_get(&p->step_index, id);
 }
 
 long plan_find_account(const Plan *p, const char *name)

@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "strmap.h"
+
 /* Size of the err buffers of this module. */
 #define PLAN_ERR_MAX 512
 
@@ -120,6 +122,7 @@ typedef struct Plan {
     size_t n_services;       /* number of services */
     PlanStep *steps;         /* steps in file order (owned array) */
     size_t n_steps;          /* number of steps */
+    StrMap step_index;       /* step id -> position in steps */
 } Plan;
 
 /* Reads and validates the plan file at path. On failure returns -1 and err
