@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strbuf.h"
 #include "banned.h"
 
 /* Account kinds in the order their groups are drawn. */
@@ -250,32 +251,6 @@ static void collect(Graph *g)
 
 /* ---- printing ----------------------------------------------------------- */
 
-typedef struct Buf {
-    char *p;            /* malloc'd, NUL-terminated */
-    size_t n, cap;
-    bool oom;           /* an allocation failed */
-} Buf;
-
-static void put(Buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n + 1);
-    b->n += n;
-}
 
 /* Label text safe inside "...": Mermaid takes entities, DOT backslashes;
  * control characters become spaces. */
@@ -305,7 +280,7 @@ static const char *node_text(Graph *g, const GNode *n, GraphFormat f)
                      : esc(g, n->label, f);
 }
 
-static void print_nodes_of(Graph *g, Buf *b, const Object *acct, GraphFormat f)
+static void print_nodes_of(Graph *g, StrBuf *b, const Object *acct, GraphFormat f)
 {
     for (int i = 0; i < g->nnodes; i++) {
         const GNode *n = &g->nodes[i];
@@ -313,15 +288,15 @@ static void print_nodes_of(Graph *g, Buf *b, const Object *acct, GraphFormat f)
             continue;
         const char *t = node_text(g, n, f);
         if (f == GRAPH_DOT)
-            put(b, arena_printf(&g->a, "      \"%s\" [label=\"%s\"%s];\n", n->id, t,
+            sb_puts(b, arena_printf(&g->a, "      \"%s\" [label=\"%s\"%s];\n", n->id, t,
                                 n->is_account ? ", shape=folder, style=bold" : ""));
         else
-            put(b, arena_printf(&g->a, n->is_account ? "      %s([\"%s\"])\n" : "      %s[\"%s\"]\n",
+            sb_puts(b, arena_printf(&g->a, n->is_account ? "      %s([\"%s\"])\n" : "      %s[\"%s\"]\n",
                                 n->id, t));
     }
 }
 
-static void print_groups(Graph *g, Buf *b, GraphFormat f)
+static void print_groups(Graph *g, StrBuf *b, GraphFormat f)
 {
     const char *open_kind = NULL;
     for (int i = 0; i < g->nnodes; i++) {
@@ -332,25 +307,25 @@ static void print_groups(Graph *g, Buf *b, GraphFormat f)
         kind = kind ? kind : "other";
         if (!open_kind || strcmp(open_kind, kind) != 0) {
             if (open_kind)
-                put(b, f == GRAPH_DOT ? "  }\n" : "  end\n");
+                sb_puts(b, f == GRAPH_DOT ? "  }\n" : "  end\n");
             open_kind = kind;
-            put(b, f == GRAPH_DOT
+            sb_puts(b, f == GRAPH_DOT
                        ? arena_printf(&g->a, "  subgraph cluster_kind_%s {\n    label=\"%s\";\n"
                                              "    style=dashed;\n", kind, kind)
                        : arena_printf(&g->a, "  subgraph kind_%s[\"%s\"]\n", kind, kind));
         }
         const char *title = esc(g, n->obj->name, f);
-        put(b, f == GRAPH_DOT
+        sb_puts(b, f == GRAPH_DOT
                    ? arena_printf(&g->a, "    subgraph cluster_%s {\n      label=\"%s\";\n", n->id, title)
                    : arena_printf(&g->a, "    subgraph acct_%s[\"%s\"]\n", n->id, title));
         print_nodes_of(g, b, n->obj, f);
-        put(b, f == GRAPH_DOT ? "    }\n" : "    end\n");
+        sb_puts(b, f == GRAPH_DOT ? "    }\n" : "    end\n");
     }
     if (open_kind)
-        put(b, f == GRAPH_DOT ? "  }\n" : "  end\n");
+        sb_puts(b, f == GRAPH_DOT ? "  }\n" : "  end\n");
 }
 
-static void print_edges(Graph *g, Buf *b, GraphFormat f)
+static void print_edges(Graph *g, StrBuf *b, GraphFormat f)
 {
     for (int i = 0; i < g->nedges; i++) {
         const GEdge *e = &g->edges[i];
@@ -358,11 +333,11 @@ static void print_edges(Graph *g, Buf *b, GraphFormat f)
         bool cross = from->acct != to->acct;
         bool dashed = e->kind == EDGE_DEPLOYS || (e->kind != EDGE_WIRE && cross);
         if (f == GRAPH_DOT) {
-            put(b, arena_printf(&g->a, "  \"%s\" -> \"%s\" [label=\"%s\"%s%s];\n", from->id, to->id,
+            sb_puts(b, arena_printf(&g->a, "  \"%s\" -> \"%s\" [label=\"%s\"%s%s];\n", from->id, to->id,
                                 e->label, dashed ? ", style=dashed" : "",
                                 e->kind == EDGE_WIRE ? ", color=gray40" : ""));
         } else {
-            put(b, arena_printf(&g->a, dashed ? "  %s -. %s .-> %s\n" : "  %s -- %s --> %s\n",
+            sb_puts(b, arena_printf(&g->a, dashed ? "  %s -. %s .-> %s\n" : "  %s -- %s --> %s\n",
                                 from->id, e->label, to->id));
         }
     }
@@ -376,32 +351,28 @@ char *graph_render(const Model *m, const Environment *env, GraphFormat f)
     table_init(&g.implicit);
     table_init(&g.ids);
     collect(&g);
-    Buf b = {0};
+    StrBuf b = {0};
     const char *name = m->platform && m->platform->name ? m->platform->name : "platform";
     if (f == GRAPH_DOT) {
-        put(&b, arena_printf(&g.a, "digraph \"%s\" {\n", esc(&g, name, f)));
-        put(&b, "  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
+        sb_puts(&b, arena_printf(&g.a, "digraph \"%s\" {\n", esc(&g, name, f)));
+        sb_puts(&b, "  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
                 "  edge [fontname=\"Helvetica\", fontsize=9];\n");
     } else {
-        put(&b, arena_printf(&g.a, "%%%% sfdc graph: platform %s%s%s\nflowchart LR\n",
+        sb_puts(&b, arena_printf(&g.a, "%%%% sfdc graph: platform %s%s%s\nflowchart LR\n",
                              esc(&g, name, f), env ? ", environment " : "",
                              env ? esc(&g, env->name, f) : ""));
     }
     print_groups(&g, &b, f);
     print_edges(&g, &b, f);
     if (f == GRAPH_DOT)
-        put(&b, "}\n");
+        sb_puts(&b, "}\n");
     free(g.nodes);
     free(g.edges);
     table_release(&g.by_obj);
     table_release(&g.implicit);
     table_release(&g.ids);
     arena_release(&g.a);
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return sb_finish(&b);
 }
 
 int graph_run(const Model *m, const char *env_name, GraphFormat f, FILE *out, FILE *err)

@@ -18,6 +18,7 @@
 #include "names.h"
 #include "schedule.h"
 #include "sha256.h"
+#include "strbuf.h"
 #include "banned.h"
 
 enum { PHASE_BOOT, PHASE_HAND, PHASE_DEPLOY, PHASE_OPERATE, NPHASES };
@@ -902,53 +903,25 @@ static cJSON *accounts_json(Emit *e)
 
 /* ---- printing: two-space indentation, insertion order ------------------- */
 
-typedef struct Buf {
-    char *p;                    /* malloc'd, NUL-terminated */
-    size_t n, cap;
-    bool oom;                   /* an allocation failed: the result is NULL */
-} Buf;
 
-static void put(Buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void puts_(Buf *b, const char *s) { put(b, s, strlen(s)); }
-
-static void indent(Buf *b, int depth)
+static void indent(StrBuf *b, int depth)
 {
     for (int i = 0; i < depth; i++)
-        put(b, "  ", 2);
+        sb_putn(b, "  ", 2);
 }
 
 /* s as a JSON string, escaped as cJSON escapes it (no allocation: the
  * printer runs once per member of plans with tens of thousands of steps). */
-static void put_string(Buf *b, const char *s)
+static void put_string(StrBuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    put(b, "\"", 1);
+    sb_putn(b, "\"", 1);
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        put(b, run, (size_t)(s - run));
+        sb_putn(b, run, (size_t)(s - run));
         run = s + 1;
         char esc[7] = {'\\', 0};
         switch (c) {
@@ -964,14 +937,14 @@ static void put_string(Buf *b, const char *s)
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
         }
-        puts_(b, esc);
+        sb_puts(b, esc);
     }
-    put(b, run, (size_t)(s - run));
-    put(b, "\"", 1);
+    sb_putn(b, run, (size_t)(s - run));
+    sb_putn(b, "\"", 1);
 }
 
 /* A scalar as JSON text (numbers: integers exactly, others round-trip). */
-static void put_scalar(Buf *b, const cJSON *j)
+static void put_scalar(StrBuf *b, const cJSON *j)
 {
     char num[40];
     if (cJSON_IsString(j)) {
@@ -982,15 +955,15 @@ static void put_scalar(Buf *b, const cJSON *j)
             snprintf(num, sizeof num, "%lld", (long long)d);
         else
             snprintf(num, sizeof num, "%.17g", d);
-        puts_(b, num);
+        sb_puts(b, num);
     } else if (cJSON_IsBool(j)) {
-        puts_(b, cJSON_IsTrue(j) ? "true" : "false");
+        sb_puts(b, cJSON_IsTrue(j) ? "true" : "false");
     } else {
-        puts_(b, "null");
+        sb_puts(b, "null");
     }
 }
 
-static void put_json(Buf *b, const cJSON *j, int depth)
+static void put_json(StrBuf *b, const cJSON *j, int depth)
 {
     bool obj = cJSON_IsObject(j);
     if (!obj && !cJSON_IsArray(j)) {
@@ -998,21 +971,21 @@ static void put_json(Buf *b, const cJSON *j, int depth)
         return;
     }
     if (!j->child) {
-        puts_(b, obj ? "{}" : "[]");
+        sb_puts(b, obj ? "{}" : "[]");
         return;
     }
-    puts_(b, obj ? "{\n" : "[\n");
+    sb_puts(b, obj ? "{\n" : "[\n");
     for (const cJSON *c = j->child; c; c = c->next) {
         indent(b, depth + 1);
         if (obj) {
             put_string(b, c->string);
-            puts_(b, ": ");
+            sb_puts(b, ": ");
         }
         put_json(b, c, depth + 1);
-        puts_(b, c->next ? ",\n" : "\n");
+        sb_puts(b, c->next ? ",\n" : "\n");
     }
     indent(b, depth);
-    puts_(b, obj ? "}" : "]");
+    sb_puts(b, obj ? "}" : "]");
 }
 
 void planemit_source_hash(const Program *pg, char out[72])
@@ -1104,11 +1077,11 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
     json_arena = &nodes;
     cJSON_InitHooks(&(cJSON_Hooks){.malloc_fn = json_alloc, .free_fn = json_free});
     cJSON *root = document(&e);
-    Buf b = {.cap = 1 << 16};
+    StrBuf b = {.cap = 1 << 16};
     b.p = malloc(b.cap);
     b.oom = !b.p;
     put_json(&b, root, 0);
-    puts_(&b, "\n");
+    sb_puts(&b, "\n");
     cJSON_InitHooks(NULL);
     json_arena = NULL;
     arena_release(&nodes);
@@ -1119,11 +1092,7 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
     table_release(&e.ids);
     table_release(&e.acct_by_obj);
     free(e.core_deploys.ids);
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return sb_finish(&b);
 }
 
 int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o, FILE *out,
