@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "distance.h"
 #include "banned.h"
 
 static void msg_clear(RuleMsg *m)
@@ -654,30 +655,6 @@ const AwsrEc2Type *awsr_ec2_find(const AwsrEc2Table *t, const char *name, size_t
     return NULL;
 }
 
-/* Levenshtein distance between a[0..la) and b, for did-you-mean. */
-static size_t edit_distance(const char *a, size_t la, const char *b)
-{
-    size_t lb = strlen(b), row[64];
-    if (la >= 64 || lb >= 64)
-        return SIZE_MAX / 2;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* "nano, micro, small" : the sizes of a family ("t3."), in file order. */
 static void family_sizes(const AwsrEc2Table *t, const char *fam, size_t flen, char *buf, size_t cap)
 {
@@ -702,7 +679,7 @@ bool awsr_ec2_known(const AwsrEc2Table *t, const char *name, size_t len, RuleMsg
     const AwsrEc2Type *best = NULL;
     size_t best_d = 3;
     for (size_t k = 0; k < t->n; k++) {
-        size_t d = edit_distance(name, len, t->types[k].name);
+        size_t d = (size_t)text_distance(name, len, t->types[k].name, strlen(t->types[k].name), false);
         if (d < best_d) {
             best_d = d;
             best = &t->types[k];

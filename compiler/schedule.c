@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "distance.h"
 #include "banned.h"
 
 static const char *const DAY_NAME[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
@@ -711,33 +712,6 @@ static bool zone_exists(const char *zone)
     return true;
 }
 
-/* Levenshtein distance, case-insensitive, of two short strings. */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    int row[SCHED_ZONE_MAX + 1];
-    if (la > SCHED_ZONE_MAX || lb > SCHED_ZONE_MAX)
-        return INT_MAX / 2;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            int best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The entry of directory dir closest to name (within a small distance), or
  * false. Case differences alone count as distance 0. */
 static bool closest_entry(const char *dir, const char *name, char *best, size_t cap)
@@ -753,7 +727,7 @@ static bool closest_entry(const char *dir, const char *name, char *best, size_t 
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' || strlen(e->d_name) >= SCHED_ZONE_MAX)
             continue;
-        int dist = edit_distance(name, e->d_name);
+        int dist = text_distance(name, len, e->d_name, strlen(e->d_name), true);
         if (dist < best_dist || (dist == best_dist && strcmp(e->d_name, best) < 0)) {
             best_dist = dist;
             snprintf(best, cap, "%s", e->d_name);

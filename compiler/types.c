@@ -8,6 +8,7 @@
 
 #include "model.h"
 #include "schema.h"
+#include "distance.h"
 #include "banned.h"
 
 /* The built-in type names, and the kinds they stand for. */
@@ -33,35 +34,6 @@ const Type *types_simple(TypeKind k)
 
 /* ---- did-you-mean ---------------------------------------------------- */
 
-/* Levenshtein distance with a cap: rows of at most 64 columns suffice for
- * identifiers; longer words are not typo candidates anyway. */
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 99;
-    int row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int cost = a[i - 1] == b[j - 1] ? 0
-                     : (a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1;
-            int best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *types_suggest(const char *word, const char *const *cands, int n)
 {
     int limit = (int)strlen(word) / 3;
@@ -72,7 +44,7 @@ const char *types_suggest(const char *word, const char *const *cands, int n)
     for (int i = 0; i < n; i++) {
         if (!cands[i] || strcmp(cands[i], word) == 0)
             continue;
-        int dd = distance(word, cands[i]);
+        int dd = text_distance(word, strlen(word), cands[i], strlen(cands[i]), true);
         if (dd < bestd) {
             bestd = dd;
             best = cands[i];
