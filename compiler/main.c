@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "eval.h"
 #include "explain.h"
+#include "fmtcmd.h"
 #include "load.h"
 #include "model.h"
 #include "graph.h"
@@ -56,6 +57,7 @@ static const char usage_text[] =
     "  export    the fully evaluated platform as JSON\n"
     "  build     write the Terragrunt (or plain Terraform) tree: -o DIR\n"
     "  graph     accounts, image pulls, shared buckets and unit wiring (Mermaid/DOT)\n"
+    "  fmt       rewrite files in the canonical layout (--check, --diff, -)\n"
     "  help CMD  detailed help for a command\n"
     "\n"
     "options:\n"
@@ -166,6 +168,8 @@ static int help_for(const char *cmd)
         fputs(build_help, stdout);
     else if (strcmp(cmd, "graph") == 0)
         fputs(graph_help, stdout);
+    else if (strcmp(cmd, "fmt") == 0)
+        fputs(fmtcmd_help, stdout);
     else
         return usage_error("no help for unknown command '%s'", cmd);
     return 0;
@@ -366,6 +370,8 @@ int main(int argc, char **argv)
         return help_for(NULL);
     if (strcmp(argv[1], "help") == 0)
         return help_for(argc > 2 ? argv[2] : NULL);
+    if (strcmp(argv[1], "fmt") == 0)    /* no program to load: files one by one */
+        return fmtcmd_run(argc - 1, argv + 1);
     Options o = {0};
     int rc = parse_args(&o, argc, argv);
     if (rc < 0)
