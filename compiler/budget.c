@@ -23,7 +23,7 @@ static const struct {
     [BUDGET_STRING] = {"--max-string", "bytes in one string", 1u << 20},
     [BUDGET_STRING_TOTAL] = {"--max-string-total", "bytes of strings built", 64u << 20},
     [BUDGET_FILES] = {"--max-files", "source files", 10000},
-    [BUDGET_IMPORT_DEPTH] = {"--max-import-depth", "nested imports", 1000},
+    [BUDGET_IMPORT_DEPTH] = {"--max-import-depth", "nested imports", 10000},
 };
 
 void budget_init(Budget *b)
