@@ -42,6 +42,7 @@ typedef struct Options {
     PlanDeploy deploy;      /* plan: --target terragrunt|terraform|none */
     GraphFormat graph;      /* graph: --format mermaid|dot */
     BuildOptions build;     /* build: -o, --target, --env, --check */
+    Budget budget;          /* --max-steps, --max-uses, ...: work limits */
 } Options;
 
 static const char usage_text[] =
@@ -66,6 +67,10 @@ static const char usage_text[] =
     "  --max-errors=N                       print at most N errors (100; 0: no limit)\n"
     "  -Werror                              treat warnings as errors\n"
     "  --stdlib=DIR                         the standard library (default: beside sfdc)\n"
+    "  --max-steps=N, --max-uses=N, --max-iterations=N, --max-string=BYTES,\n"
+    "  --max-string-total=BYTES, --max-files=N, --max-import-depth=N\n"
+    "                                       evaluation budgets (SPEC 7.4; defaults fit\n"
+    "                                       100,000 accounts)\n"
     "  -h, --help                           this help\n"
     "  --version                            print the version\n"
     "\n"
@@ -202,6 +207,8 @@ static int parse_option(Options *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v;
     int brc = o->cmd == CMD_BUILD ? build_option(&o->build, argc, argv, i) : 0;
+    if (!brc)
+        brc = budget_option(&o->budget, argc, argv, i);
     if (brc)
         return brc < 0 ? EXIT_USAGE : -1;
     if ((v = opt_value("--diag-format", argc, argv, i))) {
@@ -252,6 +259,7 @@ static int parse_args(Options *o, int argc, char **argv)
 {
     o->color = -1;
     o->max_errors = 100;
+    budget_init(&o->budget);
     o->paths = xcalloc((size_t)argc, sizeof *o->paths);
     const char *cmd = argv[1];
     if (strcmp(cmd, "check") == 0)
@@ -312,6 +320,7 @@ static int run_pipeline(const Options *o, const char *argv0)
     char *std = o->stdlib ? xstrdup(o->stdlib) : load_find_stdlib(argv0);
     Program pg;
     load_init(&pg, &diag, std);
+    pg.budget = o->budget;
     static char here[] = ".";
     char *dot[] = {here};
     load_program(&pg, o->npaths ? o->paths : dot, o->npaths ? o->npaths : 1);
