@@ -103,6 +103,32 @@ static void test_ecr_separators(void **state)
             fail_msg("`%s` accepted", bad[i]);
 }
 
+/* awsrules.c's hand-written ECR rule (which names the byte at fault) and
+ * botocore's pattern agree on every short name. */
+static void test_ecr_rule_vs_pattern(void **state)
+{
+    (void)state;
+    static const char alpha[] = "a0_-./A";
+    const size_t na = sizeof alpha - 1;
+    const AwscParam *p = awsc_find(&table, "ecr.CreateRepository.repositoryName");
+    char s[8];
+    for (size_t len = 2; len <= 6; len++) {
+        size_t total = 1;
+        for (size_t k = 0; k < len; k++)
+            total *= na;
+        for (size_t code = 0; code < total; code++) {
+            size_t c = code;
+            for (size_t k = 0; k < len; k++, c /= na)
+                s[k] = alpha[c % na];
+            s[len] = '\0';
+            RuleMsg m2;
+            bool hand = awsr_ecr_repo_name(s, len, &m2), data = awsc_string(p, "name", s, len, &m);
+            if (hand != data)
+                fail_msg("`%s`: awsr %d, constraints.json %d", s, hand, data);
+        }
+    }
+}
+
 /* Our matcher and glibc's agree on every pattern of the table, over every
  * string of up to 4 bytes of an alphabet that touches each class. */
 static void test_matcher_vs_regexec(void **state)
@@ -231,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_matcher_basics),
         cmocka_unit_test_setup_teardown(test_ecr_separators, load, release),
         cmocka_unit_test_setup_teardown(test_matcher_vs_regexec, load, release),
+        cmocka_unit_test_setup_teardown(test_ecr_rule_vs_pattern, load, release),
         cmocka_unit_test_setup_teardown(test_table, load, release),
         cmocka_unit_test_setup_teardown(test_string_checks, load, release),
         cmocka_unit_test_setup_teardown(test_number_checks, load, release),
