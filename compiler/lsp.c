@@ -156,14 +156,17 @@ static Source *overlay(void *ctx, const char *path)
         }
         return src_from_memory(path, d->text, d->len);
     }
-    return NULL;
+    return s->no_disk ? src_from_memory(path, "", 0) : NULL;
 }
 
 static void doc_open(Lsp *s, const char *uri, const char *text, int version)
 {
     char *path = lsp_uri_path(uri);
-    if (!path)
+    size_t n = path ? strlen(path) : 0;
+    if (n < 5 || strcmp(path + n - 4, ".sfd") != 0) {   /* the server checks .sfd files only */
+        free(path);
         return;
+    }
     LspDoc *d = lsp_doc(s, uri);
     if (!d) {
         if (s->ndocs == s->cap)
@@ -462,7 +465,7 @@ static cJSON *initialize(Lsp *s, const cJSON *params)
     if (cJSON_IsArray(folders) && cJSON_GetArraySize(folders) > 0)
         root = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(folders, 0), "uri");
     free(s->root);
-    s->root = cJSON_IsString(root) ? lsp_uri_path(root->valuestring) : NULL;
+    s->root = cJSON_IsString(root) && !s->no_disk ? lsp_uri_path(root->valuestring) : NULL;
     s->initialized = true;
     s->dirty = s->root != NULL;     /* diagnostics for the workspace at once */
     cJSON *r = cJSON_CreateObject();

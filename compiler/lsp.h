@@ -52,6 +52,7 @@ typedef struct Lsp {
     bool initialized;   /* `initialize` was answered */
     bool shutdown;      /* `shutdown` was answered */
     int exit_code;      /* for `exit`: 0 after shutdown, else 1 */
+    bool no_disk;       /* read open buffers only, never the disk (fuzzing) */
 } Lsp;
 
 /* The server on in_fd/out until `exit` or end of input; returns the exit
