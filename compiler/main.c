@@ -16,6 +16,7 @@
 #include "explain.h"
 #include "fmtcmd.h"
 #include "load.h"
+#include "lsp.h"
 #include "model.h"
 #include "graph.h"
 #include "planemit.h"
@@ -59,6 +60,7 @@ static const char usage_text[] =
     "  build     write the Terragrunt (or plain Terraform) tree: -o DIR\n"
     "  graph     accounts, image pulls, shared buckets and unit wiring (Mermaid/DOT)\n"
     "  fmt       rewrite files in the canonical layout (--check, --diff, -)\n"
+    "  lsp       a language server for editors, over stdin/stdout\n"
     "  help CMD  detailed help for a command\n"
     "\n"
     "options:\n"
@@ -367,6 +369,24 @@ static int run_pipeline(const Options *o, const char *argv0)
     return rc;
 }
 
+/* `sfdc lsp [--stdlib DIR]`: the language server; stdout carries only
+ * protocol bytes from here on. */
+static int run_lsp(int argc, char **argv)
+{
+    const char *std_opt = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *v = opt_value("--stdlib", argc, argv, &i);
+        if (v)
+            std_opt = v;
+        else if (strcmp(argv[i], "--stdio") != 0)   /* what VS Code's client passes */
+            return usage_error("unknown option '%s'", argv[i]);
+    }
+    char *std = std_opt ? xstrdup(std_opt) : load_find_stdlib(argv[0]);
+    int rc = lsp_run(std, STDIN_FILENO, stdout);
+    free(std);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -381,6 +401,8 @@ int main(int argc, char **argv)
         return help_for(argc > 2 ? argv[2] : NULL);
     if (strcmp(argv[1], "fmt") == 0)    /* no program to load: files one by one */
         return fmtcmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "lsp") == 0)
+        return run_lsp(argc, argv);
     Options o = {0};
     int rc = parse_args(&o, argc, argv);
     if (rc < 0)
