@@ -23,8 +23,33 @@ static const char *const phase_names[PHASE_COUNT] = {
     "bootstrap", "handshake", "deploy", "operate",
 };
 
-/* Programs a run step may start. */
-static const char *const allowed_programs[] = { "terragrunt", "terraform" };
+/* What a run step may start: the programs, arguments and environment
+ * variables sfdc's plan emitter writes (compiler/planemit.c), nothing else.
+ * A plan is data, never a way to choose the code that runs: terragrunt's
+ * --tf-path, TG_TF_PATH=/tmp/x, terraform's -chdir or plugin directories,
+ * LD_PRELOAD, BASH_ENV or a PATH override would all let a tampered plan
+ * start a program of its choosing. Arguments are whole tokens: none of
+ * the accepted ones takes a value. */
+typedef struct RunProgram {
+    const char *name;        /* argv[0] */
+    const char *const *args; /* accepted arguments, NULL-terminated */
+} RunProgram;
+
+static const char *const terragrunt_args[] = {
+    "run", "--all", "--non-interactive", "--", "apply", "-auto-approve", "-input=false", NULL,
+};
+static const char *const terraform_args[] = {
+    "init", "apply", "-input=false", "-auto-approve", NULL,
+};
+static const RunProgram run_programs[] = {
+    { "terragrunt", terragrunt_args },
+    { "terraform", terraform_args },
+};
+
+/* Environment variables a run step may set, each with its only value. */
+static const char *const run_env[][2] = {
+    { "TG_TF_PATH", "terraform" }, /* terragrunt runs terraform from PATH */
+};
 
 const char *plan_phase_name(PlanPhase ph)
 {
@@ -427,7 +452,39 @@ static int env_name_ok(const char *s)
     return !strchr(DIGIT, s[0]) && all_in(s, LOWER UPPER DIGIT "_");
 }
 
-static int read_run(Ctx *c, const cJSON *obj, const char *path, PlanRun *out)
+/* 1 when NAME=VALUE is in run_env. */
+static int env_allowed(const char *name, const char *value)
+{
+    for (size_t i = 0; i < sizeof run_env / sizeof *run_env; i++)
+        if (strcmp(name, run_env[i][0]) == 0)
+            return strcmp(value, run_env[i][1]) == 0;
+    return 0;
+}
+
+/* Checks argv[0] and every argument against run_programs. */
+static int check_argv(Ctx *c, const char *path, const char *id, const PlanRun *r)
+{
+    const RunProgram *prog = NULL;
+    for (size_t i = 0; i < sizeof run_programs / sizeof *run_programs; i++)
+        if (strcmp(r->argv[0], run_programs[i].name) == 0)
+            prog = &run_programs[i];
+    if (!prog)
+        return fail(c, path, "`argv[0]` \"%s\" is not an allowed program "
+                    "(terragrunt, terraform)", r->argv[0]);
+    for (size_t k = 1; k < r->argc; k++) {
+        int ok = 0;
+        for (size_t j = 0; prog->args[j] && !ok; j++)
+            ok = strcmp(r->argv[k], prog->args[j]) == 0;
+        if (!ok)
+            return fail(c, path, "step \"%s\": `argv[%zu]` \"%.60s\" is not an allowed %s "
+                        "argument (a plan is data, not a way to run code)",
+                        id, k, r->argv[k], prog->name);
+    }
+    return 0;
+}
+
+/* run = { argv, cwd?, env?, timeout? }; id names the step in errors. */
+static int read_run(Ctx *c, const cJSON *obj, const char *path, const char *id, PlanRun *out)
 {
     static const char *const members[] = { "argv", "cwd", "env", "timeout", NULL };
     if (!cJSON_IsObject(obj))
@@ -447,12 +504,8 @@ static int read_run(Ctx *c, const cJSON *obj, const char *path, PlanRun *out)
             return fail(c, path, "`argv[%zu]` must be a string", out->argc);
         out->argv[out->argc++] = a->valuestring;
     }
-    int allowed = 0;
-    for (size_t i = 0; i < sizeof allowed_programs / sizeof *allowed_programs; i++)
-        allowed |= strcmp(out->argv[0], allowed_programs[i]) == 0;
-    if (!allowed)
-        return fail(c, path, "`argv[0]` \"%s\" is not an allowed program "
-                    "(terragrunt, terraform)", out->argv[0]);
+    if (check_argv(c, path, id, out) < 0)
+        return -1;
     if (get_string(c, obj, path, "cwd", 0, &out->cwd) < 0)
         return -1;
     if (out->cwd && !cwd_ok(out->cwd))
@@ -470,6 +523,10 @@ static int read_run(Ctx *c, const cJSON *obj, const char *path, PlanRun *out)
         if (!env_name_ok(e->string) || !cJSON_IsString(e))
             return fail(c, path, "`env.%s` must be a string with a name like TF_VAR_x",
                         e->string);
+        if (!env_allowed(e->string, e->valuestring))
+            return fail(c, path, "step \"%s\": `env.%s` is not allowed (a plan may set only "
+                        "TG_TF_PATH=terraform; a plan is data, not a way to run code)",
+                        id, e->string);
         size_t len = strlen(e->string) + strlen(e->valuestring) + 2;
         char *kv = malloc(len);
         if (!kv)
@@ -531,7 +588,7 @@ static int read_step(Ctx *c, const cJSON *obj, size_t idx, PlanStep *s)
             return fail(c, path, "a `run` step takes no `check` or `exists_ok`");
         s->kind = STEP_RUN;
         snprintf(sub, sizeof sub, "%s.run", path);
-        return read_run(c, run, sub, &s->run);
+        return read_run(c, run, sub, s->id, &s->run);
     }
     s->kind = STEP_CALL;
     snprintf(sub, sizeof sub, "%s.call", path);
