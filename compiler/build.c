@@ -48,6 +48,7 @@ typedef struct B {
 /* A condition the checker refuses (rules_build.c, rules_aws.c) met here
  * anyway: a bug of sfdc, not of the program. Reported once (not per
  * account and environment); planning stops, and build exits 70. */
+static void internal(B *b, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void internal(B *b, const char *code, const char *fmt, ...)
 {
     if (!b->ok)
@@ -1049,6 +1050,7 @@ out:
 
 /* E0001 for a module file that cannot be read: no source span, but a code
  * and the --diag-format of the run (through bp->diag when there is one). */
+static void io_error(const BuildPlan *bp, FILE *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void io_error(const BuildPlan *bp, FILE *err, const char *fmt, ...)
 {
     char msg[1024];
