@@ -7,7 +7,8 @@
  *   E0802  two blocks of an account become one unit directory
  *   E0803  an environment that deploys no account
  *   E0804  a platform, environment or account name the plan or the tree
- *          cannot carry (sfdrun's plan reader: [a-z][a-z0-9-]{0,62})
+ *          cannot carry (sfdrun's plan reader: [a-z][a-z0-9-]{0,62}), or a
+ *          service, bucket or registry label its step ids cannot
  *
  * None of these depends on an environment's overrides (children, labels
  * and `accounts` are not overridable), so each is reported once. */
@@ -92,6 +93,45 @@ static void plan_names(Model *m, DiagEngine *d)
     for (int i = 0; i < accts->n; i++)
         if (accts->items[i]->name)
             plan_name(m, d, accts->items[i], "account", accts->items[i]->name);
+}
+
+/* Step ids carry labels lower-cased with `_` as `-` (planemit.c slug) and
+ * must match [a-z0-9][a-z0-9._/-]{0,199} (runtime/plan.c is_step_id); the
+ * services map key is ACCOUNT/SERVICE. The longest id a label appears in:
+ * "handshake/ACCOUNT/bucket-readers/LABEL", "operate/ACCOUNT/LABEL/scalable-target". */
+static void step_label(DiagEngine *d, const Object *o, bool slash_ok)
+{
+    const char *bad = NULL;
+    for (const unsigned char *p = (const unsigned char *)o->name; *p && !bad; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.' || (*p == '/' && slash_ok)))
+            bad = "letters, digits, `_`, `-` and `.`";
+    unsigned char c0 = (unsigned char)o->name[0];
+    if (!bad && !((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9')))
+        bad = "a label that starts with a letter or digit";
+    size_t room = 200 - strlen("handshake//bucket-readers/") - strlen(o->account->name);
+    if (!bad && strlen(o->name) > room)
+        bad = "a shorter label";
+    if (!bad)
+        return;
+    Site s = label_site(o);
+    Diag *g = diag_new(d, DIAG_ERROR, "E0804", s.src, s.span,
+                       "%s label `%s` cannot be used in the runtime plan's step ids", o->kind, o->name);
+    diag_label(d, g, "step ids are [a-z0-9][a-z0-9._/-]*, at most 200 bytes");
+    diag_help(d, g, "use %s", bad);
+    diag_emit(d, g);
+}
+
+static void step_labels(Model *m, DiagEngine *d)
+{
+    static const char *const kinds[] = {"service", "bucket", "ecr"};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        const ObjList *l = model_kind(m, kinds[k]);
+        for (int i = 0; i < l->n; i++)
+            if (l->items[i]->name && l->items[i]->account && l->items[i]->account->name &&
+                plan_name_ok(l->items[i]->account->name))
+                step_label(d, l->items[i], k == 2);
+    }
 }
 
 /* ---- E0803 environments that deploy nothing ------------------------------ */
@@ -189,6 +229,7 @@ static void unit_dirs(Model *m, DiagEngine *d)
 void rules_build(Model *m, DiagEngine *d)
 {
     plan_names(m, d);
+    step_labels(m, d);
     env_accounts(m, d);
     networks(m, d);
     unit_dirs(m, d);
