@@ -893,10 +893,9 @@ static cJSON *accounts_json(Emit *e)
     for (int i = 0; i < e->naccts; i++) {
         const Acct *ac = &e->accts[i];
         cJSON *a = args1("id", ac->id);
-        const char *role = get_str(e, ac->obj, "role");
-        if (role && *role)
-            cJSON_AddStringToObject(a, "role_arn",
-                                    arena_printf(&e->a, "arn:aws:iam::%s:role/%s", ac->id, role));
+        /* the role the tree's providers and backends assume (names.h) */
+        cJSON_AddStringToObject(a, "role_arn", arena_printf(&e->a, "arn:aws:iam::%s:role/%s", ac->id,
+                                                            name_of(e, NAME_ACCOUNT_ROLE, ac->obj)));
         cJSON_AddItemToObject(j, ac->name, a);
     }
     return j;
