@@ -14,6 +14,10 @@ SFD_MOTO_SESSION_SECONDS=N set, launch.py applies this patch:
      (JSON for X-Amz-Target APIs, the query ErrorResponse for Action=
      requests, S3's <Error> otherwise), before moto sees it.
 
+A session whose RoleSessionName ends in "-expires-early" is refused from
+half its announced lifetime on, as a session revoked early or a client
+clock running behind would be: the client only learns it from ExpiredToken.
+
 Each rejection is printed to stderr ("sfd-moto: expired token ...", the key
 id only) so a test can prove the patch was exercised.
 """
@@ -47,8 +51,11 @@ def apply():
         else:
             raise TypeError("STSBackend.assume_role no longer takes duration=")
         role = orig(self, *args, **kwargs)
+        exp = role.expiration
+        if str(kwargs.get("role_session_name", "")).endswith("-expires-early"):
+            exp = exp - (exp - _now()) / 2
         with _lock:
-            _expiry[role.access_key_id] = role.expiration
+            _expiry[role.access_key_id] = exp
         return role
 
     models.STSBackend.assume_role = assume_role
