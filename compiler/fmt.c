@@ -183,17 +183,16 @@ static void add_comments(Fmt *f, const File *file, uint32_t *ci, uint32_t before
 
 /* Lexes the (already parsed, error-free) source again. A string, with any
  * interpolations, becomes one FK_STRING; comments inside it are dropped
- * from the stream as they are part of its verbatim text. */
-static void collect_tokens(Fmt *f, Source *src, const File *file)
+ * from the stream as they are part of its verbatim text. Identifiers are
+ * already in the parse's interner, so lexing again allocates little. */
+static void collect_tokens(Fmt *f, Source *src, const File *file, Interner *in)
 {
     Arena arena;
-    Interner in;
     DiagEngine scratch;
     Lexer lx;
     arena_init(&arena);
-    intern_init(&in, &arena);
     diag_init(&scratch);
-    lex_init(&lx, src, &arena, &in, &scratch);
+    lex_init(&lx, src, &arena, in, &scratch);
     uint32_t ci = 0, str_start = 0;
     int str_depth = 0;
     for (;;) {
@@ -202,6 +201,12 @@ static void collect_tokens(Fmt *f, Source *src, const File *file)
         int k = lex_next(&lx, &val, &loc);
         if (k == TOK_END)
             break;
+        /* The literal nodes the lexer makes are not kept: recycle their
+         * memory, so that lexing again does not fault in fresh pages. */
+        if (arena.total > (256u << 10)) {
+            arena_release(&arena);
+            arena_init(&arena);
+        }
         if (k == TOK_STR_BEGIN && str_depth++ == 0)
             str_start = loc.start;
         if (str_depth == 0) {
@@ -217,7 +222,6 @@ static void collect_tokens(Fmt *f, Source *src, const File *file)
     add_comments(f, file, &ci, UINT32_MAX);
     lex_release(&lx);
     diag_release(&scratch);
-    intern_release(&in);
     arena_release(&arena);
 }
 
@@ -420,7 +424,15 @@ static const File *run(Fmt *f, Source *src, Arena *a, Interner *in, DiagEngine *
     set_sort(&f->items);
     set_sort(&f->members);
     set_sort(&f->unary);
-    collect_tokens(f, src, file);
+    /* Sized for typical sources up front (one token per ~4 bytes, output a
+     * little longer than input): untouched capacity costs nothing, while
+     * growing by copying would show in the benchmark. */
+    f->cap = src->len / 4 + 64;
+    f->toks = xmalloc(f->cap * sizeof *f->toks);
+    f->out.cap = (size_t)src->len + src->len / 8 + 64;
+    f->out.p = xmalloc(f->out.cap);
+    f->out.p[0] = '\0';
+    collect_tokens(f, src, file, in);
     if (positions)
         f->outpos = xmalloc(((size_t)f->ntoks + 1) * sizeof *f->outpos);
     layout(f);
