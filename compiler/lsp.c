@@ -589,6 +589,7 @@ static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *pa
         reply(s, rpc_error(id, RPC_CONTENT_MODIFIED, "the document changed since this request"));
         return;
     }
+    s->dirty |= s->check == NULL;   /* every feature reads a check, even of nothing */
     lsp_settle(s);
     if (strcmp(method, "textDocument/rename") == 0) {
         const char *err = NULL;

@@ -1177,7 +1177,8 @@ cJSON *lsp_semantic_tokens(Lsp *s, const cJSON *params)
     literal_toks(f->items, &t);
     for (uint32_t i = 0; i < f->ncomments; i++)
         tok_add(&t, f->comments[i].span, TT_COMMENT);
-    qsort(t.items, (size_t)t.n, sizeof *t.items, by_start);
+    if (t.n > 1)
+        qsort(t.items, (size_t)t.n, sizeof *t.items, by_start);
     uint32_t pline = 0, pcol = 0, last_end = 0;
     for (int i = 0; i < t.n; i++) {
         Span at = t.items[i].at;
