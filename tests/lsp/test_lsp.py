@@ -265,6 +265,25 @@ def main_session():
     c.notify("textDocument/didSave", {**td(LA), "text": t5})
     c.drain(0.3)
 
+    # formatting: the same text as `sfdc fmt`; range formatting touches only the range
+    ugly = 'account core {\n    kind=core\n  id   = "111111111111"\n}\n\n\n\nlet   x=1\nlet y   =2\n'
+    NEW = os.path.join(ws, "scratch.sfd")
+    open_doc(c, NEW, ugly)
+    r = c.request("textDocument/formatting", {**td(NEW), "options": {"tabSize": 2, "insertSpaces": True}})
+    want = subprocess.run([SFDC, "fmt", "-"], input=ugly, capture_output=True, text=True).stdout
+    got = apply_edits(ugly, r.get("result") or [])
+    check("formatting: the same text as sfdc fmt", want and got == want, (got, want))
+    r = c.request("textDocument/rangeFormatting", {**td(NEW), "range": {"start": pos(ugly, "let   x"),
+                  "end": pos(ugly, "let   x", 0, 9)}, "options": {"tabSize": 2, "insertSpaces": True}})
+    got = apply_edits(ugly, r.get("result") or [])
+    check("rangeFormatting: only the item in range", "let x = 1\n" in got and "    kind=core" in got and
+          "let y   =2" in got, got)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(NEW), "version": 2},
+                                        "contentChanges": [{"text": ugly + "let = =\n"}]})
+    r = c.request("textDocument/formatting", {**td(NEW), "options": {"tabSize": 2, "insertSpaces": True}})
+    check("formatting refuses a buffer with syntax errors", r.get("error", {}).get("code") == -32803, r)
+    c.notify("textDocument/didClose", td(NEW))
+
     # bad input: the server answers and goes on
     c.send_raw(b"Content-Length: 9\r\n\r\n{not json")
     r = c.wait_note(lambda m: False, 0.01) if False else None
