@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "awsconstraints.h"
 #include "awsrules.h"
 #include "cidrset.h"
 #include "intern.h"
@@ -25,11 +26,48 @@ typedef struct Aws {
     DiagEngine *d;
     AwsrEc2Table ec2;       /* instance types, loaded on first use */
     int ec2_state;          /* 0 not loaded, 1 loaded, -1 failed (reported once) */
+    AwscTable cons;         /* stdlib/aws/constraints.json, loaded on first use */
+    int cons_state;         /* as ec2_state */
+    AwscRegions regions;    /* stdlib/aws/regions.json, loaded on first use */
+    int regions_state;      /* as ec2_state */
 } Aws;
 
 static Arena *arena(const Aws *c)
 {
     return &c->m->pg->arena;
+}
+
+/* The path of a file of stdlib/aws/. */
+static const char *aws_data(const Aws *c, const char *file)
+{
+    return arena_printf(arena(c), "%s/aws/%s", c->m->pg->stdlib_dir ? c->m->pg->stdlib_dir : "stdlib",
+                        file);
+}
+
+/* The parameter constraints (loaded once; a missing file is reported once
+ * and the checks that need it are skipped). */
+static const AwscParam *param(Aws *c, const char *name)
+{
+    char err[256];
+    if (c->cons_state == 0) {
+        const char *path = aws_data(c, "constraints.json");
+        c->cons_state = awsc_load(&c->cons, path, err, sizeof err) == 0 ? 1 : -1;
+        if (c->cons_state < 0)
+            diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
+    }
+    return c->cons_state > 0 ? awsc_find(&c->cons, name) : NULL;
+}
+
+static const AwscRegion *region_info(Aws *c, const char *name)
+{
+    char err[256];
+    if (c->regions_state == 0) {
+        const char *path = aws_data(c, "regions.json");
+        c->regions_state = awsc_regions_load(&c->regions, path, err, sizeof err) == 0 ? 1 : -1;
+        if (c->regions_state < 0)
+            diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
+    }
+    return c->regions_state > 0 ? awsc_region(&c->regions, name) : NULL;
 }
 
 /* ---- E0501 Fargate task sizes --------------------------------------------- */
@@ -333,6 +371,38 @@ static void role_name(Aws *c, Object *o, NamesRole kind, const char *pattern)
     diag_emit(c->d, g);
 }
 
+/* `role = "ci/deployer"`: the ARN sfdc writes is `...:role/ci/deployer`, a
+ * role named `deployer` with the IAM path `/ci/`; both parts are checked. */
+static void account_role(Aws *c, Object *a)
+{
+    const Value *v = rctx_val(c->m, a, "role", NULL);
+    if (!v || v->kind != VAL_STR)
+        return;
+    Site site = rctx_site(c->m, a, "role", NULL);
+    const char *s = v->u.str, *slash = strrchr(s, '/');
+    size_t plen = slash ? (size_t)(slash - s) + 1 : 0;
+    RuleMsg rm;
+    if (!awsr_iam_role_name(s + plen, strlen(s + plen), &rm)) {
+        rm.off += plen;
+        rctx_report(c->d, DIAG_ERROR, "E0508", v, site, &rm, NULL);
+        return;
+    }
+    const AwscParam *p = plen ? param(c, "iam.CreateRole.Path") : NULL;
+    if (!p)
+        return;
+    char path[600];
+    snprintf(path, sizeof path, "/%.*s", (int)plen, s);
+    if (s[0] == '/' || !awsc_string(p, "role path", path, strlen(path), &rm)) {
+        if (s[0] == '/')
+            snprintf(rm.msg, sizeof rm.msg, "role `%s` starts with `/`: the ARN would hold `role//`", s);
+        snprintf(rm.help, sizeof rm.help, "write the path without a leading `/`, as in `ci/deployer` "
+                 "for the role `deployer` under the path `/ci/`");
+        rm.off = 0;
+        rm.len = plen;
+        rctx_report(c->d, DIAG_ERROR, "E0508", v, site, &rm, NULL);
+    }
+}
+
 static void role_names(Aws *c)
 {
     const ObjList *l = model_kind(c->m, "service");
@@ -346,13 +416,8 @@ static void role_names(Aws *c)
             role_name(c, l->items[i], NAMES_ROLE_INSTANCE, "<platform>-<account>-<cluster>-ec2-ecs-instance");
     /* the role sfdc assumes into each account is named by the user */
     l = model_kind(c->m, "account");
-    for (int i = 0; i < l->n; i++) {
-        const Value *v = rctx_val(c->m, l->items[i], "role", NULL);
-        RuleMsg rm;
-        if (v && v->kind == VAL_STR && !awsr_iam_role_name(v->u.str, strlen(v->u.str), &rm))
-            rctx_report(c->d, DIAG_ERROR, "E0508", v, rctx_site(c->m, l->items[i], "role", NULL), &rm,
-                        NULL);
-    }
+    for (int i = 0; i < l->n; i++)
+        account_role(c, l->items[i]);
 }
 
 /* ---- E0510, E0511 CIDR blocks ---------------------------------------------- */
@@ -579,11 +644,136 @@ static void ec2_capacity(Aws *c)
     table_release(&loads);
 }
 
+/* ---- E0516, E0517 Availability Zones -------------------------------------------- */
+
+/* The region of an account: its own, else the platform's (as build.c reads it). */
+static const char *account_region(const Aws *c, const Object *a)
+{
+    const char *r = a ? rctx_str(c->m, a, "region", NULL, NULL) : NULL;
+    if (!r && c->m->platform)
+        r = rctx_str(c->m, c->m->platform, "region", NULL, NULL);
+    return r ? r : "eu-west-2";
+}
+
+/* E0516: a network's zones are <region>a, <region>b, ... in order (how
+ * build.c names them); each must be a zone of the region. */
+static void network_zones(void *ctx, Object *net, const Environment *env)
+{
+    Aws *c = ctx;
+    double azs = rctx_num(c->m, net, "azs", env, 2);
+    const char *region = account_region(c, net->account);
+    const AwscRegion *r = region_info(c, region);
+    if (!r || azs < 1)
+        return;
+    for (int i = 0; i < (int)azs; i++) {
+        char zone = (char)('a' + i);
+        bool exists = strchr(r->zones, zone) != NULL;
+        if (exists && i < r->usable)
+            continue;
+        Site s = rctx_site(c->m, net, "azs", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0516", s.src, s.span,
+                           exists ? "`azs = %g` needs %s%c, but one account can use only %d zones of %s"
+                                  : "`azs = %g` needs %s%c, which does not exist", azs, region, zone,
+                           r->usable, region);
+        char letters[48] = "";
+        for (size_t k = 0; r->zones[k]; k++)
+            snprintf(letters + strlen(letters), sizeof letters - strlen(letters), "%s%c",
+                     k ? ", " : "", r->zones[k]);
+        if (r->usable < (int)strlen(r->zones))
+            diag_label(c->d, g, "%s has the zones %s, of which an account uses %d", region, letters,
+                       r->usable);
+        else
+            diag_label(c->d, g, "%s has %d zones: %s", region, r->usable, letters);
+        if (i > 0)
+            diag_help(c->d, g, "write `azs = %d`: sfdc places subnets in %sa, %sb, ... in order", i,
+                      region, region);
+        else
+            diag_help(c->d, g, "sfdc places subnets in %sa, %sb, ... in order; choose another region",
+                      region, region);
+        diag_emit(c->d, g);
+        return;
+    }
+}
+
+/* E0517: what needs subnets in two Availability Zones (a load balancer, a
+ * DB subnet group) in an account whose network has fewer. */
+static void two_zones(Aws *c, Object *o, const Environment *env, const char *what)
+{
+    Object *net = rctx_network(c->m, o->account);
+    if (!net)
+        return;
+    double azs = rctx_num(c->m, net, "azs", env, 2);
+    if (azs >= 2)
+        return;
+    Site s = rctx_site(c->m, net, "azs", env), os = model_obj_site(o);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0517", s.src, s.span,
+                       "%s of `%s` needs subnets in at least 2 Availability Zones, the network has %g",
+                       what, o->path, azs);
+    diag_label(c->d, g, "the network of `%s`", o->account ? o->account->path : "?");
+    diag_secondary(c->d, g, os.src, os.span, "needs %s", what);
+    diag_help(c->d, g, "write `azs = 2` or more");
+    diag_emit(c->d, g);
+}
+
+static void db_zones(void *ctx, Object *o, const Environment *env)
+{
+    two_zones(ctx, o, env, "the DB subnet group");
+}
+
+/* A service is behind a load balancer when public, or VPN-only with a range
+ * (build.c's plan_lb). */
+static bool behind_lb(const Aws *c, const Object *svc, const Environment *env)
+{
+    const Value *v = rctx_val(c->m, svc, "access", env);
+    if (!v || v->kind != VAL_CALL)
+        return false;
+    if (strcmp(v->u.str, "public") == 0)
+        return true;
+    return strcmp(v->u.str, "vpn") == 0 && v->n > 0 && v->items[0]->kind == VAL_CIDR;
+}
+
+/* ---- E0518 tags ------------------------------------------------------------------ */
+
+/* Tags sfdc's modules add to a resource besides the platform's (Name, and
+ * AmazonECSManaged on the Auto Scaling group). */
+enum { AWS_MODULE_TAGS = 2 };
+
+static void tag_quota(Aws *c)
+{
+    const Object *pl = c->m->platform;
+    const Value *t = pl ? rctx_val(c->m, pl, "tags", NULL) : NULL;
+    const AwscParam *n = param(c, "ec2.CreateTags.Tags"), *k = param(c, "ec2.CreateTags.Tags.Key"),
+                    *v = param(c, "ec2.CreateTags.Tags.Value");
+    if (!t || t->kind != VAL_MAP || !n || !k || !v)
+        return;
+    Site whole = rctx_site(c->m, pl, "tags", NULL);
+    RuleMsg rm;
+    if (!awsc_count(n, "tags", t->n + AWS_MODULE_TAGS, &rm)) {
+        snprintf(rm.msg, sizeof rm.msg, "%u platform tags and the %d sfdc's modules add are more "
+                 "than the 50 AWS allows on a resource", t->n, AWS_MODULE_TAGS);
+        snprintf(rm.help, sizeof rm.help, "keep at most %ld platform tags", n->max - AWS_MODULE_TAGS);
+        rctx_report(c->d, DIAG_ERROR, "E0518", NULL, whole, &rm, NULL);
+    }
+    for (uint32_t i = 0; i < t->n; i++) {
+        const char *key = t->keys[i];
+        Site s = rctx_elem_site(t->items[i], whole);
+        /* keys are identifiers, so AWS's reserved `aws:` prefix cannot be written */
+        if (!awsc_string(k, "tag key", key, strlen(key), &rm)) {
+            rctx_report(c->d, DIAG_ERROR, "E0518", NULL, s, &rm, NULL);
+        } else if (t->items[i]->kind == VAL_STR &&
+                   !awsc_string(v, "tag value", t->items[i]->u.str, strlen(t->items[i]->u.str), &rm)) {
+            rctx_report(c->d, DIAG_ERROR, "E0518", t->items[i], s, &rm, NULL);
+        }
+    }
+}
+
 /* ---- the pass ---------------------------------------------------------------- */
 
 static void service(void *ctx, Object *o, const Environment *env)
 {
     fargate_size(ctx, o, env);
+    if (behind_lb(ctx, o, env))
+        two_zones(ctx, o, env, "the load balancer");
 }
 
 void rules_aws(Model *m, DiagEngine *d)
@@ -598,6 +788,14 @@ void rules_aws(Model *m, DiagEngine *d)
     role_names(&c);
     cidrs(&c);
     ec2_capacity(&c);
+    rctx_each(m, "network", network_zones, &c);
+    rctx_each(m, "aurora", db_zones, &c);
+    rctx_each(m, "rds", db_zones, &c);
+    tag_quota(&c);
     if (c.ec2_state > 0)
         awsr_ec2_release(&c.ec2);
+    if (c.cons_state > 0)
+        awsc_release(&c.cons);
+    if (c.regions_state > 0)
+        awsc_regions_release(&c.regions);
 }
