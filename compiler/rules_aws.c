@@ -462,6 +462,8 @@ static void subnets(Aws *c, Object *net, const Value *vpc, bool vpc_ok)
     }
 }
 
+static void subnet_layout(Aws *c, Object *net, Cidr vpc);
+
 /* One block in the overlap sweep, with what to say about it. */
 typedef struct Net {
     const char *what;       /* "the VPC of `la-camden`" */
@@ -515,6 +517,7 @@ static void cidrs(Aws *c)
         subnets(c, net, v, ok);
         if (!ok)
             continue;
+        subnet_layout(c, net, cidr_network(v->u.cidr));
         e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, 0};
         nets[n++] = (Net){arena_printf(arena(c), "the VPC of `%s`", net->account ? net->account->path : net->path), s};
     }
@@ -767,6 +770,191 @@ static void tag_quota(Aws *c)
     }
 }
 
+/* ---- E0519 subnet layout ---------------------------------------------------------- */
+
+/* One subnet block of a network, given or computed, for the overlap check. */
+typedef struct Subnet {
+    Cidr cidr;
+    const char *what;       /* "public subnet 2" */
+    bool computed;          /* by the network module, not written */
+    Site site;
+} Subnet;
+
+/* The network module's computed blocks: cidrsubnet(cidr, NEWBITS, slot),
+ * public in slots 0-3, private 4-7, database 8-11; it takes VPCs of /16 to
+ * /24 (stdlib/modules/network). */
+enum { NET_NEWBITS = 4, NET_MAX_PREFIX = 24 };
+
+static void subnet_error(Aws *c, Site s, Site vs, const char *help, const char *msg)
+{
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0519", s.src, s.span, "%s", msg);
+    if (vs.src && (vs.src != s.src || vs.span.start != s.span.start))
+        diag_secondary(c->d, g, vs.src, vs.span, "the VPC's range");
+    diag_help(c->d, g, "%s", help);
+    diag_emit(c->d, g);
+}
+
+/* E0519: every tier has one block per zone, given or computed, and no two
+ * blocks of the VPC overlap (computed ones included). */
+static void subnet_layout(Aws *c, Object *net, Cidr vpc)
+{
+    static const char *const fields[] = {"public_subnets", "private_subnets", "database_subnets"};
+    static const char *const tiers[] = {"public", "private", "database"};
+    int azs = (int)rctx_num(c->m, net, "azs", NULL, 2);
+    Site vs = rctx_site(c->m, net, "cidr", NULL);
+    Subnet all[3 * 6];
+    int n = 0;
+    char buf[24];
+    if (vpc.prefix > NET_MAX_PREFIX) {
+        cidr_format(vpc, buf, sizeof buf);
+        subnet_error(c, vs, vs, "give the VPC a /24 or larger block",
+                     arena_printf(arena(c), "VPC `%s` is smaller than sfdc's network module takes "
+                                  "(/16 to /24)", buf));
+        return;
+    }
+    for (int t = 0; t < 3 && azs >= 1 && azs <= 6; t++) {
+        const Value *l = rctx_val(c->m, net, fields[t], NULL);
+        Site whole = rctx_site(c->m, net, fields[t], NULL);
+        if (l && l->kind == VAL_LIST && l->n > 0) {
+            if ((int)l->n != azs) {
+                subnet_error(c, whole, vs, arena_printf(arena(c), "give one block per zone (azs = %d), "
+                             "or none to let sfdc divide the VPC", azs),
+                             arena_printf(arena(c), "`%s` has %u block%s for the network's %d zones",
+                                          fields[t], l->n, l->n == 1 ? "" : "s", azs));
+                return;
+            }
+            for (uint32_t i = 0; i < l->n; i++)
+                if (l->items[i]->kind == VAL_CIDR)
+                    all[n++] = (Subnet){cidr_network(l->items[i]->u.cidr),
+                                        arena_printf(arena(c), "%s subnet %u", tiers[t], i + 1),
+                                        false, rctx_elem_site(l->items[i], whole)};
+            continue;
+        }
+        uint8_t prefix = (uint8_t)(vpc.prefix + NET_NEWBITS);
+        for (int i = 0; i < azs; i++) {
+            uint32_t slot = (uint32_t)(4 * t + i);
+            Cidr sub = {cidr_first(vpc) + (slot << (32 - prefix)), prefix};
+            all[n++] = (Subnet){sub, arena_printf(arena(c), "%s subnet %d", tiers[t], i + 1), true, vs};
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            if (!cidr_overlap(all[i].cidr, all[j].cidr))
+                continue;
+            char a[24], b[24];
+            cidr_format(all[i].cidr, a, sizeof a);
+            cidr_format(all[j].cidr, b, sizeof b);
+            subnet_error(c, all[j].site, vs,
+                         "give every tier's subnets explicitly, or none: computed blocks take slots "
+                         "0-3 (public), 4-7 (private) and 8-11 (database) of the VPC divided by 16",
+                         arena_printf(arena(c), "%s (%s%s) overlaps %s (%s%s)", all[j].what, b,
+                                      all[j].computed ? ", computed" : "", all[i].what, a,
+                                      all[i].computed ? ", computed" : ""));
+            return;
+        }
+}
+
+/* ---- E0520 security group quotas ---------------------------------------------------- */
+
+/* E0520: a service's tasks carry their own security group and one client
+ * group per database of the account (build.c), at most 5 per network
+ * interface; their group's inbound rules (one per `ingress` block, one from
+ * the load balancer) are at most 60. */
+static void sg_quotas(void *ctx, Object *svc, const Environment *env)
+{
+    Aws *c = ctx;
+    const Object *a = svc->account;
+    int ndb = 0;
+    for (int i = 0; a && i < a->nchildren; i++)
+        ndb += strcmp(a->children[i]->kind, "aurora") == 0 || strcmp(a->children[i]->kind, "rds") == 0;
+    const AwscParam *eni = param(c, "ecs.CreateService.networkConfiguration.awsvpcConfiguration.securityGroups");
+    const AwscParam *rules = param(c, "ec2.AuthorizeSecurityGroupIngress.IpPermissions");
+    RuleMsg rm;
+    Site s = model_obj_site(svc);
+    if (eni && !awsc_count(eni, "security groups", (size_t)(1 + ndb), &rm)) {
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0520", s.src, s.span,
+                           "the tasks of `%s` would carry %d security groups, more than the %ld AWS "
+                           "allows on a network interface", svc->path, 1 + ndb, eni->max);
+        diag_label(c->d, g, "their own group and a client group for each of %d databases", ndb);
+        diag_help(c->d, g, "keep at most %ld databases in an account that runs services", eni->max - 1);
+        diag_emit(c->d, g);
+    }
+    const Value *in = rctx_val(c->m, svc, "ingress", env);
+    size_t nrules = (in && in->kind == VAL_LIST ? in->n : 0) + (behind_lb(c, svc, env) ? 1 : 0);
+    if (rules && !awsc_count(rules, "inbound rules", nrules, &rm)) {
+        Site is = rctx_site(c->m, svc, "ingress", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0520", is.src, is.span,
+                           "the security group of `%s` would have %zu inbound rules, more than the "
+                           "%ld AWS allows", svc->path, nrules, rules->max);
+        diag_help(c->d, g, "merge the `ingress` blocks into fewer, larger ones");
+        diag_emit(c->d, g);
+    }
+}
+
+/* ---- E0521 EC2 capacity ------------------------------------------------------------ */
+
+/* E0521: `compute = ec2` needs a cluster with EC2 capacity; otherwise
+ * build.c places the tasks on Fargate, silently. */
+static void ec2_needs_capacity(void *ctx, Object *svc, const Environment *env)
+{
+    Aws *c = ctx;
+    if (strcmp(rctx_str(c->m, svc, "compute", env, "fargate"), "ec2") != 0)
+        return;
+    Object *cl = rctx_cluster_of(c->m, svc);
+    if (cl && strcmp(rctx_str(c->m, cl, "compute", env, "fargate"), "ec2") == 0)
+        return;
+    Site s = rctx_site(c->m, svc, "compute", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0521", s.src, s.span,
+                       cl ? "`%s` runs on EC2, but cluster `%s` has no EC2 capacity"
+                          : "`%s` runs on EC2, but its account has no cluster%s",
+                       svc->path, cl ? cl->path : "");
+    if (cl) {
+        Site cs = model_obj_site(cl);
+        diag_secondary(c->d, g, cs.src, cs.span, "a Fargate cluster");
+        diag_help(c->d, g, "write `compute = ec2` in the cluster, or `compute = fargate` here");
+    } else {
+        diag_help(c->d, g, "add `cluster main { compute = ec2 }` to the account, or write "
+                           "`compute = fargate` here");
+    }
+    diag_emit(c->d, g);
+}
+
+/* ---- E0522 load balancer certificates ---------------------------------------------- */
+
+/* E0522: `certificate` is an ACM certificate ARN of the service's region
+ * (an ALB listener takes certificates of its own region only), on a
+ * service that has a load balancer to listen with it. */
+static void certificate(void *ctx, Object *svc, const Environment *env)
+{
+    Aws *c = ctx;
+    const Value *v = rctx_val(c->m, svc, "certificate", env);
+    if (!v || v->kind != VAL_STR)
+        return;
+    Site s = rctx_site(c->m, svc, "certificate", env);
+    const char *region = account_region(c, svc->account);
+    const char *arn = v->u.str;
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "arn:aws:acm:%s:", region);
+    const char *rest = strncmp(arn, prefix, strlen(prefix)) == 0 ? arn + strlen(prefix) : NULL;
+    bool shaped = rest && strlen(rest) > 25 && strspn(rest, "0123456789") == 12 &&
+                  strncmp(rest + 12, ":certificate/", 13) == 0;
+    Diag *g = NULL;
+    if (!behind_lb(c, svc, env)) {
+        g = diag_new(c->d, DIAG_ERROR, "E0522", s.src, s.span,
+                     "`%s` has a certificate but no load balancer to use it", svc->path);
+        diag_help(c->d, g, "sfdc puts a load balancer with an HTTPS listener in front of services "
+                           "with `public()` or `vpn(...)` access; remove `certificate` or set `access`");
+    } else if (!shaped) {
+        g = diag_new(c->d, DIAG_ERROR, "E0522", s.src, s.span,
+                     "`certificate` is not an ACM certificate ARN of %s", region);
+        diag_label(c->d, g, "the HTTPS listener of `%s` needs one", svc->path);
+        diag_help(c->d, g, "write `arn:aws:acm:%s:ACCOUNT:certificate/ID`: a load balancer takes "
+                           "certificates of its own region only", region);
+    }
+    if (g)
+        diag_emit(c->d, g);
+}
+
 /* ---- the pass ---------------------------------------------------------------- */
 
 static void service(void *ctx, Object *o, const Environment *env)
@@ -774,6 +962,9 @@ static void service(void *ctx, Object *o, const Environment *env)
     fargate_size(ctx, o, env);
     if (behind_lb(ctx, o, env))
         two_zones(ctx, o, env, "the load balancer");
+    sg_quotas(ctx, o, env);
+    ec2_needs_capacity(ctx, o, env);
+    certificate(ctx, o, env);
 }
 
 void rules_aws(Model *m, DiagEngine *d)
