@@ -600,9 +600,13 @@ static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const cha
     return false;
 }
 
+/* Passing: only the fields a caller reads (clearing the whole RuleMsg is
+ * 650 bytes a check, measurable at 10,000 accounts). */
 static bool ok(RuleMsg *m)
 {
-    memset(m, 0, sizeof *m);
+    m->level = RULE_OK;
+    m->off = m->len = 0;
+    m->msg[0] = m->help[0] = '\0';
     return true;
 }
 

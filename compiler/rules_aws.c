@@ -30,6 +30,11 @@ typedef struct Aws {
     int cons_state;         /* as ec2_state */
     AwscRegions regions;    /* stdlib/aws/regions.json, loaded on first use */
     int regions_state;      /* as ec2_state */
+    const AwscParam *eni_sgs, *sg_rules;    /* E0520's quotas, looked up once */
+    const char *last_region;            /* region_info's last question... */
+    const AwscRegion *last_info;        /* ...and answer */
+    const Object *db_acct;  /* the account db_count was counted for */
+    int db_count;           /* its aurora and rds blocks */
 } Aws;
 
 static Arena *arena(const Aws *c)
@@ -61,13 +66,17 @@ static const AwscParam *param(Aws *c, const char *name)
 static const AwscRegion *region_info(Aws *c, const char *name)
 {
     char err[256];
+    if (name == c->last_region && c->regions_state > 0)
+        return c->last_info;    /* names are interned enum members: one lookup per region */
     if (c->regions_state == 0) {
         const char *path = aws_data(c, "regions.json");
         c->regions_state = awsc_regions_load(&c->regions, path, err, sizeof err) == 0 ? 1 : -1;
         if (c->regions_state < 0)
             diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
     }
-    return c->regions_state > 0 ? awsc_region(&c->regions, name) : NULL;
+    c->last_region = name;
+    c->last_info = c->regions_state > 0 ? awsc_region(&c->regions, name) : NULL;
+    return c->last_info;
 }
 
 /* ---- E0501 Fargate task sizes --------------------------------------------- */
@@ -775,7 +784,7 @@ static void tag_quota(Aws *c)
 /* One subnet block of a network, given or computed, for the overlap check. */
 typedef struct Subnet {
     Cidr cidr;
-    const char *what;       /* "public subnet 2" */
+    int tier, index;        /* "public subnet 2": tier 0, index 2 */
     bool computed;          /* by the network module, not written */
     Site site;
 } Subnet;
@@ -825,16 +834,15 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
             }
             for (uint32_t i = 0; i < l->n; i++)
                 if (l->items[i]->kind == VAL_CIDR)
-                    all[n++] = (Subnet){cidr_network(l->items[i]->u.cidr),
-                                        arena_printf(arena(c), "%s subnet %u", tiers[t], i + 1),
-                                        false, rctx_elem_site(l->items[i], whole)};
+                    all[n++] = (Subnet){cidr_network(l->items[i]->u.cidr), t, (int)i + 1, false,
+                                        rctx_elem_site(l->items[i], whole)};
             continue;
         }
         uint8_t prefix = (uint8_t)(vpc.prefix + NET_NEWBITS);
         for (int i = 0; i < azs; i++) {
             uint32_t slot = (uint32_t)(4 * t + i);
             Cidr sub = {cidr_first(vpc) + (slot << (32 - prefix)), prefix};
-            all[n++] = (Subnet){sub, arena_printf(arena(c), "%s subnet %d", tiers[t], i + 1), true, vs};
+            all[n++] = (Subnet){sub, t, i + 1, true, vs};
         }
     }
     for (int i = 0; i < n; i++)
@@ -847,9 +855,9 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
             subnet_error(c, all[j].site, vs,
                          "give every tier's subnets explicitly, or none: computed blocks take slots "
                          "0-3 (public), 4-7 (private) and 8-11 (database) of the VPC divided by 16",
-                         arena_printf(arena(c), "%s (%s%s) overlaps %s (%s%s)", all[j].what, b,
-                                      all[j].computed ? ", computed" : "", all[i].what, a,
-                                      all[i].computed ? ", computed" : ""));
+                         arena_printf(arena(c), "%s subnet %d (%s%s) overlaps %s subnet %d (%s%s)",
+                                      tiers[all[j].tier], all[j].index, b, all[j].computed ? ", computed" : "",
+                                      tiers[all[i].tier], all[i].index, a, all[i].computed ? ", computed" : ""));
             return;
         }
 }
@@ -860,15 +868,23 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
  * group per database of the account (build.c), at most 5 per network
  * interface; their group's inbound rules (one per `ingress` block, one from
  * the load balancer) are at most 60. */
-static void sg_quotas(void *ctx, Object *svc, const Environment *env)
+static void sg_quotas(void *ctx, Object *svc, const Environment *env, bool lb)
 {
     Aws *c = ctx;
     const Object *a = svc->account;
-    int ndb = 0;
-    for (int i = 0; a && i < a->nchildren; i++)
-        ndb += strcmp(a->children[i]->kind, "aurora") == 0 || strcmp(a->children[i]->kind, "rds") == 0;
-    const AwscParam *eni = param(c, "ecs.CreateService.networkConfiguration.awsvpcConfiguration.securityGroups");
-    const AwscParam *rules = param(c, "ec2.AuthorizeSecurityGroupIngress.IpPermissions");
+    if (a != c->db_acct) {      /* services of one account come together: count once */
+        c->db_acct = a;
+        c->db_count = 0;
+        for (int i = 0; a && i < a->nchildren; i++)
+            c->db_count += strcmp(a->children[i]->kind, "aurora") == 0 ||
+                           strcmp(a->children[i]->kind, "rds") == 0;
+    }
+    int ndb = c->db_count;
+    if (!c->eni_sgs && !c->sg_rules) {
+        c->eni_sgs = param(c, "ecs.CreateService.networkConfiguration.awsvpcConfiguration.securityGroups");
+        c->sg_rules = param(c, "ec2.AuthorizeSecurityGroupIngress.IpPermissions");
+    }
+    const AwscParam *eni = c->eni_sgs, *rules = c->sg_rules;
     RuleMsg rm;
     Site s = model_obj_site(svc);
     if (eni && !awsc_count(eni, "security groups", (size_t)(1 + ndb), &rm)) {
@@ -880,7 +896,7 @@ static void sg_quotas(void *ctx, Object *svc, const Environment *env)
         diag_emit(c->d, g);
     }
     const Value *in = rctx_val(c->m, svc, "ingress", env);
-    size_t nrules = (in && in->kind == VAL_LIST ? in->n : 0) + (behind_lb(c, svc, env) ? 1 : 0);
+    size_t nrules = (in && in->kind == VAL_LIST ? in->n : 0) + (lb ? 1 : 0);
     if (rules && !awsc_count(rules, "inbound rules", nrules, &rm)) {
         Site is = rctx_site(c->m, svc, "ingress", env);
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0520", is.src, is.span,
@@ -924,7 +940,7 @@ static void ec2_needs_capacity(void *ctx, Object *svc, const Environment *env)
 /* E0522: `certificate` is an ACM certificate ARN of the service's region
  * (an ALB listener takes certificates of its own region only), on a
  * service that has a load balancer to listen with it. */
-static void certificate(void *ctx, Object *svc, const Environment *env)
+static void certificate(void *ctx, Object *svc, const Environment *env, bool lb)
 {
     Aws *c = ctx;
     const Value *v = rctx_val(c->m, svc, "certificate", env);
@@ -939,7 +955,7 @@ static void certificate(void *ctx, Object *svc, const Environment *env)
     bool shaped = rest && strlen(rest) > 25 && strspn(rest, "0123456789") == 12 &&
                   strncmp(rest + 12, ":certificate/", 13) == 0;
     Diag *g = NULL;
-    if (!behind_lb(c, svc, env)) {
+    if (!lb) {
         g = diag_new(c->d, DIAG_ERROR, "E0522", s.src, s.span,
                      "`%s` has a certificate but no load balancer to use it", svc->path);
         diag_help(c->d, g, "sfdc puts a load balancer with an HTTPS listener in front of services "
@@ -960,11 +976,12 @@ static void certificate(void *ctx, Object *svc, const Environment *env)
 static void service(void *ctx, Object *o, const Environment *env)
 {
     fargate_size(ctx, o, env);
-    if (behind_lb(ctx, o, env))
+    bool lb = behind_lb(ctx, o, env);
+    if (lb)
         two_zones(ctx, o, env, "the load balancer");
-    sg_quotas(ctx, o, env);
+    sg_quotas(ctx, o, env, lb);
     ec2_needs_capacity(ctx, o, env);
-    certificate(ctx, o, env);
+    certificate(ctx, o, env, lb);
 }
 
 void rules_aws(Model *m, DiagEngine *d)
