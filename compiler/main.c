@@ -14,7 +14,9 @@
 #include "diag.h"
 #include "eval.h"
 #include "explain.h"
+#include "fmtcmd.h"
 #include "load.h"
+#include "lsp.h"
 #include "model.h"
 #include "graph.h"
 #include "planemit.h"
@@ -57,6 +59,8 @@ static const char usage_text[] =
     "  export    the fully evaluated platform as JSON\n"
     "  build     write the Terragrunt (or plain Terraform) tree: -o DIR\n"
     "  graph     accounts, image pulls, shared buckets and unit wiring (Mermaid/DOT)\n"
+    "  fmt       rewrite files in the canonical layout (--check, --diff, -)\n"
+    "  lsp       a language server for editors, over stdin/stdout\n"
     "  help CMD  detailed help for a command\n"
     "\n"
     "options:\n"
@@ -171,6 +175,8 @@ static int help_for(const char *cmd)
         fputs(build_help, stdout);
     else if (strcmp(cmd, "graph") == 0)
         fputs(graph_help, stdout);
+    else if (strcmp(cmd, "fmt") == 0)
+        fputs(fmtcmd_help, stdout);
     else
         return usage_error("no help for unknown command '%s'", cmd);
     return 0;
@@ -363,6 +369,24 @@ static int run_pipeline(const Options *o, const char *argv0)
     return rc;
 }
 
+/* `sfdc lsp [--stdlib DIR]`: the language server; stdout carries only
+ * protocol bytes from here on. */
+static int run_lsp(int argc, char **argv)
+{
+    const char *std_opt = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *v = opt_value("--stdlib", argc, argv, &i);
+        if (v)
+            std_opt = v;
+        else if (strcmp(argv[i], "--stdio") != 0)   /* what VS Code's client passes */
+            return usage_error("unknown option '%s'", argv[i]);
+    }
+    char *std = std_opt ? xstrdup(std_opt) : load_find_stdlib(argv[0]);
+    int rc = lsp_run(std, STDIN_FILENO, stdout);
+    free(std);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -375,6 +399,10 @@ int main(int argc, char **argv)
         return help_for(NULL);
     if (strcmp(argv[1], "help") == 0)
         return help_for(argc > 2 ? argv[2] : NULL);
+    if (strcmp(argv[1], "fmt") == 0)    /* no program to load: files one by one */
+        return fmtcmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "lsp") == 0)
+        return run_lsp(argc, argv);
     Options o = {0};
     int rc = parse_args(&o, argc, argv);
     if (rc < 0)
