@@ -148,8 +148,8 @@ static int sort_unique(const char **v, int n)
 
 /* id, or id-2, id-3...: labels that differ only in `_` and `-` (web_2 and
  * "web-2", both legal ECS names) would otherwise give one id twice.
- * `sfdc build` refuses such a program (unit directories clash); the plan
- * alone stays valid. */
+ * The checker refuses such a program (E0802: their unit directories
+ * clash), so this is a safety net: the plan stays valid regardless. */
 static const char *unique_id(Emit *e, const char *id)
 {
     Interner *in = &e->m->pg->in;
