@@ -995,6 +995,38 @@ static bool emit_plans(const BuildPlan *bp, const BuildOptions *o, OutTree *t, F
     return true;
 }
 
+/* out_write, its refusals and I/O errors as E0805 diagnostics (no span;
+ * the run's --diag-format), one per message. */
+static int write_tree(OutTree *t, const char *dir, OutStats *st, const BuildOptions *o, FILE *out,
+                      FILE *err)
+{
+    char *log = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&log, &len);
+    if (!w)
+        return out_write(t, dir, st, err);
+    int rc = out_write(t, dir, st, w);
+    fclose(w);
+    DiagEngine dg;
+    diag_init(&dg);
+    dg.format = o->format;
+    for (char *line = log, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        const char *msg = strncmp(line, "sfdc: ", 6) == 0 ? line + 6 : line;
+        if (!*msg)
+            continue;
+        Diag *d = diag_new(&dg, DIAG_ERROR, "E0805", NULL, (Span){0, 0}, "%s", msg);
+        diag_help(&dg, d, "fix %s (or choose another directory with -o) and run `sfdc build` again", dir);
+        diag_emit(&dg, d);
+    }
+    diag_flush(&dg, o->format == DIAG_HUMAN ? err : out);
+    diag_release(&dg);
+    free(log);
+    return rc;
+}
+
 int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
 {
     BuildPlan bp;
@@ -1035,7 +1067,7 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
             fprintf(err, "sfdc: %s is out of date: %d files to write, %d to remove; run `sfdc build`\n", dir,
                     st.written, st.removed);
     } else {
-        rc = out_write(&t, dir, &st, err);
+        rc = write_tree(&t, dir, &st, o, out, err);
         if (rc == 0)
             fprintf(err, "sfdc: %s: %d written, %d unchanged, %d removed\n", dir, st.written, st.unchanged,
                     st.removed);
