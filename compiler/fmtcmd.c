@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,9 +191,12 @@ static void print_diff(FILE *out, const char *path, const char *old, size_t nold
 /* --- files ------------------------------------------------------------------- */
 
 /* Writes text over path atomically: a temporary file beside it, with the
- * original's permissions, renamed into place. */
-static bool write_atomic(const char *path, const char *text, size_t n)
+ * original's permissions, renamed into place. A symbolic link is followed,
+ * so that the file it names is rewritten and the link stays a link. */
+static bool write_atomic(const char *link, const char *text, size_t n)
 {
+    char real[PATH_MAX];
+    const char *path = realpath(link, real) ? real : link;
     size_t plen = strlen(path);
     char *tmp = xmalloc(plen + 16);
     snprintf(tmp, plen + 16, "%s.fmt-XXXXXX", path);
