@@ -169,7 +169,7 @@ static void walk(Fmt *f, const Node *n)
 
 /* --- the token stream ------------------------------------------------------ */
 
-static void add_tok(Fmt *f, uint32_t start, uint32_t end, int kind)
+static inline void add_tok(Fmt *f, uint32_t start, uint32_t end, int kind)
 {
     if (f->ntoks == f->cap) {
         f->cap = f->cap ? f->cap * 2 : 1024;
@@ -267,17 +267,19 @@ static uint32_t scan_string(const unsigned char *t, uint32_t len, uint32_t i)
     return i < len ? i : len;
 }
 
+/* Keywords are few and short: compare only when the length matches (this
+ * runs once per identifier). */
 static int keyword(const unsigned char *w, uint32_t n)
 {
-    static const struct { const char *word; int tok; } kw[] = {
-        {"import", TOK_IMPORT}, {"let", TOK_LET}, {"template", TOK_TEMPLATE}, {"use", TOK_USE},
-        {"for", TOK_FOR}, {"in", TOK_IN}, {"if", TOK_IF}, {"else", TOK_ELSE},
-        {"true", TOK_TRUE}, {"false", TOK_FALSE}, {"null", TOK_NULL}, {"schema", TOK_SCHEMA},
-        {"enum", TOK_ENUM},
+    static const struct { const char *word; unsigned char len; int tok; } kw[] = {
+        {"import", 6, TOK_IMPORT}, {"let", 3, TOK_LET}, {"template", 8, TOK_TEMPLATE},
+        {"use", 3, TOK_USE}, {"for", 3, TOK_FOR}, {"in", 2, TOK_IN}, {"if", 2, TOK_IF},
+        {"else", 4, TOK_ELSE}, {"true", 4, TOK_TRUE}, {"false", 5, TOK_FALSE},
+        {"null", 4, TOK_NULL}, {"schema", 6, TOK_SCHEMA}, {"enum", 4, TOK_ENUM},
     };
     if (n <= 8)
         for (size_t k = 0; k < sizeof kw / sizeof kw[0]; k++)
-            if (kw[k].word[0] == w[0] && strlen(kw[k].word) == n && memcmp(kw[k].word, w, n) == 0)
+            if (kw[k].len == n && kw[k].word[0] == w[0] && memcmp(kw[k].word, w, n) == 0)
                 return kw[k].tok;
     return TOK_IDENT;
 }
@@ -447,12 +449,25 @@ static int newlines(const Fmt *f, uint32_t from, uint32_t to, bool *odd)
     return nl;
 }
 
+/* Appends to the output: the buffer is sized for the usual case up front,
+ * so this is mostly a memcpy (StrBuf grows it when a file needs more). */
+static inline void put(StrBuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 <= b->cap) {
+        memcpy(b->p + b->n, s, n);
+        b->n += n;
+        b->p[b->n] = '\0';
+    } else {
+        sb_putn(b, s, n);
+    }
+}
+
 static void put_spaces(StrBuf *b, int n)
 {
     static const char spaces[] = "                                ";
     while (n > 0) {
         int k = n < 32 ? n : 32;
-        sb_putn(b, spaces, (size_t)k);
+        put(b, spaces, (size_t)k);
         n -= k;
     }
 }
@@ -471,16 +486,16 @@ static void put_token(Fmt *f, const FmtTok *t)
             uint32_t u = ws;
             while (s[u] == ' ' || s[u] == '\t')
                 u++;
-            sb_putn(&f->out, s, ws);
-            sb_putn(&f->out, " ", 1);
-            sb_putn(&f->out, s + u, n - u);
+            put(&f->out, s, ws);
+            put(&f->out, " ", 1);
+            put(&f->out, s + u, n - u);
             return;
         }
     }
     if (t->kind == FK_LINE_COMMENT)
         while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
             n--;
-    sb_putn(&f->out, s, n);
+    put(&f->out, s, n);
 }
 
 static void track_brackets(Fmt *f, const FmtTok *t)
@@ -512,13 +527,13 @@ static int breaks_before(const Fmt *f, uint32_t i)
 static void layout(Fmt *f)
 {
     if (f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0)
-        sb_putn(&f->out, f->text, 3);
+        put(&f->out, f->text, 3);
     for (uint32_t i = 0; i < f->ntoks; i++) {
         const FmtTok *t = &f->toks[i];
         int nl = i ? breaks_before(f, i) : 1;
         if (nl) {
             for (int k = i ? 0 : 1; k < nl; k++)
-                sb_putn(&f->out, "\n", 1);
+                put(&f->out, "\n", 1);
             f->line_indent = line_indent(f, i);
             put_spaces(&f->out, 2 * f->line_indent);
         } else {
@@ -530,7 +545,7 @@ static void layout(Fmt *f)
         track_brackets(f, t);
     }
     if (f->ntoks)
-        sb_putn(&f->out, "\n", 1);
+        put(&f->out, "\n", 1);
 }
 
 /* --- entry points ------------------------------------------------------------ */
