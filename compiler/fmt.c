@@ -2,10 +2,10 @@
  *
  * It works on the token stream, not by printing the tree: the file is
  * parsed first (to refuse syntax errors and to learn where items start and
- * which `-` are unary), then lexed again, and every token and comment is
- * written back in order with only the whitespace between them decided
- * here. The tokens are the original bytes, so the output cannot mean
- * anything else; the only rewrite inside a token is `2   GiB` -> `2 GiB`.
+ * which `-` are unary), then scanned for its tokens, and every token and
+ * comment is written back in order with only the whitespace between them
+ * decided here. The tokens are the original bytes, so the output cannot
+ * mean anything else (`2   GiB` becomes `2 GiB`, still one quantity).
  *
  * Line breaks are the author's (as gofmt does): where the source broke a
  * line, the output does, blank-line runs become one blank line, and none
@@ -472,26 +472,11 @@ static void put_spaces(StrBuf *b, int n)
     }
 }
 
-/* A token's text: verbatim, except a quantity's spaces before its unit and
- * a line comment's trailing blanks. */
+/* A token's text: verbatim, except a line comment's trailing blanks. */
 static void put_token(Fmt *f, const FmtTok *t)
 {
     const char *s = f->text + t->start;
     uint32_t n = t->end - t->start;
-    if (t->kind == TOK_QUANTITY) {
-        uint32_t ws = 0;
-        while (ws < n && s[ws] != ' ' && s[ws] != '\t')
-            ws++;
-        if (ws < n) {
-            uint32_t u = ws;
-            while (s[u] == ' ' || s[u] == '\t')
-                u++;
-            put(&f->out, s, ws);
-            put(&f->out, " ", 1);
-            put(&f->out, s + u, n - u);
-            return;
-        }
-    }
     if (t->kind == FK_LINE_COMMENT)
         while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
             n--;
