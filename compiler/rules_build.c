@@ -169,6 +169,18 @@ static void env_accounts(Model *m, DiagEngine *d)
 
 /* ---- E0801 services and databases need a network ------------------------- */
 
+/* A cluster whose compute is ec2 in the base platform or any environment:
+ * its Auto Scaling group is placed in the account's private subnets. */
+static bool ec2_cluster(Model *m, const Object *c)
+{
+    for (int i = -1; i < m->nenvs; i++) {
+        const Value *v = model_get_env(m, c, "compute", i < 0 ? NULL : m->envs[i]);
+        if (v && (v->kind == VAL_SYM || v->kind == VAL_STR) && strcmp(v->u.str, "ec2") == 0)
+            return true;
+    }
+    return false;
+}
+
 static void networks(Model *m, DiagEngine *d, const Kinds *K)
 {
     const ObjList *accts = model_kind(m, "account");
@@ -179,7 +191,8 @@ static void networks(Model *m, DiagEngine *d, const Kinds *K)
         for (int k = 0; k < a->nchildren && !net; k++) {
             const char *kind = a->children[k]->kind;
             net = kind == K->network;
-            if (!need && (kind == K->service || kind == K->aurora || kind == K->rds))
+            if (!need && (kind == K->service || kind == K->aurora || kind == K->rds ||
+                          (kind == K->cluster && ec2_cluster(m, a->children[k]))))
                 need = a->children[k];
         }
         if (net || !need)
@@ -190,8 +203,9 @@ static void networks(Model *m, DiagEngine *d, const Kinds *K)
             Diag *g = diag_new(d, DIAG_ERROR, "E0801", s.src, s.span,
                                "%s `%s` needs a network, but account `%s` has none", c->kind,
                                c->name ? c->name : c->kind, a->name ? a->name : "?");
-            diag_label(d, g, "%s", is_kind(c, "service") ? "its tasks run in the account's subnets"
-                                                         : "it is placed in the account's database subnets");
+            diag_label(d, g, "%s", is_kind(c, "service")   ? "its tasks run in the account's subnets"
+                                   : is_kind(c, "cluster") ? "its EC2 instances run in the account's private subnets"
+                                                           : "it is placed in the account's database subnets");
             diag_secondary(d, g, as.src, as.span, "no `network` block in this account");
             diag_help(d, g, "add `network { cidr = 10.0.0.0/16 }` to account `%s`", a->name ? a->name : "?");
             diag_emit(d, g);     /* one mistake, one error: the account lacks one network */
