@@ -344,6 +344,7 @@ def main_session():
     check("hover with bad params: null", "result" in r, r)
     r, rc = c.close()
     check("shutdown/exit: exit status 0, only protocol bytes on stdout", r.get("result", 1) is None and rc == 0, (r, rc))
+    check("nothing on stderr (no sanitizer or leak report)", c.stderr_text() == "", c.stderr_text()[:600])
 
 
 def uninitialized():
@@ -373,6 +374,7 @@ def memory_flat():
     last = c.rss_kib()
     c.drain(0.2)
     c.close()
+    check("nothing on stderr after 1,000 edits", c.stderr_text() == "", c.stderr_text()[:600])
     check("memory flat over 1,000 edits (RSS %d KiB -> %d KiB)" % (first, last), last <= 2 * first,
           (first, last))
 
