@@ -232,6 +232,22 @@ def main_session():
     r = c.request("textDocument/semanticTokens/full", td(LA))
     data = r["result"]["data"]
     check("semanticTokens: encoded tokens", len(data) > 50 and len(data) % 5 == 0, len(data))
+    legend = caps["semanticTokensProvider"]["legend"]["tokenTypes"]
+    toks, line, col = {}, 0, 0
+    for k in range(0, len(data), 5):
+        dl, dc, n, ty = data[k:k + 4]
+        line, col = line + dl, (col + dc if dl == 0 else dc)
+        toks[(line, col)] = (n, legend[ty])
+    lines = text.split("\n")
+
+    def tok_at(needle):
+        p = pos(text, needle)
+        return toks.get((p["line"], p["character"]))
+    check("semanticTokens: kinds, fields, templates, parameters, comments",
+          tok_at("service daemon") == (7, "type") and tok_at("cpu = 0.25") == (3, "property") and
+          tok_at("local_authority(code") == (15, "function") and tok_at("cidr = cidr") == (4, "property") and
+          toks.get((pos(text, "cidr = cidr")["line"], pos(text, "cidr = cidr", 0, 7)["character"])) == (4, "parameter")
+          and tok_at("# One template") == (len(lines[0]), "comment"), sorted(toks.items())[:12])
 
     # cross-file: breaking core.sfd re-checks la.sfd (which imports it)
     c.notes.clear()     # every earlier publish arrived before the last response
@@ -317,6 +333,22 @@ def main_session():
     fixed = apply_edits(colon, acts[0]["edit"]["changes"][uri(QF)]) if acts else ""
     check("codeAction: `=` for `:`", "memory = 4 GiB" in fixed, (d, acts))
     c.notify("textDocument/didClose", td(QF))
+
+    # the import a file needs, as a quick fix
+    EX = os.path.join(ws, "extra.sfd")
+    extra = 'account extra {\n  kind = la\n  id = "666666666666"\n  parent = core\n  network { cidr = 10.70.0.0/16 }\n}\n'
+    c.notes.clear()
+    open_doc(c, EX, extra)
+    d = [x for x in c.diagnostics(uri(EX))["diagnostics"] if x["code"] == "E0309"]
+    r = c.request("textDocument/codeAction", {**td(EX), "range": d[0]["range"], "context": {"diagnostics": d}}) if d else {}
+    acts = [a for a in r.get("result") or [] if a["title"].startswith("Add `import")]
+    fixed = apply_edits(extra, acts[0]["edit"]["changes"][uri(EX)]) if acts else ""
+    check("codeAction: add the missing import", fixed.startswith('import "./core.sfd"\naccount extra'), (d, acts))
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(EX), "version": 2},
+                                        "contentChanges": [{"text": fixed}]})
+    d = c.diagnostics(uri(EX))["diagnostics"]
+    check("the import fix clears the diagnostic", not [x for x in d if x["code"] == "E0309"], d)
+    c.notify("textDocument/didClose", td(EX))
 
     # bad input: the server answers and goes on
     c.send_raw(b"Content-Length: 9\r\n\r\n{not json")
