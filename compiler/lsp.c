@@ -618,7 +618,8 @@ static void reply(Lsp *s, cJSON *msg)
 }
 
 /* A request naming a document version that is not the buffer's (the
- * client asked about text the server no longer has) is answered with
+ * client asked about text the server no longer has), or followed by a
+ * change of its document already waiting (changed_next), is answered with
  * ContentModified, as LSP asks for outdated requests. */
 static bool stale(Lsp *s, const cJSON *params)
 {
@@ -626,6 +627,22 @@ static bool stale(Lsp *s, const cJSON *params)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(td, "version");
     LspDoc *d = lsp_doc(s, td_uri(params));
     return d && cJSON_IsNumber(v) && v->valueint != d->version;
+}
+
+/* Whether the waiting message next is a didChange of the document params
+ * names (so an answer now would describe text the editor no longer has). */
+static bool changed_next(const cJSON *params, const char *next, size_t nlen)
+{
+    const char *uri = td_uri(params);
+    if (!next || !uri)
+        return false;
+    cJSON *m = cJSON_ParseWithLength(next, nlen);
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
+    bool changed = cJSON_IsString(method) && strcmp(method->valuestring, "textDocument/didChange") == 0 &&
+                   td_uri(cJSON_GetObjectItemCaseSensitive(m, "params")) &&
+                   strcmp(td_uri(cJSON_GetObjectItemCaseSensitive(m, "params")), uri) == 0;
+    cJSON_Delete(m);
+    return changed;
 }
 
 static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *params)
@@ -643,7 +660,7 @@ static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *pa
         reply(s, rpc_response(id, NULL));
         return;
     }
-    if (stale(s, params)) {
+    if (stale(s, params) || changed_next(params, s->next, s->nlen)) {
         reply(s, rpc_error(id, RPC_CONTENT_MODIFIED, "the document changed since this request"));
         return;
     }
@@ -693,6 +710,13 @@ static bool notification(Lsp *s, const char *method, const cJSON *params)
 
 bool lsp_handle(Lsp *s, const char *body, size_t len)
 {
+    return lsp_handle_before(s, body, len, NULL, 0);
+}
+
+bool lsp_handle_before(Lsp *s, const char *body, size_t len, const char *next, size_t nlen)
+{
+    s->next = next;
+    s->nlen = nlen;
     cJSON *msg = cJSON_ParseWithLength(body, len);
     if (!msg) {
         reply(s, rpc_error(NULL, RPC_PARSE_ERROR, "the message is not JSON"));
@@ -714,6 +738,7 @@ bool lsp_handle(Lsp *s, const char *body, size_t len)
         go_on = notification(s, method->valuestring, params);
     }
     cJSON_Delete(msg);
+    s->next = NULL;
     return go_on;
 }
 
@@ -732,7 +757,10 @@ int lsp_run(const char *stdlib, int in_fd, FILE *out)
             reply(s, rpc_error(NULL, RPC_PARSE_ERROR, "bad message framing (no valid Content-Length)"));
             continue;
         }
-        if (!lsp_handle(s, body, len))
+        const char *next = NULL;
+        size_t nlen = 0;
+        rpc_peek(&r, &next, &nlen);
+        if (!lsp_handle_before(s, body, len, next, nlen))
             break;
         /* a burst of edits is checked once, after its last message */
         if (s->dirty && !rpc_ready(&r))

@@ -144,6 +144,19 @@ def main_session():
                                          "position": {"line": 0, "character": 0}})
     check("request for a stale version: ContentModified", r.get("error", {}).get("code") == -32801, r)
 
+    # a request followed by a change of its document (both already sent) is outdated
+    import json as _json
+    hov = _json.dumps({"jsonrpc": "2.0", "id": 555, "method": "textDocument/hover",
+                       "params": at(LA, text, "memory = 1 GiB")}).encode()
+    chg = _json.dumps({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                       "params": {"textDocument": {"uri": uri(LA), "version": 4},
+                                  "contentChanges": [{"text": text}]}}).encode()
+    c.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(hov), hov) + b"Content-Length: %d\r\n\r\n%s" % (len(chg), chg))
+    r = c.wait_response(555)
+    check("request with a change of its document waiting: ContentModified",
+          r.get("error", {}).get("code") == -32801, r)
+    c.drain(0.2)
+
     # hover: explain's value, type, doc and per-environment value with provenance
     r = c.request("textDocument/hover", at(LA, text, "memory = 1 GiB"))
     v = r["result"]["contents"]["value"] if r.get("result") else ""
@@ -203,7 +216,7 @@ def main_session():
     edit_base = text
     i = text.index("      spot = true")
     text2 = text[:i] + "      \n" + text[i:]
-    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 4},
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 5},
                                         "contentChanges": [{"text": text2}]})
     r = c.request("textDocument/completion", {**td(LA), "position": pos(text2, "      \n      spot", 0, 6)})
     items = {x["label"]: x for x in r["result"]}
@@ -213,7 +226,7 @@ def main_session():
     for k, (label, line, want) in enumerate([("units", "      cpu = 1 ", "vcpu"), ("enum", "      launch_type = ", None),
                                              ("reference", "      image = core.ecr.", "dagster")]):
         t3 = text[:i] + line + "\n" + text[i:]
-        c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 5 + k},
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 6 + k},
                                             "contentChanges": [{"text": t3}]})
         r = c.request("textDocument/completion", {**td(LA), "position": pos(t3, line + "\n", 0, len(line))})
         got = [x["label"] for x in r["result"]]
