@@ -51,6 +51,7 @@ struct Walk {
     const Node *tmpl;   /* the enclosing template */
     const Node *block;  /* the enclosing block */
     const Node *use;    /* the enclosing `use` */
+    const Node *attr;   /* the attribute whose value is being walked */
     void (*visit)(Walk *w, const Node *n, Role role, Span at);
     void *ctx;
 };
@@ -100,6 +101,7 @@ static void walk_node(Walk *w, const Node *n)
             w->visit(w, n, ROLE_FIELD, n->a->span);
         else if (n->a)
             walk_node(w, n->a);
+        w->attr = n;
         if (n->b)
             walk_node(w, n->b);
         break;
@@ -122,6 +124,8 @@ static void walk_node(Walk *w, const Node *n)
     w->tmpl = save_t;
     w->block = save_b;
     w->use = save_u;
+    if (n->kind == NODE_ATTR)
+        w->attr = NULL;
 }
 
 static void walk_list(Walk *w, const Node *n)
@@ -201,6 +205,25 @@ static Target resolve_name(Walk *w, const char *name)
     return t;
 }
 
+/* Whether a bare name is a literal, not a reference: the value (or a list
+ * element of the value) of a field whose type is a name, or an enum that
+ * has it as a member (`kind = core` is the enum member, not the account). */
+static bool literal_name(Walk *w, const Node *n)
+{
+    const Node *v = w->attr ? w->attr->b : NULL;
+    if (!v || !w->block || !w->attr->a || w->attr->a->kind != NODE_IDENT)
+        return false;
+    bool direct = v == n;
+    for (const Node *e = v->kind == NODE_LIST ? v->a : NULL; e && !direct; e = e->next)
+        direct = e == n;
+    const SchemaDecl *sc = direct ? schema_find(&w->s->check->schemas, w->block->name) : NULL;
+    const FieldDecl *fd = sc ? schema_field(sc, w->attr->a->name) : NULL;
+    const Type *t = fd ? fd->type : NULL;
+    while (t && t->kind == TY_LIST && t->elem)
+        t = t->elem;
+    return t && (t->kind == TY_NAME || (t->kind == TY_ENUM && t->en && schema_enum_has(t->en, n->name)));
+}
+
 static Target resolve(Walk *w, const Node *n, Role role)
 {
     Target t = {0};
@@ -223,7 +246,7 @@ static Target resolve(Walk *w, const Node *n, Role role)
             t = (Target){ROLE_PARAM, in->src, d->name_span, d, NULL};
         return t;
     case ROLE_IDENT:
-        return resolve_name(w, n->name);
+        return literal_name(w, n) ? t : resolve_name(w, n->name);
     case ROLE_GET: {
         const Node *root = chain_root(n);
         if (root->kind != NODE_IDENT || param_of(w->tmpl, root->name) ||

@@ -198,6 +198,16 @@ def main_session():
     r = c.request("textDocument/rename", {**at(CORE, core_text, "dagster {"), "newName": "images"})
     ch = r["result"]["changes"]
     check("rename: a resource across files", len(ch.get(uri(CORE), [])) == 1 and len(ch.get(uri(LA), [])) == 3, ch)
+    r = c.request("textDocument/rename", {**at(CORE, core_text, "core {"), "newName": "hub"})
+    ch = r.get("result", {}).get("changes", {})
+    new_core = apply_edits(core_text, ch.get(uri(CORE), []))
+    new_la = apply_edits(text, ch.get(uri(LA), []))
+    check("rename: an account, not the enum member of the same name",
+          "account hub {\n  kind = core" in new_core and "parent = hub" in new_core and
+          new_la.count("hub.ecr.dagster") == 3 and "vpn(hub.vpn)" in new_la and "parent = hub" in new_la,
+          (new_core[:300], ch))
+    r = c.request("textDocument/rename", {**at(CORE, core_text, "core {"), "newName": "org"})
+    check("rename: an account onto another account is refused", "error" in r, r)
     r = c.request("textDocument/rename", {**at(LA, text, "las"), "newName": "authorities"})
     check("rename: a let", len(r["result"]["changes"][uri(LA)]) == 2, r)
     r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "9bad"})
