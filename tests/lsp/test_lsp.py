@@ -434,6 +434,16 @@ def memory_flat():
           (first, last))
 
 
+def command_line():
+    r = subprocess.run([SFDC, "lsp", "--help"], capture_output=True, text=True)
+    check("sfdc lsp --help", r.returncode == 0 and r.stdout.startswith("usage: sfdc lsp"), r)
+    r = subprocess.run([SFDC, "lsp", "--bogus"], capture_output=True, text=True)
+    check("sfdc lsp with an unknown option: usage error", r.returncode == 2 and r.stdout == "", r)
+    r = subprocess.run([SFDC, "lsp", "--stdlib", STDLIB], input=b"", capture_output=True)
+    check("end of input ends the server quietly", r.returncode == 1 and r.stdout == b"" and r.stderr == b"", r)
+
+
+run("command line", command_line)
 run("session", main_session)
 run("uninitialized", uninitialized)
 run("memory", memory_flat)
