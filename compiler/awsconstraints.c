@@ -292,6 +292,8 @@ static void re_gen(ReGen *g, int k)
 }
 
 static void set_err(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t cap, const char *fmt, ...)
 {
     if (!err || !cap)
         return;
@@ -587,6 +589,8 @@ const AwscParam *awsc_find(const AwscTable *t, const char *name)
 
 /* ---- checks ----------------------------------------------------------------- */
 
+static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
 {
     va_list ap;
