@@ -429,10 +429,19 @@ cJSON *lsp_hover(Lsp *s, const cJSON *params)
         if (doc)
             text = append(text, "\n%s\n%s", doc, "");
     } else if (h.role == ROLE_GET && chain_path(h.node, path, sizeof path)) {
-        char *ex = explain_text(m, path);
-        if (ex)
-            text = append(NULL, "```text\n%s```\n%s", ex, "");
-        free(ex);
+        char *dot = strrchr(path, '.');     /* OBJECT.field: with each environment's value */
+        *dot = '\0';
+        Object *o = model_find(m, path);
+        const char *field = intern_cstr(&s->check->pg.in, dot + 1);
+        if (o && schema_field(o->schema, field)) {
+            text = hover_objects(m, &o, 1, field);
+        } else {
+            *dot = '.';
+            char *ex = explain_text(m, path);
+            if (ex)
+                text = append(NULL, "```text\n%s```\n", ex);
+            free(ex);
+        }
     } else if (h.target.kind == ROLE_LABEL) {
         int n = objects_of(m, h.target.def, objs, 8);
         text = n ? hover_objects(m, objs, n, NULL) : NULL;

@@ -164,6 +164,11 @@ def main_session():
     check("hover: environment value with provenance", "in `prod`: `2 GiB`, set by the override at" in v
           and "environments.sfd:" in v, v[:900])
     check("hover: other expansions listed", "la-hackney" in v, v[-300:])
+    envs_text = open(ENVS).read()
+    r = c.request("textDocument/hover", at(ENVS, envs_text, "memory = 2 GiB"))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a field in an environment's dotted override", "la-camden.service.daemon.memory = 1 GiB" in v
+          and "in `prod`: `2 GiB`" in v, v[:300])
     r = c.request("textDocument/hover", at(LA, text, "service daemon"))
     v = r["result"]["contents"]["value"] if r.get("result") else ""
     check("hover: a block kind shows the object", "la-camden.service.daemon: service" in v, v[:200])
