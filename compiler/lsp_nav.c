@@ -1207,10 +1207,10 @@ cJSON *lsp_inlay_hints(Lsp *s, const cJSON *params)
 
 static const char *const token_types[] = {
     "type", "variable", "property", "function", "parameter", "number", "string", "comment",
-    "decorator", "namespace",
+    "decorator", "namespace", "enumMember",
 };
 enum { TT_TYPE, TT_VARIABLE, TT_PROPERTY, TT_FUNCTION, TT_PARAMETER, TT_NUMBER, TT_STRING,
-       TT_COMMENT, TT_DECORATOR, TT_NAMESPACE };
+       TT_COMMENT, TT_DECORATOR, TT_NAMESPACE, TT_ENUM_MEMBER };
 
 cJSON *lsp_semantic_legend(void)
 {
@@ -1251,7 +1251,8 @@ static void visit_tok(Walk *w, const Node *n, Role role, Span at)
     int type = types[role];
     if (role == ROLE_IDENT) {
         Target t = resolve(w, n, role);
-        type = t.kind == ROLE_PARAM ? TT_PARAMETER : t.kind == ROLE_LABEL ? TT_NAMESPACE : TT_VARIABLE;
+        type = t.kind == ROLE_PARAM ? TT_PARAMETER : t.kind == ROLE_LABEL ? TT_NAMESPACE :
+               literal_name(w, n) ? TT_ENUM_MEMBER : TT_VARIABLE;
     }
     tok_add(w->ctx, at, type);
 }

@@ -185,6 +185,12 @@ def main_session():
           loc["range"]["start"] == pos(core_text, "dagster {"), loc)
     r = c.request("textDocument/references", {**at(LA, text, "cidr: cidr"), "context": {"includeDeclaration": True}})
     check("references: a template parameter", len(r["result"]) == 2, r["result"])
+    r = c.request("textDocument/references", {**at(LA, text, "use local_authority", 0, 4),
+                                              "context": {"includeDeclaration": True}})
+    check("references: a template and its use", sorted(x["range"]["start"]["line"] for x in r["result"]) ==
+          [pos(text, "local_authority(code")["line"], pos(text, "use local_authority")["line"]], r["result"])
+    r = c.request("textDocument/definition", at(LA, text, "la.cidr)", 0, 3))
+    check("definition: a `for` variable's field is not mistaken for anything", r.get("result", 1) is None, r)
     r = c.request("textDocument/references", {**at(CORE, core_text, "dagster {"),
                                               "context": {"includeDeclaration": True}})
     uris = sorted(os.path.basename(x["uri"]) for x in r["result"])
@@ -275,7 +281,9 @@ def main_session():
           tok_at("service daemon") == (7, "type") and tok_at("cpu = 0.25") == (3, "property") and
           tok_at("local_authority(code") == (15, "function") and tok_at("cidr = cidr") == (4, "property") and
           toks.get((pos(text, "cidr = cidr")["line"], pos(text, "cidr = cidr", 0, 7)["character"])) == (4, "parameter")
-          and tok_at("# One template") == (len(lines[0]), "comment"), sorted(toks.items())[:12])
+          and tok_at("# One template") == (len(lines[0]), "comment") and
+          toks.get((pos(text, "kind = la")["line"], pos(text, "kind = la", 0, 7)["character"])) == (2, "enumMember"),
+          sorted(toks.items())[:12])
 
     # cross-file: breaking core.sfd re-checks la.sfd (which imports it)
     c.notes.clear()     # every earlier publish arrived before the last response
