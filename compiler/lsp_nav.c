@@ -405,62 +405,76 @@ static char *hover_objects(Model *m, Object **objs, int n, const char *field)
     return t;
 }
 
+/* An attribute's field: the objects its block made, or the schema's word. */
+static char *hover_field(Lsp *s, const Hit *h)
+{
+    Object *objs[8];
+    int n = objects_of(model_of(s), h->block, objs, 8);
+    const SchemaDecl *sc = schema_find(&s->check->schemas, h->block->name);
+    const FieldDecl *fd = sc ? schema_field(sc, h->node->a->name) : NULL;
+    if (!fd)
+        return NULL;
+    return n ? hover_objects(model_of(s), objs, n, fd->name) : field_doc(s, sc, fd);
+}
+
+/* A block's kind or label: its objects, then the schema's documentation. */
+static char *hover_block(Lsp *s, const Node *block)
+{
+    Object *objs[8];
+    int n = objects_of(model_of(s), block, objs, 8);
+    const SchemaDecl *sc = schema_find(&s->check->schemas, block->name);
+    const char *doc = sc ? schema_doc(&s->check->schemas, sc) : NULL;
+    char *text = n ? hover_objects(model_of(s), objs, n, NULL) : NULL;
+    return doc ? append(text, "\n%s\n", doc) : text;
+}
+
+/* `a.b.field` (a dotted override or reference): the object's field with
+ * each environment's value, else whatever explain says about the path. */
+static char *hover_path(Lsp *s, char *path)
+{
+    Model *m = model_of(s);
+    char *dot = strrchr(path, '.');
+    *dot = '\0';
+    Object *o = model_find(m, path);
+    const char *field = intern_cstr(&s->check->pg.in, dot + 1);
+    if (o && schema_field(o->schema, field))
+        return hover_objects(m, &o, 1, field);
+    *dot = '.';
+    char *ex = explain_text(m, path), *text = ex ? append(NULL, "```text\n%s```\n", ex) : NULL;
+    free(ex);
+    return text;
+}
+
+/* A `let`, template or parameter: its declaration's first line. */
+static char *hover_decl(const Target *t)
+{
+    const Node *d = t->def;
+    const char *text = t->src->text;
+    uint32_t end = d->span.start;
+    while (end < d->span.end && text[end] != '\n' && !(t->kind == ROLE_TEMPLATE && text[end] == '{'))
+        end++;
+    return append(NULL, "```sfd\n%s%.*s\n```\n", t->kind == ROLE_PARAM ? "parameter " : "",
+                  (int)(end - d->span.start), text + d->span.start);
+}
+
 cJSON *lsp_hover(Lsp *s, const cJSON *params)
 {
     Hit h;
     File *f = locate(s, params, &h);
     if (!f || !h.node)
         return NULL;
-    Model *m = model_of(s);
-    Object *objs[8];
-    char *text = NULL;
     char path[1024];
-    if (h.role == ROLE_FIELD && h.block) {
-        int n = objects_of(m, h.block, objs, 8);
-        const SchemaDecl *sc = schema_find(&s->check->schemas, h.block->name);
-        const FieldDecl *fd = sc ? schema_field(sc, h.node->a->name) : NULL;
-        if (fd)
-            text = n ? hover_objects(m, objs, n, fd->name) : field_doc(s, sc, fd);
-    } else if (h.role == ROLE_KIND || h.role == ROLE_LABEL) {
-        int n = objects_of(m, h.node, objs, 8);
-        const SchemaDecl *sc = schema_find(&s->check->schemas, h.node->name);
-        const char *doc = sc ? schema_doc(&s->check->schemas, sc) : NULL;
-        text = n ? hover_objects(m, objs, n, NULL) : NULL;
-        if (doc)
-            text = append(text, "\n%s\n%s", doc, "");
-    } else if (h.role == ROLE_GET && chain_path(h.node, path, sizeof path)) {
-        char *dot = strrchr(path, '.');     /* OBJECT.field: with each environment's value */
-        *dot = '\0';
-        Object *o = model_find(m, path);
-        const char *field = intern_cstr(&s->check->pg.in, dot + 1);
-        if (o && schema_field(o->schema, field)) {
-            text = hover_objects(m, &o, 1, field);
-        } else {
-            *dot = '.';
-            char *ex = explain_text(m, path);
-            if (ex)
-                text = append(NULL, "```text\n%s```\n", ex);
-            free(ex);
-        }
-    } else if (h.target.kind == ROLE_LABEL) {
-        int n = objects_of(m, h.target.def, objs, 8);
-        text = n ? hover_objects(m, objs, n, NULL) : NULL;
-    } else if (h.target.kind == ROLE_PARAM || h.target.kind == ROLE_LET ||
-               h.target.kind == ROLE_TEMPLATE) {
-        const Node *d = h.target.def;
-        Source *src = h.target.src;
-        uint32_t end = d->span.end;
-        for (uint32_t i = d->span.start; i < d->span.end; i++)
-            if (src->text[i] == '\n' || (h.target.kind == ROLE_TEMPLATE && src->text[i] == '{')) {
-                end = i;
-                break;
-            }
-        char *head = xmalloc(end - d->span.start + 1);
-        memcpy(head, src->text + d->span.start, end - d->span.start);
-        head[end - d->span.start] = '\0';
-        text = append(NULL, "```sfd\n%s%s\n```\n", h.target.kind == ROLE_PARAM ? "parameter " : "", head);
-        free(head);
-    }
+    char *text = NULL;
+    if (h.role == ROLE_FIELD && h.block)
+        text = hover_field(s, &h);
+    else if (h.role == ROLE_KIND || h.role == ROLE_LABEL)
+        text = hover_block(s, h.node);
+    else if (h.role == ROLE_GET && chain_path(h.node, path, sizeof path))
+        text = hover_path(s, path);
+    else if (h.target.kind == ROLE_LABEL)
+        text = hover_block(s, h.target.def);
+    else if (h.target.kind == ROLE_PARAM || h.target.kind == ROLE_LET || h.target.kind == ROLE_TEMPLATE)
+        text = hover_decl(&h.target);
     if (!text)
         return NULL;
     cJSON *r = markdown(text);

@@ -169,6 +169,12 @@ def main_session():
     v = r["result"]["contents"]["value"] if r.get("result") else ""
     check("hover: a field in an environment's dotted override", "la-camden.service.daemon.memory = 1 GiB" in v
           and "in `prod`: `2 GiB`" in v, v[:300])
+    r = c.request("textDocument/hover", at(LA, text, "cidr = cidr", 0, 8))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a template parameter's declaration", "parameter cidr: cidr" in v, v)
+    r = c.request("textDocument/hover", at(LA, text, "in las", 0, 3))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a let's declaration", "let las = [" in v, v)
     r = c.request("textDocument/hover", at(LA, text, "service daemon"))
     v = r["result"]["contents"]["value"] if r.get("result") else ""
     check("hover: a block kind shows the object", "la-camden.service.daemon: service" in v, v[:200])
