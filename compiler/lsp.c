@@ -65,8 +65,7 @@ char *lsp_path_uri(const char *path)
     return out;
 }
 
-/* UTF-16 code units of the UTF-8 text in [from, to): LSP's default column. */
-static uint32_t utf16_units(const char *t, uint32_t from, uint32_t to)
+uint32_t lsp_utf16(const char *t, uint32_t from, uint32_t to)
 {
     uint32_t n = 0;
     for (uint32_t i = from; i < to;) {
@@ -84,7 +83,7 @@ static cJSON *position(Source *src, uint32_t off)
     uint32_t end = off < line.end ? off : line.end;
     cJSON *p = cJSON_CreateObject();
     cJSON_AddNumberToObject(p, "line", lc.line - 1);
-    cJSON_AddNumberToObject(p, "character", utf16_units(src->text, line.start, end));
+    cJSON_AddNumberToObject(p, "character", lsp_utf16(src->text, line.start, end));
     return p;
 }
 

@@ -77,6 +77,8 @@ void lsp_settle(Lsp *s);
 char *lsp_uri_path(const char *uri);
 /* "/a b" -> "file:///a%20b"; malloc'd. */
 char *lsp_path_uri(const char *path);
+/* UTF-16 code units of the UTF-8 text in [from, to): LSP's columns. */
+uint32_t lsp_utf16(const char *text, uint32_t from, uint32_t to);
 /* An LSP Range for span in src (UTF-16 columns). */
 cJSON *lsp_range(Source *src, Span sp);
 /* A Location {uri, range}. */

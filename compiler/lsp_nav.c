@@ -1296,6 +1296,29 @@ static int by_start(const void *a, const void *b)
     return x->at.start < y->at.start ? -1 : x->at.start > y->at.start;
 }
 
+/* LSP's relative encoding: per token, line delta, start (relative on the
+ * same line), length, type, modifiers. Tokens are sorted by start;
+ * overlapping and multi-line ones (block comments) are left out. */
+static void encode_tokens(Source *src, const Toks *t, cJSON *data)
+{
+    uint32_t pline = 0, pcol = 0, last_end = 0;
+    for (int i = 0; i < t->n; i++) {
+        Span at = t->items[i].at;
+        LineCol a = src_linecol(src, at.start), b = src_linecol(src, at.end);
+        if (at.start < last_end || a.line != b.line)
+            continue;
+        uint32_t col = lsp_utf16(src->text, src_line_span(src, a.line).start, at.start);
+        uint32_t dl = a.line - 1 - pline;
+        const double row[5] = {dl, dl ? col : col - pcol, lsp_utf16(src->text, at.start, at.end),
+                               t->items[i].type, 0};
+        for (int k = 0; k < 5; k++)
+            cJSON_AddItemToArray(data, cJSON_CreateNumber(row[k]));
+        pline = a.line - 1;
+        pcol = col;
+        last_end = at.end;
+    }
+}
+
 cJSON *lsp_semantic_tokens(Lsp *s, const cJSON *params)
 {
     const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
@@ -1313,35 +1336,7 @@ cJSON *lsp_semantic_tokens(Lsp *s, const cJSON *params)
         tok_add(&t, f->comments[i].span, TT_COMMENT);
     if (t.n > 1)
         qsort(t.items, (size_t)t.n, sizeof *t.items, by_start);
-    uint32_t pline = 0, pcol = 0, last_end = 0;
-    for (int i = 0; i < t.n; i++) {
-        Span at = t.items[i].at;
-        LineCol a = src_linecol(f->src, at.start), b = src_linecol(f->src, at.end);
-        if (at.start < last_end || a.line != b.line)    /* overlapping or multi-line: skipped */
-            continue;
-        Span line = src_line_span(f->src, a.line);
-        uint32_t col = 0;
-        for (uint32_t k = line.start; k < at.start;) {
-            int cl = src_char_len(f->src->text, k, at.start);
-            col += cl == 4 ? 2 : 1;
-            k += (uint32_t)cl;
-        }
-        uint32_t len = 0;
-        for (uint32_t k = at.start; k < at.end;) {
-            int cl = src_char_len(f->src->text, k, at.end);
-            len += cl == 4 ? 2 : 1;
-            k += (uint32_t)cl;
-        }
-        uint32_t dl = a.line - 1 - pline;
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(dl));
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(dl ? col : col - pcol));
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(len));
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(t.items[i].type));
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(0));
-        pline = a.line - 1;
-        pcol = col;
-        last_end = at.end;
-    }
+    encode_tokens(f->src, &t, data);
     free(t.items);
     return r;
 }
