@@ -341,6 +341,24 @@ static void publish(Lsp *s, const char *uri, cJSON *diags, int version)
     cJSON_Delete(msg);
 }
 
+/* The URI to publish f's diagnostics under (malloc'd) and its open buffer
+ * (*doc, or NULL): the buffer's own URI when the editor opened the file
+ * under another spelling of its path. */
+static char *file_uri(Lsp *s, const File *f, LspDoc **doc)
+{
+    char *uri = lsp_path_uri(f->src->path);
+    LspDoc *d = lsp_doc(s, uri);
+    for (int k = 0; k < s->ndocs && !d; k++)
+        if (strcmp(s->docs[k].real, f->key) == 0)
+            d = &s->docs[k];
+    if (d) {
+        free(uri);
+        uri = xstrdup(d->uri);
+    }
+    *doc = d;
+    return uri;
+}
+
 /* Diagnostics for every user file of the check, open or not (a change in
  * one file re-checks those that import it: the whole program is checked).
  * Files that had diagnostics before and have none now, or left the
@@ -359,17 +377,8 @@ static void publish_all(Lsp *s)
         for (unsigned k = 0; k < de->n; k++)
             if (de->items[k]->src == f->src)
                 cJSON_AddItemToArray(arr, diag_json(de->items[k]));
-        char *uri = lsp_path_uri(f->src->path);
-        LspDoc *d = lsp_doc(s, uri);
-        if (!d) {                   /* opened under another spelling of its path */
-            for (int k = 0; k < s->ndocs && !d; k++)
-                if (strcmp(s->docs[k].real, f->key) == 0)
-                    d = &s->docs[k];
-            if (d) {
-                free(uri);
-                uri = xstrdup(d->uri);
-            }
-        }
+        LspDoc *d;
+        char *uri = file_uri(s, f, &d);
         bool some = cJSON_GetArraySize(arr) > 0;
         if (some || d)
             publish(s, uri, arr, d ? d->version : -1);
