@@ -319,9 +319,43 @@ static void engine_supported(Aws *c, Object *o, const Environment *env, AwsrEngi
     diag_emit(c->d, g);
 }
 
+/* E0523: the version exists for the engine (and Serverless v2 for aurora);
+ * false when reported, so auto-pause is not judged on a wrong version. */
+static bool engine_version(Aws *c, Object *o, const Environment *env, bool serverless_v2)
+{
+    const char *engine = rctx_str(c->m, o, "engine", env, NULL);
+    const Value *v = rctx_val(c->m, o, "version", env);
+    RuleMsg rm;
+    if (!engine || !v || v->kind != VAL_STR || awsr_engine_version(engine, v->u.str, serverless_v2, &rm))
+        return true;
+    if (!rctx_written(c->m, o, "version", env) && rctx_written(c->m, o, "engine", env)) {
+        /* the schema's default version is for the default engine: blame the engine */
+        Site e = rctx_site(c->m, o, "engine", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0523", e.src, e.span,
+                           "engine `%s` needs its own `version`: the default `%s` is for postgres16",
+                           engine, v->u.str);
+        diag_help(c->d, g, "%s", rm.help);
+        diag_emit(c->d, g);
+        return false;
+    }
+    Site s = rctx_site(c->m, o, "version", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0523", s.src, s.span, "%s", rm.msg);
+    if (rctx_written(c->m, o, "engine", env)) {
+        Site e = rctx_site(c->m, o, "engine", env);
+        diag_secondary(c->d, g, e.src, e.span, "the engine is chosen here");
+    }
+    diag_help(c->d, g, "%s", rm.help);
+    diag_emit(c->d, g);
+    return false;
+}
+
 static void aurora(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
+    if (!engine_version(c, o, env, true)) {
+        engine_port(c, o, env, awsr_engine_family(rctx_str(c->m, o, "engine", env, "")));
+        return;
+    }
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
     AwsrEngine fam = engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN;
     double lo, hi;
@@ -356,6 +390,7 @@ static void aurora(void *ctx, Object *o, const Environment *env)
 static void rds(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
+    engine_version(c, o, env, false);
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
     AwsrEngine fam = engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN;
     engine_supported(c, o, env, fam);
