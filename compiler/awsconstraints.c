@@ -485,6 +485,28 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const AwscParam *)a)->name, ((const AwscParam *)b)->name);
 }
 
+static int read_names(AwscTable *t, const cJSON *names)
+{
+    int n = cJSON_GetArraySize(names);
+    t->names = calloc((size_t)(n ? n : 1), sizeof *t->names);
+    if (!t->names)
+        return -1;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, names) {
+        if (!cJSON_IsArray(o))
+            continue;
+        AwscNameRule *r = &t->names[t->nnames++];
+        int np = cJSON_GetArraySize(o);
+        if (!(r->kind = dup_str(o->string)) || !(r->params = calloc((size_t)(np ? np : 1), sizeof *r->params)))
+            return -1;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, o)
+            if (cJSON_IsString(e) && !(r->params[r->nparams++] = dup_str(e->valuestring)))
+                return -1;
+    }
+    return 0;
+}
+
 int awsc_parse(AwscTable *t, const char *json, size_t len, char *err, size_t errcap)
 {
     memset(t, 0, sizeof *t);
@@ -509,6 +531,11 @@ int awsc_parse(AwscTable *t, const char *json, size_t len, char *err, size_t err
             goto out;
     }
     qsort(t->params, t->n, sizeof *t->params, by_name);
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(root, "names");
+    if (cJSON_IsObject(names) && read_names(t, names) != 0) {
+        set_err(err, errcap, "out of memory");
+        goto out;
+    }
     rc = 0;
 out:
     cJSON_Delete(root);
@@ -566,6 +593,13 @@ void awsc_release(AwscTable *t)
     for (size_t i = 0; i < t->n; i++)
         param_release(&t->params[i]);
     free(t->params);
+    for (size_t i = 0; i < t->nnames; i++) {
+        for (int k = 0; k < t->names[i].nparams; k++)
+            free(t->names[i].params[k]);
+        free(t->names[i].params);
+        free(t->names[i].kind);
+    }
+    free(t->names);
     memset(t, 0, sizeof *t);
 }
 
@@ -583,6 +617,31 @@ const AwscParam *awsc_find(const AwscTable *t, const char *name)
             lo = mid + 1;
     }
     return NULL;
+}
+
+static const AwscNameRule *name_rule(const AwscTable *t, const char *key)
+{
+    for (size_t i = 0; i < t->nnames; i++)
+        if (strcmp(t->names[i].kind, key) == 0)
+            return &t->names[i];
+    return NULL;
+}
+
+int awsc_name_params(const AwscTable *t, const char *kind, const char *object,
+                     const AwscParam **out, int cap)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s@%s", kind, object);
+    const AwscNameRule *r = name_rule(t, key);
+    if (!r)
+        r = name_rule(t, kind);
+    int n = 0;
+    for (int i = 0; r && i < r->nparams && n < cap; i++) {
+        const AwscParam *p = awsc_find(t, r->params[i]);
+        if (p)
+            out[n++] = p;
+    }
+    return n;
 }
 
 /* ---- checks ----------------------------------------------------------------- */
@@ -610,26 +669,40 @@ static bool ok(RuleMsg *m)
     return true;
 }
 
+/* Who sets a parameter's rule: AWS, or one of sfdc's modules' validations. */
+static const char *rule_owner(const AwscParam *p)
+{
+    return strncmp(p->name, "module.", 7) == 0 ? "sfdc's module" : "AWS";
+}
+
 bool awsc_string(const AwscParam *p, const char *what, const char *s, size_t len, RuleMsg *m)
 {
     char help[384];
+    const char *who = rule_owner(p);
     if (p->has_max && len > (size_t)p->max) {
-        snprintf(help, sizeof help, "AWS allows at most %ld characters (%s): shorten it by %zu",
-                 p->max, p->name, len - (size_t)p->max);
+        snprintf(help, sizeof help, "%s allows at most %ld characters (%s): shorten it by %zu",
+                 who, p->max, p->name, len - (size_t)p->max);
         return fail(m, (size_t)p->max, len - (size_t)p->max, help, "%s `%.*s%s` is %zu characters long",
                     what, len > 48 ? 45 : (int)len, s, len > 48 ? "..." : "", len);
     }
     if (p->has_min && len < (size_t)p->min) {
-        snprintf(help, sizeof help, "AWS needs at least %ld characters (%s)", p->min, p->name);
+        snprintf(help, sizeof help, "%s needs at least %ld characters (%s)", who, p->min, p->name);
         return fail(m, 0, 0, help, "%s `%.*s` is too short", what, (int)len, s);
     }
     if (p->re) {
         long at = re_fail_at(p->re, s, len);
         if (at >= 0) {
-            snprintf(help, sizeof help, "AWS requires names matching `%s` (%s)", p->ere, p->name);
+            snprintf(help, sizeof help, "%s requires names matching `%s` (%s)", who, p->ere, p->name);
             if ((size_t)at >= len)
                 return fail(m, len ? len - 1 : 0, len ? 1 : 0, help,
                             "%s `%.*s` cannot end with `%c`", what, (int)len, s, len ? s[len - 1] : ' ');
+            if ((unsigned char)s[at] >= 0x80) {     /* the whole UTF-8 sequence */
+                size_t n = 1;
+                while ((size_t)at + n < len && ((unsigned char)s[at + n] & 0xC0) == 0x80)
+                    n++;
+                return fail(m, (size_t)at, n, help, "%s `%.*s` cannot have the non-ASCII `%.*s`", what,
+                            (int)len, s, (int)n, s + at);
+            }
             return fail(m, (size_t)at, 1, help, "%s `%.*s` cannot have `%c` at position %ld", what,
                         (int)len, s, s[at], at + 1);
         }

@@ -46,9 +46,19 @@ typedef struct AwscParam {
     char *source;               /* where the constraints come from; malloc'd */
 } AwscParam;
 
+/* The parameters one kind of derived name must satisfy (constraints.json's
+ * `names`: "load-balancer", or "db@aurora" for one object kind). */
+typedef struct AwscNameRule {
+    char *kind;                 /* malloc'd */
+    char **params;              /* parameter names; malloc'd */
+    int nparams;
+} AwscNameRule;
+
 typedef struct AwscTable {
     AwscParam *params;          /* sorted by name; malloc'd */
     size_t n;
+    AwscNameRule *names;        /* malloc'd, in file order */
+    size_t nnames;
 } AwscTable;
 
 /* Reads constraints.json (path) or its text. 0, or -1 with a reason in err
@@ -60,6 +70,12 @@ void awsc_release(AwscTable *t);
 
 /* The parameter named name, or NULL (binary search). */
 const AwscParam *awsc_find(const AwscTable *t, const char *name);
+
+/* The parameters a derived name of kind (names_kind_name) on an object of
+ * kind object must satisfy: "KIND@OBJECT" if the table has it, else
+ * "KIND". Fills out[0..cap) and returns how many (0: none to check). */
+int awsc_name_params(const AwscTable *t, const char *kind, const char *object,
+                     const AwscParam **out, int cap);
 
 /* The name of what sfdc creates, checked against p: length, pattern, enum.
  * what names it in the message ("load balancer name"). On failure m says

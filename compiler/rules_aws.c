@@ -1006,6 +1006,90 @@ static void certificate(void *ctx, Object *svc, const Environment *env, bool lb)
         diag_emit(c->d, g);
 }
 
+/* ---- E0524 derived names ------------------------------------------------------------ */
+
+/* The objects names are derived for (names.h), in the order they are checked. */
+static const char *const name_owners[] = {"account", "cluster", "service", "aurora", "rds",
+                                          "bucket", "ecr", "secret"};
+
+enum { NAME_MAX_PARAMS = 4 };
+
+/* E0524 on one derived name that breaks parameter p. */
+static void bad_name(Aws *c, const Object *o, NameKind k, const char *name, const RuleMsg *rm)
+{
+    Site s = model_obj_site(o);
+    const char *spelling = names_kind_name(k);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0524", s.src, s.span, "%s", rm->msg);
+    diag_label(c->d, g, "sfdc derives the %s name `%s` from `%s`", spelling, name, o->path);
+    if (rm->help[0])
+        diag_help(c->d, g, "%s", rm->help);
+    diag_note(c->d, g, "derived names join the platform, account and block names (SPEC §13): "
+                       "shorten or rename them");
+    diag_emit(c->d, g);
+}
+
+/* Whether s is a name the plan accepts ([a-z0-9-]+, what E0804 enforces on
+ * platform and account names): derived names made of one that is not are
+ * E0804's mistake, not a second one. */
+static bool plan_name_ok(const char *s)
+{
+    return s && *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
+}
+
+/* Whether the name of kind k exists for o: an account's network names only
+ * when it has a network. */
+static bool name_emitted(Aws *c, NameKind k, const Object *o)
+{
+    if (k == NAME_NETWORK || k == NAME_ENDPOINT_SG || k == NAME_FLOW_LOG_GROUP ||
+        k == NAME_FLOW_LOG_ROLE)
+        return rctx_network(c->m, o) != NULL;
+    return true;
+}
+
+/* E0524: every name names.c derives, as emitted, satisfies the parameters
+ * constraints.json's `names` lists for its kind (the AWS API's and the
+ * receiving module's validation). Names a hand-written rule checks
+ * (buckets, repositories, roles) are not listed there. */
+static void derived_names(Aws *c)
+{
+    if (!param(c, "iam.CreateRole.RoleName"))
+        return;                 /* no table: reported once by param() */
+    NameCtx nc = names_ctx(c->m, NULL);
+    char buf[1024];
+    if (!plan_name_ok(names_platform(c->m)))
+        return;
+    for (size_t w = 0; w < sizeof name_owners / sizeof name_owners[0]; w++) {
+        const ObjList *l = model_kind(c->m, name_owners[w]);
+        if (l->n == 0)
+            continue;
+        const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
+        int np[NAME_NKINDS];
+        for (int k = 0; k < NAME_NKINDS; k++)     /* applicability depends on the kind only */
+            np[k] = names_applies((NameKind)k, l->items[0])
+                        ? awsc_name_params(&c->cons, names_kind_name((NameKind)k), name_owners[w],
+                                           ps[k], NAME_MAX_PARAMS)
+                        : 0;
+        for (int i = 0; i < l->n; i++) {
+            Object *o = l->items[i];
+            if (!o->account || !plan_name_ok(o->account->name))
+                continue;
+            for (int k = 0; k < NAME_NKINDS; k++) {
+                size_t len = np[k] && name_emitted(c, (NameKind)k, o)
+                                 ? names_derive(&nc, (NameKind)k, o, buf, sizeof buf) : 0;
+                if (len == 0 || len >= sizeof buf)
+                    continue;
+                RuleMsg rm;
+                for (int p = 0; p < np[k]; p++)
+                    if (!awsc_string(ps[k][p], names_kind_name((NameKind)k),
+                                     buf, len, &rm)) {
+                        bad_name(c, o, (NameKind)k, buf, &rm);
+                        break;
+                    }
+            }
+        }
+    }
+}
+
 /* ---- the pass ---------------------------------------------------------------- */
 
 static void service(void *ctx, Object *o, const Environment *env)
@@ -1035,6 +1119,7 @@ void rules_aws(Model *m, DiagEngine *d)
     rctx_each(m, "aurora", db_zones, &c);
     rctx_each(m, "rds", db_zones, &c);
     tag_quota(&c);
+    derived_names(&c);
     if (c.ec2_state > 0)
         awsr_ec2_release(&c.ec2);
     if (c.cons_state > 0)
