@@ -42,9 +42,26 @@ typedef struct ReInst {
     uint8_t cls[32];            /* CLASS */
 } ReInst;
 
+/* A lazily built DFA over the program: each state is a set of program
+ * counters; a transition is computed the first time a byte is read in a
+ * state, so matching costs one table lookup a byte once the names of a
+ * platform have been seen (the NFA alone costs ~100 instructions a byte). */
+enum { DFA_MAX_STATES = 64, DFA_UNKNOWN = -1, DFA_DEAD = -2 };
+
+typedef struct Dfa {
+    int nstates;
+    int start[DFA_MAX_STATES + 1];      /* state s's pcs: pcs[start[s] .. start[s+1]) */
+    int *pcs;                           /* malloc'd, grows */
+    int pcs_cap;
+    bool accept[DFA_MAX_STATES];        /* the set holds OP_MATCH */
+    int16_t next[DFA_MAX_STATES][256];  /* DFA_UNKNOWN, DFA_DEAD or a state */
+} Dfa;
+
 struct AwscRe {
     ReInst *prog;               /* malloc'd */
     int n;
+    Dfa *dfa;                   /* malloc'd on first match; NULL after it overflowed */
+    bool dfa_failed;            /* too many states: match with the NFA */
 };
 
 static int re_node(ReParse *r, RnKind k, int a, int b)
@@ -328,6 +345,8 @@ AwscRe *awsc_re_compile(const char *ere, char *err, size_t errcap)
     free(nodes);
     re->prog = prog;
     re->n = g.n;
+    re->dfa = NULL;
+    re->dfa_failed = false;
     return re;
 fail:
     free(nodes);
@@ -338,8 +357,12 @@ fail:
 
 void awsc_re_free(AwscRe *re)
 {
-    if (re)
+    if (re) {
         free(re->prog);
+        if (re->dfa)
+            free(re->dfa->pcs);
+        free(re->dfa);
+    }
     free(re);
 }
 
@@ -397,9 +420,107 @@ static long re_fail_at(const AwscRe *re, const char *s, size_t len)
     return (long)len;
 }
 
-bool awsc_re_match(const AwscRe *re, const char *s, size_t len)
+static void sort_ints(int *a, int n)
 {
-    return re_fail_at(re, s, len) < 0;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
+            int t = a[j];
+            a[j] = a[j - 1];
+            a[j - 1] = t;
+        }
+}
+
+/* The DFA state holding exactly set[0..n) (sorted), added if new; -1 when
+ * the DFA is full. */
+static int dfa_state(const AwscRe *re, Dfa *d, const int *set, int n)
+{
+    for (int s = 0; s < d->nstates; s++)
+        if (d->start[s + 1] - d->start[s] == n &&
+            memcmp(d->pcs + d->start[s], set, (size_t)n * sizeof *set) == 0)
+            return s;
+    if (d->nstates == DFA_MAX_STATES)
+        return -1;
+    int s = d->nstates, at = d->start[s];
+    if (at + n > d->pcs_cap) {
+        int cap = 2 * (at + n) + 16;
+        int *np = realloc(d->pcs, (size_t)cap * sizeof *np);
+        if (!np)
+            return -1;
+        d->pcs = np;
+        d->pcs_cap = cap;
+    }
+    memcpy(d->pcs + at, set, (size_t)n * sizeof *set);
+    d->start[s + 1] = at + n;
+    d->accept[s] = false;
+    for (int i = 0; i < n; i++)
+        d->accept[s] |= re->prog[set[i]].op == OP_MATCH;
+    memset(d->next[s], 0xff, sizeof d->next[s]);    /* DFA_UNKNOWN */
+    d->nstates++;
+    return s;
+}
+
+/* The state after reading c in state s: DFA_DEAD, or -1 when full. */
+static int dfa_step(const AwscRe *re, Dfa *d, int s, unsigned c)
+{
+    int set[RE_MAX_PROG], n = 0;
+    uint32_t mark[RE_MAX_PROG];
+    memset(mark, 0, (size_t)re->n * sizeof *mark);
+    for (int i = d->start[s]; i < d->start[s + 1]; i++) {
+        const ReInst *in = &re->prog[d->pcs[i]];
+        if (in->op == OP_CLASS && (in->cls[c >> 3] & (1u << (c & 7))))
+            re_add(re, set, &n, mark, 1, d->pcs[i] + 1);
+    }
+    int t = n == 0 ? DFA_DEAD : (sort_ints(set, n), dfa_state(re, d, set, n));
+    if (t != -1)
+        d->next[s][c] = (int16_t)t;
+    return t;
+}
+
+/* re_fail_at through the DFA; -2 when the DFA cannot hold the expression. */
+static long dfa_fail_at(AwscRe *re, const char *s, size_t len)
+{
+    Dfa *d = re->dfa;
+    if (!d) {
+        int set[RE_MAX_PROG], n = 0;
+        uint32_t mark[RE_MAX_PROG];
+        if (!(d = re->dfa = calloc(1, sizeof *d)))
+            return -2;
+        memset(mark, 0, (size_t)re->n * sizeof *mark);
+        re_add(re, set, &n, mark, 1, 0);
+        sort_ints(set, n);
+        if (dfa_state(re, d, set, n) != 0)
+            return -2;
+    }
+    int st = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = (unsigned char)s[i];
+        int t = d->next[st][c];
+        if (t == DFA_UNKNOWN)
+            t = dfa_step(re, d, st, c);
+        if (t == DFA_DEAD)
+            return (long)i;
+        if (t < 0)
+            return -2;
+        st = t;
+    }
+    return d->accept[st] ? -1 : (long)len;
+}
+
+/* The DFA when it holds the expression, else the NFA. */
+static long re_fail(AwscRe *re, const char *s, size_t len)
+{
+    if (!re->dfa_failed) {
+        long r = dfa_fail_at(re, s, len);
+        if (r != -2)
+            return r;
+        re->dfa_failed = true;
+    }
+    return re_fail_at(re, s, len);
+}
+
+bool awsc_re_match(AwscRe *re, const char *s, size_t len)
+{
+    return re_fail(re, s, len) < 0;
 }
 
 /* ---- loading constraints.json ------------------------------------------------ */
@@ -690,7 +811,7 @@ bool awsc_string(const AwscParam *p, const char *what, const char *s, size_t len
         return fail(m, 0, 0, help, "%s `%.*s` is too short", what, (int)len, s);
     }
     if (p->re) {
-        long at = re_fail_at(p->re, s, len);
+        long at = re_fail(p->re, s, len);
         if (at >= 0) {
             snprintf(help, sizeof help, "%s requires names matching `%s` (%s)", who, p->ere, p->name);
             if ((size_t)at >= len)

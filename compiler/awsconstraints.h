@@ -10,8 +10,9 @@
  * fills a RuleMsg (awsrules.h).
  *
  * Patterns are POSIX extended regular expressions, matched whole by a small
- * Thompson-NFA matcher of our own (regexec costs ~1 us a call, too much for
- * tens of thousands of derived names within bench/check's budget): literals,
+ * matcher of our own, a Thompson NFA turned lazily into a DFA (regexec costs
+ * ~1 us a call, too much for tens of thousands of derived names within
+ * bench/check's budget): literals,
  * bracket classes, `.`, groups, `|`, `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`. */
 #ifndef SFDC_AWSCONSTRAINTS_H
 #define SFDC_AWSCONSTRAINTS_H
@@ -29,7 +30,8 @@ typedef struct AwscRe AwscRe;
  * reason in err, when it uses syntax outside the supported subset. The
  * result is malloc'd: free it with awsc_re_free. */
 AwscRe *awsc_re_compile(const char *ere, char *err, size_t errcap);
-bool awsc_re_match(const AwscRe *re, const char *s, size_t len);
+/* Matches s whole. Not const: the matcher builds its DFA as it reads. */
+bool awsc_re_match(AwscRe *re, const char *s, size_t len);
 void awsc_re_free(AwscRe *re);
 
 /* One parameter's constraints; a `has_` flag is false when AWS states none. */
