@@ -308,6 +308,8 @@ static void re_gen(ReGen *g, int k)
     }
 }
 
+static void set_err(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static void set_err(char *err, size_t cap, const char *fmt, ...)
 {
     if (!err || !cap)
@@ -766,6 +768,9 @@ int awsc_name_params(const AwscTable *t, const char *kind, const char *object,
 }
 
 /* ---- checks ----------------------------------------------------------------- */
+
+static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
 {
