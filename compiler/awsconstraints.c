@@ -608,17 +608,18 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const AwscParam *)a)->name, ((const AwscParam *)b)->name);
 }
 
-static int read_names(AwscTable *t, const cJSON *names)
+/* A section of kind -> [parameters] (`names`, `fields`) into *out. */
+static int read_rules(AwscNameRule **out, size_t *nout, const cJSON *names)
 {
     int n = cJSON_GetArraySize(names);
-    t->names = calloc((size_t)(n ? n : 1), sizeof *t->names);
-    if (!t->names)
+    *out = calloc((size_t)(n ? n : 1), sizeof **out);
+    if (!*out)
         return -1;
     const cJSON *o;
     cJSON_ArrayForEach(o, names) {
         if (!cJSON_IsArray(o))
             continue;
-        AwscNameRule *r = &t->names[t->nnames++];
+        AwscNameRule *r = &(*out)[(*nout)++];
         int np = cJSON_GetArraySize(o);
         if (!(r->kind = dup_str(o->string)) || !(r->params = calloc((size_t)(np ? np : 1), sizeof *r->params)))
             return -1;
@@ -655,7 +656,9 @@ int awsc_parse(AwscTable *t, const char *json, size_t len, char *err, size_t err
     }
     qsort(t->params, t->n, sizeof *t->params, by_name);
     const cJSON *names = cJSON_GetObjectItemCaseSensitive(root, "names");
-    if (cJSON_IsObject(names) && read_names(t, names) != 0) {
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(root, "fields");
+    if ((cJSON_IsObject(names) && read_rules(&t->names, &t->nnames, names) != 0) ||
+        (cJSON_IsObject(fields) && read_rules(&t->fields, &t->nfields, fields) != 0)) {
         set_err(err, errcap, "out of memory");
         goto out;
     }
@@ -711,18 +714,24 @@ int awsc_load(AwscTable *t, const char *path, char *err, size_t errcap)
     return rc;
 }
 
+static void rules_release(AwscNameRule *r, size_t n)
+{
+    for (size_t i = 0; r && i < n; i++) {
+        for (int k = 0; k < r[i].nparams; k++)
+            free(r[i].params[k]);
+        free(r[i].params);
+        free(r[i].kind);
+    }
+    free(r);
+}
+
 void awsc_release(AwscTable *t)
 {
     for (size_t i = 0; i < t->n; i++)
         param_release(&t->params[i]);
     free(t->params);
-    for (size_t i = 0; i < t->nnames; i++) {
-        for (int k = 0; k < t->names[i].nparams; k++)
-            free(t->names[i].params[k]);
-        free(t->names[i].params);
-        free(t->names[i].kind);
-    }
-    free(t->names);
+    rules_release(t->names, t->nnames);
+    rules_release(t->fields, t->nfields);
     memset(t, 0, sizeof *t);
 }
 
@@ -798,7 +807,9 @@ static bool ok(RuleMsg *m)
 /* Who sets a parameter's rule: AWS, or one of sfdc's modules' validations. */
 static const char *rule_owner(const AwscParam *p)
 {
-    return strncmp(p->name, "module.", 7) == 0 ? "sfdc's module" : "AWS";
+    if (strncmp(p->name, "module.", 7) == 0)
+        return "sfdc's module";
+    return strncmp(p->name, "docker.", 7) == 0 ? "Docker" : "AWS";
 }
 
 bool awsc_string(const AwscParam *p, const char *what, const char *s, size_t len, RuleMsg *m)

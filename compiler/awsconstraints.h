@@ -61,6 +61,8 @@ typedef struct AwscTable {
     size_t n;
     AwscNameRule *names;        /* malloc'd, in file order */
     size_t nnames;
+    AwscNameRule *fields;       /* `fields`: "service.tag", "service.env{}"...; malloc'd */
+    size_t nfields;
 } AwscTable;
 
 /* Reads constraints.json (path) or its text. 0, or -1 with a reason in err

@@ -1090,6 +1090,68 @@ static void derived_names(Aws *c)
     }
 }
 
+/* ---- E0525 values that reach AWS as written ------------------------------------------ */
+
+/* One `fields` entry of constraints.json being checked. */
+typedef struct FieldCheck {
+    Aws *c;
+    const char *field;          /* schema field name (arena) */
+    char shape;                 /* ' ' the value, '[' each list item, '{' each map key */
+    const AwscParam *ps[NAME_MAX_PARAMS];
+    int np;
+} FieldCheck;
+
+static void field_text(const FieldCheck *f, const char *text, const Value *v, Site s)
+{
+    RuleMsg rm;
+    for (int p = 0; p < f->np; p++)
+        if (!awsc_string(f->ps[p], f->field, text, strlen(text), &rm)) {
+            rctx_report(f->c->d, DIAG_ERROR, "E0525", v, s, &rm, NULL);
+            return;
+        }
+}
+
+static void field_values(void *ctx, Object *o, const Environment *env)
+{
+    FieldCheck *f = ctx;
+    const Value *v = rctx_val(f->c->m, o, f->field, env);
+    if (!v)
+        return;
+    Site whole = rctx_site(f->c->m, o, f->field, env);
+    if (f->shape == ' ' && v->kind == VAL_STR)
+        field_text(f, v->u.str, v, whole);
+    for (uint32_t i = 0; f->shape == '[' && v->kind == VAL_LIST && i < v->n; i++)
+        if (v->items[i]->kind == VAL_STR)
+            field_text(f, v->items[i]->u.str, v->items[i], rctx_elem_site(v->items[i], whole));
+    for (uint32_t i = 0; f->shape == '{' && v->kind == VAL_MAP && i < v->n; i++)
+        field_text(f, v->keys[i], NULL, rctx_elem_site(v->items[i], whole));
+}
+
+/* E0525: every schema field constraints.json's `fields` lists, in every
+ * environment, satisfies the parameters its value reaches as written. */
+static void field_params(Aws *c)
+{
+    if (!param(c, "iam.CreateRole.RoleName"))
+        return;
+    for (size_t i = 0; i < c->cons.nfields; i++) {
+        const AwscNameRule *r = &c->cons.fields[i];
+        const char *dot = strchr(r->kind, '.');
+        if (!dot)
+            continue;
+        size_t n = strlen(dot + 1);
+        FieldCheck f = {c, NULL, ' ', {NULL}, 0};
+        if (n > 2 && (strcmp(dot + 1 + n - 2, "[]") == 0 || strcmp(dot + 1 + n - 2, "{}") == 0)) {
+            f.shape = dot[n - 1];
+            n -= 2;
+        }
+        f.field = arena_strndup(arena(c), dot + 1, n);
+        for (int k = 0; k < r->nparams && f.np < NAME_MAX_PARAMS; k++)
+            if ((f.ps[f.np] = awsc_find(&c->cons, r->params[k])) != NULL)
+                f.np++;
+        rctx_each(c->m, arena_strndup(arena(c), r->kind, (size_t)(dot - r->kind)), field_values, &f);
+    }
+}
+
 /* ---- the pass ---------------------------------------------------------------- */
 
 static void service(void *ctx, Object *o, const Environment *env)
@@ -1120,6 +1182,7 @@ void rules_aws(Model *m, DiagEngine *d)
     rctx_each(m, "rds", db_zones, &c);
     tag_quota(&c);
     derived_names(&c);
+    field_params(&c);
     if (c.ec2_state > 0)
         awsr_ec2_release(&c.ec2);
     if (c.cons_state > 0)

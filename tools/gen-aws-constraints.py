@@ -236,14 +236,14 @@ def merge(auto, manual):
     return out
 
 
-def name_params(cmap):
-    """The names section: derived-name kind -> parameters, lists only."""
-    return {k: v for k, v in cmap["names"].items() if isinstance(v, list)}
+def name_params(cmap, section="names"):
+    """The names (or fields) section: kind -> parameters, lists only."""
+    return {k: v for k, v in cmap[section].items() if isinstance(v, list)}
 
 
 def referenced(cmap):
     params = set(cmap["manual"])
-    for plist in name_params(cmap).values():
+    for plist in list(name_params(cmap).values()) + list(name_params(cmap, "fields").values()):
         params.update(plist)
     for table in (cmap["inputs"], cmap["plan"]):
         for entries in table.values():
@@ -272,6 +272,7 @@ def generate():
                    "stdlib/aws/constraint-map.json; do not edit",
         "botocore": botocore.__version__,
         "names": name_params(cmap),
+        "fields": name_params(cmap, "fields"),
         "params": params,
     }
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
