@@ -1,12 +1,16 @@
 /* rules_aws.c — AWS's own rules (E05xx), the ones Terraform meets only at
- * apply time: task sizes, names, database capacity and ports, CIDR blocks,
- * EC2 capacity and Auto Scaling sizes.
+ * apply time: task sizes, names, database capacity, ports and versions,
+ * CIDR blocks and subnet layouts, zones, EC2 capacity and Auto Scaling
+ * sizes, tags, security group quotas, certificates, and every derived name
+ * and field value against the constraints of the parameter it reaches.
  *
  * Each check reads the model (model.h, rulectx.h), calls a pure predicate
- * (awsrules.h, cidrset.h), and files the answer at the smallest span: the
- * literal the user wrote, or the block header when the value is a default.
- * Every pass is linear: names go through one hash table, CIDR overlaps
- * through one sort-and-sweep. */
+ * (awsrules.h, cidrset.h) or the constraints data (awsconstraints.h:
+ * stdlib/aws/constraints.json, regions.json), and files the answer at the
+ * smallest span: the literal the user wrote, or the block header when the
+ * value is a default. Every pass is linear: names go through one hash
+ * table, CIDR overlaps through one sort-and-sweep, derived names through
+ * a DFA per pattern. */
 #include "rules.h"
 
 #include <stdio.h>
