@@ -18,16 +18,16 @@ static const struct {
     uint64_t def;           /* the default limit */
     uint64_t max;           /* the largest a flag may set; 0: no bound */
 } rows[BUDGET_N] = {
-    [BUDGET_STEPS] = {"--max-steps", "expansion steps", 10000000},
-    [BUDGET_USES] = {"--max-uses", "template uses", 1000000},
-    [BUDGET_ITERATIONS] = {"--max-iterations", "loop iterations", 1000000},
+    [BUDGET_STEPS] = {"--max-steps", "expansion steps", 10000000, 0},
+    [BUDGET_USES] = {"--max-uses", "template uses", 1000000, 0},
+    [BUDGET_ITERATIONS] = {"--max-iterations", "loop iterations", 1000000, 0},
     /* A string stays far below 2 GiB, so the printf-style formatting of
        paths and messages that include it (int-sized) never fails. */
     [BUDGET_STRING] = {"--max-string", "bytes in one string", 1u << 20, 256u << 20},
-    [BUDGET_STRING_TOTAL] = {"--max-string-total", "bytes of strings built", 64u << 20},
+    [BUDGET_STRING_TOTAL] = {"--max-string-total", "bytes of strings built", 64u << 20, 0},
     /* which file sees which is one bit per pair: 50,000 files are 300 MB */
     [BUDGET_FILES] = {"--max-files", "source files", 10000, 50000},
-    [BUDGET_IMPORT_DEPTH] = {"--max-import-depth", "nested imports", 10000},
+    [BUDGET_IMPORT_DEPTH] = {"--max-import-depth", "nested imports", 10000, 0},
 };
 
 void budget_init(Budget *b)
