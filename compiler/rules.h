@@ -12,6 +12,8 @@
  *   rules_intent      the platform's intent (E06xx) and
  *                     schedules (E0406, E065x)          — rules_intent.c
  *   rules_cost        what is billed at rest (W07xx)    — rules_cost.c
+ *   rules_build       what build, the plan and sfdrun
+ *                     need to accept it (E08xx)         — rules_build.c
  *
  * Every pass must be linear in the size of the model: iterate
  * model_kind(), use hash tables (table.h) for uniqueness, sort for
@@ -29,5 +31,6 @@ void rules_structure(Model *m, DiagEngine *d);
 void rules_aws(Model *m, DiagEngine *d);
 void rules_intent(Model *m, DiagEngine *d);
 void rules_cost(Model *m, DiagEngine *d);
+void rules_build(Model *m, DiagEngine *d);
 
 #endif
