@@ -114,16 +114,13 @@ static void plan_names(Model *m, DiagEngine *d)
  * must match [a-z0-9][a-z0-9._/-]{0,199} (runtime/plan.c is_step_id); the
  * services map key is ACCOUNT/SERVICE. The longest id a label appears in:
  * "handshake/ACCOUNT/bucket-readers/LABEL", "operate/ACCOUNT/LABEL/scalable-target". */
-static void step_label(DiagEngine *d, const Object *o, bool slash_ok)
+static void step_label(DiagEngine *d, const Object *o, bool chars)
 {
     const char *bad = NULL;
-    for (const unsigned char *p = (const unsigned char *)o->name; *p && !bad; p++)
+    for (const unsigned char *p = (const unsigned char *)o->name; chars && *p && !bad; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-' || *p == '.' || (*p == '/' && slash_ok)))
+              *p == '_' || *p == '-' || *p == '.'))
             bad = "letters, digits, `_`, `-` and `.`";
-    unsigned char c0 = (unsigned char)o->name[0];
-    if (!bad && !((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9')))
-        bad = "a label that starts with a letter or digit";
     size_t room = 200 - strlen("handshake//bucket-readers/") - strlen(o->account->name);
     if (!bad && strlen(o->name) > room)
         bad = "a shorter label";
@@ -137,15 +134,17 @@ static void step_label(DiagEngine *d, const Object *o, bool slash_ok)
     diag_emit(d, g);
 }
 
+/* The characters of service labels are AWS's rule (E0524, ECS serviceName)
+ * and those of registry labels too (E0504); any label may be too long. */
 static void step_labels(Model *m, DiagEngine *d)
 {
-    static const char *const kinds[] = {"service", "bucket", "ecr"};
+    static const char *const kinds[] = {"service", "ecr", "bucket"};
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         const ObjList *l = model_kind(m, kinds[k]);
         for (int i = 0; i < l->n; i++)
             if (l->items[i]->name && l->items[i]->account && l->items[i]->account->name &&
                 plan_name_ok(l->items[i]->account->name))
-                step_label(d, l->items[i], k == 2);
+                step_label(d, l->items[i], k == 2);     /* bucket: chars too */
     }
 }
 
