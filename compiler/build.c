@@ -856,6 +856,7 @@ static void select_accounts(B *b, bool *sel)
 
 static void plan_env(B *b, BuildEnv *e)
 {
+    b->m = e->m;
     const ObjList *accts = model_kind(b->m, "account");
     bool *sel = xcalloc((size_t)b->m->nobjects + 1, sizeof *sel);
     b->env = e->env;
@@ -932,7 +933,7 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
         BuildEnv *e = &bp->envs[bp->nenvs++];
         char dir[128];
         out_sanitize(env ? env->name : "default", dir, sizeof dir);
-        e->env = env;
+        e->m = env ? model_for_env(m, env->name, &e->env) : m;
         e->dir = arena_strdup(&bp->arena, dir);
         if (strcmp(dir, "modules") == 0) {
             fprintf(err, "sfdc: build: an environment may not be called `modules` (the directory of the modules)\n");
@@ -1029,7 +1030,7 @@ static bool emit_plans(const BuildPlan *bp, const BuildOptions *o, OutTree *t, F
 {
     PlanEmitOptions po = {.deploy = o->target == BUILD_TERRAFORM ? PLAN_DEPLOY_TERRAFORM : PLAN_DEPLOY_TERRAGRUNT};
     for (int i = 0; i < bp->nenvs; i++) {
-        char *text = planemit_render(bp->m, bp->envs[i].env, &po);
+        char *text = planemit_render(bp->envs[i].m, bp->envs[i].env, &po);
         if (!text) {
             fprintf(err, "sfdc: build: out of memory rendering the plan of %s\n", bp->envs[i].dir);
             return false;

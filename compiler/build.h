@@ -66,6 +66,7 @@ typedef struct BuildAccount {
 
 typedef struct BuildEnv {
     const Environment *env; /* NULL when the platform declares no environment */
+    const Model *m;         /* the platform as this environment evaluates it */
     const char *dir;        /* directory name: the environment's name, or "default" */
     BuildAccount *accounts; /* in the model's account order; arena */
     int naccounts;

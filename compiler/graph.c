@@ -378,7 +378,7 @@ char *graph_render(const Model *m, const Environment *env, GraphFormat f)
 int graph_run(const Model *m, const char *env_name, GraphFormat f, FILE *out, FILE *err)
 {
     const Environment *env = NULL;
-    if (env_name && !(env = model_env(m, env_name))) {
+    if (!(m = model_for_env(m, env_name, &env))) {
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }

@@ -299,6 +299,24 @@ static void setup_diag(DiagEngine *d, const Options *o)
     d->color = o->color == 1 || (o->color == -1 && isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL);
 }
 
+/* Each environment is the platform evaluated again with its overrides
+ * (SPEC §7.4) and checked like the base; what it reports anew names it.
+ * Then the environments are checked against each other (rules_env.c). */
+static void check_environments(Eval *ev, Model *base, Program *pg, Schemas *s, DiagEngine *d)
+{
+    for (int i = 0; i < base->nenvs; i++) {
+        Environment *env = base->envs[i];
+        Model *em = xcalloc(1, sizeof *em);
+        model_init(em, pg, s);
+        env->eval = em;
+        d->context = arena_printf(&pg->arena, "in environment `%s`", env->name);
+        eval_run_env(ev, em, env->name);
+        rules_run(em, d);
+        d->context = NULL;
+    }
+    rules_env(base, d);
+}
+
 /* The pipeline. Each phase reports into pg->diag and leaves what later
  * phases need in the Program. */
 static int run_pipeline(const Options *o, const char *argv0)
@@ -324,6 +342,7 @@ static int run_pipeline(const Options *o, const char *argv0)
         ev = eval_new(&pg, &schemas, &model);
         eval_run(ev);
         rules_run(&model, &diag);
+        check_environments(ev, &model, &pg, &schemas, &diag);
         eval_finish(ev);
     }
     FILE *out = o->format == DIAG_HUMAN || o->cmd == CMD_EXPORT || o->cmd == CMD_EXPLAIN ||

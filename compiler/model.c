@@ -26,8 +26,13 @@ void model_release(Model *m)
         free(l->items);
         free(l);
     }
-    for (int i = 0; i < m->nenvs; i++)
+    for (int i = 0; i < m->nenvs; i++) {
         table_release(&m->envs[i]->by_field);
+        if (m->envs[i]->eval) {
+            model_release(m->envs[i]->eval);
+            free(m->envs[i]->eval);
+        }
+    }
     free(m->envs);
     free(m->objects);
     table_release(&m->by_path);
@@ -160,6 +165,22 @@ Environment *model_env(const Model *m, const char *name)
     return NULL;
 }
 
+Model *model_for_env(const Model *m, const char *name, const Environment **env)
+{
+    *env = NULL;
+    if (!name)
+        return (Model *)m;
+    const Environment *e = model_env(m, name);
+    if (!e)
+        return NULL;
+    if (!e->eval) {
+        *env = e;
+        return (Model *)m;
+    }
+    *env = model_env(e->eval, name);
+    return e->eval;
+}
+
 const Field *model_field(const Model *m, const Object *obj, const char *name)
 {
     const FieldDecl *fd = schema_field(obj->schema, key(m, name));
@@ -181,6 +202,8 @@ Origin model_origin(const Model *m, const Object *obj, const char *name)
     if (!fd)
         return ORIGIN_UNSET;
     const Field *f = &obj->fields[fd->index];
+    if (f->set && f->set->env)
+        return ORIGIN_OVERRIDE;
     if (f->set) {
         Site arg;
         return eval_param_site(f->set->scope, f->set->attr->b, &arg) ? ORIGIN_ARGUMENT

@@ -52,6 +52,8 @@ typedef enum Origin {
 typedef struct Assign {
     const Node *attr;           /* the ATTR */
     struct Scope *scope;        /* the scope it is evaluated in (eval's business) */
+    const char *env;            /* an environment's override installed in its own
+                                   evaluation (eval_run_env), else NULL */
 } Assign;
 
 /* One field of one object: 16 bytes, as there are many (100 per LA). */
@@ -96,6 +98,8 @@ typedef struct Environment {
     Override *ov;               /* overrides in source order; arena */
     int nov, cap;
     Table by_field;             /* Field* (of the overridden object) -> Override* */
+    struct Model *eval;         /* the platform evaluated again in this environment
+                                   (SPEC §7.4); owned; NULL inside such a model */
 } Environment;
 
 /* All objects of one kind, in creation order. */
@@ -134,6 +138,11 @@ Object *model_account(const Model *m, const char *name);
 Object *model_child(const Model *m, const Object *obj, const char *kind, const char *name);
 /* An environment by name, or NULL. */
 Environment *model_env(const Model *m, const char *name);
+/* The model and environment a consumer reads for environment name (NULL:
+ * none): the environment's own evaluation when there is one, so values
+ * derived from an override follow it. Sets *env (NULL for none) and
+ * returns the model; NULL, with *env NULL, when name names no environment. */
+Model *model_for_env(const Model *m, const char *name, const Environment **env);
 
 /* ---- field values ------------------------------------------------------ */
 

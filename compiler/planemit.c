@@ -1099,7 +1099,7 @@ int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o,
                  FILE *err)
 {
     const Environment *env = NULL;
-    if (env_name && !(env = model_env(m, env_name))) {
+    if (!(m = model_for_env(m, env_name, &env))) {
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }

@@ -13,6 +13,10 @@
  *                     schedules (E0406, E065x)          — rules_intent.c
  *   rules_cost        what is billed at rest (W07xx)    — rules_cost.c
  *
+ * rules_env (rules_env.c) runs once, after rules_run has checked the base
+ * and every environment's own evaluation (Environment.eval): no two
+ * (environment, account) deployments may create the same AWS name.
+ *
  * Every pass must be linear in the size of the model: iterate
  * model_kind(), use hash tables (table.h) for uniqueness, sort for
  * interval overlap. */
@@ -29,5 +33,6 @@ void rules_structure(Model *m, DiagEngine *d);
 void rules_aws(Model *m, DiagEngine *d);
 void rules_intent(Model *m, DiagEngine *d);
 void rules_cost(Model *m, DiagEngine *d);
+void rules_env(Model *m, DiagEngine *d);
 
 #endif
