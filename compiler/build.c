@@ -343,6 +343,11 @@ static HclVal *pull_accounts(B *b, const Object *ecr)
     const ObjList *svcs = model_kind(b->m, "service");
     const char **ids = xcalloc((size_t)svcs->n + 1, sizeof *ids);
     int n = 0;
+    if (model_shared(b->m, ecr)) {     /* every environment's pullers (SPEC §7.4) */
+        free(ids);
+        n = model_shared_pullers(b->m, ecr, &ids);
+        svcs = &(ObjList){0};
+    }
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i];
         if (s->account == ecr->account || !b->selected[s->account->index])
@@ -516,7 +521,7 @@ static void plan_image(B *b, Acct *ac, BuildUnit *u, const Object *s)
     in(b, u, "image", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s:%s", id, region, repo, tag)));
     in(b, u, "image_repository_arns",
        list1(b, S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo))));
-    if (e->account != ac->obj && b->selected[e->account->index]) {
+    if (e->account != ac->obj && b->selected[e->account->index] && model_creates(b->m, e)) {
         char dir[128], unit[128];
         out_sanitize(e->account->name, dir, sizeof dir);
         out_sanitize(arena_printf(b->a, "ecr-%s", e->name), unit, sizeof unit);
@@ -797,7 +802,8 @@ static void plan_account(B *b, const Object *acct)
         plan_network(b, &ac, net);
     for (int i = 0; i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "ecr"))
-            plan_ecr(b, acct->children[i]);
+            if (model_creates(b->m, acct->children[i]))
+                plan_ecr(b, acct->children[i]);
     plan_secrets(b, &ac);
     int nsvc = 0, ndb = 0;
     for (int i = 0; i < acct->nchildren; i++) {

@@ -308,10 +308,20 @@ static void check_environments(Eval *ev, Model *base, Program *pg, Schemas *s, D
         Environment *env = base->envs[i];
         Model *em = xcalloc(1, sizeof *em);
         model_init(em, pg, s);
+        em->env = env->name;
+        em->base = base;
         env->eval = em;
         d->context = arena_printf(&pg->arena, "in environment `%s`", env->name);
         eval_run_env(ev, em, env->name);
-        rules_run(em, d);
+        d->context = NULL;
+        const Environment *own = model_env(em, env->name);
+        if (own)
+            model_keep_deployed(em, own);
+    }
+    model_mark_deployments(base);
+    for (int i = 0; i < base->nenvs; i++) {
+        d->context = arena_printf(&pg->arena, "in environment `%s`", base->envs[i]->name);
+        rules_run(base->envs[i]->eval, d);
         d->context = NULL;
     }
     rules_env(base, d);

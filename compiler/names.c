@@ -11,11 +11,22 @@ const char *names_platform(const Model *m)
     return m->platform && m->platform->name ? m->platform->name : "platform";
 }
 
-/* "<platform>-<account>-<label><suffix>" with `_` -> `-` (no printf: it
- * runs for every bucket and role of the platform). */
+/* In an environment's evaluation, an account several environments deploy
+ * has its names prefixed by the environment (SPEC §7.4): "stage-". */
+static const char *env_prefix(const Model *m, const Object *account, const char **dash)
+{
+    bool on = m->env && account && account->multi_env;
+    *dash = on ? "-" : "";
+    return on ? m->env : "";
+}
+
+/* "<platform>-[<env>-]<account>-<label><suffix>" with `_` -> `-` (no
+ * printf: it runs for every bucket and role of the platform). */
 static size_t derived(const Model *m, const Object *o, const char *suffix, char *buf, size_t cap)
 {
-    const char *parts[] = {names_platform(m), "-",
+    const char *dash;
+    const char *env = env_prefix(m, o->account, &dash);
+    const char *parts[] = {names_platform(m), "-", env, dash,
                            o->account && o->account->name ? o->account->name : "account", "-",
                            o->name ? o->name : o->kind, suffix};
     size_t n = 0;
@@ -53,8 +64,10 @@ size_t names_state_bucket(const Model *m, const Object *account, char *buf, size
 
 size_t names_ecr(const Model *m, const Object *ecr, char *buf, size_t cap)
 {
-    (void)m;
-    return copy(ecr->name ? ecr->name : "", buf, cap);
+    const char *dash;
+    const char *env = model_bool(m, ecr, "shared", false) ? "" : env_prefix(m, ecr->account, &dash);
+    int n = snprintf(buf, cap, "%s%s%s", env, *env ? "-" : "", ecr->name ? ecr->name : "");
+    return n < 0 ? 0 : (size_t)n;
 }
 
 size_t names_role(const Model *m, const Object *owner, NamesRole kind, char *buf, size_t cap)

@@ -1,10 +1,311 @@
-/* rules_env.c — the environments against each other (see rules.h). */
+/* rules_env.c — the environments against each other (SPEC §7.4).
+ *
+ * Runs after every environment has been evaluated (Environment.eval) and
+ * checked on its own. A deployment is one (environment, account) pair; two
+ * deployments of different environments must not create one AWS name
+ * (E0520), share a state bucket (E0521), put two accounts in one AWS
+ * account (E0522), or overlap networks that reach each other (E0523).
+ *
+ * Every name is a key in one hash table — "KIND SCOPE NAME", the scope
+ * being "global" for S3 and the account id and region otherwise — so the
+ * pass is linear in the deployments; the overlap sweep is O(n log n) per
+ * pair of connected environments (environments are few). */
 #include "rules.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cidrset.h"
+#include "names.h"
+#include "rulectx.h"
 #include "banned.h"
+
+/* One name created by one deployment. */
+typedef struct Claim {
+    const char *env;        /* the environment */
+    const Object *obj;      /* the object that creates it (in that environment's model) */
+    Site site;              /* where to point */
+} Claim;
+
+/* The pass's state. */
+typedef struct EnvCheck {
+    Model *base;
+    DiagEngine *d;
+    Arena *a;
+    Table names;            /* interned "KIND SCOPE NAME" -> Claim* */
+    Table ids;              /* interned account id -> Claim* (the account) */
+} EnvCheck;
+
+static const Environment *own_env(const Environment *e)
+{
+    return model_env(e->eval, e->name);
+}
+
+/* The account's id and region: the scope of per-account names. */
+static const char *scope_of(const Model *m, const Object *acct)
+{
+    const char *id = model_str(m, acct, "id", NULL);
+    const char *region = model_str(m, acct, "region", NULL);
+    if (!region && m->platform)
+        region = model_str(m, m->platform, "region", "");
+    return id ? arena_printf(&m->pg->arena, "%s/%s", id, region ? region : "") : NULL;
+}
+
+static const char *help_for(const char *code)
+{
+    if (strcmp(code, "E0521") == 0)
+        return "each deployment keeps its state in a bucket of its own: write `${env}` in "
+               "`platform { state { bucket } }`";
+    return "give each environment its own accounts, or write `${env}` in the names the program "
+           "sets itself; a registry both environments use is declared `shared = true`";
+}
+
+/* Records that env's obj creates name (kind, scope); reports the first
+ * other environment that already does. */
+static void claim(EnvCheck *c, const char *code, const char *what, const char *scope,
+                  const char *name, const char *env, const Object *obj, Site site)
+{
+    if (!scope || !name || !*name)
+        return;
+    char *key = arena_printf(c->a, "%s %s %s", what, scope, name);
+    const char *k = intern_cstr(&c->base->pg->in, key);
+    Claim *prev = table_get(&c->names, k);
+    if (!prev) {
+        Claim *cl = arena_alloc(c->a, sizeof *cl);
+        *cl = (Claim){env, obj, site};
+        table_put(&c->names, k, cl);
+        return;
+    }
+    if (prev->env == env)
+        return;     /* one environment's own duplicates are E0503 and friends */
+    Diag *g = diag_new(c->d, DIAG_ERROR, code, site.src, site.span,
+                       "%s \"%s\" is created by both environment `%s` (`%s`) and `%s` (`%s`)",
+                       what, name, prev->env, prev->obj->path, env, obj->path);
+    diag_label(c->d, g, "`%s` in environment `%s`", obj->path, env);
+    diag_secondary(c->d, g, prev->site.src, prev->site.span, "`%s` in environment `%s`",
+                   prev->obj->path, prev->env);
+    diag_help(c->d, g, "%s", help_for(code));
+    diag_emit(c->d, g);
+}
+
+/* E0522: one AWS account id, two accounts of the platform. */
+static void account_id(EnvCheck *c, const Model *m, const char *env, const Object *acct)
+{
+    const char *id = model_str(m, acct, "id", NULL);
+    if (!id)
+        return;
+    const char *k = intern_cstr(&c->base->pg->in, id);
+    Site site = model_value_site(model_get(m, acct, "id"), model_site(m, acct, "id"));
+    Claim *prev = table_get(&c->ids, k);
+    if (!prev) {
+        Claim *cl = arena_alloc(c->a, sizeof *cl);
+        *cl = (Claim){env, acct, site};
+        table_put(&c->ids, k, cl);
+        return;
+    }
+    if (prev->env == env || strcmp(prev->obj->path, acct->path) == 0)
+        return;     /* the same account shared by two environments is layout (b) */
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0522", site.src, site.span,
+                       "account id \"%s\" is `%s` in environment `%s` and `%s` in `%s`", id,
+                       acct->path, env, prev->obj->path, prev->env);
+    diag_label(c->d, g, "id of `%s` in environment `%s`", acct->path, env);
+    diag_secondary(c->d, g, prev->site.src, prev->site.span, "id of `%s` in environment `%s`",
+                   prev->obj->path, prev->env);
+    diag_help(c->d, g, "an AWS account holds one account of the platform: give `%s` its own id",
+              acct->path);
+    diag_emit(c->d, g);
+}
+
+/* The names one deployment creates (names.c derives them all). */
+static void deployment(EnvCheck *c, const Model *m, const char *env, const Object *acct)
+{
+    char buf[512];
+    const char *scope = scope_of(m, acct);
+    account_id(c, m, env, acct);
+    if (names_state_bucket(m, acct, buf, sizeof buf) > 0)
+        claim(c, "E0521", "state bucket", "global", buf, env, acct,
+              model_site(m, m->state, "bucket"));
+    for (int i = 0; i < acct->nchildren; i++) {
+        const Object *o = acct->children[i];
+        Site at = model_obj_site(o);
+        if (strcmp(o->kind, "bucket") == 0) {
+            bool explicit_name = false;
+            names_bucket(m, o, buf, sizeof buf, &explicit_name);
+            claim(c, "E0520", "bucket", "global", buf, env, o,
+                  explicit_name ? model_site(m, o, "name") : at);
+        } else if (strcmp(o->kind, "ecr") == 0 && !model_bool(m, o, "shared", false)) {
+            names_ecr(m, o, buf, sizeof buf);
+            claim(c, "E0520", "ECR repository", scope, buf, env, o, at);
+        } else if (strcmp(o->kind, "service") == 0) {
+            names_role(m, o, NAMES_ROLE_TASK, buf, sizeof buf);
+            claim(c, "E0520", "IAM role", scope, buf, env, o, at);
+            names_role(m, o, NAMES_ROLE_EXEC, buf, sizeof buf);
+            claim(c, "E0520", "IAM role", scope, buf, env, o, at);
+        } else if (strcmp(o->kind, "cluster") == 0) {
+            const char *compute = model_str(m, o, "compute", "");
+            if (strcmp(compute, "ec2") == 0) {
+                names_role(m, o, NAMES_ROLE_INSTANCE, buf, sizeof buf);
+                claim(c, "E0520", "IAM role", scope, buf, env, o, at);
+            }
+        }
+    }
+}
+
+/* ---- E0523: networks of connected environments ---------------------------- */
+
+/* A network (VPC or VPN range) of one deployment. */
+typedef struct EnvNet {
+    CidrEntry e;
+    int env;                /* index in base->envs */
+    const char *what;       /* "the VPC of `la-camden`" */
+    Site site;
+} EnvNet;
+
+static void add_nets(EnvCheck *c, int ei, EnvNet **nets, size_t *n, size_t *cap, Table *owners)
+{
+    const Environment *be = c->base->envs[ei];
+    const Model *m = be->eval;
+    const Environment *env = own_env(be);
+    const ObjList *accs = model_kind(m, "account");
+    for (int i = 0; i < accs->n; i++) {
+        const Object *a = accs->items[i];
+        if (!rctx_env_has(m, env, a))
+            continue;
+        const Object *net = rctx_network(m, a);
+        const char *fields[2] = {"vpn", "cidr"};
+        const Object *objs[2] = {a, net};
+        for (int k = 0; k < 2; k++) {
+            const Value *v = objs[k] ? model_get(m, objs[k], fields[k]) : NULL;
+            if (!v || v->kind != VAL_CIDR)
+                continue;
+            if (*n == *cap) {
+                *cap = *cap ? *cap * 2 : 64;
+                *nets = realloc(*nets, *cap * sizeof **nets);
+                if (!*nets)
+                    abort();
+            }
+            /* one AWS account's one VPN is one network in every environment */
+            char key[96];
+            snprintf(key, sizeof key, "%s %s %d.%d", k ? be->name : "vpn",
+                     model_str(m, a, "id", a->path), (int)v->u.cidr.addr, v->u.cidr.prefix);
+            const char *ik = intern_cstr(&c->base->pg->in, key);
+            uintptr_t owner = (uintptr_t)table_get(owners, ik);
+            if (!owner) {
+                owner = owners->count + 1;
+                table_put(owners, ik, (void *)owner);
+            }
+            (*nets)[*n] = (EnvNet){{v->u.cidr, (uint32_t)owner, 0}, ei,
+                                   arena_printf(c->a, "the %s of `%s`", k ? "VPC" : "VPN range",
+                                                a->path),
+                                   model_value_site(v, model_site(m, objs[k], fields[k]))};
+            (*n)++;
+        }
+    }
+}
+
+static void overlap(EnvCheck *c, const EnvNet *x, const EnvNet *y)
+{
+    char bx[24], by[24];
+    cidr_format(x->e.cidr, bx, sizeof bx);
+    cidr_format(y->e.cidr, by, sizeof by);
+    const char *ex = c->base->envs[x->env]->name, *ey = c->base->envs[y->env]->name;
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0523", y->site.src, y->site.span,
+                       "%s in environment `%s` (%s) overlaps %s in `%s` (%s)", y->what, ey, by,
+                       x->what, ex, bx);
+    diag_label(c->d, g, "%s in environment `%s`", y->what, ey);
+    diag_secondary(c->d, g, x->site.src, x->site.span, "%s in environment `%s`", x->what, ex);
+    diag_help(c->d, g, "`%s` and `%s` share an AWS account, so one VPN reaches both: give each "
+                       "environment its own ranges (`cidr = { %s = ..., %s = ... }[env]`)",
+              ex, ey, ex, ey);
+    diag_emit(c->d, g);
+}
+
+/* Environments that deploy a common AWS account id. */
+static bool connected(const Model *base, int i, int j, Table *ids_of_i)
+{
+    const Model *m = base->envs[j]->eval;
+    const Environment *env = own_env(base->envs[j]);
+    const ObjList *accs = model_kind(m, "account");
+    (void)i;
+    for (int k = 0; k < accs->n; k++) {
+        const char *id = model_str(m, accs->items[k], "id", NULL);
+        if (id && rctx_env_has(m, env, accs->items[k]) &&
+            table_get(ids_of_i, intern_cstr(&base->pg->in, id)))
+            return true;
+    }
+    return false;
+}
+
+static void ids_of(const Model *base, int i, Table *out)
+{
+    const Model *m = base->envs[i]->eval;
+    const Environment *env = own_env(base->envs[i]);
+    const ObjList *accs = model_kind(m, "account");
+    for (int k = 0; k < accs->n; k++) {
+        const char *id = model_str(m, accs->items[k], "id", NULL);
+        if (id && rctx_env_has(m, env, accs->items[k]))
+            table_put(out, intern_cstr(&base->pg->in, id), (void *)accs->items[k]);
+    }
+}
+
+static void pair_overlaps(EnvCheck *c, int i, int j)
+{
+    enum { CAP = 256 };
+    EnvNet *nets = NULL;
+    size_t n = 0, cap = 0, np = 0;
+    Table owners;
+    table_init(&owners);
+    add_nets(c, i, &nets, &n, &cap, &owners);
+    add_nets(c, j, &nets, &n, &cap, &owners);
+    CidrEntry *e = malloc((n ? n : 1) * sizeof *e);
+    CidrPair *pairs = malloc(CAP * sizeof *pairs);
+    bool more = false;
+    for (size_t k = 0; e && k < n; k++)
+        e[k] = nets[k].e;
+    if (e && pairs && n > 1 && cidr_find_overlaps(e, n, pairs, CAP, &np, &more) == 0)
+        for (size_t k = 0; k < np; k++)
+            if (nets[pairs[k].a].env != nets[pairs[k].b].env)
+                overlap(c, &nets[pairs[k].a], &nets[pairs[k].b]);
+    free(pairs);
+    free(e);
+    free(nets);
+    table_release(&owners);
+}
+
+static void networks(EnvCheck *c)
+{
+    Model *base = c->base;
+    for (int i = 0; i < base->nenvs; i++) {
+        Table ids;
+        table_init(&ids);
+        ids_of(base, i, &ids);
+        for (int j = i + 1; j < base->nenvs; j++)
+            if (connected(base, i, j, &ids))
+                pair_overlaps(c, i, j);
+        table_release(&ids);
+    }
+}
 
 void rules_env(Model *m, DiagEngine *d)
 {
-    (void)m;
-    (void)d;
+    if (m->nenvs < 2)
+        return;
+    for (int i = 0; i < m->nenvs; i++)
+        if (!m->envs[i]->eval || !own_env(m->envs[i]))
+            return;
+    EnvCheck c = {.base = m, .d = d, .a = &m->pg->arena};
+    table_init(&c.names);
+    table_init(&c.ids);
+    for (int i = 0; i < m->nenvs; i++) {
+        const Model *em = m->envs[i]->eval;
+        const Environment *env = own_env(m->envs[i]);
+        const ObjList *accs = model_kind(em, "account");
+        for (int k = 0; k < accs->n; k++)
+            if (rctx_env_has(em, env, accs->items[k]))
+                deployment(&c, em, m->envs[i]->name, accs->items[k]);
+    }
+    networks(&c);
+    table_release(&c.names);
+    table_release(&c.ids);
 }

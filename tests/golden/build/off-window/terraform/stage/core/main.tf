@@ -44,7 +44,7 @@ module "network" {
 module "ecr_app" {
   source = "../../modules/ecr"
 
-  name             = "app"
+  name             = "stage-app"
   scan_on_push     = true
   immutable_tags   = true
   keep_images      = 30

@@ -73,12 +73,12 @@ module "service_web" {
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
   ingress_security_group_ids = [module.lb_web.security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/app:latest"
-  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/app"]
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/stage-app:latest"
+  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/stage-app"]
   cpu                        = 256
   memory                     = 512
   container_port             = 3000
-  iam_role_name_prefix       = "p-la-one-web"
+  iam_role_name_prefix       = "p-stage-la-one-web"
   target_group_arn           = module.lb_web.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }

@@ -12,7 +12,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-999999999999"
+    bucket       = "sfdata-stage-tfstate-999999999999"
     key          = "stage/org/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true

@@ -11,6 +11,6 @@ terraform {
 
 inputs = {
   name = "sfdata-core"
-  cidr = "10.0.0.0/16"
+  cidr = "10.200.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

@@ -11,6 +11,6 @@ terraform {
 
 inputs = {
   name = "sfdata-la-camden"
-  cidr = "10.1.0.0/16"
+  cidr = "10.201.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

@@ -14,7 +14,7 @@ dependency "network" {
 
   mock_outputs = {
     private_subnet_ids = ["subnet-11111111111111110", "subnet-11111111111111111"]
-    vpc_cidr           = "10.3.0.0/16"
+    vpc_cidr           = "10.203.0.0/16"
     vpc_id             = "vpc-00000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]

@@ -11,6 +11,6 @@ terraform {
 
 inputs = {
   name = "sfdata-la-hackney"
-  cidr = "10.3.0.0/16"
+  cidr = "10.203.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

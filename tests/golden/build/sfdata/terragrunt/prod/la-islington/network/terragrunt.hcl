@@ -11,6 +11,6 @@ terraform {
 
 inputs = {
   name = "sfdata-la-islington"
-  cidr = "10.4.0.0/16"
+  cidr = "10.204.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

@@ -11,6 +11,6 @@ terraform {
 
 inputs = {
   name = "sfdata-org"
-  cidr = "10.2.0.0/16"
+  cidr = "10.202.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

@@ -56,7 +56,7 @@ inputs = {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-hackney-code-server"
+  iam_role_name_prefix       = "sfdata-stage-la-hackney-code-server"
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [

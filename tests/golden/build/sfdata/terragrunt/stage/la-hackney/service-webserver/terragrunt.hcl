@@ -68,7 +68,7 @@ inputs = {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-hackney-webserver"
+  iam_role_name_prefix       = "sfdata-stage-la-hackney-webserver"
   target_group_arn           = dependency.lb_webserver.outputs.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
