@@ -296,14 +296,24 @@ bool awsr_s3_bucket_name(const char *s, size_t len, RuleMsg *m)
 }
 
 /* ---- ECR repository names ---------------------------------------------------------
- * ECR API Reference, CreateRepository: repositoryName, 2..256,
- * (?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)* */
+ * ECR API Reference, CreateRepository: repositoryName, 2..256, and
+ * botocore's model (stdlib/aws/constraints.json):
+ * [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*
+ * so parts are joined by `.`, `_`, `__` or any run of `-`. */
+
+/* Whether separator c may extend the run run[0..n) (`__`, `--...`). */
+static bool ecr_sep_extends(const char *run, size_t n, char c)
+{
+    if (c == '-')
+        return run[n - 1] == '-';
+    return c == '_' && n == 1 && run[0] == '_';
+}
 
 bool awsr_ecr_repo_name(const char *s, size_t len, RuleMsg *m)
 {
     static const char *const shape =
-        "repository names are lowercase letters and digits, in parts joined by one `.`, `_` or "
-        "`-`, with `/` between path segments, e.g. `team/dagster-app`";
+        "repository names are lowercase letters and digits, in parts joined by `.`, `_`, `__` "
+        "or dashes, with `/` between path segments, e.g. `team/dagster-app`";
     msg_clear(m);
     if (len < 2)
         return reject(m, 0, 0, "ECR repository names are 2 to 256 characters long",
@@ -313,15 +323,21 @@ bool awsr_ecr_repo_name(const char *s, size_t len, RuleMsg *m)
                       "repository name is %zu characters long, 256 at most", len);
     /* prev: what came before this byte: 'a' alnum, 's' separator, '/' slash or start. */
     char prev = '/';
+    size_t run = 0;     /* where the current separator run starts */
     for (size_t k = 0; k < len; k++) {
         char c = s[k];
         if (is_lower_alnum(c)) {
             prev = 'a';
         } else if (c == '.' || c == '_' || c == '-') {
+            if (prev == 's' && ecr_sep_extends(s + run, k - run, c))
+                continue;
+            if (prev == 's')
+                return reject(m, run, k - run + 1, shape, "repository names cannot join parts with `%.*s`",
+                              (int)(k - run + 1), s + run);
             if (prev != 'a')
-                return reject(m, k, 1, shape, prev == 's' ? "repository names cannot repeat separators: `%c` follows another"
-                                                          : "`%c` cannot start a repository name or path segment", c);
+                return reject(m, k, 1, shape, "`%c` cannot start a repository name or path segment", c);
             prev = 's';
+            run = k;
         } else if (c == '/') {
             if (prev != 'a')
                 return reject(m, k, 1, shape, prev == '/' ? "empty path segment in repository name"

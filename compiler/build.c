@@ -117,14 +117,16 @@ static const char *aws_name(B *b, const Object *acct, const char *name)
 static const char *bucket_name(B *b, const Object *bucket)
 {
     char buf[256];
-    names_bucket(b->m, bucket, buf, sizeof buf, NULL);
+    NameCtx nc = names_ctx(b->m, b->env);
+    names_bucket(&nc, bucket, buf, sizeof buf, NULL);
     return arena_strdup(b->a, buf);
 }
 
 static const char *ecr_name(B *b, const Object *ecr)
 {
     char buf[300];
-    names_ecr(b->m, ecr, buf, sizeof buf);
+    NameCtx nc = names_ctx(b->m, b->env);
+    names_ecr(&nc, ecr, buf, sizeof buf);
     return arena_strdup(b->a, buf);
 }
 
@@ -132,7 +134,8 @@ static const char *ecr_name(B *b, const Object *ecr)
 static const char *role_prefix(B *b, const Object *svc)
 {
     char buf[256];
-    size_t n = names_role(b->m, svc, NAMES_ROLE_TASK, buf, sizeof buf);
+    NameCtx nc = names_ctx(b->m, b->env);
+    size_t n = names_role(&nc, svc, NAMES_ROLE_TASK, buf, sizeof buf);
     if (n >= sizeof buf)
         n = sizeof buf - 1;
     if (n >= 5 && strcmp(buf + n - 5, "-task") == 0)
@@ -343,10 +346,11 @@ static HclVal *pull_accounts(B *b, const Object *ecr)
     const ObjList *svcs = model_kind(b->m, "service");
     const char **ids = xcalloc((size_t)svcs->n + 1, sizeof *ids);
     int n = 0;
-    if (model_shared(b->m, ecr)) {     /* every environment's pullers (SPEC §7.4) */
+    static const ObjList none = {0};
+    if (model_shared(b->m, ecr)) {     /* every environment's pullers (SPEC §7.5) */
         free(ids);
         n = model_shared_pullers(b->m, ecr, &ids);
-        svcs = &(ObjList){0};
+        svcs = &none;
     }
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i];
@@ -893,7 +897,8 @@ static void plan_env(B *b, BuildEnv *e)
         ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role/%s", ba->id,
                                     role ? role : "OrganizationAccountAccessRole");
         char sbuf[256];
-        names_state_bucket(b->m, acct, sbuf, sizeof sbuf);
+        NameCtx nc = names_ctx(b->m, b->env);
+        names_state_bucket(&nc, acct, sbuf, sizeof sbuf);
         ba->state_bucket = sbuf[0] ? arena_strdup(b->a, sbuf) : arena_printf(b->a, "%s-tfstate-%s", b->bp->platform, ba->id);
         b->acct = ba;
         plan_account(b, acct);

@@ -59,6 +59,21 @@ static bool seen_before(Eval *e, const Diag *d)
     return false;
 }
 
+/* Whether (code, src, at) was filed already: a check before building a
+ * diagnostic that a runaway expansion would otherwise build millions of
+ * times only to drop. */
+static bool reported(Eval *e, const char *code, Source *src, Span at)
+{
+    if (!e->seen_cap || !src)
+        return false;
+    Diag probe = {.code = code, .src = src, .span = at};
+    uint32_t h = seen_hash(&probe);
+    for (size_t i = h & (e->seen_cap - 1); e->seen[i].hash; i = (i + 1) & (e->seen_cap - 1))
+        if (e->seen[i].hash == h && seen_same(&e->seen[i], &probe))
+            return true;
+    return false;
+}
+
 static bool waived(Eval *e, const Diag *d)
 {
     if (d->level == DIAG_NOTE || strcmp(d->code, "W0311") == 0 || strcmp(d->code, "E0310") == 0)
@@ -136,29 +151,72 @@ int eval_names(const Table *t, const char **out, int n, int max)
 
 /* ---- visibility across files ------------------------------------------- */
 
-static void mark_visible(Eval *e, int from, int f)
+/* Imports before importers, so a file's accounts exist when files that
+ * import it are expanded. Iterative (an import chain may be as long as the
+ * import-depth budget): each stack entry is a file and how many of its
+ * imports were visited. Fills order (nfiles entries); returns the count. */
+static int topo_order(Eval *e, int *order)
 {
-    if (e->vis[from * e->nfiles + f])
-        return;
-    e->vis[from * e->nfiles + f] = 1;
-    File *file = e->pg->files[f];
-    for (int i = 0; i < file->nimports; i++)
-        mark_visible(e, from, file->imports[i]);
+    int n = e->nfiles, norder = 0;
+    unsigned char *done = xcalloc((size_t)n + 1, 1);
+    int *stack = xcalloc((size_t)n + 1, sizeof *stack);
+    int *next = xcalloc((size_t)n + 1, sizeof *next);
+    for (int root = 0; root < n; root++) {
+        if (done[root])
+            continue;
+        int depth = 0;
+        next[0] = 0;
+        stack[depth++] = root;
+        done[root] = 1;
+        while (depth > 0) {
+            File *f = e->pg->files[stack[depth - 1]];
+            int i = next[depth - 1]++;
+            if (i < f->nimports) {
+                int t = f->imports[i];
+                if (!done[t]) {
+                    done[t] = 1;
+                    next[depth] = 0;
+                    stack[depth++] = t;
+                }
+            } else {
+                order[norder++] = stack[--depth];
+            }
+        }
+    }
+    free(done);
+    free(stack);
+    free(next);
+    return norder;
 }
 
-static void compute_visibility(Eval *e)
+/* Which files each file sees: itself and everything it imports,
+ * transitively. One bit per pair, rows filled in import order, so a row
+ * is the union of its imports' rows; size arithmetic in size_t (the file
+ * budget bounds n, and so the n * n bits). */
+static void compute_visibility(Eval *e, const int *order, int norder)
 {
-    int n = e->nfiles;
-    e->vis = xcalloc((size_t)n * (size_t)n + 1, 1);
-    for (int i = 0; i < n; i++)
-        mark_visible(e, i, i);
+    size_t n = (size_t)e->nfiles, words = (n + 63) / 64;
+    e->vis_words = words;
+    e->vis = xcalloc(n * words + 1, sizeof *e->vis);
+    for (int k = 0; k < norder; k++) {
+        int f = order[k];
+        uint64_t *row = e->vis + (size_t)f * words;
+        row[f / 64] |= UINT64_C(1) << (f % 64);
+        File *file = e->pg->files[f];
+        for (int i = 0; i < file->nimports; i++) {
+            const uint64_t *imp = e->vis + (size_t)file->imports[i] * words;
+            for (size_t w = 0; w < words; w++)
+                row[w] |= imp[w];
+        }
+    }
 }
 
 bool eval_visible(const Eval *e, const File *from, const File *def)
 {
     if (!from || !def || def->is_std)
         return true;
-    return e->vis[from->src->id * e->nfiles + def->src->id] != 0;
+    size_t f = (size_t)def->src->id;
+    return (e->vis[(size_t)from->src->id * e->vis_words + f / 64] >> (f % 64)) & 1;
 }
 
 /* The import path that would make `to` visible from `from`: relative when
@@ -189,6 +247,74 @@ void eval_not_visible(Eval *e, Source *src, Span at, const char *name, const Fil
     diag_label(e->d, d, "not visible here");
     diag_help(e->d, d, "add `import \"%s\"` at the top of this file", import_path(e, from, def));
     diag_emit(e->d, d);
+}
+
+/* ---- budgets ------------------------------------------------------------ */
+
+/* The `use`s that led to the construct, innermost first: the chain a
+ * reader follows to see why it ran so often. A run of uses from one site
+ * (a template that uses itself) is shown once, and at most as many sites
+ * as a diagnostic has labels. */
+static void use_chain(Eval *e, Diag *d)
+{
+    enum { SHOW = DIAG_MAX_LABELS };
+    int shown = 0;
+    for (int i = e->depth - 1; i >= 0; i--) {
+        int j = i;
+        while (j > 0 && e->uses[j - 1] == e->uses[i])
+            j--;
+        if (shown++ == SHOW)
+            return;
+        if (j < i)
+            diag_secondary(e->d, d, e->use_srcs[i], e->uses[i]->span,
+                           "expanded from this `use`, %d times nested", i - j + 1);
+        else
+            diag_secondary(e->d, d, e->use_srcs[i], e->uses[i]->span, "expanded from this `use`");
+        i = j;
+    }
+}
+
+static void over_budget(Eval *e, BudgetKind k, uint64_t want, Source *src, Span at)
+{
+    uint64_t limit = e->pg->budget.limit[k];
+    Diag *d = eval_err(e, "E0314", src, at, "evaluation budget exceeded: more than %llu %s",
+                       (unsigned long long)limit, budget_what(k));
+    diag_label(e->d, d, "this would make %llu", (unsigned long long)want);
+    use_chain(e, d);
+    if (e->depth)
+        diag_note(e->d, d, "expansion stops here, %d `use`%s deep; what was expanded is still checked",
+                  e->depth, e->depth == 1 ? "" : "s");
+    else
+        diag_note(e->d, d, "expansion stops here; what was expanded is still checked");
+    diag_help(e->d, d, "if the platform really is this large, raise the limit with %s=N",
+              budget_flag(k));
+    diag_emit(e->d, d);
+}
+
+bool eval_spend(Eval *e, BudgetKind k, uint64_t n, Source *src, Span at)
+{
+    if (e->spend.over)
+        return false;
+    uint64_t want = budget_add(e->spend.used[k], n);
+    if (want > e->pg->budget.limit[k]) {
+        e->spend.over = true;
+        over_budget(e, k, want, src, at);
+        return false;
+    }
+    e->spend.used[k] = want;
+    return true;
+}
+
+bool eval_spend_string(Eval *e, size_t len, Source *src, Span at)
+{
+    if (e->spend.over)
+        return false;
+    if (len > e->pg->budget.limit[BUDGET_STRING]) {
+        e->spend.over = true;
+        over_budget(e, BUDGET_STRING, len, src, at);
+        return false;
+    }
+    return eval_spend(e, BUDGET_STRING_TOTAL, len, src, at);
 }
 
 /* ---- pass 1: declarations ---------------------------------------------- */
@@ -490,7 +616,7 @@ static const char *object_path(Eval *e, Object *parent, const char *kind, const 
     if (parent)
         n = name ? snprintf(buf, sizeof buf, "%s.%s.%s", parent->path, kind, name)
                  : snprintf(buf, sizeof buf, "%s.%s", parent->path, kind);
-    else if (kind == e->k_account)
+    else if (kind == e->k_account && name)
         n = snprintf(buf, sizeof buf, "%s", name);
     else
         n = name ? snprintf(buf, sizeof buf, "%s.%s", kind, name) : snprintf(buf, sizeof buf, "%s", kind);
@@ -544,6 +670,34 @@ static void dup_object(Eval *e, Scope *sc, const Node *n, Object *prev, const ch
     diag_emit(e->d, d);
 }
 
+/* Kinds that exist once per parent take no label; every other kind must
+ * have one (SPEC §4.1), so the back ends never meet a nameless object. */
+static bool single_kind(const Eval *e, const SchemaDecl *k)
+{
+    return k->name == e->k_network || k->name == e->k_state;
+}
+
+/* E0315 for a missing label (the block is dropped) or one on a kind that
+ * takes none (the block is kept, without it). False: drop the block. */
+static bool label_ok(Eval *e, Scope *sc, const Node *n, const SchemaDecl *k)
+{
+    if (!n->a && !single_kind(e, k)) {
+        Diag *d = eval_err(e, "E0315", eval_src(sc), n->name_span, "`%s` block without a name",
+                           k->name);
+        diag_label(e->d, d, "every `%s` needs a name", k->name);
+        diag_help(e->d, d, "write `%s NAME { ... }`", k->name);
+        diag_emit(e->d, d);
+        return false;
+    }
+    if (n->a && single_kind(e, k)) {
+        Diag *d = eval_err(e, "E0315", eval_src(sc), n->a->span, "a `%s` block takes no name", k->name);
+        diag_label(e->d, d, "there is one `%s` per parent, named by its kind", k->name);
+        diag_help(e->d, d, "write `%s { ... }`", k->name);
+        diag_emit(e->d, d);
+    }
+    return true;
+}
+
 /* kind [label] { items } */
 static void block(Eval *e, Scope *sc, Object *parent, const Node *n)
 {
@@ -562,18 +716,14 @@ static void block(Eval *e, Scope *sc, Object *parent, const Node *n)
     if (!check_placement(e, sc, parent, n, k))
         return;
     const char *name = NULL;
-    if (n->a && n->a->kind != NODE_ERROR) {
+    if (n->a && n->a->kind == NODE_ERROR)
+        return;   /* the parser reported it */
+    if (!label_ok(e, sc, n, k))
+        return;
+    if (n->a && !single_kind(e, k)) {
         name = label_of(e, sc, n->a);
         if (!name)
             return;
-    } else if (k->name == e->k_account || k->name == e->k_environment || n->a) {
-        if (!n->a) {
-            Diag *d = eval_err(e, "E0307", eval_src(sc), n->name_span, "`%s` block without a name",
-                          k->name);
-            diag_help(e->d, d, "write `%s NAME { ... }`", k->name);
-            diag_emit(e->d, d);
-        }
-        return;
     }
     const char *path = object_path(e, parent, k->name, name);
     Object *prev = table_get(&e->m->by_path, path);
@@ -711,12 +861,16 @@ static void use(Eval *e, Scope *sc, Object *parent, const Node *n)
     if (!eval_visible(e, sc->file, t->file))
         eval_not_visible(e, eval_src(sc), n->name_span, n->name, sc->file, t->file);
     if (e->depth >= EVAL_MAX_DEPTH) {
+        if (reported(e, "E0304", eval_src(sc), n->span))
+            return;
         Diag *d = eval_err(e, "E0304", eval_src(sc), n->span, "template expansion too deep");
         diag_label(e->d, d, "expanding `%s` here, %d levels deep", n->name, e->depth);
         diag_note(e->d, d, "a template that uses itself, directly or through others, never stops");
         diag_emit(e->d, d);
         return;
     }
+    if (!eval_spend(e, BUDGET_USES, 1, eval_src(sc), n->span))
+        return;
     const Node **bound = arena_alloc(e->a, (size_t)(t->nparams + 1) * sizeof *bound);
     bool ok = match_args(e, sc, t, n, bound);
     Scope *ts = bind_params(e, sc, t, n, bound, ok);
@@ -724,6 +878,8 @@ static void use(Eval *e, Scope *sc, Object *parent, const Node *n)
     Source *saved_src = e->use_src;
     e->use = n;
     e->use_src = eval_src(sc);
+    e->uses[e->depth] = n;
+    e->use_srcs[e->depth] = e->use_src;
     e->depth++;
     expand_items(e, ts, parent, t->node->b, false);
     e->depth--;
@@ -756,7 +912,11 @@ static void for_(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    for (uint32_t i = 0; (double)i < count; i++) {
+    /* the whole loop is counted up front: a nest of loops is stopped at
+       the `for` that would go over, before any of its iterations run */
+    if (!eval_spend(e, BUDGET_ITERATIONS, count > 0 ? (uint64_t)count : 0, eval_src(sc), n->a->span))
+        return;
+    for (uint32_t i = 0; (double)i < count && !e->spend.over; i++) {
         Scope *s2 = scope_new(e, sc, sc->file);
         Binding *b = bind(e, s2, n->name, B_FOR, n);
         b->state = 2;
@@ -778,6 +938,9 @@ static void if_(Eval *e, Scope *sc, Object *parent, const Node *n)
 
 static void expand_item(Eval *e, Scope *sc, Object *parent, const Node *n, bool top)
 {
+    /* the standard library's own items are not the user's to budget */
+    if (!sc->file->is_std && !eval_spend(e, BUDGET_STEPS, 1, eval_src(sc), n->span))
+        return;
     switch (n->kind) {
     case NODE_IMPORT: if (!top) misplaced(e, sc, n, "import"); break;
     case NODE_TEMPLATE: if (!top) misplaced(e, sc, n, "template"); break;
@@ -821,7 +984,7 @@ static void expand_items(Eval *e, Scope *sc, Object *parent, const Node *items, 
 {
     if (!top)
         sc = hoist_lets(e, sc, items);
-    for (const Node *n = items; n; n = n->next)
+    for (const Node *n = items; n && !e->spend.over; n = n->next)
         expand_item(e, sc, parent, n, top);
 }
 
@@ -983,19 +1146,6 @@ static void evaluate_state(Eval *e)
     e->late_account = NULL;
 }
 
-/* Imports before importers, so a file's accounts exist when files that
- * import it are expanded. */
-static void topo(Eval *e, int f, unsigned char *done, int *order, int *n)
-{
-    if (done[f])
-        return;
-    done[f] = 1;
-    File *file = e->pg->files[f];
-    for (int i = 0; i < file->nimports; i++)
-        topo(e, file->imports[i], done, order, n);
-    order[(*n)++] = f;
-}
-
 /* ---- the driver -------------------------------------------------------- */
 
 Eval *eval_new(Program *pg, Schemas *s, Model *m)
@@ -1016,6 +1166,7 @@ Eval *eval_new(Program *pg, Schemas *s, Model *m)
     e->k_platform = intern_cstr(e->in, "platform");
     e->k_environment = intern_cstr(e->in, "environment");
     e->k_state = intern_cstr(e->in, "state");
+    e->k_network = intern_cstr(e->in, "network");
     e->k_all = intern_cstr(e->in, "all");
     e->k_allow = intern_cstr(e->in, "allow");
     e->k_env = intern_cstr(e->in, "env");
@@ -1053,18 +1204,21 @@ static bool declares_envs(Eval *e)
 static void expand_and_evaluate(Eval *e)
 {
     Program *pg = e->pg;
-    unsigned char *done = xcalloc((size_t)pg->nfiles + 1, 1);
-    int *order = xcalloc((size_t)pg->nfiles + 1, sizeof *order), norder = 0;
-    for (int i = 0; i < pg->nfiles; i++)
-        topo(e, i, done, order, &norder);
-    for (int i = 0; i < norder; i++) {
+    int *order = xcalloc((size_t)pg->nfiles + 1, sizeof *order);
+    int norder = topo_order(e, order);
+    /* each evaluation (the base, every environment) has the whole budget */
+    memset(&e->spend, 0, sizeof e->spend);
+    for (int i = 0; i < norder && !e->spend.over; i++) {
         File *f = pg->files[order[i]];
         e->site = f;
         e->use = NULL;
         expand_items(e, e->file_scope[order[i]], NULL, f->items, true);
     }
-    free(done);
     free(order);
+    /* an expansion cut short by a budget leaves objects half-filled: their
+       missing fields are not more mistakes (one mistake, one error) */
+    for (int i = 0; e->spend.over && i < e->m->nobjects; i++)
+        e->m->objects[i]->incomplete = true;
     if (e->env_name)
         install_overrides(e);
     for (int i = 0; i < e->m->nobjects; i++) {
@@ -1092,13 +1246,16 @@ void eval_run(Eval *e)
     e->file_scope = arena_alloc(e->a, (size_t)(pg->nfiles + 1) * sizeof *e->file_scope);
     for (int i = 0; i < pg->nfiles; i++)
         e->file_scope[i] = scope_new(e, NULL, pg->files[i]);
-    compute_visibility(e);
+    int *order = xcalloc((size_t)pg->nfiles + 1, sizeof *order);
+    int norder = topo_order(e, order);
+    compute_visibility(e, order, norder);
     for (int i = 0; i < pg->nfiles; i++) {
         collect_globals(e, i);
         collect_waivers(e, pg->files[i], pg->files[i]->items);
     }
     check_params(e);
     e->has_envs = declares_envs(e);
+    free(order);
     expand_and_evaluate(e);
 }
 

@@ -247,13 +247,32 @@ static Value *quantity(Eval *e, Scope *sc, const Node *n)
     return value_error();
 }
 
-/* "a-${x}-b": each part rendered as text. */
+/* A string built from parts at n: its size is known (and checked against
+ * the string budgets) before one allocation and one copy of each part, so
+ * building is linear however many parts there are. */
+static Value *build_string(Eval *e, Scope *sc, const Node *n, const char *const *parts,
+                           const size_t *lens, size_t np)
+{
+    size_t total;
+    if (!value_join_size(lens, np, &total)) {
+        eval_spend_string(e, SIZE_MAX, eval_src(sc), n->span);
+        return value_error();
+    }
+    if (!eval_spend_string(e, total, eval_src(sc), n->span))
+        return value_error();
+    return value_str(e->a, value_join(e->a, parts, lens, np, total), n, eval_src(sc));
+}
+
+/* "a-${x}-b": each part rendered as text, then joined once. */
 static Value *interp(Eval *e, Scope *sc, const Node *n)
 {
-    const char *out = "";
-    for (const Node *p = n->a; p; p = p->next) {
+    size_t np = (size_t)ast_count(n->a), i = 0;
+    const char **parts = arena_alloc(e->a, (np + 1) * sizeof *parts);
+    size_t *lens = arena_alloc(e->a, (np + 1) * sizeof *lens);
+    for (const Node *p = n->a; p; p = p->next, i++) {
         if (p->kind == NODE_STR) {
-            out = arena_printf(e->a, "%s%s", out, p->v.str);
+            parts[i] = p->v.str;
+            lens[i] = strlen(p->v.str);
             continue;
         }
         Value *v = expr_eval(e, sc, p, types_simple(TY_ANY));
@@ -267,9 +286,10 @@ static Value *interp(Eval *e, Scope *sc, const Node *n)
             diag_emit(e->d, d);
             return value_error();
         }
-        out = arena_printf(e->a, "%s%s", out, value_text(e->a, v));
+        parts[i] = value_text(e->a, v);
+        lens[i] = strlen(parts[i]);
     }
-    return value_str(e->a, out, n, eval_src(sc));
+    return build_string(e, sc, n, parts, lens, i);
 }
 
 static Value *list(Eval *e, Scope *sc, const Node *n, const Type *want)
@@ -393,8 +413,11 @@ static Value *boolean(Eval *e, Scope *sc, const Node *n, bool b)
 static Value *arith(Eval *e, Scope *sc, const Node *n, Value *a, Value *b)
 {
     BinOp op = (BinOp)n->op;
-    if (op == OP_ADD && a->kind == VAL_STR && b->kind == VAL_STR)
-        return value_str(e->a, arena_printf(e->a, "%s%s", a->u.str, b->u.str), n, eval_src(sc));
+    if (op == OP_ADD && a->kind == VAL_STR && b->kind == VAL_STR) {
+        const char *parts[2] = {a->u.str, b->u.str};
+        size_t lens[2] = {strlen(a->u.str), strlen(b->u.str)};
+        return build_string(e, sc, n, parts, lens, 2);
+    }
     if (a->kind != VAL_NUM || b->kind != VAL_NUM)
         return arith_error(e, sc, n, arena_printf(e->a, "`%s` needs numbers", ast_op_name(op)), a, b);
     double x = a->u.num, y = b->u.num;

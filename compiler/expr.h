@@ -62,6 +62,14 @@ typedef struct Pending {
     struct Pending *next;
 } Pending;
 
+/* One evaluation's spending against the program's budgets (budget.h);
+ * zeroed when an evaluation starts, so each evaluation has the whole
+ * budget. */
+typedef struct EvalSpend {
+    uint64_t used[BUDGET_N];    /* counted so far, per budget */
+    bool over;                  /* a budget ran out (reported): expansion stops */
+} EvalSpend;
+
 struct Eval {
     Program *pg;
     Arena *a;
@@ -72,7 +80,8 @@ struct Eval {
     Table lets;                 /* global let name -> Binding */
     Table templates;            /* name -> Template */
     Scope **file_scope;         /* per file index */
-    unsigned char *vis;         /* vis[from * nfiles + to]: from sees to */
+    uint64_t *vis;              /* bit `to` of row `from` (vis_words each): from sees to */
+    size_t vis_words;
     int nfiles;
     int depth;                  /* template expansions in progress */
     int expr_depth;             /* nested evaluations in progress */
@@ -80,6 +89,9 @@ struct Eval {
     File *site;                 /* file of the top-level item being expanded */
     const Node *use;            /* innermost `use` being expanded */
     Source *use_src;
+    const Node *uses[EVAL_MAX_DEPTH];   /* the `use`s being expanded, outermost first */
+    Source *use_srcs[EVAL_MAX_DEPTH];   /* the file of each */
+    EvalSpend spend;            /* work done against pg->budget */
     Object *late_account;       /* what `account` means inside platform.state */
     const char *env_name;       /* the environment being evaluated (eval_run_env),
                                    interned; NULL in the base evaluation */
@@ -94,7 +106,8 @@ struct Eval {
     size_t seen_cap, seen_n;
     Pending *pending, **pending_tail;
     /* interned names the language gives meaning to */
-    const char *k_account, *k_platform, *k_environment, *k_state, *k_all, *k_allow, *k_env;
+    const char *k_account, *k_platform, *k_environment, *k_state, *k_network, *k_all, *k_allow,
+        *k_env;
 };
 
 /* expr.c: evaluates n in sc, expecting want (TY_ANY: no expectation; an
@@ -115,11 +128,19 @@ int eval_names(const Table *t, const char **out, int n, int max);
 bool eval_visible(const Eval *e, const File *from, const File *def);
 void eval_not_visible(Eval *e, Source *src, Span at, const char *name, const File *from,
                       const File *def);
-/* The value of the built-in name `env` (SPEC §7.4): the environment being
+/* The value of the built-in name `env` (SPEC §7.5): the environment being
  * evaluated; "default" in a program without environments; in the base
  * evaluation of a program with environments, the late poison (no error:
  * the value exists only per environment). */
 Value *eval_env_value(Eval *e, Scope *sc, const Node *at);
+/* Counts n more of budget k, spent by the construct at (src, at). Returns
+ * false, after reporting E0314 with the chain of `use`s that led there,
+ * when that goes over the limit; after any budget ran out, always false
+ * (one report). */
+bool eval_spend(Eval *e, BudgetKind k, uint64_t n, Source *src, Span at);
+/* A string of len bytes built at (src, at): checked against the largest
+ * string and counted against all strings built (eval_spend). */
+bool eval_spend_string(Eval *e, size_t len, Source *src, Span at);
 /* The value of obj's field fd, evaluated on first use (a cycle is E0303). */
 Value *eval_force_field(Eval *e, Object *o, const FieldDecl *fd, Source *src, Span at);
 

@@ -11,8 +11,17 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "strbuf.h"
 #include "table.h"
 #include "banned.h"
+
+/* One file on the import stack: which file, and the next of its items to
+ * look at for an `import`. The stack is an array, not the C stack, so an
+ * import chain of any length cannot overflow it. */
+typedef struct Frame {
+    int idx;            /* file index */
+    const Node *next;   /* its next item to examine */
+} Frame;
 
 /* Per-load bookkeeping: which canonical path is which file, and the DFS
  * state of each file for import-cycle detection. */
@@ -20,9 +29,10 @@ typedef struct Loader {
     Program *pg;
     Table by_key;       /* interned canonical path -> file index + 1 */
     int *state;         /* 0 new, 1 on the import stack, 2 done; per file */
-    int *stack;         /* the import chain being followed */
-    int depth;
-    int cap;            /* allocated entries of state and stack */
+    int cap;            /* allocated entries of state */
+    Frame *stack;       /* the import chain being followed; malloc'd */
+    int depth, stack_cap;
+    bool too_many;      /* E0008 for the file count was reported */
 } Loader;
 
 void load_init(Program *pg, DiagEngine *d, const char *stdlib_dir)
@@ -31,6 +41,7 @@ void load_init(Program *pg, DiagEngine *d, const char *stdlib_dir)
     arena_init(&pg->arena);
     intern_init(&pg->in, &pg->arena);
     pg->diag = d;
+    budget_init(&pg->budget);
     if (stdlib_dir)
         pg->stdlib_dir = arena_strdup(&pg->arena, stdlib_dir);
 }
@@ -58,7 +69,6 @@ static void loader_reserve(Loader *ld)
      * from an earlier one, so its arrays follow the program's capacity. */
     if (ld->cap < pg->cap) {
         ld->state = xrealloc(ld->state, (size_t)pg->cap * sizeof *ld->state);
-        ld->stack = xrealloc(ld->stack, (size_t)pg->cap * sizeof *ld->stack);
         ld->cap = pg->cap;
     }
 }
@@ -100,7 +110,7 @@ static char *join_dir(Arena *a, const char *file, const char *rel)
     return arena_printf(a, "%.*s/%s", (int)(slash - file), file, rel);
 }
 
-static void follow_imports(Loader *ld, int idx);
+static void push_file(Loader *ld, int idx, File *from, Span at);
 
 /* Reports a failed read: at the importing span, or about the path. */
 static void read_error(Loader *ld, const char *path, SrcError err, File *from, Span at)
@@ -123,8 +133,25 @@ static void read_error(Loader *ld, const char *path, SrcError err, File *from, S
     diag_emit(pg->diag, d);
 }
 
-/* Loads path (if not loaded yet) and follows its imports. Returns the file
- * index or -1. */
+/* E0008: the program has more files than the budget allows; reported
+ * once, at the import (or the command-line path) that went over. */
+static void too_many_files(Loader *ld, const char *path, File *from, Span at)
+{
+    Program *pg = ld->pg;
+    if (ld->too_many)
+        return;
+    ld->too_many = true;
+    Diag *d = diag_new(pg->diag, DIAG_ERROR, "E0008", from ? from->src : NULL, at,
+                       "more than %llu source files: `%s` is not loaded",
+                       (unsigned long long)pg->budget.limit[BUDGET_FILES], path);
+    if (from)
+        diag_label(pg->diag, d, "imported here");
+    diag_help(pg->diag, d, "raise the limit with %s=N", budget_flag(BUDGET_FILES));
+    diag_emit(pg->diag, d);
+}
+
+/* Loads path (if not loaded yet) and puts it on the import stack, whose
+ * walk follows its imports. Returns the file index or -1. */
 static int load_path(Loader *ld, const char *path, bool is_std, File *from, Span at)
 {
     Program *pg = ld->pg;
@@ -132,6 +159,10 @@ static int load_path(Loader *ld, const char *path, bool is_std, File *from, Span
     intptr_t known = (intptr_t)table_get(&ld->by_key, key);
     if (known)
         return (int)known - 1;
+    if (!is_std && (uint64_t)pg->nsource_files >= pg->budget.limit[BUDGET_FILES]) {
+        too_many_files(ld, path, from, at);
+        return -1;
+    }
     SrcError err;
     Source *src = src_load(path, &err);
     if (!src) {
@@ -139,7 +170,8 @@ static int load_path(Loader *ld, const char *path, bool is_std, File *from, Span
         return -1;
     }
     int idx = add_file(ld, src, key, is_std);
-    follow_imports(ld, idx);
+    pg->nsource_files += !is_std;
+    push_file(ld, idx, from, at);
     return idx;
 }
 
@@ -149,15 +181,23 @@ static void report_cycle(Loader *ld, File *f, Node *imp, int target)
     Diag *d = diag_new(pg->diag, DIAG_ERROR, "E0005", f->src, imp->a ? imp->a->span : imp->span,
                        "import cycle");
     diag_label(pg->diag, d, "this import leads back to `%s`", pg->files[target]->src->path);
-    /* The chain, from the target round to this file. */
-    char *chain = arena_strdup(&pg->arena, "");
+    /* The chain, from the target round to this file; built in one buffer
+     * (an import chain may be as long as the depth budget). */
+    StrBuf chain = {0};
     int start = 0;
-    while (start < ld->depth && ld->stack[start] != target)
+    while (start < ld->depth && ld->stack[start].idx != target)
         start++;
-    for (int i = start; i < ld->depth; i++)
-        chain = arena_printf(&pg->arena, "%s`%s` imports ", chain, pg->files[ld->stack[i]]->src->path);
-    chain = arena_printf(&pg->arena, "%s`%s`", chain, pg->files[target]->src->path);
-    diag_note(pg->diag, d, "%s", chain);
+    for (int i = start; i < ld->depth; i++) {
+        sb_puts(&chain, "`");
+        sb_puts(&chain, pg->files[ld->stack[i].idx]->src->path);
+        sb_puts(&chain, "` imports ");
+    }
+    sb_puts(&chain, "`");
+    sb_puts(&chain, pg->files[target]->src->path);
+    sb_puts(&chain, "`");
+    char *text = sb_finish(&chain);
+    diag_note(pg->diag, d, "%s", text ? text : "(the chain is too long to show)");
+    free(text);
     diag_help(pg->diag, d, "move what both files need into a third file that both import");
     diag_emit(pg->diag, d);
 }
@@ -191,17 +231,36 @@ static void follow_import(Loader *ld, int idx, Node *imp)
         diag_emit(pg->diag, d);
         return;
     }
+    int before = pg->nfiles;
     int t = load_path(ld, target, std || f->is_std, f, path->span);
     if (t < 0)
         return;
-    if (ld->state[t] == 1) {
+    if (t < before && ld->state[t] == 1) {
         report_cycle(ld, f, imp, t);
         return;
     }
     f->imports[f->nimports++] = t;
 }
 
-static void follow_imports(Loader *ld, int idx)
+/* E0008: an import chain longer than the budget; the chain is shown by
+ * its two ends, which is where a mistake (or a generator) is found. */
+static void too_deep(Loader *ld, File *from, Span at)
+{
+    Program *pg = ld->pg;
+    Diag *d = diag_new(pg->diag, DIAG_ERROR, "E0008", from ? from->src : NULL, at,
+                       "imports nested more than %llu deep",
+                       (unsigned long long)pg->budget.limit[BUDGET_IMPORT_DEPTH]);
+    if (from)
+        diag_label(pg->diag, d, "this import is one too many");
+    diag_note(pg->diag, d, "the chain starts at `%s` and reaches `%s`",
+              pg->files[ld->stack[0].idx]->src->path, pg->files[ld->stack[ld->depth - 1].idx]->src->path);
+    diag_help(pg->diag, d, "raise the limit with %s=N", budget_flag(BUDGET_IMPORT_DEPTH));
+    diag_emit(pg->diag, d);
+}
+
+/* A newly parsed file: its imports are followed by walk(), unless the
+ * chain that reached it is already as deep as the budget allows. */
+static void push_file(Loader *ld, int idx, File *from, Span at)
 {
     Program *pg = ld->pg;
     File *f = pg->files[idx];
@@ -209,14 +268,37 @@ static void follow_imports(Loader *ld, int idx)
     for (Node *it = f->items; it; it = it->next)
         n += it->kind == NODE_IMPORT;
     f->imports = arena_alloc(&pg->arena, (size_t)(n ? n : 1) * sizeof *f->imports);
+    if (ld->depth > 0 && (uint64_t)ld->depth >= pg->budget.limit[BUDGET_IMPORT_DEPTH]) {
+        too_deep(ld, from, at);
+        ld->state[idx] = 2;
+        return;
+    }
+    if (ld->depth == ld->stack_cap) {
+        ld->stack_cap = ld->stack_cap ? ld->stack_cap * 2 : 16;
+        ld->stack = xrealloc(ld->stack, (size_t)ld->stack_cap * sizeof *ld->stack);
+    }
     ld->state[idx] = 1;
-    ld->stack[ld->depth++] = idx;
-    for (Node *it = f->items; it; it = it->next)
-        if (it->kind == NODE_IMPORT)
-            follow_import(ld, idx, it);
-    /* files may have been appended: the arrays may have moved */
-    ld->depth--;
-    ld->state[idx] = 2;
+    ld->stack[ld->depth++] = (Frame){idx, f->items};
+}
+
+/* Depth-first over the import graph, iteratively: the top frame's next
+ * `import` is followed (which may push the imported file); a file whose
+ * items are exhausted is done. */
+static void walk(Loader *ld)
+{
+    while (ld->depth > 0) {
+        Frame *top = &ld->stack[ld->depth - 1];
+        const Node *it = top->next;
+        while (it && it->kind != NODE_IMPORT)
+            it = it->next;
+        if (!it) {
+            ld->state[top->idx] = 2;
+            ld->depth--;
+            continue;
+        }
+        top->next = it->next;
+        follow_import(ld, top->idx, (Node *)it);   /* may push: top is stale after */
+    }
 }
 
 static int by_name(const void *a, const void *b)
@@ -224,8 +306,11 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Collects *.sfd below dir (sorted, hidden entries skipped) into *out. */
-static void scan_dir(Arena *a, const char *dir, char ***out, int *n, int *cap)
+/* Collects *.sfd below dir (sorted, hidden entries skipped) into *out.
+ * Symbolic links to directories are not followed (a link to `.` would
+ * make the walk exponential), and the walk stops once more files than
+ * max were found. Directory depth is bounded by PATH_MAX. */
+static void scan_dir(Arena *a, const char *dir, char ***out, int *n, int *cap, uint64_t max)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -243,13 +328,15 @@ static void scan_dir(Arena *a, const char *dir, char ***out, int *n, int *cap)
     closedir(d);
     if (nn > 1)
         qsort(names, (size_t)nn, sizeof *names, by_name);
-    for (int i = 0; i < nn; i++) {
+    for (int i = 0; i < nn && (uint64_t)*n <= max; i++) {
         struct stat st;
         if (stat(names[i], &st) != 0)
             continue;
         size_t len = strlen(names[i]);
         if (S_ISDIR(st.st_mode)) {
-            scan_dir(a, names[i], out, n, cap);
+            struct stat lst;
+            if (lstat(names[i], &lst) == 0 && !S_ISLNK(lst.st_mode))
+                scan_dir(a, names[i], out, n, cap, max);
         } else if (len > 4 && strcmp(names[i] + len - 4, ".sfd") == 0) {
             if (*n == *cap)
                 *out = xrealloc(*out, (size_t)(*cap = *cap ? *cap * 2 : 16) * sizeof **out);
@@ -267,6 +354,7 @@ static void load_prelude(Loader *ld)
         return;
     char *prelude = arena_printf(&pg->arena, "%s/prelude.sfd", pg->stdlib_dir);
     load_path(ld, prelude, true, NULL, (Span){0, 0});
+    walk(ld);
 }
 
 static void load_user_path(Loader *ld, const char *path)
@@ -276,21 +364,24 @@ static void load_user_path(Loader *ld, const char *path)
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         char **found = NULL;
         int n = 0, cap = 0;
-        scan_dir(&pg->arena, path, &found, &n, &cap);
+        scan_dir(&pg->arena, path, &found, &n, &cap, pg->budget.limit[BUDGET_FILES]);
         if (n == 0) {
             Diag *d = diag_new(pg->diag, DIAG_ERROR, "E0002", NULL, (Span){0, 0},
                                "no .sfd files in directory `%s`", path);
             diag_help(pg->diag, d, "name the files to check, or a directory that holds them");
             diag_emit(pg->diag, d);
         }
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
             if (load_path(ld, found[i], false, NULL, (Span){0, 0}) >= 0)
                 pg->nuser++;
+            walk(ld);
+        }
         free(found);
         return;
     }
     if (load_path(ld, path, false, NULL, (Span){0, 0}) >= 0)
         pg->nuser++;
+    walk(ld);
 }
 
 bool load_program(Program *pg, char **paths, int npaths)
@@ -317,7 +408,9 @@ File *load_memory(Program *pg, const char *path, const char *text, size_t len)
         ld.state[i] = 2;
     Source *src = src_from_memory(path, text, len);
     int idx = add_file(&ld, src, intern_cstr(&pg->in, path), false);
-    follow_imports(&ld, idx);
+    pg->nsource_files++;
+    push_file(&ld, idx, NULL, (Span){0, 0});
+    walk(&ld);
     table_release(&ld.by_key);
     free(ld.state);
     free(ld.stack);

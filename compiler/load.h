@@ -9,6 +9,7 @@
 #define SFDC_LOAD_H
 
 #include "ast.h"
+#include "budget.h"
 #include "diag.h"
 #include "intern.h"
 
@@ -21,6 +22,8 @@ typedef struct Program {
     Source **sources;       /* owned sources, parallel to files; malloc'd */
     const char *stdlib_dir; /* directory of the standard library; arena-owned */
     int nuser;              /* files named by the user (not imports, not std) */
+    int nsource_files;      /* files not from the standard library (the files budget) */
+    Budget budget;          /* work limits (budget.h); defaults from load_init */
 } Program;
 
 void load_init(Program *pg, DiagEngine *d, const char *stdlib_dir);

@@ -14,7 +14,9 @@
 #include "diag.h"
 #include "eval.h"
 #include "explain.h"
+#include "fmtcmd.h"
 #include "load.h"
+#include "lsp.h"
 #include "model.h"
 #include "graph.h"
 #include "planemit.h"
@@ -41,6 +43,7 @@ typedef struct Options {
     PlanDeploy deploy;      /* plan: --target terragrunt|terraform|none */
     GraphFormat graph;      /* graph: --format mermaid|dot */
     BuildOptions build;     /* build: -o, --target, --env, --check */
+    Budget budget;          /* --max-steps, --max-uses, ...: work limits */
 } Options;
 
 static const char usage_text[] =
@@ -56,6 +59,8 @@ static const char usage_text[] =
     "  export    the fully evaluated platform as JSON\n"
     "  build     write the Terragrunt (or plain Terraform) tree: -o DIR\n"
     "  graph     accounts, image pulls, shared buckets and unit wiring (Mermaid/DOT)\n"
+    "  fmt       rewrite files in the canonical layout (--check, --diff, -)\n"
+    "  lsp       a language server for editors, over stdin/stdout\n"
     "  help CMD  detailed help for a command\n"
     "\n"
     "options:\n"
@@ -64,6 +69,10 @@ static const char usage_text[] =
     "  --max-errors=N                       print at most N errors (100; 0: no limit)\n"
     "  -Werror                              treat warnings as errors\n"
     "  --stdlib=DIR                         the standard library (default: beside sfdc)\n"
+    "  --max-steps=N, --max-uses=N, --max-iterations=N, --max-string=BYTES,\n"
+    "  --max-string-total=BYTES, --max-files=N, --max-import-depth=N\n"
+    "                                       evaluation budgets (SPEC 7.4; defaults fit\n"
+    "                                       100,000 accounts)\n"
     "  -h, --help                           this help\n"
     "  --version                            print the version\n"
     "\n"
@@ -166,6 +175,8 @@ static int help_for(const char *cmd)
         fputs(build_help, stdout);
     else if (strcmp(cmd, "graph") == 0)
         fputs(graph_help, stdout);
+    else if (strcmp(cmd, "fmt") == 0)
+        fputs(fmtcmd_help, stdout);
     else
         return usage_error("no help for unknown command '%s'", cmd);
     return 0;
@@ -198,6 +209,8 @@ static int parse_option(Options *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v;
     int brc = o->cmd == CMD_BUILD ? build_option(&o->build, argc, argv, i) : 0;
+    if (!brc)
+        brc = budget_option(&o->budget, argc, argv, i);
     if (brc)
         return brc < 0 ? EXIT_USAGE : -1;
     if ((v = opt_value("--diag-format", argc, argv, i))) {
@@ -248,6 +261,7 @@ static int parse_args(Options *o, int argc, char **argv)
 {
     o->color = -1;
     o->max_errors = 100;
+    budget_init(&o->budget);
     o->paths = xcalloc((size_t)argc, sizeof *o->paths);
     const char *cmd = argv[1];
     if (strcmp(cmd, "check") == 0)
@@ -300,7 +314,7 @@ static void setup_diag(DiagEngine *d, const Options *o)
 }
 
 /* Each environment is the platform evaluated again with its overrides
- * (SPEC §7.4) and checked like the base; what it reports anew names it.
+ * (SPEC §7.5) and checked like the base; what it reports anew names it.
  * Then the environments are checked against each other (rules_env.c). */
 static void check_environments(Eval *ev, Model *base, Program *pg, Schemas *s, DiagEngine *d)
 {
@@ -336,6 +350,7 @@ static int run_pipeline(const Options *o, const char *argv0)
     char *std = o->stdlib ? xstrdup(o->stdlib) : load_find_stdlib(argv0);
     Program pg;
     load_init(&pg, &diag, std);
+    pg.budget = o->budget;
     static char here[] = ".";
     char *dot[] = {here};
     load_program(&pg, o->npaths ? o->paths : dot, o->npaths ? o->npaths : 1);
@@ -383,6 +398,24 @@ static int run_pipeline(const Options *o, const char *argv0)
     return rc;
 }
 
+/* `sfdc lsp [--stdlib DIR]`: the language server; stdout carries only
+ * protocol bytes from here on. */
+static int run_lsp(int argc, char **argv)
+{
+    const char *std_opt = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *v = opt_value("--stdlib", argc, argv, &i);
+        if (v)
+            std_opt = v;
+        else if (strcmp(argv[i], "--stdio") != 0)   /* what VS Code's client passes */
+            return usage_error("unknown option '%s'", argv[i]);
+    }
+    char *std = std_opt ? xstrdup(std_opt) : load_find_stdlib(argv[0]);
+    int rc = lsp_run(std, STDIN_FILENO, stdout);
+    free(std);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -395,6 +428,10 @@ int main(int argc, char **argv)
         return help_for(NULL);
     if (strcmp(argv[1], "help") == 0)
         return help_for(argc > 2 ? argv[2] : NULL);
+    if (strcmp(argv[1], "fmt") == 0)    /* no program to load: files one by one */
+        return fmtcmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "lsp") == 0)
+        return run_lsp(argc, argv);
     Options o = {0};
     int rc = parse_args(&o, argc, argv);
     if (rc < 0)

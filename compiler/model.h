@@ -104,7 +104,7 @@ typedef struct Environment {
     int nov, cap;
     Table by_field;             /* Field* (of the overridden object) -> Override* */
     struct Model *eval;         /* the platform evaluated again in this environment
-                                   (SPEC §7.4); owned; NULL inside such a model */
+                                   (SPEC §7.5); owned; NULL inside such a model */
 } Environment;
 
 /* All objects of one kind, in creation order. */
@@ -126,7 +126,7 @@ typedef struct Model {
     Environment **envs;         /* in source order; malloc'd */
     int nenvs, cap_envs;
     const char *env;            /* the environment this is the own evaluation of
-                                   (SPEC §7.4), interned; NULL for the base */
+                                   (SPEC §7.5), interned; NULL for the base */
     const struct Model *base;   /* with env: the base, whose envs[] hold the other
                                    environments' evaluations */
 } Model;
@@ -229,7 +229,7 @@ void model_keep_deployed(Model *m, const Environment *env);
  * each deployed account there with multi_env and first_env. */
 void model_mark_deployments(Model *base);
 
-/* ---- shared resources (SPEC §7.4) ----------------------------------------- */
+/* ---- shared resources (SPEC §7.5) ----------------------------------------- */
 
 /* o is declared `shared = true` and m is an environment's evaluation. */
 bool model_shared(const Model *m, const Object *o);

@@ -1,77 +1,586 @@
-/* names.c — derivation of the AWS names sfdc creates (see names.h). */
+/* names.c — derivation of the AWS names sfdc creates (see names.h). It runs
+ * for every object of every account in `check`, so it formats without
+ * printf and allocates nothing. */
 #include "names.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "banned.h"
+
+NameCtx names_ctx(const Model *m, const Environment *env)
+{
+    return (NameCtx){m, env};
+}
 
 const char *names_platform(const Model *m)
 {
     return m->platform && m->platform->name ? m->platform->name : "platform";
 }
 
-/* In an environment's evaluation, an account several environments deploy
- * has its names prefixed by the environment (SPEC §7.4): "stage-". */
-static const char *env_prefix(const Model *m, const Object *account, const char **dash)
+/* ---- formatting --------------------------------------------------------- */
+
+/* A name being written: like snprintf, n counts every character, written
+ * or not. */
+typedef struct NameBuf {
+    char *buf;
+    size_t cap, n;
+} NameBuf;
+
+enum { KEEP, DASH, LOWER_DASH, DIR };
+
+/* Appends s, transformed: DASH `_` -> `-`; LOWER_DASH also lower case;
+ * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory). */
+static void put(NameBuf *b, const char *s, int how)
 {
-    bool on = m->env && account && account->multi_env;
-    *dash = on ? "-" : "";
-    return on ? m->env : "";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++, b->n++) {
+        unsigned char ch = *p;
+        if (how != KEEP && ch >= 'A' && ch <= 'Z' && how != DASH)
+            ch = (unsigned char)(ch - 'A' + 'a');
+        if ((how == DASH || how == LOWER_DASH) && ch == '_')
+            ch = '-';
+        if (how == DIR && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+            ch = '-';
+        if (b->n + 1 < b->cap)
+            b->buf[b->n] = (char)ch;
+    }
 }
 
-/* "<platform>-[<env>-]<account>-<label><suffix>" with `_` -> `-` (no
- * printf: it runs for every bucket and role of the platform). */
-static size_t derived(const Model *m, const Object *o, const char *suffix, char *buf, size_t cap)
+static size_t done(NameBuf *b)
 {
-    const char *dash;
-    const char *env = env_prefix(m, o->account, &dash);
-    const char *parts[] = {names_platform(m), "-", env, dash,
-                           o->account && o->account->name ? o->account->name : "account", "-",
-                           o->name ? o->name : o->kind, suffix};
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        for (const char *p = parts[i]; *p; p++, n++)
-            if (n + 1 < cap)
-                buf[n] = *p == '_' ? '-' : *p;
-    if (cap)
-        buf[n + 1 < cap ? n : cap - 1] = '\0';
-    return n;
+    if (b->cap)
+        b->buf[b->n + 1 < b->cap ? b->n : b->cap - 1] = '\0';
+    return b->n;
 }
 
 static size_t copy(const char *s, char *buf, size_t cap)
 {
-    int n = snprintf(buf, cap, "%s", s);
-    return n < 0 ? 0 : (size_t)n;
+    NameBuf b = {buf, cap, 0};
+    put(&b, s ? s : "", KEEP);
+    return done(&b);
 }
 
-size_t names_bucket(const Model *m, const Object *bucket, char *buf, size_t cap,
-                    bool *explicit_name)
+/* ---- model access ------------------------------------------------------- */
+
+static const Value *get(const NameCtx *c, const Object *o, const char *f)
 {
-    const char *name = model_str(m, bucket, "name", NULL);
+    const Value *v = model_get_env(c->m, o, f, c->env);
+    return v && v->kind != VAL_ERROR && v->kind != VAL_NULL ? v : NULL;
+}
+
+static const char *get_str(const NameCtx *c, const Object *o, const char *f)
+{
+    const Value *v = get(c, o, f);
+    return v && (v->kind == VAL_STR || v->kind == VAL_SYM) ? v->u.str : NULL;
+}
+
+static bool get_bool(const NameCtx *c, const Object *o, const char *f, bool fallback)
+{
+    const Value *v = get(c, o, f);
+    return v && v->kind == VAL_BOOL ? v->u.b : fallback;
+}
+
+static const char *acct_name(const Object *acct)
+{
+    return acct && acct->name ? acct->name : "account";
+}
+
+/* The environment whose name every derived name of acct carries: in an
+ * environment's own evaluation, when more than one environment deploys
+ * the account (SPEC §7.5), so no two deployments derive one name. */
+static const char *env_of(const NameCtx *c, const Object *acct)
+{
+    return c->m->env && acct && acct->multi_env ? c->m->env : NULL;
+}
+
+/* The account segment of a derived name: "ENV-ACCOUNT" or "ACCOUNT". */
+static void put_acct(NameBuf *b, const NameCtx *c, const Object *acct, int how)
+{
+    const char *env = env_of(c, acct);
+    if (env) {
+        put(b, env, how);
+        put(b, "-", KEEP);
+    }
+    put(b, acct_name(acct), how);
+}
+
+static bool is_kind(const Object *o, const char *kind)
+{
+    return o && strcmp(o->kind, kind) == 0;
+}
+
+/* The account an object belongs to (an account is its own). */
+static const Object *account_of(const Object *o)
+{
+    return is_kind(o, "account") ? o : o->account;
+}
+
+/* ---- derivations -------------------------------------------------------- */
+
+/* "P-A[-<label>]<suffix>", dashed. */
+static size_t derived(const NameCtx *c, const Object *acct, const char *label, const char *suffix,
+                      char *buf, size_t cap)
+{
+    NameBuf b = {buf, cap, 0};
+    put(&b, names_platform(c->m), DASH);
+    put(&b, "-", KEEP);
+    put_acct(&b, c, acct, DASH);
+    if (label) {
+        put(&b, "-", KEEP);
+        put(&b, label, DASH);
+    }
+    put(&b, suffix, KEEP);
+    return done(&b);
+}
+
+/* pre + the name of kind k of o + post (a module's "${var.name}-alb"). */
+static size_t around(const NameCtx *c, const char *pre, NameKind k, const Object *o, const char *post,
+                     char *buf, size_t cap)
+{
+    char inner[512];
+    size_t n = names_derive(c, k, o, inner, sizeof inner);
+    if (n == 0)
+        return copy("", buf, cap);
+    NameBuf b = {buf, cap, 0};
+    put(&b, pre, KEEP);
+    put(&b, inner, KEEP);
+    put(&b, post, KEEP);
+    return done(&b);
+}
+
+const Object *names_cluster_of(const NameCtx *c, const Object *svc)
+{
+    const Value *v = get(c, svc, "cluster");
+    if (v && v->kind == VAL_REF && v->ref)
+        return v->ref;
+    const Object *acct = svc->account, *only = NULL;
+    for (int i = 0; acct && i < acct->nchildren; i++)
+        if (is_kind(acct->children[i], "cluster")) {
+            if (only)
+                return NULL;
+            only = acct->children[i];
+        }
+    return only;
+}
+
+bool names_has_implicit_cluster(const NameCtx *c, const Object *acct)
+{
+    for (int i = 0; i < acct->nchildren; i++)
+        if (is_kind(acct->children[i], "service") && !names_cluster_of(c, acct->children[i]))
+            return true;
+    return false;
+}
+
+size_t names_service_cluster(const NameCtx *c, const Object *svc, char *buf, size_t cap)
+{
+    const Object *cl = names_cluster_of(c, svc);
+    return names_derive(c, NAME_CLUSTER, cl ? cl : svc->account, buf, cap);
+}
+
+/* ecs-service: "<cluster><sep><service><post>" (family, log group). */
+static size_t in_cluster(const NameCtx *c, const char *pre, const Object *svc, const char *sep,
+                         char *buf, size_t cap)
+{
+    char cl[512];
+    names_service_cluster(c, svc, cl, sizeof cl);
+    NameBuf b = {buf, cap, 0};
+    put(&b, pre, KEEP);
+    put(&b, cl, KEEP);
+    put(&b, sep, KEEP);
+    put(&b, svc->name ? svc->name : "", KEEP);
+    return done(&b);
+}
+
+/* Whether a service has a load balancer: access = public() or vpn(CIDR)
+ * (build.c plans one exactly then). */
+static bool has_lb(const NameCtx *c, const Object *svc)
+{
+    const Value *v = get(c, svc, "access");
+    if (!v || v->kind != VAL_CALL)
+        return false;
+    return strcmp(v->u.str, "public") == 0 ||
+           (strcmp(v->u.str, "vpn") == 0 && v->n > 0 && v->items[0]->kind == VAL_CIDR);
+}
+
+/* Load balancer and target group names: at most 32 characters; a longer
+ * one keeps its first 25 and gets a stable 6-hex-digit hash. */
+static size_t lb_name(const NameCtx *c, const Object *svc, char *buf, size_t cap)
+{
+    if (!has_lb(c, svc))
+        return copy("", buf, cap);
+    char full[512];
+    NameBuf f = {full, sizeof full, 0};
+    put_acct(&f, c, svc->account, DASH);
+    put(&f, "-", KEEP);
+    put(&f, svc->name ? svc->name : "", DASH);
+    size_t len = done(&f);
+    if (len <= 32)
+        return copy(full, buf, cap);
+    unsigned long h = 5381;
+    for (const char *p = full; *p; p++)
+        h = h * 33u ^ (unsigned char)*p;
+    h &= 0xffffffUL;
+    char hex[8] = "-000000";
+    for (int i = 6; i >= 1; i--, h >>= 4)
+        hex[i] = "0123456789abcdef"[h & 15];
+    full[25] = '\0';
+    NameBuf b = {buf, cap, 0};
+    put(&b, full, KEEP);
+    put(&b, hex, KEEP);
+    return done(&b);
+}
+
+/* The state bucket: `state { bucket }` (evaluated per account), else
+ * "P-tfstate-<account id>". */
+static size_t state_bucket(const NameCtx *c, const Object *acct, char *buf, size_t cap)
+{
+    const Value *v = model_state(c->m, acct, "bucket");
+    if (v && v->kind == VAL_STR && v->u.str[0])
+        return copy(v->u.str, buf, cap);
+    const char *id = get_str(c, acct, "id"), *env = env_of(c, acct);
+    NameBuf b = {buf, cap, 0};
+    put(&b, names_platform(c->m), KEEP);
+    if (env) {
+        put(&b, "-", KEEP);
+        put(&b, env, KEEP);
+    }
+    put(&b, "-tfstate-", KEEP);
+    put(&b, id ? id : "000000000000", KEEP);
+    return done(&b);
+}
+
+/* The lock table when the state is locked in DynamoDB. */
+static size_t lock_table(const NameCtx *c, const Object *acct, char *buf, size_t cap)
+{
+    const Value *lock = model_state(c->m, acct, "lock");
+    if (!lock || lock->kind != VAL_SYM || strcmp(lock->u.str, "dynamodb") != 0)
+        return copy("", buf, cap);
+    const Value *t = model_state(c->m, acct, "table");
+    return copy(t && t->kind == VAL_STR && t->u.str[0] ? t->u.str : "terraform-locks", buf, cap);
+}
+
+static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, char *buf, size_t cap)
+{
+    NameBuf b = {buf, cap, 0};
+    switch (k) {
+    case NAME_NETWORK:
+        return derived(c, acct, NULL, "", buf, cap);
+    case NAME_ENDPOINT_SG:          /* network/main.tf */
+        return around(c, "", NAME_NETWORK, acct, "-vpc-endpoints", buf, cap);
+    case NAME_FLOW_LOG_GROUP:
+        return around(c, "/vpc/", NAME_NETWORK, acct, "/flow-logs", buf, cap);
+    case NAME_FLOW_LOG_ROLE:
+        return around(c, "", NAME_NETWORK, acct, "-vpc-flow-logs", buf, cap);
+    case NAME_STATE_BUCKET:
+        return state_bucket(c, acct, buf, cap);
+    case NAME_LOCK_TABLE:
+        return lock_table(c, acct, buf, cap);
+    case NAME_SECRET_PREFIX:        /* secrets/main.tf: "${var.name_prefix}${each.key}" */
+        put(&b, names_platform(c->m), KEEP);
+        put(&b, "/", KEEP);
+        put_acct(&b, c, acct, KEEP);
+        put(&b, "/", KEEP);
+        return done(&b);
+    case NAME_ACCOUNT_ROLE: {
+        const char *role = get_str(c, acct, "role");
+        return copy(role && *role ? role : "OrganizationAccountAccessRole", buf, cap);
+    }
+    case NAME_DEPLOYER_ROLE:
+        put(&b, names_platform(c->m), LOWER_DASH);
+        put(&b, "-deployer", KEEP);
+        return done(&b);
+    default:
+        return copy("", buf, cap);
+    }
+}
+
+/* Of a cluster block, or of an account (its implicit cluster). */
+static size_t cluster_name(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
+{
+    bool block = is_kind(o, "cluster");
+    if (k == NAME_CLUSTER)
+        return derived(c, account_of(o), block ? o->name : NULL, "", buf, cap);
+    const char *compute = block ? get_str(c, o, "compute") : NULL;
+    if (!compute || strcmp(compute, "ec2") != 0)
+        return copy("", buf, cap);
+    switch (k) {
+    case NAME_CAPACITY_PROVIDER:
+        return around(c, "", NAME_CLUSTER, o, "-ec2", buf, cap);
+    case NAME_INSTANCE_ROLE:        /* ec2-spot-capacity/main.tf */
+        return around(c, "", NAME_CAPACITY_PROVIDER, o, "-ecs-instance", buf, cap);
+    case NAME_INSTANCE_SG:
+        return around(c, "", NAME_CAPACITY_PROVIDER, o, "-instances", buf, cap);
+    default:
+        return copy("", buf, cap);
+    }
+}
+
+static size_t service_name(const NameCtx *c, NameKind k, const Object *svc, char *buf, size_t cap)
+{
+    switch (k) {
+    case NAME_SERVICE:
+        return copy(svc->name, buf, cap);
+    case NAME_TASK_FAMILY:          /* ecs-service/main.tf: family, security group */
+    case NAME_SERVICE_SG:
+        return in_cluster(c, "", svc, "-", buf, cap);
+    case NAME_LOG_GROUP:
+        return in_cluster(c, "/ecs/", svc, "/", buf, cap);
+    case NAME_ROLE_PREFIX:
+        return derived(c, svc->account, svc->name, "", buf, cap);
+    case NAME_TASK_ROLE:
+        return around(c, "", NAME_ROLE_PREFIX, svc, "-task", buf, cap);
+    case NAME_EXEC_ROLE:
+        return around(c, "", NAME_ROLE_PREFIX, svc, "-exec", buf, cap);
+    case NAME_EXEC_POLICY:          /* a constant of the module */
+        return copy("pull-logs-secrets", buf, cap);
+    case NAME_SCALING_POLICY: {
+        NameBuf b = {buf, cap, 0};
+        put(&b, svc->name ? svc->name : "", KEEP);
+        put(&b, "-cpu", KEEP);
+        return done(&b);
+    }
+    case NAME_LOAD_BALANCER:
+    case NAME_TARGET_GROUP:
+        return lb_name(c, svc, buf, cap);
+    case NAME_LB_SG:                /* load-balancer/main.tf */
+        return around(c, "", NAME_LOAD_BALANCER, svc, "-alb", buf, cap);
+    default:
+        return copy("", buf, cap);
+    }
+}
+
+static size_t db_name(const NameCtx *c, NameKind k, const Object *db, char *buf, size_t cap)
+{
+    switch (k) {
+    case NAME_DB:
+    case NAME_DB_SUBNET_GROUP:      /* aurora, rds/main.tf: subnet group = var.name */
+        return derived(c, db->account, db->name, "", buf, cap);
+    case NAME_DB_SG:
+        return around(c, "", NAME_DB, db, "-db", buf, cap);
+    case NAME_DB_CLIENT_SG:
+        return around(c, "", NAME_DB, db, "-db-clients", buf, cap);
+    case NAME_DB_FINAL_SNAPSHOT:
+        return around(c, "", NAME_DB, db, "-final", buf, cap);
+    default:
+        return copy("", buf, cap);
+    }
+}
+
+static size_t bucket_name(const NameCtx *c, const Object *bucket, char *buf, size_t cap)
+{
+    const char *name = get_str(c, bucket, "name");
+    return name ? copy(name, buf, cap) : derived(c, bucket->account, bucket->name, "", buf, cap);
+}
+
+/* ---- the table of kinds ------------------------------------------------- */
+
+static const struct {
+    const char *name;       /* its spelling */
+    const char *objects;    /* object kinds it applies to, space-separated */
+} kinds[NAME_NKINDS] = {
+    [NAME_NETWORK] = {"network", "account"},
+    [NAME_ENDPOINT_SG] = {"endpoint-security-group", "account"},
+    [NAME_FLOW_LOG_GROUP] = {"flow-log-group", "account"},
+    [NAME_FLOW_LOG_ROLE] = {"flow-log-role", "account"},
+    [NAME_STATE_BUCKET] = {"state-bucket", "account"},
+    [NAME_LOCK_TABLE] = {"lock-table", "account"},
+    [NAME_SECRET_PREFIX] = {"secret-prefix", "account"},
+    [NAME_ACCOUNT_ROLE] = {"account-role", "account"},
+    [NAME_DEPLOYER_ROLE] = {"deployer-role", "account"},
+    [NAME_CLUSTER] = {"cluster", "account cluster"},
+    [NAME_CAPACITY_PROVIDER] = {"capacity-provider", "cluster"},
+    [NAME_INSTANCE_ROLE] = {"instance-role", "cluster"},
+    [NAME_INSTANCE_SG] = {"instance-security-group", "cluster"},
+    [NAME_SERVICE] = {"service", "service"},
+    [NAME_TASK_FAMILY] = {"task-family", "service"},
+    [NAME_SERVICE_SG] = {"service-security-group", "service"},
+    [NAME_LOG_GROUP] = {"log-group", "service"},
+    [NAME_ROLE_PREFIX] = {"role-prefix", "service"},
+    [NAME_TASK_ROLE] = {"task-role", "service"},
+    [NAME_EXEC_ROLE] = {"exec-role", "service"},
+    [NAME_EXEC_POLICY] = {"exec-policy", "service"},
+    [NAME_SCALING_POLICY] = {"scaling-policy", "service"},
+    [NAME_LOAD_BALANCER] = {"load-balancer", "service"},
+    [NAME_TARGET_GROUP] = {"target-group", "service"},
+    [NAME_LB_SG] = {"lb-security-group", "service"},
+    [NAME_DB] = {"db", "aurora rds"},
+    [NAME_DB_SUBNET_GROUP] = {"db-subnet-group", "aurora rds"},
+    [NAME_DB_SG] = {"db-security-group", "aurora rds"},
+    [NAME_DB_CLIENT_SG] = {"db-client-security-group", "aurora rds"},
+    [NAME_DB_FINAL_SNAPSHOT] = {"db-final-snapshot", "aurora rds"},
+    [NAME_BUCKET] = {"bucket", "bucket"},
+    [NAME_ECR] = {"ecr", "ecr"},
+    [NAME_SECRET] = {"secret", "secret"},
+};
+
+const char *names_kind_name(NameKind k)
+{
+    return k < NAME_NKINDS ? kinds[k].name : "?";
+}
+
+bool names_applies(NameKind k, const Object *o)
+{
+    if (k >= NAME_NKINDS || !o)
+        return false;
+    size_t n = strlen(o->kind);
+    for (const char *p = kinds[k].objects; (p = strstr(p, o->kind)); p += n)
+        if ((p == kinds[k].objects || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
+{
+    if (!names_applies(k, o))
+        return copy("", buf, cap);
+    if (k <= NAME_DEPLOYER_ROLE)
+        return account_name(c, k, o, buf, cap);
+    if (k <= NAME_INSTANCE_SG)
+        return cluster_name(c, k, o, buf, cap);
+    if (k <= NAME_LB_SG)
+        return service_name(c, k, o, buf, cap);
+    if (k <= NAME_DB_FINAL_SNAPSHOT)
+        return db_name(c, k, o, buf, cap);
+    switch (k) {
+    case NAME_BUCKET:
+        return bucket_name(c, o, buf, cap);
+    case NAME_ECR: {
+        /* a registry declared shared serves every environment by one name */
+        const char *env = get_bool(c, o, "shared", false) ? NULL : env_of(c, o->account);
+        NameBuf b = {buf, cap, 0};
+        if (env) {
+            put(&b, env, KEEP);
+            put(&b, "-", KEEP);
+        }
+        put(&b, o->name ? o->name : "", KEEP);
+        return done(&b);
+    }
+    case NAME_SECRET: {
+        char pre[512];
+        names_derive(c, NAME_SECRET_PREFIX, o->account, pre, sizeof pre);
+        NameBuf b = {buf, cap, 0};
+        put(&b, pre, KEEP);
+        put(&b, o->name ? o->name : "", KEEP);
+        return done(&b);
+    }
+    default:
+        return copy("", buf, cap);
+    }
+}
+
+/* ---- parameterised names ------------------------------------------------ */
+
+static void put_int(NameBuf *b, int n)
+{
+    char digits[16];
+    int i = (int)sizeof digits - 1;
+    digits[i] = '\0';
+    unsigned u = n < 0 ? 0u : (unsigned)n;
+    do
+        digits[--i] = (char)('0' + u % 10);
+    while ((u /= 10) && i > 0);
+    put(b, digits + i, KEEP);
+}
+
+size_t names_scheduled_action(const NameCtx *c, const Object *svc, bool up, int k, int of, char *buf,
+                              size_t cap)
+{
+    (void)c;
+    NameBuf b = {buf, cap, 0};
+    put(&b, svc->name ? svc->name : "", DASH);
+    put(&b, up ? "-on" : "-off", KEEP);
+    if (of > 1) {
+        put(&b, "-", KEEP);
+        put_int(&b, k);
+    }
+    return done(&b);
+}
+
+size_t names_db_instance(const NameCtx *c, const Object *db, int n, char *buf, size_t cap)
+{
+    char base[512];
+    names_derive(c, NAME_DB, db, base, sizeof base);
+    NameBuf b = {buf, cap, 0};
+    put(&b, base, KEEP);
+    put(&b, "-", KEEP);
+    put_int(&b, n);
+    return done(&b);
+}
+
+/* ---- directories -------------------------------------------------------- */
+
+static size_t dir(const char *s, char *buf, size_t cap)
+{
+    NameBuf b = {buf, cap, 0};
+    put(&b, s, DIR);
+    if (b.n == 0)
+        put(&b, "_", KEEP);
+    return done(&b);
+}
+
+size_t names_env_dir(const NameCtx *c, char *buf, size_t cap)
+{
+    return dir(c->env && c->env->name ? c->env->name : "default", buf, cap);
+}
+
+size_t names_account_dir(const NameCtx *c, const Object *acct, char *buf, size_t cap)
+{
+    (void)c;
+    return dir(acct_name(acct), buf, cap);
+}
+
+size_t names_unit_dir(const char *kind, const char *label, char *buf, size_t cap)
+{
+    NameBuf b = {buf, cap, 0};
+    put(&b, kind, DIR);
+    if (label) {
+        put(&b, "-", KEEP);
+        put(&b, label, DIR);
+    }
+    size_t n = done(&b);
+    for (char *p = buf; *p; p++)
+        if (*p == '_')
+            *p = '-';
+    return n;
+}
+
+size_t names_state_key(const NameCtx *c, const Object *acct, const char *unit, char *buf, size_t cap)
+{
+    char env[256], ac[256];
+    names_env_dir(c, env, sizeof env);
+    names_account_dir(c, acct, ac, sizeof ac);
+    NameBuf b = {buf, cap, 0};
+    put(&b, env, KEEP);
+    put(&b, "/", KEEP);
+    put(&b, ac, KEEP);
+    if (unit) {
+        put(&b, "/", KEEP);
+        put(&b, unit, KEEP);
+    }
+    put(&b, "/terraform.tfstate", KEEP);
+    return done(&b);
+}
+
+/* ---- the checker's entry points ----------------------------------------- */
+
+size_t names_bucket(const NameCtx *c, const Object *bucket, char *buf, size_t cap, bool *explicit_name)
+{
     if (explicit_name)
-        *explicit_name = name != NULL;
-    if (name)
-        return copy(name, buf, cap);
-    return derived(m, bucket, "", buf, cap);
+        *explicit_name = get_str(c, bucket, "name") != NULL;
+    return names_derive(c, NAME_BUCKET, bucket, buf, cap);
 }
 
-size_t names_state_bucket(const Model *m, const Object *account, char *buf, size_t cap)
+size_t names_state_bucket(const NameCtx *c, const Object *acct, char *buf, size_t cap)
 {
-    const Value *v = model_state(m, account, "bucket");
-    return copy(v && v->kind == VAL_STR ? v->u.str : "", buf, cap);
+    return names_derive(c, NAME_STATE_BUCKET, acct, buf, cap);
 }
 
-size_t names_ecr(const Model *m, const Object *ecr, char *buf, size_t cap)
+size_t names_ecr(const NameCtx *c, const Object *ecr, char *buf, size_t cap)
 {
-    const char *dash;
-    const char *env = model_bool(m, ecr, "shared", false) ? "" : env_prefix(m, ecr->account, &dash);
-    int n = snprintf(buf, cap, "%s%s%s", env, *env ? "-" : "", ecr->name ? ecr->name : "");
-    return n < 0 ? 0 : (size_t)n;
+    return names_derive(c, NAME_ECR, ecr, buf, cap);
 }
 
-size_t names_role(const Model *m, const Object *owner, NamesRole kind, char *buf, size_t cap)
+size_t names_role(const NameCtx *c, const Object *owner, NamesRole kind, char *buf, size_t cap)
 {
-    static const char *const suffix[] = {"-task", "-exec", "-instance"};
-    return derived(m, owner, suffix[kind], buf, cap);
+    static const NameKind k[] = {NAME_TASK_ROLE, NAME_EXEC_ROLE, NAME_INSTANCE_ROLE};
+    return names_derive(c, k[kind], owner, buf, cap);
 }

@@ -45,6 +45,7 @@ typedef struct Acct {
 typedef struct Emit {
     const Model *m;
     const Environment *env;     /* NULL: the base platform */
+    NameCtx nc;                 /* names.h context: the model in env */
     PlanEmitOptions opt;        /* the caller's options, defaults filled in */
     Arena a;                    /* strings of this rendering */
     const char *platform;       /* platform name */
@@ -402,7 +403,7 @@ static void phase_bootstrap(Emit *e)
     for (int i = 0; i < e->naccts; i++) {
         Acct *ac = &e->accts[i];
         char bucket[256];
-        if (names_state_bucket(e->m, ac->obj, bucket, sizeof bucket) == 0 ||
+        if (names_state_bucket(&e->nc, ac->obj, bucket, sizeof bucket) == 0 ||
             strlen(bucket) >= sizeof bucket - 1)
             continue;
         boot_state_bucket(e, ac, bucket);
@@ -538,7 +539,7 @@ static void hand_ecr(Emit *e, const Object *repo)
     nroots = sort_unique(roots, nroots);
     if (nroots) {
         char name[512];
-        names_ecr(e->m, repo, name, sizeof name);
+        names_ecr(&e->nc, repo, name, sizeof name);
         cJSON *doc = policy_doc();
         statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
         const char *id = arena_printf(&e->a, "handshake/%s/ecr-pull/%s", owner->name,
@@ -588,7 +589,7 @@ static void hand_bucket_readers(Emit *e, const Object *b)
     n = sort_unique(roots, n);
     if (n) {
         char name[512];
-        names_bucket(e->m, b, name, sizeof name, NULL);
+        names_bucket(&e->nc, b, name, sizeof name, NULL);
         cJSON *doc = policy_doc();
         if (get_bool(e, b, "tls_only", true))
             tls_statement(e, doc, name);
@@ -1064,7 +1065,7 @@ static void json_free(void *p) { (void)p; }
 
 char *planemit_render(const Model *m, const Environment *env, const PlanEmitOptions *o)
 {
-    Emit e = {.m = m, .env = env};
+    Emit e = {.m = m, .env = env, .nc = names_ctx(m, env)};
     if (o)
         e.opt = *o;
     if (!e.opt.deploy_dir)

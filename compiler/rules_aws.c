@@ -161,10 +161,11 @@ static void bucket_names(Aws *c)
         bucket_name(c, &set, bucket_new(c, v->u.str, a, true, model_value_site(v, state_site)), NULL,
                     NULL);
     }
+    NameCtx nc = names_ctx(c->m, NULL);
     for (int i = 0; i < bs->n; i++) {
         Object *o = bs->items[i];
         bool explicit_name;
-        names_bucket(c->m, o, buf, sizeof buf, &explicit_name);
+        names_bucket(&nc, o, buf, sizeof buf, &explicit_name);
         const char *name = arena_strdup(arena(c), buf);
         if (explicit_name)
             bucket_name(c, &set, bucket_new(c, name, o, false, rctx_site(c->m, o, "name", NULL)),
@@ -200,9 +201,10 @@ static void ecr_names(Aws *c)
 {
     const ObjList *l = model_kind(c->m, "ecr");
     char buf[512];
+    NameCtx nc = names_ctx(c->m, NULL);
     for (int i = 0; i < l->n; i++) {
         Object *o = l->items[i];
-        names_ecr(c->m, o, buf, sizeof buf);
+        names_ecr(&nc, o, buf, sizeof buf);
         RuleMsg rm;
         if (awsr_ecr_repo_name(buf, strlen(buf), &rm))
             continue;
@@ -318,7 +320,8 @@ static void rds(void *ctx, Object *o, const Environment *env)
 static void role_name(Aws *c, Object *o, NamesRole kind, const char *pattern)
 {
     char buf[512];
-    names_role(c->m, o, kind, buf, sizeof buf);
+    NameCtx nc = names_ctx(c->m, NULL);
+    names_role(&nc, o, kind, buf, sizeof buf);
     RuleMsg rm;
     if (awsr_iam_role_name(buf, strlen(buf), &rm))
         return;
@@ -340,7 +343,7 @@ static void role_names(Aws *c)
     l = model_kind(c->m, "cluster");
     for (int i = 0; i < l->n; i++)
         if (strcmp(rctx_str(c->m, l->items[i], "compute", NULL, "fargate"), "ec2") == 0)
-            role_name(c, l->items[i], NAMES_ROLE_INSTANCE, "<platform>-<account>-<cluster>-instance");
+            role_name(c, l->items[i], NAMES_ROLE_INSTANCE, "<platform>-<account>-<cluster>-ec2-ecs-instance");
     /* the role sfdc assumes into each account is named by the user */
     l = model_kind(c->m, "account");
     for (int i = 0; i < l->n; i++) {

@@ -1,4 +1,4 @@
-/* rules_env.c — the environments against each other (SPEC §7.4).
+/* rules_env.c — the environments against each other (SPEC §7.5).
  *
  * Runs after every environment has been evaluated (Environment.eval) and
  * checked on its own. A deployment is one (environment, account) pair; two
@@ -61,13 +61,13 @@ static const char *help_for(const char *code)
            "sets itself; a registry both environments use is declared `shared = true`";
 }
 
-/* Records that env's obj creates name (kind, scope); reports the first
- * other environment that already does. */
-static void claim(EnvCheck *c, const char *code, const char *what, const char *scope,
-                  const char *name, const char *env, const Object *obj, Site site)
+/* Records that env's obj creates name (kind, scope). Returns the claim of
+ * another environment that already does, or NULL. */
+static const Claim *claim(EnvCheck *c, const char *what, const char *scope, const char *name,
+                          const char *env, const Object *obj, Site site)
 {
     if (!scope || !name || !*name)
-        return;
+        return NULL;
     char *key = arena_printf(c->a, "%s %s %s", what, scope, name);
     const char *k = intern_cstr(&c->base->pg->in, key);
     Claim *prev = table_get(&c->names, k);
@@ -75,13 +75,19 @@ static void claim(EnvCheck *c, const char *code, const char *what, const char *s
         Claim *cl = arena_alloc(c->a, sizeof *cl);
         *cl = (Claim){env, obj, site};
         table_put(&c->names, k, cl);
-        return;
+        return NULL;
     }
-    if (prev->env == env)
-        return;     /* one environment's own duplicates are E0503 and friends */
+    return prev->env == env ? NULL : prev;  /* one environment's own are E0503 and friends */
+}
+
+/* One diagnostic for everything obj in env creates that prev's object
+ * already does: names is "IAM role \"x\", load balancer \"y\"". */
+static void collision(EnvCheck *c, const char *code, const char *names, int n, const char *env,
+                      const Object *obj, Site site, const Claim *prev)
+{
     Diag *g = diag_new(c->d, DIAG_ERROR, code, site.src, site.span,
-                       "%s \"%s\" is created by both environment `%s` (`%s`) and `%s` (`%s`)",
-                       what, name, prev->env, prev->obj->path, env, obj->path);
+                       "%s %s created by both environment `%s` (`%s`) and `%s` (`%s`)", names,
+                       n > 1 ? "are" : "is", prev->env, prev->obj->path, env, obj->path);
     diag_label(c->d, g, "`%s` in environment `%s`", obj->path, env);
     diag_secondary(c->d, g, prev->site.src, prev->site.span, "`%s` in environment `%s`",
                    prev->obj->path, prev->env);
@@ -117,39 +123,85 @@ static void account_id(EnvCheck *c, const Model *m, const char *env, const Objec
     diag_emit(c->d, g);
 }
 
-/* The names one deployment creates (names.c derives them all). */
-static void deployment(EnvCheck *c, const Model *m, const char *env, const Object *acct)
+/* A name kind checked across environments, and the namespace AWS keeps
+ * it unique in (what two claims must share to collide). */
+typedef struct Checked {
+    NameKind kind;
+    const char *what;       /* "IAM role": also the namespace */
+    bool global;            /* unique across AWS (S3), else per account and region */
+} Checked;
+
+static const Checked checked[] = {
+    {NAME_FLOW_LOG_ROLE, "IAM role", false},      {NAME_LOCK_TABLE, "lock table", false},
+    {NAME_CLUSTER, "ECS cluster", false},          {NAME_CAPACITY_PROVIDER, "capacity provider", false},
+    {NAME_INSTANCE_ROLE, "IAM role", false},       {NAME_TASK_ROLE, "IAM role", false},
+    {NAME_EXEC_ROLE, "IAM role", false},           {NAME_LOG_GROUP, "log group", false},
+    {NAME_LOAD_BALANCER, "load balancer", false},  {NAME_DB, "database identifier", false},
+    {NAME_BUCKET, "bucket", true},                 {NAME_ECR, "ECR repository", false},
+    {NAME_SECRET, "secret", false},
+};
+
+/* Where to point for a name of o: its `name` when written, else the block. */
+static Site name_site(const Model *m, const Object *o, NameKind k)
+{
+    if (k == NAME_BUCKET && model_attr(m, o, "name"))
+        return model_site(m, o, "name");
+    return model_obj_site(o);
+}
+
+static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const char *env,
+                      const Object *o)
 {
     char buf[512];
+    const char *names = NULL;
+    const Claim *first = NULL;
+    Site site = {0};
+    int n = 0;
+    for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {
+        const Checked *k = &checked[i];
+        if (!names_applies(k->kind, o))
+            continue;
+        if (k->kind == NAME_CLUSTER && strcmp(o->kind, "account") == 0 &&
+            !names_has_implicit_cluster(nc, o))
+            continue;
+        if (k->kind == NAME_FLOW_LOG_ROLE && !model_child(nc->m, o, "network", NULL))
+            continue;   /* no VPC, no flow logs */
+        if (k->kind == NAME_ECR && model_bool(nc->m, o, "shared", false))
+            continue;   /* one registry for every environment, created by one */
+        if (names_derive(nc, k->kind, o, buf, sizeof buf) == 0)
+            continue;
+        Site at = name_site(nc->m, o, k->kind);
+        const Claim *prev = claim(c, k->what, k->global ? "global" : scope, buf, env, o, at);
+        if (!prev || (first && prev->obj != first->obj))
+            continue;
+        first = first ? first : prev;
+        site = n ? site : at;
+        names = arena_printf(c->a, "%s%s%s \"%s\"", names ? names : "", names ? ", " : "",
+                             k->what, buf);
+        n++;
+    }
+    if (first)
+        collision(c, "E0520", names, n, env, o, site, first);
+}
+
+/* The names one deployment creates (names.c derives them all). */
+static void deployment(EnvCheck *c, const Model *m, const Environment *own, const char *env,
+                       const Object *acct)
+{
+    char buf[512];
+    NameCtx nc = names_ctx(m, own);
     const char *scope = scope_of(m, acct);
     account_id(c, m, env, acct);
-    if (names_state_bucket(m, acct, buf, sizeof buf) > 0)
-        claim(c, "E0521", "state bucket", "global", buf, env, acct,
-              model_site(m, m->state, "bucket"));
-    for (int i = 0; i < acct->nchildren; i++) {
-        const Object *o = acct->children[i];
-        Site at = model_obj_site(o);
-        if (strcmp(o->kind, "bucket") == 0) {
-            bool explicit_name = false;
-            names_bucket(m, o, buf, sizeof buf, &explicit_name);
-            claim(c, "E0520", "bucket", "global", buf, env, o,
-                  explicit_name ? model_site(m, o, "name") : at);
-        } else if (strcmp(o->kind, "ecr") == 0 && !model_bool(m, o, "shared", false)) {
-            names_ecr(m, o, buf, sizeof buf);
-            claim(c, "E0520", "ECR repository", scope, buf, env, o, at);
-        } else if (strcmp(o->kind, "service") == 0) {
-            names_role(m, o, NAMES_ROLE_TASK, buf, sizeof buf);
-            claim(c, "E0520", "IAM role", scope, buf, env, o, at);
-            names_role(m, o, NAMES_ROLE_EXEC, buf, sizeof buf);
-            claim(c, "E0520", "IAM role", scope, buf, env, o, at);
-        } else if (strcmp(o->kind, "cluster") == 0) {
-            const char *compute = model_str(m, o, "compute", "");
-            if (strcmp(compute, "ec2") == 0) {
-                names_role(m, o, NAMES_ROLE_INSTANCE, buf, sizeof buf);
-                claim(c, "E0520", "IAM role", scope, buf, env, o, at);
-            }
-        }
+    if (names_derive(&nc, NAME_STATE_BUCKET, acct, buf, sizeof buf) > 0) {
+        Site at = m->state ? model_site(m, m->state, "bucket") : model_obj_site(acct);
+        const Claim *prev = claim(c, "state bucket", "global", buf, env, acct, at);
+        if (prev)
+            collision(c, "E0521", arena_printf(c->a, "state bucket \"%s\"", buf), 1, env, acct,
+                      at, prev);
     }
+    claim_all(c, &nc, scope, env, acct);
+    for (int i = 0; i < acct->nchildren; i++)
+        claim_all(c, &nc, scope, env, acct->children[i]);
 }
 
 /* ---- E0523: networks of connected environments ---------------------------- */
@@ -303,7 +355,7 @@ void rules_env(Model *m, DiagEngine *d)
         const ObjList *accs = model_kind(em, "account");
         for (int k = 0; k < accs->n; k++)
             if (rctx_env_has(em, env, accs->items[k]))
-                deployment(&c, em, m->envs[i]->name, accs->items[k]);
+                deployment(&c, em, env, m->envs[i]->name, accs->items[k]);
     }
     networks(&c);
     table_release(&c.names);

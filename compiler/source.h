@@ -49,6 +49,11 @@ Source *src_load(const char *path, SrcError *err);
 /* Wraps bytes already in memory (copied) — used by tests, fuzzers, the LSP. */
 Source *src_from_memory(const char *path, const char *text, size_t len);
 void src_free(Source *s);
+/* The language server's open editor buffers: when set, src_load asks fn
+ * first and uses the Source it returns (a new one, owned by the caller of
+ * src_load) instead of reading the disk; NULL means "read the disk". */
+typedef Source *(*SrcOverlay)(void *ctx, const char *path);
+void src_set_overlay(SrcOverlay fn, void *ctx);
 /* Describes a SrcError in words, for diagnostics. */
 const char *src_strerror(SrcError e);
 

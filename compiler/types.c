@@ -76,9 +76,60 @@ static const Type *unknown_type(Schemas *s, DiagEngine *d, Source *src, const No
     return types_simple(TY_ERROR);
 }
 
+/* Whether values of kind k are numbers that bounds may limit. */
+static bool numeric(TypeKind k)
+{
+    return k == TY_INT || k == TY_NUMBER || k == TY_CPU || k == TY_MEMORY || k == TY_ACU ||
+           k == TY_DURATION || k == TY_PERCENT;
+}
+
+/* One end of a type's bounds in base units; false (after E0402) when its
+ * unit is of another dimension than the type's. */
+static bool bound_value(DiagEngine *d, Source *src, const Node *b, Dim want, double *out)
+{
+    const Unit *u = b->kind == NODE_QTY ? value_unit(b->name) : NULL;
+    if (b->kind == NODE_QTY && (!u || u->dim != want)) {
+        diag_error(d, "E0402", src, b->span, "bound `%.*s` is not in the type's unit",
+                   (int)(b->span.end - b->span.start), src->text + b->span.start);
+        return false;
+    }
+    *out = u ? b->v.num * u->factor : b->v.num;
+    return true;
+}
+
+/* KIND(lo..hi), KIND(lo..): a number type whose values lie in the bounds. */
+static const Type *parse_bounded(Arena *a, DiagEngine *d, Source *src, TypeKind k, const Node *r)
+{
+    Type *t = arena_alloc(a, sizeof *t);
+    t->kind = k;
+    Dim want = types_dim(t);
+    if (!bound_value(d, src, r->a, want, &t->lo) || (r->b && !bound_value(d, src, r->b, want, &t->hi)))
+        return types_simple(TY_ERROR);
+    t->has_lo = true;
+    t->has_hi = r->b != NULL;
+    t->bounds = arena_strndup(a, src->text + r->span.start, r->span.end - r->span.start);
+    if (t->has_hi && t->lo > t->hi) {
+        Diag *dg = diag_new(d, DIAG_ERROR, "E0421", src, r->span, "inverted range `%s`: the low "
+                            "end is above the high end", t->bounds);
+        diag_help(d, dg, "write the low end first");
+        diag_emit(d, dg);
+        return types_simple(TY_ERROR);
+    }
+    return t;
+}
+
 static const Type *parse_call(Schemas *s, Arena *a, DiagEngine *d, Source *src, const Node *n)
 {
     const Node *callee = n->a;
+    const Node *arg0 = n->b ? n->b->a : NULL;
+    if (callee && arg0 && arg0->kind == NODE_RANGE) {
+        for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+            if (strcmp(callee->name, builtin[i].name) == 0 && numeric(builtin[i].kind))
+                return parse_bounded(a, d, src, builtin[i].kind, arg0);
+        diag_error(d, "E0401", src, n->span, "`%s` takes no bounds: only numbers and quantities do",
+                   callee->name);
+        return types_simple(TY_ERROR);
+    }
     for (size_t i = 0; callee && i < sizeof ctors / sizeof ctors[0]; i++) {
         if (strcmp(callee->name, ctors[i].name) != 0)
             continue;
@@ -157,6 +208,8 @@ const char *types_name(Arena *a, const Type *t)
     }
     if (!base)
         base = "?";
+    if (t->bounds)
+        base = arena_printf(a, "%s(%s)", base, t->bounds);
     return t->optional ? arena_printf(a, "%s?", base) : base;
 }
 
@@ -229,6 +282,38 @@ static Value *bad_literal(const Check *c, Value *v, const char *msg, const char 
 
 static Value *check(const Check *c, Value *v, const Type *t);
 
+/* Integers print exactly (value.c writes %.15g) only below 10^15: larger
+ * ones come out as 1e+23, which no AWS integer parameter accepts. */
+#define TYPES_INT_MAX 999999999999999.0
+
+/* E0420: a number within its type's bounds (and an int within
+ * TYPES_INT_MAX), else the poison value. */
+static Value *check_bounds(const Check *c, Value *v, const Type *t)
+{
+    double x = v->u.num;
+    bool low = t->has_lo && x < t->lo, high = t->has_hi && x > t->hi;
+    bool huge = t->kind == TY_INT && fabs(x) > TYPES_INT_MAX;
+    if (!low && !high && !huge)
+        return v;
+    Source *src;
+    Span sp = blame(c, v, &src);
+    const char *shown = x == 0 ? "0" : value_show(c->a, v);
+    Diag *dg = diag_new(c->d, DIAG_ERROR, "E0420", src, sp, "%s is out of range for %s", shown,
+                        types_name(c->a, types_required(c->a, t)));
+    if (huge && !low && !high)
+        diag_label(c->d, dg, "integers are at most %.0f", TYPES_INT_MAX);
+    else if (low)
+        diag_label(c->d, dg, "below the lowest value this field accepts");
+    else
+        diag_label(c->d, dg, "above the highest value this field accepts");
+    if (t->bounds && t->has_hi)
+        diag_help(c->d, dg, "write a value in %s", t->bounds);
+    else if (t->bounds)
+        diag_help(c->d, dg, "write a value of at least %.*s", (int)(strlen(t->bounds) - 2), t->bounds);
+    diag_emit(c->d, dg);
+    return value_error();
+}
+
 /* A quantity of the type's dimension; a unitless 0 is accepted for any. */
 static Value *check_quantity(const Check *c, Value *v, const Type *t)
 {
@@ -236,12 +321,12 @@ static Value *check_quantity(const Check *c, Value *v, const Type *t)
     if (v->kind != VAL_NUM)
         return mismatch(c, v, t, NULL);
     if (v->dim == want)
-        return v;
+        return check_bounds(c, v, t);
     Source *src;
     Span sp = blame(c, v, &src);
     if (v->dim == DIM_NONE) {
         if (v->u.num == 0)
-            return value_num(c->a, 0, want, NULL, v->node, v->src);
+            return check_bounds(c, value_num(c->a, 0, want, NULL, v->node, v->src), t);
         const char *example = value_show(c->a, v);
         const char *unit = value_dim_base(want);
         if (want == DIM_CPU)
@@ -307,6 +392,19 @@ static Value *check_items(const Check *c, Value *v, const Type *elem)
     return nv;
 }
 
+/* E0421: lo..hi with lo above hi; every rule on ranges assumes lo <= hi. */
+static Value *inverted(const Check *c, Value *v, Value *lo, Value *hi)
+{
+    Source *src;
+    Span sp = blame(c, v, &src);
+    Diag *dg = diag_new(c->d, DIAG_ERROR, "E0421", src, sp, "inverted range `%s..%s`: the low end "
+                        "is above the high end", value_show(c->a, lo), value_show(c->a, hi));
+    diag_label(c->d, dg, "from %s down to %s", value_show(c->a, lo), value_show(c->a, hi));
+    diag_help(c->d, dg, "write `%s..%s`", value_show(c->a, hi), value_show(c->a, lo));
+    diag_emit(c->d, dg);
+    return value_error();
+}
+
 /* lo..hi of elem; a unitless end takes the other end's unit (`0..4 acu`). */
 static Value *check_range(const Check *c, Value *v, const Type *t)
 {
@@ -323,10 +421,12 @@ static Value *check_range(const Check *c, Value *v, const Type *t)
                            lo->unit, hi->node, hi->src);
     }
     Value *clo = check(c, lo, t->elem), *chi = check(c, hi, t->elem);
-    if (clo == v->items[0] && chi == v->items[1])
-        return v;
     if (clo->kind == VAL_ERROR || chi->kind == VAL_ERROR)
         return value_error();
+    if (clo->kind == VAL_NUM && chi->kind == VAL_NUM && clo->u.num > chi->u.num)
+        return inverted(c, v, clo, chi);
+    if (clo == v->items[0] && chi == v->items[1])
+        return v;
     Value *nv = value_at(c->a, v, v->node, v->src);
     nv->items = arena_alloc(c->a, 2 * sizeof *nv->items);
     nv->items[0] = clo;
@@ -375,11 +475,11 @@ static Value *check(const Check *c, Value *v, const Type *t)
     switch (t->kind) {
     case TY_INT:
         if (v->kind == VAL_NUM && v->dim == DIM_NONE && v->u.num == floor(v->u.num))
-            return v;
+            return check_bounds(c, v, t);
         return mismatch(c, v, t, v->kind == VAL_NUM && v->dim != DIM_NONE
                                      ? "a count has no unit" : NULL);
     case TY_NUMBER:
-        return v->kind == VAL_NUM && v->dim == DIM_NONE ? v : mismatch(c, v, t, NULL);
+        return v->kind == VAL_NUM && v->dim == DIM_NONE ? check_bounds(c, v, t) : mismatch(c, v, t, NULL);
     case TY_STRING: case TY_SCHEDULE:
         return v->kind == VAL_STR ? v : mismatch(c, v, t, v->kind == VAL_SYM
                                      ? arena_printf(c->a, "write it as a string: \"%s\"", v->u.str) : NULL);

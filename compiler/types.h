@@ -43,13 +43,20 @@ struct Type {
     const Type *elem;           /* TY_LIST, TY_MAP, TY_RANGE */
     const char *ref_kind;       /* TY_REF: interned schema name */
     const struct EnumDecl *en;  /* TY_ENUM */
+    /* Bounds of a number or quantity type, `int(1..65535)`, in base units
+     * (MiB, CPU units, seconds...): every value of the type lies in them. */
+    bool has_lo, has_hi;
+    double lo, hi;
+    const char *bounds;         /* the bounds as written ("1..65535"), or NULL */
 };
 
 /* Shared instances of the simple types. */
 const Type *types_simple(TypeKind k);
 
-/* Reads a type expression (IDENT, CALL of list/map/range/ref, OPTIONAL).
- * Unknown names are reported (E0301, did-you-mean) and give TY_ERROR. */
+/* Reads a type expression (IDENT, CALL of list/map/range/ref, a number
+ * type with bounds as in `int(1..65535)` or `memory(1 MiB..)`, OPTIONAL).
+ * Unknown names are reported (E0301, did-you-mean) and give TY_ERROR; bad
+ * bounds (a unit of another dimension, low above high) are E0421. */
 const Type *types_parse(struct Schemas *s, Arena *a, DiagEngine *d, Source *src, const Node *n);
 
 /* The type as the user writes it: "list(ref(account))", "memory?". */
@@ -60,8 +67,10 @@ Dim types_dim(const Type *t);
 const Type *types_required(Arena *a, const Type *t);
 
 /* Checks v against t. Returns v, a converted copy, or the poison value
- * after reporting (E0401 mismatch, E0402 unit, E0406 bad literal). at is
- * the span to blame when v has no node of its own in src. */
+ * after reporting (E0401 mismatch, E0402 unit, E0406 bad literal, E0420 a
+ * number outside its type's bounds, E0421 a range whose low end is above
+ * its high end). at is the span to blame when v has no node of its own in
+ * src. */
 Value *types_check(Arena *a, DiagEngine *d, Source *src, Span at, Value *v, const Type *t);
 
 /* Did-you-mean: the candidate closest to word by edit distance, if it is

@@ -2,6 +2,7 @@
 #include "value.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +95,29 @@ Value *value_str(Arena *a, const char *s, const Node *node, Source *src)
     Value *v = value_new(a, VAL_STR, node, src);
     v->u.str = s;
     return v;
+}
+
+bool value_join_size(const size_t *lens, size_t n, size_t *total)
+{
+    size_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (lens[i] > SIZE_MAX - 1 - sum)
+            return false;
+        sum += lens[i];
+    }
+    *total = sum;
+    return true;
+}
+
+char *value_join(Arena *a, const char *const *parts, const size_t *lens, size_t n, size_t total)
+{
+    char *out = arena_alloc(a, total + 1), *p = out;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(p, parts[i], lens[i]);
+        p += lens[i];
+    }
+    *p = '\0';
+    return out;
 }
 
 Value *value_error(void)

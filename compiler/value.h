@@ -95,6 +95,12 @@ const char *value_dim_base(Dim d);
 Value *value_new(Arena *a, ValKind k, const Node *node, Source *src);
 Value *value_num(Arena *a, double num, Dim dim, const char *unit, const Node *node, Source *src);
 Value *value_str(Arena *a, const char *s, const Node *node, Source *src);
+/* The sum of n lengths into *total; false if it does not fit a size_t
+ * (the caller reports it: a string is never silently cut or emptied). */
+bool value_join_size(const size_t *lens, size_t n, size_t *total);
+/* parts[0..n) joined in one pass into one arena block of total bytes (from
+ * value_join_size) plus a NUL. Linear: each byte is copied once. */
+char *value_join(Arena *a, const char *const *parts, const size_t *lens, size_t n, size_t total);
 /* The shared poison value (no span); late marks a per-account value. */
 Value *value_error(void);
 Value *value_late(void);

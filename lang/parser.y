@@ -120,7 +120,7 @@ static Node *binary(Parser *p, Span sp, BinOp op, Node *a, Node *b)
 %type <node> items item item_core target label body body_fields
 %type <node> params params_opt param args args_opt arg annot
 %type <node> else_opt fields field parents idents
-%type <node> type type_args expr postfix primary string str_parts
+%type <node> type type_args bounds bound expr postfix primary string str_parts
 %type <node> list_items list_opt record_items record_item
 
 %nonassoc DOTDOT
@@ -261,11 +261,26 @@ idents
     | idents IDENT opt_comma    { $$ = cons($1, named(p, NODE_IDENT, @2, $2, @2)); }
     ;
 
-/* type = ident [ "(" type { "," type } ")" ] [ "?" ] ; */
+/* type = ident [ "(" ( type { "," type } | bounds ) ")" ] [ "?" ] ; */
 type
     : IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
     | IDENT '(' type_args ')'   { $$ = mk(p, NODE_CALL, @$); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = ast_reverse($3); }
+    | IDENT '(' bounds ')'      { $$ = mk(p, NODE_CALL, @$); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = mk2(p, NODE_ARG, @3, $3, NULL); }
     | type '?'                  { $$ = mk2(p, NODE_OPTIONAL, @$, $1, NULL); }
+    ;
+
+/* bounds = bound ".." [ bound ] ;  a number type's closed range: int(1..65535) */
+bounds
+    : bound DOTDOT bound        { $$ = mk2(p, NODE_RANGE, @$, $1, $3); }
+    | bound DOTDOT              { $$ = mk2(p, NODE_RANGE, @$, $1, NULL); }
+    ;
+
+/* bound = [ "-" ] ( number | quantity ) ; */
+bound
+    : NUMBER                    { $$ = $1; }
+    | QUANTITY                  { $$ = $1; }
+    | '-' NUMBER                { $$ = $2; $$->v.num = -$$->v.num; $$->span = @$; }
+    | '-' QUANTITY              { $$ = $2; $$->v.num = -$$->v.num; $$->span = @$; }
     ;
 
 type_args

@@ -325,7 +325,14 @@ int journal_compact(Journal *j, char *err)
         return -1;
     }
     snprintf(tmp, n, "%s.tmp", j->path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* We hold the run lock, so whatever sits at PATH.tmp is a leftover of a
+     * crashed compaction or was planted there: remove it (a symlink itself,
+     * never its target) and create the file afresh. O_EXCL|O_NOFOLLOW make
+     * a symlink re-planted in between fail the open instead of being
+     * followed. */
+    if (unlink(tmp) < 0 && errno != ENOENT)
+        goto fail;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         goto fail;
     line = header_line(j->plan_sha256);
@@ -346,8 +353,10 @@ int journal_compact(Journal *j, char *err)
     rc = 0;
     goto out;
 fail:
-    snprintf(err, JOURNAL_ERR_MAX, "%s: cannot rewrite journal: %s", j->path, strerror(errno));
-    unlink(tmp);
+    snprintf(err, JOURNAL_ERR_MAX, "%s: cannot rewrite journal: %s: %s", j->path, tmp,
+             strerror(errno));
+    if (fd >= 0)
+        unlink(tmp); /* only a file we created */
 out:
     if (fd >= 0)
         close(fd);
@@ -368,7 +377,7 @@ static int take_lock(Journal *j, char *err)
         return -1;
     }
     snprintf(lp, n, "%s.lock", j->path);
-    j->lock_fd = open(lp, O_RDWR | O_CREAT, 0644);
+    j->lock_fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     free(lp);
     if (j->lock_fd < 0) {
         snprintf(err, JOURNAL_ERR_MAX, "%s.lock: %s", j->path, strerror(errno));
@@ -398,7 +407,7 @@ int journal_open(Journal *j, const char *path, const char *plan_sha256, char *er
     if (!exists || j->torn || j->n_records > 2 * j->n_entries + 64)
         if (journal_compact(j, err) < 0)
             goto fail;
-    j->fd = open(j->path, O_WRONLY | O_APPEND);
+    j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (j->fd < 0) {
         snprintf(err, JOURNAL_ERR_MAX, "%s: %s", j->path, strerror(errno));
         goto fail;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aws.h"
 #include "banned.h"
@@ -23,8 +24,33 @@ static const char *const phase_names[PHASE_COUNT] = {
     "bootstrap", "handshake", "deploy", "operate",
 };
 
-/* Programs a run step may start. */
-static const char *const allowed_programs[] = { "terragrunt", "terraform" };
+/* What a run step may start: the programs, arguments and environment
+ * variables sfdc's plan emitter writes (compiler/planemit.c), nothing else.
+ * A plan is data, never a way to choose the code that runs: terragrunt's
+ * --tf-path, TG_TF_PATH=/tmp/x, terraform's -chdir or plugin directories,
+ * LD_PRELOAD, BASH_ENV or a PATH override would all let a tampered plan
+ * start a program of its choosing. Arguments are whole tokens: none of
+ * the accepted ones takes a value. */
+typedef struct RunProgram {
+    const char *name;        /* argv[0] */
+    const char *const *args; /* accepted arguments, NULL-terminated */
+} RunProgram;
+
+static const char *const terragrunt_args[] = {
+    "run", "--all", "--non-interactive", "--", "apply", "-auto-approve", "-input=false", NULL,
+};
+static const char *const terraform_args[] = {
+    "init", "apply", "-input=false", "-auto-approve", NULL,
+};
+static const RunProgram run_programs[] = {
+    { "terragrunt", terragrunt_args },
+    { "terraform", terraform_args },
+};
+
+/* Environment variables a run step may set, each with its only value. */
+static const char *const run_env[][2] = {
+    { "TG_TF_PATH", "terraform" }, /* terragrunt runs terraform from PATH */
+};
 
 const char *plan_phase_name(PlanPhase ph)
 {
@@ -427,7 +453,39 @@ static int env_name_ok(const char *s)
     return !strchr(DIGIT, s[0]) && all_in(s, LOWER UPPER DIGIT "_");
 }
 
-static int read_run(Ctx *c, const cJSON *obj, const char *path, PlanRun *out)
+/* 1 when NAME=VALUE is in run_env. */
+static int env_allowed(const char *name, const char *value)
+{
+    for (size_t i = 0; i < sizeof run_env / sizeof *run_env; i++)
+        if (strcmp(name, run_env[i][0]) == 0)
+            return strcmp(value, run_env[i][1]) == 0;
+    return 0;
+}
+
+/* Checks argv[0] and every argument against run_programs. */
+static int check_argv(Ctx *c, const char *path, const char *id, const PlanRun *r)
+{
+    const RunProgram *prog = NULL;
+    for (size_t i = 0; i < sizeof run_programs / sizeof *run_programs; i++)
+        if (strcmp(r->argv[0], run_programs[i].name) == 0)
+            prog = &run_programs[i];
+    if (!prog)
+        return fail(c, path, "`argv[0]` \"%s\" is not an allowed program "
+                    "(terragrunt, terraform)", r->argv[0]);
+    for (size_t k = 1; k < r->argc; k++) {
+        int ok = 0;
+        for (size_t j = 0; prog->args[j] && !ok; j++)
+            ok = strcmp(r->argv[k], prog->args[j]) == 0;
+        if (!ok)
+            return fail(c, path, "step \"%s\": `argv[%zu]` \"%.60s\" is not an allowed %s "
+                        "argument (a plan is data, not a way to run code)",
+                        id, k, r->argv[k], prog->name);
+    }
+    return 0;
+}
+
+/* run = { argv, cwd?, env?, timeout? }; id names the step in errors. */
+static int read_run(Ctx *c, const cJSON *obj, const char *path, const char *id, PlanRun *out)
 {
     static const char *const members[] = { "argv", "cwd", "env", "timeout", NULL };
     if (!cJSON_IsObject(obj))
@@ -447,12 +505,8 @@ static int read_run(Ctx *c, const cJSON *obj, const char *path, PlanRun *out)
             return fail(c, path, "`argv[%zu]` must be a string", out->argc);
         out->argv[out->argc++] = a->valuestring;
     }
-    int allowed = 0;
-    for (size_t i = 0; i < sizeof allowed_programs / sizeof *allowed_programs; i++)
-        allowed |= strcmp(out->argv[0], allowed_programs[i]) == 0;
-    if (!allowed)
-        return fail(c, path, "`argv[0]` \"%s\" is not an allowed program "
-                    "(terragrunt, terraform)", out->argv[0]);
+    if (check_argv(c, path, id, out) < 0)
+        return -1;
     if (get_string(c, obj, path, "cwd", 0, &out->cwd) < 0)
         return -1;
     if (out->cwd && !cwd_ok(out->cwd))
@@ -470,6 +524,10 @@ static int read_run(Ctx *c, const cJSON *obj, const char *path, PlanRun *out)
         if (!env_name_ok(e->string) || !cJSON_IsString(e))
             return fail(c, path, "`env.%s` must be a string with a name like TF_VAR_x",
                         e->string);
+        if (!env_allowed(e->string, e->valuestring))
+            return fail(c, path, "step \"%s\": `env.%s` is not allowed (a plan may set only "
+                        "TG_TF_PATH=terraform; a plan is data, not a way to run code)",
+                        id, e->string);
         size_t len = strlen(e->string) + strlen(e->valuestring) + 2;
         char *kv = malloc(len);
         if (!kv)
@@ -531,7 +589,7 @@ static int read_step(Ctx *c, const cJSON *obj, size_t idx, PlanStep *s)
             return fail(c, path, "a `run` step takes no `check` or `exists_ok`");
         s->kind = STEP_RUN;
         snprintf(sub, sizeof sub, "%s.run", path);
-        return read_run(c, run, sub, &s->run);
+        return read_run(c, run, sub, s->id, &s->run);
     }
     s->kind = STEP_CALL;
     snprintf(sub, sizeof sub, "%s.call", path);
@@ -545,8 +603,9 @@ static int read_step(Ctx *c, const cJSON *obj, size_t idx, PlanStep *s)
     return get_codes(c, obj, path, "exists_ok", &s->exists_ok, &s->n_exists_ok);
 }
 
-/* Resolves steps[i].after to indexes (after every id is known). */
-static int link_after(Ctx *c, const cJSON *steps)
+/* Resolves steps[i].after to indexes (after every id is known). seen[j]
+ * is i + 1 once step i lists step j, so duplicates cost O(1) to find. */
+static int link_after(Ctx *c, const cJSON *steps, size_t *seen)
 {
     size_t i = 0;
     const cJSON *obj;
@@ -560,6 +619,9 @@ static int link_after(Ctx *c, const cJSON *steps)
         if (!cJSON_IsArray(after))
             return fail(c, path, "`after` must be an array of step ids");
         size_t n = (size_t)cJSON_GetArraySize(after);
+        if (n > PLAN_MAX_AFTER)
+            return fail(c, path, "`after` lists %zu steps, more than the limit of %d",
+                        n, PLAN_MAX_AFTER);
         s->after = n ? calloc(n, sizeof *s->after) : NULL;
         if (n && !s->after)
             return fail(c, path, "out of memory");
@@ -572,59 +634,82 @@ static int link_after(Ctx *c, const cJSON *steps)
                 return fail(c, path, "`after` names unknown step \"%s\"", a->valuestring);
             if ((size_t)j == i - 1)
                 return fail(c, path, "step \"%s\" waits for itself", s->id);
-            for (size_t k = 0; k < s->n_after; k++)
-                if (s->after[k] == (size_t)j)
-                    return fail(c, path, "`after` lists \"%s\" twice", a->valuestring);
+            if (seen[j] == i)
+                return fail(c, path, "`after` lists \"%s\" twice", a->valuestring);
+            seen[j] = i;
             s->after[s->n_after++] = (size_t)j;
         }
     }
     return 0;
 }
 
-/* Depth-first search for a cycle; color: 0 new, 1 on stack, 2 done.
- * On finding one, writes it into buf and returns 1. */
-static int find_cycle(const Plan *p, size_t v, unsigned char *color, size_t *stack,
-                      size_t depth, char *buf, size_t n)
+/* Writes the cycle that closes at w into buf: the path's steps from w to
+ * its top, then w again ("a" after "b" after "a"). */
+static void describe_cycle(const Plan *p, const size_t *path, size_t top, size_t w,
+                           char *buf, size_t n)
 {
+    size_t start = top, o = 0;
+    while (path[start] != w)
+        start--;
+    for (size_t i = start; i <= top && o < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, "\"%s\" after ", p->steps[path[i]].id);
+    if (o < n)
+        snprintf(buf + o, n - o, "\"%s\"", p->steps[w].id);
+}
+
+/* Depth-first search for a cycle from v, iterative so that a chain of a
+ * million steps needs no stack: path[] holds the steps being visited and
+ * next[] how many of each one's `after` edges were followed. color: 0 new,
+ * 1 on the path, 2 done. On finding a cycle, writes it into buf and
+ * returns 1. */
+static int find_cycle(const Plan *p, size_t v, unsigned char *color, size_t *path,
+                      size_t *next, char *buf, size_t n)
+{
+    size_t top = 0;
+    path[0] = v;
+    next[0] = 0;
     color[v] = 1;
-    stack[depth] = v;
-    for (size_t k = 0; k < p->steps[v].n_after; k++) {
-        size_t w = p->steps[v].after[k];
+    for (;;) {
+        size_t u = path[top];
+        if (next[top] == p->steps[u].n_after) {
+            color[u] = 2;
+            if (top == 0)
+                return 0;
+            top--;
+            continue;
+        }
+        size_t w = p->steps[u].after[next[top]++];
         if (color[w] == 1) {
-            size_t start = depth;
-            while (stack[start] != w)
-                start--;
-            size_t o = 0;
-            for (size_t i = start; i <= depth && o < n; i++)
-                o += (size_t)snprintf(buf + o, n - o, "\"%s\" after ", p->steps[stack[i]].id);
-            if (o < n)
-                snprintf(buf + o, n - o, "\"%s\"", p->steps[w].id);
+            describe_cycle(p, path, top, w, buf, n);
             return 1;
         }
-        if (color[w] == 0 && find_cycle(p, w, color, stack, depth + 1, buf, n))
-            return 1;
+        if (color[w] == 0) {
+            color[w] = 1;
+            path[++top] = w;
+            next[top] = 0;
+        }
     }
-    color[v] = 2;
-    return 0;
 }
 
 static int check_acyclic(Ctx *c)
 {
     Plan *p = c->plan;
     unsigned char *color = calloc(p->n_steps + 1, 1);
-    size_t *stack = calloc(p->n_steps + 1, sizeof *stack);
+    size_t *path = calloc(p->n_steps + 1, sizeof *path);
+    size_t *next = calloc(p->n_steps + 1, sizeof *next);
     char cyc[300];
     int rc = 0;
-    if (!color || !stack) {
+    if (!color || !path || !next) {
         rc = fail(c, "steps", "out of memory");
         goto out;
     }
     for (size_t v = 0; v < p->n_steps && rc == 0; v++)
-        if (color[v] == 0 && find_cycle(p, v, color, stack, 0, cyc, sizeof cyc))
+        if (color[v] == 0 && find_cycle(p, v, color, path, next, cyc, sizeof cyc))
             rc = fail(c, "steps", "dependency cycle: %s", cyc);
 out:
     free(color);
-    free(stack);
+    free(path);
+    free(next);
     return rc;
 }
 
@@ -757,6 +842,9 @@ static int read_tables(Ctx *c, const cJSON *root)
     if (!cJSON_IsObject(accounts) || !accounts->child)
         return fail(c, "accounts", "must be an object with at least one account");
     size_t n = (size_t)cJSON_GetArraySize(accounts);
+    if (n > PLAN_MAX_ACCOUNTS)
+        return fail(c, "accounts", "%zu accounts, more than the limit of %d", n,
+                    PLAN_MAX_ACCOUNTS);
     p->accounts = calloc(n, sizeof *p->accounts);
     if (!p->accounts)
         return fail(c, "accounts", "out of memory");
@@ -766,6 +854,8 @@ static int read_tables(Ctx *c, const cJSON *root)
             return fail(c, "accounts", "account \"%s\" is listed twice", a->string);
         if (read_account(c, a, &p->accounts[p->n_accounts]) < 0)
             return -1;
+        if (strmap_put(&p->account_index, a->string, p->n_accounts) < 0)
+            return fail(c, "accounts", "out of memory");
         p->n_accounts++;
     }
     const cJSON *services = cJSON_GetObjectItemCaseSensitive(root, "services");
@@ -774,6 +864,9 @@ static int read_tables(Ctx *c, const cJSON *root)
     if (!cJSON_IsObject(services))
         return fail(c, "services", "must be an object");
     n = (size_t)cJSON_GetArraySize(services);
+    if (n > PLAN_MAX_ACCOUNTS)
+        return fail(c, "services", "%zu services, more than the limit of %d", n,
+                    PLAN_MAX_ACCOUNTS);
     p->services = n ? calloc(n, sizeof *p->services) : NULL;
     if (n && !p->services)
         return fail(c, "services", "out of memory");
@@ -782,6 +875,8 @@ static int read_tables(Ctx *c, const cJSON *root)
             return fail(c, "services", "service \"%s\" is listed twice", a->string);
         if (read_service(c, a, &p->services[p->n_services]) < 0)
             return -1;
+        if (strmap_put(&p->service_index, a->string, p->n_services) < 0)
+            return fail(c, "services", "out of memory");
         p->n_services++;
     }
     return 0;
@@ -794,6 +889,8 @@ static int read_steps(Ctx *c, const cJSON *root)
     if (!cJSON_IsArray(steps))
         return fail(c, "steps", "must be an array, not %s", type_name(steps));
     size_t n = (size_t)cJSON_GetArraySize(steps);
+    if (n > PLAN_MAX_STEPS)
+        return fail(c, "steps", "%zu steps, more than the limit of %d", n, PLAN_MAX_STEPS);
     p->steps = n ? calloc(n, sizeof *p->steps) : NULL;
     if (n && !p->steps)
         return fail(c, "steps", "out of memory");
@@ -814,9 +911,47 @@ static int read_steps(Ctx *c, const cJSON *root)
             return fail(c, path, "duplicate step id \"%s\" (first at steps[%ld])", st->id, dup);
         }
     }
-    if (link_after(c, steps) < 0)
+    size_t *seen = calloc(p->n_steps + 1, sizeof *seen);
+    if (!seen)
+        return fail(c, "steps", "out of memory");
+    int rc = link_after(c, steps, seen);
+    free(seen);
+    if (rc < 0)
         return -1;
     return check_acyclic(c);
+}
+
+/* Checks string sizes and nesting over the whole document, iteratively:
+ * at[d] is the container at depth d whose children are being visited.
+ * Bounding the depth here bounds the recursion of the argument expansion
+ * and of the matcher, which walk the same values. */
+static int check_sizes(Ctx *c, const cJSON *root)
+{
+    const cJSON *at[PLAN_MAX_DEPTH + 1];
+    const cJSON *v = root;
+    size_t d = 0;
+    for (;;) {
+        size_t len = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
+        size_t klen = v->string ? strlen(v->string) : 0;
+        if (len > PLAN_MAX_STRING || klen > PLAN_MAX_STRING)
+            return fail(c, "", "a %s of %zu bytes, more than the limit of %d",
+                        klen > PLAN_MAX_STRING ? "member name" : "string",
+                        klen > PLAN_MAX_STRING ? klen : len, PLAN_MAX_STRING);
+        if (v->child && (cJSON_IsObject(v) || cJSON_IsArray(v))) {
+            if (d == PLAN_MAX_DEPTH)
+                return fail(c, "", "arrays and objects nested deeper than the limit of %d "
+                            "levels", PLAN_MAX_DEPTH);
+            at[d++] = v;
+            v = v->child;
+            continue;
+        }
+        while (!v->next) {
+            if (d == 0)
+                return 0;
+            v = at[--d];
+        }
+        v = v->next;
+    }
 }
 
 /* Line and column of byte offset off in text (1-based). */
@@ -850,7 +985,8 @@ int plan_parse(const char *text, size_t len, const char *dir, Plan *out, char *e
     }
     aws_sha256_hex(text, len, out->sha256);
     out->dir = strdup(dir ? dir : ".");
-    if (!out->dir || read_header(&c, out->root) < 0 || read_tables(&c, out->root) < 0 ||
+    if (!out->dir || check_sizes(&c, out->root) < 0 || read_header(&c, out->root) < 0 ||
+        read_tables(&c, out->root) < 0 ||
         read_steps(&c, out->root) < 0) {
         if (!out->dir)
             snprintf(err, PLAN_ERR_MAX, "out of memory");
@@ -860,11 +996,54 @@ int plan_parse(const char *text, size_t len, const char *dir, Plan *out, char *e
     return 0;
 }
 
+/* Reads the whole file at f into a malloc'd, NUL-terminated buffer: one
+ * allocation of the file's size (growing only if it grows meanwhile), so
+ * a big plan is not copied by repeated reallocs. */
+static char *read_all(FILE *f, const char *path, size_t *len, char *err)
+{
+    struct stat st;
+    size_t cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+    char *text = NULL;
+    *len = 0;
+    if (cap > (size_t)PLAN_MAX_BYTES + 1)
+        goto too_big;
+    for (;;) {
+        if (!text || *len + 1 >= cap) {
+            cap = text ? cap * 2 : cap;
+            char *t = realloc(text, cap);
+            if (!t) {
+                snprintf(err, PLAN_ERR_MAX, "%s: out of memory", path);
+                free(text);
+                return NULL;
+            }
+            text = t;
+        }
+        size_t k = fread(text + *len, 1, cap - *len - 1, f);
+        *len += k;
+        if (*len > (size_t)PLAN_MAX_BYTES)
+            goto too_big;
+        if (k == 0)
+            break;
+    }
+    if (ferror(f)) {
+        snprintf(err, PLAN_ERR_MAX, "%s: read error", path);
+        free(text);
+        return NULL;
+    }
+    text[*len] = '\0';
+    return text;
+too_big:
+    snprintf(err, PLAN_ERR_MAX, "%s: larger than the limit of %ld bytes for a plan", path,
+             PLAN_MAX_BYTES);
+    free(text);
+    return NULL;
+}
+
 int plan_load(const char *path, Plan *out, char *err)
 {
     char inner[PLAN_ERR_MAX];
     char *text = NULL, *dir = NULL;
-    size_t len = 0, cap = 0;
+    size_t len = 0;
     int rc = -1;
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
@@ -872,25 +1051,8 @@ int plan_load(const char *path, Plan *out, char *err)
         snprintf(err, PLAN_ERR_MAX, "%s: %s", path, strerror(errno));
         return -1;
     }
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *t = realloc(text, cap);
-            if (!t) {
-                snprintf(err, PLAN_ERR_MAX, "%s: out of memory", path);
-                goto out;
-            }
-            text = t;
-        }
-        size_t k = fread(text + len, 1, cap - len - 1, f);
-        len += k;
-        if (k == 0)
-            break;
-    }
-    if (ferror(f)) {
-        snprintf(err, PLAN_ERR_MAX, "%s: read error", path);
+    if (!(text = read_all(f, path, &len, err)))
         goto out;
-    }
     dir = strdup(path);
     if (!dir) {
         snprintf(err, PLAN_ERR_MAX, "%s: out of memory", path);
@@ -937,6 +1099,8 @@ void plan_release(Plan *p)
     free(p->services);
     free(p->dir);
     strmap_release(&p->step_index);
+    strmap_release(&p->account_index);
+    strmap_release(&p->service_index);
     cJSON_Delete(p->root);
     memset(p, 0, sizeof *p);
 }
@@ -946,18 +1110,14 @@ long plan_find_step(const Plan *p, const char *id)
     return strmap_get(&p->step_index, id);
 }
 
+/* Hash lookups: a linear scan per step made loading quadratic in
+ * accounts (50,000 accounts took 15 s). */
 long plan_find_account(const Plan *p, const char *name)
 {
-    for (size_t i = 0; i < p->n_accounts; i++)
-        if (strcmp(p->accounts[i].name, name) == 0)
-            return (long)i;
-    return -1;
+    return strmap_get(&p->account_index, name);
 }
 
 long plan_find_service(const Plan *p, const char *path)
 {
-    for (size_t i = 0; i < p->n_services; i++)
-        if (strcmp(p->services[i].path, path) == 0)
-            return (long)i;
-    return -1;
+    return strmap_get(&p->service_index, path);
 }

@@ -15,6 +15,16 @@
 /* Size of the err buffers of this module. */
 #define PLAN_ERR_MAX 512
 
+/* Size limits of a plan (runtime/PLAN.md, "Limits"), each refused with an
+ * error that names it. They bound memory, not recursion: every walk of the
+ * step graph and of the document is iterative. */
+#define PLAN_MAX_BYTES    (1024L * 1024 * 1024) /* the plan file */
+#define PLAN_MAX_STEPS    2000000               /* steps */
+#define PLAN_MAX_ACCOUNTS 1000000               /* accounts, and services */
+#define PLAN_MAX_AFTER    100000                /* `after` entries of one step */
+#define PLAN_MAX_STRING   (256 * 1024)          /* bytes of a string or member name */
+#define PLAN_MAX_DEPTH    64                    /* nesting of arrays and objects */
+
 typedef enum PlanPhase {
     PHASE_BOOTSTRAP, /* state buckets and lock tables */
     PHASE_HANDSHAKE, /* cross-account roles and policies */
@@ -123,6 +133,8 @@ typedef struct Plan {
     PlanStep *steps;         /* steps in file order (owned array) */
     size_t n_steps;          /* number of steps */
     StrMap step_index;       /* step id -> position in steps */
+    StrMap account_index;    /* account name -> position in accounts */
+    StrMap service_index;    /* service path -> position in services */
 } Plan;
 
 /* Reads and validates the plan file at path. On failure returns -1 and err

@@ -25,7 +25,9 @@ int sched_init(Sched *s, const Plan *p, const unsigned char *init, size_t jobs)
     s->dependents = calloc(s->n, sizeof *s->dependents);
     s->n_dependents = calloc(s->n, sizeof *s->n_dependents);
     s->queue = calloc(s->n, sizeof *s->queue);
-    if (!s->state || !s->pending || !s->dependents || !s->n_dependents || !s->queue)
+    s->work = calloc(s->n, sizeof *s->work);
+    if (!s->state || !s->pending || !s->dependents || !s->n_dependents || !s->queue ||
+        !s->work)
         goto oom;
     /* count, then fill, the reverse edges */
     for (size_t i = 0; i < s->n; i++)
@@ -73,6 +75,7 @@ void sched_release(Sched *s)
     free(s->state);
     free(s->pending);
     free(s->queue);
+    free(s->work);
     memset(s, 0, sizeof *s);
 }
 
@@ -88,18 +91,27 @@ long sched_next(Sched *s)
     return (long)i;
 }
 
-/* Marks every WAITING dependent of i (transitively) BLOCKED. */
-static size_t block_from(Sched *s, size_t i, size_t *blocked, size_t nb)
+/* Marks every WAITING dependent of i (transitively) BLOCKED, with an
+ * explicit stack (work): a failed first step of a million-step chain
+ * would overflow the C stack if this recursed. Each step is pushed at most
+ * once, when it turns BLOCKED, so n slots suffice. */
+static size_t block_from(Sched *s, size_t i, size_t *blocked)
 {
-    for (size_t k = 0; k < s->n_dependents[i]; k++) {
-        size_t d = s->dependents[i][k];
-        if (s->state[d] != SCHED_WAITING)
-            continue;
-        s->state[d] = SCHED_BLOCKED;
-        s->unfinished--;
-        if (blocked)
-            blocked[nb] = d;
-        nb = block_from(s, d, blocked, nb + 1);
+    size_t nb = 0, top = 0;
+    s->work[top++] = i;
+    while (top > 0) {
+        size_t u = s->work[--top];
+        for (size_t k = 0; k < s->n_dependents[u]; k++) {
+            size_t d = s->dependents[u][k];
+            if (s->state[d] != SCHED_WAITING)
+                continue;
+            s->state[d] = SCHED_BLOCKED;
+            s->unfinished--;
+            if (blocked)
+                blocked[nb] = d;
+            nb++;
+            s->work[top++] = d;
+        }
     }
     return nb;
 }
@@ -112,7 +124,7 @@ size_t sched_done(Sched *s, size_t step, int ok, size_t *blocked)
     s->unfinished--;
     if (!ok) {
         s->state[step] = SCHED_FAILED;
-        return block_from(s, step, blocked, 0);
+        return block_from(s, step, blocked);
     }
     s->state[step] = SCHED_OK;
     for (size_t k = 0; k < s->n_dependents[step]; k++) {

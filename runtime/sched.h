@@ -33,6 +33,7 @@ typedef struct Sched {
     size_t **dependents;   /* per step: steps that wait for it */
     size_t *n_dependents;  /* lengths of dependents[i] */
     size_t *queue;         /* ready queue (ring of n slots) */
+    size_t *work;          /* scratch stack of n slots for failure propagation */
     size_t q_head;         /* index of the first ready step in queue */
     size_t q_len;          /* number of ready steps */
     size_t jobs;           /* most steps running at once */

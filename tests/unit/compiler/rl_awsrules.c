@@ -224,6 +224,8 @@ static void test_ecr(void **state)
     static const char *const good[] = {
         "dagster", "ab", "a1", "team/dagster", "a/b/c", "dagster-app", "dagster_app",
         "dagster.app", "a-b_c.d", "team-1/app.v2/x_y", "00",
+        /* botocore's pattern joins parts with `__` or any run of `-` too */
+        "dagster--app", "dagster__app", "a---b", "team/a__b--c",
     };
     for (size_t k = 0; k < sizeof good / sizeof good[0]; k++)
         if (!ecr(good[k]))
@@ -237,10 +239,12 @@ static void test_ecr(void **state)
     assert_int_equal(m.off, 256);
     ecr_bad("Dagster", 0);
     has(m.msg, "lowercase");
-    ecr_bad("dagster--app", 8);
-    has(m.msg, "repeat separators");
-    ecr_bad("dagster__app", 8);
-    ecr_bad("dagster-_app", 8);
+    ecr_bad("dagster___app", 7);
+    has(m.msg, "cannot join parts with `___`");
+    ecr_bad("dagster-_app", 7);
+    ecr_bad("dagster_-app", 7);
+    ecr_bad("dagster._app", 7);
+    ecr_bad("dagster..app", 7);
     ecr_bad("-dagster", 0);
     ecr_bad("team/-app", 5);
     ecr_bad("dagster-", 7);

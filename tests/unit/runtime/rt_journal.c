@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,6 +214,41 @@ static void compaction_keeps_latest(void **state)
     journal_close(&j);
 }
 
+/* A symlink planted at PATH.tmp must not be followed: the victim keeps its
+ * bytes, the link is gone, and the journal is a real file again. Runs for a
+ * new journal and for the compaction of a torn one. */
+static void planted_tmp_symlink_not_followed(void **state)
+{
+    const char *path = *state;
+    char err[JOURNAL_ERR_MAX], tmp[600], victim[600];
+    Journal j;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(victim, sizeof victim, "%s.victim", path);
+    append_raw(victim, "precious\n");
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(journal_open(&j, path, SHA_A, err), 0);
+    assert_int_equal(journal_append(&j, "x", JOURNAL_DONE, "changed", NULL, err), 0);
+    journal_close(&j);
+    char *v = read_all(victim);
+    assert_string_equal(v, "precious\n");
+    free(v);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_not_equal(lstat(tmp, &st), 0);
+    /* a torn journal is compacted on open: plant the link again */
+    append_raw(path, "{\"step\":\"y\",\"sta");
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(journal_open(&j, path, SHA_A, err), 0);
+    assert_non_null(journal_get(&j, "x"));
+    journal_close(&j);
+    v = read_all(victim);
+    assert_string_equal(v, "precious\n");
+    free(v);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+}
+
 static void missing_file_reads_empty(void **state)
 {
     const char *path = *state;
@@ -235,6 +271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(second_run_locked_out, setup, teardown),
         cmocka_unit_test_setup_teardown(compaction_keeps_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_file_reads_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(planted_tmp_symlink_not_followed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,663 @@
+/* awsconstraints.c — AWS parameter constraints as data (see awsconstraints.h):
+ * a small regular-expression matcher, the loader of constraints.json, and
+ * the checks the rule passes call. */
+#include "awsconstraints.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+/* ---- the matcher: parse to a tree, compile to a Thompson NFA -------------- */
+
+enum { RE_MAX_NODES = 512, RE_MAX_PROG = 1024 };
+
+typedef enum RnKind { RN_EMPTY, RN_CLASS, RN_CAT, RN_ALT, RN_REP } RnKind;
+
+/* A node of the parsed expression; children are indices into the array. */
+typedef struct Rn {
+    RnKind kind;
+    int a, b;                   /* CAT, ALT: both; REP: a */
+    int min, max;               /* REP: counts; max -1 = unbounded */
+    uint8_t cls[32];            /* CLASS: the bytes it matches, a bit each */
+} Rn;
+
+typedef struct ReParse {
+    const char *p;              /* the expression, NUL-terminated */
+    size_t at;                  /* next byte */
+    Rn *nodes;                  /* RE_MAX_NODES of them */
+    int n;
+    const char *err;            /* first error, or NULL */
+} ReParse;
+
+typedef enum ReOp { OP_CLASS, OP_SPLIT, OP_JMP, OP_MATCH } ReOp;
+
+typedef struct ReInst {
+    ReOp op;
+    int x, y;                   /* JMP: x; SPLIT: x and y */
+    uint8_t cls[32];            /* CLASS */
+} ReInst;
+
+struct AwscRe {
+    ReInst *prog;               /* malloc'd */
+    int n;
+};
+
+static int re_node(ReParse *r, RnKind k, int a, int b)
+{
+    if (r->n >= RE_MAX_NODES) {
+        r->err = r->err ? r->err : "pattern too long";
+        return 0;
+    }
+    Rn *x = &r->nodes[r->n];
+    memset(x, 0, sizeof *x);
+    x->kind = k;
+    x->a = a;
+    x->b = b;
+    return r->n++;
+}
+
+static void cls_set(uint8_t *cls, unsigned lo, unsigned hi)
+{
+    for (unsigned c = lo; c <= hi; c++)
+        cls[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+static int re_alt(ReParse *r);
+
+/* class = "[" [ "^" ] item { item } "]" ; item = char [ "-" char ] */
+static int re_class(ReParse *r)
+{
+    int k = re_node(r, RN_CLASS, 0, 0);
+    uint8_t *cls = r->nodes[k].cls;
+    bool neg = r->p[r->at] == '^';
+    r->at += neg;
+    bool first = true;
+    while (r->p[r->at] && (r->p[r->at] != ']' || first)) {
+        unsigned lo = (unsigned char)r->p[r->at++];
+        if (lo == '[' && (r->p[r->at] == ':' || r->p[r->at] == '=' || r->p[r->at] == '.'))
+            r->err = "character class names are not supported";
+        unsigned hi = lo;
+        if (r->p[r->at] == '-' && r->p[r->at + 1] && r->p[r->at + 1] != ']') {
+            hi = (unsigned char)r->p[r->at + 1];
+            r->at += 2;
+            if (hi < lo)
+                r->err = "inverted range in a bracket expression";
+        }
+        if (hi >= lo)
+            cls_set(cls, lo, hi);
+        first = false;
+    }
+    if (r->p[r->at] != ']') {
+        r->err = "unterminated bracket expression";
+        return k;
+    }
+    r->at++;
+    if (neg)
+        for (int i = 0; i < 32; i++)
+            cls[i] = (uint8_t)~cls[i];
+    cls[0] &= (uint8_t)~1u;     /* never NUL */
+    return k;
+}
+
+/* atom = "(" alt ")" | class | "." | "\" char | char */
+static int re_atom(ReParse *r)
+{
+    unsigned char c = (unsigned char)r->p[r->at];
+    if (c == '(') {
+        r->at++;
+        int k = re_alt(r);
+        if (r->p[r->at] != ')')
+            r->err = r->err ? r->err : "unclosed group";
+        else
+            r->at++;
+        return k;
+    }
+    if (c == '[') {
+        r->at++;
+        return re_class(r);
+    }
+    if (strchr("*+?{})|^$", c)) {
+        r->err = r->err ? r->err : "unsupported or misplaced operator";
+        r->at++;
+        return re_node(r, RN_EMPTY, 0, 0);
+    }
+    int k = re_node(r, RN_CLASS, 0, 0);
+    r->at++;
+    if (c == '.')
+        cls_set(r->nodes[k].cls, 1, 255);
+    else {
+        if (c == '\\') {
+            c = (unsigned char)r->p[r->at];
+            if (!c) {
+                r->err = "trailing backslash";
+                return k;
+            }
+            r->at++;
+        }
+        cls_set(r->nodes[k].cls, c, c);
+    }
+    return k;
+}
+
+static bool re_count(ReParse *r, int *out)
+{
+    if (r->p[r->at] < '0' || r->p[r->at] > '9')
+        return false;
+    long v = 0;
+    while (r->p[r->at] >= '0' && r->p[r->at] <= '9' && v < 1000)
+        v = v * 10 + (r->p[r->at++] - '0');
+    *out = (int)v;
+    return v < 1000;
+}
+
+/* repeat = atom { "*" | "+" | "?" | "{" n [ "," [ m ] ] "}" } */
+static int re_repeat(ReParse *r)
+{
+    int k = re_atom(r);
+    for (;;) {
+        char c = r->p[r->at];
+        int min, max;
+        if (c == '*' || c == '+' || c == '?') {
+            r->at++;
+            min = c == '+';
+            max = c == '?' ? 1 : -1;
+        } else if (c == '{') {
+            r->at++;
+            if (!re_count(r, &min)) {
+                r->err = "bad repetition count";
+                return k;
+            }
+            max = min;
+            if (r->p[r->at] == ',') {
+                r->at++;
+                max = -1;
+                if (r->p[r->at] != '}' && !re_count(r, &max)) {
+                    r->err = "bad repetition count";
+                    return k;
+                }
+            }
+            if (r->p[r->at] != '}' || (max >= 0 && max < min)) {
+                r->err = "bad repetition count";
+                return k;
+            }
+            r->at++;
+        } else {
+            return k;
+        }
+        k = re_node(r, RN_REP, k, 0);
+        r->nodes[k].min = min;
+        r->nodes[k].max = max;
+    }
+}
+
+/* seq = { repeat } */
+static int re_seq(ReParse *r)
+{
+    int k = -1;
+    while (r->p[r->at] && r->p[r->at] != '|' && r->p[r->at] != ')' && !r->err) {
+        int x = re_repeat(r);
+        k = k < 0 ? x : re_node(r, RN_CAT, k, x);
+    }
+    return k < 0 ? re_node(r, RN_EMPTY, 0, 0) : k;
+}
+
+/* alt = seq { "|" seq } */
+static int re_alt(ReParse *r)
+{
+    int k = re_seq(r);
+    while (r->p[r->at] == '|' && !r->err) {
+        r->at++;
+        k = re_node(r, RN_ALT, k, re_seq(r));
+    }
+    return k;
+}
+
+typedef struct ReGen {
+    const Rn *nodes;
+    ReInst *prog;               /* RE_MAX_PROG of them */
+    int n;
+    bool overflow;
+} ReGen;
+
+static int re_emit(ReGen *g, ReOp op)
+{
+    if (g->n >= RE_MAX_PROG) {
+        g->overflow = true;
+        return RE_MAX_PROG - 1;
+    }
+    memset(&g->prog[g->n], 0, sizeof g->prog[g->n]);
+    g->prog[g->n].op = op;
+    return g->n++;
+}
+
+static void re_gen(ReGen *g, int k);
+
+/* e? as SPLIT L1 L2; L1: e; L2: */
+static void re_gen_opt(ReGen *g, int k)
+{
+    int s = re_emit(g, OP_SPLIT);
+    g->prog[s].x = g->n;
+    re_gen(g, k);
+    g->prog[s].y = g->n;
+}
+
+/* e* as L1: SPLIT L2 L3; L2: e; JMP L1; L3: */
+static void re_gen_star(ReGen *g, int k)
+{
+    int s = re_emit(g, OP_SPLIT);
+    g->prog[s].x = g->n;
+    re_gen(g, k);
+    int j = re_emit(g, OP_JMP);
+    g->prog[j].x = s;
+    g->prog[s].y = g->n;
+}
+
+static void re_gen(ReGen *g, int k)
+{
+    const Rn *x = &g->nodes[k];
+    switch (x->kind) {
+    case RN_EMPTY:
+        break;
+    case RN_CLASS:
+        memcpy(g->prog[re_emit(g, OP_CLASS)].cls, x->cls, sizeof x->cls);
+        break;
+    case RN_CAT:
+        re_gen(g, x->a);
+        re_gen(g, x->b);
+        break;
+    case RN_ALT: {
+        int s = re_emit(g, OP_SPLIT);
+        g->prog[s].x = g->n;
+        re_gen(g, x->a);
+        int j = re_emit(g, OP_JMP);
+        g->prog[s].y = g->n;
+        re_gen(g, x->b);
+        g->prog[j].x = g->n;
+        break;
+    }
+    case RN_REP:
+        for (int i = 0; i < x->min && !g->overflow; i++)
+            re_gen(g, x->a);
+        if (x->max < 0)
+            re_gen_star(g, x->a);
+        for (int i = x->min; x->max >= 0 && i < x->max && !g->overflow; i++)
+            re_gen_opt(g, x->a);
+        break;
+    }
+}
+
+static void set_err(char *err, size_t cap, const char *fmt, ...)
+{
+    if (!err || !cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+}
+
+AwscRe *awsc_re_compile(const char *ere, char *err, size_t errcap)
+{
+    Rn *nodes = malloc(RE_MAX_NODES * sizeof *nodes);
+    ReInst *prog = malloc(RE_MAX_PROG * sizeof *prog);
+    AwscRe *re = malloc(sizeof *re);
+    if (!nodes || !prog || !re) {
+        set_err(err, errcap, "out of memory");
+        goto fail;
+    }
+    ReParse r = {ere, 0, nodes, 0, NULL};
+    int root = re_alt(&r);
+    if (!r.err && r.p[r.at])
+        r.err = "unbalanced `)`";
+    if (r.err) {
+        set_err(err, errcap, "pattern `%s`: %s at byte %zu", ere, r.err, r.at);
+        goto fail;
+    }
+    ReGen g = {nodes, prog, 0, false};
+    re_gen(&g, root);
+    re_emit(&g, OP_MATCH);
+    if (g.overflow) {
+        set_err(err, errcap, "pattern `%s`: too large", ere);
+        goto fail;
+    }
+    free(nodes);
+    re->prog = prog;
+    re->n = g.n;
+    return re;
+fail:
+    free(nodes);
+    free(prog);
+    free(re);
+    return NULL;
+}
+
+void awsc_re_free(AwscRe *re)
+{
+    if (re)
+        free(re->prog);
+    free(re);
+}
+
+/* Adds pc and what it reaches without reading a byte to list (once per step). */
+static void re_add(const AwscRe *re, int *list, int *n, uint32_t *mark, uint32_t gen, int pc)
+{
+    int stack[RE_MAX_PROG];
+    int sp = 0;
+    stack[sp++] = pc;
+    while (sp > 0) {
+        int i = stack[--sp];
+        if (mark[i] == gen)
+            continue;
+        mark[i] = gen;
+        const ReInst *in = &re->prog[i];
+        if (in->op == OP_JMP)
+            stack[sp++] = in->x;
+        else if (in->op == OP_SPLIT) {
+            stack[sp++] = in->y;
+            stack[sp++] = in->x;
+        } else
+            list[(*n)++] = i;
+    }
+}
+
+/* -1 when s matches as a whole; else the offset of the first byte no
+ * prefix of a match can continue with (len when s stops too early). */
+static long re_fail_at(const AwscRe *re, const char *s, size_t len)
+{
+    int a[RE_MAX_PROG], b[RE_MAX_PROG];
+    uint32_t mark[RE_MAX_PROG];
+    memset(mark, 0, (size_t)re->n * sizeof *mark);
+    int *cur = a, *next = b, nc = 0, nn;
+    uint32_t gen = 1;
+    re_add(re, cur, &nc, mark, gen, 0);
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = (unsigned char)s[i];
+        nn = 0;
+        gen++;
+        for (int k = 0; k < nc; k++) {
+            const ReInst *in = &re->prog[cur[k]];
+            if (in->op == OP_CLASS && (in->cls[c >> 3] & (1u << (c & 7))))
+                re_add(re, next, &nn, mark, gen, cur[k] + 1);
+        }
+        if (nn == 0)
+            return (long)i;
+        int *t = cur;
+        cur = next;
+        next = t;
+        nc = nn;
+    }
+    for (int k = 0; k < nc; k++)
+        if (re->prog[cur[k]].op == OP_MATCH)
+            return -1;
+    return (long)len;
+}
+
+bool awsc_re_match(const AwscRe *re, const char *s, size_t len)
+{
+    return re_fail_at(re, s, len) < 0;
+}
+
+/* ---- loading constraints.json ------------------------------------------------ */
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static void param_release(AwscParam *p)
+{
+    free(p->name);
+    free(p->ere);
+    awsc_re_free(p->re);
+    for (int i = 0; i < p->nenums; i++)
+        free(p->enums[i]);
+    free(p->enums);
+    free(p->source);
+}
+
+static bool num_field(const cJSON *o, const char *key, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v))
+        return false;
+    *out = v->valuedouble;
+    return true;
+}
+
+static int read_enums(AwscParam *p, const cJSON *arr)
+{
+    int n = cJSON_GetArraySize(arr);
+    p->enums = calloc((size_t)(n ? n : 1), sizeof *p->enums);
+    if (!p->enums)
+        return -1;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr) {
+        char num[40];
+        if (cJSON_IsNumber(e))
+            snprintf(num, sizeof num, "%.15g", e->valuedouble);
+        const char *text = cJSON_IsString(e) ? e->valuestring : cJSON_IsNumber(e) ? num : NULL;
+        if (!text || !(p->enums[p->nenums] = dup_str(text)))
+            return -1;
+        p->nenums++;
+    }
+    return 0;
+}
+
+static int read_param(AwscParam *p, const cJSON *o, char *err, size_t errcap)
+{
+    double v;
+    if (!(p->name = dup_str(o->string)))
+        return set_err(err, errcap, "out of memory"), -1;
+    if ((p->has_min = num_field(o, "min", &v)))
+        p->min = (long)v;
+    if ((p->has_max = num_field(o, "max", &v)))
+        p->max = (long)v;
+    p->has_rmin = num_field(o, "range_min", &p->rmin);
+    p->has_rmax = num_field(o, "range_max", &p->rmax);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "_source");
+    if (cJSON_IsString(s) && !(p->source = dup_str(s->valuestring)))
+        return set_err(err, errcap, "out of memory"), -1;
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "enum");
+    if (cJSON_IsArray(en) && read_enums(p, en) != 0)
+        return set_err(err, errcap, "%s: bad enum", p->name), -1;
+    const cJSON *ere = cJSON_GetObjectItemCaseSensitive(o, "ere");
+    if (cJSON_IsString(ere)) {
+        char why[256];
+        if (!(p->ere = dup_str(ere->valuestring)))
+            return set_err(err, errcap, "out of memory"), -1;
+        if (!(p->re = awsc_re_compile(p->ere, why, sizeof why)))
+            return set_err(err, errcap, "%s: %s", p->name, why), -1;
+    }
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const AwscParam *)a)->name, ((const AwscParam *)b)->name);
+}
+
+int awsc_parse(AwscTable *t, const char *json, size_t len, char *err, size_t errcap)
+{
+    memset(t, 0, sizeof *t);
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    int rc = -1;
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "params");
+    if (!cJSON_IsObject(params)) {
+        set_err(err, errcap, "not a constraints file: no `params` object");
+        goto out;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(params);
+    t->params = calloc(n ? n : 1, sizeof *t->params);
+    if (!t->params) {
+        set_err(err, errcap, "out of memory");
+        goto out;
+    }
+    const cJSON *o;
+    cJSON_ArrayForEach(o, params) {
+        if (!cJSON_IsObject(o))
+            continue;
+        if (read_param(&t->params[t->n++], o, err, errcap) != 0)
+            goto out;
+    }
+    qsort(t->params, t->n, sizeof *t->params, by_name);
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    if (rc != 0)
+        awsc_release(t);
+    return rc;
+}
+
+int awsc_load(AwscTable *t, const char *path, char *err, size_t errcap)
+{
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return set_err(err, errcap, "%s: %s", path, strerror(errno)), -1;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap = cap ? 2 * cap : 65536;
+            char *nb = realloc(buf, cap);
+            if (!nb)
+                break;
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    bool bad = ferror(f) || !buf;
+    fclose(f);
+    int rc = bad ? (set_err(err, errcap, "%s: cannot read", path), -1)
+                 : awsc_parse(t, buf, len, err, errcap);
+    free(buf);
+    return rc;
+}
+
+void awsc_release(AwscTable *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        param_release(&t->params[i]);
+    free(t->params);
+    memset(t, 0, sizeof *t);
+}
+
+const AwscParam *awsc_find(const AwscTable *t, const char *name)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, t->params[mid].name);
+        if (c == 0)
+            return &t->params[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+/* ---- checks ----------------------------------------------------------------- */
+
+static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
+{
+    va_list ap;
+    m->level = RULE_ERROR;
+    m->off = off;
+    m->len = len;
+    va_start(ap, fmt);
+    vsnprintf(m->msg, sizeof m->msg, fmt, ap);
+    va_end(ap);
+    snprintf(m->help, sizeof m->help, "%s", help ? help : "");
+    return false;
+}
+
+static bool ok(RuleMsg *m)
+{
+    memset(m, 0, sizeof *m);
+    return true;
+}
+
+bool awsc_string(const AwscParam *p, const char *what, const char *s, size_t len, RuleMsg *m)
+{
+    char help[384];
+    if (p->has_max && len > (size_t)p->max) {
+        snprintf(help, sizeof help, "AWS allows at most %ld characters (%s): shorten it by %zu",
+                 p->max, p->name, len - (size_t)p->max);
+        return fail(m, (size_t)p->max, len - (size_t)p->max, help, "%s `%.*s` is %zu characters long",
+                    what, (int)len, s, len);
+    }
+    if (p->has_min && len < (size_t)p->min) {
+        snprintf(help, sizeof help, "AWS needs at least %ld characters (%s)", p->min, p->name);
+        return fail(m, 0, 0, help, "%s `%.*s` is too short", what, (int)len, s);
+    }
+    if (p->re) {
+        long at = re_fail_at(p->re, s, len);
+        if (at >= 0) {
+            snprintf(help, sizeof help, "AWS requires names matching `%s` (%s)", p->ere, p->name);
+            if ((size_t)at >= len)
+                return fail(m, len ? len - 1 : 0, len ? 1 : 0, help,
+                            "%s `%.*s` cannot end with `%c`", what, (int)len, s, len ? s[len - 1] : ' ');
+            return fail(m, (size_t)at, 1, help, "%s `%.*s` cannot have `%c` at position %ld", what,
+                        (int)len, s, s[at], at + 1);
+        }
+    }
+    for (int i = 0; i < p->nenums; i++)
+        if (strlen(p->enums[i]) == len && memcmp(p->enums[i], s, len) == 0)
+            return ok(m);
+    if (p->nenums > 0) {
+        snprintf(help, sizeof help, "AWS accepts %s%s%s (%s)", p->enums[0],
+                 p->nenums > 1 ? " ... " : "", p->nenums > 1 ? p->enums[p->nenums - 1] : "", p->name);
+        return fail(m, 0, 0, help, "%s `%.*s` is not a value AWS accepts", what, (int)len, s);
+    }
+    return ok(m);
+}
+
+bool awsc_number(const AwscParam *p, const char *what, double v, RuleMsg *m)
+{
+    char help[384];
+    if ((p->has_rmin && v < p->rmin) || (p->has_rmax && v > p->rmax)) {
+        snprintf(help, sizeof help, "AWS accepts %.15g to %.15g (%s)", p->has_rmin ? p->rmin : -1e308,
+                 p->has_rmax ? p->rmax : 1e308, p->name);
+        return fail(m, 0, 0, help, "%s %.15g is out of range", what, v);
+    }
+    if (p->nenums == 0)
+        return ok(m);
+    char text[40];
+    snprintf(text, sizeof text, "%.15g", v);
+    for (int i = 0; i < p->nenums; i++)
+        if (strcmp(p->enums[i], text) == 0)
+            return ok(m);
+    size_t k = 0;
+    help[0] = '\0';
+    for (int i = 0; i < p->nenums && k < sizeof help - 40; i++)
+        k += (size_t)snprintf(help + k, sizeof help - k, "%s%s", i ? ", " : "AWS accepts ", p->enums[i]);
+    return fail(m, 0, 0, help, "%s %.15g is not a value AWS accepts", what, v);
+}
+
+bool awsc_count(const AwscParam *p, const char *what, size_t n, RuleMsg *m)
+{
+    char help[384];
+    if (p->has_max && n > (size_t)p->max) {
+        snprintf(help, sizeof help, "AWS allows at most %ld (%s)", p->max, p->name);
+        return fail(m, 0, 0, help, "%zu %s, more than AWS allows", n, what);
+    }
+    if (p->has_min && n < (size_t)p->min) {
+        snprintf(help, sizeof help, "AWS needs at least %ld (%s)", p->min, p->name);
+        return fail(m, 0, 0, help, "%zu %s, fewer than AWS needs", n, what);
+    }
+    return ok(m);
+}

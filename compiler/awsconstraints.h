@@ -1,0 +1,75 @@
+/* awsconstraints.h — the constraints of AWS API parameters, as data.
+ *
+ * stdlib/aws/constraints.json (written by tools/gen-aws-constraints.py
+ * from botocore's models, plus hand rules with their documentation source)
+ * holds, per parameter "service.Operation.Member", the length, count,
+ * numeric range, enum and pattern AWS enforces. This module loads it and
+ * answers "does this value satisfy that parameter": the rule passes
+ * (rules_aws.c) call it on every name sfdc derives, after derivation, so
+ * what is checked is what is emitted. Nothing here prints: a failed check
+ * fills a RuleMsg (awsrules.h).
+ *
+ * Patterns are POSIX extended regular expressions, matched whole by a small
+ * Thompson-NFA matcher of our own (regexec costs ~1 us a call, too much for
+ * tens of thousands of derived names within bench/check's budget): literals,
+ * bracket classes, `.`, groups, `|`, `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`. */
+#ifndef SFDC_AWSCONSTRAINTS_H
+#define SFDC_AWSCONSTRAINTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "awsrules.h"
+
+/* A compiled pattern: a program of the matcher (opaque). */
+typedef struct AwscRe AwscRe;
+
+/* Compiles an ERE (matched as a whole: implicitly anchored). NULL, with a
+ * reason in err, when it uses syntax outside the supported subset. The
+ * result is malloc'd: free it with awsc_re_free. */
+AwscRe *awsc_re_compile(const char *ere, char *err, size_t errcap);
+bool awsc_re_match(const AwscRe *re, const char *s, size_t len);
+void awsc_re_free(AwscRe *re);
+
+/* One parameter's constraints; a `has_` flag is false when AWS states none. */
+typedef struct AwscParam {
+    char *name;                 /* "iam.CreateRole.RoleName"; malloc'd */
+    bool has_min, has_max;      /* length of a string, or items of a list */
+    long min, max;
+    bool has_rmin, has_rmax;    /* bounds of a number */
+    double rmin, rmax;
+    char *ere;                  /* the pattern as written, or NULL; malloc'd */
+    AwscRe *re;                 /* compiled ere, or NULL */
+    char **enums;               /* allowed values (strings; numbers as text), malloc'd */
+    int nenums;
+    char *source;               /* where the constraints come from; malloc'd */
+} AwscParam;
+
+typedef struct AwscTable {
+    AwscParam *params;          /* sorted by name; malloc'd */
+    size_t n;
+} AwscTable;
+
+/* Reads constraints.json (path) or its text. 0, or -1 with a reason in err
+ * (unreadable, not JSON, a pattern the matcher cannot compile). The table
+ * owns everything: release it. */
+int awsc_load(AwscTable *t, const char *path, char *err, size_t errcap);
+int awsc_parse(AwscTable *t, const char *json, size_t len, char *err, size_t errcap);
+void awsc_release(AwscTable *t);
+
+/* The parameter named name, or NULL (binary search). */
+const AwscParam *awsc_find(const AwscTable *t, const char *name);
+
+/* The name of what sfdc creates, checked against p: length, pattern, enum.
+ * what names it in the message ("load balancer name"). On failure m says
+ * which rule and the byte range at fault when there is one. */
+bool awsc_string(const AwscParam *p, const char *what, const char *s, size_t len, RuleMsg *m);
+
+/* A number against p's range and enum. */
+bool awsc_number(const AwscParam *p, const char *what, double v, RuleMsg *m);
+
+/* A list's item count against p's min and max. */
+bool awsc_count(const AwscParam *p, const char *what, size_t n, RuleMsg *m);
+
+#endif

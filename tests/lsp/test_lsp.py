@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Scripted JSON-RPC client tests for `sfdc lsp`: every method the server
+implements, and the bad inputs it must survive. Usage:
+    test_lsp.py SFDC STDLIB EXAMPLES_DIR
+Prints `ok NAME` / `FAIL NAME: why` and ends with `N passed, N failed`."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lspclient import Client, uri, pos, apply_edits  # noqa: E402
+
+SFDC, STDLIB, EXAMPLES = sys.argv[1:4]
+passed = failed = 0
+
+
+def check(name, cond, why=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   " + name)
+    else:
+        failed += 1
+        print("FAIL %s: %s" % (name, why))
+
+
+def run(name, fn):
+    global failed
+    try:
+        fn()
+    except Exception as e:  # a crash of one scenario is one failure
+        failed += 1
+        print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
+
+
+tmp = tempfile.mkdtemp(prefix="sfdc-lsp-")
+ws = os.path.join(tmp, "sfdata")
+shutil.copytree(EXAMPLES, ws)
+LA = os.path.join(ws, "la.sfd")
+CORE = os.path.join(ws, "core.sfd")
+ENVS = os.path.join(ws, "environments.sfd")
+la_text = open(LA).read()
+
+
+def sfdc_check_json(files_text):
+    """`sfdc check --diag-format=json` over a copy of the workspace with
+    files_text ({path: text}) written: the reference diagnostics."""
+    d = tempfile.mkdtemp(dir=tmp)
+    for f in os.listdir(ws):
+        shutil.copy(os.path.join(ws, f), d)
+    for p, t in files_text.items():
+        open(os.path.join(d, os.path.basename(p)), "w").write(t)
+    out = subprocess.run([SFDC, "check", "--stdlib", STDLIB, "--diag-format=json", d],
+                         capture_output=True, text=True).stdout
+    res = []
+    for line in out.splitlines():
+        j = json.loads(line)
+        res.append((os.path.basename(j["file"]), j["code"], j["line"] - 1, j["col"] - 1,
+                    j["end_line"] - 1, j["end_col"] - 1))
+    return sorted(res)
+
+
+def lsp_tuples(diags_by_uri):
+    res = []
+    for u, ds in diags_by_uri.items():
+        for d in ds:
+            r = d["range"]
+            res.append((os.path.basename(u), d["code"], r["start"]["line"], r["start"]["character"],
+                        r["end"]["line"], r["end"]["character"]))
+    return sorted(res)
+
+
+def open_doc(c, path, text=None, version=1):
+    text = open(path).read() if text is None else text
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "sfd",
+                                                       "version": version, "text": text}})
+    return text
+
+
+def td(path):
+    return {"textDocument": {"uri": uri(path)}}
+
+
+def at(path, text, needle, nth=0, offset=0):
+    p = td(path)
+    p["position"] = pos(text, needle, nth, offset)
+    return p
+
+
+def main_session():
+    c = Client(SFDC, STDLIB)
+    init = c.initialize(ws)
+    caps = init["result"]["capabilities"]
+    check("initialize: capabilities", caps["textDocumentSync"]["change"] == 2 and caps["hoverProvider"]
+          and caps["renameProvider"] and "semanticTokensProvider" in caps, json.dumps(caps)[:200])
+    text = open_doc(c, LA)
+    d = c.diagnostics(uri(LA))
+    check("didOpen: clean file has no diagnostics", d["diagnostics"] == [] and d["version"] == 1, d)
+
+    # incremental change: a typo in a block kind
+    i = la_text.index("service daemon")
+    p = pos(text, "service daemon")
+    c.notify("textDocument/didChange", {
+        "textDocument": {"uri": uri(LA), "version": 2},
+        "contentChanges": [{"range": {"start": p, "end": {"line": p["line"], "character": p["character"] + 7}},
+                            "text": "servce"}]})
+    text = text[:i] + "servce" + text[i + 7:]
+    d = c.diagnostics(uri(LA))
+    codes = [x["code"] for x in d["diagnostics"]]
+    check("didChange (incremental): E0305 for a misspelt kind", "E0305" in codes and d["version"] == 2, codes)
+    want = [t for t in sfdc_check_json({LA: text})]
+    de = c.diagnostics(uri(ENVS))   # its override names the block that is gone
+    got = lsp_tuples({uri(LA): d["diagnostics"], uri(ENVS): de["diagnostics"]})
+    check("diagnostics: same codes and ranges as sfdc check", got == want, "%s vs %s" % (got, want))
+
+    # quick fix for the did-you-mean
+    diag = [x for x in d["diagnostics"] if x["code"] == "E0305"][0]
+    r = c.request("textDocument/codeAction", {**td(LA), "range": diag["range"],
+                                               "context": {"diagnostics": [diag]}})
+    acts = r["result"]
+    fix = [a for a in acts if "service" in a["title"]]
+    check("codeAction: did-you-mean quick fix", fix and fix[0]["kind"] == "quickfix", acts)
+    fixed = apply_edits(text, fix[0]["edit"]["changes"][uri(LA)])
+    check("codeAction: the fix restores the text", fixed == la_text, fixed[:80])
+    text = fixed
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 3},
+                                        "contentChanges": [{"text": text}]})
+    d = c.diagnostics(uri(LA))
+    de = c.diagnostics(uri(ENVS))
+    check("didChange (full): clean again, other files cleared", d["diagnostics"] == [] and
+          de["diagnostics"] == [], (d["diagnostics"], de))
+
+    # stale change: version not newer is dropped
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 3},
+                                        "contentChanges": [{"text": "garbage {{{"}]})
+    r = c.request("textDocument/documentSymbol", td(LA))
+    names = [s["name"] for s in r["result"]]
+    check("stale didChange is dropped", "local_authority" in names, names)
+    r = c.request("textDocument/hover", {"textDocument": {"uri": uri(LA), "version": 1},
+                                         "position": {"line": 0, "character": 0}})
+    check("request for a stale version: ContentModified", r.get("error", {}).get("code") == -32801, r)
+
+    # hover: explain's value, type, doc and per-environment value with provenance
+    r = c.request("textDocument/hover", at(LA, text, "memory = 1 GiB"))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: final value and type", "la-camden.service.daemon.memory = 1 GiB" in v and "type:" in v, v[:300])
+    check("hover: environment value with provenance", "in `prod`: `2 GiB`, set by the override at" in v
+          and "environments.sfd:" in v, v[:900])
+    check("hover: other expansions listed", "la-hackney" in v, v[-300:])
+    r = c.request("textDocument/hover", at(LA, text, "service daemon"))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a block kind shows the object", "la-camden.service.daemon: service" in v, v[:200])
+
+    # definition and references
+    core_text = open(CORE).read()
+    r = c.request("textDocument/definition", at(LA, text, "parent = core", 0, 9))
+    loc = r["result"]
+    check("definition: account across files", loc and loc["uri"] == uri(CORE) and
+          loc["range"]["start"] == pos(core_text, "core {"), loc)
+    r = c.request("textDocument/definition", at(LA, text, "core.ecr.dagster", 0, 10))
+    loc = r["result"]
+    check("definition: a dotted reference to a resource", loc and loc["uri"] == uri(CORE) and
+          loc["range"]["start"] == pos(core_text, "dagster {"), loc)
+    r = c.request("textDocument/references", {**at(LA, text, "cidr: cidr"), "context": {"includeDeclaration": True}})
+    check("references: a template parameter", len(r["result"]) == 2, r["result"])
+    r = c.request("textDocument/references", {**at(CORE, core_text, "dagster {"),
+                                              "context": {"includeDeclaration": True}})
+    uris = sorted(os.path.basename(x["uri"]) for x in r["result"])
+    check("references: a resource, across files", uris == ["core.sfd", "la.sfd", "la.sfd", "la.sfd"], uris)
+
+    # rename: a template parameter; then a clash is refused
+    r = c.request("textDocument/prepareRename", at(LA, text, "cidr: cidr"))
+    check("prepareRename: a parameter", r.get("result") and r["result"]["start"] == pos(text, "cidr: cidr"), r)
+    r = c.request("textDocument/rename", {**at(LA, text, "cidr: cidr"), "newName": "net"})
+    edits = r["result"]["changes"][uri(LA)]
+    renamed = apply_edits(text, edits)
+    check("rename: parameter and its uses", "net: cidr" in renamed and "cidr = net" in renamed and
+          len(edits) == 2, edits)
+    r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "id"})
+    check("rename: a clash is refused", "error" in r and "parameter" in r["error"]["message"], r)
+    r = c.request("textDocument/rename", {**at(CORE, core_text, "dagster {"), "newName": "images"})
+    ch = r["result"]["changes"]
+    check("rename: a resource across files", len(ch.get(uri(CORE), [])) == 1 and len(ch.get(uri(LA), [])) == 3, ch)
+    r = c.request("textDocument/rename", {**at(LA, text, "las"), "newName": "authorities"})
+    check("rename: a let", len(r["result"]["changes"][uri(LA)]) == 2, r)
+    r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "9bad"})
+    check("rename: not an identifier is refused", "error" in r, r)
+
+    # symbols
+    r = c.request("textDocument/documentSymbol", td(CORE))
+    names = [s["name"] for s in r["result"]]
+    kids = [k["name"] for s in r["result"] if s["name"] == "core" for k in s.get("children", [])]
+    check("documentSymbol: hierarchy", names[:2] == ["core", "org"] and "dagster" in kids, (names, kids))
+    r = c.request("workspace/symbol", {"query": "camden.daemon"})
+    names = [s["name"] for s in r["result"]]
+    check("workspace/symbol: expanded objects", "la-camden.service.daemon" in names, names)
+
+    # completion: fields with docs, units, enum values, references
+    edit_base = text
+    i = text.index("      spot = true")
+    text2 = text[:i] + "      \n" + text[i:]
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 4},
+                                        "contentChanges": [{"text": text2}]})
+    r = c.request("textDocument/completion", {**td(LA), "position": pos(text2, "      \n      spot", 0, 6)})
+    items = {x["label"]: x for x in r["result"]}
+    check("completion: fields of the block's kind, with docs", "cpu" in items and "memory" in items and
+          "Task count" in items["scale"]["documentation"]["value"] and
+          "0.25 vcpu" in items["cpu"]["documentation"]["value"], list(items)[:10])
+    for k, (label, line, want) in enumerate([("units", "      cpu = 1 ", "vcpu"), ("enum", "      launch_type = ", None),
+                                             ("reference", "      image = core.ecr.", "dagster")]):
+        t3 = text[:i] + line + "\n" + text[i:]
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 5 + k},
+                                            "contentChanges": [{"text": t3}]})
+        r = c.request("textDocument/completion", {**td(LA), "position": pos(t3, line + "\n", 0, len(line))})
+        got = [x["label"] for x in r["result"]]
+        ok = (want in got) if want else any(x["kind"] == 20 for x in r["result"])
+        check("completion: " + label, ok and (label != "units" or "GiB" not in got), got[:12])
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 20},
+                                        "contentChanges": [{"text": edit_base}]})
+    text = edit_base
+
+    # inlay hints and semantic tokens
+    r = c.request("textDocument/inlayHint", {**td(LA), "range": {"start": {"line": 0, "character": 0},
+                                                                 "end": {"line": 999, "character": 0}}})
+    labels = [h["label"] for h in r["result"]]
+    check("inlayHint: template argument values", any("10.1.0.0/16" in l and "10.3.0.0/16" in l for l in labels), labels)
+    check("inlayHint: environment override", any("prod: 2 GiB" in l for l in labels), labels)
+    r = c.request("textDocument/semanticTokens/full", td(LA))
+    data = r["result"]["data"]
+    check("semanticTokens: encoded tokens", len(data) > 50 and len(data) % 5 == 0, len(data))
+
+    # cross-file: breaking core.sfd re-checks la.sfd (which imports it)
+    c.notes.clear()     # every earlier publish arrived before the last response
+    core_bad = core_text.replace("ecr dagster", "ecr images")
+    open_doc(c, CORE, core_bad)
+    dla = c.diagnostics(uri(LA))
+    check("a change in an imported file re-checks its importers",
+          any(x["code"].startswith("E03") for x in dla["diagnostics"]), dla["diagnostics"])
+    c.notify("textDocument/didClose", td(CORE))
+    dla = c.diagnostics(uri(LA))
+    check("didClose: the file on disk is used again", dla["diagnostics"] == [], dla["diagnostics"])
+
+    # waiver quick fix and related locations
+    j = text.index("      default = off")
+    t4 = text[:j] + "      public_ip = true\n" + text[j:]
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 30},
+                                        "contentChanges": [{"text": t4}]})
+    d = c.diagnostics(uri(LA))
+    e = [x for x in d["diagnostics"] if x["code"] == "E0604"]
+    check("related locations from labels", e and e[0]["relatedInformation"] and
+          e[0]["relatedInformation"][0]["location"]["uri"] == uri(LA), e)
+    r = c.request("textDocument/codeAction", {**td(LA), "range": e[0]["range"], "context": {"diagnostics": e}})
+    waiver = [a for a in r["result"] if "@allow(E0604" in a["title"]]
+    t5 = apply_edits(t4, waiver[0]["edit"]["changes"][uri(LA)]) if waiver else t4
+    check("codeAction: @allow waiver", '      @allow(E0604, "reason")\n      public_ip = true' in t5, t5[j - 40:j + 80])
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 31},
+                                        "contentChanges": [{"text": t5}]})
+    d = c.diagnostics(uri(LA))
+    check("the waiver silences the finding", not [x for x in d["diagnostics"] if x["code"] == "E0604"],
+          d["diagnostics"])
+    c.notify("textDocument/didSave", {**td(LA), "text": t5})
+    c.drain(0.3)
+
+    # bad input: the server answers and goes on
+    c.send_raw(b"Content-Length: 9\r\n\r\n{not json")
+    r = c.wait_note(lambda m: False, 0.01) if False else None
+    deadline = time.time() + 5
+    while None not in c.responses and time.time() < deadline:
+        c._pump(deadline)
+    r = c.responses.pop(None, None)
+    check("malformed JSON: parse error", r and r["error"]["code"] == -32700, r)
+    c.send_raw(b"X-Nonsense: 1\r\n\r\n")
+    deadline = time.time() + 5
+    while None not in c.responses and time.time() < deadline:
+        c._pump(deadline)
+    r = c.responses.pop(None, None)
+    check("bad framing: an error, then the server goes on", r and r["error"]["code"] == -32700, r)
+    r = c.request("textDocument/nonsense", {})
+    check("unknown method: MethodNotFound", r.get("error", {}).get("code") == -32601, r)
+    c.send({"jsonrpc": "2.0", "id": 77, "method": 5})
+    r = c.wait_response(77)
+    check("invalid request: InvalidRequest", r.get("error", {}).get("code") == -32600, r)
+    r = c.request("textDocument/hover", {"textDocument": {"uri": "file:///nowhere.sfd"},
+                                         "position": {"line": 3, "character": 1}})
+    check("hover on an unknown file: null", r.get("result", 1) is None, r)
+    r = c.request("textDocument/hover", {"position": "x"})
+    check("hover with bad params: null", "result" in r, r)
+    r, rc = c.close()
+    check("shutdown/exit: exit status 0, only protocol bytes on stdout", r.get("result", 1) is None and rc == 0, (r, rc))
+
+
+def uninitialized():
+    c = Client(SFDC, STDLIB)
+    r = c.request("textDocument/hover", {})
+    check("request before initialize: ServerNotInitialized", r.get("error", {}).get("code") == -32002, r)
+    c.notify("exit")
+    rc = c.proc.wait(10)
+    check("exit without shutdown: exit status 1", rc == 1, rc)
+
+
+def memory_flat():
+    """1,000 edits here (bench/lsp runs 10,000): RSS after them is at most
+    twice the RSS after the first."""
+    c = Client(SFDC, STDLIB)
+    c.initialize(ws)
+    text = open_doc(c, LA)
+    c.diagnostics(uri(LA))
+    first = None
+    for v in range(2, 1002):
+        t = text.replace("expire = 90d", "expire = %dd" % (30 + v % 50))
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": v},
+                                            "contentChanges": [{"text": t}]})
+        c.request("textDocument/hover", at(LA, t, "memory = 1 GiB"))
+        if v == 2:
+            first = c.rss_kib()
+    last = c.rss_kib()
+    c.drain(0.2)
+    c.close()
+    check("memory flat over 1,000 edits (RSS %d KiB -> %d KiB)" % (first, last), last <= 2 * first,
+          (first, last))
+
+
+run("session", main_session)
+run("uninitialized", uninitialized)
+run("memory", memory_flat)
+shutil.rmtree(tmp, ignore_errors=True)
+print("%d passed, %d failed" % (passed, failed))
