@@ -28,14 +28,96 @@ typedef struct Claim {
     Site site;              /* where to point */
 } Claim;
 
+/* A set of names, malloc'd and freed with the pass: hundreds of thousands
+ * of short-lived keys would only bloat the program's arena and interner. */
+typedef struct NameSlot {
+    uint64_t hash;          /* 0: empty */
+    uint32_t key, len;      /* the key: keys[key .. key + len) */
+    uint32_t claim;         /* index into claims */
+} NameSlot;
+
+typedef struct NameSet {
+    NameSlot *slots;        /* open addressing, a power of two */
+    size_t cap, n;
+    char *keys;             /* every key, back to back */
+    size_t klen, kcap;
+    Claim *claims;
+    size_t nclaims, ccap;
+} NameSet;
+
 /* The pass's state. */
 typedef struct EnvCheck {
     Model *base;
     DiagEngine *d;
     Arena *a;
-    Table names;            /* interned "KIND SCOPE NAME" -> Claim* */
+    NameSet names;          /* "KIND SCOPE NAME" -> the first claim */
     Table ids;              /* interned account id -> Claim* (the account) */
+    Table shared_ids;       /* interned account id -> non-NULL: deployed by two environments */
 } EnvCheck;
+
+static void *grow_to(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 1024;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(p, c * size);
+    if (!q)
+        abort();
+    *cap = c;
+    return q;
+}
+
+static uint64_t fnv(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* The claim already made for key, or NULL after recording cl as its first. */
+static const Claim *set_claim(NameSet *s, const char *key, size_t len, Claim cl)
+{
+    if ((s->n + 1) * 10 > s->cap * 7) {
+        size_t cap = s->cap ? s->cap * 2 : 4096;
+        NameSlot *ns = calloc(cap, sizeof *ns);
+        if (!ns)
+            abort();
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i].hash) {
+                size_t j = s->slots[i].hash & (cap - 1);
+                while (ns[j].hash)
+                    j = (j + 1) & (cap - 1);
+                ns[j] = s->slots[i];
+            }
+        free(s->slots);
+        s->slots = ns;
+        s->cap = cap;
+    }
+    uint64_t h = fnv(key, len);
+    size_t i = h & (s->cap - 1);
+    for (; s->slots[i].hash; i = (i + 1) & (s->cap - 1))
+        if (s->slots[i].hash == h && s->slots[i].len == len &&
+            memcmp(s->keys + s->slots[i].key, key, len) == 0)
+            return &s->claims[s->slots[i].claim];
+    s->keys = grow_to(s->keys, &s->kcap, s->klen + len, 1);
+    memcpy(s->keys + s->klen, key, len);
+    s->claims = grow_to(s->claims, &s->ccap, s->nclaims + 1, sizeof *s->claims);
+    s->claims[s->nclaims] = cl;
+    s->slots[i] = (NameSlot){h, (uint32_t)s->klen, (uint32_t)len, (uint32_t)s->nclaims++};
+    s->klen += len;
+    s->n++;
+    return NULL;
+}
+
+static void set_release(NameSet *s)
+{
+    free(s->slots);
+    free(s->keys);
+    free(s->claims);
+}
 
 static const Environment *own_env(const Environment *e)
 {
@@ -43,13 +125,16 @@ static const Environment *own_env(const Environment *e)
 }
 
 /* The account's id and region: the scope of per-account names. */
-static const char *scope_of(const Model *m, const Object *acct)
+static const char *scope_of(const Model *m, const Object *acct, char *buf, size_t cap)
 {
     const char *id = model_str(m, acct, "id", NULL);
     const char *region = model_str(m, acct, "region", NULL);
     if (!region && m->platform)
         region = model_str(m, m->platform, "region", "");
-    return id ? arena_printf(&m->pg->arena, "%s/%s", id, region ? region : "") : NULL;
+    if (!id)
+        return NULL;
+    snprintf(buf, cap, "%s/%s", id, region ? region : "");
+    return buf;
 }
 
 static const char *help_for(const char *code)
@@ -68,15 +153,13 @@ static const Claim *claim(EnvCheck *c, const char *what, const char *scope, cons
 {
     if (!scope || !name || !*name)
         return NULL;
-    char *key = arena_printf(c->a, "%s %s %s", what, scope, name);
-    const char *k = intern_cstr(&c->base->pg->in, key);
-    Claim *prev = table_get(&c->names, k);
-    if (!prev) {
-        Claim *cl = arena_alloc(c->a, sizeof *cl);
-        *cl = (Claim){env, obj, site};
-        table_put(&c->names, k, cl);
+    char key[1024];
+    int n = snprintf(key, sizeof key, "%s %s %s", what, scope, name);
+    if (n < 0 || (size_t)n >= sizeof key)
         return NULL;
-    }
+    const Claim *prev = set_claim(&c->names, key, (size_t)n, (Claim){env, obj, site});
+    if (!prev)
+        return NULL;
     return prev->env == env ? NULL : prev;  /* one environment's own are E0503 and friends */
 }
 
@@ -110,6 +193,8 @@ static void account_id(EnvCheck *c, const Model *m, const char *env, const Objec
         table_put(&c->ids, k, cl);
         return;
     }
+    if (prev->env != env)
+        table_put(&c->shared_ids, k, (void *)k);
     if (prev->env == env || strcmp(prev->obj->path, acct->path) == 0)
         return;     /* the same account shared by two environments is layout (b) */
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0522", site.src, site.span,
@@ -159,8 +244,8 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
     int n = 0;
     for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {
         const Checked *k = &checked[i];
-        if (!names_applies(k->kind, o))
-            continue;
+        if ((!k->global && !scope) || !names_applies(k->kind, o))
+            continue;   /* per-account names meet only in an account two environments use */
         if (k->kind == NAME_CLUSTER && strcmp(o->kind, "account") == 0 &&
             !names_has_implicit_cluster(nc, o))
             continue;
@@ -188,10 +273,11 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
 static void deployment(EnvCheck *c, const Model *m, const Environment *own, const char *env,
                        const Object *acct)
 {
-    char buf[512];
+    char buf[512], sc[64];
     NameCtx nc = names_ctx(m, own);
-    const char *scope = scope_of(m, acct);
-    account_id(c, m, env, acct);
+    const char *id = model_str(m, acct, "id", NULL);
+    bool shared = id && table_get(&c->shared_ids, intern_cstr(&c->base->pg->in, id));
+    const char *scope = shared ? scope_of(m, acct, sc, sizeof sc) : NULL;
     if (names_derive(&nc, NAME_STATE_BUCKET, acct, buf, sizeof buf) > 0) {
         Site at = m->state ? model_site(m, m->state, "bucket") : model_obj_site(acct);
         const Claim *prev = claim(c, "state bucket", "global", buf, env, acct, at);
@@ -347,8 +433,16 @@ void rules_env(Model *m, DiagEngine *d)
         if (!m->envs[i]->eval || !own_env(m->envs[i]))
             return;
     EnvCheck c = {.base = m, .d = d, .a = &m->pg->arena};
-    table_init(&c.names);
     table_init(&c.ids);
+    table_init(&c.shared_ids);
+    for (int i = 0; i < m->nenvs; i++) {     /* E0522, and which ids are shared */
+        const Model *em = m->envs[i]->eval;
+        const Environment *env = own_env(m->envs[i]);
+        const ObjList *accs = model_kind(em, "account");
+        for (int k = 0; k < accs->n; k++)
+            if (rctx_env_has(em, env, accs->items[k]))
+                account_id(&c, em, m->envs[i]->name, accs->items[k]);
+    }
     for (int i = 0; i < m->nenvs; i++) {
         const Model *em = m->envs[i]->eval;
         const Environment *env = own_env(m->envs[i]);
@@ -358,6 +452,7 @@ void rules_env(Model *m, DiagEngine *d)
                 deployment(&c, em, env, m->envs[i]->name, accs->items[k]);
     }
     networks(&c);
-    table_release(&c.names);
+    set_release(&c.names);
     table_release(&c.ids);
+    table_release(&c.shared_ids);
 }
