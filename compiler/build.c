@@ -969,6 +969,7 @@ const char *build_header(Arena *a, const char *src)
 
 const char build_help[] =
     "usage: sfdc build [-o DIR] [--target terragrunt|terraform] [--env NAME] [--check]\n"
+    "                  [--matrix [--affected-since REV]]\n"
     "                  [options] [FILE|DIR]...\n"
     "\n"
     "Checks the program like `sfdc check` and, if it has no errors, writes\n"
@@ -990,7 +991,15 @@ const char build_help[] =
     "  --target T    terragrunt or terraform\n"
     "  --env NAME    only this environment (default: every environment)\n"
     "  --check       write nothing; list missing, stale and extra files and\n"
-    "                exit 1 if there are any (for CI)\n";
+    "                exit 1 if there are any (for CI)\n"
+    "  --matrix      write nothing; print the (environment, account) deployments\n"
+    "                as a JSON matrix for CI runners: {\"include\": [{environment,\n"
+    "                account, account_id, region, role_arn, dir, wave}]}; apply\n"
+    "                wave 0, then wave 1, ...\n"
+    "  --affected-since REV\n"
+    "                --matrix, keeping the deployments whose files in DIR differ\n"
+    "                from git revision REV (the tree is kept in git); a change\n"
+    "                outside every account (root.hcl, modules/) keeps them all\n";
 
 static const char *opt_arg(const char *name, int argc, char **argv, int *i)
 {
@@ -1014,6 +1023,13 @@ int build_option(BuildOptions *o, int argc, char **argv, int *i)
     const char *v;
     if (strcmp(argv[*i], "--check") == 0) {
         o->check = true;
+    } else if (strcmp(argv[*i], "--matrix") == 0) {
+        o->matrix = true;
+    } else if ((v = opt_arg("--affected-since", argc, argv, i))) {
+        if (!*v)
+            return fprintf(stderr, "sfdc: --affected-since needs a git revision\n"), -1;
+        o->since = v;
+        o->matrix = true;
     } else if ((v = opt_arg("--target", argc, argv, i))) {
         if (strcmp(v, "terragrunt") == 0)
             o->target = BUILD_TERRAGRUNT;

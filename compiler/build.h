@@ -31,6 +31,8 @@ typedef struct BuildOptions {
     BuildTarget target;     /* --target */
     const char *env;        /* --env NAME, or NULL for every environment */
     bool check;             /* --check: compare, never write */
+    bool matrix;            /* --matrix: print the deployments as a CI matrix (matrix.c) */
+    const char *since;      /* --affected-since REV: only those changed since REV */
 } BuildOptions;
 
 /* One input of a unit: a module variable and its value. */

@@ -19,6 +19,7 @@
 #include "lsp.h"
 #include "model.h"
 #include "graph.h"
+#include "matrix.h"
 #include "planemit.h"
 #include "rules.h"
 #include "schema.h"
@@ -386,6 +387,8 @@ static int run_pipeline(const Options *o, const char *argv0)
         rc = planemit_run(&model, o->env, &po, stdout, stderr);
     } else if (o->cmd == CMD_GRAPH && !failed) {
         rc = graph_run(&model, o->env, o->graph, stdout, stderr);
+    } else if (o->cmd == CMD_BUILD && !failed && o->build.matrix) {
+        rc = matrix_run(&model, &o->build, stdout, stderr);
     } else if (o->cmd == CMD_BUILD && !failed) {
         rc = build_run(&model, &o->build, stdout, stderr);
     }
