@@ -286,6 +286,10 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     }
     case NAME_DEPLOYER_ROLE:
         put(&b, names_platform(c->m), LOWER_DASH);
+        if (env_of(c, acct)) {
+            put(&b, "-", KEEP);
+            put(&b, env_of(c, acct), LOWER_DASH);
+        }
         put(&b, "-deployer", KEEP);
         return done(&b);
     default:
