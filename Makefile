@@ -109,7 +109,7 @@ valgrind: all units
 # libFuzzer targets: tests/fuzz/fuzz_*.c, each linked with the compiler or runtime objects.
 FUZZ_BUILD := build/fuzz
 fuzz:
-	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' all
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT='-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' all
 	tools/build-fuzz $(FUZZ_BUILD)
 
 bench: all

@@ -292,6 +292,8 @@ static void re_gen(ReGen *g, int k)
 }
 
 static void set_err(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t cap, const char *fmt, ...)
 {
     if (!err || !cap)
         return;
@@ -517,9 +519,9 @@ out:
     return rc;
 }
 
-int awsc_load(AwscTable *t, const char *path, char *err, size_t errcap)
+/* The whole file at path, NUL-terminated, in *out (malloc'd); 0 or -1. */
+static int read_all(const char *path, char **out, size_t *outlen, char *err, size_t errcap)
 {
-    memset(t, 0, sizeof *t);
     FILE *f = fopen(path, "rb");
     if (!f)
         return set_err(err, errcap, "%s: %s", path, strerror(errno)), -1;
@@ -540,8 +542,23 @@ int awsc_load(AwscTable *t, const char *path, char *err, size_t errcap)
     }
     bool bad = ferror(f) || !buf;
     fclose(f);
-    int rc = bad ? (set_err(err, errcap, "%s: cannot read", path), -1)
-                 : awsc_parse(t, buf, len, err, errcap);
+    if (bad) {
+        free(buf);
+        return set_err(err, errcap, "%s: cannot read", path), -1;
+    }
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
+int awsc_load(AwscTable *t, const char *path, char *err, size_t errcap)
+{
+    memset(t, 0, sizeof *t);
+    char *buf;
+    size_t len;
+    if (read_all(path, &buf, &len, err, errcap) != 0)
+        return -1;
+    int rc = awsc_parse(t, buf, len, err, errcap);
     free(buf);
     return rc;
 }
@@ -573,6 +590,8 @@ const AwscParam *awsc_find(const AwscTable *t, const char *name)
 /* ---- checks ----------------------------------------------------------------- */
 
 static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
 {
     va_list ap;
     m->level = RULE_ERROR;
@@ -585,9 +604,13 @@ static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const cha
     return false;
 }
 
+/* Passing: only the fields a caller reads (clearing the whole RuleMsg is
+ * 650 bytes a check, measurable at 10,000 accounts). */
 static bool ok(RuleMsg *m)
 {
-    memset(m, 0, sizeof *m);
+    m->level = RULE_OK;
+    m->off = m->len = 0;
+    m->msg[0] = m->help[0] = '\0';
     return true;
 }
 
@@ -597,8 +620,8 @@ bool awsc_string(const AwscParam *p, const char *what, const char *s, size_t len
     if (p->has_max && len > (size_t)p->max) {
         snprintf(help, sizeof help, "AWS allows at most %ld characters (%s): shorten it by %zu",
                  p->max, p->name, len - (size_t)p->max);
-        return fail(m, (size_t)p->max, len - (size_t)p->max, help, "%s `%.*s` is %zu characters long",
-                    what, (int)len, s, len);
+        return fail(m, (size_t)p->max, len - (size_t)p->max, help, "%s `%.*s%s` is %zu characters long",
+                    what, len > 48 ? 45 : (int)len, s, len > 48 ? "..." : "", len);
     }
     if (p->has_min && len < (size_t)p->min) {
         snprintf(help, sizeof help, "AWS needs at least %ld characters (%s)", p->min, p->name);
@@ -660,4 +683,71 @@ bool awsc_count(const AwscParam *p, const char *what, size_t n, RuleMsg *m)
         return fail(m, 0, 0, help, "%zu %s, fewer than AWS needs", n, what);
     }
     return ok(m);
+}
+
+/* ---- regions ----------------------------------------------------------------- */
+
+int awsc_regions_parse(AwscRegions *t, const char *json, size_t len, char *err, size_t errcap)
+{
+    memset(t, 0, sizeof *t);
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    const cJSON *regions = cJSON_GetObjectItemCaseSensitive(root, "regions");
+    int rc = -1;
+    if (!cJSON_IsObject(regions)) {
+        set_err(err, errcap, "not a regions file: no `regions` object");
+        goto out;
+    }
+    int n = cJSON_GetArraySize(regions);
+    t->r = calloc((size_t)(n ? n : 1), sizeof *t->r);
+    if (!t->r) {
+        set_err(err, errcap, "out of memory");
+        goto out;
+    }
+    const cJSON *o;
+    cJSON_ArrayForEach(o, regions) {
+        const cJSON *z = cJSON_GetObjectItemCaseSensitive(o, "zones");
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "usable");
+        AwscRegion *r = &t->r[t->n];
+        if (!cJSON_IsString(z) || strlen(o->string) >= sizeof r->name ||
+            strlen(z->valuestring) >= sizeof r->zones) {
+            set_err(err, errcap, "region `%s`: bad entry", o->string);
+            goto out;
+        }
+        snprintf(r->name, sizeof r->name, "%s", o->string);
+        snprintf(r->zones, sizeof r->zones, "%s", z->valuestring);
+        r->usable = cJSON_IsNumber(u) ? u->valueint : (int)strlen(r->zones);
+        t->n++;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    if (rc != 0)
+        awsc_regions_release(t);
+    return rc;
+}
+
+int awsc_regions_load(AwscRegions *t, const char *path, char *err, size_t errcap)
+{
+    memset(t, 0, sizeof *t);
+    char *buf;
+    size_t len;
+    if (read_all(path, &buf, &len, err, errcap) != 0)
+        return -1;
+    int rc = awsc_regions_parse(t, buf, len, err, errcap);
+    free(buf);
+    return rc;
+}
+
+void awsc_regions_release(AwscRegions *t)
+{
+    free(t->r);
+    memset(t, 0, sizeof *t);
+}
+
+const AwscRegion *awsc_region(const AwscRegions *t, const char *name)
+{
+    for (size_t i = 0; name && i < t->n; i++)
+        if (strcmp(t->r[i].name, name) == 0)
+            return &t->r[i];
+    return NULL;
 }

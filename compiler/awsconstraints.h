@@ -72,4 +72,23 @@ bool awsc_number(const AwscParam *p, const char *what, double v, RuleMsg *m);
 /* A list's item count against p's min and max. */
 bool awsc_count(const AwscParam *p, const char *what, size_t n, RuleMsg *m);
 
+/* ---- regions (stdlib/aws/regions.json) ---------------------------------------- */
+
+typedef struct AwscRegion {
+    char name[32];              /* "eu-west-2" */
+    char zones[16];             /* letters of its Availability Zones: "abc" */
+    int usable;                 /* how many one account may use (<= strlen(zones)) */
+} AwscRegion;
+
+typedef struct AwscRegions {
+    AwscRegion *r;              /* malloc'd, in file order */
+    size_t n;
+} AwscRegions;
+
+int awsc_regions_load(AwscRegions *t, const char *path, char *err, size_t errcap);
+int awsc_regions_parse(AwscRegions *t, const char *json, size_t len, char *err, size_t errcap);
+void awsc_regions_release(AwscRegions *t);
+/* The region named name, or NULL when the table does not know it. */
+const AwscRegion *awsc_region(const AwscRegions *t, const char *name);
+
 #endif

@@ -94,67 +94,15 @@ static const char *cidr_text(B *b, const Value *v)
     return arena_strdup(b->a, buf);
 }
 
-/* ---- names (SPEC.md "Outputs: the Terragrunt tree", naming) ------------- */
+/* ---- names: every AWS name comes from names.h ----------------------------- */
 
-/* s with `_` -> `-` (S3 forbids `_`; one rule for every derived name). */
-static const char *dashed(B *b, const char *s)
+/* The name of kind k of o in the environment being planned, in the arena. */
+static const char *name_of(B *b, NameKind k, const Object *o)
 {
-    char *d = arena_strdup(b->a, s);
-    for (char *p = d; *p; p++)
-        if (*p == '_')
-            *p = '-';
-    return d;
-}
-
-/* "<platform>-<account>[-<name>]", dashed. */
-static const char *aws_name(B *b, const Object *acct, const char *name)
-{
-    return dashed(b, name ? arena_printf(b->a, "%s-%s-%s", b->bp->platform, acct->name, name)
-                          : arena_printf(b->a, "%s-%s", b->bp->platform, acct->name));
-}
-
-/* names.h derives the names the checker validates: use exactly those. */
-static const char *bucket_name(B *b, const Object *bucket)
-{
-    char buf[256];
     NameCtx nc = names_ctx(b->m, b->env);
-    names_bucket(&nc, bucket, buf, sizeof buf, NULL);
+    char buf[512];
+    names_derive(&nc, k, o, buf, sizeof buf);
     return arena_strdup(b->a, buf);
-}
-
-static const char *ecr_name(B *b, const Object *ecr)
-{
-    char buf[300];
-    NameCtx nc = names_ctx(b->m, b->env);
-    names_ecr(&nc, ecr, buf, sizeof buf);
-    return arena_strdup(b->a, buf);
-}
-
-/* The services' IAM role prefix: the task role's name without "-task". */
-static const char *role_prefix(B *b, const Object *svc)
-{
-    char buf[256];
-    NameCtx nc = names_ctx(b->m, b->env);
-    size_t n = names_role(&nc, svc, NAMES_ROLE_TASK, buf, sizeof buf);
-    if (n >= sizeof buf)
-        n = sizeof buf - 1;
-    if (n >= 5 && strcmp(buf + n - 5, "-task") == 0)
-        buf[n - 5] = '\0';
-    return arena_strdup(b->a, buf);
-}
-
-/* Load balancer and target group names: at most 32 characters; a longer
- * one keeps its first 25 and gets a stable 6-hex-digit hash. */
-static const char *lb_name(B *b, const Object *svc)
-{
-    const char *n = dashed(b, arena_printf(b->a, "%s-%s", svc->account->name, svc->name));
-    size_t len = strlen(n);
-    if (len <= 32)
-        return n;
-    unsigned long h = 5381;
-    for (const char *p = n; *p; p++)
-        h = h * 33u ^ (unsigned char)*p;
-    return arena_printf(b->a, "%.25s-%06lx", n, h & 0xffffffUL);
 }
 
 static const char *acct_region(B *b, const Object *acct)
@@ -176,10 +124,7 @@ static BuildUnit *unit_add(B *b, const char *kind, const char *name, const char 
 {
     BuildAccount *ac = b->acct;
     char dir[128];
-    out_sanitize(name ? arena_printf(b->a, "%s-%s", kind, name) : kind, dir, sizeof dir);
-    for (char *p = dir; *p; p++)
-        if (*p == '_')
-            *p = '-';
+    names_unit_dir(kind, name, dir, sizeof dir);
     for (int i = 0; i < ac->nunits; i++)
         if (strcmp(ac->units[i]->name, dir) == 0) {
             fprintf(b->err, "sfdc: build: `%s` and `%s` both become the unit directory %s/%s\n",
@@ -315,7 +260,7 @@ static void plan_network(B *b, Acct *ac, const Object *net)
     if (azs < 1 || azs > 6)
         azs = 2;
     ac->azs = azs;
-    in(b, u, "name", S(b, aws_name(b, ac->obj, NULL)));
+    in(b, u, "name", S(b, name_of(b, NAME_NETWORK, ac->obj)));
     const Value *cidr = get(b, net, "cidr");
     const char *ctext = cidr && cidr->kind == VAL_CIDR ? cidr_text(b, cidr) : "10.0.0.0/16";
     in(b, u, "cidr", S(b, ctext));
@@ -372,7 +317,7 @@ static void plan_ecr(B *b, const Object *e)
 {
     BuildUnit *u = unit_add(b, "ecr", e->name, "ecr", e);
     const char *region = acct_region(b, e->account), *id = acct_id(b, e->account);
-    const char *repo = ecr_name(b, e);
+    const char *repo = name_of(b, NAME_ECR, e);
     in(b, u, "name", S(b, repo));
     in(b, u, "scan_on_push", T(b, get_bool(b, e, "scan_on_push", true)));
     in(b, u, "immutable_tags", T(b, get_bool(b, e, "immutable", true)));
@@ -387,7 +332,7 @@ static void plan_secrets(B *b, Acct *ac)
     HclVal *secrets = hcl_obj(b->a), *arns = hcl_obj(b->a);
     const Object *first = NULL;
     const char *region = acct_region(b, ac->obj), *id = acct_id(b, ac->obj);
-    const char *prefix = arena_printf(b->a, "%s/%s/", b->bp->platform, ac->obj->name);
+    const char *prefix = name_of(b, NAME_SECRET_PREFIX, ac->obj);
     for (int i = 0; i < ac->obj->nchildren; i++) {
         const Object *c = ac->obj->children[i];
         if (strcmp(c->kind, "secret") != 0 || !c->name)
@@ -399,8 +344,8 @@ static void plan_secrets(B *b, Acct *ac)
             hcl_set(b->a, spec, "description", S(b, d));
         hcl_set(b->a, secrets, c->name, spec);
         hcl_set(b->a, arns, c->name,
-                S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:%s%s-AbCdEf", region, id,
-                                  prefix, c->name)));
+                S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", region, id,
+                                  name_of(b, NAME_SECRET, c))));
     }
     if (!first)
         return;
@@ -424,12 +369,12 @@ typedef struct Cluster {
 static void plan_cluster(B *b, Acct *ac, Cluster *cl)
 {
     const Object *co = cl->obj;
-    const char *name = aws_name(b, ac->obj, co ? co->name : NULL);
+    const char *name = name_of(b, NAME_CLUSTER, co ? co : ac->obj);
     const char *ec2 = co ? get_str(b, co, "compute") : NULL;
     if (ec2 && strcmp(ec2, "ec2") == 0) {
         BuildUnit *cap = unit_add(b, "capacity", co->name, "ec2-spot-capacity", co);
         cl->capacity = cap;
-        const char *cpname = arena_printf(b->a, "%s-ec2", name);
+        const char *cpname = name_of(b, NAME_CAPACITY_PROVIDER, co);
         double lo = 0, hi = 2;
         get_range(b, co, "instances", &lo, &hi);
         in(b, cap, "name", S(b, cpname));
@@ -480,7 +425,7 @@ static BuildUnit *plan_lb(B *b, Acct *ac, const Object *s)
     if (!pub && !(strcmp(access, "vpn") == 0 && cidr))
         return NULL;
     BuildUnit *u = unit_add(b, "lb", s->name, "load-balancer", s);
-    const char *name = lb_name(b, s);
+    const char *name = name_of(b, NAME_LOAD_BALANCER, s);
     in(b, u, "name", S(b, name));
     in(b, u, "public", pub ? T(b, true) : NULL);
     in(b, u, "vpc_id", ac->network ? R(b, ac->network, "vpc_id") : NULL);
@@ -508,7 +453,7 @@ static void plan_image(B *b, Acct *ac, BuildUnit *u, const Object *s)
     const char *region = acct_region(b, e->account), *id = acct_id(b, e->account);
     if (e->account == ac->obj) {
         char label[128];
-        out_sanitize(arena_printf(b->a, "ecr_%s", e->name), label, sizeof label);
+        names_unit_dir("ecr", e->name, label, sizeof label);
         for (char *p = label; *p; p++)
             *p = *p == '-' ? '_' : *p;
         const BuildUnit *eu = build_unit(b->acct, label);
@@ -521,16 +466,15 @@ static void plan_image(B *b, Acct *ac, BuildUnit *u, const Object *s)
             return;
         }
     }
-    const char *repo = ecr_name(b, e);
+    const char *repo = name_of(b, NAME_ECR, e);
     in(b, u, "image", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s:%s", id, region, repo, tag)));
     in(b, u, "image_repository_arns",
        list1(b, S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo))));
     if (e->account != ac->obj && b->selected[e->account->index] && model_creates(b->m, e)) {
         char dir[128], unit[128];
-        out_sanitize(e->account->name, dir, sizeof dir);
-        out_sanitize(arena_printf(b->a, "ecr-%s", e->name), unit, sizeof unit);
-        for (char *p = unit; *p; p++)
-            *p = *p == '_' ? '-' : *p;
+        NameCtx nc = names_ctx(b->m, b->env);
+        names_account_dir(&nc, e->account, dir, sizeof dir);
+        names_unit_dir("ecr", e->name, unit, sizeof unit);
         after(b, u, arena_strdup(b->a, dir), arena_strdup(b->a, unit));
     }
 }
@@ -626,13 +570,14 @@ static void plan_scaling(B *b, BuildUnit *u, const Object *s)
             acts[i].up ? nup++ : ndown++;
         HclVal *l = hcl_list(b->a);
         int kup = 0, kdown = 0;
-        const char *base = dashed(b, s->name);
+        NameCtx nc = names_ctx(b->m, b->env);
         for (int i = 0; i < nacts; i++) {
             bool up = acts[i].up;
             int k = up ? ++kup : ++kdown, of = up ? nup : ndown;
             HclVal *a = hcl_obj(b->a);
-            hcl_set(b->a, a, "name", S(b, of > 1 ? arena_printf(b->a, "%s-%s-%d", base, up ? "on" : "off", k)
-                                                 : arena_printf(b->a, "%s-%s", base, up ? "on" : "off")));
+            char name[512];
+            names_scheduled_action(&nc, s, up, k, of, name, sizeof name);
+            hcl_set(b->a, a, "name", S(b, arena_strdup(b->a, name)));
             hcl_set(b->a, a, "schedule", S(b, arena_strdup(b->a, acts[i].cron)));
             hcl_set(b->a, a, "timezone", S(b, arena_strdup(b->a, b->win_zone)));
             hcl_set(b->a, a, "min", N(b, up ? on_min : 0));
@@ -678,12 +623,12 @@ static BuildUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *c
     in(b, u, "container_port", lb || ingress ? N(b, get_num(b, s, "port", 3000)) : NULL);
     in(b, u, "environment", env_map(b, s));
     in(b, u, "secrets", plan_secret_refs(b, ac, s));
-    const char *prefix = role_prefix(b, s);
-    in(b, u, "iam_role_name_prefix", S(b, prefix));
+    in(b, u, "iam_role_name_prefix", S(b, name_of(b, NAME_ROLE_PREFIX, s)));
     in(b, u, "target_group_arn", lb ? R(b, lb, "target_group_arn") : NULL);
     plan_scaling(b, u, s);
     mock(b, u, "security_group_id", S(b, "sg-11111111111111111"));
-    mock(b, u, "task_role_arn", S(b, arena_printf(b->a, "arn:aws:iam::%s:role/%s-task", acct_id(b, ac->obj), prefix)));
+    mock(b, u, "task_role_arn", S(b, arena_printf(b->a, "arn:aws:iam::%s:role/%s", acct_id(b, ac->obj),
+                                                    name_of(b, NAME_TASK_ROLE, s))));
     return u;
 }
 
@@ -711,7 +656,7 @@ static BuildUnit *plan_database(B *b, Acct *ac, const Object *d)
         return NULL;
     }
     BuildUnit *u = unit_add(b, d->kind, d->name, aurora ? "aurora" : "rds", d);
-    in(b, u, "name", S(b, aws_name(b, ac->obj, d->name)));
+    in(b, u, "name", S(b, name_of(b, NAME_DB, d)));
     in(b, u, "engine_version", S(b, get_str(b, d, "version")));
     if (aurora) {
         double lo = 0.5, hi = 2;
@@ -735,7 +680,7 @@ static BuildUnit *plan_database(B *b, Acct *ac, const Object *d)
 static void plan_bucket(B *b, const Object *k)
 {
     BuildUnit *u = unit_add(b, "bucket", k->name, "s3-bucket", k);
-    in(b, u, "name", S(b, bucket_name(b, k)));
+    in(b, u, "name", S(b, name_of(b, NAME_BUCKET, k)));
     in(b, u, "versioning", T(b, get_bool(b, k, "versioned", true)));
     in(b, u, "tls_only", T(b, get_bool(b, k, "tls_only", true)));
     const Value *x = get(b, k, "expire");
@@ -765,37 +710,30 @@ static bool is_kind(const Object *o, const char *kind)
 }
 
 /* Clusters of an account: every `cluster` block, then the implicit one if
- * a service names none and the account has not exactly one. */
-static int collect_clusters(B *b, const Object *acct, Cluster *cl, int cap, int *implicit)
+ * names.h says the account has one (a service names no cluster and the
+ * account has not exactly one block). cl has room for nchildren + 1. */
+static int collect_clusters(B *b, const Object *acct, Cluster *cl)
 {
     int n = 0;
-    bool needs_default = false;
-    for (int i = 0; i < acct->nchildren; i++) {
-        const Object *c = acct->children[i];
-        if (is_kind(c, "cluster") && n < cap - 1)
-            cl[n++] = (Cluster){c, NULL, NULL};
-        else if (is_kind(c, "service") && !get_ref(b, c, "cluster"))
-            needs_default = true;
-    }
-    *implicit = -1;
-    if (needs_default) {
-        if (n == 1) {
-            *implicit = 0;
-        } else {
-            cl[n] = (Cluster){NULL, NULL, NULL};
-            *implicit = n++;
-        }
-    }
+    for (int i = 0; i < acct->nchildren; i++)
+        if (is_kind(acct->children[i], "cluster"))
+            cl[n++] = (Cluster){acct->children[i], NULL, NULL};
+    NameCtx nc = names_ctx(b->m, b->env);
+    if (names_has_implicit_cluster(&nc, acct))
+        cl[n++] = (Cluster){NULL, NULL, NULL};
     return n;
 }
 
-static const Cluster *cluster_of(B *b, const Object *s, const Cluster *cl, int n, int implicit)
+/* The cluster a service runs in, as names.h decides it (the plan's
+ * operate steps and the graph ask the same question). */
+static const Cluster *cluster_of(B *b, const Object *s, const Cluster *cl, int n)
 {
-    const Object *c = get_ref(b, s, "cluster");
-    for (int i = 0; c && i < n; i++)
+    NameCtx nc = names_ctx(b->m, b->env);
+    const Object *c = names_cluster_of(&nc, s);
+    for (int i = 0; i < n; i++)
         if (cl[i].obj == c)
             return &cl[i];
-    return &cl[implicit >= 0 ? implicit : 0];
+    return &cl[n - 1];
 }
 
 static void plan_account(B *b, const Object *acct)
@@ -828,8 +766,8 @@ static void plan_account(B *b, const Object *acct)
         if (u)
             dbs[ndbs++] = u;
     }
-    Cluster cl[64];
-    int implicit, ncl = collect_clusters(b, acct, cl, 64, &implicit);
+    Cluster *cl = xcalloc((size_t)acct->nchildren + 1, sizeof *cl);
+    int ncl = collect_clusters(b, acct, cl);
     for (int i = 0; i < ncl; i++)
         plan_cluster(b, &ac, &cl[i]);
     BuildUnit **lbs = xcalloc((size_t)nsvc + 1, sizeof *lbs);
@@ -841,11 +779,12 @@ static void plan_account(B *b, const Object *acct)
     for (int i = 0; i < acct->nchildren; i++) {
         const Object *s = acct->children[i];
         if (is_kind(s, "service"))
-            plan_service(b, &ac, s, cluster_of(b, s, cl, ncl, implicit), lbs[k++], dbs, ndbs);
+            plan_service(b, &ac, s, cluster_of(b, s, cl, ncl), lbs[k++], dbs, ndbs);
     }
     for (int i = 0; i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "bucket"))
             plan_bucket(b, acct->children[i]);
+    free(cl);
     free(lbs);
     free(dbs);
 }
@@ -881,7 +820,8 @@ static void plan_env(B *b, BuildEnv *e)
             continue;
         BuildAccount *ba = &e->accounts[e->naccounts++];
         char buf[128];
-        out_sanitize(acct->name, buf, sizeof buf);
+        NameCtx nc = names_ctx(b->m, b->env);
+        names_account_dir(&nc, acct, buf, sizeof buf);
         const char *dir = intern_cstr(&b->m->pg->in, buf);
         const Object *other = table_put(&dirs, dir, (void *)acct);
         if (other) {
@@ -893,13 +833,11 @@ static void plan_env(B *b, BuildEnv *e)
         ba->dir = dir;
         ba->id = acct_id(b, acct);
         ba->region = acct_region(b, acct);
-        const char *role = get_str(b, acct, "role");
         ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role/%s", ba->id,
-                                    role ? role : "OrganizationAccountAccessRole");
-        char sbuf[256];
-        NameCtx nc = names_ctx(b->m, b->env);
-        names_state_bucket(&nc, acct, sbuf, sizeof sbuf);
-        ba->state_bucket = sbuf[0] ? arena_strdup(b->a, sbuf) : arena_printf(b->a, "%s-tfstate-%s", b->bp->platform, ba->id);
+                                    name_of(b, NAME_ACCOUNT_ROLE, acct));
+        ba->state_bucket = name_of(b, NAME_STATE_BUCKET, acct);
+        const char *table = name_of(b, NAME_LOCK_TABLE, acct);
+        ba->lock_table = *table ? table : NULL;
         b->acct = ba;
         plan_account(b, acct);
     }
@@ -928,7 +866,6 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
     if (m->state) {
         const char *lock = get_str(&b, m->state, "lock");
         bp->lock_dynamodb = lock && strcmp(lock, "dynamodb") == 0;
-        bp->lock_table = get_str(&b, m->state, "table");
     }
     bp->modules_dir = arena_printf(&bp->arena, "%s/modules", m->pg->stdlib_dir ? m->pg->stdlib_dir : "stdlib");
     if (o->env && !model_env(m, o->env)) {
@@ -943,7 +880,8 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
             continue;
         BuildEnv *e = &bp->envs[bp->nenvs++];
         char dir[128];
-        out_sanitize(env ? env->name : "default", dir, sizeof dir);
+        NameCtx nc = names_ctx(m, env);
+        names_env_dir(&nc, dir, sizeof dir);
         e->m = env ? model_for_env(m, env->name, &e->env) : m;
         e->dir = arena_strdup(&bp->arena, dir);
         if (strcmp(dir, "modules") == 0) {
@@ -1080,7 +1018,8 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
     for (int i = 0; o->env && i < m->nenvs; i++)
         if (strcmp(m->envs[i]->name, o->env) != 0) {
             char other[128];
-            out_sanitize(m->envs[i]->name, other, sizeof other);
+            NameCtx nc = names_ctx(m, m->envs[i]);
+            names_env_dir(&nc, other, sizeof other);
             out_keep(&t, arena_printf(&bp.arena, "%s/", other));
         }
     if (o->target == BUILD_TERRAFORM)

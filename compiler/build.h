@@ -62,6 +62,7 @@ typedef struct BuildAccount {
     const char *region;     /* the account's region, else the platform's */
     const char *role_arn;   /* the role sfdc assumes to deploy into it */
     const char *state_bucket;   /* its Terraform state bucket */
+    const char *lock_table;     /* its state lock table (lock = dynamodb), else NULL */
     BuildUnit **units;           /* arena; each BuildUnit stays where it is as more are added */
     int nunits, cap;
 } BuildAccount;
@@ -82,7 +83,6 @@ typedef struct BuildPlan {
     const char *region;     /* the platform's region */
     HclVal *tags;           /* the platform's tags (sorted HCL_OBJ; may be empty) */
     bool lock_dynamodb;     /* state lock: a DynamoDB table instead of lock files */
-    const char *lock_table; /* that table */
     const char *modules_dir;    /* stdlib/modules on disk */
     BuildEnv *envs;         /* selected environments in source order */
     int nenvs;

@@ -12,6 +12,7 @@
  * accounts are known at build time. Apply core first (its registries), then
  * the others; each root's header names what it must come after. */
 #include "build.h"
+#include "names.h"
 
 #include <string.h>
 
@@ -46,11 +47,14 @@ static void emit_settings(const BuildPlan *bp, const BuildEnv *e, const BuildAcc
     static const char *const s3[] = {"s3"};
     hcl_block_open(w, "backend", s3, 1);
     hcl_attr(w, "bucket", hcl_str(a, ac->state_bucket));
-    hcl_attr(w, "key", hcl_str(a, arena_printf(a, "%s/%s/terraform.tfstate", e->dir, ac->dir)));
+    NameCtx nc = names_ctx(bp->m, e->env);
+    char key[512];
+    names_state_key(&nc, ac->account, NULL, key, sizeof key);
+    hcl_attr(w, "key", hcl_str(a, arena_strdup(a, key)));
     hcl_attr(w, "region", hcl_str(a, ac->region));
     hcl_attr(w, "encrypt", hcl_bool(a, true));
-    if (bp->lock_dynamodb)
-        hcl_attr(w, "dynamodb_table", hcl_str(a, bp->lock_table ? bp->lock_table : "terraform-locks"));
+    if (ac->lock_table)
+        hcl_attr(w, "dynamodb_table", hcl_str(a, ac->lock_table));
     else
         hcl_attr(w, "use_lockfile", hcl_bool(a, true));
     HclVal *role = hcl_obj(a);

@@ -97,11 +97,12 @@ static void emit_root(const BuildPlan *bp, OutTree *t, Arena *a)
     hcl_attr(&w, "generate", gen);
     HclVal *cfg = hcl_obj(a);
     hcl_set(a, cfg, "bucket", hcl_expr(a, "local.account.state_bucket"));
+    /* ENV/ACCOUNT/UNIT/terraform.tfstate: names_state_key() of the unit */
     hcl_set(a, cfg, "key", hcl_expr(a, "\"${path_relative_to_include()}/terraform.tfstate\""));
     hcl_set(a, cfg, "region", hcl_expr(a, "local.account.region"));
     hcl_set(a, cfg, "encrypt", hcl_bool(a, true));
     if (bp->lock_dynamodb)
-        hcl_set(a, cfg, "dynamodb_table", hcl_str(a, bp->lock_table ? bp->lock_table : "terraform-locks"));
+        hcl_set(a, cfg, "dynamodb_table", hcl_expr(a, "local.account.lock_table"));
     else
         hcl_set(a, cfg, "use_lockfile", hcl_bool(a, true));
     HclVal *role = hcl_obj(a);
@@ -134,6 +135,8 @@ static void emit_account(const BuildEnv *e, const BuildAccount *ac, OutTree *t, 
     hcl_attr(&w, "region", hcl_str(a, ac->region));
     hcl_attr(&w, "role_arn", hcl_str(a, ac->role_arn));
     hcl_attr(&w, "state_bucket", hcl_str(a, ac->state_bucket));
+    if (ac->lock_table)
+        hcl_attr(&w, "lock_table", hcl_str(a, ac->lock_table));
     hcl_block_close(&w);
     hcl_writer_release(&w);
     add_file(t, arena_printf(a, "%s/%s/account.hcl", e->dir, ac->dir), &buf);

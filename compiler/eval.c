@@ -277,6 +277,8 @@ static void use_chain(Eval *e, Diag *d)
 static void over_budget(Eval *e, BudgetKind k, uint64_t want, Source *src, Span at)
 {
     uint64_t limit = e->pg->budget.limit[k];
+    if (src && src->id >= 0 && src->id < e->pg->nfiles)
+        e->pg->files[src->id]->had_errors = true;   /* cut short: later checks see it incomplete */
     Diag *d = eval_err(e, "E0314", src, at, "evaluation budget exceeded: more than %llu %s",
                        (unsigned long long)limit, budget_what(k));
     diag_label(e->d, d, "this would make %llu", (unsigned long long)want);

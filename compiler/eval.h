@@ -30,6 +30,9 @@ enum {
     EVAL_MAX_DEPTH = 64,        /* nested template expansions (E0304) */
     EVAL_MAX_ITER = 100000,     /* elements a `for` may iterate (E0304) */
     EVAL_MAX_EXPR = 256,        /* nested evaluations: let chains, references (E0304) */
+    EVAL_MAX_VALUE_DEPTH = 128, /* lists and records inside each other (E0304): lets
+                                   evaluated one by one could otherwise nest a value
+                                   deeper than any walk over it can recurse */
 };
 
 /* Creates the evaluator for pg into m (initialised by the caller with

@@ -292,6 +292,31 @@ static Value *interp(Eval *e, Scope *sc, const Node *n)
     return build_string(e, sc, n, parts, lens, i);
 }
 
+/* A list, record or range is one deeper than its deepest item; past
+ * EVAL_MAX_VALUE_DEPTH it is E0304 (a literal cannot nest that deep, §2.8,
+ * but lets that wrap each other can). */
+static Value *nested(Eval *e, Scope *sc, const Node *n, Value *v)
+{
+    unsigned depth = 0;
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->items[i] && v->items[i]->depth > depth)
+            depth = v->items[i]->depth;
+    if (depth + 1 > EVAL_MAX_VALUE_DEPTH) {
+        /* one mistake, one error: every value built on it is as deep */
+        if (e->too_nested)
+            return value_error();
+        e->too_nested = true;
+        Diag *d = eval_err(e, "E0304", eval_src(sc), n->span, "value nested too deeply");
+        diag_label(e->d, d, "lists and records more than %d deep inside each other",
+                    EVAL_MAX_VALUE_DEPTH);
+        diag_help(e->d, d, "flatten the value");
+        diag_emit(e->d, d);
+        return value_error();
+    }
+    v->depth = (uint8_t)(depth + 1);
+    return v;
+}
+
 static Value *list(Eval *e, Scope *sc, const Node *n, const Type *want)
 {
     const Type *elem = want->kind == TY_LIST ? want->elem : types_simple(TY_ANY);
@@ -301,7 +326,7 @@ static Value *list(Eval *e, Scope *sc, const Node *n, const Type *want)
     uint32_t i = 0;
     for (const Node *x = n->a; x; x = x->next)
         v->items[i++] = expr_eval(e, sc, x, elem);
-    return v;
+    return nested(e, sc, n, v);
 }
 
 static Value *record(Eval *e, Scope *sc, const Node *n, const Type *want)
@@ -324,7 +349,7 @@ static Value *record(Eval *e, Scope *sc, const Node *n, const Type *want)
         v->keys[v->n] = x->name;
         v->items[v->n++] = expr_eval(e, sc, x->b, elem);
     }
-    return v;
+    return nested(e, sc, n, v);
 }
 
 static Value *range(Eval *e, Scope *sc, const Node *n, const Type *want)
@@ -340,7 +365,7 @@ static Value *range(Eval *e, Scope *sc, const Node *n, const Type *want)
     v->items = arena_alloc(e->a, 2 * sizeof *v->items);
     v->items[0] = lo;
     v->items[1] = hi;
-    return v;
+    return nested(e, sc, n, v);
 }
 
 /* vpn(cidr), private(), public(), secret("name"), ssm("/path"). */

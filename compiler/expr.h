@@ -86,6 +86,7 @@ struct Eval {
     int depth;                  /* template expansions in progress */
     int expr_depth;             /* nested evaluations in progress */
     bool too_deep;              /* E0304 for evaluation depth was reported */
+    bool too_nested;            /* E0304 for value nesting was reported */
     File *site;                 /* file of the top-level item being expanded */
     const Node *use;            /* innermost `use` being expanded */
     Source *use_src;

@@ -56,6 +56,7 @@ typedef struct Fmt {
     OffSet items;           /* where items, fields and record entries start */
     OffSet members;         /* enum members: may start a line without continuation indent */
     OffSet unary;           /* offsets of unary `-` and `!` */
+    OffSet annots;          /* where annotations end: the item goes on after them */
     StrBuf out;
     uint32_t *outpos;       /* output offset of each token, or NULL when not wanted */
     Open opens[LEX_MAX_DEPTH + 1];
@@ -125,6 +126,12 @@ static bool is_else_if(const Fmt *f, const Node *d)
 
 static void walk(Fmt *f, const Node *n)
 {
+    /* `@allow(...)` lines above an item are part of it: neither they nor
+     * the item's own first line are continuation lines. */
+    for (const Node *an = n->c; an; an = an->next) {
+        set_add(&f->members, an->span.start);
+        set_add(&f->annots, an->span.end);
+    }
     walk_list(f, n->c);
     switch ((NodeKind)n->kind) {
     case NODE_BLOCK:
@@ -183,17 +190,16 @@ static void add_comments(Fmt *f, const File *file, uint32_t *ci, uint32_t before
 
 /* Lexes the (already parsed, error-free) source again. A string, with any
  * interpolations, becomes one FK_STRING; comments inside it are dropped
- * from the stream as they are part of its verbatim text. */
-static void collect_tokens(Fmt *f, Source *src, const File *file)
+ * from the stream as they are part of its verbatim text. Identifiers are
+ * already in the parse's interner, so lexing again allocates little. */
+static void collect_tokens(Fmt *f, Source *src, const File *file, Interner *in)
 {
     Arena arena;
-    Interner in;
     DiagEngine scratch;
     Lexer lx;
     arena_init(&arena);
-    intern_init(&in, &arena);
     diag_init(&scratch);
-    lex_init(&lx, src, &arena, &in, &scratch);
+    lex_init(&lx, src, &arena, in, &scratch);
     uint32_t ci = 0, str_start = 0;
     int str_depth = 0;
     for (;;) {
@@ -202,6 +208,12 @@ static void collect_tokens(Fmt *f, Source *src, const File *file)
         int k = lex_next(&lx, &val, &loc);
         if (k == TOK_END)
             break;
+        /* The literal nodes the lexer makes are not kept: recycle their
+         * memory, so that lexing again does not fault in fresh pages. */
+        if (arena.total > (256u << 10)) {
+            arena_release(&arena);
+            arena_init(&arena);
+        }
         if (k == TOK_STR_BEGIN && str_depth++ == 0)
             str_start = loc.start;
         if (str_depth == 0) {
@@ -217,7 +229,6 @@ static void collect_tokens(Fmt *f, Source *src, const File *file)
     add_comments(f, file, &ci, UINT32_MAX);
     lex_release(&lx);
     diag_release(&scratch);
-    intern_release(&in);
     arena_release(&arena);
 }
 
@@ -262,6 +273,14 @@ static int spacing(Fmt *f, const FmtTok *p, const FmtTok *c)
     return set_has(&f->items, c->start) ? 2 : 1;
 }
 
+/* Whether the code token before token i ends an annotation. */
+static bool after_annotation(Fmt *f, uint32_t i)
+{
+    while (i > 0 && is_comment(f->toks[i - 1].kind))
+        i--;
+    return i > 0 && set_has(&f->annots, f->toks[i - 1].end);
+}
+
 /* Indent of a line that starts with token i (not a comment). Inside braces
  * (and at top level) a line that does not start an item continues the
  * previous one and is indented once more. */
@@ -275,7 +294,7 @@ static int token_indent(Fmt *f, uint32_t i)
     if (top && top->kind != '{')
         return base;
     bool starts = set_has(&f->items, t->start) || set_has(&f->members, t->start) ||
-                  t->kind == TOK_ELSE;
+                  t->kind == TOK_ELSE || after_annotation(f, i);
     return starts ? base : base + 1;
 }
 
@@ -401,6 +420,7 @@ static void fmt_release(Fmt *f)
     free(f->items.v);
     free(f->members.v);
     free(f->unary.v);
+    free(f->annots.v);
     free(f->outpos);
     free(f->out.p);
 }
@@ -420,7 +440,16 @@ static const File *run(Fmt *f, Source *src, Arena *a, Interner *in, DiagEngine *
     set_sort(&f->items);
     set_sort(&f->members);
     set_sort(&f->unary);
-    collect_tokens(f, src, file);
+    set_sort(&f->annots);
+    /* Sized for typical sources up front (one token per ~4 bytes, output a
+     * little longer than input): untouched capacity costs nothing, while
+     * growing by copying would show in the benchmark. */
+    f->cap = src->len / 4 + 64;
+    f->toks = xmalloc(f->cap * sizeof *f->toks);
+    f->out.cap = (size_t)src->len + src->len / 8 + 64;
+    f->out.p = xmalloc(f->out.cap);
+    f->out.p[0] = '\0';
+    collect_tokens(f, src, file, in);
     if (positions)
         f->outpos = xmalloc(((size_t)f->ntoks + 1) * sizeof *f->outpos);
     layout(f);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "names.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -167,14 +168,14 @@ static void collect_account(Graph *g, const Object *acct)
 {
     const char *id = get_str(g, acct, "id");
     node_add(g, acct, acct, acct->path, arena_printf(&g->a, "account %s", acct->name), id);
-    bool implicit = false;
     for (int i = 0; i < acct->nchildren; i++) {
         const Object *c = acct->children[i];
         node_add(g, c, acct, c->path, c->name ? arena_printf(&g->a, "%s %s", c->kind, c->name) : c->kind,
                  detail_of(g, c));
-        implicit |= strcmp(c->kind, "service") == 0 && !get_ref(g, c, "cluster");
     }
-    if (implicit) {
+    /* the implicit cluster exists exactly when the tree creates it */
+    NameCtx nc = names_ctx(g->m, g->env);
+    if (names_has_implicit_cluster(&nc, acct)) {
         int k = node_add(g, NULL, acct, arena_printf(&g->a, "%s.cluster", acct->path), "cluster",
                          "implicit");
         table_put(&g->implicit, acct, (void *)(intptr_t)(k + 1));
@@ -189,7 +190,8 @@ static void wire_service(Graph *g, const Object *s)
     int me = node_of(g, s);
     const Object *acct = s->account;
     edge_add(g, node_of(g, model_child(g->m, acct, "network", NULL)), me, EDGE_WIRE, "subnets");
-    const Object *cl = get_ref(g, s, "cluster");
+    NameCtx nc = names_ctx(g->m, g->env);
+    const Object *cl = names_cluster_of(&nc, s);
     int cn = cl ? node_of(g, cl) : (int)(intptr_t)table_get(&g->implicit, acct) - 1;
     edge_add(g, cn, me, EDGE_WIRE, "cluster");
     const Value *sec = get(g, s, "secrets");

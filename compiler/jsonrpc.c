@@ -85,6 +85,8 @@ void rpc_reader_release(RpcReader *r)
 
 static void drop(RpcReader *r, size_t n)
 {
+    if (n == 0)         /* also covers the empty reader, whose buf is NULL */
+        return;
     memmove(r->buf, r->buf + n, r->len - n);
     r->len -= n;
 }

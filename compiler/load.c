@@ -138,6 +138,8 @@ static void read_error(Loader *ld, const char *path, SrcError err, File *from, S
 static void too_many_files(Loader *ld, const char *path, File *from, Span at)
 {
     Program *pg = ld->pg;
+    if (from)
+        from->had_errors = true;   /* its imports were cut: it is incomplete (no cascade) */
     if (ld->too_many)
         return;
     ld->too_many = true;
@@ -247,6 +249,8 @@ static void follow_import(Loader *ld, int idx, Node *imp)
 static void too_deep(Loader *ld, File *from, Span at)
 {
     Program *pg = ld->pg;
+    if (from)
+        from->had_errors = true;   /* its imports were cut: it is incomplete (no cascade) */
     Diag *d = diag_new(pg->diag, DIAG_ERROR, "E0008", from ? from->src : NULL, at,
                        "imports nested more than %llu deep",
                        (unsigned long long)pg->budget.limit[BUDGET_IMPORT_DEPTH]);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "jsonrpc.h"
 #include "load.h"
 #include "rules.h"
@@ -452,6 +453,8 @@ static cJSON *capabilities(void)
     cJSON *kinds = cJSON_AddArrayToObject(ca, "codeActionKinds");
     cJSON_AddItemToArray(kinds, cJSON_CreateString("quickfix"));
     cJSON_AddBoolToObject(c, "inlayHintProvider", 1);
+    cJSON_AddBoolToObject(c, "documentFormattingProvider", 1);
+    cJSON_AddBoolToObject(c, "documentRangeFormattingProvider", 1);
     cJSON *st = cJSON_AddObjectToObject(c, "semanticTokensProvider");
     cJSON_AddItemToObject(st, "legend", lsp_semantic_legend());
     cJSON_AddBoolToObject(st, "full", 1);
@@ -533,6 +536,61 @@ static void did_save(Lsp *s, const cJSON *params)
     s->dirty = true;                /* files on disk may have changed too */
 }
 
+/* ---- formatting --------------------------------------------------------- */
+
+static cJSON *edit_json(Source *src, Span sp, const char *text)
+{
+    cJSON *te = cJSON_CreateObject();
+    cJSON_AddItemToObject(te, "range", lsp_range(src, sp));
+    cJSON_AddStringToObject(te, "newText", text);
+    return te;
+}
+
+/* textDocument/formatting and rangeFormatting: the same code as `sfdc fmt`,
+ * on the open buffer. A buffer with syntax errors is refused, as fmt
+ * refuses such a file. */
+static cJSON *format(Lsp *s, const cJSON *params, bool range, const char **err)
+{
+    LspDoc *d = lsp_doc(s, td_uri(params));
+    if (!d) {
+        *err = "the document is not open";
+        return NULL;
+    }
+    Source *src = src_from_memory(d->path, d->text, d->len);
+    DiagEngine de;
+    diag_init(&de);
+    cJSON *edits = cJSON_CreateArray();
+    if (!range) {
+        size_t n = 0;
+        char *out = fmt_source(src, &de, &n);
+        if (!out)
+            *err = "the document has syntax errors: fix them first";
+        else if (n != d->len || memcmp(out, d->text, n) != 0)
+            cJSON_AddItemToArray(edits, edit_json(src, (Span){0, src->len}, out));
+        free(out);
+    } else {
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(params, "range");
+        Span sp = {lsp_offset(d->text, d->len, cJSON_GetObjectItemCaseSensitive(r, "start")),
+                   lsp_offset(d->text, d->len, cJSON_GetObjectItemCaseSensitive(r, "end"))};
+        if (sp.end < sp.start)
+            sp.end = sp.start;
+        FmtEdit e = {0};
+        int rc = fmt_range(src, sp, &de, &e);
+        if (rc < 0)
+            *err = "the document has syntax errors: fix them first";
+        else if (rc > 0)
+            cJSON_AddItemToArray(edits, edit_json(src, e.span, e.text));
+        fmt_edit_release(&e);
+    }
+    diag_release(&de);
+    src_free(src);
+    if (*err) {
+        cJSON_Delete(edits);
+        return NULL;
+    }
+    return edits;
+}
+
 /* ---- dispatch ---------------------------------------------------------- */
 
 typedef cJSON *(*Handler)(Lsp *s, const cJSON *params);
@@ -589,7 +647,15 @@ static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *pa
         reply(s, rpc_error(id, RPC_CONTENT_MODIFIED, "the document changed since this request"));
         return;
     }
+    s->dirty |= s->check == NULL;   /* every feature reads a check, even of nothing */
     lsp_settle(s);
+    bool fmt_whole = strcmp(method, "textDocument/formatting") == 0;
+    if (fmt_whole || strcmp(method, "textDocument/rangeFormatting") == 0) {
+        const char *err = NULL;
+        cJSON *r = format(s, params, !fmt_whole, &err);
+        reply(s, err ? rpc_error(id, RPC_REQUEST_FAILED, err) : rpc_response(id, r));
+        return;
+    }
     if (strcmp(method, "textDocument/rename") == 0) {
         const char *err = NULL;
         cJSON *r = lsp_rename(s, params, &err);

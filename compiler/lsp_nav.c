@@ -951,6 +951,81 @@ static const Node *item_at(const Node *items, Span sp)
     return NULL;
 }
 
+static bool span_has(const Source *src, Span sp, char c)
+{
+    return memchr(src->text + sp.start, c, sp.end - sp.start) != NULL;
+}
+
+/* "write `X`": X replaces the span (the value after ` = ` when X is an
+ * attribute). Not when X is a pattern (`NAME`, `...`, `N`), one of
+ * several choices (`true` or `false`), or would drop a string's quotes. */
+static bool write_fix(const Diag *d, char *x, size_t cap)
+{
+    const char *p = d->help ? strstr(d->help, "write `") : NULL;
+    if (!p || !quoted_after(p, "write `", x, cap))
+        return false;
+    const char *after = p + 7 + strlen(x) + 1;
+    if (strncmp(after, " or", 3) == 0 || strstr(x, "NAME") || strstr(x, "...") || strstr(x, " N") ||
+        strstr(x, "N ") || span_has(d->src, d->span, '\n'))
+        return false;
+    char *eq = strstr(x, " = ");
+    if (eq) {
+        if (span_has(d->src, d->span, '='))
+            return false;
+        memmove(x, eq + 3, strlen(eq + 3) + 1);
+    }
+    return d->src->text[d->span.start] != '"' || x[0] == '"';
+}
+
+/* A help naming settings (`cpu = 0.5 vcpu` with `memory = 1 GiB`) fixes
+ * the primary span (its label names the field first: "`memory` of ...")
+ * and each secondary label "with `cpu = ...`" in the same file. */
+static cJSON *pair_fix(const Diag *d, char *title, size_t cap)
+{
+    char field[64], val[128];
+    if (!d->label || !quoted_after(d->label, "`", field, sizeof field))
+        return NULL;
+    cJSON *edits = cJSON_CreateArray();
+    for (const char *p = d->help; p && (p = strchr(p, '`')); p++) {
+        char pair[200];
+        if (!quoted_after(p, "`", pair, sizeof pair))
+            break;
+        p = strchr(p + 1, '`');
+        char *eq = strstr(pair, " = ");
+        if (!eq)
+            continue;
+        *eq = '\0';
+        snprintf(val, sizeof val, "%s", eq + 3);
+        if (strcmp(pair, field) == 0)
+            cJSON_AddItemToArray(edits, text_edit(d->src, d->span, val));
+        for (int i = 0; i < d->nlabels; i++) {
+            char want[256];
+            snprintf(want, sizeof want, "with `%s = ", pair);
+            if (d->labels[i].src == d->src && d->labels[i].msg && strncmp(d->labels[i].msg, want, strlen(want)) == 0)
+                cJSON_AddItemToArray(edits, text_edit(d->src, d->labels[i].span, val));
+        }
+        size_t tl = strlen(title);
+        snprintf(title + tl, cap - tl, "%s`%s = %s`", tl ? " with " : "Use ", pair, val);
+    }
+    if (cJSON_GetArraySize(edits) < 2) {   /* fixes one side only: not a fix */
+        cJSON_Delete(edits);
+        return NULL;
+    }
+    return edits;
+}
+
+/* One quick fix made of several edits in d's file (edits is consumed). */
+static void add_multi_action(cJSON *arr, const char *title, const char *uri, const Diag *d, cJSON *edits)
+{
+    add_action(arr, title, uri, d, cJSON_DetachItemFromArray(edits, 0), true);
+    cJSON *act = cJSON_GetArrayItem(arr, cJSON_GetArraySize(arr) - 1);
+    cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(act, "edit"), "changes"), uri);
+    cJSON *e;
+    while ((e = cJSON_DetachItemFromArray(edits, 0)))
+        cJSON_AddItemToArray(list, e);
+    cJSON_Delete(edits);
+}
+
 /* "did you mean `x`?" replaces the misspelt name; "add `import "f"`"
  * inserts the import; an intent or cost finding (E06xx, W07xx) can be
  * waived with `@allow(CODE, "…")` on the item that reports it. */
@@ -968,6 +1043,18 @@ static void actions_for(Lsp *s, File *f, const char *uri, const Diag *d, cJSON *
                  src->text + sp.start, want);
         add_action(arr, title, uri, d, text_edit(src, sp, want), true);
     }
+    if (quoted_after(d->help, "attributes are set with `", want, sizeof want) && sp.end == sp.start + 1 &&
+        src->text[sp.start] == ':')
+        add_action(arr, "Replace `:` with `=`", uri, d,
+                   text_edit(src, sp, sp.start && src->text[sp.start - 1] != ' ' ? " =" : "="), true);
+    else if (!strstr(d->help ? d->help : "", "did you mean") && write_fix(d, want, sizeof want)) {
+        snprintf(title, sizeof title, "Write `%s`", want);
+        add_action(arr, title, uri, d, text_edit(src, sp, want), true);
+    }
+    title[0] = '\0';
+    cJSON *pairs = pair_fix(d, title, sizeof title);
+    if (pairs)
+        add_multi_action(arr, title, uri, d, pairs);
     if (quoted_after(d->help, "add `import ", want + 7, sizeof want - 8)) {
         memcpy(want, "import ", 7);
         size_t wl = strlen(want);
@@ -1177,7 +1264,8 @@ cJSON *lsp_semantic_tokens(Lsp *s, const cJSON *params)
     literal_toks(f->items, &t);
     for (uint32_t i = 0; i < f->ncomments; i++)
         tok_add(&t, f->comments[i].span, TT_COMMENT);
-    qsort(t.items, (size_t)t.n, sizeof *t.items, by_start);
+    if (t.n > 1)
+        qsort(t.items, (size_t)t.n, sizeof *t.items, by_start);
     uint32_t pline = 0, pcol = 0, last_end = 0;
     for (int i = 0; i < t.n; i++) {
         Span at = t.items[i].at;

@@ -35,6 +35,7 @@ typedef struct IdList {
 typedef struct Acct {
     Object *obj;                /* the account object */
     const char *name;           /* its name: "la-camden" */
+    const char *dir;            /* its directory in the tree (names.h) */
     const char *id;             /* 12-digit account id */
     const char *region;         /* its region */
     bool core;                  /* kind = core: deployed before the others */
@@ -99,14 +100,12 @@ static const char *slug(Emit *e, const char *s)
     return out;
 }
 
-/* A derived AWS name, as names.h and build.c derive them: `_` -> `-`. */
-static const char *dashed(Emit *e, const char *s)
+/* The name of kind k of o (names.h), in the arena. */
+static const char *name_of(Emit *e, NameKind k, const Object *o)
 {
-    char *out = arena_strdup(&e->a, s);
-    for (char *p = out; *p; p++)
-        if (*p == '_')
-            *p = '-';
-    return out;
+    char buf[512];
+    names_derive(&e->nc, k, o, buf, sizeof buf);
+    return arena_strdup(&e->a, buf);
 }
 
 /* O(1): called once per service and bucket, so a scan here made the plan
@@ -407,11 +406,9 @@ static void phase_bootstrap(Emit *e)
             strlen(bucket) >= sizeof bucket - 1)
             continue;
         boot_state_bucket(e, ac, bucket);
-        const Value *lock = model_state(e->m, ac->obj, "lock");
-        const Value *table = model_state(e->m, ac->obj, "table");
-        if (lock && lock->kind == VAL_SYM && strcmp(lock->u.str, "dynamodb") == 0 && table &&
-            table->kind == VAL_STR)
-            boot_lock_table(e, ac, table->u.str);
+        const char *table = name_of(e, NAME_LOCK_TABLE, ac->obj);
+        if (*table)
+            boot_lock_table(e, ac, table);
     }
 }
 
@@ -449,7 +446,7 @@ static void hand_deployer(Emit *e, Acct *ac)
     const char *pid = parent ? get_str(e, parent, "id") : NULL;
     if (!pid)
         return;
-    const char *role = arena_printf(&e->a, "%s-deployer", slug(e, e->platform));
+    const char *role = name_of(e, NAME_DEPLOYER_ROLE, ac->obj);
     const char *id = arena_printf(&e->a, "handshake/%s/deployer-role", ac->name);
     cJSON *trust = policy_doc();
     statement(trust, "TrustParent", "Allow", cJSON_CreateString(root_arn(e, pid)), assume, 1);
@@ -629,7 +626,7 @@ static cJSON *run_obj(Emit *e, const Acct *ac, const char *const *argv, int argc
 {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddItemToObject(r, "argv", str_array(argv, argc));
-    cJSON_AddStringToObject(r, "cwd", arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->name));
+    cJSON_AddStringToObject(r, "cwd", arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->dir));
     if (e->opt.deploy == PLAN_DEPLOY_TERRAGRUNT)
         cJSON_AddItemToObject(r, "env", args1("TG_TF_PATH", "terraform"));
     return r;
@@ -647,7 +644,7 @@ static void deploy_account(Emit *e, const Acct *ac)
     for (int i = 0; !ac->core && i < e->core_deploys.n; i++)
         ids_push(&after, e->core_deploys.ids[i]);
     const char *id = deploy_id(e, ac);
-    const char *dir = arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->name);
+    const char *dir = arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->dir);
     if (e->opt.deploy == PLAN_DEPLOY_TERRAFORM) {
         const char *iid = arena_printf(&e->a, "%s/init", id);
         cJSON *s = step_new(e, PHASE_DEPLOY, ac, iid,
@@ -679,16 +676,13 @@ static void phase_deploy(Emit *e)
 
 /* ---- operate ------------------------------------------------------------ */
 
-/* The ECS cluster of a service, named as build.c names it:
- * "<platform>-<account>-<cluster>" for its `cluster`, else the account's
- * implicit cluster "<platform>-<account>" (dashed). */
+/* The ECS cluster of a service: the one names.h says it runs in, the
+ * cluster the tree creates for it. */
 static const char *ecs_cluster(Emit *e, const Object *svc)
 {
-    const Value *c = get(e, svc, "cluster");
-    if (c && c->kind == VAL_REF && c->ref && c->ref->name)
-        return dashed(e, arena_printf(&e->a, "%s-%s-%s", e->platform, svc->account->name,
-                                      c->ref->name));
-    return dashed(e, arena_printf(&e->a, "%s-%s", e->platform, svc->account->name));
+    char buf[512];
+    names_service_cluster(&e->nc, svc, buf, sizeof buf);
+    return arena_strdup(&e->a, buf);
 }
 
 static cJSON *target_args(const char *resource)
@@ -730,13 +724,16 @@ static const char *op_target(Emit *e, const Acct *ac, const char *base, const ch
  * module's `scheduled_actions` entry ("daemon-on", or "daemon-on-2" when
  * a schedule switches on more than once a week), so this step checks and
  * repairs what Terraform made rather than adding a second set. */
-static void op_action(Emit *e, const Acct *ac, const char *base, const char *svc,
+static void op_action(Emit *e, const Acct *ac, const char *base, const Object *so,
                       const char *resource, const SchedAction *act, int k, int of,
                       const char *zone, int lo, int hi, const IdList *after)
 {
     const char *what = of > 1 ? arena_printf(&e->a, "%s-%d", act->up ? "on" : "off", k)
                               : (act->up ? "on" : "off");
-    const char *name = arena_printf(&e->a, "%s-%s", dashed(e, svc), what);
+    const char *svc = so->name;
+    char buf[512];
+    names_scheduled_action(&e->nc, so, act->up, k, of, buf, sizeof buf);
+    const char *name = arena_strdup(&e->a, buf);
     const char *id = arena_printf(&e->a, "%s/schedule-%s", base, what);
     int mn = act->up ? lo : 0, mx = act->up ? hi : 0;
     cJSON *s = step_new(e, PHASE_OPERATE, ac, id,
@@ -799,7 +796,7 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
     if (!ac || !svc->name)
         return;
     const char *cluster = ecs_cluster(e, svc);
-    const char *name = svc->name;   /* the ECS service name, as build.c gives it */
+    const char *name = name_of(e, NAME_SERVICE, svc);
     const char *base = arena_printf(&e->a, "operate/%s/%s", ac->name, slug(e, name));
     const char *resource = arena_printf(&e->a, "service/%s/%s", cluster, name);
     IdList after = {0};
@@ -825,7 +822,7 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
         for (int i = 0; i < nacts; i++)
             nup += acts[i].up;
         for (int i = 0; i < nacts; i++)
-            op_action(e, ac, base, name, resource, &acts[i], acts[i].up ? ++kup : ++kdown,
+            op_action(e, ac, base, svc, resource, &acts[i], acts[i].up ? ++kup : ++kdown,
                       acts[i].up ? nup : nacts - nup, sc->zone, on_min, hi, &t);
         free(t.ids);
     } else if (def && strcmp(def, "off") == 0) {
@@ -882,6 +879,9 @@ static void collect_accounts(Emit *e)
         Acct *ac = &e->accts[e->naccts++];
         ac->obj = o;
         ac->name = o->name;
+        char dir[256];
+        names_account_dir(&e->nc, o, dir, sizeof dir);
+        ac->dir = arena_strdup(&e->a, dir);
         ac->id = id;
         const char *r = get_str(e, o, "region");
         ac->region = r ? r : e->region;

@@ -12,6 +12,7 @@ void rules_run(Model *m, DiagEngine *d)
     rules_aws(m, d);
     rules_intent(m, d);
     rules_cost(m, d);
+    rules_build(m, d);
 }
 
 /* E0313: a program describes one platform — none is an error (nothing to

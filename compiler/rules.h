@@ -12,6 +12,8 @@
  *   rules_intent      the platform's intent (E06xx) and
  *                     schedules (E0406, E065x)          — rules_intent.c
  *   rules_cost        what is billed at rest (W07xx)    — rules_cost.c
+ *   rules_build       what build, the plan and sfdrun
+ *                     need to accept it (E08xx)         — rules_build.c
  *
  * rules_env (rules_env.c) runs once, after rules_run has checked the base
  * and every environment's own evaluation (Environment.eval): no two
@@ -33,6 +35,7 @@ void rules_structure(Model *m, DiagEngine *d);
 void rules_aws(Model *m, DiagEngine *d);
 void rules_intent(Model *m, DiagEngine *d);
 void rules_cost(Model *m, DiagEngine *d);
+void rules_build(Model *m, DiagEngine *d);
 void rules_env(Model *m, DiagEngine *d);
 
 #endif

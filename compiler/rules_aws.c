@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "awsconstraints.h"
 #include "awsrules.h"
 #include "cidrset.h"
 #include "intern.h"
@@ -25,11 +26,57 @@ typedef struct Aws {
     DiagEngine *d;
     AwsrEc2Table ec2;       /* instance types, loaded on first use */
     int ec2_state;          /* 0 not loaded, 1 loaded, -1 failed (reported once) */
+    AwscTable cons;         /* stdlib/aws/constraints.json, loaded on first use */
+    int cons_state;         /* as ec2_state */
+    AwscRegions regions;    /* stdlib/aws/regions.json, loaded on first use */
+    int regions_state;      /* as ec2_state */
+    const AwscParam *eni_sgs, *sg_rules;    /* E0520's quotas, looked up once */
+    const char *last_region;            /* region_info's last question... */
+    const AwscRegion *last_info;        /* ...and answer */
+    const Object *db_acct;  /* the account db_count was counted for */
+    int db_count;           /* its aurora and rds blocks */
 } Aws;
 
 static Arena *arena(const Aws *c)
 {
     return &c->m->pg->arena;
+}
+
+/* The path of a file of stdlib/aws/. */
+static const char *aws_data(const Aws *c, const char *file)
+{
+    return arena_printf(arena(c), "%s/aws/%s", c->m->pg->stdlib_dir ? c->m->pg->stdlib_dir : "stdlib",
+                        file);
+}
+
+/* The parameter constraints (loaded once; a missing file is reported once
+ * and the checks that need it are skipped). */
+static const AwscParam *param(Aws *c, const char *name)
+{
+    char err[256];
+    if (c->cons_state == 0) {
+        const char *path = aws_data(c, "constraints.json");
+        c->cons_state = awsc_load(&c->cons, path, err, sizeof err) == 0 ? 1 : -1;
+        if (c->cons_state < 0)
+            diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
+    }
+    return c->cons_state > 0 ? awsc_find(&c->cons, name) : NULL;
+}
+
+static const AwscRegion *region_info(Aws *c, const char *name)
+{
+    char err[256];
+    if (name == c->last_region && c->regions_state > 0)
+        return c->last_info;    /* names are interned enum members: one lookup per region */
+    if (c->regions_state == 0) {
+        const char *path = aws_data(c, "regions.json");
+        c->regions_state = awsc_regions_load(&c->regions, path, err, sizeof err) == 0 ? 1 : -1;
+        if (c->regions_state < 0)
+            diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
+    }
+    c->last_region = name;
+    c->last_info = c->regions_state > 0 ? awsc_region(&c->regions, name) : NULL;
+    return c->last_info;
 }
 
 /* ---- E0501 Fargate task sizes --------------------------------------------- */
@@ -333,6 +380,38 @@ static void role_name(Aws *c, Object *o, NamesRole kind, const char *pattern)
     diag_emit(c->d, g);
 }
 
+/* `role = "ci/deployer"`: the ARN sfdc writes is `...:role/ci/deployer`, a
+ * role named `deployer` with the IAM path `/ci/`; both parts are checked. */
+static void account_role(Aws *c, Object *a)
+{
+    const Value *v = rctx_val(c->m, a, "role", NULL);
+    if (!v || v->kind != VAL_STR)
+        return;
+    Site site = rctx_site(c->m, a, "role", NULL);
+    const char *s = v->u.str, *slash = strrchr(s, '/');
+    size_t plen = slash ? (size_t)(slash - s) + 1 : 0;
+    RuleMsg rm;
+    if (!awsr_iam_role_name(s + plen, strlen(s + plen), &rm)) {
+        rm.off += plen;
+        rctx_report(c->d, DIAG_ERROR, "E0508", v, site, &rm, NULL);
+        return;
+    }
+    const AwscParam *p = plen ? param(c, "iam.CreateRole.Path") : NULL;
+    if (!p)
+        return;
+    char path[600];
+    snprintf(path, sizeof path, "/%.*s", (int)plen, s);
+    if (s[0] == '/' || !awsc_string(p, "role path", path, strlen(path), &rm)) {
+        if (s[0] == '/')
+            snprintf(rm.msg, sizeof rm.msg, "role `%s` starts with `/`: the ARN would hold `role//`", s);
+        snprintf(rm.help, sizeof rm.help, "write the path without a leading `/`, as in `ci/deployer` "
+                 "for the role `deployer` under the path `/ci/`");
+        rm.off = 0;
+        rm.len = plen;
+        rctx_report(c->d, DIAG_ERROR, "E0508", v, site, &rm, NULL);
+    }
+}
+
 static void role_names(Aws *c)
 {
     const ObjList *l = model_kind(c->m, "service");
@@ -346,13 +425,8 @@ static void role_names(Aws *c)
             role_name(c, l->items[i], NAMES_ROLE_INSTANCE, "<platform>-<account>-<cluster>-ec2-ecs-instance");
     /* the role sfdc assumes into each account is named by the user */
     l = model_kind(c->m, "account");
-    for (int i = 0; i < l->n; i++) {
-        const Value *v = rctx_val(c->m, l->items[i], "role", NULL);
-        RuleMsg rm;
-        if (v && v->kind == VAL_STR && !awsr_iam_role_name(v->u.str, strlen(v->u.str), &rm))
-            rctx_report(c->d, DIAG_ERROR, "E0508", v, rctx_site(c->m, l->items[i], "role", NULL), &rm,
-                        NULL);
-    }
+    for (int i = 0; i < l->n; i++)
+        account_role(c, l->items[i]);
 }
 
 /* ---- E0510, E0511 CIDR blocks ---------------------------------------------- */
@@ -396,6 +470,8 @@ static void subnets(Aws *c, Object *net, const Value *vpc, bool vpc_ok)
         }
     }
 }
+
+static void subnet_layout(Aws *c, Object *net, Cidr vpc);
 
 /* One block in the overlap sweep, with what to say about it. */
 typedef struct Net {
@@ -450,6 +526,7 @@ static void cidrs(Aws *c)
         subnets(c, net, v, ok);
         if (!ok)
             continue;
+        subnet_layout(c, net, cidr_network(v->u.cidr));
         e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, 0};
         nets[n++] = (Net){arena_printf(arena(c), "the VPC of `%s`", net->account ? net->account->path : net->path), s};
     }
@@ -579,11 +656,332 @@ static void ec2_capacity(Aws *c)
     table_release(&loads);
 }
 
+/* ---- E0516, E0517 Availability Zones -------------------------------------------- */
+
+/* The region of an account: its own, else the platform's (as build.c reads it). */
+static const char *account_region(const Aws *c, const Object *a)
+{
+    const char *r = a ? rctx_str(c->m, a, "region", NULL, NULL) : NULL;
+    if (!r && c->m->platform)
+        r = rctx_str(c->m, c->m->platform, "region", NULL, NULL);
+    return r ? r : "eu-west-2";
+}
+
+/* E0516: a network's zones are <region>a, <region>b, ... in order (how
+ * build.c names them); each must be a zone of the region. */
+static void network_zones(void *ctx, Object *net, const Environment *env)
+{
+    Aws *c = ctx;
+    double azs = rctx_num(c->m, net, "azs", env, 2);
+    const char *region = account_region(c, net->account);
+    const AwscRegion *r = region_info(c, region);
+    if (!r || azs < 1)
+        return;
+    for (int i = 0; i < (int)azs; i++) {
+        char zone = (char)('a' + i);
+        bool exists = strchr(r->zones, zone) != NULL;
+        if (exists && i < r->usable)
+            continue;
+        Site s = rctx_site(c->m, net, "azs", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0516", s.src, s.span,
+                           exists ? "`azs = %g` needs %s%c, but one account can use only %d zones of %s"
+                                  : "`azs = %g` needs %s%c, which does not exist", azs, region, zone,
+                           r->usable, region);
+        char letters[48] = "";
+        for (size_t k = 0; r->zones[k]; k++)
+            snprintf(letters + strlen(letters), sizeof letters - strlen(letters), "%s%c",
+                     k ? ", " : "", r->zones[k]);
+        if (r->usable < (int)strlen(r->zones))
+            diag_label(c->d, g, "%s has the zones %s, of which an account uses %d", region, letters,
+                       r->usable);
+        else
+            diag_label(c->d, g, "%s has %d zones: %s", region, r->usable, letters);
+        if (i > 0)
+            diag_help(c->d, g, "write `azs = %d`: sfdc places subnets in %sa, %sb, ... in order", i,
+                      region, region);
+        else
+            diag_help(c->d, g, "sfdc places subnets in %sa, %sb, ... in order; choose another region",
+                      region, region);
+        diag_emit(c->d, g);
+        return;
+    }
+}
+
+/* E0517: what needs subnets in two Availability Zones (a load balancer, a
+ * DB subnet group) in an account whose network has fewer. */
+static void two_zones(Aws *c, Object *o, const Environment *env, const char *what)
+{
+    Object *net = rctx_network(c->m, o->account);
+    if (!net)
+        return;
+    double azs = rctx_num(c->m, net, "azs", env, 2);
+    if (azs >= 2)
+        return;
+    Site s = rctx_site(c->m, net, "azs", env), os = model_obj_site(o);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0517", s.src, s.span,
+                       "%s of `%s` needs subnets in at least 2 Availability Zones, the network has %g",
+                       what, o->path, azs);
+    diag_label(c->d, g, "the network of `%s`", o->account ? o->account->path : "?");
+    diag_secondary(c->d, g, os.src, os.span, "needs %s", what);
+    diag_help(c->d, g, "write `azs = 2` or more");
+    diag_emit(c->d, g);
+}
+
+static void db_zones(void *ctx, Object *o, const Environment *env)
+{
+    two_zones(ctx, o, env, "the DB subnet group");
+}
+
+/* A service is behind a load balancer when public, or VPN-only with a range
+ * (build.c's plan_lb). */
+static bool behind_lb(const Aws *c, const Object *svc, const Environment *env)
+{
+    const Value *v = rctx_val(c->m, svc, "access", env);
+    if (!v || v->kind != VAL_CALL)
+        return false;
+    if (strcmp(v->u.str, "public") == 0)
+        return true;
+    return strcmp(v->u.str, "vpn") == 0 && v->n > 0 && v->items[0]->kind == VAL_CIDR;
+}
+
+/* ---- E0518 tags ------------------------------------------------------------------ */
+
+/* Tags sfdc's modules add to a resource besides the platform's (Name, and
+ * AmazonECSManaged on the Auto Scaling group). */
+enum { AWS_MODULE_TAGS = 2 };
+
+static void tag_quota(Aws *c)
+{
+    const Object *pl = c->m->platform;
+    const Value *t = pl ? rctx_val(c->m, pl, "tags", NULL) : NULL;
+    const AwscParam *n = param(c, "ec2.CreateTags.Tags"), *k = param(c, "ec2.CreateTags.Tags.Key"),
+                    *v = param(c, "ec2.CreateTags.Tags.Value");
+    if (!t || t->kind != VAL_MAP || !n || !k || !v)
+        return;
+    Site whole = rctx_site(c->m, pl, "tags", NULL);
+    RuleMsg rm;
+    if (!awsc_count(n, "tags", t->n + AWS_MODULE_TAGS, &rm)) {
+        snprintf(rm.msg, sizeof rm.msg, "%u platform tags and the %d sfdc's modules add are more "
+                 "than the 50 AWS allows on a resource", t->n, AWS_MODULE_TAGS);
+        snprintf(rm.help, sizeof rm.help, "keep at most %ld platform tags", n->max - AWS_MODULE_TAGS);
+        rctx_report(c->d, DIAG_ERROR, "E0518", NULL, whole, &rm, NULL);
+    }
+    for (uint32_t i = 0; i < t->n; i++) {
+        const char *key = t->keys[i];
+        Site s = rctx_elem_site(t->items[i], whole);
+        /* keys are identifiers, so AWS's reserved `aws:` prefix cannot be written */
+        if (!awsc_string(k, "tag key", key, strlen(key), &rm)) {
+            rctx_report(c->d, DIAG_ERROR, "E0518", NULL, s, &rm, NULL);
+        } else if (t->items[i]->kind == VAL_STR &&
+                   !awsc_string(v, "tag value", t->items[i]->u.str, strlen(t->items[i]->u.str), &rm)) {
+            rctx_report(c->d, DIAG_ERROR, "E0518", t->items[i], s, &rm, NULL);
+        }
+    }
+}
+
+/* ---- E0519 subnet layout ---------------------------------------------------------- */
+
+/* One subnet block of a network, given or computed, for the overlap check. */
+typedef struct Subnet {
+    Cidr cidr;
+    int tier, index;        /* "public subnet 2": tier 0, index 2 */
+    bool computed;          /* by the network module, not written */
+    Site site;
+} Subnet;
+
+/* The network module's computed blocks: cidrsubnet(cidr, NEWBITS, slot),
+ * public in slots 0-3, private 4-7, database 8-11; it takes VPCs of /16 to
+ * /24 (stdlib/modules/network). */
+enum { NET_NEWBITS = 4, NET_MAX_PREFIX = 24 };
+
+static void subnet_error(Aws *c, Site s, Site vs, const char *help, const char *msg)
+{
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0519", s.src, s.span, "%s", msg);
+    if (vs.src && (vs.src != s.src || vs.span.start != s.span.start))
+        diag_secondary(c->d, g, vs.src, vs.span, "the VPC's range");
+    diag_help(c->d, g, "%s", help);
+    diag_emit(c->d, g);
+}
+
+/* E0519: every tier has one block per zone, given or computed, and no two
+ * blocks of the VPC overlap (computed ones included). */
+static void subnet_layout(Aws *c, Object *net, Cidr vpc)
+{
+    static const char *const fields[] = {"public_subnets", "private_subnets", "database_subnets"};
+    static const char *const tiers[] = {"public", "private", "database"};
+    int azs = (int)rctx_num(c->m, net, "azs", NULL, 2);
+    Site vs = rctx_site(c->m, net, "cidr", NULL);
+    Subnet all[3 * 6];
+    int n = 0;
+    char buf[24];
+    if (vpc.prefix > NET_MAX_PREFIX) {
+        cidr_format(vpc, buf, sizeof buf);
+        subnet_error(c, vs, vs, "give the VPC a /24 or larger block",
+                     arena_printf(arena(c), "VPC `%s` is smaller than sfdc's network module takes "
+                                  "(/16 to /24)", buf));
+        return;
+    }
+    for (int t = 0; t < 3 && azs >= 1 && azs <= 6; t++) {
+        const Value *l = rctx_val(c->m, net, fields[t], NULL);
+        Site whole = rctx_site(c->m, net, fields[t], NULL);
+        if (l && l->kind == VAL_LIST && l->n > 0) {
+            if ((int)l->n != azs) {
+                subnet_error(c, whole, vs, arena_printf(arena(c), "give one block per zone (azs = %d), "
+                             "or none to let sfdc divide the VPC", azs),
+                             arena_printf(arena(c), "`%s` has %u block%s for the network's %d zones",
+                                          fields[t], l->n, l->n == 1 ? "" : "s", azs));
+                return;
+            }
+            for (uint32_t i = 0; i < l->n; i++)
+                if (l->items[i]->kind == VAL_CIDR)
+                    all[n++] = (Subnet){cidr_network(l->items[i]->u.cidr), t, (int)i + 1, false,
+                                        rctx_elem_site(l->items[i], whole)};
+            continue;
+        }
+        uint8_t prefix = (uint8_t)(vpc.prefix + NET_NEWBITS);
+        for (int i = 0; i < azs; i++) {
+            uint32_t slot = (uint32_t)(4 * t + i);
+            Cidr sub = {cidr_first(vpc) + (slot << (32 - prefix)), prefix};
+            all[n++] = (Subnet){sub, t, i + 1, true, vs};
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            if (!cidr_overlap(all[i].cidr, all[j].cidr))
+                continue;
+            char a[24], b[24];
+            cidr_format(all[i].cidr, a, sizeof a);
+            cidr_format(all[j].cidr, b, sizeof b);
+            subnet_error(c, all[j].site, vs,
+                         "give every tier's subnets explicitly, or none: computed blocks take slots "
+                         "0-3 (public), 4-7 (private) and 8-11 (database) of the VPC divided by 16",
+                         arena_printf(arena(c), "%s subnet %d (%s%s) overlaps %s subnet %d (%s%s)",
+                                      tiers[all[j].tier], all[j].index, b, all[j].computed ? ", computed" : "",
+                                      tiers[all[i].tier], all[i].index, a, all[i].computed ? ", computed" : ""));
+            return;
+        }
+}
+
+/* ---- E0520 security group quotas ---------------------------------------------------- */
+
+/* E0520: a service's tasks carry their own security group and one client
+ * group per database of the account (build.c), at most 5 per network
+ * interface; their group's inbound rules (one per `ingress` block, one from
+ * the load balancer) are at most 60. */
+static void sg_quotas(void *ctx, Object *svc, const Environment *env, bool lb)
+{
+    Aws *c = ctx;
+    const Object *a = svc->account;
+    if (a != c->db_acct) {      /* services of one account come together: count once */
+        c->db_acct = a;
+        c->db_count = 0;
+        for (int i = 0; a && i < a->nchildren; i++)
+            c->db_count += strcmp(a->children[i]->kind, "aurora") == 0 ||
+                           strcmp(a->children[i]->kind, "rds") == 0;
+    }
+    int ndb = c->db_count;
+    if (!c->eni_sgs && !c->sg_rules) {
+        c->eni_sgs = param(c, "ecs.CreateService.networkConfiguration.awsvpcConfiguration.securityGroups");
+        c->sg_rules = param(c, "ec2.AuthorizeSecurityGroupIngress.IpPermissions");
+    }
+    const AwscParam *eni = c->eni_sgs, *rules = c->sg_rules;
+    RuleMsg rm;
+    Site s = model_obj_site(svc);
+    if (eni && !awsc_count(eni, "security groups", (size_t)(1 + ndb), &rm)) {
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0520", s.src, s.span,
+                           "the tasks of `%s` would carry %d security groups, more than the %ld AWS "
+                           "allows on a network interface", svc->path, 1 + ndb, eni->max);
+        diag_label(c->d, g, "their own group and a client group for each of %d databases", ndb);
+        diag_help(c->d, g, "keep at most %ld databases in an account that runs services", eni->max - 1);
+        diag_emit(c->d, g);
+    }
+    const Value *in = rctx_val(c->m, svc, "ingress", env);
+    size_t nrules = (in && in->kind == VAL_LIST ? in->n : 0) + (lb ? 1 : 0);
+    if (rules && !awsc_count(rules, "inbound rules", nrules, &rm)) {
+        Site is = rctx_site(c->m, svc, "ingress", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0520", is.src, is.span,
+                           "the security group of `%s` would have %zu inbound rules, more than the "
+                           "%ld AWS allows", svc->path, nrules, rules->max);
+        diag_help(c->d, g, "merge the `ingress` blocks into fewer, larger ones");
+        diag_emit(c->d, g);
+    }
+}
+
+/* ---- E0521 EC2 capacity ------------------------------------------------------------ */
+
+/* E0521: `compute = ec2` needs a cluster with EC2 capacity; otherwise
+ * build.c places the tasks on Fargate, silently. */
+static void ec2_needs_capacity(void *ctx, Object *svc, const Environment *env)
+{
+    Aws *c = ctx;
+    if (strcmp(rctx_str(c->m, svc, "compute", env, "fargate"), "ec2") != 0)
+        return;
+    Object *cl = rctx_cluster_of(c->m, svc);
+    if (cl && strcmp(rctx_str(c->m, cl, "compute", env, "fargate"), "ec2") == 0)
+        return;
+    Site s = rctx_site(c->m, svc, "compute", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0521", s.src, s.span,
+                       cl ? "`%s` runs on EC2, but cluster `%s` has no EC2 capacity"
+                          : "`%s` runs on EC2, but its account has no cluster%s",
+                       svc->path, cl ? cl->path : "");
+    if (cl) {
+        Site cs = model_obj_site(cl);
+        diag_secondary(c->d, g, cs.src, cs.span, "a Fargate cluster");
+        diag_help(c->d, g, "write `compute = ec2` in the cluster, or `compute = fargate` here");
+    } else {
+        diag_help(c->d, g, "add `cluster main { compute = ec2 }` to the account, or write "
+                           "`compute = fargate` here");
+    }
+    diag_emit(c->d, g);
+}
+
+/* ---- E0522 load balancer certificates ---------------------------------------------- */
+
+/* E0522: `certificate` is an ACM certificate ARN of the service's region
+ * (an ALB listener takes certificates of its own region only), on a
+ * service that has a load balancer to listen with it. */
+static void certificate(void *ctx, Object *svc, const Environment *env, bool lb)
+{
+    Aws *c = ctx;
+    const Value *v = rctx_val(c->m, svc, "certificate", env);
+    if (!v || v->kind != VAL_STR)
+        return;
+    Site s = rctx_site(c->m, svc, "certificate", env);
+    const char *region = account_region(c, svc->account);
+    const char *arn = v->u.str;
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "arn:aws:acm:%s:", region);
+    const char *rest = strncmp(arn, prefix, strlen(prefix)) == 0 ? arn + strlen(prefix) : NULL;
+    bool shaped = rest && strlen(rest) > 25 && strspn(rest, "0123456789") == 12 &&
+                  strncmp(rest + 12, ":certificate/", 13) == 0;
+    Diag *g = NULL;
+    if (!lb) {
+        g = diag_new(c->d, DIAG_ERROR, "E0522", s.src, s.span,
+                     "`%s` has a certificate but no load balancer to use it", svc->path);
+        diag_help(c->d, g, "sfdc puts a load balancer with an HTTPS listener in front of services "
+                           "with `public()` or `vpn(...)` access; remove `certificate` or set `access`");
+    } else if (!shaped) {
+        g = diag_new(c->d, DIAG_ERROR, "E0522", s.src, s.span,
+                     "`certificate` is not an ACM certificate ARN of %s", region);
+        diag_label(c->d, g, "the HTTPS listener of `%s` needs one", svc->path);
+        diag_help(c->d, g, "write `arn:aws:acm:%s:ACCOUNT:certificate/ID`: a load balancer takes "
+                           "certificates of its own region only", region);
+    }
+    if (g)
+        diag_emit(c->d, g);
+}
+
 /* ---- the pass ---------------------------------------------------------------- */
 
 static void service(void *ctx, Object *o, const Environment *env)
 {
     fargate_size(ctx, o, env);
+    bool lb = behind_lb(ctx, o, env);
+    if (lb)
+        two_zones(ctx, o, env, "the load balancer");
+    sg_quotas(ctx, o, env, lb);
+    ec2_needs_capacity(ctx, o, env);
+    certificate(ctx, o, env, lb);
 }
 
 void rules_aws(Model *m, DiagEngine *d)
@@ -598,6 +996,14 @@ void rules_aws(Model *m, DiagEngine *d)
     role_names(&c);
     cidrs(&c);
     ec2_capacity(&c);
+    rctx_each(m, "network", network_zones, &c);
+    rctx_each(m, "aurora", db_zones, &c);
+    rctx_each(m, "rds", db_zones, &c);
+    tag_quota(&c);
     if (c.ec2_state > 0)
         awsr_ec2_release(&c.ec2);
+    if (c.cons_state > 0)
+        awsc_release(&c.cons);
+    if (c.regions_state > 0)
+        awsc_regions_release(&c.regions);
 }

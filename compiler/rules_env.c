@@ -3,8 +3,8 @@
  * Runs after every environment has been evaluated (Environment.eval) and
  * checked on its own. A deployment is one (environment, account) pair; two
  * deployments of different environments must not create one AWS name
- * (E0520), share a state bucket (E0521), put two accounts in one AWS
- * account (E0522), or overlap networks that reach each other (E0523).
+ * (E0901), share a state bucket (E0902), put two accounts in one AWS
+ * account (E0903), or overlap networks that reach each other (E0904).
  *
  * Every name is a key in one hash table — "KIND SCOPE NAME", the scope
  * being "global" for S3 and the account id and region otherwise — so the
@@ -139,7 +139,7 @@ static const char *scope_of(const Model *m, const Object *acct, char *buf, size_
 
 static const char *help_for(const char *code)
 {
-    if (strcmp(code, "E0521") == 0)
+    if (strcmp(code, "E0902") == 0)
         return "each deployment keeps its state in a bucket of its own: write `${env}` in "
                "`platform { state { bucket } }`";
     return "give each environment its own accounts, or write `${env}` in the names the program "
@@ -178,7 +178,7 @@ static void collision(EnvCheck *c, const char *code, const char *names, int n, c
     diag_emit(c->d, g);
 }
 
-/* E0522: one AWS account id, two accounts of the platform. */
+/* E0903: one AWS account id, two accounts of the platform. */
 static void account_id(EnvCheck *c, const Model *m, const char *env, const Object *acct)
 {
     const char *id = model_str(m, acct, "id", NULL);
@@ -197,7 +197,7 @@ static void account_id(EnvCheck *c, const Model *m, const char *env, const Objec
         table_put(&c->shared_ids, k, (void *)k);
     if (prev->env == env || strcmp(prev->obj->path, acct->path) == 0)
         return;     /* the same account shared by two environments is layout (b) */
-    Diag *g = diag_new(c->d, DIAG_ERROR, "E0522", site.src, site.span,
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0903", site.src, site.span,
                        "account id \"%s\" is `%s` in environment `%s` and `%s` in `%s`", id,
                        acct->path, env, prev->obj->path, prev->env);
     diag_label(c->d, g, "id of `%s` in environment `%s`", acct->path, env);
@@ -266,7 +266,7 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
         n++;
     }
     if (first)
-        collision(c, "E0520", names, n, env, o, site, first);
+        collision(c, "E0901", names, n, env, o, site, first);
 }
 
 /* The names one deployment creates (names.c derives them all). */
@@ -282,7 +282,7 @@ static void deployment(EnvCheck *c, const Model *m, const Environment *own, cons
         Site at = m->state ? model_site(m, m->state, "bucket") : model_obj_site(acct);
         const Claim *prev = claim(c, "state bucket", "global", buf, env, acct, at);
         if (prev)
-            collision(c, "E0521", arena_printf(c->a, "state bucket \"%s\"", buf), 1, env, acct,
+            collision(c, "E0902", arena_printf(c->a, "state bucket \"%s\"", buf), 1, env, acct,
                       at, prev);
     }
     claim_all(c, &nc, scope, env, acct);
@@ -290,7 +290,7 @@ static void deployment(EnvCheck *c, const Model *m, const Environment *own, cons
         claim_all(c, &nc, scope, env, acct->children[i]);
 }
 
-/* ---- E0523: networks of connected environments ---------------------------- */
+/* ---- E0904: networks of connected environments ---------------------------- */
 
 /* A network (VPC or VPN range) of one deployment. */
 typedef struct EnvNet {
@@ -348,7 +348,7 @@ static void overlap(EnvCheck *c, const EnvNet *x, const EnvNet *y)
     cidr_format(x->e.cidr, bx, sizeof bx);
     cidr_format(y->e.cidr, by, sizeof by);
     const char *ex = c->base->envs[x->env]->name, *ey = c->base->envs[y->env]->name;
-    Diag *g = diag_new(c->d, DIAG_ERROR, "E0523", y->site.src, y->site.span,
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0904", y->site.src, y->site.span,
                        "%s in environment `%s` (%s) overlaps %s in `%s` (%s)", y->what, ey, by,
                        x->what, ex, bx);
     diag_label(c->d, g, "%s in environment `%s`", y->what, ey);
@@ -435,7 +435,7 @@ void rules_env(Model *m, DiagEngine *d)
     EnvCheck c = {.base = m, .d = d, .a = &m->pg->arena};
     table_init(&c.ids);
     table_init(&c.shared_ids);
-    for (int i = 0; i < m->nenvs; i++) {     /* E0522, and which ids are shared */
+    for (int i = 0; i < m->nenvs; i++) {     /* E0903, and which ids are shared */
         const Model *em = m->envs[i]->eval;
         const Environment *env = own_env(m->envs[i]);
         const ObjList *accs = model_kind(em, "account");

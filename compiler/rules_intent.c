@@ -10,6 +10,7 @@
 #include "rules.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -354,24 +355,122 @@ static const char *secret_arn(Intent *c, const char *s)
     return NULL;
 }
 
-/* A key naming a secret: one of its `_`/`-` separated words is PASSWORD,
- * SECRET, TOKEN, KEY... (case-insensitive), so DB_PASSWORD and API_KEY
- * are, MONKEY_COUNT is not. */
-static bool secret_key(const char *key)
+/* How surely a variable's name says it holds a secret. */
+typedef enum SecretName {
+    NAME_PLAIN,     /* LOG_LEVEL, KMS_KEY_ID, SECRET_NAME, TOKEN_URL */
+    NAME_WEAK,      /* KEY, TOKEN: also sort keys, S3 object keys, token URLs */
+    NAME_STRONG,    /* PASSWORD, SECRET, CREDENTIALS, PGPASSWORD */
+} SecretName;
+
+/* Whether word p[0..n) is one of words (case-insensitive). */
+static bool word_in(const char *p, size_t n, const char *const *words)
 {
-    static const char *const words[] = {"password", "passwd", "pwd", "secret", "token", "key",
-                                        "apikey", "credentials", "credential", "pass"};
+    for (size_t k = 0; words[k]; k++)
+        if (strlen(words[k]) == n && strncasecmp(p, words[k], n) == 0)
+            return true;
+    return false;
+}
+
+/* What a key's name says, word by word (split at `_`, `-`, `.`): a secret
+ * word makes it WEAK or STRONG, unless the last word says the variable
+ * names or locates the secret rather than holding it (KMS_KEY_ID,
+ * SECRET_ARN, PASSWORD_FILE, TOKEN_URL). Well-known whole names too. */
+static SecretName secret_key(const char *key)
+{
+    static const char *const strong[] = {"password", "passwd", "pwd", "secret", "apikey",
+                                         "credentials", "credential", "pass", "pgpassword",
+                                         "passphrase", NULL};
+    static const char *const weak[] = {"token", "key", NULL};
+    static const char *const refers[] = {"id", "arn", "name", "url", "uri", "endpoint", "path",
+                                         "prefix", "suffix", "file", "header", "ttl", "expiry",
+                                         "timeout", "length", "size", "type", "region", "alias",
+                                         "field", "param", "var", "env", "count", "version",
+                                         "format", "dir", "bucket", "policy", "rotation", NULL};
+    SecretName got = NAME_PLAIN;
     const char *p = key;
+    bool last_refers = false;
     while (*p) {
         size_t n = strcspn(p, "_-.");
-        for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-            if (strlen(words[k]) == n && strncasecmp(p, words[k], n) == 0)
-                return true;
+        if (word_in(p, n, strong))
+            got = NAME_STRONG;
+        else if (word_in(p, n, weak) && got < NAME_WEAK)
+            got = NAME_WEAK;
+        last_refers = word_in(p, n, refers);
         p += n;
         while (*p == '_' || *p == '-' || *p == '.')
             p++;
     }
-    return false;
+    return last_refers ? NAME_PLAIN : got;
+}
+
+/* A value that looks like a credential rather than a name, a path, a URL
+ * or a number: a known token prefix, or 16+ bytes of letters and digits
+ * (with `_`, `-`, `.`, `+`, `=`) mixing both. For KEY/TOKEN names only. */
+static bool looks_like_credential(const char *v)
+{
+    static const char *const prefixes[] = {"ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xoxb-",
+                                           "xoxp-", "xoxa-", "sk_live_", "sk_test_", "eyJ", "AKIA",
+                                           "ASIA", NULL};
+    for (size_t k = 0; prefixes[k]; k++)
+        if (strncmp(v, prefixes[k], strlen(prefixes[k])) == 0)
+            return true;
+    size_t n = strlen(v);
+    bool alpha = false, digit = false;
+    if (n < 16 || strncmp(v, "arn:", 4) == 0)
+        return false;
+    for (const char *p = v; *p; p++) {
+        if (isalpha((unsigned char)*p))
+            alpha = true;
+        else if (isdigit((unsigned char)*p))
+            digit = true;
+        else if (!strchr("_-.+=", *p))
+            return false;
+    }
+    return alpha && digit;
+}
+
+/* A URL with a password in it, `scheme://user:PASSWORD@host`: the byte
+ * range of the password in *off, *len. */
+static bool url_password(const char *v, size_t *off, size_t *len)
+{
+    const char *s = strstr(v, "://");
+    if (!s)
+        return false;
+    s += 3;
+    size_t auth = strcspn(s, "/?#");
+    const char *at = memchr(s, '@', auth);
+    const char *colon = at ? memchr(s, ':', (size_t)(at - s)) : NULL;
+    if (!colon || colon + 1 == at)
+        return false;
+    *off = (size_t)(colon + 1 - v);
+    *len = (size_t)(at - colon - 1);
+    return true;
+}
+
+/* E0605 on a literal under a secret's name, or a password inside a URL. */
+static void plain_literal(Intent *c, const Object *o, const char *key, const Value *v, Site s)
+{
+    size_t off, len;
+    Diag *g;
+    if (url_password(v->u.str, &off, &len)) {
+        Site p = rctx_str_part(v, s, off, len);
+        g = diag_new(c->d, DIAG_ERROR, "E0605", p.src, p.span,
+                     "`%s` puts a password in the URL of plain environment variable `%s`", o->path, key);
+        diag_label(c->d, g, "the password, visible to anyone who can describe the task definition");
+        diag_help(c->d, g, "store the URL in Secrets Manager and write `secrets = { %s = "
+                           "secret(\"NAME\") }`, or pass the password alone as a secret", key);
+        diag_emit(c->d, g);
+        return;
+    }
+    SecretName how = secret_key(key);
+    if (how == NAME_PLAIN || !v->u.str[0] || (how == NAME_WEAK && !looks_like_credential(v->u.str)))
+        return;
+    g = diag_new(c->d, DIAG_ERROR, "E0605", s.src, s.span,
+                 "`%s` puts a literal value in plain environment variable `%s`", o->path, key);
+    diag_label(c->d, g, "visible to anyone who can describe the task definition");
+    diag_help(c->d, g, "store it in Secrets Manager and write `secrets = { %s = "
+                       "secret(\"NAME\") }`", key);
+    diag_emit(c->d, g);
 }
 
 static void plain_secrets(Intent *c, const Object *o, const Environment *env)
@@ -385,25 +484,17 @@ static void plain_secrets(Intent *c, const Object *o, const Environment *env)
         if (!v || v->kind != VAL_STR)
             continue;
         const char *ref = secret_arn(c, v->u.str);
-        if (!ref && (!secret_key(m->keys[i]) || !v->u.str[0]))
-            continue;
         Site s = rctx_elem_site(v, whole);
-        Diag *g;
-        if (ref) {
-            g = diag_new(c->d, DIAG_ERROR, "E0605", s.src, s.span,
-                         "`%s` passes a secret's ARN as plain environment variable `%s`", o->path,
-                         m->keys[i]);
-            diag_label(c->d, g, "the task sees this ARN, not the secret");
-            diag_help(c->d, g, "move it to `secrets = { %s = %s }`: ECS then injects the value "
-                               "and the execution role may read it", m->keys[i], ref);
-        } else {
-            g = diag_new(c->d, DIAG_ERROR, "E0605", s.src, s.span,
-                         "`%s` puts a literal value in plain environment variable `%s`", o->path,
-                         m->keys[i]);
-            diag_label(c->d, g, "visible to anyone who can describe the task definition");
-            diag_help(c->d, g, "store it in Secrets Manager and write `secrets = { %s = "
-                               "secret(\"NAME\") }`", m->keys[i]);
+        if (!ref) {
+            plain_literal(c, o, m->keys[i], v, s);
+            continue;
         }
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0605", s.src, s.span,
+                           "`%s` passes a secret's ARN as plain environment variable `%s`", o->path,
+                           m->keys[i]);
+        diag_label(c->d, g, "the task sees this ARN, not the secret");
+        diag_help(c->d, g, "move it to `secrets = { %s = %s }`: ECS then injects the value "
+                           "and the execution role may read it", m->keys[i], ref);
         diag_emit(c->d, g);
     }
 }

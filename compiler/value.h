@@ -49,8 +49,10 @@ typedef struct Value Value;
 struct Value {
     uint8_t kind;           /* ValKind */
     uint8_t dim;            /* Dim, for VAL_NUM */
-    bool is_int;            /* VAL_NUM written without a fraction (before conversion) */
-    bool late;              /* VAL_ERROR standing for a value bound per account later */
+    bool is_int : 1;        /* VAL_NUM written without a fraction (before conversion) */
+    bool late : 1;          /* VAL_ERROR standing for a value bound per account later */
+    uint8_t depth;          /* lists, records, ranges: 1 + the deepest item (bounded:
+                               every walk over a value recurses at most this deep) */
     uint32_t n;             /* items (and keys) count */
     /* (anonymous unions keep a Value at 48 bytes: there are many) */
     union {

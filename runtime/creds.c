@@ -530,7 +530,9 @@ static int set_region(AwsCredsChain *out, const SharedFiles *f, const char *prof
 int aws_creds_chain_resolve(const char *profile, AwsGetenv *env, AwsCredsChain *out, char *err)
 {
     aws_creds_chain_init(out);
-    if (!profile && env_get(env, "AWS_ACCESS_KEY_ID")) {
+    /* either variable of the key pair selects the environment, so half a
+     * pair is an error rather than a silent fall back to a profile */
+    if (!profile && (env_get(env, "AWS_ACCESS_KEY_ID") || env_get(env, "AWS_SECRET_ACCESS_KEY"))) {
         if (base_from_env(&out->base, env, err) || set_region(out, NULL, NULL, env)) {
             aws_creds_chain_release(out);
             return -1;

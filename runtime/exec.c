@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <curl/curl.h>
 
@@ -28,8 +32,12 @@ extern char **environ;
  * pause before each (eventually consistent services: IAM, S3 policies). */
 static const long verify_delays_ms[] = { 0, 250, 500, 1000, 2000, 3000, 4000 };
 #define VERIFY_READS ((int)(sizeof verify_delays_ms / sizeof *verify_delays_ms))
-/* Renew a session this long before its credentials expire. */
+/* Renew a session this long before its credentials expire (or a quarter
+ * of its lifetime before, for sessions shorter than 20 minutes). */
 #define SESSION_MARGIN_S 300
+/* Calls that may be re-sent after an ExpiredToken answer, with a session
+ * renewed in between (a session that lapsed while the call waited). */
+#define EXPIRED_RETRIES 2
 /* Seconds between SIGTERM and SIGKILL for a timed-out run. */
 #define KILL_GRACE_S 10
 /* Longest a finished step's journal record waits for its fdatasync. */
@@ -59,6 +67,10 @@ struct Call {
     const char *op;         /* operation name */
     const cJSON *args;      /* arguments (borrowed) */
     int mutating;           /* counts as a mutating call */
+    int creds_only;         /* no request: the continuation runs once the
+                               session is ready (deploy runs) */
+    int fresh;              /* renew a session past a quarter of its life */
+    int renewals;           /* ExpiredToken answers met with a renewal */
     int attempts;           /* HTTP attempts made */
     int ambiguous;          /* an attempt may have reached AWS and failed unseen */
     AwsRequest req;         /* the request being sent */
@@ -75,13 +87,17 @@ typedef enum SessState { SESS_NONE, SESS_PENDING, SESS_READY, SESS_FAILED } Sess
 struct Session {
     size_t account;         /* account index or BASE */
     SessState state;        /* lifecycle */
-    AwsCreds creds;         /* when READY */
+    AwsCreds creds;         /* when READY (the base: also while renewing) */
+    AwsCreds hop;           /* base: the credentials of the chain's hop being
+                               assumed; they replace creds at the end */
+    time_t obtained;        /* when creds were obtained (for their lifetime) */
     char error[AWS_ERR_MAX];/* when FAILED */
     Call *waiters;          /* calls waiting for READY */
     Session *next_dep;      /* link: account sessions waiting for the base */
     Call call;              /* the STS call in flight */
     cJSON *args;            /* its arguments (owned) */
     size_t chain_pos;       /* base: next role of the chain to assume */
+    int renewals;           /* ExpiredToken answers met with a renewal */
 };
 
 typedef enum TaskPhase { T_CHECK, T_MUTATE, T_VERIFY, T_RUN } TaskPhase;
@@ -220,6 +236,10 @@ static void call_send(Call *c)
     Exec *ex = c->ex;
     char err[AWS_ERR_MAX], date[AWS_AMZ_DATE_LEN + 1];
     AwsEndpoint ep;
+    if (c->creds_only) {
+        c->done(c, 1, NULL, NULL);
+        return;
+    }
     const AwsCreds *creds = c->creds ? c->creds : &session_of(ex, c->account)->creds;
     memset(&ep, 0, sizeof ep);
     if (c->req_live) {
@@ -274,6 +294,14 @@ static const char *net_name(AwsNetError n)
     }
 }
 
+static int is_expired_token(const char *code)
+{
+    return code && (strcmp(code, "ExpiredToken") == 0 ||
+                    strcmp(code, "ExpiredTokenException") == 0);
+}
+
+static void session_invalidate(Session *s);
+
 static void on_http(void *ctx, const HttpResult *res)
 {
     Call *c = ctx;
@@ -291,6 +319,18 @@ static void on_http(void *ctx, const HttpResult *res)
             c->req_live = 0;
         }
         c->done(c, 1, result, NULL);
+        return;
+    } else if (is_expired_token(e.code) && !c->creds && c->renewals < EXPIRED_RETRIES) {
+        /* the session lapsed between signing and arrival (a long retry
+         * wait, a suspended laptop): renew it and send again */
+        c->renewals++;
+        aws_error_release(&e);
+        if (c->req_live) {
+            aws_request_release(&c->req);
+            c->req_live = 0;
+        }
+        session_invalidate(session_of(ex, c->account));
+        session_acquire(ex, c);
         return;
     } else {
         cls = aws_retry_classify(AWS_NET_OK, res->resp.status, e.code);
@@ -368,6 +408,29 @@ static const char *account_name(const Exec *ex, size_t account)
 
 static void session_start(Exec *ex, Session *s);
 
+/* True when s's credentials should be renewed before use: within
+ * SESSION_MARGIN_S of expiry (a quarter of the lifetime for short
+ * sessions), or, with fresh, once a quarter of the lifetime has passed. */
+static int session_stale(const Session *s, int fresh)
+{
+    if (!s->creds.expiration)
+        return 0;
+    time_t now = time(NULL);
+    long life = (long)(s->creds.expiration - s->obtained);
+    long margin = life / 4 < SESSION_MARGIN_S ? life / 4 : SESSION_MARGIN_S;
+    if (aws_creds_expiring(&s->creds, now, margin))
+        return 1;
+    return fresh && (long)(now - s->obtained) > life / 4;
+}
+
+/* A READY session's credentials were refused as expired: the next use
+ * renews them. */
+static void session_invalidate(Session *s)
+{
+    if (s->state == SESS_READY)
+        s->state = SESS_NONE;
+}
+
 /* The session became READY or FAILED: resume or fail its waiters. */
 static void session_settle(Exec *ex, Session *s)
 {
@@ -421,6 +484,13 @@ static void on_sts(Call *c, int ok, cJSON *result, AwsError *e)
     char err[AWS_ERR_MAX];
     cJSON_Delete(s->args);
     s->args = NULL;
+    if (!ok && is_expired_token(e->code) && s != &ex->base && s->renewals < EXPIRED_RETRIES) {
+        /* the base credentials that signed this lapsed: renew them first */
+        s->renewals++;
+        session_invalidate(&ex->base);
+        session_start(ex, s);
+        return;
+    }
     if (!ok) {
         describe_error(e, err, sizeof err);
         session_failed(ex, s, "", err);
@@ -444,6 +514,8 @@ static void on_sts(Call *c, int ok, cJSON *result, AwsError *e)
             session_failed(ex, s, "", "out of memory");
             return;
         }
+        s->obtained = ex->base.obtained;
+        s->renewals = 0;
         s->state = SESS_READY;
         session_settle(ex, s);
         return;
@@ -459,13 +531,17 @@ static void on_sts(Call *c, int ok, cJSON *result, AwsError *e)
         session_failed(ex, s, "AssumeRole: ", err);
         return;
     }
-    aws_creds_release(&s->creds);
-    s->creds = fresh;
     if (s == &ex->base) {
+        aws_creds_release(&s->hop);
+        s->hop = fresh;
         s->chain_pos++;
         base_next_role(ex);
         return;
     }
+    aws_creds_release(&s->creds);
+    s->creds = fresh;
+    s->obtained = time(NULL);
+    s->renewals = 0;
     s->state = SESS_READY;
     if (log_verbose()) {
         char d[256];
@@ -521,7 +597,21 @@ static void base_next_role(Exec *ex)
 {
     Session *s = &ex->base;
     if (s->chain_pos >= ex->chain.n_roles) {
+        /* the whole chain is assumed: only now replace the credentials
+         * that account sessions may still be signing with */
+        aws_creds_release(&s->creds);
+        s->creds = s->hop;
+        aws_creds_init(&s->hop);
+        s->obtained = time(NULL);
         s->state = SESS_READY;
+        if (log_verbose() && ex->chain.n_roles) {
+            char d[256];
+            log_event("session", (LogField[]){ { "account", account_name(ex, BASE), 0 },
+                                               { "credentials", aws_creds_describe(&s->creds,
+                                                                d, sizeof d), 0 } },
+                      2, "  session for %s: %s", account_name(ex, BASE),
+                      aws_creds_describe(&s->creds, d, sizeof d));
+        }
         session_settle(ex, s);
         return;
     }
@@ -533,7 +623,7 @@ static void base_next_role(Exec *ex)
     session_sts(ex, s, "AssumeRole",
                 assume_args(r->role_arn, r->session_name ? r->session_name : sn,
                             r->external_id, r->duration_seconds),
-                &s->creds);
+                &s->hop);
 }
 
 static void session_start(Exec *ex, Session *s)
@@ -544,9 +634,9 @@ static void session_start(Exec *ex, Session *s)
             session_failed(ex, s, "", ex->chain_err);
             return;
         }
-        aws_creds_release(&s->creds);
-        aws_creds_init(&s->creds);
-        if (aws_creds_copy(&s->creds, &ex->chain.base) < 0) {
+        aws_creds_release(&s->hop);
+        aws_creds_init(&s->hop);
+        if (aws_creds_copy(&s->hop, &ex->chain.base) < 0) {
             session_failed(ex, s, "", "out of memory");
             return;
         }
@@ -554,6 +644,10 @@ static void session_start(Exec *ex, Session *s)
         base_next_role(ex);
         return;
     }
+    /* the base credentials sign the AssumeRole: renew them first when
+     * they are about to lapse (a role_arn profile's session) */
+    if (ex->base.state == SESS_READY && session_stale(&ex->base, 0))
+        ex->base.state = SESS_NONE;
     if (ex->base.state != SESS_READY) {
         s->next_dep = ex->base.next_dep;
         ex->base.next_dep = s;
@@ -580,8 +674,7 @@ static void session_start(Exec *ex, Session *s)
 static void session_acquire(Exec *ex, Call *c)
 {
     Session *s = session_of(ex, c->account);
-    if (s->state == SESS_READY &&
-        aws_creds_expiring(&s->creds, time(NULL), SESSION_MARGIN_S) && s != &ex->base)
+    if (s->state == SESS_READY && s != &ex->base && session_stale(s, c->fresh))
         s->state = SESS_NONE; /* renew before it expires mid-run */
     switch (s->state) {
     case SESS_READY:
@@ -777,59 +870,228 @@ static char *find_program(const char *prog)
     return NULL;
 }
 
-/* environ with the step's variables added or replacing (malloc'd array,
- * strings borrowed). */
-static char **build_env(const PlanRun *r)
+/* Variables that select or carry AWS credentials. A deploy run must act
+ * with its account's session only, so none of these reach it from
+ * sfdrun's environment or the step's `env` (the session is added last). */
+static const char *const credential_vars[] = {
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+};
+
+/* 1 when the NAME=VALUE string `var` sets a credential variable. */
+static int is_credential_var(const char *var)
 {
-    size_t n = 0;
+    size_t len = strcspn(var, "=");
+    for (size_t i = 0; i < sizeof credential_vars / sizeof *credential_vars; i++)
+        if (strlen(credential_vars[i]) == len && strncmp(var, credential_vars[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The environment of a deploy run. */
+typedef struct RunEnv {
+    char **vars;     /* NULL-terminated; strings borrowed except owned[] */
+    char *owned[5];  /* the session's variables (malloc'd; secrets) */
+} RunEnv;
+
+static char *env_pair(const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s=%s", name, value);
+    return p;
+}
+
+static void run_env_release(RunEnv *e)
+{
+    for (size_t i = 0; i < sizeof e->owned / sizeof *e->owned; i++)
+        if (e->owned[i]) {
+            /* secrets: do not leave them in freed memory */
+            memset(e->owned[i], 0, strlen(e->owned[i]));
+            free(e->owned[i]);
+        }
+    free(e->vars);
+    memset(e, 0, sizeof *e);
+}
+
+/* environ minus credential variables and the ones the step replaces, plus
+ * the step's variables, plus the account session: AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, and an empty credentials file
+ * so no operator profile can be picked up. 0, or -1 out of memory. */
+static int run_env_build(RunEnv *e, const PlanRun *r, const AwsCreds *creds)
+{
+    size_t n = 0, k = 0, o = 0;
+    memset(e, 0, sizeof *e);
     while (environ[n])
         n++;
-    char **env = calloc(n + r->n_env + 1, sizeof *env);
-    if (!env)
-        return NULL;
-    size_t k = 0;
+    e->vars = calloc(n + r->n_env + 6, sizeof *e->vars);
+    if (!e->vars)
+        return -1;
     for (size_t i = 0; i < n; i++) {
-        int replaced = 0;
+        int replaced = is_credential_var(environ[i]);
         for (size_t j = 0; j < r->n_env && !replaced; j++) {
             size_t len = strcspn(r->env[j], "=") + 1;
             replaced = strncmp(environ[i], r->env[j], len) == 0;
         }
         if (!replaced)
-            env[k++] = environ[i];
+            e->vars[k++] = environ[i];
     }
     for (size_t j = 0; j < r->n_env; j++)
-        env[k++] = r->env[j];
-    return env;
+        if (!is_credential_var(r->env[j]))
+            e->vars[k++] = r->env[j];
+    e->owned[o++] = env_pair("AWS_ACCESS_KEY_ID", creds->access_key_id);
+    e->owned[o++] = env_pair("AWS_SECRET_ACCESS_KEY", creds->secret_access_key);
+    e->owned[o++] = env_pair("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    if (creds->session_token)
+        e->owned[o++] = env_pair("AWS_SESSION_TOKEN", creds->session_token);
+    for (size_t i = 0; i < o; i++) {
+        if (!e->owned[i]) {
+            run_env_release(e);
+            return -1;
+        }
+        e->vars[k++] = e->owned[i];
+    }
+    return 0;
 }
 
-/* The run log file for a step: RUN_LOGS/<id with '/' as '_'>.log. */
-static char *run_log_path(const Exec *ex, const char *id)
+/* RUN_LOGS/<id with '/' as '_'><suffix>: the step's log or lock file. */
+static char *run_file_path(const Exec *ex, const char *id, const char *suffix)
 {
-    size_t n = strlen(ex->opt.run_logs) + strlen(id) + 8;
+    size_t n = strlen(ex->opt.run_logs) + strlen(id) + strlen(suffix) + 2;
     char *p = malloc(n);
     if (!p)
         return NULL;
-    snprintf(p, n, "%s/%s.log", ex->opt.run_logs, id);
+    snprintf(p, n, "%s/%s%s", ex->opt.run_logs, id, suffix);
     for (char *q = p + strlen(ex->opt.run_logs) + 1; *q; q++)
         if (*q == '/')
             *q = '_';
     return p;
 }
 
+/* Takes the step's run lock, RUN_LOGS/STEP.lock: an flock that the child
+ * inherits and holds until it (and whatever keeps its descriptor) exits.
+ * The journal's lock dies with sfdrun; this one outlives a killed sfdrun
+ * for as long as its deploy run does, so a resumed apply never starts a
+ * second run on the same state. Returns the descriptor, or -1 with msg. */
+static int run_lock(const Exec *ex, const char *id, char *msg, size_t n)
+{
+    char *lp = run_file_path(ex, id, ".lock");
+    if (!lp) {
+        snprintf(msg, n, "out of memory");
+        return -1;
+    }
+    int fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(msg, n, "%s: %s", lp, strerror(errno));
+    } else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        char pid[24] = "";
+        ssize_t k = pread(fd, pid, sizeof pid - 1, 0);
+        pid[k > 0 ? k : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        snprintf(msg, n, "an earlier deploy run of this step (pid %s) is still running, "
+                 "probably started by an sfdrun that was killed; wait for it to finish "
+                 "(or stop it) and apply again (lock %s)", *pid ? pid : "?", lp);
+        close(fd);
+        fd = -1;
+    }
+    free(lp);
+    return fd;
+}
+
+/* Opens the step's log for appending (one log across attempts: never
+ * truncated) and writes the attempt's header. -1 with msg. */
+static int run_log_open(const Exec *ex, const PlanStep *st, char **logp, char *msg, size_t n)
+{
+    *logp = run_file_path(ex, st->id, ".log");
+    if (!*logp) {
+        snprintf(msg, n, "out of memory");
+        return -1;
+    }
+    int fd = open(*logp, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(msg, n, "%s: %s", *logp, strerror(errno));
+        return -1;
+    }
+    char head[512], when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    int k = snprintf(head, sizeof head, "=== sfdrun: attempt at %s: %s in %s\n", when,
+                     st->run.argv[0], st->run.cwd ? st->run.cwd : ".");
+    if (write(fd, head, k < (int)sizeof head ? (size_t)k : sizeof head - 1) < 0) {
+        snprintf(msg, n, "%s: %s", *logp, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The forked child, up to execve: only async-signal-safe calls. */
+static void run_child(pid_t parent, int logfd, int lockfd, const char *cwd, const char *prog,
+                      char *const *argv, char *const *env)
+{
+    setpgid(0, 0);
+#ifdef __linux__
+    /* die with sfdrun (SIGTERM: Terraform stops cleanly and releases its
+     * state lock); if sfdrun is already gone, do not start at all */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(125);
+#endif
+    signal(SIGPIPE, SIG_DFL); /* sfdrun ignores it; an ignored signal survives exec */
+    /* a descriptor without FD_CLOEXEC keeps the run lock held by the run
+     * (above 2, so the redirections below cannot close it) */
+    if (fcntl(lockfd, F_DUPFD, 3) < 0)
+        _exit(126);
+    int nul = open("/dev/null", O_RDONLY);
+    if (nul >= 0)
+        dup2(nul, 0);
+    dup2(logfd, 1);
+    dup2(logfd, 2);
+    if (chdir(cwd) < 0)
+        _exit(126);
+    execve(prog, argv, env);
+    _exit(127);
+}
+
+static void on_run_creds(Call *c, int ok, cJSON *result, AwsError *e);
+
+/* A deploy run first gets its account's session (renewed when past a
+ * quarter of its life, so the run gets most of a session), then starts. */
 static void start_run(Exec *ex, Task *t)
+{
+    const PlanStep *st = &ex->plan->steps[t->step];
+    char msg[256];
+    t->phase = T_RUN;
+    if (ex->opt.dry_run) {
+        snprintf(msg, sizeof msg, "would run %s in %s", st->run.argv[0],
+                 st->run.cwd ? st->run.cwd : ".");
+        task_finish(ex, t, OUT_WOULD_CHANGE, msg);
+        return;
+    }
+    Call *c = &t->call;
+    memset(c, 0, sizeof *c);
+    c->ex = ex;
+    c->account = st->account;
+    c->creds_only = 1;
+    c->fresh = 1;
+    c->done = on_run_creds;
+    c->owner = t;
+    call_start(c);
+}
+
+static void spawn_run(Exec *ex, Task *t, const AwsCreds *creds)
 {
     const PlanStep *st = &ex->plan->steps[t->step];
     const PlanRun *r = &st->run;
     char msg[1024], err[JOURNAL_ERR_MAX];
     char *prog = NULL, *cwd = NULL, *logp = NULL;
-    char **env = NULL;
-    int logfd = -1;
-    t->phase = T_RUN;
-    if (ex->opt.dry_run) {
-        snprintf(msg, sizeof msg, "would run %s in %s", r->argv[0], r->cwd ? r->cwd : ".");
-        task_finish(ex, t, OUT_WOULD_CHANGE, msg);
-        return;
-    }
+    RunEnv env = { 0 };
+    int logfd = -1, lockfd = -1;
     prog = find_program(r->argv[0]);
     if (!prog) {
         snprintf(msg, sizeof msg, "%s: not found on PATH", r->argv[0]);
@@ -837,43 +1099,34 @@ static void start_run(Exec *ex, Task *t)
     }
     size_t n = strlen(ex->plan->dir) + (r->cwd ? strlen(r->cwd) : 0) + 2;
     cwd = malloc(n);
-    env = build_env(r);
-    logp = run_log_path(ex, st->id);
-    if (!cwd || !env || !logp) {
+    if (!cwd || run_env_build(&env, r, creds) < 0) {
         snprintf(msg, sizeof msg, "out of memory");
         goto fail;
     }
     snprintf(cwd, n, "%s/%s", ex->plan->dir, r->cwd ? r->cwd : ".");
     mkdir(ex->opt.run_logs, 0755);
-    logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (logfd < 0) {
-        snprintf(msg, sizeof msg, "%s: %s", logp, strerror(errno));
+    if ((lockfd = run_lock(ex, st->id, msg, sizeof msg)) < 0 ||
+        (logfd = run_log_open(ex, st, &logp, msg, sizeof msg)) < 0)
         goto fail;
-    }
     if (ex->journal &&
         journal_append(ex->journal, st->id, JOURNAL_STARTED, NULL, NULL, err) < 0) {
         snprintf(msg, sizeof msg, "%s", err);
         goto fail;
     }
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(msg, sizeof msg, "fork: %s", strerror(errno));
         goto fail;
     }
-    if (pid == 0) {
-        /* child: only async-signal-safe calls until execve */
-        setpgid(0, 0);
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul >= 0)
-            dup2(nul, 0);
-        dup2(logfd, 1);
-        dup2(logfd, 2);
-        if (chdir(cwd) < 0)
-            _exit(126);
-        execve(prog, (char *const *)r->argv, env);
-        _exit(127);
-    }
+    if (pid == 0)
+        run_child(parent, logfd, lockfd, cwd, prog, (char *const *)r->argv, env.vars);
     setpgid(pid, pid);
+    /* the lock file names its holder, for the message of a refused run */
+    char pidtext[24];
+    int k = snprintf(pidtext, sizeof pidtext, "%ld\n", (long)pid);
+    if (ftruncate(lockfd, 0) < 0 || pwrite(lockfd, pidtext, (size_t)k, 0) < 0)
+        log_event("warning", NULL, 0, "  %s: cannot record pid in its lock file", st->id);
     t->pid = pid;
     t->kill_at_ms = now_ms() + r->timeout_s * 1000;
     ex->n_running_runs++;
@@ -885,10 +1138,31 @@ fail:
 out:
     if (logfd >= 0)
         close(logfd);
+    if (lockfd >= 0)
+        close(lockfd); /* the child's copy holds the lock now */
+    run_env_release(&env);
     free(prog);
     free(cwd);
-    free(env);
     free(logp);
+}
+
+static void on_run_creds(Call *c, int ok, cJSON *result, AwsError *e)
+{
+    Task *t = c->owner;
+    Exec *ex = c->ex;
+    char msg[AWS_ERR_MAX + 64], why[AWS_ERR_MAX];
+    cJSON_Delete(result);
+    if (!ok) {
+        describe_error(e, why, sizeof why);
+        snprintf(msg, sizeof msg, "no credentials for the run: %s", why);
+        task_finish(ex, t, OUT_FAILED, msg);
+        return;
+    }
+    if (interrupted) { /* SIGINT/SIGTERM came while the session was renewed */
+        task_finish(ex, t, OUT_FAILED, "not started: sfdrun was interrupted");
+        return;
+    }
+    spawn_run(ex, t, &session_of(ex, c->account)->creds);
 }
 
 /* Collects finished children and enforces run timeouts. */
@@ -918,7 +1192,7 @@ static void reap_runs(Exec *ex)
             else
                 snprintf(msg, sizeof msg, "%s killed by signal %d%s",
                          ex->plan->steps[i].run.argv[0], WTERMSIG(status),
-                         k->termed ? " (timeout)" : "");
+                         !k->termed ? "" : interrupted ? " (run interrupted)" : " (timeout)");
             task_finish(ex, k, OUT_FAILED, msg);
         } else if (t >= k->kill_at_ms) {
             kill(-k->pid, k->termed ? SIGKILL : SIGTERM);
@@ -1060,6 +1334,7 @@ Exec *exec_new(const Plan *plan, const AwsModel *model, const ExecOptions *opt, 
     }
     ex->base.account = BASE;
     aws_creds_init(&ex->base.creds);
+    aws_creds_init(&ex->base.hop);
     for (size_t i = 0; i < plan->n_accounts; i++) {
         ex->sessions[i].account = i;
         aws_creds_init(&ex->sessions[i].creds);
@@ -1085,6 +1360,7 @@ void exec_free(Exec *ex)
         if (ex->tasks[i].call.req_live)
             aws_request_release(&ex->tasks[i].call.req);
     aws_creds_release(&ex->base.creds);
+    aws_creds_release(&ex->base.hop);
     cJSON_Delete(ex->base.args);
     if (ex->base.call.req_live)
         aws_request_release(&ex->base.call.req);

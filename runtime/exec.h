@@ -5,8 +5,11 @@
  * else mutate -> verify (read back until it holds). "Already exists"
  * errors count only after the read-back matches. Credentials: the base
  * chain (aws_creds_chain_resolve, with its role_arn hops), then one cached
- * STS AssumeRole session per account (renewed near expiry); an account
- * without a role is checked with sts:GetCallerIdentity. Every outcome is
+ * STS AssumeRole session per account (renewed near expiry, the chain's
+ * own session first); an account without a role is checked with
+ * sts:GetCallerIdentity. Deploy runs get their account's session in the
+ * environment and nothing else, die with sfdrun where the OS allows, and
+ * hold a per-step run lock for their whole life. Every outcome is
  * journaled before the scheduler moves on. */
 #ifndef SFDRUN_EXEC_H
 #define SFDRUN_EXEC_H

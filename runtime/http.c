@@ -36,6 +36,7 @@ typedef struct Slot {
     size_t n_rh;               /* number of parsed headers */
     size_t cap_rh;             /* allocated entries in rh */
     char errbuf[CURL_ERROR_SIZE]; /* curl's error text */
+    int sends;                 /* times the request went out (prereq calls) */
     struct timespec start;     /* when the transfer started */
 } Slot;
 
@@ -57,6 +58,7 @@ struct HttpClient {
     size_t w_len;      /* waiting entries */
     size_t w_cap;      /* ring capacity */
     size_t count;      /* transfers completed */
+    size_t resends;    /* libcurl's own silent re-sends, over all transfers */
 };
 
 static void bytes_reset(Bytes *b)
@@ -150,21 +152,176 @@ static void parse_headers(Slot *s)
     }
 }
 
-static AwsNetError net_error(CURLcode rc)
+/* Every libcurl result code, with the transport class that decides
+ * whether sfdrun tries the call again (aws_retry_classify: RESET, REFUSED,
+ * TIMEOUT and TRUNCATED are retried, DNS and OTHER are not) and why. The
+ * unit test walks every code of the installed libcurl and fails on one
+ * missing here, so a newer libcurl's codes get a decision, not a default.
+ * A retry is safe even after the request was sent: a mutation's check
+ * decides whether it happened (runtime/PLAN.md, "call steps"). */
+typedef struct CurlClass {
+    AwsNetError net; /* the class */
+    const char *why; /* the reason, for the table and its readers */
+} CurlClass;
+
+#define NOT_HTTP "a protocol sfdrun never uses (CURLOPT_PROTOCOLS_STR is http,https)"
+#define UNUSED "not returned by this libcurl (obsolete number)"
+
+static const CurlClass curl_classes[CURL_LAST] = {
+    [CURLE_OK] = { AWS_NET_OK, "a full response arrived" },
+    [CURLE_UNSUPPORTED_PROTOCOL] = { AWS_NET_OTHER, "a URL scheme other than http/https: "
+        "a configuration error (but see http_classify: once the request was sent, it is "
+        "libcurl's \"Received HTTP/0.9\", a garbled reply, retried)" },
+    [CURLE_FAILED_INIT] = { AWS_NET_OTHER, "libcurl could not initialise: local" },
+    [CURLE_URL_MALFORMAT] = { AWS_NET_OTHER, "a malformed URL (bad endpoint): the same next time" },
+    [CURLE_NOT_BUILT_IN] = { AWS_NET_OTHER, "a feature missing from this libcurl: local" },
+    [CURLE_COULDNT_RESOLVE_PROXY] = { AWS_NET_DNS, "proxy name does not resolve: configuration" },
+    [CURLE_COULDNT_RESOLVE_HOST] = { AWS_NET_DNS, "endpoint name does not resolve: a wrong "
+        "region or endpoint, which eight attempts would only delay" },
+    [CURLE_COULDNT_CONNECT] = { AWS_NET_REFUSED, "connection refused or unreachable: transient "
+        "(nothing was sent)" },
+    [CURLE_WEIRD_SERVER_REPLY] = { AWS_NET_RESET, "garbage where the status line belongs: a "
+        "broken connection or proxy" },
+    [CURLE_REMOTE_ACCESS_DENIED] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_FTP_ACCEPT_FAILED] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_FTP_WEIRD_PASS_REPLY] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_FTP_ACCEPT_TIMEOUT] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_FTP_WEIRD_PASV_REPLY] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_FTP_WEIRD_227_FORMAT] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_FTP_CANT_GET_HOST] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_HTTP2] = { AWS_NET_RESET, "HTTP/2 framing error: a broken connection" },
+    [CURLE_FTP_COULDNT_SET_TYPE] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_PARTIAL_FILE] = { AWS_NET_TRUNCATED, "body shorter than its Content-Length: the "
+        "connection closed mid-response" },
+    [CURLE_FTP_COULDNT_RETR_FILE] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_OBSOLETE20] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_QUOTE_ERROR] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_HTTP_RETURNED_ERROR] = { AWS_NET_OTHER, "only with CURLOPT_FAILONERROR, which sfdrun "
+        "does not set (HTTP errors are classified by status and code)" },
+    [CURLE_WRITE_ERROR] = { AWS_NET_OTHER, "our write callback refused the data (out of "
+        "memory): local" },
+    [CURLE_OBSOLETE24] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_UPLOAD_FAILED] = { AWS_NET_OTHER, "the server refused the upload (FTP/SMTP): not HTTP" },
+    [CURLE_READ_ERROR] = { AWS_NET_OTHER, "reading the request body failed: local" },
+    [CURLE_OUT_OF_MEMORY] = { AWS_NET_OTHER, "out of memory: local" },
+    [CURLE_OPERATION_TIMEDOUT] = { AWS_NET_TIMEOUT, "no answer in time: transient" },
+    [CURLE_OBSOLETE29] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_FTP_PORT_FAILED] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_FTP_COULDNT_USE_REST] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_OBSOLETE32] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_RANGE_ERROR] = { AWS_NET_OTHER, "a range request failed: sfdrun sends none" },
+    [CURLE_HTTP_POST_ERROR] = { AWS_NET_OTHER, "a form post could not be built: local" },
+    [CURLE_SSL_CONNECT_ERROR] = { AWS_NET_RESET, "TLS handshake failed: usually a connection "
+        "cut mid-handshake (botocore retries SSLError too); certificate problems have their "
+        "own codes" },
+    [CURLE_BAD_DOWNLOAD_RESUME] = { AWS_NET_OTHER, "a resumed download: sfdrun resumes none" },
+    [CURLE_FILE_COULDNT_READ_FILE] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_LDAP_CANNOT_BIND] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_LDAP_SEARCH_FAILED] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_OBSOLETE40] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_FUNCTION_NOT_FOUND] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_ABORTED_BY_CALLBACK] = { AWS_NET_OTHER, "one of our callbacks aborted: local" },
+    [CURLE_BAD_FUNCTION_ARGUMENT] = { AWS_NET_OTHER, "a bad option value: a bug, the same next "
+        "time" },
+    [CURLE_OBSOLETE44] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_INTERFACE_FAILED] = { AWS_NET_OTHER, "CURLOPT_INTERFACE failed: sfdrun sets none" },
+    [CURLE_OBSOLETE46] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_TOO_MANY_REDIRECTS] = { AWS_NET_OTHER, "redirects are not followed: never" },
+    [CURLE_UNKNOWN_OPTION] = { AWS_NET_OTHER, "an option this libcurl lacks: local" },
+    [CURLE_SETOPT_OPTION_SYNTAX] = { AWS_NET_OTHER, "a malformed option string: a bug" },
+    [CURLE_OBSOLETE50] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_OBSOLETE51] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_GOT_NOTHING] = { AWS_NET_RESET, "the connection closed without a byte of reply" },
+    [CURLE_SSL_ENGINE_NOTFOUND] = { AWS_NET_OTHER, "TLS engine setup: local" },
+    [CURLE_SSL_ENGINE_SETFAILED] = { AWS_NET_OTHER, "TLS engine setup: local" },
+    [CURLE_SEND_ERROR] = { AWS_NET_RESET, "sending failed: connection reset" },
+    [CURLE_RECV_ERROR] = { AWS_NET_RESET, "receiving failed: connection reset" },
+    [CURLE_OBSOLETE57] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_SSL_CERTPROBLEM] = { AWS_NET_OTHER, "our client certificate: local" },
+    [CURLE_SSL_CIPHER] = { AWS_NET_OTHER, "no usable cipher: configuration" },
+    [CURLE_PEER_FAILED_VERIFICATION] = { AWS_NET_OTHER, "the server's certificate does not "
+        "verify: never retried (it may be an impostor)" },
+    [CURLE_BAD_CONTENT_ENCODING] = { AWS_NET_OTHER, "a content encoding curl cannot decode: "
+        "sfdrun asks for none, so the same next time" },
+    [CURLE_OBSOLETE62] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_FILESIZE_EXCEEDED] = { AWS_NET_OTHER, "CURLOPT_MAXFILESIZE: sfdrun sets none" },
+    [CURLE_USE_SSL_FAILED] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_SEND_FAIL_REWIND] = { AWS_NET_RESET, "a re-send needed a rewind of the body: the "
+        "connection broke; a new transfer sends the body afresh" },
+    [CURLE_SSL_ENGINE_INITFAILED] = { AWS_NET_OTHER, "TLS engine setup: local" },
+    [CURLE_LOGIN_DENIED] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_TFTP_NOTFOUND] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_TFTP_PERM] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_REMOTE_DISK_FULL] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_TFTP_ILLEGAL] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_TFTP_UNKNOWNID] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_REMOTE_FILE_EXISTS] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_TFTP_NOSUCHUSER] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_OBSOLETE75] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_OBSOLETE76] = { AWS_NET_OTHER, UNUSED },
+    [CURLE_SSL_CACERT_BADFILE] = { AWS_NET_OTHER, "the CA bundle does not load: local" },
+    [CURLE_REMOTE_FILE_NOT_FOUND] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_SSH] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_SSL_SHUTDOWN_FAILED] = { AWS_NET_OTHER, "only from an explicit TLS shutdown, which "
+        "sfdrun does not request" },
+    [CURLE_AGAIN] = { AWS_NET_OTHER, "only from curl_easy_send/recv, which sfdrun does not use" },
+    [CURLE_SSL_CRL_BADFILE] = { AWS_NET_OTHER, "the CRL file does not load: local" },
+    [CURLE_SSL_ISSUER_ERROR] = { AWS_NET_OTHER, "the certificate issuer check failed: never "
+        "retried" },
+    [CURLE_FTP_PRET_FAILED] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_RTSP_CSEQ_ERROR] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_RTSP_SESSION_ERROR] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_FTP_BAD_FILE_LIST] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_CHUNK_FAILED] = { AWS_NET_OTHER, NOT_HTTP },
+    [CURLE_NO_CONNECTION_AVAILABLE] = { AWS_NET_REFUSED, "no connection free in the pool: "
+        "later there will be" },
+    [CURLE_SSL_PINNEDPUBKEYNOTMATCH] = { AWS_NET_OTHER, "pinned key mismatch: never retried" },
+    [CURLE_SSL_INVALIDCERTSTATUS] = { AWS_NET_OTHER, "certificate status (OCSP) invalid: never "
+        "retried" },
+    [CURLE_HTTP2_STREAM] = { AWS_NET_RESET, "HTTP/2 stream reset: like a connection reset" },
+    [CURLE_RECURSIVE_API_CALL] = { AWS_NET_OTHER, "libcurl called from a callback: a bug" },
+    [CURLE_AUTH_ERROR] = { AWS_NET_OTHER, "an HTTP auth function failed: sfdrun signs itself" },
+    [CURLE_HTTP3] = { AWS_NET_RESET, "HTTP/3 layer error: a broken connection" },
+    [CURLE_QUIC_CONNECT_ERROR] = { AWS_NET_REFUSED, "QUIC connect failed: like a refused "
+        "connection" },
+    [CURLE_PROXY] = { AWS_NET_OTHER, "proxy handshake refused: configuration" },
+    [CURLE_SSL_CLIENTCERT] = { AWS_NET_OTHER, "the server requires a client certificate: "
+        "configuration" },
+    [CURLE_UNRECOVERABLE_POLL] = { AWS_NET_OTHER, "poll() failed fatally: local" },
+};
+
+AwsNetError http_classify(int code, int sent, const char **why)
 {
-    switch (rc) {
-    case CURLE_OK: return AWS_NET_OK;
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    /* garbage where a status line should be: a broken connection or proxy */
-    case CURLE_WEIRD_SERVER_REPLY: return AWS_NET_RESET;
-    case CURLE_COULDNT_CONNECT: return AWS_NET_REFUSED;
-    case CURLE_OPERATION_TIMEDOUT: return AWS_NET_TIMEOUT;
-    case CURLE_PARTIAL_FILE: return AWS_NET_TRUNCATED;
-    case CURLE_COULDNT_RESOLVE_HOST: return AWS_NET_DNS;
-    default: return AWS_NET_OTHER;
+    const CurlClass *k = code >= 0 && code < CURL_LAST ? &curl_classes[code] : NULL;
+    if (why)
+        *why = k ? k->why : NULL;
+    if (!k || !k->why)
+        return AWS_NET_OTHER; /* a code newer than this table: not retried */
+    /* libcurl 7.88 reports "Received HTTP/0.9 when not allowed" (a reply
+     * without a status line, e.g. a body after a HEAD error) as
+     * UNSUPPORTED_PROTOCOL: once the request went out, that is a garbled
+     * reply exactly like WEIRD_SERVER_REPLY, and retried like it */
+    if (code == CURLE_UNSUPPORTED_PROTOCOL && sent) {
+        if (why)
+            *why = "reply without a status line (\"Received HTTP/0.9\"): a garbled reply, "
+                   "like CURLE_WEIRD_SERVER_REPLY";
+        return AWS_NET_RESET;
     }
+    return k->net;
+}
+
+/* Called by libcurl right before it sends the request, on a new or a
+ * reused connection; a second call in one transfer is libcurl re-sending
+ * it by itself (a reused connection turned out closed before any reply
+ * byte). The server may have acted on the first send: such re-sends are
+ * counted and logged, not hidden. */
+static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port)
+{
+    (void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+    Slot *s = ud;
+    s->sends++;
+    return CURL_PREREQFUNC_OK;
 }
 
 static int slot_init(HttpClient *c, Slot *s)
@@ -185,6 +342,8 @@ static int slot_init(HttpClient *c, Slot *s)
     curl_easy_setopt(s->easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(s->easy, CURLOPT_USERAGENT, "sfdrun/" SFDC_VERSION);
     curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(s->easy, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(s->easy, CURLOPT_PREREQDATA, s);
     return 0;
 }
 
@@ -310,6 +469,7 @@ static int slot_prepare(Slot *s, const AwsRequest *r)
     bytes_reset(&s->rhead);
     s->errbuf[0] = '\0';
     s->n_rh = 0;
+    s->sends = 0;
     return 0;
 }
 
@@ -378,6 +538,21 @@ static double since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Counts and logs libcurl's silent re-sends of the slot's request. */
+static void log_resend(HttpClient *c, const Slot *s, int n)
+{
+    char num[24];
+    c->resends += (size_t)n;
+    snprintf(num, sizeof num, "%d", n);
+    log_event("resend", (LogField[]){ { "method", s->req->method, 0 },
+                                      { "host", s->req->host, 0 },
+                                      { "path", s->req->path, 0 },
+                                      { "count", num, 1 } }, 4,
+              "  libcurl re-sent %s %s://%s%s %d time%s by itself (a reused connection "
+              "had closed before any reply)", s->req->method, s->req->scheme, s->req->host,
+              s->req->path, n, n == 1 ? "" : "s");
+}
+
 /* Finishes one transfer: builds the result, runs the callback, frees the slot. */
 static void complete(HttpClient *c, CURL *easy, CURLcode rc)
 {
@@ -387,7 +562,9 @@ static void complete(HttpClient *c, CURL *easy, CURLcode rc)
     HttpResult res;
     memset(&res, 0, sizeof res);
     res.curl_code = (int)rc;
-    res.net = net_error(rc);
+    long sent = 0; /* bytes of request sent: 0 when the URL never got that far */
+    curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &sent);
+    res.net = http_classify((int)rc, sent > 0, NULL);
     if (res.net == AWS_NET_OK && (s->body.oom || s->rhead.oom)) {
         res.net = AWS_NET_OTHER;
         s->errbuf[0] = '\0';
@@ -402,7 +579,10 @@ static void complete(HttpClient *c, CURL *easy, CURLcode rc)
     res.resp.body = s->body.len ? s->body.data : NULL;
     res.resp.body_len = s->body.len;
     res.seconds = since(&s->start);
+    res.resends = s->sends > 1 ? s->sends - 1 : 0;
     c->count++;
+    if (res.resends)
+        log_resend(c, s, res.resends);
     if (c->opt.verbose)
         log_event("http", (LogField[]){ { "method", s->req->method, 0 },
                                         { "host", s->req->host, 0 },
@@ -458,4 +638,9 @@ size_t http_pending(const HttpClient *c)
 size_t http_count(const HttpClient *c)
 {
     return c->count;
+}
+
+size_t http_resends(const HttpClient *c)
+{
+    return c->resends;
 }

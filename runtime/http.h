@@ -22,6 +22,7 @@ typedef struct HttpResult {
     const char *net_message;  /* curl's error text when net != OK ("" otherwise) */
     AwsResponse resp;         /* status, headers, body (borrowed) */
     double seconds;           /* wall time of the transfer */
+    int resends;              /* times libcurl re-sent the request by itself */
 } HttpResult;
 
 /* Called once per submitted request, from inside http_poll. */
@@ -34,6 +35,13 @@ typedef struct HttpOptions {
     long connect_timeout_ms; /* connect timeout */
     int verbose;             /* log each transfer (method, URL, status, time) */
 } HttpOptions;
+
+/* The transport class of a libcurl result code (a CURLcode), from one
+ * table that lists every code with the reason for its class; sent is 1
+ * when the request had gone out (it turns libcurl's "Received HTTP/0.9"
+ * into a retried garbled reply). *why (if why) gets the reason, or NULL
+ * for a code the table does not know (a newer libcurl: not retried). */
+AwsNetError http_classify(int curl_code, int sent, const char **why);
 
 /* NULL on failure (curl init or OOM). Call curl_global_init first. */
 HttpClient *http_new(const HttpOptions *opt);
@@ -49,5 +57,9 @@ int http_poll(HttpClient *c, long timeout_ms);
 size_t http_pending(const HttpClient *c);
 /* Counts of transfers since creation, for the summary and benchmarks. */
 size_t http_count(const HttpClient *c);
+/* libcurl's own silent re-sends of requests since creation (each is also
+ * logged as a `resend` event): a request re-sent on a fresh connection
+ * after a reused one closed, which the server may have seen twice. */
+size_t http_resends(const HttpClient *c);
 
 #endif

@@ -202,7 +202,7 @@ static int select_steps(const Plan *p, const Args *a, unsigned char *sel)
 static void print_summary(const Plan *p, const ExecReport *rep, double secs, int dry)
 {
     char nums[OUT_COUNT][24], req[24], mut[24], sec[32];
-    LogField f[OUT_COUNT + 3];
+    LogField f[OUT_COUNT + 4];
     size_t nf = 0;
     for (int o = 1; o < OUT_COUNT; o++) {
         snprintf(nums[o], sizeof nums[o], "%zu", rep->counts[o]);
@@ -214,6 +214,8 @@ static void print_summary(const Plan *p, const ExecReport *rep, double secs, int
     f[nf++] = (LogField){ "http_requests", req, 1 };
     f[nf++] = (LogField){ "mutating_calls", mut, 1 };
     f[nf++] = (LogField){ "seconds", sec, 1 };
+    /* a SIGINT/SIGTERM'd run must not read as a clean partial run in CI */
+    f[nf++] = (LogField){ "interrupted", rep->interrupted ? "true" : "false", 1 };
     log_event("summary", f, nf,
               "\nsummary%s: %zu changed, %zu exists, %zu unchanged, %zu done earlier, "
               "%zu would change, %zu failed, %zu blocked%s; %zu HTTP requests "

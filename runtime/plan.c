@@ -1002,10 +1002,12 @@ int plan_parse(const char *text, size_t len, const char *dir, Plan *out, char *e
 static char *read_all(FILE *f, const char *path, size_t *len, char *err)
 {
     struct stat st;
-    size_t cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+    /* room for the file, its NUL and one more byte, so that the read that
+     * finds the end does not have to grow the buffer first */
+    size_t cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 2 : 65536;
     char *text = NULL;
     *len = 0;
-    if (cap > (size_t)PLAN_MAX_BYTES + 1)
+    if (cap > (size_t)PLAN_MAX_BYTES + 2)
         goto too_big;
     for (;;) {
         if (!text || *len + 1 >= cap) {

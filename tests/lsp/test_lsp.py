@@ -265,6 +265,59 @@ def main_session():
     c.notify("textDocument/didSave", {**td(LA), "text": t5})
     c.drain(0.3)
 
+    # formatting: the same text as `sfdc fmt`; range formatting touches only the range
+    ugly = 'account core {\n    kind=core\n  id   = "111111111111"\n}\n\n\n\nlet   x=1\nlet y   =2\n'
+    NEW = os.path.join(ws, "scratch.sfd")
+    open_doc(c, NEW, ugly)
+    r = c.request("textDocument/formatting", {**td(NEW), "options": {"tabSize": 2, "insertSpaces": True}})
+    want = subprocess.run([SFDC, "fmt", "-"], input=ugly, capture_output=True, text=True).stdout
+    got = apply_edits(ugly, r.get("result") or [])
+    check("formatting: the same text as sfdc fmt", want and got == want, (got, want))
+    r = c.request("textDocument/rangeFormatting", {**td(NEW), "range": {"start": pos(ugly, "let   x"),
+                  "end": pos(ugly, "let   x", 0, 9)}, "options": {"tabSize": 2, "insertSpaces": True}})
+    got = apply_edits(ugly, r.get("result") or [])
+    check("rangeFormatting: only the item in range", "let x = 1\n" in got and "    kind=core" in got and
+          "let y   =2" in got, got)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(NEW), "version": 2},
+                                        "contentChanges": [{"text": ugly + "let = =\n"}]})
+    r = c.request("textDocument/formatting", {**td(NEW), "options": {"tabSize": 2, "insertSpaces": True}})
+    check("formatting refuses a buffer with syntax errors", r.get("error", {}).get("code") == -32803, r)
+    c.notify("textDocument/didClose", td(NEW))
+
+    # quick fixes from help texts: a Fargate size pair, `write X`, `:` for `=`
+    QF = os.path.join(ws, "qf.sfd")
+    qf = ('import "./core.sfd"\n\naccount qf {\n  kind = la\n  id = "555555555555"\n  parent = core\n'
+          '  network { cidr = 10.60.0.0/16 }\n  service web {\n    image = core.ecr.dagster\n'
+          '    cpu = 0.25 vcpu\n    memory = 4 GiB\n  }\n  aurora db {\n    capacity = 4..2 acu\n  }\n}\n')
+    c.notes.clear()
+    open_doc(c, QF, qf)
+    d = c.diagnostics(uri(QF))["diagnostics"]
+
+    def fix_for(code):
+        e = [x for x in d if x["code"] == code]
+        if not e:
+            return None
+        r = c.request("textDocument/codeAction", {**td(QF), "range": e[0]["range"], "context": {"diagnostics": e}})
+        acts = [a for a in r["result"] if "@allow" not in a["title"]]
+        return acts[0] if acts else None
+    a = fix_for("E0501")
+    fixed = apply_edits(qf, a["edit"]["changes"][uri(QF)]) if a else ""
+    check("codeAction: a valid Fargate size for the memory", "cpu = 0.5 vcpu\n    memory = 4 GiB" in fixed,
+          (a and a["title"], fixed[120:260]))
+    a = fix_for("E0421")
+    fixed = apply_edits(qf, a["edit"]["changes"][uri(QF)]) if a else ""
+    check("codeAction: write the range the help gives", "capacity = 2 acu..4 acu" in fixed, (a, d))
+    colon = qf.replace("memory = 4 GiB", "memory: 4 GiB")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(QF), "version": 2},
+                                        "contentChanges": [{"text": colon}]})
+    d = c.diagnostics(uri(QF))["diagnostics"]
+    e = [x for x in d if "help: attributes are set with" in x["message"]]
+    r = c.request("textDocument/codeAction", {**td(QF), "range": e[0]["range"], "context": {"diagnostics": e}}) if e else {}
+    acts = r.get("result") or []
+    fixed = apply_edits(colon, acts[0]["edit"]["changes"][uri(QF)]) if acts else ""
+    check("codeAction: `=` for `:`", "memory = 4 GiB" in fixed, (d, acts))
+    c.notify("textDocument/didClose", td(QF))
+
     # bad input: the server answers and goes on
     c.send_raw(b"Content-Length: 9\r\n\r\n{not json")
     r = c.wait_note(lambda m: False, 0.01) if False else None

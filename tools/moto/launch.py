@@ -16,6 +16,8 @@ Patches (facts measured in moto 5.2.1):
   4. RDS Serverless v2 clusters get an empty ScalingConfigurationInfo: omit it.
 Default: MOTO_IAM_LOAD_MANAGED_POLICIES=true, so AWS managed policies such as
 arn:aws:iam::aws:policy/AdministratorAccess exist as in AWS.
+Optional: SFD_MOTO_SESSION_SECONDS=N makes AssumeRole sessions last at most N
+seconds and rejects expired ones with ExpiredToken (patch_expiry.py).
 Optional: SFD_MOTO_REQUEST_LOG=FILE appends one JSON line per request
 ({"method", "path", "op"}) so tests can count mutating calls.
 """
@@ -207,6 +209,16 @@ def main():
         except Exception as e:
             warn(f"{mod} not applied: {type(e).__name__}: {e}")
 
+    # Optional: sessions that expire (patch_expiry.py), only when a test asks.
+    expiry = None
+    if os.environ.get("SFD_MOTO_SESSION_SECONDS"):
+        try:
+            expiry = __import__("patch_expiry")
+            expiry.apply()
+        except Exception as e:
+            expiry = None
+            warn(f"patch_expiry not applied: {type(e).__name__}: {e}")
+
     import moto.server as ms
     from werkzeug.serving import make_server
 
@@ -219,6 +231,8 @@ def main():
     log_path = os.environ.get("SFD_MOTO_REQUEST_LOG")
 
     def run_on_our_socket(host, _port, app, **kw):
+        if expiry:
+            app = expiry.middleware(app)
         if log_path:
             app = request_log_middleware(app, log_path)
         srv = make_server(host, port, app, threaded=True, fd=sock.fileno())

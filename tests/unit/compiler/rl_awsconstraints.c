@@ -235,22 +235,6 @@ static void test_number_checks(void **state)
 }
 
 /* bench/check's budget allows well under a microsecond a name. */
-static void test_speed(void **state)
-{
-    (void)state;
-    const AwscParam *p = awsc_find(&table, "rds.CreateDBCluster.DBClusterIdentifier");
-    const char *s = "sfdata-la-camden-dagster-aurora";
-    size_t len = strlen(s);
-    clock_t t0 = clock();
-    int n = 0;
-    for (int i = 0; i < 200000; i++)
-        n += awsc_re_match(p->re, s, len);
-    double us = (double)(clock() - t0) * 1e6 / CLOCKS_PER_SEC / 200000;
-    assert_int_equal(n, 200000);
-    if (us > 1.0)
-        fail_msg("%.3f us a match", us);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,7 +245,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_table, load, release),
         cmocka_unit_test_setup_teardown(test_string_checks, load, release),
         cmocka_unit_test_setup_teardown(test_number_checks, load, release),
-        cmocka_unit_test_setup_teardown(test_speed, load, release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

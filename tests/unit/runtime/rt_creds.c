@@ -163,6 +163,11 @@ static void test_env_first(void **state)
     files(NULL, NULL, "AWS_ACCESS_KEY_ID=AKIA", NULL);
     assert_int_equal(aws_creds_chain_resolve(NULL, fake_getenv, &c, err), -1);
     assert_non_null(strstr(err, "AWS_SECRET_ACCESS_KEY"));
+    /* the other half too, even when a default profile exists */
+    files("[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n", NULL,
+          "AWS_SECRET_ACCESS_KEY=envsecret", NULL);
+    assert_int_equal(aws_creds_chain_resolve(NULL, fake_getenv, &c, err), -1);
+    assert_non_null(strstr(err, "AWS_ACCESS_KEY_ID"));
 }
 
 static void test_profiles(void **state)

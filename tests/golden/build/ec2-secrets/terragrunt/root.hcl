@@ -16,7 +16,7 @@ remote_state {
     key            = "${path_relative_to_include()}/terraform.tfstate"
     region         = local.account.region
     encrypt        = true
-    dynamodb_table = "tiny-locks"
+    dynamodb_table = local.account.lock_table
     assume_role    = { role_arn = local.account.role_arn }
   }
 }

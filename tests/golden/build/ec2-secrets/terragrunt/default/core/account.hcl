@@ -7,4 +7,5 @@ locals {
   region       = "eu-west-1"
   role_arn     = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
   state_bucket = "tiny-state-111111111111"
+  lock_table   = "tiny-locks"
 }

@@ -7,4 +7,5 @@ locals {
   region       = "eu-west-2"
   role_arn     = "arn:aws:iam::222222222222:role/sfdc-deploy"
   state_bucket = "tiny-state-222222222222"
+  lock_table   = "tiny-locks"
 }

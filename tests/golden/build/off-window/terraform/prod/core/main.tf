@@ -35,7 +35,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "p-core"
+  name = "p-prod-core"
   cidr = "10.0.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

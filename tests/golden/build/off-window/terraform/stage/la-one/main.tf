@@ -36,7 +36,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "p-la-one"
+  name = "p-stage-la-one"
   cidr = "10.1.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -45,7 +45,7 @@ module "network" {
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name               = "p-la-one"
+  name               = "p-stage-la-one"
   container_insights = "disabled"
 }
 
@@ -53,7 +53,7 @@ module "cluster" {
 module "lb_web" {
   source = "../../modules/load-balancer"
 
-  name          = "la-one-web"
+  name          = "stage-la-one-web"
   vpc_id        = module.network.vpc_id
   vpc_cidr      = module.network.vpc_cidr
   subnet_ids    = module.network.private_subnet_ids

@@ -42,7 +42,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-org"
+  name = "sfdata-prod-org"
   cidr = "10.202.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -51,7 +51,7 @@ module "network" {
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-org-dagster"
+  name                     = "sfdata-prod-org-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 2

@@ -42,7 +42,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-core"
+  name = "sfdata-stage-core"
   cidr = "10.0.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

@@ -43,7 +43,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-la-camden"
+  name = "sfdata-stage-la-camden"
   cidr = "10.1.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -52,7 +52,7 @@ module "network" {
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-la-camden-dagster"
+  name                     = "sfdata-stage-la-camden-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4
@@ -67,7 +67,7 @@ module "aurora_dagster" {
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name               = "sfdata-la-camden"
+  name               = "sfdata-stage-la-camden"
   container_insights = "disabled"
 }
 
@@ -75,7 +75,7 @@ module "cluster" {
 module "lb_webserver" {
   source = "../../modules/load-balancer"
 
-  name          = "la-camden-webserver"
+  name          = "stage-la-camden-webserver"
   vpc_id        = module.network.vpc_id
   vpc_cidr      = module.network.vpc_cidr
   subnet_ids    = module.network.private_subnet_ids

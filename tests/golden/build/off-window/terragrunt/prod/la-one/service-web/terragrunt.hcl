@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:522222222222:cluster/p-la-one"
-    cluster_name = "p-la-one"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:522222222222:cluster/p-prod-la-one"
+    cluster_name = "p-prod-la-one"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -34,7 +34,7 @@ dependency "lb_web" {
 
   mock_outputs = {
     security_group_id = "sg-00000000000000000"
-    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:522222222222:targetgroup/la-one-web/0000000000000000"
+    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:522222222222:targetgroup/prod-la-one-web/0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }

@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:644444444444:cluster/sfdata-la-islington"
-    cluster_name = "sfdata-la-islington"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:644444444444:cluster/sfdata-prod-la-islington"
+    cluster_name = "sfdata-prod-la-islington"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }

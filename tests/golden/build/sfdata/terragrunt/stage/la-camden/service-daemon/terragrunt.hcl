@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-la-camden"
-    cluster_name = "sfdata-la-camden"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-stage-la-camden"
+    cluster_name = "sfdata-stage-la-camden"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }

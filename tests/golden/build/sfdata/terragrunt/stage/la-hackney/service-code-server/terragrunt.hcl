@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-la-hackney"
-    cluster_name = "sfdata-la-hackney"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-stage-la-hackney"
+    cluster_name = "sfdata-stage-la-hackney"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }

@@ -1,0 +1,195 @@
+/* rules_build.c — what the back ends need (E08xx): every condition under
+ * which `sfdc build`, the plan emitter or sfdrun's plan reader would refuse
+ * a program is found here, with a code and a span, so that what `check`
+ * accepts, `build` builds and sfdrun runs (SPEC §9.1, "Buildable").
+ *
+ *   E0801  services or databases in an account without `network`
+ *   E0802  two blocks of an account become one unit directory
+ *   E0803  an environment that deploys no account
+ *   E0804  a platform, environment or account name the plan or the tree
+ *          cannot carry (sfdrun's plan reader: [a-z][a-z0-9-]{0,62})
+ *
+ * None of these depends on an environment's overrides (children, labels
+ * and `accounts` are not overridable), so each is reported once. */
+#include "rules.h"
+
+#include <string.h>
+
+#include "names.h"
+#include "banned.h"
+
+/* The span of a block's label (what a rename changes), else its head. */
+static Site label_site(const Object *o)
+{
+    const Node *l = o->node ? o->node->a : NULL;
+    if (l && !o->use && (l->kind == NODE_IDENT || l->kind == NODE_STR))
+        return (Site){o->src, l->span};
+    return model_obj_site(o);
+}
+
+static bool is_kind(const Object *o, const char *kind)
+{
+    return strcmp(o->kind, kind) == 0;
+}
+
+/* ---- E0804 names the plan and the tree carry ----------------------------- */
+
+/* sfdrun's plan reader (runtime/plan.c is_name): [a-z][a-z0-9-]{0,62}. */
+static bool plan_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || s[0] < 'a' || s[0] > 'z')
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
+/* s in lower case with `_` and spaces as `-`, if that is a plan name. */
+static const char *suggest(Arena *a, const char *s)
+{
+    char *t = arena_strdup(a, s);
+    for (char *p = t; *p; p++)
+        *p = *p == '_' || *p == ' ' ? '-' : (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    return plan_name_ok(t) ? t : NULL;
+}
+
+static void plan_name(Model *m, DiagEngine *d, const Object *o, const char *what, const char *name)
+{
+    if (plan_name_ok(name))
+        return;
+    Site s = label_site(o);
+    Diag *g = diag_new(d, DIAG_ERROR, "E0804", s.src, s.span,
+                       "%s name `%s` cannot be used in the runtime plan", what, name);
+    diag_label(d, g, "sfdrun accepts lower-case letters, digits and `-`, starting with a letter, "
+                     "at most 63");
+    const char *fix = suggest(&m->pg->arena, name);
+    if (fix)
+        diag_help(d, g, "rename it `%s`", fix);
+    else
+        diag_help(d, g, "rename it to match [a-z][a-z0-9-]{0,62}");
+    diag_emit(d, g);
+}
+
+static void plan_names(Model *m, DiagEngine *d)
+{
+    if (m->platform && m->platform->name)
+        plan_name(m, d, m->platform, "platform", m->platform->name);
+    for (int i = 0; i < m->nenvs; i++) {
+        const Environment *e = m->envs[i];
+        plan_name(m, d, e->obj, "environment", e->name);
+        if (plan_name_ok(e->name) && strcmp(e->name, "modules") == 0) {
+            Site s = label_site(e->obj);
+            Diag *g = diag_new(d, DIAG_ERROR, "E0804", s.src, s.span,
+                               "an environment cannot be called `modules`");
+            diag_label(d, g, "the tree keeps sfdc's Terraform modules in the directory `modules/`");
+            diag_help(d, g, "choose another name");
+            diag_emit(d, g);
+        }
+    }
+    const ObjList *accts = model_kind(m, "account");
+    for (int i = 0; i < accts->n; i++)
+        if (accts->items[i]->name)
+            plan_name(m, d, accts->items[i], "account", accts->items[i]->name);
+}
+
+/* ---- E0803 environments that deploy nothing ------------------------------ */
+
+static void env_accounts(Model *m, DiagEngine *d)
+{
+    for (int i = 0; i < m->nenvs; i++) {
+        const Environment *e = m->envs[i];
+        const Value *v = model_get(m, e->obj, "accounts");
+        if (!v || v->kind != VAL_LIST || v->n > 0)
+            continue;
+        Site s = model_value_site(v, model_site(m, e->obj, "accounts"));
+        Diag *g = diag_new(d, DIAG_ERROR, "E0803", s.src, s.span,
+                           "environment `%s` deploys no account", e->name);
+        diag_label(d, g, "an empty list");
+        diag_help(d, g, "list the accounts it deploys, or leave `accounts` out to deploy every account");
+        diag_emit(d, g);
+    }
+}
+
+/* ---- E0801 services and databases need a network ------------------------- */
+
+static void networks(Model *m, DiagEngine *d)
+{
+    const ObjList *accts = model_kind(m, "account");
+    for (int i = 0; i < accts->n; i++) {
+        const Object *a = accts->items[i];
+        if (model_child(m, a, "network", NULL))
+            continue;
+        for (int k = 0; k < a->nchildren; k++) {
+            const Object *c = a->children[k];
+            if (!is_kind(c, "service") && !is_kind(c, "aurora") && !is_kind(c, "rds"))
+                continue;
+            Site s = model_obj_site(c), as = label_site(a);
+            Diag *g = diag_new(d, DIAG_ERROR, "E0801", s.src, s.span,
+                               "%s `%s` needs a network, but account `%s` has none", c->kind,
+                               c->name ? c->name : c->kind, a->name ? a->name : "?");
+            diag_label(d, g, "%s", is_kind(c, "service") ? "its tasks run in the account's subnets"
+                                                         : "it is placed in the account's database subnets");
+            diag_secondary(d, g, as.src, as.span, "no `network` block in this account");
+            diag_help(d, g, "add `network { cidr = 10.0.0.0/16 }` to account `%s`", a->name ? a->name : "?");
+            diag_emit(d, g);
+            break;      /* one mistake, one error: the account lacks one network */
+        }
+    }
+}
+
+/* ---- E0802 unit directories ---------------------------------------------- */
+
+/* The blocks that become a unit directory "<kind>-<label>" of their
+ * account (build.c; the lb-, capacity- units follow their service and
+ * cluster, so they clash exactly when those do). */
+static bool has_unit(const Object *o)
+{
+    static const char *const kinds[] = {"ecr", "aurora", "rds", "cluster", "service", "bucket"};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (is_kind(o, kinds[i]))
+            return o->name != NULL;
+    return false;
+}
+
+static void unit_dirs(Model *m, DiagEngine *d)
+{
+    Table seen;     /* interned "ACCOUNT-PATH/UNIT" -> the first Object */
+    table_init(&seen);
+    const ObjList *accts = model_kind(m, "account");
+    for (int i = 0; i < accts->n; i++) {
+        const Object *a = accts->items[i];
+        for (int k = 0; k < a->nchildren; k++) {
+            Object *c = a->children[k];
+            if (!has_unit(c))
+                continue;
+            char dir[256];
+            names_unit_dir(c->kind, c->name, dir, sizeof dir);
+            const char *key = intern_cstr(&m->pg->in, arena_printf(&m->pg->arena, "%s/%s", a->path, dir));
+            const Object *first = table_get(&seen, key);
+            if (!first) {
+                table_put(&seen, key, c);
+                continue;
+            }
+            Site s = label_site(c), f = label_site(first);
+            Diag *g = diag_new(d, DIAG_ERROR, "E0802", s.src, s.span,
+                               "%s `%s` and `%s` both become the unit directory `%s`", c->kind,
+                               first->name, c->name, dir);
+            diag_label(d, g, "this label");
+            diag_secondary(d, g, f.src, f.span, "becomes `%s` too", dir);
+            diag_note(d, g, "unit directories are the kind and label in lower case, `_` as `-`");
+            diag_help(d, g, "rename one of them");
+            diag_emit(d, g);
+        }
+    }
+    table_release(&seen);
+}
+
+void rules_build(Model *m, DiagEngine *d)
+{
+    plan_names(m, d);
+    env_accounts(m, d);
+    networks(m, d);
+    unit_dirs(m, d);
+}
