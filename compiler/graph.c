@@ -170,6 +170,8 @@ static void collect_account(Graph *g, const Object *acct)
     node_add(g, acct, acct, acct->path, arena_printf(&g->a, "account %s", acct->name), id);
     for (int i = 0; i < acct->nchildren; i++) {
         const Object *c = acct->children[i];
+        if (!model_creates(g->m, c))
+            continue;   /* a shared registry another environment owns (SPEC §7.5) */
         node_add(g, c, acct, c->path, c->name ? arena_printf(&g->a, "%s %s", c->kind, c->name) : c->kind,
                  detail_of(g, c));
     }
