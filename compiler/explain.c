@@ -91,7 +91,10 @@ static void explain_field(Model *m, const Model *base, const Object *o, const Fi
         }
     } else if (origin == ORIGIN_OVERRIDE) {
         const Object *bo = base ? model_find(base, o->path) : NULL;
-        fprintf(out, "  base value: %s\n", value_show(a, model_get(base, bo ? bo : o, fd->name)));
+        const Value *bv = model_get(base, bo ? bo : o, fd->name);
+        /* a base value that reads `env` exists only per environment (SPEC §7.5) */
+        fprintf(out, "  base value: %s\n", bv && bv->kind == VAL_ERROR && bv->late && m->env
+                                              ? "<per environment>" : value_show(a, bv));
     }
     if (fd->type && fd->type->kind == TY_SCHEDULE && v->kind == VAL_STR)
         explain_schedule(v->u.str, out);
