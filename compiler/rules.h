@@ -30,6 +30,14 @@
 
 void rules_run(Model *m, DiagEngine *d);
 
+struct Eval;
+/* After rules_run on the base: evaluates each environment again into its
+ * own Model (Environment.eval, SPEC §7.5), runs rules_run on it with the
+ * diagnostics' context naming the environment, then rules_env across them.
+ * `sfdc check` and the language server call this same function, so both
+ * report the same diagnostics. */
+void rules_environments(struct Eval *ev, Model *base, DiagEngine *d);
+
 /* The passes, in the order rules_run calls them. */
 void rules_structure(Model *m, DiagEngine *d);
 void rules_aws(Model *m, DiagEngine *d);
