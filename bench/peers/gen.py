@@ -67,7 +67,7 @@ def inject_settings(inject):
 
 def sfd_inject(inject):
     scale, repo, names = inject_settings(inject)
-    out = ['account la-inject {', '  kind = la', '  id = "%s"' % INJECT_ID, '  parent = core',
+    out = ['account la-inject {', '  kind = la', '  id = { stage = "%s", prod = "3%s" }[env]' % (INJECT_ID, INJECT_ID[1:]), '  parent = core',
            '  network { cidr = %s }' % INJECT_CIDR]
     for name, vcpu, gib, rng, default, window, vpn in SERVICES:
         lo, hi = scale.get(name, rng)

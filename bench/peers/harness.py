@@ -48,7 +48,7 @@ def gen(n, d, inject=None):
 def tools(d):
     """(label, argv list of steps, cwd, output file or None) of each tool on platform dir d."""
     t = [("sfdc check", [[SFDC, "check", "platform.sfd"]], d, None),
-         ("sfdc export", [[SFDC, "export", "platform.sfd"]], d, "sfdc")]
+         ("sfdc export", [[SFDC, "export", "--env", "stage", "platform.sfd"]], d, "sfdc")]
     if os.environ.get("PEER_PKL"):
         t.append(("pkl eval", [[os.environ["PEER_PKL"], "eval", "-f", "json", "platform.pkl"]], d, "pkl"))
     if os.environ.get("PEER_JSONNET"):
@@ -132,7 +132,7 @@ def equivalence(tmp, excluded):
     gen(10, d)
     print("== equivalence at N = 10 (each peer's JSON, normalised, against `sfdc export`)")
     ref_path = os.path.join(d, "sfdc.json")
-    st, *_, err = run_tool([[SFDC, "export", "platform.sfd"]], d, ref_path)
+    st, *_, err = run_tool([[SFDC, "export", "--env", "stage", "platform.sfd"]], d, ref_path)
     if st:
         sys.exit("bench/peers: sfdc export failed:\n" + err)
     ref = norm.load("sfdc", ref_path)
@@ -158,6 +158,10 @@ def equivalence(tmp, excluded):
             excluded.add(label)
 
 
+# the diagnostic sfdc must give for each injected error
+SFDC_CODE = {"range": "E0421", "ecr": "E0301", "dupbucket": "E0503"}
+
+
 def injections(tmp):
     print("== injected errors at N = 10 (each tool must fail; first line of its message)")
     for inject in ("range", "ecr", "dupbucket"):
@@ -169,8 +173,12 @@ def injections(tmp):
             st, *_, err = run_tool(steps, cwd)
             lines = [x.strip() for x in err.splitlines() if x.strip() and not x.startswith("––")
                      and not set(x.strip()) <= set("│╷╵")]
+            if label == "sfdc check":  # the line with the expected code, if any
+                lines = [x for x in lines if SFDC_CODE[inject] in x] or lines
             first = lines[0][:90] if lines else ""
             verdict = "rejects" if st else "ACCEPTS (cannot express this check)"
+            if st and label == "sfdc check" and SFDC_CODE[inject] not in err:
+                verdict = "WRONG (not %s)" % SFDC_CODE[inject]
             print("  %-10s %-24s %-8s %s" % (inject, label, verdict, first))
 
 
