@@ -828,9 +828,17 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
         cJSON_AddStringToObject(j, "region", ac->region);
     cJSON_AddStringToObject(j, "cluster", cluster);
     cJSON_AddStringToObject(j, "service", name);
-    cJSON_AddBoolToObject(j, "scalable_target", scheduled && hi > 0);
+    cJSON_AddBoolToObject(j, "scalable_target", planemit_autoscaled(e->m, svc, e->env));
     cJSON_AddItemToObject(e->services, arena_printf(&e->a, "%s/%s", ac->name, name), j);
     free(after.ids);
+}
+
+bool planemit_autoscaled(const Model *m, const Object *svc, const Environment *env)
+{
+    const Value *scale = model_get_env(m, svc, "scale", env);
+    if (!scale || scale->kind != VAL_RANGE || scale->items[1]->kind != VAL_NUM)
+        return true;    /* the schema's default, 0..1 */
+    return scale->items[1]->u.num > 0;
 }
 
 static void phase_operate(Emit *e)

@@ -60,6 +60,7 @@ module "aurora_dagster" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   port                     = 5432
+  database_name            = "dagster"
   deletion_protection      = true
 }
 
@@ -99,9 +100,18 @@ module "service_daemon" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-islington-daemon"
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = module.aurora_dagster.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-la-islington-daemon"
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
     {
       name     = "daemon-on"
@@ -136,9 +146,18 @@ module "service_code_server" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-islington-code-server"
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = module.aurora_dagster.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-la-islington-code-server"
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
     {
       name     = "code-server-on"
@@ -175,30 +194,41 @@ module "service_webserver" {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-islington-webserver"
-  target_group_arn           = module.lb_webserver.target_group_arn
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = module.aurora_dagster.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-la-islington-webserver"
+  target_group_arn     = module.lb_webserver.target_group_arn
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
 }
 
 # la-islington.bucket.data_store
 module "bucket_data_store" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-islington-data-store"
-  versioning  = true
-  tls_only    = true
-  expire_days = 2190
+  name                   = "sfdata-la-islington-data-store"
+  versioning             = true
+  tls_only               = true
+  expire_days            = 2190
+  noncurrent_expire_days = 2190
 }
 
 # la-islington.bucket.workspace
 module "bucket_workspace" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-islington-workspace"
-  versioning  = true
-  tls_only    = true
-  expire_days = 90
+  name                   = "sfdata-la-islington-workspace"
+  versioning             = true
+  tls_only               = true
+  expire_days            = 90
+  noncurrent_expire_days = 90
 }
 
 # la-islington.bucket.shared

@@ -59,5 +59,6 @@ module "aurora_dagster" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   port                     = 5432
+  database_name            = "dagster"
   deletion_protection      = true
 }
