@@ -276,6 +276,7 @@ static void plan_network(B *b, Acct *ac, const Object *net)
         in(b, u, "enable_nat_gateway", T(b, true));
         in(b, u, "single_nat_gateway", T(b, strcmp(nat, "single") == 0));
     }
+    in(b, u, "gateway_endpoints", str_list(b, get(b, net, "gateway_endpoints")));
     in(b, u, "interface_endpoints", str_list(b, get(b, net, "endpoints")));
     mock(b, u, "vpc_id", S(b, "vpc-00000000000000000"));
     mock(b, u, "vpc_cidr", S(b, ctext));

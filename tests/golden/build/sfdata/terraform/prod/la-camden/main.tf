@@ -43,9 +43,12 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-la-camden"
-  cidr = "10.1.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name               = "sfdata-la-camden"
+  cidr               = "10.1.0.0/16"
+  azs                = ["eu-west-2a", "eu-west-2b"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+  gateway_endpoints  = ["s3"]
 }
 
 # la-camden.aurora.dagster
