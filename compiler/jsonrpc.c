@@ -85,6 +85,8 @@ void rpc_reader_release(RpcReader *r)
 
 static void drop(RpcReader *r, size_t n)
 {
+    if (n == 0)         /* also covers the empty reader, whose buf is NULL */
+        return;
     memmove(r->buf, r->buf + n, r->len - n);
     r->len -= n;
 }
@@ -130,6 +132,16 @@ RpcRead rpc_read(RpcReader *r, const char **body, size_t *len)
         if (r->eof || !fill(r))
             return RPC_READ_EOF;
     }
+}
+
+bool rpc_peek(RpcReader *r, const char **body, size_t *len)
+{
+    size_t hdr, bl, skip = r->skip;
+    if (r->len <= skip || rpc_frame(r->buf + skip, r->len - skip, &hdr, &bl) != RPC_FRAME_OK)
+        return false;
+    *body = r->buf + skip + hdr;
+    *len = bl;
+    return true;
 }
 
 bool rpc_ready(RpcReader *r)

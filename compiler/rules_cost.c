@@ -196,7 +196,7 @@ static void nat(Cost *c, const Object *net)
     g->label = arena_printf(arena(c), "%d NAT gateway%s x $%.3f/h in %s, billed every hour", n,
                             n == 1 ? "" : "s", hourly, region);
     if (routed) {
-        /* the other way out (E0805): ECR api + dkr, Logs, Secrets Manager
+        /* the other way out (E0806): ECR api + dkr, Logs, Secrets Manager
          * interface endpoints in every zone, plus the free S3 gateway */
         double ep = price(c, net, "interface_endpoint_hour_per_az", &region);
         double alt = ep < 0 ? -1 : 4 * azs * ep * c->hours;

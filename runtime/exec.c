@@ -1158,6 +1158,10 @@ static void on_run_creds(Call *c, int ok, cJSON *result, AwsError *e)
         task_finish(ex, t, OUT_FAILED, msg);
         return;
     }
+    if (interrupted) { /* SIGINT/SIGTERM came while the session was renewed */
+        task_finish(ex, t, OUT_FAILED, "not started: sfdrun was interrupted");
+        return;
+    }
     spawn_run(ex, t, &session_of(ex, c->account)->creds);
 }
 

@@ -15,7 +15,7 @@ SFD_MOTO_SESSION_SECONDS=N set, launch.py applies this patch:
      requests, S3's <Error> otherwise), before moto sees it.
 
 A session whose RoleSessionName ends in "-expires-early" is refused from
-half its announced lifetime on, as a session revoked early or a client
+a fifth of its announced lifetime on, as a session revoked early or a client
 clock running behind would be: the client only learns it from ExpiredToken.
 
 Each rejection is printed to stderr ("sfd-moto: expired token ...", the key
@@ -53,7 +53,7 @@ def apply():
         role = orig(self, *args, **kwargs)
         exp = role.expiration
         if str(kwargs.get("role_session_name", "")).endswith("-expires-early"):
-            exp = exp - (exp - _now()) / 2
+            exp = _now() + (exp - _now()) / 5
         with _lock:
             _expiry[role.access_key_id] = exp
         return role

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A stand-in deploy program for tier 43 (tests/tiers/43-runtime-ops), run by
+# A stand-in deploy program for tier 45 (tests/tiers/45-runtime-ops), run by
 # sfdrun as `terragrunt ...` in PLAN_DIR/live/ACCOUNT. It records what the
 # tier asserts on, then sleeps as a long Terraform apply would:
 #   $STANDIN_LOG        gets "start PID ACCOUNT" (one line per run)
