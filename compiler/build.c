@@ -258,6 +258,11 @@ static int cmp_strp(const void *x, const void *y)
     return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
+static int cmp_hcl_str(const void *x, const void *y)
+{
+    return strcmp((*(HclVal *const *)x)->s, (*(HclVal *const *)y)->s);
+}
+
 /* ---- resources ---------------------------------------------------------- */
 
 /* The unit names an account's resources get, found again by later units. */
@@ -335,6 +340,10 @@ static void plan_ecr(B *b, const Object *e)
     in(b, u, "immutable_tags", T(b, get_bool(b, e, "immutable", true)));
     in(b, u, "keep_images", N(b, get_num(b, e, "keep", 30)));
     in(b, u, "pull_account_ids", pull_accounts(b, e));
+    HclVal *push = str_list(b, get(b, e, "push"));
+    if (push)
+        qsort(push->items, (size_t)push->n, sizeof *push->items, cmp_hcl_str);
+    in(b, u, "push_principal_arns", push);
     mock(b, u, "repository_arn", S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo)));
     mock(b, u, "repository_url", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s", id, region, repo)));
 }
