@@ -53,7 +53,7 @@ module "ecr_app" {
 
   name             = "app"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 10
   pull_account_ids = ["222222222222"]
 }

@@ -47,7 +47,7 @@ module "ecr_app" {
 
   name             = "app"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 30
   pull_account_ids = ["222222222222"]
 }

@@ -99,7 +99,7 @@ module "service_daemon" {
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
   security_group_ids         = [module.aurora_dagster.client_security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 2048
@@ -145,7 +145,7 @@ module "service_code_server" {
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
   security_group_ids         = [module.aurora_dagster.client_security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
@@ -192,7 +192,7 @@ module "service_webserver" {
   subnet_ids                 = module.network.private_subnet_ids
   security_group_ids         = [module.aurora_dagster.client_security_group_id]
   ingress_security_group_ids = [module.lb_webserver.security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 512
   memory                     = 1024
