@@ -13,7 +13,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-444444444444"
+    bucket       = "sfdata-stage-tfstate-444444444444"
     key          = "stage/la-islington/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true
@@ -43,7 +43,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name               = "sfdata-la-islington"
+  name               = "sfdata-stage-la-islington"
   cidr               = "10.4.0.0/16"
   azs                = ["eu-west-2a", "eu-west-2b"]
   enable_nat_gateway = true
@@ -55,7 +55,7 @@ module "network" {
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-la-islington-dagster"
+  name                     = "sfdata-stage-la-islington-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4
@@ -71,7 +71,7 @@ module "aurora_dagster" {
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name               = "sfdata-la-islington"
+  name               = "sfdata-stage-la-islington"
   container_insights = "disabled"
 }
 
@@ -79,7 +79,7 @@ module "cluster" {
 module "lb_webserver" {
   source = "../../modules/load-balancer"
 
-  name          = "la-islington-webserver"
+  name          = "stage-la-islington-webserver"
   vpc_id        = module.network.vpc_id
   vpc_cidr      = module.network.vpc_cidr
   subnet_ids    = module.network.private_subnet_ids
@@ -112,7 +112,7 @@ module "service_daemon" {
     DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-la-islington-daemon"
+  iam_role_name_prefix = "sfdata-stage-la-islington-daemon"
   desired_count        = 0
   autoscaling          = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
@@ -158,7 +158,7 @@ module "service_code_server" {
     DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-la-islington-code-server"
+  iam_role_name_prefix = "sfdata-stage-la-islington-code-server"
   desired_count        = 0
   autoscaling          = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
@@ -206,7 +206,7 @@ module "service_webserver" {
     DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-la-islington-webserver"
+  iam_role_name_prefix = "sfdata-stage-la-islington-webserver"
   target_group_arn     = module.lb_webserver.target_group_arn
   desired_count        = 0
   autoscaling          = { min_capacity = 0, max_capacity = 1 }
@@ -216,7 +216,7 @@ module "service_webserver" {
 module "bucket_data_store" {
   source = "../../modules/s3-bucket"
 
-  name                   = "sfdata-la-islington-data-store"
+  name                   = "sfdata-stage-la-islington-data-store"
   versioning             = true
   tls_only               = true
   expire_days            = 2190
@@ -227,7 +227,7 @@ module "bucket_data_store" {
 module "bucket_workspace" {
   source = "../../modules/s3-bucket"
 
-  name                   = "sfdata-la-islington-workspace"
+  name                   = "sfdata-stage-la-islington-workspace"
   versioning             = true
   tls_only               = true
   expire_days            = 90
@@ -238,7 +238,7 @@ module "bucket_workspace" {
 module "bucket_shared" {
   source = "../../modules/s3-bucket"
 
-  name               = "sfdata-la-islington-shared"
+  name               = "sfdata-stage-la-islington-shared"
   versioning         = true
   tls_only           = true
   reader_account_ids = ["999999999999"]
@@ -248,7 +248,7 @@ module "bucket_shared" {
 module "bucket_external_data" {
   source = "../../modules/s3-bucket"
 
-  name       = "sfdata-la-islington-external-data"
+  name       = "sfdata-stage-la-islington-external-data"
   versioning = true
   tls_only   = true
 }

@@ -10,8 +10,8 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-islington"
-  cidr               = "10.4.0.0/16"
+  name               = "sfdata-prod-la-islington"
+  cidr               = "10.204.0.0/16"
   azs                = ["eu-west-2a", "eu-west-2b"]
   enable_nat_gateway = true
   single_nat_gateway = true

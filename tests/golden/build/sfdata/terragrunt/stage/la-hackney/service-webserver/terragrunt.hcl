@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-la-hackney"
-    cluster_name = "sfdata-la-hackney"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-stage-la-hackney"
+    cluster_name = "sfdata-stage-la-hackney"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -34,7 +34,7 @@ dependency "aurora_dagster" {
 
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
-    endpoint                 = "sfdata-la-hackney-dagster.cluster-000000000000.eu-west-2.rds.amazonaws.com"
+    endpoint                 = "sfdata-stage-la-hackney-dagster.cluster-000000000000.eu-west-2.rds.amazonaws.com"
     master_user_secret_arn   = "arn:aws:secretsmanager:eu-west-2:333333333333:secret:rds!cluster-00000000-0000-0000-0000-000000000000-AbCdEf"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
@@ -45,7 +45,7 @@ dependency "lb_webserver" {
 
   mock_outputs = {
     security_group_id = "sg-00000000000000000"
-    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:333333333333:targetgroup/la-hackney-webserver/0000000000000000"
+    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:333333333333:targetgroup/stage-la-hackney-webserver/0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -79,7 +79,7 @@ inputs = {
     DAGSTER_DB_PASSWORD = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-la-hackney-webserver"
+  iam_role_name_prefix = "sfdata-stage-la-hackney-webserver"
   target_group_arn     = dependency.lb_webserver.outputs.target_group_arn
   desired_count        = 0
   autoscaling          = { min_capacity = 0, max_capacity = 1 }
