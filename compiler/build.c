@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -838,6 +839,50 @@ static void plan_env(B *b, BuildEnv *e)
     b->selected = NULL;
 }
 
+/* Whether the directory prefix dir ("/a/b") holds path ("/a/b/c.sfd"). */
+static size_t common_dir(const char *dir, size_t n, const char *path)
+{
+    while (n > 0 && !(strncmp(dir, path, n) == 0 && path[n] == '/'))
+        do
+            n--;
+        while (n > 0 && dir[n] != '/');
+    return n;
+}
+
+/* The user's files named relative to the deepest directory holding them all,
+ * resolved with realpath: a header then reads the same whatever directory
+ * sfdc ran in and however the path was typed (no build machine's absolute
+ * path lands in a committed tree, and --check agrees from anywhere). */
+static void name_sources(BuildPlan *bp, const Program *pg)
+{
+    bp->nsrc = pg->nfiles;
+    bp->src_names = arena_alloc(&bp->arena, ((size_t)pg->nfiles + 1) * sizeof *bp->src_names);
+    const char *root = NULL;
+    size_t rn = 0;
+    for (int i = 0; i < pg->nfiles; i++) {
+        char buf[PATH_MAX];
+        const char *path = pg->sources[i]->path;
+        bool real = !pg->files[i]->is_std && realpath(path, buf);
+        bp->src_names[i] = arena_strdup(&bp->arena, real ? buf : path);
+        if (!real)
+            continue;
+        if (!root) {
+            root = bp->src_names[i];
+            rn = (size_t)(strrchr(root, '/') - root);
+        } else {
+            rn = common_dir(root, rn, bp->src_names[i]);
+        }
+    }
+    for (int i = 0; root && i < pg->nfiles; i++)
+        if (!pg->files[i]->is_std && bp->src_names[i][0] == '/' && strncmp(bp->src_names[i], root, rn) == 0)
+            bp->src_names[i] += rn + 1;
+}
+
+const char *build_src(const BuildPlan *bp, const Source *src)
+{
+    return src && src->id >= 0 && src->id < bp->nsrc ? bp->src_names[src->id] : src ? src->path : "";
+}
+
 bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
 {
     memset(bp, 0, sizeof *bp);
@@ -846,7 +891,8 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
     B b = {.bp = bp, .a = &bp->arena, .m = m, .err = err, .ok = true};
     const Object *pl = m->platform;
     bp->platform = pl && pl->name ? pl->name : "platform";
-    bp->platform_src = pl ? pl->src->path : "";
+    name_sources(bp, m->pg);
+    bp->platform_src = pl ? build_src(bp, pl->src) : "";
     const char *region = pl ? get_str(&b, pl, "region") : NULL;
     bp->region = region ? region : "eu-west-2";
     bp->tags = hcl_obj(&bp->arena);
@@ -998,6 +1044,10 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
             names_env_dir(&nc, other, sizeof other);
             out_keep(&t, arena_printf(&bp.arena, "%s/", other));
         }
+    /* --check: anything else below these is a stray (13.7) */
+    out_own(&t, "modules/");
+    for (int i = 0; i < bp.nenvs; i++)
+        out_own(&t, arena_printf(&bp.arena, "%s/", bp.envs[i].dir));
     if (o->target == BUILD_TERRAFORM)
         emit_tf_tree(&bp, &t);
     else
@@ -1008,8 +1058,9 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
     if (o->check) {
         rc = out_check(&t, dir, &st, out);
         if (rc)
-            fprintf(err, "sfdc: %s is out of date: %d files to write, %d to remove; run `sfdc build`\n", dir,
-                    st.written, st.removed);
+            fprintf(err, "sfdc: %s is out of date: %d files to write, %d to remove, %d unknown; run `sfdc build`%s\n",
+                    dir, st.written, st.removed, st.unknown,
+                    st.unknown ? " and remove what sfdc did not write" : "");
     } else {
         rc = out_write(&t, dir, &st, err);
         if (rc == 0)

@@ -76,7 +76,9 @@ typedef struct BuildPlan {
     Arena arena;            /* everything below */
     const Model *m;
     const char *platform;   /* the platform's name */
-    const char *platform_src;   /* its file, for headers */
+    const char *platform_src;   /* its file, for headers (build_src) */
+    const char **src_names; /* by Source id: the file's name in headers */
+    int nsrc;
     const char *region;     /* the platform's region */
     HclVal *tags;           /* the platform's tags (sorted HCL_OBJ; may be empty) */
     bool lock_dynamodb;     /* state lock: a DynamoDB table instead of lock files */
@@ -107,6 +109,10 @@ void build_plan_release(BuildPlan *bp);
 const BuildUnit *build_unit(const BuildAccount *a, const char *label);
 /* The header comment of a generated file made from src. */
 const char *build_header(Arena *a, const char *src);
+/* The name a source file has in headers: relative to the deepest directory
+ * holding every user file (realpath'd), so independent of the current
+ * directory and of how the path was typed. */
+const char *build_src(const BuildPlan *bp, const Source *src);
 
 /* Renderers: add every file of the target to t. */
 void emit_tg_tree(const BuildPlan *bp, OutTree *t);

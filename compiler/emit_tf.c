@@ -133,7 +133,7 @@ void emit_tf_tree(const BuildPlan *bp, OutTree *t)
             HclBuf buf = {0};
             HclWriter w;
             hcl_writer_init(&w, &buf, tf_ref, NULL);
-            hcl_comment(&w, build_header(&a, ac->account->src->path));
+            hcl_comment(&w, build_header(&a, build_src(bp, ac->account->src)));
             hcl_comment(&w, arena_printf(&a, "Account %s (%s) in environment %s.", ac->account->name, ac->id, e->dir));
             const char *note = after_note(ac, &a);
             if (note)

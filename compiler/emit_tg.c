@@ -121,12 +121,12 @@ static void emit_root(const BuildPlan *bp, OutTree *t, Arena *a)
     add_file(t, "root.hcl", &buf);
 }
 
-static void emit_account(const BuildEnv *e, const BuildAccount *ac, OutTree *t, Arena *a)
+static void emit_account(const BuildPlan *bp, const BuildEnv *e, const BuildAccount *ac, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     HclWriter w;
     hcl_writer_init(&w, &buf, tg_ref, NULL);
-    hcl_comment(&w, build_header(a, ac->account->src->path));
+    hcl_comment(&w, build_header(a, build_src(bp, ac->account->src)));
     hcl_comment(&w, arena_printf(a, "Account %s in environment %s, read by root.hcl.", ac->account->name, e->dir));
     hcl_blank(&w);
     hcl_block_open(&w, "locals", NULL, 0);
@@ -197,12 +197,12 @@ static void emit_dependency(HclWriter *w, const BuildAccount *ac, const Dep *d, 
     hcl_block_close(w);
 }
 
-static void emit_unit(const BuildEnv *e, const BuildAccount *ac, const BuildUnit *u, OutTree *t, Arena *a)
+static void emit_unit(const BuildPlan *bp, const BuildEnv *e, const BuildAccount *ac, const BuildUnit *u, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     HclWriter w;
     hcl_writer_init(&w, &buf, tg_ref, NULL);
-    hcl_comment(&w, build_header(a, u->obj->src->path));
+    hcl_comment(&w, build_header(a, build_src(bp, u->obj->src)));
     hcl_comment(&w, arena_printf(a, "%s in environment %s: module %s.", u->obj->path, e->dir, u->module));
     hcl_blank(&w);
     static const char *const root[] = {"root"};
@@ -252,9 +252,9 @@ void emit_tg_tree(const BuildPlan *bp, OutTree *t)
         const BuildEnv *e = &bp->envs[i];
         for (int j = 0; j < e->naccounts; j++) {
             const BuildAccount *ac = &e->accounts[j];
-            emit_account(e, ac, t, &a);
+            emit_account(bp, e, ac, t, &a);
             for (int k = 0; k < ac->nunits; k++)
-                emit_unit(e, ac, ac->units[k], t, &a);
+                emit_unit(bp, e, ac, ac->units[k], t, &a);
         }
     }
     arena_release(&a);
