@@ -826,8 +826,10 @@ static void plan_env(B *b, BuildEnv *e)
         ba->dir = dir;
         ba->id = acct_id(b, acct);
         ba->region = acct_region(b, acct);
-        ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role/%s", ba->id,
-                                    name_of(b, NAME_ACCOUNT_ROLE, acct));
+        /* the role the handshake creates for deploys (planemit.c), not the
+         * account's `role`, which sfdrun assumes for its own steps */
+        ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role%s%s", ba->id, NAMES_DEPLOYER_PATH,
+                                    name_of(b, NAME_DEPLOYER_ROLE, acct));
         ba->state_bucket = name_of(b, NAME_STATE_BUCKET, acct);
         const char *table = name_of(b, NAME_LOCK_TABLE, acct);
         ba->lock_table = *table ? table : NULL;

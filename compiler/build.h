@@ -87,6 +87,13 @@ typedef struct BuildPlan {
     int nenvs;
 } BuildPlan;
 
+/* The Terraform versions every root (required_version) and root.hcl
+ * (terraform_version_constraint) accept: the modules' floor up to the next
+ * major; and the Terragrunt versions root.hcl accepts (its 1.x syntax:
+ * `run --all`, errors blocks). */
+#define BUILD_TF_VERSIONS ">= 1.5.0, < 2.0.0"
+#define BUILD_TG_VERSIONS ">= 1.0.0, < 2.0.0"
+
 /* `sfdc build`: plans, renders and writes (or checks) the tree. The model
  * must be free of errors. Messages go to err, the list of stale files with
  * --check to out. Returns the exit status (0, 1 stale or refused, 2 usage). */

@@ -34,7 +34,7 @@ static void emit_settings(const BuildPlan *bp, const BuildEnv *e, const BuildAcc
                           Arena *a)
 {
     hcl_block_open(w, "terraform", NULL, 0);
-    hcl_attr(w, "required_version", hcl_str(a, ">= 1.5.0"));
+    hcl_attr(w, "required_version", hcl_str(a, BUILD_TF_VERSIONS));
     hcl_blank(w);
     hcl_block_open(w, "required_providers", NULL, 0);
     HclVal *aws = hcl_obj(a);
@@ -67,6 +67,8 @@ static void emit_settings(const BuildPlan *bp, const BuildEnv *e, const BuildAcc
     static const char *const awsl[] = {"aws"};
     hcl_block_open(w, "provider", awsl, 1);
     hcl_attr(w, "region", hcl_str(a, ac->region));
+    /* credentials that land in another account: refuse before any change */
+    hcl_attr(w, "allowed_account_ids", hcl_expr(a, arena_printf(a, "[\"%s\"]", ac->id)));
     hcl_blank(w);
     hcl_block_open(w, "assume_role", NULL, 0);
     hcl_attr(w, "role_arn", hcl_str(a, ac->role_arn));

@@ -155,4 +155,9 @@ typedef enum NamesRole {
 /* An IAM role name for a service (TASK, EXEC) or a cluster (INSTANCE). */
 size_t names_role(const NameCtx *c, const Object *owner, NamesRole kind, char *buf, size_t cap);
 
+/* The IAM path of the deployer role (NAME_DEPLOYER_ROLE): the handshake
+ * creates it there, and the tree's providers assume
+ * arn:aws:iam::ID:role/sfdc/NAME. */
+#define NAMES_DEPLOYER_PATH "/sfdc/"
+
 #endif

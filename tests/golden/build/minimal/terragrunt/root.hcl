@@ -3,6 +3,10 @@
 # Included by every unit (ENV/ACCOUNT/UNIT/terragrunt.hcl). What differs per
 # account comes from the nearest account.hcl above the unit.
 
+# The versions the tree is written for (the modules need Terraform 1.5).
+terraform_version_constraint  = ">= 1.5.0, < 2.0.0"
+terragrunt_version_constraint = ">= 1.0.0, < 2.0.0"
+
 locals {
   account = read_terragrunt_config(find_in_parent_folders("account.hcl")).locals
 }
@@ -26,7 +30,8 @@ generate "provider" {
   if_exists = "overwrite_terragrunt"
   contents  = <<-EOF
     provider "aws" {
-      region = "${local.account.region}"
+      region              = "${local.account.region}"
+      allowed_account_ids = ["${local.account.account_id}"]
 
       assume_role {
         role_arn = "${local.account.role_arn}"
@@ -37,4 +42,18 @@ generate "provider" {
       }
     }
   EOF
+}
+
+# Transient AWS failures: the unit is run again, at most 3 times, 30 s apart.
+errors {
+  retry "transient_aws" {
+    retryable_errors = [
+      "(?s).*(ThrottlingException|Throttling: Rate exceeded|RequestLimitExceeded|TooManyRequestsException|SlowDown).*",
+      "(?s).*(ServiceUnavailable|InternalFailure|InternalError|StatusCode: 50[0234]).*",
+      "(?s).*(RequestError: send request failed|connection reset by peer|i/o timeout|TLS handshake timeout).*",
+      "(?is).*(unable to assume the (service linked )?role|invalid IAM instance profile).*",
+    ]
+    max_attempts       = 3
+    sleep_interval_sec = 30
+  }
 }

@@ -5,7 +5,7 @@ locals {
   name         = "core"
   account_id   = "111111111111"
   region       = "eu-west-1"
-  role_arn     = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+  role_arn     = "arn:aws:iam::111111111111:role/sfdc/tiny-deployer"
   state_bucket = "tiny-state-111111111111"
   lock_table   = "tiny-locks"
 }

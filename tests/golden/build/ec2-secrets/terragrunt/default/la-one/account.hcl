@@ -5,7 +5,7 @@ locals {
   name         = "la-one"
   account_id   = "222222222222"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::222222222222:role/sfdc-deploy"
+  role_arn     = "arn:aws:iam::222222222222:role/sfdc/tiny-deployer"
   state_bucket = "tiny-state-222222222222"
   lock_table   = "tiny-locks"
 }

@@ -2,7 +2,7 @@
 # Account la-two (333333333333) in environment dev.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.5.0, < 2.0.0"
 
   required_providers {
     aws = {
@@ -18,16 +18,17 @@ terraform {
     encrypt      = true
     use_lockfile = true
     assume_role = {
-      role_arn = "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"
+      role_arn = "arn:aws:iam::333333333333:role/sfdc/mini-deployer"
     }
   }
 }
 
 provider "aws" {
-  region = "eu-west-2"
+  region              = "eu-west-2"
+  allowed_account_ids = ["333333333333"]
 
   assume_role {
-    role_arn = "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"
+    role_arn = "arn:aws:iam::333333333333:role/sfdc/mini-deployer"
   }
 
   default_tags {

@@ -5,6 +5,6 @@ locals {
   name         = "la-two"
   account_id   = "333333333333"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"
+  role_arn     = "arn:aws:iam::333333333333:role/sfdc/mini-deployer"
   state_bucket = "mini-tfstate-333333333333"
 }

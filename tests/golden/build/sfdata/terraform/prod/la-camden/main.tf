@@ -3,7 +3,7 @@
 # Apply after: core (values of theirs are used here).
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.5.0, < 2.0.0"
 
   required_providers {
     aws = {
@@ -19,16 +19,17 @@ terraform {
     encrypt      = true
     use_lockfile = true
     assume_role = {
-      role_arn = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
+      role_arn = "arn:aws:iam::222222222222:role/sfdc/sfdata-deployer"
     }
   }
 }
 
 provider "aws" {
-  region = "eu-west-2"
+  region              = "eu-west-2"
+  allowed_account_ids = ["222222222222"]
 
   assume_role {
-    role_arn = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
+    role_arn = "arn:aws:iam::222222222222:role/sfdc/sfdata-deployer"
   }
 
   default_tags {

@@ -2,7 +2,7 @@
 # Account org (999999999999) in environment prod.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.5.0, < 2.0.0"
 
   required_providers {
     aws = {
@@ -18,16 +18,17 @@ terraform {
     encrypt      = true
     use_lockfile = true
     assume_role = {
-      role_arn = "arn:aws:iam::999999999999:role/OrganizationAccountAccessRole"
+      role_arn = "arn:aws:iam::999999999999:role/sfdc/sfdata-deployer"
     }
   }
 }
 
 provider "aws" {
-  region = "eu-west-2"
+  region              = "eu-west-2"
+  allowed_account_ids = ["999999999999"]
 
   assume_role {
-    role_arn = "arn:aws:iam::999999999999:role/OrganizationAccountAccessRole"
+    role_arn = "arn:aws:iam::999999999999:role/sfdc/sfdata-deployer"
   }
 
   default_tags {
