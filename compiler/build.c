@@ -322,6 +322,15 @@ static void plan_ecr(B *b, const Object *e)
     mock(b, u, "repository_url", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s", id, region, repo)));
 }
 
+/* The environment's secret_recovery in days: 0 deletes a secret at once
+ * (a destroyed stage can be re-created under the same names), else 7..30
+ * (E0420); 30, AWS's default, without an environment. */
+static double recovery_days(B *b)
+{
+    const Value *v = b->env ? model_get_env(b->m, b->env->obj, "secret_recovery", NULL) : NULL;
+    return v && v->kind == VAL_NUM ? ceil(v->u.num / 86400) : 30;
+}
+
 static void plan_secrets(B *b, Acct *ac)
 {
     HclVal *secrets = hcl_obj(b->a), *arns = hcl_obj(b->a);
@@ -337,6 +346,7 @@ static void plan_secrets(B *b, Acct *ac)
         const char *d = get_str(b, c, "description");
         if (d && *d)
             hcl_set(b->a, spec, "description", S(b, d));
+        hcl_set(b->a, spec, "recovery_window_in_days", N(b, recovery_days(b)));
         hcl_set(b->a, secrets, c->name, spec);
         hcl_set(b->a, arns, c->name,
                 S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", region, id,

@@ -231,7 +231,10 @@ static void emit_dependency(HclWriter *w, const BuildAccount *ac, const Dep *d, 
     mocks->multiline = true;
     hcl_blank(w);
     hcl_attr(w, "mock_outputs", mocks);
-    hcl_attr(w, "mock_outputs_allowed_terraform_commands", hcl_expr(a, "[\"validate\", \"plan\"]"));
+    /* destroy too: after a failed apply a dependency may have no outputs,
+     * and its dependents must still be destroyable (they read none of the
+     * values to delete what their own state holds) */
+    hcl_attr(w, "mock_outputs_allowed_terraform_commands", hcl_expr(a, "[\"validate\", \"plan\", \"destroy\"]"));
     hcl_block_close(w);
 }
 

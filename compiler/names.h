@@ -86,7 +86,8 @@ typedef enum NameKind {
     NAME_DB_SUBNET_GROUP,   /* rds CreateDBSubnetGroup DBSubnetGroupName */
     NAME_DB_SG,             /* "<db>-db": the database's security group */
     NAME_DB_CLIENT_SG,      /* "<db>-db-clients": worn by the services that use it */
-    NAME_DB_FINAL_SNAPSHOT, /* "<db>-final": FinalDBSnapshotIdentifier */
+    NAME_DB_FINAL_SNAPSHOT, /* "<db>-final": FinalDBSnapshotIdentifier prefix (the modules
+                             * add "-" and 12 hex digits drawn once per database) */
     /* of a bucket, ecr or secret block */
     NAME_BUCKET,            /* s3 CreateBucket Bucket */
     NAME_ECR,               /* ecr CreateRepository repositoryName */

@@ -56,7 +56,9 @@ module "secrets" {
   source = "../../modules/secrets"
 
   name_prefix = "tiny/la-one/"
-  secrets     = { db_password = { description = "application database password" } }
+  secrets = {
+    db_password = { description = "application database password", recovery_window_in_days = 30 }
+  }
 }
 
 # la-one.rds.main

@@ -20,7 +20,7 @@ dependency "network" {
     ]
     vpc_id = "vpc-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 inputs = {

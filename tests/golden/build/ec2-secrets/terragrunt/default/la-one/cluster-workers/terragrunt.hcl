@@ -15,7 +15,7 @@ dependency "capacity_workers" {
   mock_outputs = {
     capacity_provider_name = "tiny-la-one-workers-ec2"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 inputs = {

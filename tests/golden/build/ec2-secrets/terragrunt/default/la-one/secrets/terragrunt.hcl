@@ -11,5 +11,7 @@ terraform {
 
 inputs = {
   name_prefix = "tiny/la-one/"
-  secrets     = { db_password = { description = "application database password" } }
+  secrets = {
+    db_password = { description = "application database password", recovery_window_in_days = 30 }
+  }
 }

@@ -16,7 +16,7 @@ dependency "cluster_workers" {
     cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/tiny-la-one-workers"
     cluster_name = "tiny-la-one-workers"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "network" {
@@ -30,7 +30,7 @@ dependency "network" {
     ]
     vpc_id = "vpc-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "rds_main" {
@@ -39,7 +39,7 @@ dependency "rds_main" {
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "lb_portal" {
@@ -49,7 +49,7 @@ dependency "lb_portal" {
     security_group_id = "sg-00000000000000000"
     target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:222222222222:targetgroup/la-one-portal/0000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 # Applied after these units of other accounts (values known at build time, no outputs read).

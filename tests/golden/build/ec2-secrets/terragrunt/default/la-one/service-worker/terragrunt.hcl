@@ -16,7 +16,7 @@ dependency "cluster_workers" {
     cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/tiny-la-one-workers"
     cluster_name = "tiny-la-one-workers"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "capacity_workers" {
@@ -25,7 +25,7 @@ dependency "capacity_workers" {
   mock_outputs = {
     capacity_provider_name = "tiny-la-one-workers-ec2"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "network" {
@@ -39,7 +39,7 @@ dependency "network" {
     ]
     vpc_id = "vpc-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "rds_main" {
@@ -48,7 +48,7 @@ dependency "rds_main" {
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "secrets" {
@@ -59,7 +59,7 @@ dependency "secrets" {
       db_password = "arn:aws:secretsmanager:eu-west-2:222222222222:secret:tiny/la-one/db_password-AbCdEf"
     }
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 # Applied after these units of other accounts (values known at build time, no outputs read).

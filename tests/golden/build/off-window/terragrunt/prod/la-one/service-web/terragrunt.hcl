@@ -16,7 +16,7 @@ dependency "cluster" {
     cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/p-la-one"
     cluster_name = "p-la-one"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "network" {
@@ -26,7 +26,7 @@ dependency "network" {
     private_subnet_ids = ["subnet-11111111111111110", "subnet-11111111111111111"]
     vpc_id             = "vpc-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "lb_web" {
@@ -36,7 +36,7 @@ dependency "lb_web" {
     security_group_id = "sg-00000000000000000"
     target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:222222222222:targetgroup/la-one-web/0000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 # Applied after these units of other accounts (values known at build time, no outputs read).

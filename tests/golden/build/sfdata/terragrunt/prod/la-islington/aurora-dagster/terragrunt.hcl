@@ -16,7 +16,7 @@ dependency "network" {
     database_subnet_ids = ["subnet-22222222222222220", "subnet-22222222222222221"]
     vpc_id              = "vpc-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 inputs = {

@@ -16,7 +16,7 @@ dependency "cluster" {
     cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-la-camden"
     cluster_name = "sfdata-la-camden"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "network" {
@@ -26,7 +26,7 @@ dependency "network" {
     private_subnet_ids = ["subnet-11111111111111110", "subnet-11111111111111111"]
     vpc_id             = "vpc-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "aurora_dagster" {
@@ -35,7 +35,7 @@ dependency "aurora_dagster" {
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 dependency "lb_webserver" {
@@ -45,7 +45,7 @@ dependency "lb_webserver" {
     security_group_id = "sg-00000000000000000"
     target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:222222222222:targetgroup/la-camden-webserver/0000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 # Applied after these units of other accounts (values known at build time, no outputs read).

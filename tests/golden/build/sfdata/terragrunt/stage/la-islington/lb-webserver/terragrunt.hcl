@@ -17,7 +17,7 @@ dependency "network" {
     vpc_cidr           = "10.4.0.0/16"
     vpc_id             = "vpc-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
 inputs = {
