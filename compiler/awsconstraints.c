@@ -42,9 +42,26 @@ typedef struct ReInst {
     uint8_t cls[32];            /* CLASS */
 } ReInst;
 
+/* A lazily built DFA over the program: each state is a set of program
+ * counters; a transition is computed the first time a byte is read in a
+ * state, so matching costs one table lookup a byte once the names of a
+ * platform have been seen (the NFA alone costs ~100 instructions a byte). */
+enum { DFA_MAX_STATES = 64, DFA_UNKNOWN = -1, DFA_DEAD = -2 };
+
+typedef struct Dfa {
+    int nstates;
+    int start[DFA_MAX_STATES + 1];      /* state s's pcs: pcs[start[s] .. start[s+1]) */
+    int *pcs;                           /* malloc'd, grows */
+    int pcs_cap;
+    bool accept[DFA_MAX_STATES];        /* the set holds OP_MATCH */
+    int16_t next[DFA_MAX_STATES][256];  /* DFA_UNKNOWN, DFA_DEAD or a state */
+} Dfa;
+
 struct AwscRe {
     ReInst *prog;               /* malloc'd */
     int n;
+    Dfa *dfa;                   /* malloc'd on first match; NULL after it overflowed */
+    bool dfa_failed;            /* too many states: match with the NFA */
 };
 
 static int re_node(ReParse *r, RnKind k, int a, int b)
@@ -291,8 +308,8 @@ static void re_gen(ReGen *g, int k)
     }
 }
 
-static void set_err(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static void set_err(char *err, size_t cap, const char *fmt, ...)
 {
     if (!err || !cap)
@@ -330,6 +347,8 @@ AwscRe *awsc_re_compile(const char *ere, char *err, size_t errcap)
     free(nodes);
     re->prog = prog;
     re->n = g.n;
+    re->dfa = NULL;
+    re->dfa_failed = false;
     return re;
 fail:
     free(nodes);
@@ -340,8 +359,12 @@ fail:
 
 void awsc_re_free(AwscRe *re)
 {
-    if (re)
+    if (re) {
         free(re->prog);
+        if (re->dfa)
+            free(re->dfa->pcs);
+        free(re->dfa);
+    }
     free(re);
 }
 
@@ -399,9 +422,107 @@ static long re_fail_at(const AwscRe *re, const char *s, size_t len)
     return (long)len;
 }
 
-bool awsc_re_match(const AwscRe *re, const char *s, size_t len)
+static void sort_ints(int *a, int n)
 {
-    return re_fail_at(re, s, len) < 0;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
+            int t = a[j];
+            a[j] = a[j - 1];
+            a[j - 1] = t;
+        }
+}
+
+/* The DFA state holding exactly set[0..n) (sorted), added if new; -1 when
+ * the DFA is full. */
+static int dfa_state(const AwscRe *re, Dfa *d, const int *set, int n)
+{
+    for (int s = 0; s < d->nstates; s++)
+        if (d->start[s + 1] - d->start[s] == n &&
+            memcmp(d->pcs + d->start[s], set, (size_t)n * sizeof *set) == 0)
+            return s;
+    if (d->nstates == DFA_MAX_STATES)
+        return -1;
+    int s = d->nstates, at = d->start[s];
+    if (at + n > d->pcs_cap) {
+        int cap = 2 * (at + n) + 16;
+        int *np = realloc(d->pcs, (size_t)cap * sizeof *np);
+        if (!np)
+            return -1;
+        d->pcs = np;
+        d->pcs_cap = cap;
+    }
+    memcpy(d->pcs + at, set, (size_t)n * sizeof *set);
+    d->start[s + 1] = at + n;
+    d->accept[s] = false;
+    for (int i = 0; i < n; i++)
+        d->accept[s] |= re->prog[set[i]].op == OP_MATCH;
+    memset(d->next[s], 0xff, sizeof d->next[s]);    /* DFA_UNKNOWN */
+    d->nstates++;
+    return s;
+}
+
+/* The state after reading c in state s: DFA_DEAD, or -1 when full. */
+static int dfa_step(const AwscRe *re, Dfa *d, int s, unsigned c)
+{
+    int set[RE_MAX_PROG], n = 0;
+    uint32_t mark[RE_MAX_PROG];
+    memset(mark, 0, (size_t)re->n * sizeof *mark);
+    for (int i = d->start[s]; i < d->start[s + 1]; i++) {
+        const ReInst *in = &re->prog[d->pcs[i]];
+        if (in->op == OP_CLASS && (in->cls[c >> 3] & (1u << (c & 7))))
+            re_add(re, set, &n, mark, 1, d->pcs[i] + 1);
+    }
+    int t = n == 0 ? DFA_DEAD : (sort_ints(set, n), dfa_state(re, d, set, n));
+    if (t != -1)
+        d->next[s][c] = (int16_t)t;
+    return t;
+}
+
+/* re_fail_at through the DFA; -2 when the DFA cannot hold the expression. */
+static long dfa_fail_at(AwscRe *re, const char *s, size_t len)
+{
+    Dfa *d = re->dfa;
+    if (!d) {
+        int set[RE_MAX_PROG], n = 0;
+        uint32_t mark[RE_MAX_PROG];
+        if (!(d = re->dfa = calloc(1, sizeof *d)))
+            return -2;
+        memset(mark, 0, (size_t)re->n * sizeof *mark);
+        re_add(re, set, &n, mark, 1, 0);
+        sort_ints(set, n);
+        if (dfa_state(re, d, set, n) != 0)
+            return -2;
+    }
+    int st = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = (unsigned char)s[i];
+        int t = d->next[st][c];
+        if (t == DFA_UNKNOWN)
+            t = dfa_step(re, d, st, c);
+        if (t == DFA_DEAD)
+            return (long)i;
+        if (t < 0)
+            return -2;
+        st = t;
+    }
+    return d->accept[st] ? -1 : (long)len;
+}
+
+/* The DFA when it holds the expression, else the NFA. */
+static long re_fail(AwscRe *re, const char *s, size_t len)
+{
+    if (!re->dfa_failed) {
+        long r = dfa_fail_at(re, s, len);
+        if (r != -2)
+            return r;
+        re->dfa_failed = true;
+    }
+    return re_fail_at(re, s, len);
+}
+
+bool awsc_re_match(AwscRe *re, const char *s, size_t len)
+{
+    return re_fail(re, s, len) < 0;
 }
 
 /* ---- loading constraints.json ------------------------------------------------ */
@@ -487,6 +608,29 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const AwscParam *)a)->name, ((const AwscParam *)b)->name);
 }
 
+/* A section of kind -> [parameters] (`names`, `fields`) into *out. */
+static int read_rules(AwscNameRule **out, size_t *nout, const cJSON *names)
+{
+    int n = cJSON_GetArraySize(names);
+    *out = calloc((size_t)(n ? n : 1), sizeof **out);
+    if (!*out)
+        return -1;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, names) {
+        if (!cJSON_IsArray(o))
+            continue;
+        AwscNameRule *r = &(*out)[(*nout)++];
+        int np = cJSON_GetArraySize(o);
+        if (!(r->kind = dup_str(o->string)) || !(r->params = calloc((size_t)(np ? np : 1), sizeof *r->params)))
+            return -1;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, o)
+            if (cJSON_IsString(e) && !(r->params[r->nparams++] = dup_str(e->valuestring)))
+                return -1;
+    }
+    return 0;
+}
+
 int awsc_parse(AwscTable *t, const char *json, size_t len, char *err, size_t errcap)
 {
     memset(t, 0, sizeof *t);
@@ -511,6 +655,13 @@ int awsc_parse(AwscTable *t, const char *json, size_t len, char *err, size_t err
             goto out;
     }
     qsort(t->params, t->n, sizeof *t->params, by_name);
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(root, "names");
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(root, "fields");
+    if ((cJSON_IsObject(names) && read_rules(&t->names, &t->nnames, names) != 0) ||
+        (cJSON_IsObject(fields) && read_rules(&t->fields, &t->nfields, fields) != 0)) {
+        set_err(err, errcap, "out of memory");
+        goto out;
+    }
     rc = 0;
 out:
     cJSON_Delete(root);
@@ -563,11 +714,24 @@ int awsc_load(AwscTable *t, const char *path, char *err, size_t errcap)
     return rc;
 }
 
+static void rules_release(AwscNameRule *r, size_t n)
+{
+    for (size_t i = 0; r && i < n; i++) {
+        for (int k = 0; k < r[i].nparams; k++)
+            free(r[i].params[k]);
+        free(r[i].params);
+        free(r[i].kind);
+    }
+    free(r);
+}
+
 void awsc_release(AwscTable *t)
 {
     for (size_t i = 0; i < t->n; i++)
         param_release(&t->params[i]);
     free(t->params);
+    rules_release(t->names, t->nnames);
+    rules_release(t->fields, t->nfields);
     memset(t, 0, sizeof *t);
 }
 
@@ -587,10 +751,36 @@ const AwscParam *awsc_find(const AwscTable *t, const char *name)
     return NULL;
 }
 
+static const AwscNameRule *name_rule(const AwscTable *t, const char *key)
+{
+    for (size_t i = 0; i < t->nnames; i++)
+        if (strcmp(t->names[i].kind, key) == 0)
+            return &t->names[i];
+    return NULL;
+}
+
+int awsc_name_params(const AwscTable *t, const char *kind, const char *object,
+                     const AwscParam **out, int cap)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s@%s", kind, object);
+    const AwscNameRule *r = name_rule(t, key);
+    if (!r)
+        r = name_rule(t, kind);
+    int n = 0;
+    for (int i = 0; r && i < r->nparams && n < cap; i++) {
+        const AwscParam *p = awsc_find(t, r->params[i]);
+        if (p)
+            out[n++] = p;
+    }
+    return n;
+}
+
 /* ---- checks ----------------------------------------------------------------- */
 
 static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
 static bool fail(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
 {
     va_list ap;
@@ -614,26 +804,42 @@ static bool ok(RuleMsg *m)
     return true;
 }
 
+/* Who sets a parameter's rule: AWS, or one of sfdc's modules' validations. */
+static const char *rule_owner(const AwscParam *p)
+{
+    if (strncmp(p->name, "module.", 7) == 0)
+        return "sfdc's module";
+    return strncmp(p->name, "docker.", 7) == 0 ? "Docker" : "AWS";
+}
+
 bool awsc_string(const AwscParam *p, const char *what, const char *s, size_t len, RuleMsg *m)
 {
     char help[384];
+    const char *who = rule_owner(p);
     if (p->has_max && len > (size_t)p->max) {
-        snprintf(help, sizeof help, "AWS allows at most %ld characters (%s): shorten it by %zu",
-                 p->max, p->name, len - (size_t)p->max);
+        snprintf(help, sizeof help, "%s allows at most %ld characters (%s): shorten it by %zu",
+                 who, p->max, p->name, len - (size_t)p->max);
         return fail(m, (size_t)p->max, len - (size_t)p->max, help, "%s `%.*s%s` is %zu characters long",
                     what, len > 48 ? 45 : (int)len, s, len > 48 ? "..." : "", len);
     }
     if (p->has_min && len < (size_t)p->min) {
-        snprintf(help, sizeof help, "AWS needs at least %ld characters (%s)", p->min, p->name);
+        snprintf(help, sizeof help, "%s needs at least %ld characters (%s)", who, p->min, p->name);
         return fail(m, 0, 0, help, "%s `%.*s` is too short", what, (int)len, s);
     }
     if (p->re) {
-        long at = re_fail_at(p->re, s, len);
+        long at = re_fail(p->re, s, len);
         if (at >= 0) {
-            snprintf(help, sizeof help, "AWS requires names matching `%s` (%s)", p->ere, p->name);
+            snprintf(help, sizeof help, "%s requires names matching `%s` (%s)", who, p->ere, p->name);
             if ((size_t)at >= len)
                 return fail(m, len ? len - 1 : 0, len ? 1 : 0, help,
                             "%s `%.*s` cannot end with `%c`", what, (int)len, s, len ? s[len - 1] : ' ');
+            if ((unsigned char)s[at] >= 0x80) {     /* the whole UTF-8 sequence */
+                size_t n = 1;
+                while ((size_t)at + n < len && ((unsigned char)s[at + n] & 0xC0) == 0x80)
+                    n++;
+                return fail(m, (size_t)at, n, help, "%s `%.*s` cannot have the non-ASCII `%.*s`", what,
+                            (int)len, s, (int)n, s + at);
+            }
             return fail(m, (size_t)at, 1, help, "%s `%.*s` cannot have `%c` at position %ld", what,
                         (int)len, s, s[at], at + 1);
         }

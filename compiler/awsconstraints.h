@@ -10,8 +10,9 @@
  * fills a RuleMsg (awsrules.h).
  *
  * Patterns are POSIX extended regular expressions, matched whole by a small
- * Thompson-NFA matcher of our own (regexec costs ~1 us a call, too much for
- * tens of thousands of derived names within bench/check's budget): literals,
+ * matcher of our own, a Thompson NFA turned lazily into a DFA (regexec costs
+ * ~1 us a call, too much for tens of thousands of derived names within
+ * bench/check's budget): literals,
  * bracket classes, `.`, groups, `|`, `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`. */
 #ifndef SFDC_AWSCONSTRAINTS_H
 #define SFDC_AWSCONSTRAINTS_H
@@ -29,7 +30,8 @@ typedef struct AwscRe AwscRe;
  * reason in err, when it uses syntax outside the supported subset. The
  * result is malloc'd: free it with awsc_re_free. */
 AwscRe *awsc_re_compile(const char *ere, char *err, size_t errcap);
-bool awsc_re_match(const AwscRe *re, const char *s, size_t len);
+/* Matches s whole. Not const: the matcher builds its DFA as it reads. */
+bool awsc_re_match(AwscRe *re, const char *s, size_t len);
 void awsc_re_free(AwscRe *re);
 
 /* One parameter's constraints; a `has_` flag is false when AWS states none. */
@@ -46,9 +48,21 @@ typedef struct AwscParam {
     char *source;               /* where the constraints come from; malloc'd */
 } AwscParam;
 
+/* The parameters one kind of derived name must satisfy (constraints.json's
+ * `names`: "load-balancer", or "db@aurora" for one object kind). */
+typedef struct AwscNameRule {
+    char *kind;                 /* malloc'd */
+    char **params;              /* parameter names; malloc'd */
+    int nparams;
+} AwscNameRule;
+
 typedef struct AwscTable {
     AwscParam *params;          /* sorted by name; malloc'd */
     size_t n;
+    AwscNameRule *names;        /* malloc'd, in file order */
+    size_t nnames;
+    AwscNameRule *fields;       /* `fields`: "service.tag", "service.env{}"...; malloc'd */
+    size_t nfields;
 } AwscTable;
 
 /* Reads constraints.json (path) or its text. 0, or -1 with a reason in err
@@ -60,6 +74,12 @@ void awsc_release(AwscTable *t);
 
 /* The parameter named name, or NULL (binary search). */
 const AwscParam *awsc_find(const AwscTable *t, const char *name);
+
+/* The parameters a derived name of kind (names_kind_name) on an object of
+ * kind object must satisfy: "KIND@OBJECT" if the table has it, else
+ * "KIND". Fills out[0..cap) and returns how many (0: none to check). */
+int awsc_name_params(const AwscTable *t, const char *kind, const char *object,
+                     const AwscParam **out, int cap);
 
 /* The name of what sfdc creates, checked against p: length, pattern, enum.
  * what names it in the message ("load balancer name"). On failure m says

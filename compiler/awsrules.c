@@ -516,6 +516,37 @@ bool awsr_aurora_version_pauses(AwsrEngine e, const char *version)
     return false;
 }
 
+/* Aurora User Guide, "Supported Regions and Aurora DB engines for Aurora
+ * Serverless v2": aurora-postgresql 13.6, 14.3, 15.2, 16.1 and later. */
+bool awsr_engine_version(const char *engine, const char *version, bool serverless_v2, RuleMsg *m)
+{
+    static const long first_v2[][2] = {{13, 6}, {14, 3}, {15, 2}, {16, 1}};
+    char help[256];
+    long p[3];
+    msg_clear(m);
+    if (strncmp(engine, "postgres", 8) != 0 || !isdigit((unsigned char)engine[8]))
+        return true;
+    long major = strtol(engine + 8, NULL, 10);
+    int n = version_parts(version, p);
+    if (n != 2) {
+        snprintf(help, sizeof help, "write the PostgreSQL version as MAJOR.MINOR, e.g. `%ld.4`", major);
+        return reject(m, 0, 0, help, "`%s` is not a PostgreSQL version", version);
+    }
+    if (p[0] != major) {
+        snprintf(help, sizeof help, "write a %ld.x version, or `engine = postgres%ld`", major, p[0]);
+        return reject(m, 0, 0, help, "version `%s` is PostgreSQL %ld, but the engine is `%s`", version,
+                      p[0], engine);
+    }
+    for (size_t k = 0; serverless_v2 && k < sizeof first_v2 / sizeof first_v2[0]; k++)
+        if (p[0] == first_v2[k][0] && p[1] < first_v2[k][1]) {
+            snprintf(help, sizeof help, "Aurora Serverless v2 needs aurora-postgresql %ld.%ld or "
+                     "later: write `version = \"%ld.%ld\"` or newer", first_v2[k][0], first_v2[k][1],
+                     first_v2[k][0], first_v2[k][1]);
+            return reject(m, 0, 0, help, "aurora-postgresql `%s` has no Serverless v2", version);
+        }
+    return true;
+}
+
 bool awsr_aurora_auto_pause(AwsrEngine e, const char *version, double lo, double pause_s, RuleMsg *m)
 {
     char help[256];

@@ -88,6 +88,11 @@ bool awsr_aurora_auto_pause(AwsrEngine e, const char *version, double min_acu,
  * AWS writes them ("16.4", "8.0.mysql_aurora.3.08.0") or "3.08.0". */
 bool awsr_aurora_version_pauses(AwsrEngine e, const char *version);
 
+/* E0523: a PostgreSQL engine's `version` is MAJOR.MINOR of the engine's
+ * major (postgres16: "16.x"), and, for Aurora Serverless v2, at least
+ * 13.6, 14.3, 15.2 or 16.1. Other engines pass (E0515 refuses them). */
+bool awsr_engine_version(const char *engine, const char *version, bool serverless_v2, RuleMsg *m);
+
 /* E0507: the port agrees with the engine: not the other engine's default
  * port (3306 on PostgreSQL), and within 1150..65535 (RDS's range). */
 bool awsr_engine_port(AwsrEngine e, long port, RuleMsg *m);

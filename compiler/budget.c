@@ -16,14 +16,18 @@ static const struct {
     const char *flag;       /* the command-line flag */
     const char *what;       /* what is counted, for messages */
     uint64_t def;           /* the default limit */
+    uint64_t max;           /* the largest a flag may set; 0: no bound */
 } rows[BUDGET_N] = {
-    [BUDGET_STEPS] = {"--max-steps", "expansion steps", 10000000},
-    [BUDGET_USES] = {"--max-uses", "template uses", 1000000},
-    [BUDGET_ITERATIONS] = {"--max-iterations", "loop iterations", 1000000},
-    [BUDGET_STRING] = {"--max-string", "bytes in one string", 1u << 20},
-    [BUDGET_STRING_TOTAL] = {"--max-string-total", "bytes of strings built", 64u << 20},
-    [BUDGET_FILES] = {"--max-files", "source files", 10000},
-    [BUDGET_IMPORT_DEPTH] = {"--max-import-depth", "nested imports", 10000},
+    [BUDGET_STEPS] = {"--max-steps", "expansion steps", 10000000, 0},
+    [BUDGET_USES] = {"--max-uses", "template uses", 1000000, 0},
+    [BUDGET_ITERATIONS] = {"--max-iterations", "loop iterations", 1000000, 0},
+    /* A string stays far below 2 GiB, so the printf-style formatting of
+       paths and messages that include it (int-sized) never fails. */
+    [BUDGET_STRING] = {"--max-string", "bytes in one string", 1u << 20, 256u << 20},
+    [BUDGET_STRING_TOTAL] = {"--max-string-total", "bytes of strings built", 64u << 20, 0},
+    /* which file sees which is one bit per pair: 50,000 files are 300 MB */
+    [BUDGET_FILES] = {"--max-files", "source files", 10000, 50000},
+    [BUDGET_IMPORT_DEPTH] = {"--max-import-depth", "nested imports", 10000, 0},
 };
 
 void budget_init(Budget *b)
@@ -60,11 +64,18 @@ int budget_option(Budget *b, int argc, char **argv, int *i)
         if (strncmp(a, rows[k].flag, n) != 0 || (a[n] != '=' && a[n] != '\0'))
             continue;
         const char *v = a[n] == '=' ? a + n + 1 : *i + 1 < argc ? argv[++*i] : NULL;
-        if (!parse_count(v, &b->limit[k])) {
+        uint64_t count;
+        if (!parse_count(v, &count)) {
             fprintf(stderr, "sfdc: %s takes a positive whole number, not '%s'\nTry 'sfdc --help'.\n",
                     rows[k].flag, v ? v : "");
             return -1;
         }
+        if (rows[k].max && count > rows[k].max) {
+            fprintf(stderr, "sfdc: %s is at most %llu\nTry 'sfdc --help'.\n", rows[k].flag,
+                    (unsigned long long)rows[k].max);
+            return -1;
+        }
+        b->limit[k] = count;
         return 1;
     }
     return 0;

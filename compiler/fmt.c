@@ -2,10 +2,10 @@
  *
  * It works on the token stream, not by printing the tree: the file is
  * parsed first (to refuse syntax errors and to learn where items start and
- * which `-` are unary), then lexed again, and every token and comment is
- * written back in order with only the whitespace between them decided
- * here. The tokens are the original bytes, so the output cannot mean
- * anything else; the only rewrite inside a token is `2   GiB` -> `2 GiB`.
+ * which `-` are unary), then scanned for its tokens, and every token and
+ * comment is written back in order with only the whitespace between them
+ * decided here. The tokens are the original bytes, so the output cannot
+ * mean anything else (`2   GiB` becomes `2 GiB`, still one quantity).
  *
  * Line breaks are the author's (as gofmt does): where the source broke a
  * line, the output does, blank-line runs become one blank line, and none
@@ -169,7 +169,7 @@ static void walk(Fmt *f, const Node *n)
 
 /* --- the token stream ------------------------------------------------------ */
 
-static void add_tok(Fmt *f, uint32_t start, uint32_t end, int kind)
+static inline void add_tok(Fmt *f, uint32_t start, uint32_t end, int kind)
 {
     if (f->ntoks == f->cap) {
         f->cap = f->cap ? f->cap * 2 : 1024;
@@ -178,58 +178,181 @@ static void add_tok(Fmt *f, uint32_t start, uint32_t end, int kind)
     f->toks[f->ntoks++] = (FmtTok){start, end, kind};
 }
 
-/* Comments before offset `before` (and not inside a string) join the stream. */
-static void add_comments(Fmt *f, const File *file, uint32_t *ci, uint32_t before)
+/* The token stream comes from a small scanner rather than a second run of
+ * the lexer: the parse has already proved the text well formed, so token
+ * boundaries are all that is needed — no diagnostics, no literal nodes, no
+ * interning (lexing again cost a fifth of the time). It follows
+ * lang/lexer.re's rules; tests/fuzz/fuzz_fmt.c checks, with the real
+ * lexer, that the output keeps the input's tokens. One simplification:
+ * `2 GiB` with spaces scans as a number and a name, which lay out exactly
+ * as the quantity would (one space between). */
+
+static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static bool is_word(unsigned char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
+
+/* digits "." digits "." digits "." digits ["/" digits]: the end, or 0. */
+static uint32_t scan_cidr(const unsigned char *t, uint32_t i)
 {
-    for (; *ci < file->ncomments && file->comments[*ci].span.start < before; ++*ci) {
-        Span sp = file->comments[*ci].span;
-        bool line = f->text[sp.start] == '#' || f->text[sp.start + 1] == '/';
-        add_tok(f, sp.start, sp.end, line ? FK_LINE_COMMENT : FK_BLOCK_COMMENT);
+    for (int k = 0; k < 4; k++) {
+        if (!is_digit(t[i]))
+            return 0;
+        while (is_digit(t[i]))
+            i++;
+        if (k < 3 && t[i++] != '.')
+            return 0;
     }
+    if (t[i] == '/' && is_digit(t[i + 1]))
+        for (i++; is_digit(t[i]); i++)
+            ;
+    return i;
 }
 
-/* Lexes the (already parsed, error-free) source again. A string, with any
- * interpolations, becomes one FK_STRING; comments inside it are dropped
- * from the stream as they are part of its verbatim text. Identifiers are
- * already in the parse's interner, so lexing again allocates little. */
-static void collect_tokens(Fmt *f, Source *src, const File *file, Interner *in)
+/* A number, and the letters (or `%`) of a unit attached to it. */
+static uint32_t scan_number(const unsigned char *t, uint32_t i, int *kind)
 {
-    Arena arena;
-    DiagEngine scratch;
-    Lexer lx;
-    arena_init(&arena);
-    diag_init(&scratch);
-    lex_init(&lx, src, &arena, in, &scratch);
-    uint32_t ci = 0, str_start = 0;
-    int str_depth = 0;
-    for (;;) {
-        YYSTYPE val;
-        Span loc;
-        int k = lex_next(&lx, &val, &loc);
-        if (k == TOK_END)
-            break;
-        /* The literal nodes the lexer makes are not kept: recycle their
-         * memory, so that lexing again does not fault in fresh pages. */
-        if (arena.total > (256u << 10)) {
-            arena_release(&arena);
-            arena_init(&arena);
-        }
-        if (k == TOK_STR_BEGIN && str_depth++ == 0)
-            str_start = loc.start;
-        if (str_depth == 0) {
-            add_comments(f, file, &ci, loc.start);
-            add_tok(f, loc.start, loc.end, k);
-        } else if (k == TOK_STR_END && --str_depth == 0) {
-            add_comments(f, file, &ci, str_start);
-            add_tok(f, str_start, loc.end, FK_STRING);
-            while (ci < file->ncomments && file->comments[ci].span.start < loc.end)
-                ci++;
+    while (is_digit(t[i]))
+        i++;
+    if (t[i] == '.' && is_digit(t[i + 1]))
+        for (i++; is_digit(t[i]); i++)
+            ;
+    if ((t[i] == 'e' || t[i] == 'E') &&
+        (is_digit(t[i + 1]) || ((t[i + 1] == '+' || t[i + 1] == '-') && is_digit(t[i + 2]))))
+        for (i += 2; is_digit(t[i]); i++)
+            ;
+    *kind = TOK_NUMBER;
+    if (is_alpha(t[i]) || t[i] == '%') {
+        *kind = TOK_QUANTITY;
+        while (is_alpha(t[i]) || t[i] == '%')
+            i++;
+    }
+    return i;
+}
+
+/* A string from its opening quote, with escapes and `${...}`: inside an
+ * interpolation there is code again — braces, nested strings, block
+ * comments. Returns the offset after the closing quote. */
+static uint32_t scan_string(const unsigned char *t, uint32_t len, uint32_t i)
+{
+    unsigned char modes[LEX_MAX_DEPTH + 1];   /* 's' string, 'c' code, 'b' brace in code */
+    int d = 0;
+    modes[d++] = 's';
+    for (i++; i < len && d > 0;) {
+        unsigned char c = t[i];
+        if (d > LEX_MAX_DEPTH)          /* the lexer refuses such nesting */
+            return len;
+        if (modes[d - 1] == 's') {
+            if (c == '"')
+                d--, i++;
+            else if (c == '\\')
+                i += 2;
+            else if (c == '$' && t[i + 1] == '{')
+                modes[d++] = 'c', i += 2;
+            else
+                i++;
+        } else if (c == '"') {
+            modes[d++] = 's', i++;
+        } else if (c == '{') {
+            modes[d++] = 'b', i++;
+        } else if (c == '}') {
+            d--, i++;
+        } else if (c == '/' && t[i + 1] == '*') {
+            for (i += 2; i + 1 < len && !(t[i] == '*' && t[i + 1] == '/'); i++)
+                ;
+            i += 2;
+        } else {
+            i++;
         }
     }
-    add_comments(f, file, &ci, UINT32_MAX);
-    lex_release(&lx);
-    diag_release(&scratch);
-    arena_release(&arena);
+    return i < len ? i : len;
+}
+
+/* Keywords are few and short: compare only when the length matches (this
+ * runs once per identifier). */
+static int keyword(const unsigned char *w, uint32_t n)
+{
+    static const struct { const char *word; unsigned char len; int tok; } kw[] = {
+        {"import", 6, TOK_IMPORT}, {"let", 3, TOK_LET}, {"template", 8, TOK_TEMPLATE},
+        {"use", 3, TOK_USE}, {"for", 3, TOK_FOR}, {"in", 2, TOK_IN}, {"if", 2, TOK_IF},
+        {"else", 4, TOK_ELSE}, {"true", 4, TOK_TRUE}, {"false", 5, TOK_FALSE},
+        {"null", 4, TOK_NULL}, {"schema", 6, TOK_SCHEMA}, {"enum", 4, TOK_ENUM},
+    };
+    if (n <= 8)
+        for (size_t k = 0; k < sizeof kw / sizeof kw[0]; k++)
+            if (kw[k].len == n && kw[k].word[0] == w[0] && memcmp(kw[k].word, w, n) == 0)
+                return kw[k].tok;
+    return TOK_IDENT;
+}
+
+/* Two-character operators; 0 when the pair is not one. */
+static int operator2(unsigned char a, unsigned char b)
+{
+    static const struct { char a, b; int tok; } ops[] = {
+        {'.', '.', TOK_DOTDOT}, {'=', '=', TOK_EQ}, {'!', '=', TOK_NE}, {'<', '=', TOK_LE},
+        {'>', '=', TOK_GE}, {'&', '&', TOK_AND}, {'|', '|', TOK_OR},
+    };
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+        if (ops[k].a == a && ops[k].b == b)
+            return ops[k].tok;
+    return 0;
+}
+
+/* One token at i (not white space, not a comment): its end and kind. */
+static uint32_t scan_token(const unsigned char *t, uint32_t len, uint32_t i, int *kind)
+{
+    unsigned char c = t[i];
+    uint32_t e;
+    if (is_digit(c)) {
+        if ((e = scan_cidr(t, i)) != 0) {
+            *kind = TOK_CIDR;
+            return e;
+        }
+        return scan_number(t, i, kind);
+    }
+    if (is_alpha(c) || c == '_') {
+        for (e = i + 1; is_word(t[e]) || (t[e] == '-' && is_word(t[e + 1])); e++)
+            ;
+        *kind = keyword(t + i, e - i);
+        return e;
+    }
+    if (c == '"') {
+        *kind = FK_STRING;
+        return scan_string(t, len, i);
+    }
+    if (i + 1 < len && (*kind = operator2(c, t[i + 1])) != 0)
+        return i + 2;
+    *kind = c;
+    return i + 1;
+}
+
+/* The tokens and comments of the (already parsed, error-free) source, in
+ * order: comments come from the File, tokens from scan_token. */
+static void collect_tokens(Fmt *f, const File *file)
+{
+    const unsigned char *t = (const unsigned char *)f->text;
+    uint32_t len = f->len, ci = 0;
+    uint32_t i = len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < len) {
+        unsigned char c = t[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            i++;
+            continue;
+        }
+        if (ci < file->ncomments && file->comments[ci].span.start == i) {
+            Span sp = file->comments[ci++].span;
+            bool line = c == '#' || t[i + 1] == '/';
+            add_tok(f, sp.start, sp.end, line ? FK_LINE_COMMENT : FK_BLOCK_COMMENT);
+            i = sp.end;
+            continue;
+        }
+        int kind;
+        uint32_t e = scan_token(t, len, i, &kind);
+        add_tok(f, i, e, kind);
+        /* comments inside a string's interpolations are part of its text */
+        while (ci < file->ncomments && file->comments[ci].span.start < e)
+            ci++;
+        i = e;
+    }
 }
 
 /* --- layout ---------------------------------------------------------------- */
@@ -326,40 +449,38 @@ static int newlines(const Fmt *f, uint32_t from, uint32_t to, bool *odd)
     return nl;
 }
 
+/* Appends to the output: the buffer is sized for the usual case up front,
+ * so this is mostly a memcpy (StrBuf grows it when a file needs more). */
+static inline void put(StrBuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 <= b->cap) {
+        memcpy(b->p + b->n, s, n);
+        b->n += n;
+        b->p[b->n] = '\0';
+    } else {
+        sb_putn(b, s, n);
+    }
+}
+
 static void put_spaces(StrBuf *b, int n)
 {
     static const char spaces[] = "                                ";
     while (n > 0) {
         int k = n < 32 ? n : 32;
-        sb_putn(b, spaces, (size_t)k);
+        put(b, spaces, (size_t)k);
         n -= k;
     }
 }
 
-/* A token's text: verbatim, except a quantity's spaces before its unit and
- * a line comment's trailing blanks. */
+/* A token's text: verbatim, except a line comment's trailing blanks. */
 static void put_token(Fmt *f, const FmtTok *t)
 {
     const char *s = f->text + t->start;
     uint32_t n = t->end - t->start;
-    if (t->kind == TOK_QUANTITY) {
-        uint32_t ws = 0;
-        while (ws < n && s[ws] != ' ' && s[ws] != '\t')
-            ws++;
-        if (ws < n) {
-            uint32_t u = ws;
-            while (s[u] == ' ' || s[u] == '\t')
-                u++;
-            sb_putn(&f->out, s, ws);
-            sb_putn(&f->out, " ", 1);
-            sb_putn(&f->out, s + u, n - u);
-            return;
-        }
-    }
     if (t->kind == FK_LINE_COMMENT)
         while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
             n--;
-    sb_putn(&f->out, s, n);
+    put(&f->out, s, n);
 }
 
 static void track_brackets(Fmt *f, const FmtTok *t)
@@ -391,13 +512,13 @@ static int breaks_before(const Fmt *f, uint32_t i)
 static void layout(Fmt *f)
 {
     if (f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0)
-        sb_putn(&f->out, f->text, 3);
+        put(&f->out, f->text, 3);
     for (uint32_t i = 0; i < f->ntoks; i++) {
         const FmtTok *t = &f->toks[i];
         int nl = i ? breaks_before(f, i) : 1;
         if (nl) {
             for (int k = i ? 0 : 1; k < nl; k++)
-                sb_putn(&f->out, "\n", 1);
+                put(&f->out, "\n", 1);
             f->line_indent = line_indent(f, i);
             put_spaces(&f->out, 2 * f->line_indent);
         } else {
@@ -409,7 +530,7 @@ static void layout(Fmt *f)
         track_brackets(f, t);
     }
     if (f->ntoks)
-        sb_putn(&f->out, "\n", 1);
+        put(&f->out, "\n", 1);
 }
 
 /* --- entry points ------------------------------------------------------------ */
@@ -449,7 +570,7 @@ static const File *run(Fmt *f, Source *src, Arena *a, Interner *in, DiagEngine *
     f->out.cap = (size_t)src->len + src->len / 8 + 64;
     f->out.p = xmalloc(f->out.cap);
     f->out.p[0] = '\0';
-    collect_tokens(f, src, file, in);
+    collect_tokens(f, file);
     if (positions)
         f->outpos = xmalloc(((size_t)f->ntoks + 1) * sizeof *f->outpos);
     layout(f);

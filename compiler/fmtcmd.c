@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,22 +139,18 @@ static void print_hunks(FILE *out, const char *ops, size_t nops, const Lines *a,
             k++, ai++, bi++;
             continue;
         }
-        /* A hunk: back up CTX lines, run until CTX+CTX equal lines in a row. */
-        size_t back = 0;
-        while (back < CTX && back < k)
-            back++;
-        size_t s = k - back, e = k;
-        for (size_t eq = 0; e < nops && eq <= 2 * CTX; e++)
-            eq = ops[e] == '=' ? eq + 1 : 0;
-        while (e > k && ops[e - 1] == '=' && (e - k > 0))
-            if (e < nops && ops[e] != '=')
-                break;
-            else
-                e--;
-        size_t tail = 0;
-        while (tail < CTX && e + tail < nops && ops[e + tail] == '=')
-            tail++;
-        e += tail;
+        /* A hunk: CTX lines of context before the first change, then on
+         * to the last change not separated from the previous one by more
+         * than 2*CTX equal lines (closer changes share a hunk, as in
+         * diff -u), then CTX lines of context after it. */
+        size_t back = k < CTX ? k : CTX;
+        size_t s = k - back, last = k;
+        for (size_t x = k; x < nops && x - last <= 2 * CTX + 1; x++)
+            if (ops[x] != '=')
+                last = x;
+        size_t e = last + 1;
+        for (size_t tail = 0; tail < CTX && e < nops && ops[e] == '='; tail++)
+            e++;
         uint32_t a0 = ai - (uint32_t)back, b0 = bi - (uint32_t)back, na = 0, nb = 0;
         for (size_t x = s; x < e; x++) {
             na += ops[x] != '+';
@@ -190,9 +187,12 @@ static void print_diff(FILE *out, const char *path, const char *old, size_t nold
 /* --- files ------------------------------------------------------------------- */
 
 /* Writes text over path atomically: a temporary file beside it, with the
- * original's permissions, renamed into place. */
-static bool write_atomic(const char *path, const char *text, size_t n)
+ * original's permissions, renamed into place. A symbolic link is followed,
+ * so that the file it names is rewritten and the link stays a link. */
+static bool write_atomic(const char *link, const char *text, size_t n)
 {
+    char real[PATH_MAX];
+    const char *path = realpath(link, real) ? real : link;
     size_t plen = strlen(path);
     char *tmp = xmalloc(plen + 16);
     snprintf(tmp, plen + 16, "%s.fmt-XXXXXX", path);

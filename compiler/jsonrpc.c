@@ -134,6 +134,16 @@ RpcRead rpc_read(RpcReader *r, const char **body, size_t *len)
     }
 }
 
+bool rpc_peek(RpcReader *r, const char **body, size_t *len)
+{
+    size_t hdr, bl, skip = r->skip;
+    if (r->len <= skip || rpc_frame(r->buf + skip, r->len - skip, &hdr, &bl) != RPC_FRAME_OK)
+        return false;
+    *body = r->buf + skip + hdr;
+    *len = bl;
+    return true;
+}
+
 bool rpc_ready(RpcReader *r)
 {
     size_t hdr, bl, skip = r->skip;

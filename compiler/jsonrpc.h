@@ -59,6 +59,9 @@ void rpc_reader_release(RpcReader *r);
  * NUL-terminated) and *len. BAD: bad framing was skipped; the caller answers
  * with an error and reads on. EOF: the stream ended. */
 RpcRead rpc_read(RpcReader *r, const char **body, size_t *len);
+/* The message after the one rpc_read last returned, if it is already
+ * buffered in full (nothing is read or consumed); false otherwise. */
+bool rpc_peek(RpcReader *r, const char **body, size_t *len);
 /* Whether another complete message can be read without waiting. */
 bool rpc_ready(RpcReader *r);
 

@@ -65,8 +65,7 @@ char *lsp_path_uri(const char *path)
     return out;
 }
 
-/* UTF-16 code units of the UTF-8 text in [from, to): LSP's default column. */
-static uint32_t utf16_units(const char *t, uint32_t from, uint32_t to)
+uint32_t lsp_utf16(const char *t, uint32_t from, uint32_t to)
 {
     uint32_t n = 0;
     for (uint32_t i = from; i < to;) {
@@ -84,7 +83,7 @@ static cJSON *position(Source *src, uint32_t off)
     uint32_t end = off < line.end ? off : line.end;
     cJSON *p = cJSON_CreateObject();
     cJSON_AddNumberToObject(p, "line", lc.line - 1);
-    cJSON_AddNumberToObject(p, "character", utf16_units(src->text, line.start, end));
+    cJSON_AddNumberToObject(p, "character", lsp_utf16(src->text, line.start, end));
     return p;
 }
 
@@ -342,6 +341,24 @@ static void publish(Lsp *s, const char *uri, cJSON *diags, int version)
     cJSON_Delete(msg);
 }
 
+/* The URI to publish f's diagnostics under (malloc'd) and its open buffer
+ * (*doc, or NULL): the buffer's own URI when the editor opened the file
+ * under another spelling of its path. */
+static char *file_uri(Lsp *s, const File *f, LspDoc **doc)
+{
+    char *uri = lsp_path_uri(f->src->path);
+    LspDoc *d = lsp_doc(s, uri);
+    for (int k = 0; k < s->ndocs && !d; k++)
+        if (strcmp(s->docs[k].real, f->key) == 0)
+            d = &s->docs[k];
+    if (d) {
+        free(uri);
+        uri = xstrdup(d->uri);
+    }
+    *doc = d;
+    return uri;
+}
+
 /* Diagnostics for every user file of the check, open or not (a change in
  * one file re-checks those that import it: the whole program is checked).
  * Files that had diagnostics before and have none now, or left the
@@ -360,17 +377,8 @@ static void publish_all(Lsp *s)
         for (unsigned k = 0; k < de->n; k++)
             if (de->items[k]->src == f->src)
                 cJSON_AddItemToArray(arr, diag_json(de->items[k]));
-        char *uri = lsp_path_uri(f->src->path);
-        LspDoc *d = lsp_doc(s, uri);
-        if (!d) {                   /* opened under another spelling of its path */
-            for (int k = 0; k < s->ndocs && !d; k++)
-                if (strcmp(s->docs[k].real, f->key) == 0)
-                    d = &s->docs[k];
-            if (d) {
-                free(uri);
-                uri = xstrdup(d->uri);
-            }
-        }
+        LspDoc *d;
+        char *uri = file_uri(s, f, &d);
         bool some = cJSON_GetArraySize(arr) > 0;
         if (some || d)
             publish(s, uri, arr, d ? d->version : -1);
@@ -618,7 +626,8 @@ static void reply(Lsp *s, cJSON *msg)
 }
 
 /* A request naming a document version that is not the buffer's (the
- * client asked about text the server no longer has) is answered with
+ * client asked about text the server no longer has), or followed by a
+ * change of its document already waiting (changed_next), is answered with
  * ContentModified, as LSP asks for outdated requests. */
 static bool stale(Lsp *s, const cJSON *params)
 {
@@ -626,6 +635,22 @@ static bool stale(Lsp *s, const cJSON *params)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(td, "version");
     LspDoc *d = lsp_doc(s, td_uri(params));
     return d && cJSON_IsNumber(v) && v->valueint != d->version;
+}
+
+/* Whether the waiting message next is a didChange of the document params
+ * names (so an answer now would describe text the editor no longer has). */
+static bool changed_next(const cJSON *params, const char *next, size_t nlen)
+{
+    const char *uri = td_uri(params);
+    if (!next || !uri)
+        return false;
+    cJSON *m = cJSON_ParseWithLength(next, nlen);
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
+    bool changed = cJSON_IsString(method) && strcmp(method->valuestring, "textDocument/didChange") == 0 &&
+                   td_uri(cJSON_GetObjectItemCaseSensitive(m, "params")) &&
+                   strcmp(td_uri(cJSON_GetObjectItemCaseSensitive(m, "params")), uri) == 0;
+    cJSON_Delete(m);
+    return changed;
 }
 
 static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *params)
@@ -643,7 +668,7 @@ static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *pa
         reply(s, rpc_response(id, NULL));
         return;
     }
-    if (stale(s, params)) {
+    if (stale(s, params) || changed_next(params, s->next, s->nlen)) {
         reply(s, rpc_error(id, RPC_CONTENT_MODIFIED, "the document changed since this request"));
         return;
     }
@@ -693,6 +718,13 @@ static bool notification(Lsp *s, const char *method, const cJSON *params)
 
 bool lsp_handle(Lsp *s, const char *body, size_t len)
 {
+    return lsp_handle_before(s, body, len, NULL, 0);
+}
+
+bool lsp_handle_before(Lsp *s, const char *body, size_t len, const char *next, size_t nlen)
+{
+    s->next = next;
+    s->nlen = nlen;
     cJSON *msg = cJSON_ParseWithLength(body, len);
     if (!msg) {
         reply(s, rpc_error(NULL, RPC_PARSE_ERROR, "the message is not JSON"));
@@ -714,6 +746,7 @@ bool lsp_handle(Lsp *s, const char *body, size_t len)
         go_on = notification(s, method->valuestring, params);
     }
     cJSON_Delete(msg);
+    s->next = NULL;
     return go_on;
 }
 
@@ -732,7 +765,10 @@ int lsp_run(const char *stdlib, int in_fd, FILE *out)
             reply(s, rpc_error(NULL, RPC_PARSE_ERROR, "bad message framing (no valid Content-Length)"));
             continue;
         }
-        if (!lsp_handle(s, body, len))
+        const char *next = NULL;
+        size_t nlen = 0;
+        rpc_peek(&r, &next, &nlen);
+        if (!lsp_handle_before(s, body, len, next, nlen))
             break;
         /* a burst of edits is checked once, after its last message */
         if (s->dirty && !rpc_ready(&r))

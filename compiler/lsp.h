@@ -53,6 +53,8 @@ typedef struct Lsp {
     bool shutdown;      /* `shutdown` was answered */
     int exit_code;      /* for `exit`: 0 after shutdown, else 1 */
     bool no_disk;       /* read open buffers only, never the disk (fuzzing) */
+    const char *next;   /* the message waiting after the one being handled, or NULL */
+    size_t nlen;
 } Lsp;
 
 /* The server on in_fd/out until `exit` or end of input; returns the exit
@@ -61,8 +63,11 @@ int lsp_run(const char *stdlib, int in_fd, FILE *out);
 
 Lsp *lsp_new(const char *stdlib, FILE *out);
 void lsp_free(Lsp *s);
-/* Handles one message body; false after `exit`. */
+/* Handles one message body; false after `exit`. next (may be NULL) is the
+ * message already waiting after it: a request about a document that next
+ * changes is answered ContentModified instead of from stale text. */
 bool lsp_handle(Lsp *s, const char *body, size_t len);
+bool lsp_handle_before(Lsp *s, const char *body, size_t len, const char *next, size_t nlen);
 /* Re-checks now if buffers changed (and publishes diagnostics). */
 void lsp_settle(Lsp *s);
 
@@ -72,6 +77,8 @@ void lsp_settle(Lsp *s);
 char *lsp_uri_path(const char *uri);
 /* "/a b" -> "file:///a%20b"; malloc'd. */
 char *lsp_path_uri(const char *path);
+/* UTF-16 code units of the UTF-8 text in [from, to): LSP's columns. */
+uint32_t lsp_utf16(const char *text, uint32_t from, uint32_t to);
 /* An LSP Range for span in src (UTF-16 columns). */
 cJSON *lsp_range(Source *src, Span sp);
 /* A Location {uri, range}. */

@@ -51,6 +51,7 @@ struct Walk {
     const Node *tmpl;   /* the enclosing template */
     const Node *block;  /* the enclosing block */
     const Node *use;    /* the enclosing `use` */
+    const Node *attr;   /* the attribute whose value is being walked */
     void (*visit)(Walk *w, const Node *n, Role role, Span at);
     void *ctx;
 };
@@ -100,6 +101,7 @@ static void walk_node(Walk *w, const Node *n)
             w->visit(w, n, ROLE_FIELD, n->a->span);
         else if (n->a)
             walk_node(w, n->a);
+        w->attr = n;
         if (n->b)
             walk_node(w, n->b);
         break;
@@ -122,6 +124,8 @@ static void walk_node(Walk *w, const Node *n)
     w->tmpl = save_t;
     w->block = save_b;
     w->use = save_u;
+    if (n->kind == NODE_ATTR)
+        w->attr = NULL;
 }
 
 static void walk_list(Walk *w, const Node *n)
@@ -201,6 +205,25 @@ static Target resolve_name(Walk *w, const char *name)
     return t;
 }
 
+/* Whether a bare name is a literal, not a reference: the value (or a list
+ * element of the value) of a field whose type is a name, or an enum that
+ * has it as a member (`kind = core` is the enum member, not the account). */
+static bool literal_name(Walk *w, const Node *n)
+{
+    const Node *v = w->attr ? w->attr->b : NULL;
+    if (!v || !w->block || !w->attr->a || w->attr->a->kind != NODE_IDENT)
+        return false;
+    bool direct = v == n;
+    for (const Node *e = v->kind == NODE_LIST ? v->a : NULL; e && !direct; e = e->next)
+        direct = e == n;
+    const SchemaDecl *sc = direct ? schema_find(&w->s->check->schemas, w->block->name) : NULL;
+    const FieldDecl *fd = sc ? schema_field(sc, w->attr->a->name) : NULL;
+    const Type *t = fd ? fd->type : NULL;
+    while (t && t->kind == TY_LIST && t->elem)
+        t = t->elem;
+    return t && (t->kind == TY_NAME || (t->kind == TY_ENUM && t->en && schema_enum_has(t->en, n->name)));
+}
+
 static Target resolve(Walk *w, const Node *n, Role role)
 {
     Target t = {0};
@@ -223,7 +246,7 @@ static Target resolve(Walk *w, const Node *n, Role role)
             t = (Target){ROLE_PARAM, in->src, d->name_span, d, NULL};
         return t;
     case ROLE_IDENT:
-        return resolve_name(w, n->name);
+        return literal_name(w, n) ? t : resolve_name(w, n->name);
     case ROLE_GET: {
         const Node *root = chain_root(n);
         if (root->kind != NODE_IDENT || param_of(w->tmpl, root->name) ||
@@ -382,53 +405,76 @@ static char *hover_objects(Model *m, Object **objs, int n, const char *field)
     return t;
 }
 
+/* An attribute's field: the objects its block made, or the schema's word. */
+static char *hover_field(Lsp *s, const Hit *h)
+{
+    Object *objs[8];
+    int n = objects_of(model_of(s), h->block, objs, 8);
+    const SchemaDecl *sc = schema_find(&s->check->schemas, h->block->name);
+    const FieldDecl *fd = sc ? schema_field(sc, h->node->a->name) : NULL;
+    if (!fd)
+        return NULL;
+    return n ? hover_objects(model_of(s), objs, n, fd->name) : field_doc(s, sc, fd);
+}
+
+/* A block's kind or label: its objects, then the schema's documentation. */
+static char *hover_block(Lsp *s, const Node *block)
+{
+    Object *objs[8];
+    int n = objects_of(model_of(s), block, objs, 8);
+    const SchemaDecl *sc = schema_find(&s->check->schemas, block->name);
+    const char *doc = sc ? schema_doc(&s->check->schemas, sc) : NULL;
+    char *text = n ? hover_objects(model_of(s), objs, n, NULL) : NULL;
+    return doc ? append(text, "\n%s\n", doc) : text;
+}
+
+/* `a.b.field` (a dotted override or reference): the object's field with
+ * each environment's value, else whatever explain says about the path. */
+static char *hover_path(Lsp *s, char *path)
+{
+    Model *m = model_of(s);
+    char *dot = strrchr(path, '.');
+    *dot = '\0';
+    Object *o = model_find(m, path);
+    const char *field = intern_cstr(&s->check->pg.in, dot + 1);
+    if (o && schema_field(o->schema, field))
+        return hover_objects(m, &o, 1, field);
+    *dot = '.';
+    char *ex = explain_text(m, path), *text = ex ? append(NULL, "```text\n%s```\n", ex) : NULL;
+    free(ex);
+    return text;
+}
+
+/* A `let`, template or parameter: its declaration's first line. */
+static char *hover_decl(const Target *t)
+{
+    const Node *d = t->def;
+    const char *text = t->src->text;
+    uint32_t end = d->span.start;
+    while (end < d->span.end && text[end] != '\n' && !(t->kind == ROLE_TEMPLATE && text[end] == '{'))
+        end++;
+    return append(NULL, "```sfd\n%s%.*s\n```\n", t->kind == ROLE_PARAM ? "parameter " : "",
+                  (int)(end - d->span.start), text + d->span.start);
+}
+
 cJSON *lsp_hover(Lsp *s, const cJSON *params)
 {
     Hit h;
     File *f = locate(s, params, &h);
     if (!f || !h.node)
         return NULL;
-    Model *m = model_of(s);
-    Object *objs[8];
-    char *text = NULL;
     char path[1024];
-    if (h.role == ROLE_FIELD && h.block) {
-        int n = objects_of(m, h.block, objs, 8);
-        const SchemaDecl *sc = schema_find(&s->check->schemas, h.block->name);
-        const FieldDecl *fd = sc ? schema_field(sc, h.node->a->name) : NULL;
-        if (fd)
-            text = n ? hover_objects(m, objs, n, fd->name) : field_doc(s, sc, fd);
-    } else if (h.role == ROLE_KIND || h.role == ROLE_LABEL) {
-        int n = objects_of(m, h.node, objs, 8);
-        const SchemaDecl *sc = schema_find(&s->check->schemas, h.node->name);
-        const char *doc = sc ? schema_doc(&s->check->schemas, sc) : NULL;
-        text = n ? hover_objects(m, objs, n, NULL) : NULL;
-        if (doc)
-            text = append(text, "\n%s\n%s", doc, "");
-    } else if (h.role == ROLE_GET && chain_path(h.node, path, sizeof path)) {
-        char *ex = explain_text(m, path);
-        if (ex)
-            text = append(NULL, "```text\n%s```\n%s", ex, "");
-        free(ex);
-    } else if (h.target.kind == ROLE_LABEL) {
-        int n = objects_of(m, h.target.def, objs, 8);
-        text = n ? hover_objects(m, objs, n, NULL) : NULL;
-    } else if (h.target.kind == ROLE_PARAM || h.target.kind == ROLE_LET ||
-               h.target.kind == ROLE_TEMPLATE) {
-        const Node *d = h.target.def;
-        Source *src = h.target.src;
-        uint32_t end = d->span.end;
-        for (uint32_t i = d->span.start; i < d->span.end; i++)
-            if (src->text[i] == '\n' || (h.target.kind == ROLE_TEMPLATE && src->text[i] == '{')) {
-                end = i;
-                break;
-            }
-        char *head = xmalloc(end - d->span.start + 1);
-        memcpy(head, src->text + d->span.start, end - d->span.start);
-        head[end - d->span.start] = '\0';
-        text = append(NULL, "```sfd\n%s%s\n```\n", h.target.kind == ROLE_PARAM ? "parameter " : "", head);
-        free(head);
-    }
+    char *text = NULL;
+    if (h.role == ROLE_FIELD && h.block)
+        text = hover_field(s, &h);
+    else if (h.role == ROLE_KIND || h.role == ROLE_LABEL)
+        text = hover_block(s, h.node);
+    else if (h.role == ROLE_GET && chain_path(h.node, path, sizeof path))
+        text = hover_path(s, path);
+    else if (h.target.kind == ROLE_LABEL)
+        text = hover_block(s, h.target.def);
+    else if (h.target.kind == ROLE_PARAM || h.target.kind == ROLE_LET || h.target.kind == ROLE_TEMPLATE)
+        text = hover_decl(&h.target);
     if (!text)
         return NULL;
     cJSON *r = markdown(text);
@@ -1175,10 +1221,10 @@ cJSON *lsp_inlay_hints(Lsp *s, const cJSON *params)
 
 static const char *const token_types[] = {
     "type", "variable", "property", "function", "parameter", "number", "string", "comment",
-    "decorator", "namespace",
+    "decorator", "namespace", "enumMember",
 };
 enum { TT_TYPE, TT_VARIABLE, TT_PROPERTY, TT_FUNCTION, TT_PARAMETER, TT_NUMBER, TT_STRING,
-       TT_COMMENT, TT_DECORATOR, TT_NAMESPACE };
+       TT_COMMENT, TT_DECORATOR, TT_NAMESPACE, TT_ENUM_MEMBER };
 
 cJSON *lsp_semantic_legend(void)
 {
@@ -1219,7 +1265,8 @@ static void visit_tok(Walk *w, const Node *n, Role role, Span at)
     int type = types[role];
     if (role == ROLE_IDENT) {
         Target t = resolve(w, n, role);
-        type = t.kind == ROLE_PARAM ? TT_PARAMETER : t.kind == ROLE_LABEL ? TT_NAMESPACE : TT_VARIABLE;
+        type = t.kind == ROLE_PARAM ? TT_PARAMETER : t.kind == ROLE_LABEL ? TT_NAMESPACE :
+               literal_name(w, n) ? TT_ENUM_MEMBER : TT_VARIABLE;
     }
     tok_add(w->ctx, at, type);
 }
@@ -1249,6 +1296,29 @@ static int by_start(const void *a, const void *b)
     return x->at.start < y->at.start ? -1 : x->at.start > y->at.start;
 }
 
+/* LSP's relative encoding: per token, line delta, start (relative on the
+ * same line), length, type, modifiers. Tokens are sorted by start;
+ * overlapping and multi-line ones (block comments) are left out. */
+static void encode_tokens(Source *src, const Toks *t, cJSON *data)
+{
+    uint32_t pline = 0, pcol = 0, last_end = 0;
+    for (int i = 0; i < t->n; i++) {
+        Span at = t->items[i].at;
+        LineCol a = src_linecol(src, at.start), b = src_linecol(src, at.end);
+        if (at.start < last_end || a.line != b.line)
+            continue;
+        uint32_t col = lsp_utf16(src->text, src_line_span(src, a.line).start, at.start);
+        uint32_t dl = a.line - 1 - pline;
+        const double row[5] = {dl, dl ? col : col - pcol, lsp_utf16(src->text, at.start, at.end),
+                               t->items[i].type, 0};
+        for (int k = 0; k < 5; k++)
+            cJSON_AddItemToArray(data, cJSON_CreateNumber(row[k]));
+        pline = a.line - 1;
+        pcol = col;
+        last_end = at.end;
+    }
+}
+
 cJSON *lsp_semantic_tokens(Lsp *s, const cJSON *params)
 {
     const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
@@ -1266,35 +1336,7 @@ cJSON *lsp_semantic_tokens(Lsp *s, const cJSON *params)
         tok_add(&t, f->comments[i].span, TT_COMMENT);
     if (t.n > 1)
         qsort(t.items, (size_t)t.n, sizeof *t.items, by_start);
-    uint32_t pline = 0, pcol = 0, last_end = 0;
-    for (int i = 0; i < t.n; i++) {
-        Span at = t.items[i].at;
-        LineCol a = src_linecol(f->src, at.start), b = src_linecol(f->src, at.end);
-        if (at.start < last_end || a.line != b.line)    /* overlapping or multi-line: skipped */
-            continue;
-        Span line = src_line_span(f->src, a.line);
-        uint32_t col = 0;
-        for (uint32_t k = line.start; k < at.start;) {
-            int cl = src_char_len(f->src->text, k, at.start);
-            col += cl == 4 ? 2 : 1;
-            k += (uint32_t)cl;
-        }
-        uint32_t len = 0;
-        for (uint32_t k = at.start; k < at.end;) {
-            int cl = src_char_len(f->src->text, k, at.end);
-            len += cl == 4 ? 2 : 1;
-            k += (uint32_t)cl;
-        }
-        uint32_t dl = a.line - 1 - pline;
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(dl));
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(dl ? col : col - pcol));
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(len));
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(t.items[i].type));
-        cJSON_AddItemToArray(data, cJSON_CreateNumber(0));
-        pline = a.line - 1;
-        pcol = col;
-        last_end = at.end;
-    }
+    encode_tokens(f->src, &t, data);
     free(t.items);
     return r;
 }

@@ -144,6 +144,16 @@ static const char help_export[] =
     "\n"
     "Exit status 1 (and no document) when the program has errors.\n";
 
+static const char help_lsp[] =
+    "usage: sfdc lsp [--stdlib DIR]\n"
+    "\n"
+    "Runs the language server on stdin and stdout (LSP 3.17, JSON-RPC with\n"
+    "Content-Length framing) for editors: diagnostics for the whole workspace\n"
+    "as you type, hover with each environment's value and its provenance,\n"
+    "definition, references, rename, symbols, completion, quick fixes, inlay\n"
+    "hints, semantic tokens and formatting. The workspace is the folder the\n"
+    "editor opens. See SPEC.md section 14 and editors/ for set-ups.\n";
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -175,6 +185,8 @@ static int help_for(const char *cmd)
         fputs(build_help, stdout);
     else if (strcmp(cmd, "graph") == 0)
         fputs(graph_help, stdout);
+    else if (strcmp(cmd, "lsp") == 0)
+        fputs(help_lsp, stdout);
     else if (strcmp(cmd, "fmt") == 0)
         fputs(fmtcmd_help, stdout);
     else
@@ -358,7 +370,9 @@ static int run_pipeline(const Options *o, const char *argv0)
     } else if (o->cmd == CMD_GRAPH && !failed) {
         rc = graph_run(&model, o->env, o->graph, stdout, stderr);
     } else if (o->cmd == CMD_BUILD && !failed) {
-        rc = build_run(&model, &o->build, stdout, stderr);
+        BuildOptions bo = o->build;
+        bo.format = o->format;
+        rc = build_run(&model, &bo, stdout, stderr);
     }
     eval_free(ev);
     model_release(&model);
@@ -378,6 +392,8 @@ static int run_lsp(int argc, char **argv)
         const char *v = opt_value("--stdlib", argc, argv, &i);
         if (v)
             std_opt = v;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return help_for("lsp");
         else if (strcmp(argv[i], "--stdio") != 0)   /* what VS Code's client passes */
             return usage_error("unknown option '%s'", argv[i]);
     }

@@ -1,12 +1,16 @@
 /* rules_aws.c — AWS's own rules (E05xx), the ones Terraform meets only at
- * apply time: task sizes, names, database capacity and ports, CIDR blocks,
- * EC2 capacity and Auto Scaling sizes.
+ * apply time: task sizes, names, database capacity, ports and versions,
+ * CIDR blocks and subnet layouts, zones, EC2 capacity and Auto Scaling
+ * sizes, tags, security group quotas, certificates, and every derived name
+ * and field value against the constraints of the parameter it reaches.
  *
  * Each check reads the model (model.h, rulectx.h), calls a pure predicate
- * (awsrules.h, cidrset.h), and files the answer at the smallest span: the
- * literal the user wrote, or the block header when the value is a default.
- * Every pass is linear: names go through one hash table, CIDR overlaps
- * through one sort-and-sweep. */
+ * (awsrules.h, cidrset.h) or the constraints data (awsconstraints.h:
+ * stdlib/aws/constraints.json, regions.json), and files the answer at the
+ * smallest span: the literal the user wrote, or the block header when the
+ * value is a default. Every pass is linear: names go through one hash
+ * table, CIDR overlaps through one sort-and-sweep, derived names through
+ * a DFA per pattern. */
 #include "rules.h"
 
 #include <stdio.h>
@@ -320,9 +324,43 @@ static void engine_supported(Aws *c, Object *o, const Environment *env, AwsrEngi
     diag_emit(c->d, g);
 }
 
+/* E0523: the version exists for the engine (and Serverless v2 for aurora);
+ * false when reported, so auto-pause is not judged on a wrong version. */
+static bool engine_version(Aws *c, Object *o, const Environment *env, bool serverless_v2)
+{
+    const char *engine = rctx_str(c->m, o, "engine", env, NULL);
+    const Value *v = rctx_val(c->m, o, "version", env);
+    RuleMsg rm;
+    if (!engine || !v || v->kind != VAL_STR || awsr_engine_version(engine, v->u.str, serverless_v2, &rm))
+        return true;
+    if (!rctx_written(c->m, o, "version", env) && rctx_written(c->m, o, "engine", env)) {
+        /* the schema's default version is for the default engine: blame the engine */
+        Site e = rctx_site(c->m, o, "engine", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0523", e.src, e.span,
+                           "engine `%s` needs its own `version`: the default `%s` is for postgres16",
+                           engine, v->u.str);
+        diag_help(c->d, g, "%s", rm.help);
+        diag_emit(c->d, g);
+        return false;
+    }
+    Site s = rctx_site(c->m, o, "version", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0523", s.src, s.span, "%s", rm.msg);
+    if (rctx_written(c->m, o, "engine", env)) {
+        Site e = rctx_site(c->m, o, "engine", env);
+        diag_secondary(c->d, g, e.src, e.span, "the engine is chosen here");
+    }
+    diag_help(c->d, g, "%s", rm.help);
+    diag_emit(c->d, g);
+    return false;
+}
+
 static void aurora(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
+    if (!engine_version(c, o, env, true)) {
+        engine_port(c, o, env, awsr_engine_family(rctx_str(c->m, o, "engine", env, "")));
+        return;
+    }
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
     AwsrEngine fam = engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN;
     double lo, hi;
@@ -357,6 +395,7 @@ static void aurora(void *ctx, Object *o, const Environment *env)
 static void rds(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
+    engine_version(c, o, env, false);
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
     AwsrEngine fam = engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN;
     engine_supported(c, o, env, fam);
@@ -972,6 +1011,152 @@ static void certificate(void *ctx, Object *svc, const Environment *env, bool lb)
         diag_emit(c->d, g);
 }
 
+/* ---- E0524 derived names ------------------------------------------------------------ */
+
+/* The objects names are derived for (names.h), in the order they are checked. */
+static const char *const name_owners[] = {"account", "cluster", "service", "aurora", "rds",
+                                          "bucket", "ecr", "secret"};
+
+enum { NAME_MAX_PARAMS = 4 };
+
+/* E0524 on one derived name that breaks parameter p. */
+static void bad_name(Aws *c, const Object *o, NameKind k, const char *name, const RuleMsg *rm)
+{
+    Site s = model_obj_site(o);
+    const char *spelling = names_kind_name(k);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0524", s.src, s.span, "%s", rm->msg);
+    diag_label(c->d, g, "sfdc derives the %s name `%s` from `%s`", spelling, name, o->path);
+    if (rm->help[0])
+        diag_help(c->d, g, "%s", rm->help);
+    diag_note(c->d, g, "derived names join the platform, account and block names (SPEC §13): "
+                       "shorten or rename them");
+    diag_emit(c->d, g);
+}
+
+/* Whether s is a name the plan accepts ([a-z0-9-]+, what E0804 enforces on
+ * platform and account names): derived names made of one that is not are
+ * E0804's mistake, not a second one. */
+static bool plan_name_ok(const char *s)
+{
+    return s && *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
+}
+
+/* Whether the name of kind k exists for o: an account's network names only
+ * when it has a network. */
+static bool name_emitted(Aws *c, NameKind k, const Object *o)
+{
+    if (k == NAME_NETWORK || k == NAME_ENDPOINT_SG || k == NAME_FLOW_LOG_GROUP ||
+        k == NAME_FLOW_LOG_ROLE)
+        return rctx_network(c->m, o) != NULL;
+    return true;
+}
+
+/* E0524: every name names.c derives, as emitted, satisfies the parameters
+ * constraints.json's `names` lists for its kind (the AWS API's and the
+ * receiving module's validation). Names a hand-written rule checks
+ * (buckets, repositories, roles) are not listed there. */
+static void derived_names(Aws *c)
+{
+    if (!param(c, "iam.CreateRole.RoleName"))
+        return;                 /* no table: reported once by param() */
+    NameCtx nc = names_ctx(c->m, NULL);
+    char buf[1024];
+    if (!plan_name_ok(names_platform(c->m)))
+        return;
+    for (size_t w = 0; w < sizeof name_owners / sizeof name_owners[0]; w++) {
+        const ObjList *l = model_kind(c->m, name_owners[w]);
+        if (l->n == 0)
+            continue;
+        const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
+        int np[NAME_NKINDS];
+        for (int k = 0; k < NAME_NKINDS; k++)     /* applicability depends on the kind only */
+            np[k] = names_applies((NameKind)k, l->items[0])
+                        ? awsc_name_params(&c->cons, names_kind_name((NameKind)k), name_owners[w],
+                                           ps[k], NAME_MAX_PARAMS)
+                        : 0;
+        for (int i = 0; i < l->n; i++) {
+            Object *o = l->items[i];
+            if (!o->account || !plan_name_ok(o->account->name))
+                continue;
+            for (int k = 0; k < NAME_NKINDS; k++) {
+                size_t len = np[k] && name_emitted(c, (NameKind)k, o)
+                                 ? names_derive(&nc, (NameKind)k, o, buf, sizeof buf) : 0;
+                if (len == 0 || len >= sizeof buf)
+                    continue;
+                RuleMsg rm;
+                for (int p = 0; p < np[k]; p++)
+                    if (!awsc_string(ps[k][p], names_kind_name((NameKind)k),
+                                     buf, len, &rm)) {
+                        bad_name(c, o, (NameKind)k, buf, &rm);
+                        break;
+                    }
+            }
+        }
+    }
+}
+
+/* ---- E0525 values that reach AWS as written ------------------------------------------ */
+
+/* One `fields` entry of constraints.json being checked. */
+typedef struct FieldCheck {
+    Aws *c;
+    const char *field;          /* schema field name (arena) */
+    char shape;                 /* ' ' the value, '[' each list item, '{' each map key */
+    const AwscParam *ps[NAME_MAX_PARAMS];
+    int np;
+} FieldCheck;
+
+static void field_text(const FieldCheck *f, const char *text, const Value *v, Site s)
+{
+    RuleMsg rm;
+    for (int p = 0; p < f->np; p++)
+        if (!awsc_string(f->ps[p], f->field, text, strlen(text), &rm)) {
+            rctx_report(f->c->d, DIAG_ERROR, "E0525", v, s, &rm, NULL);
+            return;
+        }
+}
+
+static void field_values(void *ctx, Object *o, const Environment *env)
+{
+    FieldCheck *f = ctx;
+    const Value *v = rctx_val(f->c->m, o, f->field, env);
+    if (!v)
+        return;
+    Site whole = rctx_site(f->c->m, o, f->field, env);
+    if (f->shape == ' ' && v->kind == VAL_STR)
+        field_text(f, v->u.str, v, whole);
+    for (uint32_t i = 0; f->shape == '[' && v->kind == VAL_LIST && i < v->n; i++)
+        if (v->items[i]->kind == VAL_STR)
+            field_text(f, v->items[i]->u.str, v->items[i], rctx_elem_site(v->items[i], whole));
+    for (uint32_t i = 0; f->shape == '{' && v->kind == VAL_MAP && i < v->n; i++)
+        field_text(f, v->keys[i], NULL, rctx_elem_site(v->items[i], whole));
+}
+
+/* E0525: every schema field constraints.json's `fields` lists, in every
+ * environment, satisfies the parameters its value reaches as written. */
+static void field_params(Aws *c)
+{
+    if (!param(c, "iam.CreateRole.RoleName"))
+        return;
+    for (size_t i = 0; i < c->cons.nfields; i++) {
+        const AwscNameRule *r = &c->cons.fields[i];
+        const char *dot = strchr(r->kind, '.');
+        if (!dot)
+            continue;
+        size_t n = strlen(dot + 1);
+        FieldCheck f = {c, NULL, ' ', {NULL}, 0};
+        if (n > 2 && (strcmp(dot + 1 + n - 2, "[]") == 0 || strcmp(dot + 1 + n - 2, "{}") == 0)) {
+            f.shape = dot[n - 1];
+            n -= 2;
+        }
+        f.field = arena_strndup(arena(c), dot + 1, n);
+        for (int k = 0; k < r->nparams && f.np < NAME_MAX_PARAMS; k++)
+            if ((f.ps[f.np] = awsc_find(&c->cons, r->params[k])) != NULL)
+                f.np++;
+        rctx_each(c->m, arena_strndup(arena(c), r->kind, (size_t)(dot - r->kind)), field_values, &f);
+    }
+}
+
 /* ---- the pass ---------------------------------------------------------------- */
 
 static void service(void *ctx, Object *o, const Environment *env)
@@ -1023,6 +1208,8 @@ void rules_aws(Model *m, DiagEngine *d)
     rctx_each(m, "aurora", db_zones, &c);
     rctx_each(m, "rds", db_zones, &c);
     tag_quota(&c);
+    derived_names(&c);
+    field_params(&c);
     recovery_windows(&c);
     if (c.ec2_state > 0)
         awsr_ec2_release(&c.ec2);

@@ -6,6 +6,7 @@
  * make it scan or read the machine's files. Beyond "no crash, leak or
  * undefined behaviour", framing must make progress: a BAD or OK frame
  * consumes at least one byte and never more than it was given. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,9 +37,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         if (f == RPC_FRAME_OK) {
             messages++;
-            if (!lsp_handle(s, buf + pos + hdr, len))
+            size_t after = pos + hdr + len, nh = 0, nl = 0;   /* the message waiting after it */
+            bool next = after < size &&
+                        rpc_frame(buf + after, size - after, &nh, &nl) == RPC_FRAME_OK;
+            if (!lsp_handle_before(s, buf + pos + hdr, len, next ? buf + after + nh : NULL, nl))
                 break;
-            pos += hdr + len;
+            pos = after;
         } else {
             pos += hdr;
         }

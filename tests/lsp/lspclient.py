@@ -5,6 +5,7 @@ import json
 import os
 import select
 import subprocess
+import tempfile
 import time
 
 
@@ -20,8 +21,12 @@ def uri(path):
 class Client:
     def __init__(self, sfdc, stdlib=None, args=()):
         cmd = [sfdc, "lsp"] + (["--stdlib", stdlib] if stdlib else []) + list(args)
+        env = dict(os.environ)
+        # under ASan, freed memory waits in a quarantine: RSS would measure it
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=0:detect_leaks=1"
+        self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=self.stderr, env=env)
         self.buf = b""
         self.next_id = 1
         self.notes = []          # notifications received, in order
@@ -133,6 +138,11 @@ class Client:
             while self.buf:
                 self._pump(time.time() + 1)
         return r, rc
+
+    def stderr_text(self):
+        """What the server wrote on stderr (sanitizer reports, say); after close()."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", "replace")
 
     def rss_kib(self):
         with open("/proc/%d/status" % self.proc.pid) as f:

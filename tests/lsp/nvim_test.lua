@@ -1,8 +1,8 @@
 -- A real editor as the client: headless Neovim's built-in LSP client runs
 -- `sfdc lsp` on a copy of examples/sfdata. Every assertion reads Neovim's
--- own state: its diagnostics, the hover window, the buffer after a rename
--- and after a quick fix. Run by tests/lsp/nvim_test.sh with
---   SFDC=... SFDC_STDLIB=... WS=... RESULT=... nvim --headless -u NONE -l-less
+-- own state: its diagnostics, the hover window, the buffer after a quick
+-- fix, a rename and formatting. Run by tests/lsp/nvim_test.sh, which sets
+-- SFDC, SFDC_STDLIB, WS (a scratch copy of the example) and RESULT.
 local sfdc, stdlib, ws, result = os.getenv('SFDC'), os.getenv('SFDC_STDLIB'), os.getenv('WS'),
   os.getenv('RESULT')
 local out = io.open(result, 'w')
@@ -113,6 +113,13 @@ local ok, err = pcall(function()
   check('rename of a template parameter', got, lines():sub(1, 400))
   got = vim.wait(3000, function() return #vim.diagnostic.get(0) == 0 end, 20)
   check('no diagnostics after the rename', got, codes())
+
+  -- formatting through sfdc fmt: a mis-indented line is put back
+  row, col = find('spot = true')
+  vim.api.nvim_buf_set_lines(0, row - 1, row, false, { '          spot   =   true' })
+  vim.lsp.buf.formatting_sync(nil, 3000)
+  local line = vim.api.nvim_buf_get_lines(0, row - 1, row, false)[1]
+  check('formatting re-indents the line', line == '      spot = true', line)
 end)
 if not ok then check('script ran', false, err) end
 finish()

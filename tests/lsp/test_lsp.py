@@ -144,6 +144,19 @@ def main_session():
                                          "position": {"line": 0, "character": 0}})
     check("request for a stale version: ContentModified", r.get("error", {}).get("code") == -32801, r)
 
+    # a request followed by a change of its document (both already sent) is outdated
+    import json as _json
+    hov = _json.dumps({"jsonrpc": "2.0", "id": 555, "method": "textDocument/hover",
+                       "params": at(LA, text, "memory = 1 GiB")}).encode()
+    chg = _json.dumps({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                       "params": {"textDocument": {"uri": uri(LA), "version": 4},
+                                  "contentChanges": [{"text": text}]}}).encode()
+    c.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(hov), hov) + b"Content-Length: %d\r\n\r\n%s" % (len(chg), chg))
+    r = c.wait_response(555)
+    check("request with a change of its document waiting: ContentModified",
+          r.get("error", {}).get("code") == -32801, r)
+    c.drain(0.2)
+
     # hover: explain's value, type, doc and per-environment value with provenance
     r = c.request("textDocument/hover", at(LA, text, "memory = 1 GiB"))
     v = r["result"]["contents"]["value"] if r.get("result") else ""
@@ -151,6 +164,17 @@ def main_session():
     check("hover: environment value with provenance", "in `prod`: `2 GiB`, set by the override at" in v
           and "environments.sfd:" in v, v[:900])
     check("hover: other expansions listed", "la-hackney" in v, v[-300:])
+    envs_text = open(ENVS).read()
+    r = c.request("textDocument/hover", at(ENVS, envs_text, "memory = 2 GiB"))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a field in an environment's dotted override", "la-camden.service.daemon.memory = 1 GiB" in v
+          and "in `prod`: `2 GiB`" in v, v[:300])
+    r = c.request("textDocument/hover", at(LA, text, "cidr = cidr", 0, 8))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a template parameter's declaration", "parameter cidr: cidr" in v, v)
+    r = c.request("textDocument/hover", at(LA, text, "in las", 0, 3))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a let's declaration", "let las = [" in v, v)
     r = c.request("textDocument/hover", at(LA, text, "service daemon"))
     v = r["result"]["contents"]["value"] if r.get("result") else ""
     check("hover: a block kind shows the object", "la-camden.service.daemon: service" in v, v[:200])
@@ -167,6 +191,12 @@ def main_session():
           loc["range"]["start"] == pos(core_text, "dagster {"), loc)
     r = c.request("textDocument/references", {**at(LA, text, "cidr: cidr"), "context": {"includeDeclaration": True}})
     check("references: a template parameter", len(r["result"]) == 2, r["result"])
+    r = c.request("textDocument/references", {**at(LA, text, "use local_authority", 0, 4),
+                                              "context": {"includeDeclaration": True}})
+    check("references: a template and its use", sorted(x["range"]["start"]["line"] for x in r["result"]) ==
+          [pos(text, "local_authority(code")["line"], pos(text, "use local_authority")["line"]], r["result"])
+    r = c.request("textDocument/definition", at(LA, text, "la.cidr)", 0, 3))
+    check("definition: a `for` variable's field is not mistaken for anything", r.get("result", 1) is None, r)
     r = c.request("textDocument/references", {**at(CORE, core_text, "dagster {"),
                                               "context": {"includeDeclaration": True}})
     uris = sorted(os.path.basename(x["uri"]) for x in r["result"])
@@ -185,6 +215,16 @@ def main_session():
     r = c.request("textDocument/rename", {**at(CORE, core_text, "dagster {"), "newName": "images"})
     ch = r["result"]["changes"]
     check("rename: a resource across files", len(ch.get(uri(CORE), [])) == 1 and len(ch.get(uri(LA), [])) == 3, ch)
+    r = c.request("textDocument/rename", {**at(CORE, core_text, "core {"), "newName": "hub"})
+    ch = r.get("result", {}).get("changes", {})
+    new_core = apply_edits(core_text, ch.get(uri(CORE), []))
+    new_la = apply_edits(text, ch.get(uri(LA), []))
+    check("rename: an account, not the enum member of the same name",
+          "account hub {\n  kind = core" in new_core and "parent = hub" in new_core and
+          new_la.count("hub.ecr.dagster") == 3 and "vpn(hub.vpn)" in new_la and "parent = hub" in new_la,
+          (new_core[:300], ch))
+    r = c.request("textDocument/rename", {**at(CORE, core_text, "core {"), "newName": "org"})
+    check("rename: an account onto another account is refused", "error" in r, r)
     r = c.request("textDocument/rename", {**at(LA, text, "las"), "newName": "authorities"})
     check("rename: a let", len(r["result"]["changes"][uri(LA)]) == 2, r)
     r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "9bad"})
@@ -203,7 +243,7 @@ def main_session():
     edit_base = text
     i = text.index("      spot = true")
     text2 = text[:i] + "      \n" + text[i:]
-    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 4},
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 5},
                                         "contentChanges": [{"text": text2}]})
     r = c.request("textDocument/completion", {**td(LA), "position": pos(text2, "      \n      spot", 0, 6)})
     items = {x["label"]: x for x in r["result"]}
@@ -213,7 +253,7 @@ def main_session():
     for k, (label, line, want) in enumerate([("units", "      cpu = 1 ", "vcpu"), ("enum", "      launch_type = ", None),
                                              ("reference", "      image = core.ecr.", "dagster")]):
         t3 = text[:i] + line + "\n" + text[i:]
-        c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 5 + k},
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri(LA), "version": 6 + k},
                                             "contentChanges": [{"text": t3}]})
         r = c.request("textDocument/completion", {**td(LA), "position": pos(t3, line + "\n", 0, len(line))})
         got = [x["label"] for x in r["result"]]
@@ -232,6 +272,24 @@ def main_session():
     r = c.request("textDocument/semanticTokens/full", td(LA))
     data = r["result"]["data"]
     check("semanticTokens: encoded tokens", len(data) > 50 and len(data) % 5 == 0, len(data))
+    legend = caps["semanticTokensProvider"]["legend"]["tokenTypes"]
+    toks, line, col = {}, 0, 0
+    for k in range(0, len(data), 5):
+        dl, dc, n, ty = data[k:k + 4]
+        line, col = line + dl, (col + dc if dl == 0 else dc)
+        toks[(line, col)] = (n, legend[ty])
+    lines = text.split("\n")
+
+    def tok_at(needle):
+        p = pos(text, needle)
+        return toks.get((p["line"], p["character"]))
+    check("semanticTokens: kinds, fields, templates, parameters, comments",
+          tok_at("service daemon") == (7, "type") and tok_at("cpu = 0.25") == (3, "property") and
+          tok_at("local_authority(code") == (15, "function") and tok_at("cidr = cidr") == (4, "property") and
+          toks.get((pos(text, "cidr = cidr")["line"], pos(text, "cidr = cidr", 0, 7)["character"])) == (4, "parameter")
+          and tok_at("# One template") == (len(lines[0]), "comment") and
+          toks.get((pos(text, "kind = la")["line"], pos(text, "kind = la", 0, 7)["character"])) == (2, "enumMember"),
+          sorted(toks.items())[:12])
 
     # cross-file: breaking core.sfd re-checks la.sfd (which imports it)
     c.notes.clear()     # every earlier publish arrived before the last response
@@ -318,6 +376,22 @@ def main_session():
     check("codeAction: `=` for `:`", "memory = 4 GiB" in fixed, (d, acts))
     c.notify("textDocument/didClose", td(QF))
 
+    # the import a file needs, as a quick fix
+    EX = os.path.join(ws, "extra.sfd")
+    extra = 'account extra {\n  kind = la\n  id = "666666666666"\n  parent = core\n  network { cidr = 10.70.0.0/16 }\n}\n'
+    c.notes.clear()
+    open_doc(c, EX, extra)
+    d = [x for x in c.diagnostics(uri(EX))["diagnostics"] if x["code"] == "E0309"]
+    r = c.request("textDocument/codeAction", {**td(EX), "range": d[0]["range"], "context": {"diagnostics": d}}) if d else {}
+    acts = [a for a in r.get("result") or [] if a["title"].startswith("Add `import")]
+    fixed = apply_edits(extra, acts[0]["edit"]["changes"][uri(EX)]) if acts else ""
+    check("codeAction: add the missing import", fixed.startswith('import "./core.sfd"\naccount extra'), (d, acts))
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(EX), "version": 2},
+                                        "contentChanges": [{"text": fixed}]})
+    d = c.diagnostics(uri(EX))["diagnostics"]
+    check("the import fix clears the diagnostic", not [x for x in d if x["code"] == "E0309"], d)
+    c.notify("textDocument/didClose", td(EX))
+
     # bad input: the server answers and goes on
     c.send_raw(b"Content-Length: 9\r\n\r\n{not json")
     r = c.wait_note(lambda m: False, 0.01) if False else None
@@ -344,6 +418,7 @@ def main_session():
     check("hover with bad params: null", "result" in r, r)
     r, rc = c.close()
     check("shutdown/exit: exit status 0, only protocol bytes on stdout", r.get("result", 1) is None and rc == 0, (r, rc))
+    check("nothing on stderr (no sanitizer or leak report)", c.stderr_text() == "", c.stderr_text()[:600])
 
 
 def uninitialized():
@@ -373,10 +448,21 @@ def memory_flat():
     last = c.rss_kib()
     c.drain(0.2)
     c.close()
+    check("nothing on stderr after 1,000 edits", c.stderr_text() == "", c.stderr_text()[:600])
     check("memory flat over 1,000 edits (RSS %d KiB -> %d KiB)" % (first, last), last <= 2 * first,
           (first, last))
 
 
+def command_line():
+    r = subprocess.run([SFDC, "lsp", "--help"], capture_output=True, text=True)
+    check("sfdc lsp --help", r.returncode == 0 and r.stdout.startswith("usage: sfdc lsp"), r)
+    r = subprocess.run([SFDC, "lsp", "--bogus"], capture_output=True, text=True)
+    check("sfdc lsp with an unknown option: usage error", r.returncode == 2 and r.stdout == "", r)
+    r = subprocess.run([SFDC, "lsp", "--stdlib", STDLIB], input=b"", capture_output=True)
+    check("end of input ends the server quietly", r.returncode == 1 and r.stdout == b"" and r.stderr == b"", r)
+
+
+run("command line", command_line)
 run("session", main_session)
 run("uninitialized", uninitialized)
 run("memory", memory_flat)

@@ -56,6 +56,8 @@ static void test_flags(void **state)
     assert_int_equal(opt(&b, "--max-steps=12ab", NULL), -1);
     assert_int_equal(opt(&b, "--max-steps=18446744073709551616", NULL), -1);   /* 2^64 */
     assert_int_equal(opt(&b, "--max-files", NULL), -1);
+    assert_int_equal(opt(&b, "--max-string=268435456", NULL), 1);   /* 256 MiB: the most */
+    assert_int_equal(opt(&b, "--max-string=268435457", NULL), -1);
     fclose(stderr);
     stderr = saved;
 }

@@ -79,7 +79,23 @@ static void test_matcher_basics(void **state)
     assert_false(match("a\\.b", "axb"));
     assert_true(match(".", "z"));
     assert_true(match("(a*)*", "aaa"));        /* an empty loop terminates */
+    /* 2^9 DFA states: past the DFA's 64, the NFA answers, alike */
+    const char *big = "(a|b)*a(a|b)(a|b)(a|b)(a|b)(a|b)(a|b)(a|b)(a|b)";
+    for (int k = 0; k < 2; k++) {
+        assert_true(match(big, "bbbabbbbbbbb"));
+        assert_false(match(big, "bbbbbbbbbbbb"));
+        assert_true(match(big, "aaaaaaaaaaaaaaaaaaaaaaa"));
+    }
     char err[256];
+    AwscRe *re = awsc_re_compile(big, err, sizeof err);
+    for (int code = 0; code < 4096; code++) {       /* one DFA, filled past its size */
+        char s[13];
+        for (int i = 0; i < 12; i++)
+            s[i] = (code >> i) & 1 ? 'a' : 'b';
+        s[12] = '\0';
+        assert_int_equal(awsc_re_match(re, s, 12), s[3] == 'a');
+    }
+    awsc_re_free(re);
     assert_null(awsc_re_compile("(ab", err, sizeof err));
     has(err, "unclosed");
     assert_null(awsc_re_compile("a{3,1}", err, sizeof err));
