@@ -19,6 +19,7 @@
 #include "lsp.h"
 #include "model.h"
 #include "graph.h"
+#include "matrix.h"
 #include "planemit.h"
 #include "rules.h"
 #include "schema.h"
@@ -325,6 +326,34 @@ static void setup_diag(DiagEngine *d, const Options *o)
     d->color = o->color == 1 || (o->color == -1 && isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL);
 }
 
+/* Each environment is the platform evaluated again with its overrides
+ * (SPEC §7.5) and checked like the base; what it reports anew names it.
+ * Then the environments are checked against each other (rules_env.c). */
+static void check_environments(Eval *ev, Model *base, Program *pg, Schemas *s, DiagEngine *d)
+{
+    for (int i = 0; i < base->nenvs; i++) {
+        Environment *env = base->envs[i];
+        Model *em = xcalloc(1, sizeof *em);
+        model_init(em, pg, s);
+        em->env = env->name;
+        em->base = base;
+        env->eval = em;
+        d->context = arena_printf(&pg->arena, "in environment `%s`", env->name);
+        eval_run_env(ev, em, env->name);
+        d->context = NULL;
+        const Environment *own = model_env(em, env->name);
+        if (own)
+            model_keep_deployed(em, own);
+    }
+    model_mark_deployments(base);
+    for (int i = 0; i < base->nenvs; i++) {
+        d->context = arena_printf(&pg->arena, "in environment `%s`", base->envs[i]->name);
+        rules_run(base->envs[i]->eval, d);
+        d->context = NULL;
+    }
+    rules_env(base, d);
+}
+
 /* The pipeline. Each phase reports into pg->diag and leaves what later
  * phases need in the Program. */
 static int run_pipeline(const Options *o, const char *argv0)
@@ -351,6 +380,7 @@ static int run_pipeline(const Options *o, const char *argv0)
         ev = eval_new(&pg, &schemas, &model);
         eval_run(ev);
         rules_run(&model, &diag);
+        check_environments(ev, &model, &pg, &schemas, &diag);
         eval_finish(ev);
     }
     FILE *out = o->format == DIAG_HUMAN || o->cmd == CMD_EXPORT || o->cmd == CMD_EXPLAIN ||
@@ -369,6 +399,8 @@ static int run_pipeline(const Options *o, const char *argv0)
         rc = planemit_run(&model, o->env, &po, stdout, stderr);
     } else if (o->cmd == CMD_GRAPH && !failed) {
         rc = graph_run(&model, o->env, o->graph, stdout, stderr);
+    } else if (o->cmd == CMD_BUILD && !failed && o->build.matrix) {
+        rc = matrix_run(&model, &o->build, stdout, stderr);
     } else if (o->cmd == CMD_BUILD && !failed) {
         BuildOptions bo = o->build;
         bo.format = o->format;

@@ -15,6 +15,10 @@
  *   rules_build       what build, the plan and sfdrun
  *                     need to accept it (E08xx)         — rules_build.c
  *
+ * rules_env (rules_env.c) runs once, after rules_run has checked the base
+ * and every environment's own evaluation (Environment.eval): no two
+ * (environment, account) deployments may create the same AWS name.
+ *
  * Every pass must be linear in the size of the model: iterate
  * model_kind(), use hash tables (table.h) for uniqueness, sort for
  * interval overlap. */
@@ -32,5 +36,6 @@ void rules_aws(Model *m, DiagEngine *d);
 void rules_intent(Model *m, DiagEngine *d);
 void rules_cost(Model *m, DiagEngine *d);
 void rules_build(Model *m, DiagEngine *d);
+void rules_env(Model *m, DiagEngine *d);
 
 #endif

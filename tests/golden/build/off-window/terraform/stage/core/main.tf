@@ -18,7 +18,7 @@ terraform {
     encrypt      = true
     use_lockfile = true
     assume_role = {
-      role_arn = "arn:aws:iam::111111111111:role/sfdc/p-deployer"
+      role_arn = "arn:aws:iam::111111111111:role/sfdc/p-stage-deployer"
     }
   }
 }
@@ -28,7 +28,7 @@ provider "aws" {
   allowed_account_ids = ["111111111111"]
 
   assume_role {
-    role_arn = "arn:aws:iam::111111111111:role/sfdc/p-deployer"
+    role_arn = "arn:aws:iam::111111111111:role/sfdc/p-stage-deployer"
   }
 }
 
@@ -36,7 +36,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "p-core"
+  name = "p-stage-core"
   cidr = "10.0.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -45,7 +45,7 @@ module "network" {
 module "ecr_app" {
   source = "../../modules/ecr"
 
-  name             = "app"
+  name             = "stage-app"
   scan_on_push     = true
   immutable_tags   = true
   keep_images      = 30

@@ -5,6 +5,6 @@ locals {
   name         = "core"
   account_id   = "111111111111"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::111111111111:role/sfdc/p-deployer"
+  role_arn     = "arn:aws:iam::111111111111:role/sfdc/p-stage-deployer"
   state_bucket = "p-tfstate-111111111111"
 }

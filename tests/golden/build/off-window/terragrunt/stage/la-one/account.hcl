@@ -5,6 +5,6 @@ locals {
   name         = "la-one"
   account_id   = "222222222222"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::222222222222:role/sfdc/p-deployer"
+  role_arn     = "arn:aws:iam::222222222222:role/sfdc/p-stage-deployer"
   state_bucket = "p-tfstate-222222222222"
 }

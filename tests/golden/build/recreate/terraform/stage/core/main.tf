@@ -12,7 +12,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "redo-state-111111111111"
+    bucket       = "redo-stage-state-111111111111"
     key          = "stage/core/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true

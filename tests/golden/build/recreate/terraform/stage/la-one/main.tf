@@ -13,7 +13,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "redo-state-222222222222"
+    bucket       = "redo-stage-state-222222222222"
     key          = "stage/la-one/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true

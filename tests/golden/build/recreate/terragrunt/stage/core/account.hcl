@@ -6,5 +6,5 @@ locals {
   account_id   = "111111111111"
   region       = "eu-west-2"
   role_arn     = "arn:aws:iam::111111111111:role/sfdc/redo-deployer"
-  state_bucket = "redo-state-111111111111"
+  state_bucket = "redo-stage-state-111111111111"
 }

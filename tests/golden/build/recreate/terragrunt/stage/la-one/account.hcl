@@ -6,5 +6,5 @@ locals {
   account_id   = "222222222222"
   region       = "eu-west-2"
   role_arn     = "arn:aws:iam::222222222222:role/sfdc/redo-deployer"
-  state_bucket = "redo-state-222222222222"
+  state_bucket = "redo-stage-state-222222222222"
 }

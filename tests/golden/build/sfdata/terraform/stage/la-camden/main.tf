@@ -13,13 +13,13 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-222222222222"
+    bucket       = "sfdata-stage-tfstate-222222222222"
     key          = "stage/la-camden/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true
     use_lockfile = true
     assume_role = {
-      role_arn = "arn:aws:iam::222222222222:role/sfdc/sfdata-deployer"
+      role_arn = "arn:aws:iam::222222222222:role/sfdc/sfdata-stage-deployer"
     }
   }
 }
@@ -29,7 +29,7 @@ provider "aws" {
   allowed_account_ids = ["222222222222"]
 
   assume_role {
-    role_arn = "arn:aws:iam::222222222222:role/sfdc/sfdata-deployer"
+    role_arn = "arn:aws:iam::222222222222:role/sfdc/sfdata-stage-deployer"
   }
 
   default_tags {
@@ -44,7 +44,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-la-camden"
+  name = "sfdata-stage-la-camden"
   cidr = "10.1.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -53,7 +53,7 @@ module "network" {
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-la-camden-dagster"
+  name                     = "sfdata-stage-la-camden-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4
@@ -68,7 +68,7 @@ module "aurora_dagster" {
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name               = "sfdata-la-camden"
+  name               = "sfdata-stage-la-camden"
   container_insights = "disabled"
 }
 
@@ -76,7 +76,7 @@ module "cluster" {
 module "lb_webserver" {
   source = "../../modules/load-balancer"
 
-  name          = "la-camden-webserver"
+  name          = "stage-la-camden-webserver"
   vpc_id        = module.network.vpc_id
   vpc_cidr      = module.network.vpc_cidr
   subnet_ids    = module.network.private_subnet_ids
@@ -100,7 +100,7 @@ module "service_daemon" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-camden-daemon"
+  iam_role_name_prefix       = "sfdata-stage-la-camden-daemon"
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
@@ -137,7 +137,7 @@ module "service_code_server" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-camden-code-server"
+  iam_role_name_prefix       = "sfdata-stage-la-camden-code-server"
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
@@ -176,7 +176,7 @@ module "service_webserver" {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-camden-webserver"
+  iam_role_name_prefix       = "sfdata-stage-la-camden-webserver"
   target_group_arn           = module.lb_webserver.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
@@ -186,7 +186,7 @@ module "service_webserver" {
 module "bucket_data_store" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-camden-data-store"
+  name        = "sfdata-stage-la-camden-data-store"
   versioning  = true
   tls_only    = true
   expire_days = 2190
@@ -196,7 +196,7 @@ module "bucket_data_store" {
 module "bucket_workspace" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-camden-workspace"
+  name        = "sfdata-stage-la-camden-workspace"
   versioning  = true
   tls_only    = true
   expire_days = 90
@@ -206,7 +206,7 @@ module "bucket_workspace" {
 module "bucket_shared" {
   source = "../../modules/s3-bucket"
 
-  name               = "sfdata-la-camden-shared"
+  name               = "sfdata-stage-la-camden-shared"
   versioning         = true
   tls_only           = true
   reader_account_ids = ["999999999999"]
@@ -216,7 +216,7 @@ module "bucket_shared" {
 module "bucket_external_data" {
   source = "../../modules/s3-bucket"
 
-  name       = "sfdata-la-camden-external-data"
+  name       = "sfdata-stage-la-camden-external-data"
   versioning = true
   tls_only   = true
 }

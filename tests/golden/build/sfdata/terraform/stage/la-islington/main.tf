@@ -13,13 +13,13 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-444444444444"
+    bucket       = "sfdata-stage-tfstate-444444444444"
     key          = "stage/la-islington/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true
     use_lockfile = true
     assume_role = {
-      role_arn = "arn:aws:iam::444444444444:role/sfdc/sfdata-deployer"
+      role_arn = "arn:aws:iam::444444444444:role/sfdc/sfdata-stage-deployer"
     }
   }
 }
@@ -29,7 +29,7 @@ provider "aws" {
   allowed_account_ids = ["444444444444"]
 
   assume_role {
-    role_arn = "arn:aws:iam::444444444444:role/sfdc/sfdata-deployer"
+    role_arn = "arn:aws:iam::444444444444:role/sfdc/sfdata-stage-deployer"
   }
 
   default_tags {
@@ -44,7 +44,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-la-islington"
+  name = "sfdata-stage-la-islington"
   cidr = "10.4.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -53,7 +53,7 @@ module "network" {
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-la-islington-dagster"
+  name                     = "sfdata-stage-la-islington-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4
@@ -68,7 +68,7 @@ module "aurora_dagster" {
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name               = "sfdata-la-islington"
+  name               = "sfdata-stage-la-islington"
   container_insights = "disabled"
 }
 
@@ -76,7 +76,7 @@ module "cluster" {
 module "lb_webserver" {
   source = "../../modules/load-balancer"
 
-  name          = "la-islington-webserver"
+  name          = "stage-la-islington-webserver"
   vpc_id        = module.network.vpc_id
   vpc_cidr      = module.network.vpc_cidr
   subnet_ids    = module.network.private_subnet_ids
@@ -100,7 +100,7 @@ module "service_daemon" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-islington-daemon"
+  iam_role_name_prefix       = "sfdata-stage-la-islington-daemon"
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
@@ -137,7 +137,7 @@ module "service_code_server" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-islington-code-server"
+  iam_role_name_prefix       = "sfdata-stage-la-islington-code-server"
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
@@ -176,7 +176,7 @@ module "service_webserver" {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-islington-webserver"
+  iam_role_name_prefix       = "sfdata-stage-la-islington-webserver"
   target_group_arn           = module.lb_webserver.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
@@ -186,7 +186,7 @@ module "service_webserver" {
 module "bucket_data_store" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-islington-data-store"
+  name        = "sfdata-stage-la-islington-data-store"
   versioning  = true
   tls_only    = true
   expire_days = 2190
@@ -196,7 +196,7 @@ module "bucket_data_store" {
 module "bucket_workspace" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-islington-workspace"
+  name        = "sfdata-stage-la-islington-workspace"
   versioning  = true
   tls_only    = true
   expire_days = 90
@@ -206,7 +206,7 @@ module "bucket_workspace" {
 module "bucket_shared" {
   source = "../../modules/s3-bucket"
 
-  name               = "sfdata-la-islington-shared"
+  name               = "sfdata-stage-la-islington-shared"
   versioning         = true
   tls_only           = true
   reader_account_ids = ["999999999999"]
@@ -216,7 +216,7 @@ module "bucket_shared" {
 module "bucket_external_data" {
   source = "../../modules/s3-bucket"
 
-  name       = "sfdata-la-islington-external-data"
+  name       = "sfdata-stage-la-islington-external-data"
   versioning = true
   tls_only   = true
 }

@@ -5,6 +5,6 @@ locals {
   name         = "la-camden"
   account_id   = "222222222222"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::222222222222:role/sfdc/sfdata-deployer"
-  state_bucket = "sfdata-tfstate-222222222222"
+  role_arn     = "arn:aws:iam::222222222222:role/sfdc/sfdata-stage-deployer"
+  state_bucket = "sfdata-stage-tfstate-222222222222"
 }

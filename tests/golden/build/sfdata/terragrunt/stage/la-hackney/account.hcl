@@ -5,6 +5,6 @@ locals {
   name         = "la-hackney"
   account_id   = "333333333333"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::333333333333:role/sfdc/sfdata-deployer"
-  state_bucket = "sfdata-tfstate-333333333333"
+  role_arn     = "arn:aws:iam::333333333333:role/sfdc/sfdata-stage-deployer"
+  state_bucket = "sfdata-stage-tfstate-333333333333"
 }

@@ -5,6 +5,6 @@ locals {
   name         = "la-islington"
   account_id   = "444444444444"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::444444444444:role/sfdc/sfdata-deployer"
-  state_bucket = "sfdata-tfstate-444444444444"
+  role_arn     = "arn:aws:iam::444444444444:role/sfdc/sfdata-stage-deployer"
+  state_bucket = "sfdata-stage-tfstate-444444444444"
 }

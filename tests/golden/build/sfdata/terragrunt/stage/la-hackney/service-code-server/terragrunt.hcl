@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-la-hackney"
-    cluster_name = "sfdata-la-hackney"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-stage-la-hackney"
+    cluster_name = "sfdata-stage-la-hackney"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
@@ -56,7 +56,7 @@ inputs = {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-hackney-code-server"
+  iam_role_name_prefix       = "sfdata-stage-la-hackney-code-server"
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
