@@ -37,9 +37,12 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "redo-la-one"
-  cidr = "10.1.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name               = "redo-la-one"
+  cidr               = "10.1.0.0/16"
+  azs                = ["eu-west-2a", "eu-west-2b"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+  gateway_endpoints  = ["s3"]
 }
 
 # la-one.secret.api_token
@@ -64,6 +67,7 @@ module "aurora_db" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   port                     = 5432
+  database_name            = "db"
   deletion_protection      = false
 }
 
@@ -91,8 +95,13 @@ module "service_worker" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/app"]
   cpu                        = 256
   memory                     = 512
-  secrets                    = { API_TOKEN = module.secrets.secret_arns["api_token"] }
-  iam_role_name_prefix       = "redo-la-one-worker"
-  desired_count              = 1
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment                = { DB_DB_HOST = module.aurora_db.endpoint, DB_DB_NAME = "db", DB_DB_PORT = "5432" }
+  secrets = {
+    API_TOKEN      = module.secrets.secret_arns["api_token"]
+    DB_DB_PASSWORD = "${module.aurora_db.master_user_secret_arn}:password::"
+    DB_DB_USER     = "${module.aurora_db.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "redo-la-one-worker"
+  desired_count        = 1
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
 }

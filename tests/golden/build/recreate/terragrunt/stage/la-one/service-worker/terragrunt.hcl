@@ -34,6 +34,8 @@ dependency "aurora_db" {
 
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
+    endpoint                 = "redo-la-one-db.cluster-000000000000.eu-west-2.rds.amazonaws.com"
+    master_user_secret_arn   = "arn:aws:secretsmanager:eu-west-2:222222222222:secret:rds!cluster-00000000-0000-0000-0000-000000000000-AbCdEf"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
@@ -67,8 +69,17 @@ inputs = {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/app"]
   cpu                        = 256
   memory                     = 512
-  secrets                    = { API_TOKEN = dependency.secrets.outputs.secret_arns["api_token"] }
-  iam_role_name_prefix       = "redo-la-one-worker"
-  desired_count              = 1
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DB_DB_HOST = dependency.aurora_db.outputs.endpoint
+    DB_DB_NAME = "db"
+    DB_DB_PORT = "5432"
+  }
+  secrets = {
+    API_TOKEN      = dependency.secrets.outputs.secret_arns["api_token"]
+    DB_DB_PASSWORD = "${dependency.aurora_db.outputs.master_user_secret_arn}:password::"
+    DB_DB_USER     = "${dependency.aurora_db.outputs.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "redo-la-one-worker"
+  desired_count        = 1
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
 }
