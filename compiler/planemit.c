@@ -767,6 +767,19 @@ static void op_off(Emit *e, const Acct *ac, const char *base, const char *cluste
 
 /* The on-window of a service as scheduled actions; false when it has no
  * window or the window may not switch it on in this environment. */
+/* A service scaled up by uploads (`starts_on`, `starts = service`) has the
+ * scalable target its Terraform unit registers (ecs-on-demand adds its
+ * policies to it): `sfdrun scale` must move the target's bounds too, or the
+ * idle alarm would undo a manual scale-up within a minute. */
+static bool started_by_uploads(Emit *e, const Object *svc)
+{
+    const Value *v = get(e, svc, "starts_on");
+    const char *mode = get_str(e, svc, "starts");
+    const char *trig = e->env ? model_str(e->m, e->env->obj, "triggers", "on") : "on";
+    return v && v->kind == VAL_LIST && v->n > 0 && (!mode || strcmp(mode, "service") == 0) &&
+           strcmp(trig, "off") != 0;
+}
+
 static bool service_schedule(Emit *e, const Object *svc, Schedule *sc, SchedAction *acts,
                              int *nacts)
 {
@@ -828,7 +841,7 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
         cJSON_AddStringToObject(j, "region", ac->region);
     cJSON_AddStringToObject(j, "cluster", cluster);
     cJSON_AddStringToObject(j, "service", name);
-    cJSON_AddBoolToObject(j, "scalable_target", scheduled && hi > 0);
+    cJSON_AddBoolToObject(j, "scalable_target", (scheduled && hi > 0) || started_by_uploads(e, svc));
     cJSON_AddItemToObject(e->services, arena_printf(&e->a, "%s/%s", ac->name, name), j);
     free(after.ids);
 }

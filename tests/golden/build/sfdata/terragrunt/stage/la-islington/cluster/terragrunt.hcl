@@ -10,6 +10,7 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-islington"
-  container_insights = "disabled"
+  name                      = "sfdata-la-islington"
+  container_insights        = "disabled"
+  service_connect_namespace = "sfdata-la-islington"
 }
