@@ -65,7 +65,7 @@ variable "service_connect_namespace" {
   default     = null
 
   validation {
-    condition     = var.service_connect_namespace == null ? true : can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,1023}$", var.service_connect_namespace))
+    condition     = var.service_connect_namespace == null ? true : (length(var.service_connect_namespace) <= 1024 && can(regex("^[A-Za-z0-9][A-Za-z0-9._-]*$", var.service_connect_namespace)))
     error_message = "service_connect_namespace must be a Cloud Map HTTP namespace name: letters, digits, '.', '_', '-'."
   }
 }
