@@ -308,6 +308,12 @@ static HclVal *pull_accounts(B *b, const Object *ecr)
     const ObjList *svcs = model_kind(b->m, "service");
     const char **ids = xcalloc((size_t)svcs->n + 1, sizeof *ids);
     int n = 0;
+    static const ObjList none = {0};
+    if (model_shared(b->m, ecr)) {     /* every environment's pullers (SPEC §7.5) */
+        free(ids);
+        n = model_shared_pullers(b->m, ecr, &ids);
+        svcs = &none;
+    }
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i];
         if (s->account == ecr->account || !b->selected[s->account->index])
@@ -481,7 +487,7 @@ static void plan_image(B *b, Acct *ac, BuildUnit *u, const Object *s)
     in(b, u, "image", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s:%s", id, region, repo, tag)));
     in(b, u, "image_repository_arns",
        list1(b, S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo))));
-    if (e->account != ac->obj && b->selected[e->account->index]) {
+    if (e->account != ac->obj && b->selected[e->account->index] && model_creates(b->m, e)) {
         char dir[128], unit[128];
         NameCtx nc = names_ctx(b->m, b->env);
         names_account_dir(&nc, e->account, dir, sizeof dir);
@@ -879,7 +885,8 @@ static void plan_account(B *b, const Object *acct)
         plan_network(b, &ac, net);
     for (int i = 0; i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "ecr"))
-            plan_ecr(b, acct->children[i]);
+            if (model_creates(b->m, acct->children[i]))
+                plan_ecr(b, acct->children[i]);
     plan_secrets(b, &ac);
     int nsvc = 0, ndb = 0;
     for (int i = 0; i < acct->nchildren; i++) {
@@ -946,6 +953,7 @@ static void select_accounts(B *b, bool *sel)
 
 static void plan_env(B *b, BuildEnv *e)
 {
+    b->m = e->m;
     const ObjList *accts = model_kind(b->m, "account");
     bool *sel = xcalloc((size_t)b->m->nobjects + 1, sizeof *sel);
     b->env = e->env;
@@ -1022,7 +1030,7 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
         char dir[128];
         NameCtx nc = names_ctx(m, env);
         names_env_dir(&nc, dir, sizeof dir);
-        e->env = env;
+        e->m = env ? model_for_env(m, env->name, &e->env) : m;
         e->dir = arena_strdup(&bp->arena, dir);
         if (strcmp(dir, "modules") == 0)
             internal(&b, "E0804", "an environment may not be called `modules` (the directory of the modules)");
@@ -1046,6 +1054,7 @@ const char *build_header(Arena *a, const char *src)
 
 const char build_help[] =
     "usage: sfdc build [-o DIR] [--target terragrunt|terraform] [--env NAME] [--check]\n"
+    "                  [--matrix [--affected-since REV]]\n"
     "                  [options] [FILE|DIR]...\n"
     "\n"
     "Checks the program like `sfdc check` and, if it has no errors, writes\n"
@@ -1067,7 +1076,15 @@ const char build_help[] =
     "  --target T    terragrunt or terraform\n"
     "  --env NAME    only this environment (default: every environment)\n"
     "  --check       write nothing; list missing, stale and extra files and\n"
-    "                exit 1 if there are any (for CI)\n";
+    "                exit 1 if there are any (for CI)\n"
+    "  --matrix      write nothing; print the (environment, account) deployments\n"
+    "                as a JSON matrix for CI runners: {\"include\": [{environment,\n"
+    "                account, account_id, region, role_arn, dir, wave}]}; apply\n"
+    "                wave 0, then wave 1, ...\n"
+    "  --affected-since REV\n"
+    "                --matrix, keeping the deployments whose files in DIR differ\n"
+    "                from git revision REV (the tree is kept in git); a change\n"
+    "                outside every account (root.hcl, modules/) keeps them all\n";
 
 static const char *opt_arg(const char *name, int argc, char **argv, int *i)
 {
@@ -1091,6 +1108,13 @@ int build_option(BuildOptions *o, int argc, char **argv, int *i)
     const char *v;
     if (strcmp(argv[*i], "--check") == 0) {
         o->check = true;
+    } else if (strcmp(argv[*i], "--matrix") == 0) {
+        o->matrix = true;
+    } else if ((v = opt_arg("--affected-since", argc, argv, i))) {
+        if (!*v)
+            return fprintf(stderr, "sfdc: --affected-since needs a git revision\n"), -1;
+        o->since = v;
+        o->matrix = true;
     } else if ((v = opt_arg("--target", argc, argv, i))) {
         if (strcmp(v, "terragrunt") == 0)
             o->target = BUILD_TERRAGRUNT;
@@ -1118,7 +1142,7 @@ static bool emit_plans(const BuildPlan *bp, const BuildOptions *o, OutTree *t, F
 {
     PlanEmitOptions po = {.deploy = o->target == BUILD_TERRAFORM ? PLAN_DEPLOY_TERRAFORM : PLAN_DEPLOY_TERRAGRUNT};
     for (int i = 0; i < bp->nenvs; i++) {
-        char *text = planemit_render(bp->m, bp->envs[i].env, &po);
+        char *text = planemit_render(bp->envs[i].m, bp->envs[i].env, &po);
         if (!text) {
             fprintf(err, "sfdc: build: out of memory rendering the plan of %s\n", bp->envs[i].dir);
             return false;

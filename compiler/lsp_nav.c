@@ -1170,6 +1170,25 @@ static void hint_add(HintAcc **hs, int *n, int *cap, const Node *attr, const cha
     (*hs)[(*n)++].text = append(NULL, "%s%s", piece, "");
 }
 
+/* A template argument's value; one that reads `env` has none in the base
+ * evaluation (SPEC §7.5), so each environment's value is shown instead. */
+static void hint_argument(Model *m, Arena *a, const Object *o, const char *name, const Field *fl,
+                          HintAcc **hs, int *n, int *cap)
+{
+    if (!(fl->val && fl->val->kind == VAL_ERROR && fl->val->late) || m->nenvs == 0) {
+        hint_add(hs, n, cap, fl->set->attr, value_show(a, fl->val));
+        return;
+    }
+    for (int e = 0; e < m->nenvs; e++) {
+        const Environment *env = NULL;
+        const Model *em = model_for_env(m, m->envs[e]->name, &env);
+        const Object *eo = em ? model_find(em, o->path) : NULL;
+        if (eo)
+            hint_add(hs, n, cap, fl->set->attr,
+                     arena_printf(a, "%s: %s", m->envs[e]->name, value_show(a, model_get(em, eo, name))));
+    }
+}
+
 /* After an attribute whose value is a template parameter: the values the
  * uses give it; after one an environment overrides: `prod: 1 vcpu`. */
 cJSON *lsp_inlay_hints(Lsp *s, const cJSON *params)
@@ -1192,7 +1211,7 @@ cJSON *lsp_inlay_hints(Lsp *s, const cJSON *params)
             const Field *fl = &o->fields[k];
             const char *name = o->schema->fields[k].name;
             if (fl->set && model_origin(m, o, name) == ORIGIN_ARGUMENT)
-                hint_add(&hs, &n, &cap, fl->set->attr, value_show(a, fl->val));
+                hint_argument(m, a, o, name, fl, &hs, &n, &cap);
             for (int e = 0; fl->set && e < m->nenvs; e++) {
                 const Override *ov = model_override(m, m->envs[e], o, name);
                 if (ov)

@@ -521,13 +521,19 @@ static void hand_ecr(Emit *e, const Object *repo)
     static const char *const pull[] = {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
                                        "ecr:GetDownloadUrlForLayer"};
     Acct *owner = acct_of(e, repo->account);
-    if (!owner)
+    if (!owner || !model_creates(e->m, repo))
         return;
-    int cap = model_kind(e->m, "service")->n + 1;
+    const char **shared = NULL;
+    int nshared = model_shared(e->m, repo) ? model_shared_pullers(e->m, repo, &shared) : 0;
+    int cap = model_kind(e->m, "service")->n + nshared + 1;
     const char **roots = xmalloc((size_t)cap * sizeof *roots);
     Acct **who = xmalloc((size_t)cap * sizeof *who);
     int n = ecr_pullers(e, repo, roots, who, cap);
-    int nroots = sort_unique(roots, n);
+    int nroots = n;
+    for (int i = 0; i < nshared; i++)   /* a shared registry: every environment's */
+        roots[nroots++] = root_arn(e, shared[i]);
+    free(shared);
+    nroots = sort_unique(roots, nroots);
     if (nroots) {
         char name[512];
         names_ecr(&e->nc, repo, name, sizeof name);
@@ -1112,7 +1118,7 @@ int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o,
                  FILE *err)
 {
     const Environment *env = NULL;
-    if (env_name && !(env = model_env(m, env_name))) {
+    if (!(m = model_for_env(m, env_name, &env))) {
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }

@@ -195,7 +195,7 @@ def main_session():
                                               "context": {"includeDeclaration": True}})
     check("references: a template and its use", sorted(x["range"]["start"]["line"] for x in r["result"]) ==
           [pos(text, "local_authority(code")["line"], pos(text, "use local_authority")["line"]], r["result"])
-    r = c.request("textDocument/definition", at(LA, text, "la.cidr)", 0, 3))
+    r = c.request("textDocument/definition", at(LA, text, "la.cidr[env]", 0, 3))
     check("definition: a `for` variable's field is not mistaken for anything", r.get("result", 1) is None, r)
     r = c.request("textDocument/references", {**at(CORE, core_text, "dagster {"),
                                               "context": {"includeDeclaration": True}})

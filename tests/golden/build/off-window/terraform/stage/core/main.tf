@@ -35,7 +35,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "p-core"
+  name = "p-stage-core"
   cidr = "10.0.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -44,7 +44,7 @@ module "network" {
 module "ecr_app" {
   source = "../../modules/ecr"
 
-  name             = "app"
+  name             = "stage-app"
   scan_on_push     = true
   immutable_tags   = true
   keep_images      = 30

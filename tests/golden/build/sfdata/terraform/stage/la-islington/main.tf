@@ -13,7 +13,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-444444444444"
+    bucket       = "sfdata-stage-tfstate-444444444444"
     key          = "stage/la-islington/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true
@@ -43,7 +43,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-la-islington"
+  name = "sfdata-stage-la-islington"
   cidr = "10.4.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -52,7 +52,7 @@ module "network" {
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-la-islington-dagster"
+  name                     = "sfdata-stage-la-islington-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4
@@ -67,16 +67,16 @@ module "aurora_dagster" {
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name                      = "sfdata-la-islington"
+  name                      = "sfdata-stage-la-islington"
   container_insights        = "disabled"
-  service_connect_namespace = "sfdata-la-islington"
+  service_connect_namespace = "sfdata-stage-la-islington"
 }
 
 # la-islington.service.webserver
 module "lb_webserver" {
   source = "../../modules/load-balancer"
 
-  name          = "la-islington-webserver"
+  name          = "stage-la-islington-webserver"
   vpc_id        = module.network.vpc_id
   vpc_cidr      = module.network.vpc_cidr
   subnet_ids    = module.network.private_subnet_ids
@@ -103,7 +103,7 @@ module "service_daemon" {
   image_repository_arns     = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                       = 256
   memory                    = 1024
-  iam_role_name_prefix      = "sfdata-la-islington-daemon"
+  iam_role_name_prefix      = "sfdata-stage-la-islington-daemon"
   desired_count             = 0
   autoscaling               = { min_capacity = 0, max_capacity = 1 }
   service_connect_namespace = module.cluster.service_connect_namespace_arn
@@ -125,7 +125,7 @@ module "service_code_server" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-islington-code-server"
+  iam_role_name_prefix       = "sfdata-stage-la-islington-code-server"
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
   service_connect_namespace  = module.cluster.service_connect_namespace_arn
@@ -154,7 +154,7 @@ module "service_webserver" {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-islington-webserver"
+  iam_role_name_prefix       = "sfdata-stage-la-islington-webserver"
   target_group_arn           = module.lb_webserver.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
@@ -165,7 +165,7 @@ module "service_webserver" {
 module "bucket_data_store" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-islington-data-store"
+  name        = "sfdata-stage-la-islington-data-store"
   versioning  = true
   tls_only    = true
   expire_days = 2190
@@ -175,7 +175,7 @@ module "bucket_data_store" {
 module "bucket_workspace" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-islington-workspace"
+  name        = "sfdata-stage-la-islington-workspace"
   versioning  = true
   tls_only    = true
   expire_days = 90
@@ -185,7 +185,7 @@ module "bucket_workspace" {
 module "bucket_shared" {
   source = "../../modules/s3-bucket"
 
-  name               = "sfdata-la-islington-shared"
+  name               = "sfdata-stage-la-islington-shared"
   versioning         = true
   tls_only           = true
   reader_account_ids = ["999999999999"]
@@ -195,7 +195,7 @@ module "bucket_shared" {
 module "bucket_external_data" {
   source = "../../modules/s3-bucket"
 
-  name       = "sfdata-la-islington-external-data"
+  name       = "sfdata-stage-la-islington-external-data"
   versioning = true
   tls_only   = true
 }
@@ -204,7 +204,7 @@ module "bucket_external_data" {
 module "bucket_ingress" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-islington-ingress"
+  name        = "sfdata-stage-la-islington-ingress"
   versioning  = true
   tls_only    = true
   eventbridge = true
@@ -215,7 +215,7 @@ module "bucket_ingress" {
 module "on_demand_daemon_ingress" {
   source = "../../modules/ecs-on-demand"
 
-  name         = "sfdata-la-islington-daemon-ingress"
+  name         = "sfdata-stage-la-islington-daemon-ingress"
   bucket_name  = module.bucket_ingress.bucket
   key_prefix   = "incoming/"
   mode         = "service"
@@ -231,7 +231,7 @@ module "on_demand_daemon_ingress" {
 module "on_demand_code_server_ingress" {
   source = "../../modules/ecs-on-demand"
 
-  name         = "sfdata-la-islington-code-server-ingress"
+  name         = "sfdata-stage-la-islington-code-server-ingress"
   bucket_name  = module.bucket_ingress.bucket
   key_prefix   = "incoming/"
   mode         = "service"

@@ -12,7 +12,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-999999999999"
+    bucket       = "sfdata-stage-tfstate-999999999999"
     key          = "stage/org/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true
@@ -42,7 +42,7 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-org"
+  name = "sfdata-stage-org"
   cidr = "10.2.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
@@ -51,7 +51,7 @@ module "network" {
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-org-dagster"
+  name                     = "sfdata-stage-org-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 2

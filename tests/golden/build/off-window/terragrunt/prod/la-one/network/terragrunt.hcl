@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name = "p-la-one"
+  name = "p-prod-la-one"
   cidr = "10.1.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

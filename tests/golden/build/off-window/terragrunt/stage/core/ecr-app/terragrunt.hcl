@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name             = "app"
+  name             = "stage-app"
   scan_on_push     = true
   immutable_tags   = true
   keep_images      = 30

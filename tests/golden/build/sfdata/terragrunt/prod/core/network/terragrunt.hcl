@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name = "sfdata-core"
-  cidr = "10.0.0.0/16"
+  name = "sfdata-prod-core"
+  cidr = "10.200.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

@@ -20,7 +20,7 @@ dependency "network" {
 }
 
 inputs = {
-  name                     = "sfdata-la-camden-dagster"
+  name                     = "sfdata-prod-la-camden-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-la-camden"
+  name                      = "sfdata-prod-la-camden"
   container_insights        = "disabled"
-  service_connect_namespace = "sfdata-la-camden"
+  service_connect_namespace = "sfdata-prod-la-camden"
 }

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name = "sfdata-la-camden"
-  cidr = "10.1.0.0/16"
+  name = "sfdata-prod-la-camden"
+  cidr = "10.201.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

@@ -13,7 +13,7 @@ dependency "bucket_ingress" {
   config_path = "../bucket-ingress"
 
   mock_outputs = {
-    bucket = "sfdata-la-camden-ingress"
+    bucket = "sfdata-prod-la-camden-ingress"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -22,8 +22,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-la-camden"
-    cluster_name = "sfdata-la-camden"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:622222222222:cluster/sfdata-prod-la-camden"
+    cluster_name = "sfdata-prod-la-camden"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -38,7 +38,7 @@ dependency "service_daemon" {
 }
 
 inputs = {
-  name         = "sfdata-la-camden-daemon-ingress"
+  name         = "sfdata-prod-la-camden-daemon-ingress"
   bucket_name  = dependency.bucket_ingress.outputs.bucket
   key_prefix   = "incoming/"
   mode         = "service"

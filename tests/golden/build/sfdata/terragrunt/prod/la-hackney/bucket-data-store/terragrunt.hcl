@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-hackney-data-store"
+  name        = "sfdata-prod-la-hackney-data-store"
   versioning  = true
   tls_only    = true
   expire_days = 2190

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-hackney-ingress"
+  name        = "sfdata-prod-la-hackney-ingress"
   versioning  = true
   tls_only    = true
   eventbridge = true

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-la-hackney"
+  name                      = "sfdata-prod-la-hackney"
   container_insights        = "disabled"
-  service_connect_namespace = "sfdata-la-hackney"
+  service_connect_namespace = "sfdata-prod-la-hackney"
 }

@@ -13,7 +13,7 @@ dependency "bucket_ingress" {
   config_path = "../bucket-ingress"
 
   mock_outputs = {
-    bucket = "sfdata-la-hackney-ingress"
+    bucket = "sfdata-prod-la-hackney-ingress"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -22,8 +22,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-la-hackney"
-    cluster_name = "sfdata-la-hackney"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:633333333333:cluster/sfdata-prod-la-hackney"
+    cluster_name = "sfdata-prod-la-hackney"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -38,7 +38,7 @@ dependency "service_daemon" {
 }
 
 inputs = {
-  name         = "sfdata-la-hackney-daemon-ingress"
+  name         = "sfdata-prod-la-hackney-daemon-ingress"
   bucket_name  = dependency.bucket_ingress.outputs.bucket
   key_prefix   = "incoming/"
   mode         = "service"

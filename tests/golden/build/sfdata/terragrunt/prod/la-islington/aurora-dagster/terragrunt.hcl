@@ -20,7 +20,7 @@ dependency "network" {
 }
 
 inputs = {
-  name                     = "sfdata-la-islington-dagster"
+  name                     = "sfdata-prod-la-islington-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4

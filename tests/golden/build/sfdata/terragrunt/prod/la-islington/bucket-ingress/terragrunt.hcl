@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-islington-ingress"
+  name        = "sfdata-prod-la-islington-ingress"
   versioning  = true
   tls_only    = true
   eventbridge = true

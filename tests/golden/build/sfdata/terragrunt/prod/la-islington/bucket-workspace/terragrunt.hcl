@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-islington-workspace"
+  name        = "sfdata-prod-la-islington-workspace"
   versioning  = true
   tls_only    = true
   expire_days = 90

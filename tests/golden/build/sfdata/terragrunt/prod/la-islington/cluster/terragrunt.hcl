@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-la-islington"
+  name                      = "sfdata-prod-la-islington"
   container_insights        = "disabled"
-  service_connect_namespace = "sfdata-la-islington"
+  service_connect_namespace = "sfdata-prod-la-islington"
 }

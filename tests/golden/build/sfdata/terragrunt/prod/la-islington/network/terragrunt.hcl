@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name = "sfdata-la-islington"
-  cidr = "10.4.0.0/16"
+  name = "sfdata-prod-la-islington"
+  cidr = "10.204.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

@@ -13,7 +13,7 @@ dependency "bucket_ingress" {
   config_path = "../bucket-ingress"
 
   mock_outputs = {
-    bucket = "sfdata-la-islington-ingress"
+    bucket = "sfdata-prod-la-islington-ingress"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -22,8 +22,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:444444444444:cluster/sfdata-la-islington"
-    cluster_name = "sfdata-la-islington"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:644444444444:cluster/sfdata-prod-la-islington"
+    cluster_name = "sfdata-prod-la-islington"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -38,7 +38,7 @@ dependency "service_code_server" {
 }
 
 inputs = {
-  name         = "sfdata-la-islington-code-server-ingress"
+  name         = "sfdata-prod-la-islington-code-server-ingress"
   bucket_name  = dependency.bucket_ingress.outputs.bucket
   key_prefix   = "incoming/"
   mode         = "service"

@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn                   = "arn:aws:ecs:eu-west-2:444444444444:cluster/sfdata-la-islington"
-    cluster_name                  = "sfdata-la-islington"
+    cluster_arn                   = "arn:aws:ecs:eu-west-2:644444444444:cluster/sfdata-prod-la-islington"
+    cluster_name                  = "sfdata-prod-la-islington"
     service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
@@ -53,14 +53,9 @@ dependency "lb_webserver" {
 
   mock_outputs = {
     security_group_id = "sg-00000000000000000"
-    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:444444444444:targetgroup/la-islington-webserver/0000000000000000"
+    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:644444444444:targetgroup/prod-la-islington-webserver/0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-}
-
-# Applied after these units of other accounts (values known at build time, no outputs read).
-dependencies {
-  paths = ["../../core/ecr-dagster"]
 }
 
 inputs = {
@@ -81,7 +76,7 @@ inputs = {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-islington-webserver"
+  iam_role_name_prefix       = "sfdata-prod-la-islington-webserver"
   target_group_arn           = dependency.lb_webserver.outputs.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }

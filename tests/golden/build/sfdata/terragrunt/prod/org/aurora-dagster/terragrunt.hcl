@@ -20,7 +20,7 @@ dependency "network" {
 }
 
 inputs = {
-  name                     = "sfdata-org-dagster"
+  name                     = "sfdata-prod-org-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 2

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name = "sfdata-org"
-  cidr = "10.2.0.0/16"
+  name = "sfdata-prod-org"
+  cidr = "10.202.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }

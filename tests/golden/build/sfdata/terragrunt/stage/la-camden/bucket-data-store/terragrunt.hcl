@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-camden-data-store"
+  name        = "sfdata-stage-la-camden-data-store"
   versioning  = true
   tls_only    = true
   expire_days = 2190

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-camden-ingress"
+  name        = "sfdata-stage-la-camden-ingress"
   versioning  = true
   tls_only    = true
   eventbridge = true

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-camden-workspace"
+  name        = "sfdata-stage-la-camden-workspace"
   versioning  = true
   tls_only    = true
   expire_days = 90

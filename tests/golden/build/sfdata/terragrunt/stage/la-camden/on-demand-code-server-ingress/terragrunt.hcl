@@ -13,7 +13,7 @@ dependency "bucket_ingress" {
   config_path = "../bucket-ingress"
 
   mock_outputs = {
-    bucket = "sfdata-la-camden-ingress"
+    bucket = "sfdata-stage-la-camden-ingress"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -22,8 +22,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-la-camden"
-    cluster_name = "sfdata-la-camden"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-stage-la-camden"
+    cluster_name = "sfdata-stage-la-camden"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -38,7 +38,7 @@ dependency "service_code_server" {
 }
 
 inputs = {
-  name         = "sfdata-la-camden-code-server-ingress"
+  name         = "sfdata-stage-la-camden-code-server-ingress"
   bucket_name  = dependency.bucket_ingress.outputs.bucket
   key_prefix   = "incoming/"
   mode         = "service"

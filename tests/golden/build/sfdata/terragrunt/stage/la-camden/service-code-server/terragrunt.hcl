@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn                   = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-la-camden"
-    cluster_name                  = "sfdata-la-camden"
+    cluster_arn                   = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-stage-la-camden"
+    cluster_name                  = "sfdata-stage-la-camden"
     service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
@@ -57,7 +57,7 @@ inputs = {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-camden-code-server"
+  iam_role_name_prefix       = "sfdata-stage-la-camden-code-server"
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }
   service_connect_namespace  = dependency.cluster.outputs.service_connect_namespace_arn

@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn                   = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-la-camden"
-    cluster_name                  = "sfdata-la-camden"
+    cluster_arn                   = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-stage-la-camden"
+    cluster_name                  = "sfdata-stage-la-camden"
     service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
@@ -53,7 +53,7 @@ dependency "lb_webserver" {
 
   mock_outputs = {
     security_group_id = "sg-00000000000000000"
-    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:222222222222:targetgroup/la-camden-webserver/0000000000000000"
+    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:222222222222:targetgroup/stage-la-camden-webserver/0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -81,7 +81,7 @@ inputs = {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-camden-webserver"
+  iam_role_name_prefix       = "sfdata-stage-la-camden-webserver"
   target_group_arn           = dependency.lb_webserver.outputs.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }

@@ -20,7 +20,7 @@ dependency "network" {
 }
 
 inputs = {
-  name                     = "sfdata-la-hackney-dagster"
+  name                     = "sfdata-stage-la-hackney-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4

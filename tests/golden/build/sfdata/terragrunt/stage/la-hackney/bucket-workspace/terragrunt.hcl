@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-hackney-workspace"
+  name        = "sfdata-stage-la-hackney-workspace"
   versioning  = true
   tls_only    = true
   expire_days = 90

@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn                   = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-la-hackney"
-    cluster_name                  = "sfdata-la-hackney"
+    cluster_arn                   = "arn:aws:ecs:eu-west-2:333333333333:cluster/sfdata-stage-la-hackney"
+    cluster_name                  = "sfdata-stage-la-hackney"
     service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
@@ -69,7 +69,7 @@ inputs = {
   image_repository_arns     = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                       = 256
   memory                    = 1024
-  iam_role_name_prefix      = "sfdata-la-hackney-daemon"
+  iam_role_name_prefix      = "sfdata-stage-la-hackney-daemon"
   desired_count             = 0
   autoscaling               = { min_capacity = 0, max_capacity = 1 }
   service_connect_namespace = dependency.cluster.outputs.service_connect_namespace_arn

@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn                   = "arn:aws:ecs:eu-west-2:444444444444:cluster/sfdata-la-islington"
-    cluster_name                  = "sfdata-la-islington"
+    cluster_arn                   = "arn:aws:ecs:eu-west-2:444444444444:cluster/sfdata-stage-la-islington"
+    cluster_name                  = "sfdata-stage-la-islington"
     service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
@@ -69,7 +69,7 @@ inputs = {
   image_repository_arns     = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                       = 256
   memory                    = 1024
-  iam_role_name_prefix      = "sfdata-la-islington-daemon"
+  iam_role_name_prefix      = "sfdata-stage-la-islington-daemon"
   desired_count             = 0
   autoscaling               = { min_capacity = 0, max_capacity = 1 }
   service_connect_namespace = dependency.cluster.outputs.service_connect_namespace_arn

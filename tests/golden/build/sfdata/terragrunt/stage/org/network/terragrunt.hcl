@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name = "sfdata-org"
+  name = "sfdata-stage-org"
   cidr = "10.2.0.0/16"
   azs  = ["eu-west-2a", "eu-west-2b"]
 }
