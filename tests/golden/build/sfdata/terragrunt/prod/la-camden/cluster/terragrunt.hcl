@@ -10,7 +10,6 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-prod-la-camden"
-  container_insights        = "disabled"
-  service_connect_namespace = "sfdata-prod-la-camden"
+  name               = "sfdata-prod-la-camden"
+  container_insights = "disabled"
 }

@@ -10,7 +10,6 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-prod-la-hackney"
-  container_insights        = "disabled"
-  service_connect_namespace = "sfdata-prod-la-hackney"
+  name               = "sfdata-prod-la-hackney"
+  container_insights = "disabled"
 }

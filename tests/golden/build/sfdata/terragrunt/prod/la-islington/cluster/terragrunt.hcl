@@ -10,7 +10,6 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-prod-la-islington"
-  container_insights        = "disabled"
-  service_connect_namespace = "sfdata-prod-la-islington"
+  name               = "sfdata-prod-la-islington"
+  container_insights = "disabled"
 }

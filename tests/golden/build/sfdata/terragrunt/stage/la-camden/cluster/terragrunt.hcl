@@ -10,7 +10,6 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-stage-la-camden"
-  container_insights        = "disabled"
-  service_connect_namespace = "sfdata-stage-la-camden"
+  name               = "sfdata-stage-la-camden"
+  container_insights = "disabled"
 }

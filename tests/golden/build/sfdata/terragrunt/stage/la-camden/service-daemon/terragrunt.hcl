@@ -13,9 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn                   = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-stage-la-camden"
-    cluster_name                  = "sfdata-stage-la-camden"
-    service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-stage-la-camden"
+    cluster_name = "sfdata-stage-la-camden"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -39,15 +38,6 @@ dependency "aurora_dagster" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
-dependency "service_code_server" {
-  config_path = "../service-code-server"
-
-  mock_outputs = {
-    client_security_group_id = "sg-33333333333333333"
-  }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-}
-
 # Applied after these units of other accounts (values known at build time, no outputs read).
 dependencies {
   paths = ["../../core/ecr-dagster"]
@@ -61,16 +51,28 @@ inputs = {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = dependency.network.outputs.vpc_id
   subnet_ids                 = dependency.network.outputs.private_subnet_ids
-  security_group_ids = [
-    dependency.aurora_dagster.outputs.client_security_group_id,
-    dependency.service_code_server.outputs.client_security_group_id,
+  security_group_ids         = [dependency.aurora_dagster.outputs.client_security_group_id]
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
+  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
+  cpu                        = 256
+  memory                     = 1024
+  iam_role_name_prefix       = "sfdata-stage-la-camden-daemon"
+  desired_count              = 0
+  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  scheduled_actions = [
+    {
+      name     = "daemon-on"
+      schedule = "cron(0 23 ? * MON-FRI *)"
+      timezone = "Europe/London"
+      min      = 1
+      max      = 1
+    },
+    {
+      name     = "daemon-off"
+      schedule = "cron(0 5 ? * TUE-SAT *)"
+      timezone = "Europe/London"
+      min      = 0
+      max      = 0
+    },
   ]
-  image                     = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
-  image_repository_arns     = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
-  cpu                       = 256
-  memory                    = 1024
-  iam_role_name_prefix      = "sfdata-stage-la-camden-daemon"
-  desired_count             = 0
-  autoscaling               = { min_capacity = 0, max_capacity = 1 }
-  service_connect_namespace = dependency.cluster.outputs.service_connect_namespace_arn
 }

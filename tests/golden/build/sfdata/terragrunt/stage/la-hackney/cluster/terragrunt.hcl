@@ -10,7 +10,6 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-stage-la-hackney"
-  container_insights        = "disabled"
-  service_connect_namespace = "sfdata-stage-la-hackney"
+  name               = "sfdata-stage-la-hackney"
+  container_insights = "disabled"
 }

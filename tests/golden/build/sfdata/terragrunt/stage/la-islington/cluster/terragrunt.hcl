@@ -10,7 +10,6 @@ terraform {
 }
 
 inputs = {
-  name                      = "sfdata-stage-la-islington"
-  container_insights        = "disabled"
-  service_connect_namespace = "sfdata-stage-la-islington"
+  name               = "sfdata-stage-la-islington"
+  container_insights = "disabled"
 }
