@@ -512,7 +512,8 @@ static int ecr_pullers(Emit *e, const Object *repo, const char **roots, Acct **w
 }
 
 /* The repository policy of one repository: pull for exactly the accounts
- * whose services use it, nothing else (never push, never `*`). The
+ * whose services use it, push for exactly the principals of its `push`
+ * (never `*`: E0608), nothing else. The
  * document is the one the ecr module writes for the same inputs
  * (`pull_account_ids`), so Terraform and this step never undo each other. */
 static void hand_ecr(Emit *e, const Object *repo)
@@ -520,6 +521,9 @@ static void hand_ecr(Emit *e, const Object *repo)
     static const char *const missing[] = {"RepositoryPolicyNotFoundException"};
     static const char *const pull[] = {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
                                        "ecr:GetDownloadUrlForLayer"};
+    static const char *const push[] = {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                                       "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer",
+                                       "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"};
     Acct *owner = acct_of(e, repo->account);
     if (!owner || !model_creates(e->m, repo))
         return;
@@ -534,19 +538,31 @@ static void hand_ecr(Emit *e, const Object *repo)
         roots[nroots++] = root_arn(e, shared[i]);
     free(shared);
     nroots = sort_unique(roots, nroots);
-    if (nroots) {
+    const Value *pv = get(e, repo, "push");
+    int npush = 0;
+    const char **pushers = xmalloc(((size_t)(pv && pv->kind == VAL_LIST ? pv->n : 0) + 1) * sizeof *pushers);
+    for (uint32_t i = 0; pv && pv->kind == VAL_LIST && i < pv->n; i++)
+        if (pv->items[i]->kind == VAL_STR)
+            pushers[npush++] = pv->items[i]->u.str;
+    npush = sort_unique(pushers, npush);
+    if (nroots || npush) {
         char name[512];
         names_ecr(&e->nc, repo, name, sizeof name);
         cJSON *doc = policy_doc();
-        statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
+        if (nroots)
+            statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
+        if (npush)
+            statement(doc, "Push", "Allow", str_array(pushers, npush), push, 7);
         const char *id = arena_printf(&e->a, "handshake/%s/ecr-pull/%s", owner->name,
                                       slug(e, repo->name));
         IdList after = {0};
         if (deploy_id(e, owner))
             ids_push(&after, deploy_id(e, owner));
         cJSON *s = step_new(e, PHASE_HAND, owner, id,
-                            arena_printf(&e->a, "let %d account%s pull from %s", nroots,
-                                         nroots == 1 ? "" : "s", name),
+                            nroots ? arena_printf(&e->a, "let %d account%s pull from %s%s", nroots,
+                                                  nroots == 1 ? "" : "s", name, npush ? " (and CI push)" : "")
+                                   : arena_printf(&e->a, "let %d principal%s push to %s", npush,
+                                                  npush == 1 ? "" : "s", name),
                             &after);
         cJSON *args = args1("repositoryName", name);
         cJSON_AddItemToObject(args, "policyText", as_json_string(cJSON_Duplicate(doc, true)));
@@ -563,6 +579,7 @@ static void hand_ecr(Emit *e, const Object *repo)
     }
     free(roots);
     free(who);
+    free(pushers);
 }
 
 /* The policy of a bucket with `readers`: what the s3-bucket module writes
@@ -773,19 +790,6 @@ static void op_off(Emit *e, const Acct *ac, const char *base, const char *cluste
 
 /* The on-window of a service as scheduled actions; false when it has no
  * window or the window may not switch it on in this environment. */
-/* A service scaled up by uploads (`starts_on`, `starts = service`) has the
- * scalable target its Terraform unit registers (ecs-on-demand adds its
- * policies to it): `sfdrun scale` must move the target's bounds too, or the
- * idle alarm would undo a manual scale-up within a minute. */
-static bool started_by_uploads(Emit *e, const Object *svc)
-{
-    const Value *v = get(e, svc, "starts_on");
-    const char *mode = get_str(e, svc, "starts");
-    const char *trig = e->env ? model_str(e->m, e->env->obj, "triggers", "on") : "on";
-    return v && v->kind == VAL_LIST && v->n > 0 && (!mode || strcmp(mode, "service") == 0) &&
-           strcmp(trig, "off") != 0;
-}
-
 static bool service_schedule(Emit *e, const Object *svc, Schedule *sc, SchedAction *acts,
                              int *nacts)
 {
@@ -847,9 +851,17 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
         cJSON_AddStringToObject(j, "region", ac->region);
     cJSON_AddStringToObject(j, "cluster", cluster);
     cJSON_AddStringToObject(j, "service", name);
-    cJSON_AddBoolToObject(j, "scalable_target", (scheduled && hi > 0) || started_by_uploads(e, svc));
+    cJSON_AddBoolToObject(j, "scalable_target", planemit_autoscaled(e->m, svc, e->env));
     cJSON_AddItemToObject(e->services, arena_printf(&e->a, "%s/%s", ac->name, name), j);
     free(after.ids);
+}
+
+bool planemit_autoscaled(const Model *m, const Object *svc, const Environment *env)
+{
+    const Value *scale = model_get_env(m, svc, "scale", env);
+    if (!scale || scale->kind != VAL_RANGE || scale->items[1]->kind != VAL_NUM)
+        return true;    /* the schema's default, 0..1 */
+    return scale->items[1]->u.num > 0;
 }
 
 static void phase_operate(Emit *e)

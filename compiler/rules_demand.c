@@ -1,4 +1,4 @@
-/* rules_demand.c — on-demand starts and service discovery (E0609..E0613):
+/* rules_demand.c — on-demand starts and service discovery (E0610..E0614):
  * every way up a service has (`starts_on` uploads) can be taken and has a
  * way back down, and every `connects` names a service it can reach.
  *
@@ -45,7 +45,7 @@ static bool has_starts(const Demand *c, const Object *o, const Environment *env)
     return n > 0;
 }
 
-/* ---- E0609 the event cannot reach the service ---------------------------- */
+/* ---- E0610 the event cannot reach the service ---------------------------- */
 
 /* A bucket in another account (its events go to that account's bus, and
  * sfdc emits no cross-account bus policy), or one whose EventBridge
@@ -61,7 +61,7 @@ static void source_reaches(Demand *c, const Object *o, const Environment *env)
             continue;
         Site s = rctx_elem_site(it[i], whole);
         if (k->account != o->account) {
-            Diag *g = diag_new(c->d, DIAG_ERROR, "E0609", s.src, s.span,
+            Diag *g = diag_new(c->d, DIAG_ERROR, "E0610", s.src, s.span,
                                "uploads to `%s` cannot start `%s`: the bucket is in account `%s`, "
                                "and its events stay on that account's event bus",
                                k->path, o->path, k->account->name);
@@ -71,7 +71,7 @@ static void source_reaches(Demand *c, const Object *o, const Environment *env)
             diag_emit(c->d, g);
         } else if (!rctx_bool(c->m, k, "events", env, false)) {
             Site b = model_obj_site(k);
-            Diag *g = diag_new(c->d, DIAG_ERROR, "E0609", s.src, s.span,
+            Diag *g = diag_new(c->d, DIAG_ERROR, "E0610", s.src, s.span,
                                "uploads to `%s` cannot start `%s`: the bucket sends no events to "
                                "EventBridge%s", k->path, o->path, in_env(c, env));
             diag_secondary(c->d, g, b.src, b.span, "EventBridge notifications are off here");
@@ -81,7 +81,7 @@ static void source_reaches(Demand *c, const Object *o, const Environment *env)
     }
 }
 
-/* ---- E0610 a way up without a way down ----------------------------------- */
+/* ---- E0611 a way up without a way down ----------------------------------- */
 
 /* A service scaled up by uploads needs `idle` to come back down; and a
  * window would hold its maximum at 0 outside the window, so uploads there
@@ -93,7 +93,7 @@ static void way_down(Demand *c, const Object *o, const Environment *env)
     Site s = rctx_site(c->m, o, "starts_on", env);
     if (!rctx_val(c->m, o, "idle", env) ||
         rctx_val(c->m, o, "idle", env)->kind == VAL_NULL) {
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0610",
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0611",
                            s.src, s.span, "uploads scale `%s` up, but nothing scales it back down%s",
                            o->path, in_env(c, env));
         diag_label(c->d, g, "a way up");
@@ -105,7 +105,7 @@ static void way_down(Demand *c, const Object *o, const Environment *env)
     const Value *w = rctx_val(c->m, o, "window", env);
     if (w && w->kind == VAL_STR) {
         Site t = rctx_site(c->m, o, "window", env);
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0610", s.src, s.span,
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0611", s.src, s.span,
                            "`%s` is started by uploads and by a window: outside the window its "
                            "maximum is 0, so uploads then start nothing", o->path);
         diag_secondary(c->d, g, t.src, t.span, "closing sets the maximum to 0");
@@ -115,7 +115,7 @@ static void way_down(Demand *c, const Object *o, const Environment *env)
     }
 }
 
-/* ---- E0611 the only way up switched off ---------------------------------- */
+/* ---- E0612 the only way up switched off ---------------------------------- */
 
 /* An off-by-default service without a window whose uploads are its only
  * way up, in an environment with `triggers = off`: it never runs there. */
@@ -129,7 +129,7 @@ static void only_way_up(Demand *c, const Object *o)
             (w && w->kind == VAL_STR) || !has_starts(c, o, env) || !rctx_env_has(c->m, env, o->account))
             continue;
         Site s = rctx_site(c->m, o, "starts_on", env), e = rctx_site(c->m, env->obj, "triggers", NULL);
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0611", s.src, s.span,
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0612", s.src, s.span,
                            "`%s` is off by default and started only by uploads, but `%s` disables "
                            "triggers: it never runs there", o->path, env->name);
         diag_label(c->d, g, "its only way up");
@@ -141,11 +141,11 @@ static void only_way_up(Demand *c, const Object *o)
     }
 }
 
-/* ---- E0612 trigger storms ------------------------------------------------ */
+/* ---- E0613 trigger storms ------------------------------------------------ */
 
 /* A bucket in both `writes` and `starts_on`: sfdc cannot know which keys
  * the tasks write, so a prefix does not clear it; a meant split of
- * prefixes is waived with `@allow(E0612, ...)`. */
+ * prefixes is waived with `@allow(E0613, ...)`. */
 static void storm(Demand *c, const Object *o, const Environment *env)
 {
     uint32_t ns, nw;
@@ -158,18 +158,18 @@ static void storm(Demand *c, const Object *o, const Environment *env)
                 continue;
             Site s = rctx_elem_site(wr[j], whole);
             Site t = rctx_elem_site(st[i], rctx_site(c->m, o, "starts_on", env));
-            Diag *g = diag_new(c->d, DIAG_ERROR, "E0612", s.src, s.span,
+            Diag *g = diag_new(c->d, DIAG_ERROR, "E0613", s.src, s.span,
                                "`%s` writes to `%s`, whose uploads start it: every run starts the "
                                "next", o->path, wr[j]->ref->path);
             diag_secondary(c->d, g, t.src, t.span, "uploads here start it");
             diag_help(c->d, g, "write the results to another bucket, or start it from uploads "
                                "under a prefix it never writes (`starts_prefix = \"incoming/\"`) "
-                               "and waive with `@allow(E0612, \"writes only under out/\")`");
+                               "and waive with `@allow(E0613, \"writes only under out/\")`");
             diag_emit(c->d, g);
         }
 }
 
-/* ---- E0613 service discovery ----------------------------------------------- */
+/* ---- E0614 service discovery ----------------------------------------------- */
 
 /* Each `connects` target is in the same account (one Service Connect
  * namespace per cluster), is not the service itself, and exposes a port:
@@ -191,7 +191,7 @@ static void connects(Demand *c, const Object *o, const Environment *env)
             why = arena_printf(arena(c), "`%s` is in account `%s`: service discovery reaches only "
                                "services of the same account", t->path, t->account->name);
         if (why) {
-            Diag *g = diag_new(c->d, DIAG_ERROR, "E0613", s.src, s.span, "%s", why);
+            Diag *g = diag_new(c->d, DIAG_ERROR, "E0614", s.src, s.span, "%s", why);
             diag_help(c->d, g, "connect to services of `%s` only", o->account->name);
             diag_emit(c->d, g);
             continue;
@@ -199,7 +199,7 @@ static void connects(Demand *c, const Object *o, const Environment *env)
         if (rctx_written(c->m, t, "port", env))
             continue;
         Site ts = model_obj_site(t);
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0613", s.src, s.span,
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0614", s.src, s.span,
                            "`%s` connects to `%s`, which exposes no port", o->path, t->path);
         diag_secondary(c->d, g, ts.src, ts.span, "no `port` here");
         diag_help(c->d, g, "write the port it listens on in `service %s`, e.g. `port = 4000`",

@@ -35,9 +35,10 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "p-prod-core"
-  cidr = "10.0.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name              = "p-prod-core"
+  cidr              = "10.0.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
 }
 
 # core.ecr.app
@@ -46,7 +47,7 @@ module "ecr_app" {
 
   name             = "prod-app"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 30
   pull_account_ids = ["522222222222"]
 }

@@ -36,9 +36,12 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "p-prod-la-one"
-  cidr = "10.1.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name               = "p-prod-la-one"
+  cidr               = "10.1.0.0/16"
+  azs                = ["eu-west-2a", "eu-west-2b"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+  gateway_endpoints  = ["s3"]
 }
 
 # la-one: the cluster of its services

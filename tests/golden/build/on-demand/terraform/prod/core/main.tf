@@ -37,7 +37,7 @@ module "ecr_dagster" {
 
   name             = "dagster"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 30
   pull_account_ids = ["222222222222"]
 }

@@ -36,9 +36,12 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "od-la-camden"
-  cidr = "10.1.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name               = "od-la-camden"
+  cidr               = "10.1.0.0/16"
+  azs                = ["eu-west-2a", "eu-west-2b"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+  gateway_endpoints  = ["s3"]
 }
 
 # la-camden: the cluster of its services
@@ -156,11 +159,12 @@ module "service_webserver" {
 module "bucket_ingress" {
   source = "../../modules/s3-bucket"
 
-  name        = "od-la-camden-ingress"
-  versioning  = true
-  tls_only    = true
-  eventbridge = true
-  expire_days = 30
+  name                   = "od-la-camden-ingress"
+  versioning             = true
+  tls_only               = true
+  eventbridge            = true
+  expire_days            = 30
+  noncurrent_expire_days = 30
 }
 
 # la-camden.bucket.data_store

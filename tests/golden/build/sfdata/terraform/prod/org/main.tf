@@ -42,9 +42,10 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-prod-org"
-  cidr = "10.202.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name              = "sfdata-prod-org"
+  cidr              = "10.202.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
 }
 
 # org.aurora.dagster
@@ -59,5 +60,6 @@ module "aurora_dagster" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   port                     = 5432
+  database_name            = "dagster"
   deletion_protection      = true
 }

@@ -42,9 +42,10 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-stage-core"
-  cidr = "10.0.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name              = "sfdata-stage-core"
+  cidr              = "10.0.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
 }
 
 # core.ecr.dagster

@@ -35,9 +35,12 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-prod-la-camden"
-  cidr = "10.201.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name               = "sfdata-prod-la-camden"
+  cidr               = "10.201.0.0/16"
+  azs                = ["eu-west-2a", "eu-west-2b"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+  gateway_endpoints  = ["s3"]
 }
 
 # la-camden.aurora.dagster
@@ -52,6 +55,7 @@ module "aurora_dagster" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   port                     = 5432
+  database_name            = "dagster"
   deletion_protection      = true
 }
 
@@ -91,9 +95,18 @@ module "service_daemon" {
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-prod-la-camden-daemon"
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = module.aurora_dagster.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-prod-la-camden-daemon"
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
     {
       name     = "daemon-on"
@@ -130,10 +143,19 @@ module "service_webserver" {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-prod-la-camden-webserver"
-  target_group_arn           = module.lb_webserver.target_group_arn
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = module.aurora_dagster.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-prod-la-camden-webserver"
+  target_group_arn     = module.lb_webserver.target_group_arn
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
 }
 
 # la-camden.bucket.shared

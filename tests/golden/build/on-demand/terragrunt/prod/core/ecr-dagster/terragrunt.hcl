@@ -12,7 +12,7 @@ terraform {
 inputs = {
   name             = "dagster"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 30
   pull_account_ids = ["222222222222"]
 }

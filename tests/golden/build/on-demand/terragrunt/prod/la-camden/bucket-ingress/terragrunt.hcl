@@ -10,9 +10,10 @@ terraform {
 }
 
 inputs = {
-  name        = "od-la-camden-ingress"
-  versioning  = true
-  tls_only    = true
-  eventbridge = true
-  expire_days = 30
+  name                   = "od-la-camden-ingress"
+  versioning             = true
+  tls_only               = true
+  eventbridge            = true
+  expire_days            = 30
+  noncurrent_expire_days = 30
 }

@@ -28,5 +28,6 @@ inputs = {
   vpc_id                   = dependency.network.outputs.vpc_id
   subnet_ids               = dependency.network.outputs.database_subnet_ids
   port                     = 5432
+  database_name            = "dagster"
   deletion_protection      = false
 }

@@ -34,6 +34,8 @@ dependency "aurora_dagster" {
 
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
+    endpoint                 = "sfdata-prod-la-camden-dagster.cluster-000000000000.eu-west-2.rds.amazonaws.com"
+    master_user_secret_arn   = "arn:aws:secretsmanager:eu-west-2:222222222222:secret:rds!cluster-00000000-0000-0000-0000-000000000000-AbCdEf"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -63,8 +65,17 @@ inputs = {
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-prod-la-camden-webserver"
-  target_group_arn           = dependency.lb_webserver.outputs.target_group_arn
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = dependency.aurora_dagster.outputs.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-prod-la-camden-webserver"
+  target_group_arn     = dependency.lb_webserver.outputs.target_group_arn
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
 }
