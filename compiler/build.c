@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -354,6 +355,15 @@ static void plan_ecr(B *b, const Object *e)
     mock(b, u, "repository_url", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s", id, region, repo)));
 }
 
+/* The environment's secret_recovery in days: 0 deletes a secret at once
+ * (a destroyed stage can be re-created under the same names), else 7..30
+ * (E0420); 30, AWS's default, without an environment. */
+static double recovery_days(B *b)
+{
+    const Value *v = b->env ? model_get_env(b->m, b->env->obj, "secret_recovery", NULL) : NULL;
+    return v && v->kind == VAL_NUM ? ceil(v->u.num / 86400) : 30;
+}
+
 static void plan_secrets(B *b, Acct *ac)
 {
     HclVal *secrets = hcl_obj(b->a), *arns = hcl_obj(b->a);
@@ -369,6 +379,7 @@ static void plan_secrets(B *b, Acct *ac)
         const char *d = get_str(b, c, "description");
         if (d && *d)
             hcl_set(b->a, spec, "description", S(b, d));
+        hcl_set(b->a, spec, "recovery_window_in_days", N(b, recovery_days(b)));
         hcl_set(b->a, secrets, c->name, spec);
         hcl_set(b->a, arns, c->name,
                 S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", region, id,
@@ -1066,8 +1077,10 @@ static void plan_env(B *b, BuildEnv *e)
         ba->dir = dir;
         ba->id = acct_id(b, acct);
         ba->region = acct_region(b, acct);
-        ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role/%s", ba->id,
-                                    name_of(b, NAME_ACCOUNT_ROLE, acct));
+        /* the role the handshake creates for deploys (planemit.c), not the
+         * account's `role`, which sfdrun assumes for its own steps */
+        ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role%s%s", ba->id, NAMES_DEPLOYER_PATH,
+                                    name_of(b, NAME_DEPLOYER_ROLE, acct));
         ba->state_bucket = name_of(b, NAME_STATE_BUCKET, acct);
         const char *table = name_of(b, NAME_LOCK_TABLE, acct);
         ba->lock_table = *table ? table : NULL;
@@ -1080,6 +1093,50 @@ static void plan_env(B *b, BuildEnv *e)
     b->selected = NULL;
 }
 
+/* Whether the directory prefix dir ("/a/b") holds path ("/a/b/c.sfd"). */
+static size_t common_dir(const char *dir, size_t n, const char *path)
+{
+    while (n > 0 && !(strncmp(dir, path, n) == 0 && path[n] == '/'))
+        do
+            n--;
+        while (n > 0 && dir[n] != '/');
+    return n;
+}
+
+/* The user's files named relative to the deepest directory holding them all,
+ * resolved with realpath: a header then reads the same whatever directory
+ * sfdc ran in and however the path was typed (no build machine's absolute
+ * path lands in a committed tree, and --check agrees from anywhere). */
+static void name_sources(BuildPlan *bp, const Program *pg)
+{
+    bp->nsrc = pg->nfiles;
+    bp->src_names = arena_alloc(&bp->arena, ((size_t)pg->nfiles + 1) * sizeof *bp->src_names);
+    const char *root = NULL;
+    size_t rn = 0;
+    for (int i = 0; i < pg->nfiles; i++) {
+        char buf[PATH_MAX];
+        const char *path = pg->sources[i]->path;
+        bool real = !pg->files[i]->is_std && realpath(path, buf);
+        bp->src_names[i] = arena_strdup(&bp->arena, real ? buf : path);
+        if (!real)
+            continue;
+        if (!root) {
+            root = bp->src_names[i];
+            rn = (size_t)(strrchr(root, '/') - root);
+        } else {
+            rn = common_dir(root, rn, bp->src_names[i]);
+        }
+    }
+    for (int i = 0; root && i < pg->nfiles; i++)
+        if (!pg->files[i]->is_std && bp->src_names[i][0] == '/' && strncmp(bp->src_names[i], root, rn) == 0)
+            bp->src_names[i] += rn + 1;
+}
+
+const char *build_src(const BuildPlan *bp, const Source *src)
+{
+    return src && src->id >= 0 && src->id < bp->nsrc ? bp->src_names[src->id] : src ? src->path : "";
+}
+
 bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
 {
     memset(bp, 0, sizeof *bp);
@@ -1088,7 +1145,8 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
     B b = {.bp = bp, .a = &bp->arena, .m = m, .err = err, .ok = true};
     const Object *pl = m->platform;
     bp->platform = pl && pl->name ? pl->name : "platform";
-    bp->platform_src = pl ? pl->src->path : "";
+    name_sources(bp, m->pg);
+    bp->platform_src = pl ? build_src(bp, pl->src) : "";
     const char *region = pl ? get_str(&b, pl, "region") : NULL;
     bp->region = region ? region : "eu-west-2";
     bp->tags = hcl_obj(&bp->arena);
@@ -1297,6 +1355,10 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
             names_env_dir(&nc, other, sizeof other);
             out_keep(&t, arena_printf(&bp.arena, "%s/", other));
         }
+    /* --check: anything else below these is a stray (13.7) */
+    out_own(&t, "modules/");
+    for (int i = 0; i < bp.nenvs; i++)
+        out_own(&t, arena_printf(&bp.arena, "%s/", bp.envs[i].dir));
     if (o->target == BUILD_TERRAFORM)
         emit_tf_tree(&bp, &t);
     else
@@ -1307,8 +1369,9 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
     if (o->check) {
         rc = out_check(&t, dir, &st, out);
         if (rc)
-            fprintf(err, "sfdc: %s is out of date: %d files to write, %d to remove; run `sfdc build`\n", dir,
-                    st.written, st.removed);
+            fprintf(err, "sfdc: %s is out of date: %d files to write, %d to remove, %d unknown; run `sfdc build`%s\n",
+                    dir, st.written, st.removed, st.unknown,
+                    st.unknown ? " and remove what sfdc did not write" : "");
     } else {
         rc = write_tree(&t, dir, &st, o, out, err);
         if (rc == 0)

@@ -81,7 +81,9 @@ typedef struct BuildPlan {
     Arena arena;            /* everything below */
     const Model *m;
     const char *platform;   /* the platform's name */
-    const char *platform_src;   /* its file, for headers */
+    const char *platform_src;   /* its file, for headers (build_src) */
+    const char **src_names; /* by Source id: the file's name in headers */
+    int nsrc;
     const char *region;     /* the platform's region */
     HclVal *tags;           /* the platform's tags (sorted HCL_OBJ; may be empty) */
     bool lock_dynamodb;     /* state lock: a DynamoDB table instead of lock files */
@@ -91,6 +93,13 @@ typedef struct BuildPlan {
     bool internal;          /* planning met what the checker refuses: a bug of sfdc */
     DiagEngine *diag;       /* where I/O errors go (code, --diag-format); NULL: err */
 } BuildPlan;
+
+/* The Terraform versions every root (required_version) and root.hcl
+ * (terraform_version_constraint) accept: the modules' floor up to the next
+ * major; and the Terragrunt versions root.hcl accepts (its 1.x syntax:
+ * `run --all`, errors blocks). */
+#define BUILD_TF_VERSIONS ">= 1.5.0, < 2.0.0"
+#define BUILD_TG_VERSIONS ">= 1.0.0, < 2.0.0"
 
 /* `sfdc build`: plans, renders and writes (or checks) the tree. The model
  * must be free of errors. Messages go to err, the list of stale files with
@@ -114,6 +123,10 @@ void build_plan_release(BuildPlan *bp);
 const BuildUnit *build_unit(const BuildAccount *a, const char *label);
 /* The header comment of a generated file made from src. */
 const char *build_header(Arena *a, const char *src);
+/* The name a source file has in headers: relative to the deepest directory
+ * holding every user file (realpath'd), so independent of the current
+ * directory and of how the path was typed. */
+const char *build_src(const BuildPlan *bp, const Source *src);
 
 /* Renderers: add every file of the target to t. */
 void emit_tg_tree(const BuildPlan *bp, OutTree *t);

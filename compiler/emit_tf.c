@@ -34,7 +34,7 @@ static void emit_settings(const BuildPlan *bp, const BuildEnv *e, const BuildAcc
                           Arena *a)
 {
     hcl_block_open(w, "terraform", NULL, 0);
-    hcl_attr(w, "required_version", hcl_str(a, ">= 1.5.0"));
+    hcl_attr(w, "required_version", hcl_str(a, BUILD_TF_VERSIONS));
     hcl_blank(w);
     hcl_block_open(w, "required_providers", NULL, 0);
     HclVal *aws = hcl_obj(a);
@@ -67,6 +67,8 @@ static void emit_settings(const BuildPlan *bp, const BuildEnv *e, const BuildAcc
     static const char *const awsl[] = {"aws"};
     hcl_block_open(w, "provider", awsl, 1);
     hcl_attr(w, "region", hcl_str(a, ac->region));
+    /* credentials that land in another account: refuse before any change */
+    hcl_attr(w, "allowed_account_ids", hcl_expr(a, arena_printf(a, "[\"%s\"]", ac->id)));
     hcl_blank(w);
     hcl_block_open(w, "assume_role", NULL, 0);
     hcl_attr(w, "role_arn", hcl_str(a, ac->role_arn));
@@ -133,7 +135,7 @@ void emit_tf_tree(const BuildPlan *bp, OutTree *t)
             HclBuf buf = {0};
             HclWriter w;
             hcl_writer_init(&w, &buf, tf_ref, NULL);
-            hcl_comment(&w, build_header(&a, ac->account->src->path));
+            hcl_comment(&w, build_header(&a, build_src(bp, ac->account->src)));
             hcl_comment(&w, arena_printf(&a, "Account %s (%s) in environment %s.", ac->account->name, ac->id, e->dir));
             const char *note = after_note(ac, &a);
             if (note)

@@ -57,8 +57,11 @@ static const char *provider_text(const BuildPlan *bp, Arena *a)
     if (bp->tags->n)
         hcl_attr(&w, "tags", bp->tags);
     hcl_writer_release(&w);
+    /* allowed_account_ids: credentials that somehow land in another
+     * account make the provider refuse to plan, before any change */
     hcl_buf_puts(&body, "provider \"aws\" {\n"
-                        "  region = \"${local.account.region}\"\n"
+                        "  region              = \"${local.account.region}\"\n"
+                        "  allowed_account_ids = [\"${local.account.account_id}\"]\n"
                         "\n"
                         "  assume_role {\n"
                         "    role_arn = \"${local.account.role_arn}\"\n"
@@ -75,6 +78,35 @@ static const char *provider_text(const BuildPlan *bp, Arena *a)
     return s;
 }
 
+/* errors { retry } for failures that a later attempt gets past: throttling
+ * and 5xx that outlived the provider's own retries, dropped connections, and
+ * IAM's eventual consistency (a role or instance profile created moments ago
+ * that ECS or EC2 cannot see yet; the ECS service-linked role on an
+ * account's first cluster). Go regular expressions over the run's output. */
+static const char *const retryable[] = {
+    "(?s).*(ThrottlingException|Throttling: Rate exceeded|RequestLimitExceeded|TooManyRequestsException|SlowDown).*",
+    "(?s).*(ServiceUnavailable|InternalFailure|InternalError|StatusCode: 50[0234]).*",
+    "(?s).*(RequestError: send request failed|connection reset by peer|i/o timeout|TLS handshake timeout).*",
+    "(?is).*(unable to assume the (service linked )?role|invalid IAM instance profile).*",
+};
+
+static void emit_errors(HclWriter *w, Arena *a)
+{
+    hcl_comment(w, "Transient AWS failures: the unit is run again, at most 3 times, 30 s apart.");
+    hcl_block_open(w, "errors", NULL, 0);
+    static const char *const label[] = {"transient_aws"};
+    hcl_block_open(w, "retry", label, 1);
+    HclVal *l = hcl_list(a);
+    l->multiline = true;
+    for (size_t i = 0; i < sizeof retryable / sizeof *retryable; i++)
+        hcl_push(a, l, hcl_str(a, retryable[i]));
+    hcl_attr(w, "retryable_errors", l);
+    hcl_attr(w, "max_attempts", hcl_num(a, 3));
+    hcl_attr(w, "sleep_interval_sec", hcl_num(a, 30));
+    hcl_block_close(w);
+    hcl_block_close(w);
+}
+
 static void emit_root(const BuildPlan *bp, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
@@ -83,6 +115,10 @@ static void emit_root(const BuildPlan *bp, OutTree *t, Arena *a)
     hcl_comment(&w, build_header(a, bp->platform_src));
     hcl_comment(&w, "\nIncluded by every unit (ENV/ACCOUNT/UNIT/terragrunt.hcl). What differs per\n"
                     "account comes from the nearest account.hcl above the unit.");
+    hcl_blank(&w);
+    hcl_comment(&w, "The versions the tree is written for (the modules need Terraform 1.5).");
+    hcl_attr(&w, "terraform_version_constraint", hcl_str(a, BUILD_TF_VERSIONS));
+    hcl_attr(&w, "terragrunt_version_constraint", hcl_str(a, BUILD_TG_VERSIONS));
     hcl_blank(&w);
     hcl_block_open(&w, "locals", NULL, 0);
     hcl_attr(&w, "account", hcl_expr(a, "read_terragrunt_config(find_in_parent_folders(\"account.hcl\")).locals"));
@@ -117,16 +153,18 @@ static void emit_root(const BuildPlan *bp, OutTree *t, Arena *a)
     hcl_attr(&w, "if_exists", hcl_str(a, "overwrite_terragrunt"));
     hcl_attr(&w, "contents", hcl_heredoc(a, provider_text(bp, a)));
     hcl_block_close(&w);
+    hcl_blank(&w);
+    emit_errors(&w, a);
     hcl_writer_release(&w);
     add_file(t, "root.hcl", &buf);
 }
 
-static void emit_account(const BuildEnv *e, const BuildAccount *ac, OutTree *t, Arena *a)
+static void emit_account(const BuildPlan *bp, const BuildEnv *e, const BuildAccount *ac, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     HclWriter w;
     hcl_writer_init(&w, &buf, tg_ref, NULL);
-    hcl_comment(&w, build_header(a, ac->account->src->path));
+    hcl_comment(&w, build_header(a, build_src(bp, ac->account->src)));
     hcl_comment(&w, arena_printf(a, "Account %s in environment %s, read by root.hcl.", ac->account->name, e->dir));
     hcl_blank(&w);
     hcl_block_open(&w, "locals", NULL, 0);
@@ -193,16 +231,19 @@ static void emit_dependency(HclWriter *w, const BuildAccount *ac, const Dep *d, 
     mocks->multiline = true;
     hcl_blank(w);
     hcl_attr(w, "mock_outputs", mocks);
-    hcl_attr(w, "mock_outputs_allowed_terraform_commands", hcl_expr(a, "[\"validate\", \"plan\"]"));
+    /* destroy too: after a failed apply a dependency may have no outputs,
+     * and its dependents must still be destroyable (they read none of the
+     * values to delete what their own state holds) */
+    hcl_attr(w, "mock_outputs_allowed_terraform_commands", hcl_expr(a, "[\"validate\", \"plan\", \"destroy\"]"));
     hcl_block_close(w);
 }
 
-static void emit_unit(const BuildEnv *e, const BuildAccount *ac, const BuildUnit *u, OutTree *t, Arena *a)
+static void emit_unit(const BuildPlan *bp, const BuildEnv *e, const BuildAccount *ac, const BuildUnit *u, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     HclWriter w;
     hcl_writer_init(&w, &buf, tg_ref, NULL);
-    hcl_comment(&w, build_header(a, u->obj->src->path));
+    hcl_comment(&w, build_header(a, build_src(bp, u->obj->src)));
     hcl_comment(&w, arena_printf(a, "%s in environment %s: module %s.", u->obj->path, e->dir, u->module));
     hcl_blank(&w);
     static const char *const root[] = {"root"};
@@ -252,9 +293,9 @@ void emit_tg_tree(const BuildPlan *bp, OutTree *t)
         const BuildEnv *e = &bp->envs[i];
         for (int j = 0; j < e->naccounts; j++) {
             const BuildAccount *ac = &e->accounts[j];
-            emit_account(e, ac, t, &a);
+            emit_account(bp, e, ac, t, &a);
             for (int k = 0; k < ac->nunits; k++)
-                emit_unit(e, ac, ac->units[k], t, &a);
+                emit_unit(bp, e, ac, ac->units[k], t, &a);
         }
     }
     arena_release(&a);

@@ -90,7 +90,8 @@ typedef enum NameKind {
     NAME_DB_SUBNET_GROUP,   /* rds CreateDBSubnetGroup DBSubnetGroupName */
     NAME_DB_SG,             /* "<db>-db": the database's security group */
     NAME_DB_CLIENT_SG,      /* "<db>-db-clients": worn by the services that use it */
-    NAME_DB_FINAL_SNAPSHOT, /* "<db>-final": FinalDBSnapshotIdentifier */
+    NAME_DB_FINAL_SNAPSHOT, /* "<db>-final": FinalDBSnapshotIdentifier prefix (the modules
+                             * add "-" and 12 hex digits drawn once per database) */
     /* of a bucket, ecr or secret block */
     NAME_BUCKET,            /* s3 CreateBucket Bucket */
     NAME_ECR,               /* ecr CreateRepository repositoryName */
@@ -158,5 +159,10 @@ typedef enum NamesRole {
 
 /* An IAM role name for a service (TASK, EXEC) or a cluster (INSTANCE). */
 size_t names_role(const NameCtx *c, const Object *owner, NamesRole kind, char *buf, size_t cap);
+
+/* The IAM path of the deployer role (NAME_DEPLOYER_ROLE): the handshake
+ * creates it there, and the tree's providers assume
+ * arn:aws:iam::ID:role/sfdc/NAME. */
+#define NAMES_DEPLOYER_PATH "/sfdc/"
 
 #endif

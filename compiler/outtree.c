@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,6 +37,7 @@ void out_release(OutTree *t)
     }
     free(t->files);
     free(t->keep);
+    free(t->own);
     memset(t, 0, sizeof *t);
 }
 
@@ -43,6 +45,12 @@ void out_keep(OutTree *t, const char *prefix)
 {
     t->keep = xrealloc(t->keep, ((size_t)t->nkeep + 1) * sizeof *t->keep);
     t->keep[t->nkeep++] = prefix;
+}
+
+void out_own(OutTree *t, const char *prefix)
+{
+    t->own = xrealloc(t->own, ((size_t)t->nown + 1) * sizeof *t->own);
+    t->own[t->nown++] = prefix;
 }
 
 static bool kept(const OutTree *t, const char *path)
@@ -135,6 +143,11 @@ typedef struct Manifest {
     int n, cap;
     bool found;             /* the file existed */
 } Manifest;
+
+static int cmp_dirent(const void *a, const void *b)
+{
+    return strcmp((*(struct dirent *const *)a)->d_name, (*(struct dirent *const *)b)->d_name);
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -321,18 +334,79 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
-/* Removes the now empty directories above rel, up to dir (rmdir fails on a
- * directory that still holds anything, so nothing else can go). */
-static void prune_parents(const char *dir, const char *rel)
+/* Opens the directory holding rel's last component, walking down from
+ * rootfd one component at a time with O_NOFOLLOW | O_DIRECTORY: a symbolic
+ * link at any component (a unit directory replaced by a link) stops the
+ * walk, so nothing outside the tree is ever reached. `depth` components of
+ * rel are walked (the whole parent when depth < 0). Returns the fd, or -1. */
+static int open_parent(int rootfd, const char *rel, int depth)
 {
-    char *path = join(dir, rel);
-    size_t base = strlen(dir);
-    for (char *s = strrchr(path, '/'); s && (size_t)(s - path) > base; s = strrchr(path, '/')) {
-        *s = '\0';
-        if (rmdir(path) != 0)
+    int fd = dup(rootfd);
+    for (const char *p = rel; fd >= 0 && depth != 0; depth--) {
+        const char *slash = strchr(p, '/');
+        if (!slash)
+            break;
+        char name[NAME_MAX + 1];
+        size_t n = (size_t)(slash - p);
+        if (n > NAME_MAX) {
+            close(fd);
+            return -1;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        int next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(fd);
+        fd = next;
+        p = slash + 1;
+    }
+    return fd;
+}
+
+/* The component of rel after `depth` slashes, NUL-terminated in buf. */
+static const char *component(const char *rel, int depth, char *buf, size_t cap)
+{
+    const char *p = rel;
+    for (; depth > 0 && p; depth--)
+        p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL;
+    if (!p)
+        return NULL;
+    size_t n = strcspn(p, "/");
+    if (n >= cap)
+        return NULL;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Deletes the regular file rel below rootfd, never following a symbolic
+ * link at any component; then removes the directories above it that this
+ * left empty (rmdir fails on one that still holds anything). True if the
+ * file was deleted. */
+static bool remove_safely(int rootfd, const char *rel)
+{
+    int depth = 0;
+    for (const char *p = rel; (p = strchr(p, '/')); p++)
+        depth++;
+    char name[NAME_MAX + 1];
+    int fd = open_parent(rootfd, rel, depth);
+    if (fd < 0 || !component(rel, depth, name, sizeof name)) {
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    struct stat sb;
+    bool gone = fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+                unlinkat(fd, name, 0) == 0;
+    close(fd);
+    for (int d = depth - 1; gone && d >= 0; d--) {
+        fd = open_parent(rootfd, rel, d);
+        bool ok = fd >= 0 && component(rel, d, name, sizeof name) && unlinkat(fd, name, AT_REMOVEDIR) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (!ok)
             break;
     }
-    free(path);
+    return gone;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -362,7 +436,15 @@ static int write_fresh(OutTree *t, const char *dir, OutStats *st, FILE *err)
         free(tmp);
         return 1;
     }
+    /* mkdtemp makes 0700; the tree becomes DIR, a normal directory that CI
+     * and colleagues read: 0777 under the umask, like mkdir(1) */
+    mode_t mask = umask(0);
+    umask(mask);
     HclBuf last = {0};
+    if (chmod(tmp, 0777 & ~mask) != 0) {
+        fprintf(err, "sfdc: cannot set the mode of %s: %s\n", tmp, strerror(errno));
+        goto out;
+    }
     for (int i = 0; i < t->n; i++) {
         const OutFile *f = &t->files[i];
         if (!make_parents(tmp, f->path, &last, err))
@@ -470,18 +552,16 @@ static int commit(OutTree *t, const char *dir, const char *staging, const char *
     hcl_buf_release(&last);
     if (rc)
         return rc;
-    for (int i = 0; i < mf->n; i++) {
+    int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (int i = 0; i < mf->n && rootfd >= 0; i++) {
         OutFile key = {mf->paths[i], NULL, 0};
         if (kept(t, mf->paths[i]) || bsearch(&key, t->files, (size_t)t->n, sizeof key, cmp_file))
             continue;
-        char *path = join(dir, mf->paths[i]);
-        struct stat sb;
-        if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && unlink(path) == 0) {
+        if (remove_safely(rootfd, mf->paths[i]))
             st->removed++;
-            prune_parents(dir, mf->paths[i]);
-        }
-        free(path);
     }
+    if (rootfd >= 0)
+        close(rootfd);
     size_t mlen;
     char *mtext = manifest_text(t, mf, &mlen);
     char *mpath = join(dir, OUT_MANIFEST);
@@ -539,6 +619,109 @@ int out_write(OutTree *t, const char *dir, OutStats *st, FILE *err)
     return rc;
 }
 
+/* ---- unknown files ------------------------------------------------------ */
+
+/* Whether the tree produces a file below directory rel (t is sorted). */
+static bool produces_below(const OutTree *t, const char *rel)
+{
+    size_t n = strlen(rel);
+    int lo = 0, hi = t->n;
+    while (lo < hi) {   /* the first path not before "rel/" */
+        int mid = lo + (hi - lo) / 2;
+        int c = strncmp(t->files[mid].path, rel, n);
+        if (c == 0)
+            c = (unsigned char)t->files[mid].path[n] - (unsigned char)'/';
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->n && strncmp(t->files[lo].path, rel, n) == 0 && t->files[lo].path[n] == '/';
+}
+
+static bool manifest_below(const Manifest *mf, const char *rel)
+{
+    size_t n = strlen(rel);
+    for (int i = 0; i < mf->n; i++)
+        if (strncmp(mf->paths[i], rel, n) == 0 && mf->paths[i][n] == '/')
+            return true;
+    return false;
+}
+
+/* Lists, below directory rel of dir, what neither the tree nor the manifest
+ * accounts for: a stray unit directory there is one `terragrunt run --all`
+ * would deploy. A directory holding nothing of ours is one line (`DIR/`).
+ * Hidden entries are tools' caches (.terragrunt-cache, .terraform,
+ * .terraform.lock.hcl), which Terragrunt's discovery skips too. Symbolic
+ * links are reported, never followed. Returns 1 if anything was listed. */
+static int scan_dir(const OutTree *t, const Manifest *mf, int rootfd, const char *dir, const char *rel,
+                    OutStats *st, FILE *out)
+{
+    HclBuf probe = {0};
+    hcl_buf_printf(&probe, "%s/x", rel);
+    int fd = open_parent(rootfd, probe.p, -1);
+    hcl_buf_release(&probe);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    struct dirent **names = NULL;
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {      /* sorted below: output is deterministic */
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = xrealloc(names, (size_t)cap * sizeof *names);
+        }
+        names[n] = xmalloc(sizeof *e);
+        memcpy(names[n++], e, sizeof *e);
+    }
+    qsort(names, (size_t)n, sizeof *names, cmp_dirent);
+    int found = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        char *child = join(rel, name);
+        OutFile key = {child, NULL, 0};
+        struct stat sb;
+        bool isdir = fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
+        if (bsearch(&key, t->files, (size_t)t->n, sizeof key, cmp_file) || manifest_has(mf, child)) {
+            /* ours: produced, or an extra file reported above */
+        } else if (isdir && (produces_below(t, child) || manifest_below(mf, child))) {
+            found |= scan_dir(t, mf, rootfd, dir, child, st, out);
+        } else {
+            fprintf(out, "unknown %s/%s%s\n", dir, child, isdir ? "/" : "");
+            st->unknown++;
+            found = 1;
+        }
+        free(child);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    closedir(d);
+    return found;
+}
+
+static int scan_owned(const OutTree *t, const Manifest *mf, const char *dir, const char *prefix,
+                      OutStats *st, FILE *out)
+{
+    int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return 0;
+    char *rel = xstrdup(prefix);
+    size_t n = strlen(rel);
+    while (n > 0 && rel[n - 1] == '/')
+        rel[--n] = '\0';
+    int found = n && out_path_ok(rel) ? scan_dir(t, mf, rootfd, dir, rel, st, out) : 0;
+    free(rel);
+    close(rootfd);
+    return found;
+}
+
 int out_check(OutTree *t, const char *dir, OutStats *st, FILE *out)
 {
     memset(st, 0, sizeof *st);
@@ -573,6 +756,8 @@ int out_check(OutTree *t, const char *dir, OutStats *st, FILE *out)
         }
         free(path);
     }
+    for (int i = 0; i < t->nown; i++)
+        differ |= scan_owned(t, &mf, dir, t->own[i], st, out);
     manifest_release(&mf);
     return differ;
 }

@@ -17,7 +17,10 @@
  *   - DIR/.sfdc-manifest lists every file sfdc wrote. Only files listed
  *     there are ever replaced or deleted: a file sfdc did not create is an
  *     error if the tree needs its path, and is left alone otherwise.
- *   - out_check() compares without writing and lists what differs. */
+ *   - Deleting a file of the old manifest walks down from DIR one component
+ *     at a time and never follows a symbolic link at any component.
+ *   - out_check() compares without writing and lists what differs,
+ *     including files nobody wrote in the directories the tree owns. */
 #ifndef SFDC_OUTTREE_H
 #define SFDC_OUTTREE_H
 
@@ -40,6 +43,10 @@ typedef struct OutTree {
      * environment): kept listed, never removed, never reported extra. */
     const char **keep;      /* malloc'd array of borrowed strings */
     int nkeep;
+    /* Prefixes ("stage/", "modules/") of directories whose whole contents
+     * are sfdc's: out_check() reports anything else found below them. */
+    const char **own;       /* malloc'd array of borrowed strings */
+    int nown;
 } OutTree;
 
 /* What a write or check found. */
@@ -47,6 +54,8 @@ typedef struct OutStats {
     int written;            /* new or changed files written (or that would be) */
     int unchanged;          /* files already as they should be */
     int removed;            /* files of the old manifest no longer produced */
+    int unknown;            /* out_check: entries below an owned directory that
+                             * neither the tree nor the manifest lists */
 } OutStats;
 
 void out_init(OutTree *t);
@@ -56,6 +65,9 @@ void out_release(OutTree *t);
 void out_add(OutTree *t, const char *path, char *data, size_t len);
 /* Leaves manifest entries under prefix alone (prefix is borrowed). */
 void out_keep(OutTree *t, const char *prefix);
+/* Claims the directory prefix ("stage/") as wholly sfdc's, for out_check()
+ * (prefix is borrowed). */
+void out_own(OutTree *t, const char *prefix);
 
 /* A directory name made from user input: lowercase ASCII letters, digits,
  * `_` and `-` only (others become `-`, letters are lowered); never empty,
@@ -68,9 +80,11 @@ bool out_path_ok(const char *path);
  * (nothing or, in the rename step only, part of the update was done; the
  * next run completes it). */
 int out_write(OutTree *t, const char *dir, OutStats *st, FILE *err);
-/* Compares the tree with dir: prints `missing PATH`, `stale PATH` and
- * `extra PATH` (a file of the manifest no longer produced) lines on out.
- * Returns 0 when dir is up to date, 1 otherwise. */
+/* Compares the tree with dir: prints `missing PATH`, `stale PATH`,
+ * `extra PATH` (a file of the manifest no longer produced) and `unknown
+ * PATH` (below an owned directory, neither produced nor in the manifest; a
+ * directory ends in `/`) lines on out. Returns 0 when dir is up to date, 1
+ * otherwise. */
 int out_check(OutTree *t, const char *dir, OutStats *st, FILE *out);
 
 #endif

@@ -435,8 +435,15 @@ static const Object *trusted_account(Emit *e, const Acct *ac)
     return e->first_core;
 }
 
-/* The deployment role of a sub account, trusting its parent's root, with
- * AdministratorAccess (it deploys everything in the account). */
+/* The role every deploy of an account runs as — the tree's providers and
+ * backends assume it (SPEC §13.5) — with AdministratorAccess (it deploys
+ * everything in the account). Every account gets one, core included. It
+ * trusts its parent's root (CI in the parent deploys it) and its own
+ * account's root: sfdrun hands a deploy run the session of the account's
+ * `role`, from which the generated provider assumes this role, and on AWS a
+ * role of the same account may only be assumed when the trust policy names
+ * that account (identity policies then decide, and the account's admin
+ * role has sts:AssumeRole). */
 static void hand_deployer(Emit *e, Acct *ac)
 {
     static const char *const missing[] = {"NoSuchEntity"};
@@ -444,18 +451,19 @@ static void hand_deployer(Emit *e, Acct *ac)
     static const char admin[] = "arn:aws:iam::aws:policy/AdministratorAccess";
     const Object *parent = trusted_account(e, ac);
     const char *pid = parent ? get_str(e, parent, "id") : NULL;
-    if (!pid)
-        return;
     const char *role = name_of(e, NAME_DEPLOYER_ROLE, ac->obj);
     const char *id = arena_printf(&e->a, "handshake/%s/deployer-role", ac->name);
     cJSON *trust = policy_doc();
-    statement(trust, "TrustParent", "Allow", cJSON_CreateString(root_arn(e, pid)), assume, 1);
+    if (pid && strcmp(pid, ac->id) != 0)
+        statement(trust, "TrustParent", "Allow", cJSON_CreateString(root_arn(e, pid)), assume, 1);
+    statement(trust, "TrustOwnAccount", "Allow", cJSON_CreateString(root_arn(e, ac->id)), assume, 1);
     cJSON *s = step_new(e, PHASE_HAND, ac, id,
-                        arena_printf(&e->a, "role %s lets account %s deploy here", role,
-                                     parent->name),
+                        pid ? arena_printf(&e->a, "role %s lets account %s (and this one) deploy here", role,
+                                           parent->name)
+                            : arena_printf(&e->a, "role %s that this account's deploys run as", role),
                         NULL);
     cJSON *args = args1("RoleName", role);
-    cJSON_AddStringToObject(args, "Path", "/sfdc/");
+    cJSON_AddStringToObject(args, "Path", NAMES_DEPLOYER_PATH);
     cJSON_AddItemToObject(args, "AssumeRolePolicyDocument",
                           as_json_string(cJSON_Duplicate(trust, true)));
     cJSON_AddNumberToObject(args, "MaxSessionDuration", 3600);
@@ -463,7 +471,7 @@ static void hand_deployer(Emit *e, Acct *ac)
     exists_ok(s, "EntityAlreadyExists");
     cJSON *ex = add_check(s, "GetRole", args1("RoleName", role), missing, 1);
     expect(ex, "Role.AssumeRolePolicyDocument", "json", trust);
-    expect(ex, "Role.Path", "equals", cJSON_CreateString("/sfdc/"));
+    expect(ex, "Role.Path", "equals", cJSON_CreateString(NAMES_DEPLOYER_PATH));
     ids_push(&ac->ready, id);
 
     IdList after = {0};

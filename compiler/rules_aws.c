@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "awsconstraints.h"
@@ -1169,6 +1170,28 @@ static void service(void *ctx, Object *o, const Environment *env)
     certificate(ctx, o, env, lb);
 }
 
+/* E0420: an environment's secret_recovery (Secrets Manager
+ * RecoveryWindowInDays) is 0 (DeleteSecret with ForceDeleteWithoutRecovery)
+ * or 7..30 days; the schema's bounds say 0..30, this closes the hole. */
+static void recovery_windows(Aws *c)
+{
+    for (int i = 0; i < c->m->nenvs; i++) {
+        const Environment *env = c->m->envs[i];
+        const Value *v = rctx_val(c->m, env->obj, "secret_recovery", NULL);
+        if (!v || v->kind != VAL_NUM)
+            continue;
+        double days = v->u.num / 86400;
+        if (days == 0 || (days >= 7 && days <= 30 && days == floor(days)))
+            continue;
+        Site s = rctx_site(c->m, env->obj, "secret_recovery", NULL);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0420", s.src, s.span,
+                           "secret recovery window of environment `%s` is out of range: %g days", env->name, days);
+        diag_label(c->d, g, "Secrets Manager takes 7 to 30 whole days, or none");
+        diag_help(c->d, g, "write a value in 7d..30d, or 0d to delete secrets at once");
+        diag_emit(c->d, g);
+    }
+}
+
 void rules_aws(Model *m, DiagEngine *d)
 {
     Aws c = {.m = m, .d = d};
@@ -1187,6 +1210,7 @@ void rules_aws(Model *m, DiagEngine *d)
     tag_quota(&c);
     derived_names(&c);
     field_params(&c);
+    recovery_windows(&c);
     if (c.ec2_state > 0)
         awsr_ec2_release(&c.ec2);
     if (c.cons_state > 0)

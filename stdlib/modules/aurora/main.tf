@@ -11,8 +11,17 @@ locals {
   pause_minor = { 13 = 15, 14 = 12, 15 = 7, 16 = 3 }
   can_pause   = local.major > 16 || (contains(keys(local.pause_minor), tostring(local.major)) && local.minor >= lookup(local.pause_minor, tostring(local.major), 999))
 
-  final_snapshot = var.final_snapshot_identifier != null ? var.final_snapshot_identifier : "${var.name}-final"
+  # NAME-final-SUFFIX, SUFFIX drawn once per database (see snapshot_suffix)
+  final_snapshot = var.final_snapshot_identifier != null ? var.final_snapshot_identifier : "${var.name}-final-${substr(replace(terraform_data.snapshot_suffix.id, "-", ""), 0, 12)}"
 }
+
+# A random id (a UUID Terraform draws when this is created) kept in state:
+# each incarnation of the database names its final snapshot after it, so a
+# stage destroyed, re-created and destroyed again does not hit
+# DBClusterSnapshotAlreadyExistsFault on a second "NAME-final"; and the name
+# is the same at every plan, so there is no perpetual diff. Terraform deletes
+# with the identifier recorded in state, i.e. exactly this name.
+resource "terraform_data" "snapshot_suffix" {}
 
 resource "aws_db_subnet_group" "this" {
   name       = var.name

@@ -146,7 +146,7 @@ variable "skip_final_snapshot" {
 }
 
 variable "final_snapshot_identifier" {
-  description = "Name of the final snapshot; null uses \"NAME-final\"."
+  description = "Name of the final snapshot; null uses \"NAME-final-\" and 12 hex digits drawn once per database (unique across destroy and re-create, stable across plans)."
   type        = string
   default     = null
 }

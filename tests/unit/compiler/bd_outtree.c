@@ -49,6 +49,13 @@ static void put(const char *rel, const char *text)
     fclose(f);
 }
 
+static void unlink_rel(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, rel);
+    assert_int_equal(unlink(p), 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -137,9 +144,14 @@ static void test_write_update_check(void **state)
     assert_int_not_equal(stat(p, &sb), 0);  /* its emptied directory went too */
     assert_string_equal(slurp("prod/notes.txt"), "mine\n");
     assert_int_equal(out_check(&t, dir, &st, devnull), 0);
+    out_own(&t, "prod/");       /* prod/ is wholly ours: notes.txt is a stray */
+    assert_int_equal(out_check(&t, dir, &st, devnull), 1);
+    assert_int_equal(st.unknown, 1);
     out_release(&t);
+    unlink_rel("prod/notes.txt");
 
     /* a file sfdc did not write is never replaced */
+    put("prod/notes.txt", "mine\n");
     put("prod/c.hcl", "theirs\n");
     out_init(&t);
     add(&t, "prod/a/x.hcl", "x2\n");
@@ -182,6 +194,106 @@ static void test_unsafe_and_duplicate_paths(void **state)
     assert_int_not_equal(stat(dir, &sb), 0);    /* nothing was created */
 }
 
+/* A fresh tree's root is a normal directory: 0777 under the umask, not
+ * mkdtemp's 0700. */
+static void test_fresh_mode(void **state)
+{
+    (void)state;
+    OutTree t;
+    OutStats st;
+    mode_t old = umask(027);
+    out_init(&t);
+    add(&t, "root.hcl", "r\n");
+    int rc = out_write(&t, dir, &st, stderr);
+    umask(old);
+    out_release(&t);
+    assert_int_equal(rc, 0);
+    struct stat sb;
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0750);
+}
+
+/* --check lists what nobody wrote below an owned directory (a stray unit
+ * directory once, files, symbolic links), in order, and skips hidden caches. */
+static void test_check_unknown(void **state)
+{
+    (void)state;
+    OutTree t;
+    OutStats st;
+    out_init(&t);
+    add(&t, "stage/a/unit/terragrunt.hcl", "u\n");
+    add(&t, "stage/a/account.hcl", "a\n");
+    add(&t, "root.hcl", "r\n");
+    assert_int_equal(out_write(&t, dir, &st, stderr), 0);
+    out_own(&t, "stage/");
+    assert_int_equal(out_check(&t, dir, &st, stderr), 0);
+    char p[512], q[1024];
+    snprintf(p, sizeof p, "%s/stage/a/stray", dir);
+    assert_int_equal(mkdir(p, 0777), 0);
+    put("stage/a/stray/terragrunt.hcl", "s\n");
+    put("stage/a/unit/extra.tf", "e\n");
+    snprintf(p, sizeof p, "%s/stage/a/unit/.terragrunt-cache", dir);
+    assert_int_equal(mkdir(p, 0777), 0);
+    snprintf(p, sizeof p, "%s/stage/a/link", dir);
+    assert_int_equal(symlink("/", p), 0);
+    put("top-level-notes.txt", "not in an owned directory\n");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(out_check(&t, dir, &st, out), 1);
+    fclose(out);
+    assert_int_equal(st.unknown, 3);
+    snprintf(q, sizeof q, "unknown %s/stage/a/link\nunknown %s/stage/a/stray/\nunknown %s/stage/a/unit/extra.tf\n",
+             dir, dir, dir);
+    assert_string_equal(text, q);
+    free(text);
+    out_release(&t);
+}
+
+/* An update that drops a unit never deletes through a symbolic link at any
+ * component: the unit's directory of the old manifest, replaced by a link to
+ * a directory outside the tree, keeps that directory's files. */
+static void test_delete_never_follows_links(void **state)
+{
+    (void)state;
+    OutTree t;
+    OutStats st;
+    out_init(&t);
+    add(&t, "stage/a/unit/terragrunt.hcl", "u\n");
+    add(&t, "stage/a/account.hcl", "a\n");
+    assert_int_equal(out_write(&t, dir, &st, stderr), 0);
+    out_release(&t);
+    char outside[300], p[512], q[1024];
+    snprintf(outside, sizeof outside, "%s.outside", dir);
+    assert_int_equal(mkdir(outside, 0777), 0);
+    snprintf(p, sizeof p, "%s/unit", outside);
+    assert_int_equal(mkdir(p, 0777), 0);
+    snprintf(q, sizeof q, "%s/unit/terragrunt.hcl", outside);
+    FILE *f = fopen(q, "w");
+    assert_non_null(f);
+    fputs("not ours\n", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/stage/a/unit/terragrunt.hcl", dir);
+    assert_int_equal(unlink(p), 0);
+    snprintf(p, sizeof p, "%s/stage/a/unit", dir);
+    assert_int_equal(rmdir(p), 0);
+    snprintf(p, sizeof p, "%s/stage/a", dir);   /* a link one level up */
+    snprintf(q, sizeof q, "%s/stage/b", dir);
+    assert_int_equal(rename(p, q), 0);
+    assert_int_equal(symlink(outside, p), 0);
+    out_init(&t);
+    add(&t, "stage/b/account.hcl", "a\n");
+    FILE *devnull = fopen("/dev/null", "w");
+    out_write(&t, dir, &st, devnull);
+    fclose(devnull);
+    out_release(&t);
+    snprintf(q, sizeof q, "%s/unit/terragrunt.hcl", outside);
+    struct stat sb;
+    assert_int_equal(stat(q, &sb), 0);      /* still there */
+    snprintf(q, sizeof q, "rm -rf '%s'", outside);
+    assert_int_equal(system(q), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +301,9 @@ int main(void)
         cmocka_unit_test(test_path_ok),
         cmocka_unit_test_setup_teardown(test_write_update_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_and_duplicate_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_unknown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_never_follows_links, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

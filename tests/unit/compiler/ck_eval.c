@@ -72,11 +72,11 @@ static unsigned count_code(const Fix *f, const char *code)
 static const char platform[] =
     "platform p { state { bucket = \"tf-${account.id}\" } }\n"
     "account core { kind = core  id = \"111111111111\"  vpn = 10.100.0.0/16\n"
-    "  ecr app {} }\n"
+    "  ecr app { immutable = false } }\n"
     "template la(code: name, id: account_id, mem: memory = 1 GiB) {\n"
     "  account \"la-${code}\" { kind = la  id = id  parent = core\n"
     "    @allow(E0512, \"fixture: every LA reuses one block\")\n"
-    "    network { cidr = 10.1.0.0/16 }\n"
+    "    network { cidr = 10.1.0.0/16  nat = per_az }\n"
     "    service daemon { image = core.ecr.app  memory = mem  cpu = 0.25 vcpu\n"
     "                     access = vpn(core.vpn) } } }\n"
     "for x in [{ c = \"a\", i = \"222222222222\" }, { c = \"b\", i = \"333333333333\" }] {\n"
@@ -124,7 +124,7 @@ static void test_overrides_and_state(void **state)
     assert_true(model_get_env(m, d, "memory", NULL)->u.num == 1024);
     Object *net = model_find(m, "la-b.network");
     assert_string_equal(model_get_env(m, net, "nat", prod)->u.str, "single");
-    assert_string_equal(model_str(m, net, "nat", "?"), "none");
+    assert_string_equal(model_str(m, net, "nat", "?"), "per_az");
     Value *b = model_state(m, model_account(m, "la-b"), "bucket");
     assert_non_null(b);
     assert_string_equal(b->u.str, "tf-333333333333");

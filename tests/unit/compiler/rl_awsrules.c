@@ -320,9 +320,9 @@ static void test_aurora_capacity(void **state)
     assert_true(awsr_aurora_capacity(255.5, 256, &m));
     assert_false(awsr_aurora_capacity(0.25, 4, &m));
     assert_string_equal(m.msg, "capacity 0.25 ACU is not a multiple of 0.5");
-    has(m.help, "write 0 or 0.5");
+    has(m.help, "write `0.5..4 acu`");
     assert_false(awsr_aurora_capacity(1, 2.7, &m));
-    has(m.help, "write 2.5 or 3");
+    has(m.help, "write `1..2.5 acu`");
     assert_false(awsr_aurora_capacity(4, 2, &m));
     assert_string_equal(m.msg, "minimum capacity 4 ACU is above the maximum 2 ACU");
     has(m.help, "`2..4 acu`");
