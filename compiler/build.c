@@ -785,12 +785,13 @@ static BuildUnit *plan_database(B *b, Acct *ac, const Object *d)
     return u;
 }
 
-static void plan_bucket(B *b, const Object *k)
+static BuildUnit *plan_bucket(B *b, const Object *k)
 {
     BuildUnit *u = unit_add(b, "bucket", k->name, "s3-bucket", k);
     in(b, u, "name", S(b, name_of(b, NAME_BUCKET, k)));
     in(b, u, "versioning", T(b, get_bool(b, k, "versioned", true)));
     in(b, u, "tls_only", T(b, get_bool(b, k, "tls_only", true)));
+    in(b, u, "eventbridge", get_bool(b, k, "events", false) ? T(b, true) : NULL);
     const Value *x = get(b, k, "expire");
     HclVal *days = x && x->kind == VAL_NUM ? N(b, ceil(x->u.num / 86400)) : NULL;
     in(b, u, "expire_days", days);
@@ -813,6 +814,7 @@ static void plan_bucket(B *b, const Object *k)
         free(ids);
         in(b, u, "reader_account_ids", l->n ? l : NULL);
     }
+    return u;
 }
 
 /* ---- accounts and environments ------------------------------------------ */
@@ -847,6 +849,129 @@ static const Cluster *cluster_of(B *b, const Object *s, const Cluster *cl, int n
         if (cl[i].obj == c)
             return &cl[i];
     return &cl[n - 1];
+}
+
+/* On-demand starts and service discovery (SPEC 13.4). */
+
+/* The unit input named name, or NULL. */
+static BuildInput *input_of(BuildUnit *u, const char *name)
+{
+    for (int i = 0; i < u->ninputs; i++)
+        if (strcmp(u->inputs[i].name, name) == 0)
+            return &u->inputs[i];
+    return NULL;
+}
+
+/* Appends x to the list input name, creating it. */
+static void in_push(B *b, BuildUnit *u, const char *name, HclVal *x)
+{
+    BuildInput *p = input_of(u, name);
+    if (p && p->val->kind == HCL_LIST)
+        hcl_push(b->a, p->val, x);
+    else if (!p)
+        in(b, u, name, list1(b, x));
+}
+
+/* The unit of object o among units[0..n), or NULL. */
+static BuildUnit *unit_of(BuildUnit **units, int n, const Object *o)
+{
+    for (int i = 0; i < n; i++)
+        if (units[i] && units[i]->obj == o)
+            return units[i];
+    return NULL;
+}
+
+/* A service joins its cluster's Service Connect namespace, which the
+ * cluster then creates (named as the cluster). */
+static void join_namespace(B *b, BuildUnit *su, const Cluster *cl)
+{
+    if (input_of(su, "service_connect_namespace"))
+        return;
+    if (!input_of(cl->unit, "service_connect_namespace")) {
+        const BuildInput *name = input_of(cl->unit, "name");
+        in(b, cl->unit, "service_connect_namespace", name ? name->val : NULL);
+        mock(b, cl->unit, "service_connect_namespace_arn",
+             S(b, "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"));
+    }
+    in(b, su, "service_connect_namespace", R(b, cl->unit, "service_connect_namespace_arn"));
+}
+
+/* `connects = [t]`: t serves its port by name and owns a client security
+ * group, which s wears (as services wear a database's client group), so s
+ * depends on t and never the reverse. */
+static void plan_connects(B *b, const Object *s, BuildUnit **su, int nsu, const Cluster *cl, int ncl)
+{
+    const Value *v = get(b, s, "connects");
+    BuildUnit *u = unit_of(su, nsu, s);
+    if (!v || v->kind != VAL_LIST || v->n == 0 || !u)
+        return;
+    join_namespace(b, u, cluster_of(b, s, cl, ncl));
+    for (uint32_t i = 0; i < v->n; i++) {
+        const Object *t = v->items[i]->kind == VAL_REF ? v->items[i]->ref : NULL;
+        BuildUnit *tu = t ? unit_of(su, nsu, t) : NULL;
+        if (!tu)
+            continue;
+        join_namespace(b, tu, cluster_of(b, t, cl, ncl));
+        if (!input_of(tu, "discoverable")) {
+            in(b, tu, "discoverable", T(b, true));
+            if (!input_of(tu, "container_port"))
+                in(b, tu, "container_port", N(b, get_num(b, t, "port", 3000)));
+            mock(b, tu, "client_security_group_id", S(b, "sg-33333333333333333"));
+        }
+        in_push(b, u, "security_group_ids", R(b, tu, "client_security_group_id"));
+    }
+}
+
+/* `starts_on = [k]`: one ecs-on-demand unit per bucket, after the service
+ * (whose scalable target it adds policies to) and the bucket (whose
+ * EventBridge notifications it needs). None where `triggers = off`. */
+static void plan_on_demand(B *b, Acct *ac, const Object *s, BuildUnit *su, const Cluster *cl,
+                           BuildUnit **bk, int nbk)
+{
+    const Value *v = get(b, s, "starts_on");
+    if (!v || v->kind != VAL_LIST || !su ||
+        (b->env && strcmp(model_str(b->m, b->env->obj, "triggers", "on"), "off") == 0))
+        return;
+    const char *mode = get_str(b, s, "starts");
+    bool task = mode && strcmp(mode, "task") == 0;
+    double lo = 0, hi = 1;
+    get_range(b, s, "scale", &lo, &hi);
+    for (uint32_t i = 0; i < v->n; i++) {
+        const Object *k = v->items[i]->kind == VAL_REF ? v->items[i]->ref : NULL;
+        BuildUnit *ku = k ? unit_of(bk, nbk, k) : NULL;
+        if (!ku)
+            continue;
+        mock(b, ku, "bucket", S(b, name_of(b, NAME_BUCKET, k)));
+        mock(b, su, "service_name", S(b, s->name));
+        const char *label = arena_printf(b->a, "%s-%s", s->name, k->name);
+        BuildUnit *u = unit_add(b, "on-demand", label, "ecs-on-demand", s);
+        in(b, u, "name", S(b, arena_printf(b->a, "%s-%s", name_of(b, NAME_ROLE_PREFIX, s), k->name)));
+        in(b, u, "bucket_name", R(b, ku, "bucket"));
+        in(b, u, "key_prefix", S(b, get_str(b, s, "starts_prefix")));
+        in(b, u, "mode", S(b, task ? "task" : "service"));
+        in(b, u, "cluster_name", R(b, cl->unit, "cluster_name"));
+        in(b, u, "cluster_arn", R(b, cl->unit, "cluster_arn"));
+        in(b, u, "service_name", R(b, su, "service_name"));
+        if (task) {
+            in(b, u, "task_definition_arn", R(b, su, "task_definition_arn"));
+            in(b, u, "task_definition_family", R(b, su, "task_definition_family"));
+            HclVal *roles = list1(b, R(b, su, "execution_role_arn"));
+            hcl_push(b->a, roles, R(b, su, "task_role_arn"));
+            in(b, u, "pass_role_arns", roles);
+            const BuildInput *cps = input_of(su, "capacity_provider_strategy");
+            in(b, u, "capacity_provider_strategy", cps ? cps->val : NULL);
+            in(b, u, "subnet_ids", R(b, ac->network, "private_subnet_ids"));
+            in(b, u, "security_group_ids", list1(b, R(b, su, "security_group_id")));
+            in(b, u, "iam_role_name_prefix", S(b, name_of(b, NAME_ROLE_PREFIX, s)));
+            mock(b, su, "execution_role_arn", S(b, arena_printf(b->a, "arn:aws:iam::%s:role/%s", acct_id(b, ac->obj),
+                                                                 name_of(b, NAME_EXEC_ROLE, s))));
+        } else {
+            const Value *idle = get(b, s, "idle");
+            in(b, u, "min_capacity", N(b, lo));
+            in(b, u, "max_capacity", N(b, hi));
+            in(b, u, "idle_minutes", idle && idle->kind == VAL_NUM ? N(b, ceil(idle->u.num / 60)) : NULL);
+        }
+    }
 }
 
 static void plan_account(B *b, const Object *acct)
@@ -888,14 +1013,22 @@ static void plan_account(B *b, const Object *acct)
         if (is_kind(acct->children[i], "service"))
             lbs[k++] = plan_lb(b, &ac, acct->children[i]);
     k = 0;
+    BuildUnit **su = xcalloc((size_t)acct->nchildren + 1, sizeof *su);
     for (int i = 0; i < acct->nchildren; i++) {
         const Object *s = acct->children[i];
         if (is_kind(s, "service"))
-            plan_service(b, &ac, s, cluster_of(b, s, cl, ncl), lbs[k++], dbs, ndbs);
+            su[i] = plan_service(b, &ac, s, cluster_of(b, s, cl, ncl), lbs[k++], dbs, ndbs);
     }
     for (int i = 0; i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "bucket"))
-            plan_bucket(b, acct->children[i]);
+            su[i] = plan_bucket(b, acct->children[i]);
+    for (int i = 0; i < acct->nchildren; i++)
+        if (is_kind(acct->children[i], "service")) {
+            const Object *s = acct->children[i];
+            plan_connects(b, s, su, acct->nchildren, cl, ncl);
+            plan_on_demand(b, &ac, s, su[i], cluster_of(b, s, cl, ncl), su, acct->nchildren);
+        }
+    free(su);
     free(cl);
     free(lbs);
     free(dbs);

@@ -495,8 +495,13 @@ static Value *missing(Eval *e, Object *o, const FieldDecl *fd)
 static Value *compute_field(Eval *e, Object *o, FieldDecl *fd)
 {
     Field *f = &o->fields[fd->index];
-    if (f->set)
-        return expr_typed(e, f->set->scope, f->set->attr->b, fd->type);
+    if (f->set) {
+        Object *outer = e->self;
+        e->self = o;
+        Value *v = expr_typed(e, f->set->scope, f->set->attr->b, fd->type);
+        e->self = outer;
+        return v;
+    }
     if (fd->def)
         return default_of(e, fd);
     if (fd->type->optional || fd->type->kind == TY_ERROR || o->incomplete)

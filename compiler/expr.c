@@ -4,7 +4,8 @@
  * with units. Name lookup for a bare identifier: an enum member when the
  * expected type is that enum (so `kind = core` is the member, not the
  * account), then local bindings (template parameters, `for` variables,
- * block lets), then global lets, then accounts. */
+ * block lets), then global lets, then accounts, then (for a ref(K)) a K
+ * block of the account being evaluated. */
 #include "expr.h"
 
 #include <math.h>
@@ -106,6 +107,23 @@ static Value *ref_value(Eval *e, Scope *sc, const Node *n, Object *o)
     return cached_ref(e, sc, n, VAL_REF, o, NULL);
 }
 
+/* A block of kind want->ref_kind named name in the account of the block
+ * being evaluated: inside a template, `starts_on = [ingress]` names the
+ * expanded account's own bucket, which has no path the template could
+ * write. Tried last, so it never changes what a name meant before. */
+static Object *sibling(const Eval *e, const Type *want, const char *name)
+{
+    if (want->kind != TY_REF || !e->self || !e->self->account)
+        return NULL;
+    const Object *acc = e->self->account;
+    for (int i = 0; i < acc->nchildren; i++) {
+        Object *c = acc->children[i];
+        if (c->name == name && strcmp(c->kind, want->ref_kind) == 0)
+            return c;
+    }
+    return NULL;
+}
+
 static Value *ident(Eval *e, Scope *sc, const Node *n, const Type *want)
 {
     if (want->kind == TY_ENUM && schema_enum_has(want->en, n->name)) {
@@ -149,6 +167,9 @@ static Value *ident(Eval *e, Scope *sc, const Node *n, const Type *want)
     }
     if (want->kind == TY_NAME)
         return value_str(e->a, n->name, n, eval_src(sc));
+    Object *sib = sibling(e, want, n->name);
+    if (sib)
+        return ref_value(e, sc, n, sib);
     return unknown_ident(e, sc, n, want);
 }
 

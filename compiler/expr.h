@@ -94,6 +94,8 @@ struct Eval {
     Source *use_srcs[EVAL_MAX_DEPTH];   /* the file of each */
     EvalSpend spend;            /* work done against pg->budget */
     Object *late_account;       /* what `account` means inside platform.state */
+    Object *self;               /* the block whose field is being evaluated, or NULL:
+                                   a bare name of type ref(K) may be its account's K block */
     const char *env_name;       /* the environment being evaluated (eval_run_env),
                                    interned; NULL in the base evaluation */
     bool has_envs;              /* the program declares an `environment` */

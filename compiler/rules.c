@@ -14,6 +14,7 @@ void rules_run(Model *m, DiagEngine *d)
     rules_structure(m, d);
     rules_aws(m, d);
     rules_intent(m, d);
+    rules_demand(m, d);
     rules_cost(m, d);
     rules_build(m, d);
 }

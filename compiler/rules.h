@@ -11,6 +11,8 @@
  *   rules_aws         AWS's own rules (E05xx)           — rules_aws.c
  *   rules_intent      the platform's intent (E06xx) and
  *                     schedules (E0406, E065x)          — rules_intent.c
+ *   rules_demand      on-demand starts and service
+ *                     discovery (E0610..E0614)          — rules_demand.c
  *   rules_cost        what is billed at rest (W07xx)    — rules_cost.c
  *   rules_build       what build, the plan and sfdrun
  *                     need to accept it (E08xx)         — rules_build.c
@@ -42,6 +44,7 @@ void rules_environments(struct Eval *ev, Model *base, DiagEngine *d);
 void rules_structure(Model *m, DiagEngine *d);
 void rules_aws(Model *m, DiagEngine *d);
 void rules_intent(Model *m, DiagEngine *d);
+void rules_demand(Model *m, DiagEngine *d);
 void rules_cost(Model *m, DiagEngine *d);
 void rules_build(Model *m, DiagEngine *d);
 void rules_env(Model *m, DiagEngine *d);

@@ -201,9 +201,10 @@ def main():
             warn(f"{name} patch not applied: {type(e).__name__}: {e}")
     # Further gaps: Terraform's perpetual diffs (patch_tf.py), and the
     # aws:SecureTransport condition of TLS-only bucket policies (patch_tls.py:
-    # the emulator stands in for AWS's HTTPS endpoints).
+    # the emulator stands in for AWS's HTTPS endpoints), on-demand starts
+    # (patch_events.py: TestEventPattern, S3 EventBridge notifications).
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    for mod in ("patch_tf", "patch_tls"):
+    for mod in ("patch_tf", "patch_tls", "patch_events"):
         try:
             __import__(mod).apply()
         except Exception as e:

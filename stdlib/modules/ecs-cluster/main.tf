@@ -8,8 +8,23 @@ locals {
   fargate_cps  = [for p in local.strategy_cps : p if contains(["FARGATE", "FARGATE_SPOT"], p)]
 }
 
+resource "aws_service_discovery_http_namespace" "this" {
+  count = var.service_connect_namespace == null ? 0 : 1
+
+  name        = var.service_connect_namespace
+  description = "ECS Service Connect of cluster ${var.name}"
+  tags        = var.tags
+}
+
 resource "aws_ecs_cluster" "this" {
   name = var.name
+
+  dynamic "service_connect_defaults" {
+    for_each = aws_service_discovery_http_namespace.this
+    content {
+      namespace = service_connect_defaults.value.arn
+    }
+  }
 
   setting {
     name  = "containerInsights"

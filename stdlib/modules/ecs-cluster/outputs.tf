@@ -19,3 +19,8 @@ output "capacity_providers" {
   description = "Capacity providers associated with the cluster."
   value       = aws_ecs_cluster_capacity_providers.this.capacity_providers
 }
+
+output "service_connect_namespace_arn" {
+  description = "The Service Connect namespace's ARN (ecs-service service_connect_namespace), or null."
+  value       = one(aws_service_discovery_http_namespace.this[*].arn)
+}

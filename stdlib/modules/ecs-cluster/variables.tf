@@ -59,6 +59,17 @@ variable "default_capacity_provider_strategy" {
   }
 }
 
+variable "service_connect_namespace" {
+  description = "Name of a Cloud Map HTTP namespace to create for ECS Service Connect (services reach each other by name inside it); null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.service_connect_namespace == null ? true : (length(var.service_connect_namespace) <= 1024 && can(regex("^[A-Za-z0-9][A-Za-z0-9._-]*$", var.service_connect_namespace)))
+    error_message = "service_connect_namespace must be a Cloud Map HTTP namespace name: letters, digits, '.', '_', '-'."
+  }
+}
+
 variable "tags" {
   description = "Tags added to the cluster."
   type        = map(string)

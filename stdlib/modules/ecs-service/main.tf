@@ -16,6 +16,8 @@ locals {
   fargate        = var.compatibility == "FARGATE"
   autoscaled     = var.autoscaling != null
   has_lb         = var.target_group_arn != null
+  # Service Connect name: port name, discovery name and DNS name ("code-server").
+  connect_name = replace(lower(var.name), "_", "-")
 
   strategy_cps = [for s in var.capacity_provider_strategy : s.capacity_provider]
   fargate_cps  = [for p in local.strategy_cps : p if contains(["FARGATE", "FARGATE_SPOT"], p)]
@@ -42,11 +44,11 @@ locals {
       essential   = true
       environment = [for k, v in var.environment : { name = k, value = v }]
       secrets     = [for k, v in var.secrets : { name = k, valueFrom = v }]
-      portMappings = var.container_port == null ? [] : [{
+      portMappings = var.container_port == null ? [] : [merge({
         containerPort = var.container_port
         hostPort      = var.container_port
         protocol      = "tcp"
-      }]
+      }, var.discoverable ? { name = local.connect_name } : {})]
       logConfiguration = {
         logDriver = "awslogs"
         options = {
@@ -247,6 +249,36 @@ resource "aws_vpc_security_group_ingress_rule" "from_cidrs" {
   cidr_ipv4         = var.ingress_cidrs[count.index]
 }
 
+# Service Connect clients (services that `connects` to this one) wear this
+# group; the service admits it on its port. Clients depend on the server,
+# never the reverse, as with a database's client group.
+resource "aws_security_group" "clients" {
+  count = var.discoverable ? 1 : 0
+
+  name        = "${var.cluster_name}-${var.name}-clients"
+  description = "clients of ECS service ${var.name}"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.cluster_name}-${var.name}-clients" })
+
+  lifecycle {
+    precondition {
+      condition     = var.container_port != null && var.service_connect_namespace != null
+      error_message = "discoverable needs container_port and service_connect_namespace."
+    }
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "from_clients" {
+  count = var.discoverable ? 1 : 0
+
+  security_group_id            = aws_security_group.this.id
+  description                  = "container port from Service Connect clients"
+  ip_protocol                  = "tcp"
+  from_port                    = var.container_port
+  to_port                      = var.container_port
+  referenced_security_group_id = aws_security_group.clients[0].id
+}
+
 resource "aws_vpc_security_group_egress_rule" "this" {
   count = length(var.egress_cidrs)
 
@@ -302,6 +334,26 @@ resource "aws_ecs_service" "autoscaled" {
       target_group_arn = var.target_group_arn
       container_name   = local.container_name
       container_port   = var.container_port
+    }
+  }
+
+  dynamic "service_connect_configuration" {
+    for_each = var.service_connect_namespace == null ? [] : [1]
+    content {
+      enabled   = true
+      namespace = var.service_connect_namespace
+
+      dynamic "service" {
+        for_each = var.discoverable ? [1] : []
+        content {
+          port_name      = local.connect_name
+          discovery_name = local.connect_name
+          client_alias {
+            port     = var.container_port
+            dns_name = local.connect_name
+          }
+        }
+      }
     }
   }
 
@@ -370,6 +422,26 @@ resource "aws_ecs_service" "fixed" {
       target_group_arn = var.target_group_arn
       container_name   = local.container_name
       container_port   = var.container_port
+    }
+  }
+
+  dynamic "service_connect_configuration" {
+    for_each = var.service_connect_namespace == null ? [] : [1]
+    content {
+      enabled   = true
+      namespace = var.service_connect_namespace
+
+      dynamic "service" {
+        for_each = var.discoverable ? [1] : []
+        content {
+          port_name      = local.connect_name
+          discovery_name = local.connect_name
+          client_alias {
+            port     = var.container_port
+            dns_name = local.connect_name
+          }
+        }
+      }
     }
   }
 

@@ -49,3 +49,13 @@ output "scalable_target_resource_id" {
   description = "Application Auto Scaling resource ID \"service/CLUSTER/NAME\" (null without autoscaling); what the runtime plan scales."
   value       = one(aws_appautoscaling_target.this[*].resource_id)
 }
+
+output "client_security_group_id" {
+  description = "Group that services reaching this one by Service Connect wear (security_group_ids), or null when not discoverable."
+  value       = one(aws_security_group.clients[*].id)
+}
+
+output "connect_endpoint" {
+  description = "\"name:port\" clients use when discoverable, else null."
+  value       = var.discoverable ? "${local.connect_name}:${var.container_port}" : null
+}

@@ -151,6 +151,18 @@ variable "container_port" {
   }
 }
 
+variable "service_connect_namespace" {
+  description = "ARN of the cluster's Service Connect namespace (ecs-cluster service_connect_namespace_arn); the service joins it and reaches discoverable services by name. null: no Service Connect."
+  type        = string
+  default     = null
+}
+
+variable "discoverable" {
+  description = "Serve container_port in the namespace under the service's name (\"code_server\" becomes code-server:PORT), and create the security group its clients wear (client_security_group_id)."
+  type        = bool
+  default     = false
+}
+
 variable "command" {
   description = "Container command override; null keeps the image's."
   type        = list(string)

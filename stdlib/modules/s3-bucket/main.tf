@@ -157,3 +157,11 @@ resource "aws_s3_bucket_policy" "this" {
   # S3 rejects some policies while the public access block is being set.
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
+
+# Object events to EventBridge: rules there (ecs-on-demand) start services.
+resource "aws_s3_bucket_notification" "eventbridge" {
+  count = var.eventbridge ? 1 : 0
+
+  bucket      = aws_s3_bucket.this.id
+  eventbridge = true
+}

@@ -106,6 +106,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "eventbridge" {
+  description = "Send the bucket's object events to the account's default EventBridge bus (what ecs-on-demand rules match)."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags added to the bucket."
   type        = map(string)
