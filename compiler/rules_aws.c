@@ -483,21 +483,73 @@ static bool cidr_ok(Aws *c, const Value *v, Site s, const char *what)
     return true;
 }
 
-/* Subnet lists of a network: valid blocks inside the VPC. */
+/* The network module's computed blocks: cidrsubnet(cidr, NEWBITS, slot),
+ * public in slots 0-3, private 4-7, database 8-11; it takes VPCs of /16 to
+ * /24 (stdlib/modules/network). */
+enum { NET_NEWBITS = 4, NET_MAX_PREFIX = 24 };
+
+static const char *const subnet_fields[] = {"public_subnets", "private_subnets", "database_subnets"};
+
+/* Computed subnet i of tier t of the VPC. */
+static Cidr computed_subnet(Cidr vpc, int t, int i)
+{
+    uint8_t prefix = (uint8_t)(vpc.prefix + NET_NEWBITS);
+    return (Cidr){cidr_first(vpc) + ((uint32_t)(4 * t + i) << (32 - prefix)), prefix};
+}
+
+/* The blocks of the network that lie inside the VPC: the given ones and
+ * those the module computes for tiers given none. *n is their count; room
+ * is left for one more per given block (E0511's suggestions). */
+static Cidr *subnets_taken(Aws *c, Object *net, Cidr vpc, size_t *n)
+{
+    int azs = (int)rctx_num(c->m, net, "azs", NULL, 2);
+    const Value *ls[3];
+    size_t cap = 3 * 6;
+    for (int t = 0; t < 3; t++) {
+        ls[t] = rctx_val(c->m, net, subnet_fields[t], NULL);
+        if (ls[t] && ls[t]->kind == VAL_LIST)
+            cap += 2 * ls[t]->n;
+    }
+    Cidr *out = arena_alloc(arena(c), cap * sizeof *out);
+    *n = 0;
+    for (int t = 0; t < 3; t++) {
+        const Value *l = ls[t];
+        if (l && l->kind == VAL_LIST && l->n > 0) {
+            for (uint32_t i = 0; i < l->n; i++)
+                if (l->items[i]->kind == VAL_CIDR && cidr_contains(vpc, l->items[i]->u.cidr))
+                    out[(*n)++] = cidr_network(l->items[i]->u.cidr);
+        } else if (vpc.prefix <= NET_MAX_PREFIX) {
+            for (int i = 0; i < azs && i < 6; i++)
+                out[(*n)++] = computed_subnet(vpc, t, i);
+        }
+    }
+    return out;
+}
+
+/* Subnet lists of a network: valid blocks inside the VPC. The help of
+ * E0511 proposes a block no other subnet of the network uses. */
 static void subnets(Aws *c, Object *net, const Value *vpc, bool vpc_ok)
 {
-    static const char *const fields[] = {"public_subnets", "private_subnets", "database_subnets"};
-    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-        const Value *l = rctx_val(c->m, net, fields[f], NULL);
+    size_t ntaken = 0;
+    Cidr *taken = NULL;
+    for (size_t f = 0; f < 3; f++) {
+        const Value *l = rctx_val(c->m, net, subnet_fields[f], NULL);
         if (!l || l->kind != VAL_LIST)
             continue;
-        Site whole = rctx_site(c->m, net, fields[f], NULL);
+        Site whole = rctx_site(c->m, net, subnet_fields[f], NULL);
         for (uint32_t i = 0; i < l->n; i++) {
             Site s = rctx_elem_site(l->items[i], whole);
             RuleMsg rm;
             if (!cidr_ok(c, l->items[i], s, "subnet") || !vpc_ok)
                 continue;
-            if (!cidr_check_inside(vpc->u.cidr, l->items[i]->u.cidr, &rm)) {
+            if (cidr_contains(vpc->u.cidr, l->items[i]->u.cidr))
+                continue;
+            if (!taken)
+                taken = subnets_taken(c, net, vpc->u.cidr, &ntaken);
+            Cidr fix = {0, 0};
+            if (!cidr_check_inside(vpc->u.cidr, l->items[i]->u.cidr, taken, ntaken, &rm, &fix)) {
+                if (fix.prefix)
+                    taken[ntaken++] = fix;  /* the next suggestion differs */
                 Site vs = rctx_site(c->m, net, "cidr", NULL);
                 Diag *g = diag_new(c->d, DIAG_ERROR, "E0511", s.src, s.span, "%s", rm.msg);
                 diag_label(c->d, g, "a subnet of `%s`", net->path);
@@ -828,11 +880,6 @@ typedef struct Subnet {
     Site site;
 } Subnet;
 
-/* The network module's computed blocks: cidrsubnet(cidr, NEWBITS, slot),
- * public in slots 0-3, private 4-7, database 8-11; it takes VPCs of /16 to
- * /24 (stdlib/modules/network). */
-enum { NET_NEWBITS = 4, NET_MAX_PREFIX = 24 };
-
 static void subnet_error(Aws *c, Site s, Site vs, const char *help, const char *msg)
 {
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0519", s.src, s.span, "%s", msg);
@@ -846,7 +893,6 @@ static void subnet_error(Aws *c, Site s, Site vs, const char *help, const char *
  * blocks of the VPC overlap (computed ones included). */
 static void subnet_layout(Aws *c, Object *net, Cidr vpc)
 {
-    static const char *const fields[] = {"public_subnets", "private_subnets", "database_subnets"};
     static const char *const tiers[] = {"public", "private", "database"};
     int azs = (int)rctx_num(c->m, net, "azs", NULL, 2);
     Site vs = rctx_site(c->m, net, "cidr", NULL);
@@ -861,14 +907,14 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
         return;
     }
     for (int t = 0; t < 3 && azs >= 1 && azs <= 6; t++) {
-        const Value *l = rctx_val(c->m, net, fields[t], NULL);
-        Site whole = rctx_site(c->m, net, fields[t], NULL);
+        const Value *l = rctx_val(c->m, net, subnet_fields[t], NULL);
+        Site whole = rctx_site(c->m, net, subnet_fields[t], NULL);
         if (l && l->kind == VAL_LIST && l->n > 0) {
             if ((int)l->n != azs) {
                 subnet_error(c, whole, vs, arena_printf(arena(c), "give one block per zone (azs = %d), "
                              "or none to let sfdc divide the VPC", azs),
                              arena_printf(arena(c), "`%s` has %u block%s for the network's %d zones",
-                                          fields[t], l->n, l->n == 1 ? "" : "s", azs));
+                                          subnet_fields[t], l->n, l->n == 1 ? "" : "s", azs));
                 return;
             }
             for (uint32_t i = 0; i < l->n; i++)
@@ -877,12 +923,8 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
                                         rctx_elem_site(l->items[i], whole)};
             continue;
         }
-        uint8_t prefix = (uint8_t)(vpc.prefix + NET_NEWBITS);
-        for (int i = 0; i < azs; i++) {
-            uint32_t slot = (uint32_t)(4 * t + i);
-            Cidr sub = {cidr_first(vpc) + (slot << (32 - prefix)), prefix};
-            all[n++] = (Subnet){sub, t, i + 1, true, vs};
-        }
+        for (int i = 0; i < azs; i++)
+            all[n++] = (Subnet){computed_subnet(vpc, t, i), t, i + 1, true, vs};
     }
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
