@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,6 +44,24 @@ typedef struct B {
     int win_n;              /* actions, 0 if it never switches off */
     char win_zone[SCHED_ZONE_MAX];
 } B;
+
+/* A condition the checker refuses (rules_build.c, rules_aws.c) met here
+ * anyway: a bug of sfdc, not of the program. Reported once (not per
+ * account and environment); planning stops, and build exits 70. */
+static void internal(B *b, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void internal(B *b, const char *code, const char *fmt, ...)
+{
+    if (!b->ok)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(b->err, "sfdc: internal error: build: ");
+    vfprintf(b->err, fmt, ap);
+    fprintf(b->err, " (`sfdc check` should have reported %s)\n", code);
+    va_end(ap);
+    b->ok = false;
+    b->bp->internal = true;
+}
 
 /* ---- model access ------------------------------------------------------- */
 
@@ -126,11 +145,9 @@ static BuildUnit *unit_add(B *b, const char *kind, const char *name, const char 
     char dir[128];
     names_unit_dir(kind, name, dir, sizeof dir);
     for (int i = 0; i < ac->nunits; i++)
-        if (strcmp(ac->units[i]->name, dir) == 0) {
-            fprintf(b->err, "sfdc: build: `%s` and `%s` both become the unit directory %s/%s\n",
-                    ac->units[i]->obj->path, obj->path, ac->dir, dir);
-            b->ok = false;
-        }
+        if (strcmp(ac->units[i]->name, dir) == 0)
+            internal(b, "E0802", "`%s` and `%s` both become the unit directory %s/%s",
+                     ac->units[i]->obj->path, obj->path, ac->dir, dir);
     if (ac->nunits == ac->cap) {
         int cap = ac->cap ? ac->cap * 2 : 16;
         BuildUnit **x = arena_alloc(b->a, (size_t)cap * sizeof *x);
@@ -644,9 +661,8 @@ static BuildUnit *plan_database(B *b, Acct *ac, const Object *d)
     bool aurora = strcmp(d->kind, "aurora") == 0;
     const char *engine = get_str(b, d, "engine");
     if (engine && strncmp(engine, "postgres", 8) != 0) {
-        fprintf(b->err, "sfdc: build: `%s`: engine `%s` is not supported by stdlib/modules/%s (PostgreSQL only)\n",
-                d->path, engine, d->kind);
-        b->ok = false;
+        internal(b, "E0515", "`%s`: engine `%s` is not supported by stdlib/modules/%s (PostgreSQL only)",
+                 d->path, engine, d->kind);
         return NULL;
     }
     BuildUnit *u = unit_add(b, d->kind, d->name, aurora ? "aurora" : "rds", d);
@@ -746,9 +762,8 @@ static void plan_account(B *b, const Object *acct)
         ndb += is_kind(acct->children[i], "aurora") || is_kind(acct->children[i], "rds");
     }
     if ((nsvc > 0 || ndb > 0) && !ac.network) {
-        fprintf(b->err, "sfdc: build: account `%s` has %s but no `network` block to run them in\n",
-                acct->name, nsvc ? "services" : "databases");
-        b->ok = false;
+        internal(b, "E0801", "account `%s` has %s but no `network` block to run them in", acct->name,
+                 nsvc ? "services" : "databases");
         return;
     }
     BuildUnit **dbs = xcalloc((size_t)acct->nchildren + 1, sizeof *dbs);
@@ -817,9 +832,8 @@ static void plan_env(B *b, BuildEnv *e)
         const char *dir = intern_cstr(&b->m->pg->in, buf);
         const Object *other = table_put(&dirs, dir, (void *)acct);
         if (other) {
-            fprintf(b->err, "sfdc: build: accounts `%s` and `%s` both become the directory %s/%s\n",
-                    other->name, acct->name, e->dir, dir);
-            b->ok = false;
+            internal(b, "E0804", "accounts `%s` and `%s` both become the directory %s/%s", other->name,
+                     acct->name, e->dir, dir);
         }
         ba->account = acct;
         ba->dir = dir;
@@ -831,7 +845,8 @@ static void plan_env(B *b, BuildEnv *e)
         const char *table = name_of(b, NAME_LOCK_TABLE, acct);
         ba->lock_table = *table ? table : NULL;
         b->acct = ba;
-        plan_account(b, acct);
+        if (b->ok)
+            plan_account(b, acct);
     }
     table_release(&dirs);
     free(sel);
@@ -876,11 +891,10 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
         names_env_dir(&nc, dir, sizeof dir);
         e->env = env;
         e->dir = arena_strdup(&bp->arena, dir);
-        if (strcmp(dir, "modules") == 0) {
-            fprintf(err, "sfdc: build: an environment may not be called `modules` (the directory of the modules)\n");
-            b.ok = false;
-        }
-        plan_env(&b, e);
+        if (strcmp(dir, "modules") == 0)
+            internal(&b, "E0804", "an environment may not be called `modules` (the directory of the modules)");
+        if (b.ok)
+            plan_env(&b, e);
     }
     return b.ok;
 }
@@ -981,6 +995,38 @@ static bool emit_plans(const BuildPlan *bp, const BuildOptions *o, OutTree *t, F
     return true;
 }
 
+/* out_write, its refusals and I/O errors as E0805 diagnostics (no span;
+ * the run's --diag-format), one per message. */
+static int write_tree(OutTree *t, const char *dir, OutStats *st, const BuildOptions *o, FILE *out,
+                      FILE *err)
+{
+    char *log = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&log, &len);
+    if (!w)
+        return out_write(t, dir, st, err);
+    int rc = out_write(t, dir, st, w);
+    fclose(w);
+    DiagEngine dg;
+    diag_init(&dg);
+    dg.format = o->format;
+    for (char *line = log, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        const char *msg = strncmp(line, "sfdc: ", 6) == 0 ? line + 6 : line;
+        if (!*msg)
+            continue;
+        Diag *d = diag_new(&dg, DIAG_ERROR, "E0805", NULL, (Span){0, 0}, "%s", msg);
+        diag_help(&dg, d, "fix %s (or choose another directory with -o) and run `sfdc build` again", dir);
+        diag_emit(&dg, d);
+    }
+    diag_flush(&dg, o->format == DIAG_HUMAN ? err : out);
+    diag_release(&dg);
+    free(log);
+    return rc;
+}
+
 int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
 {
     BuildPlan bp;
@@ -988,7 +1034,17 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
     out_init(&t);
     int rc = 1;
     const char *dir = o->outdir ? o->outdir : "out";
-    if (!build_plan(&bp, m, o, err) || !emit_copy_modules(&bp, &t, err))
+    DiagEngine dg;
+    diag_init(&dg);
+    dg.format = o->format;
+    bool planned = build_plan(&bp, m, o, err);
+    bp.diag = &dg;
+    bool copied = planned && emit_copy_modules(&bp, &t, err);
+    diag_flush(&dg, o->format == DIAG_HUMAN ? err : out);
+    diag_release(&dg);
+    if (bp.internal)
+        rc = 70;
+    if (!copied)
         goto out;
     /* --env: the other environments' directories are not this run's */
     for (int i = 0; o->env && i < m->nenvs; i++)
@@ -1011,7 +1067,7 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
             fprintf(err, "sfdc: %s is out of date: %d files to write, %d to remove; run `sfdc build`\n", dir,
                     st.written, st.removed);
     } else {
-        rc = out_write(&t, dir, &st, err);
+        rc = write_tree(&t, dir, &st, o, out, err);
         if (rc == 0)
             fprintf(err, "sfdc: %s: %d written, %d unchanged, %d removed\n", dir, st.written, st.unchanged,
                     st.removed);
@@ -1023,6 +1079,26 @@ out:
 }
 
 /* ---- the modules, copied into the tree ---------------------------------- */
+
+/* E0001 for a module file that cannot be read: no source span, but a code
+ * and the --diag-format of the run (through bp->diag when there is one). */
+static void io_error(const BuildPlan *bp, FILE *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void io_error(const BuildPlan *bp, FILE *err, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!bp->diag) {
+        fprintf(err, "sfdc: build: %s\n", msg);
+        return;
+    }
+    Diag *d = diag_new(bp->diag, DIAG_ERROR, "E0001", NULL, (Span){0, 0}, "%s", msg);
+    diag_help(bp->diag, d, "sfdc copies stdlib/modules into the tree: check the installation, or "
+                           "point --stdlib at a complete standard library");
+    diag_emit(bp->diag, d);
+}
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -1053,7 +1129,7 @@ static bool copy_dir(const BuildPlan *bp, OutTree *t, const char *rel, FILE *err
     struct dirent **names;
     int n = scandir(dir, &names, NULL, alphasort);
     if (n < 0) {
-        fprintf(err, "sfdc: build: cannot read the modules in %s: %s\n", dir, strerror(errno));
+        io_error(bp, err, "cannot read the modules in `%s`: %s", dir, strerror(errno));
         return false;
     }
     bool ok = true;
@@ -1073,7 +1149,7 @@ static bool copy_dir(const BuildPlan *bp, OutTree *t, const char *rel, FILE *err
         size_t len;
         char *data = read_all(path, &len);
         if (!data) {
-            fprintf(err, "sfdc: build: cannot read %s\n", path);
+            io_error(bp, err, "cannot read `%s`: %s", path, strerror(errno));
             ok = false;
             continue;
         }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "diag.h"
 #include "emit_hcl.h"
 #include "model.h"
 #include "outtree.h"
@@ -31,6 +32,7 @@ typedef struct BuildOptions {
     BuildTarget target;     /* --target */
     const char *env;        /* --env NAME, or NULL for every environment */
     bool check;             /* --check: compare, never write */
+    DiagFormat format;      /* --diag-format, for build's own errors (I/O) */
 } BuildOptions;
 
 /* One input of a unit: a module variable and its value. */
@@ -83,6 +85,8 @@ typedef struct BuildPlan {
     const char *modules_dir;    /* stdlib/modules on disk */
     BuildEnv *envs;         /* selected environments in source order */
     int nenvs;
+    bool internal;          /* planning met what the checker refuses: a bug of sfdc */
+    DiagEngine *diag;       /* where I/O errors go (code, --diag-format); NULL: err */
 } BuildPlan;
 
 /* `sfdc build`: plans, renders and writes (or checks) the tree. The model

@@ -370,7 +370,9 @@ static int run_pipeline(const Options *o, const char *argv0)
     } else if (o->cmd == CMD_GRAPH && !failed) {
         rc = graph_run(&model, o->env, o->graph, stdout, stderr);
     } else if (o->cmd == CMD_BUILD && !failed) {
-        rc = build_run(&model, &o->build, stdout, stderr);
+        BuildOptions bo = o->build;
+        bo.format = o->format;
+        rc = build_run(&model, &bo, stdout, stderr);
     }
     eval_free(ev);
     model_release(&model);

@@ -171,7 +171,8 @@ static void manifest_read(Manifest *mf, const char *dir)
 
 static bool manifest_has(const Manifest *mf, const char *path)
 {
-    return bsearch(&path, mf->paths, (size_t)mf->n, sizeof *mf->paths, cmp_str) != NULL;
+    /* no manifest yet: paths is NULL, which bsearch may not be given */
+    return mf->n > 0 && bsearch(&path, mf->paths, (size_t)mf->n, sizeof *mf->paths, cmp_str) != NULL;
 }
 
 static void manifest_release(Manifest *mf)

@@ -148,8 +148,8 @@ static int sort_unique(const char **v, int n)
 
 /* id, or id-2, id-3...: labels that differ only in `_` and `-` (web_2 and
  * "web-2", both legal ECS names) would otherwise give one id twice.
- * `sfdc build` refuses such a program (unit directories clash); the plan
- * alone stays valid. */
+ * The checker refuses such a program (E0802: their unit directories
+ * clash), so this is a safety net: the plan stays valid regardless. */
 static const char *unique_id(Emit *e, const char *id)
 {
     Interner *in = &e->m->pg->in;
@@ -893,10 +893,9 @@ static cJSON *accounts_json(Emit *e)
     for (int i = 0; i < e->naccts; i++) {
         const Acct *ac = &e->accts[i];
         cJSON *a = args1("id", ac->id);
-        const char *role = get_str(e, ac->obj, "role");
-        if (role && *role)
-            cJSON_AddStringToObject(a, "role_arn",
-                                    arena_printf(&e->a, "arn:aws:iam::%s:role/%s", ac->id, role));
+        /* the role the tree's providers and backends assume (names.h) */
+        cJSON_AddStringToObject(a, "role_arn", arena_printf(&e->a, "arn:aws:iam::%s:role/%s", ac->id,
+                                                            name_of(e, NAME_ACCOUNT_ROLE, ac->obj)));
         cJSON_AddItemToObject(j, ac->name, a);
     }
     return j;

@@ -7,12 +7,14 @@
  *   E0802  two blocks of an account become one unit directory
  *   E0803  an environment that deploys no account
  *   E0804  a platform, environment or account name the plan or the tree
- *          cannot carry (sfdrun's plan reader: [a-z][a-z0-9-]{0,62})
+ *          cannot carry (sfdrun's plan reader: [a-z][a-z0-9-]{0,62}), or a
+ *          service, bucket or registry label its step ids cannot
  *
  * None of these depends on an environment's overrides (children, labels
  * and `accounts` are not overridable), so each is reported once. */
 #include "rules.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "names.h"
@@ -30,6 +32,20 @@ static Site label_site(const Object *o)
 static bool is_kind(const Object *o, const char *kind)
 {
     return strcmp(o->kind, kind) == 0;
+}
+
+/* Block kinds, interned like Object.kind, so a test is a pointer compare:
+ * these passes look at every child of every account. */
+typedef struct Kinds {
+    const char *service, *aurora, *rds, *ecr, *cluster, *bucket, *network;
+} Kinds;
+
+static Kinds kinds_of(Model *m)
+{
+    Interner *in = &m->pg->in;
+    return (Kinds){intern_cstr(in, "service"), intern_cstr(in, "aurora"), intern_cstr(in, "rds"),
+                   intern_cstr(in, "ecr"),     intern_cstr(in, "cluster"), intern_cstr(in, "bucket"),
+                   intern_cstr(in, "network")};
 }
 
 /* ---- E0804 names the plan and the tree carry ----------------------------- */
@@ -94,6 +110,44 @@ static void plan_names(Model *m, DiagEngine *d)
             plan_name(m, d, accts->items[i], "account", accts->items[i]->name);
 }
 
+/* Step ids carry labels lower-cased with `_` as `-` (planemit.c slug) and
+ * must match [a-z0-9][a-z0-9._/-]{0,199} (runtime/plan.c is_step_id); the
+ * services map key is ACCOUNT/SERVICE. The longest id a label appears in:
+ * "handshake/ACCOUNT/bucket-readers/LABEL", "operate/ACCOUNT/LABEL/scalable-target". */
+static void step_label(DiagEngine *d, const Object *o, bool chars)
+{
+    const char *bad = NULL;
+    for (const unsigned char *p = (const unsigned char *)o->name; chars && *p && !bad; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.'))
+            bad = "letters, digits, `_`, `-` and `.`";
+    size_t room = 200 - strlen("handshake//bucket-readers/") - strlen(o->account->name);
+    if (!bad && strlen(o->name) > room)
+        bad = "a shorter label";
+    if (!bad)
+        return;
+    Site s = label_site(o);
+    Diag *g = diag_new(d, DIAG_ERROR, "E0804", s.src, s.span,
+                       "%s label `%s` cannot be used in the runtime plan's step ids", o->kind, o->name);
+    diag_label(d, g, "step ids are [a-z0-9][a-z0-9._/-]*, at most 200 bytes");
+    diag_help(d, g, "use %s", bad);
+    diag_emit(d, g);
+}
+
+/* The characters of service labels are AWS's rule (E0524, ECS serviceName)
+ * and those of registry labels too (E0504); any label may be too long. */
+static void step_labels(Model *m, DiagEngine *d)
+{
+    static const char *const kinds[] = {"service", "ecr", "bucket"};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        const ObjList *l = model_kind(m, kinds[k]);
+        for (int i = 0; i < l->n; i++)
+            if (l->items[i]->name && l->items[i]->account && l->items[i]->account->name &&
+                plan_name_ok(l->items[i]->account->name))
+                step_label(d, l->items[i], k == 2);     /* bucket: chars too */
+    }
+}
+
 /* ---- E0803 environments that deploy nothing ------------------------------ */
 
 static void env_accounts(Model *m, DiagEngine *d)
@@ -114,27 +168,46 @@ static void env_accounts(Model *m, DiagEngine *d)
 
 /* ---- E0801 services and databases need a network ------------------------- */
 
-static void networks(Model *m, DiagEngine *d)
+/* A cluster whose compute is ec2 in the base platform or any environment:
+ * its Auto Scaling group is placed in the account's private subnets. */
+static bool ec2_cluster(Model *m, const Object *c)
+{
+    for (int i = -1; i < m->nenvs; i++) {
+        const Value *v = model_get_env(m, c, "compute", i < 0 ? NULL : m->envs[i]);
+        if (v && (v->kind == VAL_SYM || v->kind == VAL_STR) && strcmp(v->u.str, "ec2") == 0)
+            return true;
+    }
+    return false;
+}
+
+static void networks(Model *m, DiagEngine *d, const Kinds *K)
 {
     const ObjList *accts = model_kind(m, "account");
     for (int i = 0; i < accts->n; i++) {
         const Object *a = accts->items[i];
-        if (model_child(m, a, "network", NULL))
+        const Object *need = NULL;
+        bool net = false;
+        for (int k = 0; k < a->nchildren && !net; k++) {
+            const char *kind = a->children[k]->kind;
+            net = kind == K->network;
+            if (!need && (kind == K->service || kind == K->aurora || kind == K->rds ||
+                          (kind == K->cluster && ec2_cluster(m, a->children[k]))))
+                need = a->children[k];
+        }
+        if (net || !need)
             continue;
-        for (int k = 0; k < a->nchildren; k++) {
-            const Object *c = a->children[k];
-            if (!is_kind(c, "service") && !is_kind(c, "aurora") && !is_kind(c, "rds"))
-                continue;
+        {
+            const Object *c = need;
             Site s = model_obj_site(c), as = label_site(a);
             Diag *g = diag_new(d, DIAG_ERROR, "E0801", s.src, s.span,
                                "%s `%s` needs a network, but account `%s` has none", c->kind,
                                c->name ? c->name : c->kind, a->name ? a->name : "?");
-            diag_label(d, g, "%s", is_kind(c, "service") ? "its tasks run in the account's subnets"
-                                                         : "it is placed in the account's database subnets");
+            diag_label(d, g, "%s", is_kind(c, "service")   ? "its tasks run in the account's subnets"
+                                   : is_kind(c, "cluster") ? "its EC2 instances run in the account's private subnets"
+                                                           : "it is placed in the account's database subnets");
             diag_secondary(d, g, as.src, as.span, "no `network` block in this account");
             diag_help(d, g, "add `network { cidr = 10.0.0.0/16 }` to account `%s`", a->name ? a->name : "?");
-            diag_emit(d, g);
-            break;      /* one mistake, one error: the account lacks one network */
+            diag_emit(d, g);     /* one mistake, one error: the account lacks one network */
         }
     }
 }
@@ -144,52 +217,91 @@ static void networks(Model *m, DiagEngine *d)
 /* The blocks that become a unit directory "<kind>-<label>" of their
  * account (build.c; the lb-, capacity- units follow their service and
  * cluster, so they clash exactly when those do). */
-static bool has_unit(const Object *o)
+static bool has_unit(const Kinds *K, const Object *o)
 {
-    static const char *const kinds[] = {"ecr", "aurora", "rds", "cluster", "service", "bucket"};
-    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-        if (is_kind(o, kinds[i]))
-            return o->name != NULL;
-    return false;
+    const char *k = o->kind;
+    return o->name && (k == K->ecr || k == K->aurora || k == K->rds || k == K->cluster ||
+                       k == K->service || k == K->bucket);
 }
 
-static void unit_dirs(Model *m, DiagEngine *d)
+/* A unit directory of one account and the block it comes from. */
+typedef struct UnitDir {
+    char dir[128];          /* names_unit_dir(), truncated like build.c's */
+    const Object *o;
+} UnitDir;
+
+/* By directory, then source order: the first of a run is the earlier block. */
+static int cmp_dir(const void *x, const void *y)
 {
-    Table seen;     /* interned "ACCOUNT-PATH/UNIT" -> the first Object */
-    table_init(&seen);
+    const UnitDir *a = x, *b = y;
+    int c = strcmp(a->dir, b->dir);
+    return c ? c : (a->o->index > b->o->index) - (a->o->index < b->o->index);
+}
+
+/* Whether a label is its own directory part: lower case, digits, `-`. */
+static bool plain(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}
+
+static void clash(DiagEngine *d, const UnitDir *first, const UnitDir *u)
+{
+    Site s = label_site(u->o), f = label_site(first->o);
+    Diag *g = diag_new(d, DIAG_ERROR, "E0802", s.src, s.span,
+                       "%s `%s` and `%s` both become the unit directory `%s`", u->o->kind,
+                       first->o->name, u->o->name, u->dir);
+    diag_label(d, g, "this label");
+    diag_secondary(d, g, f.src, f.span, "becomes `%s` too", u->dir);
+    diag_note(d, g, "unit directories are the kind and label in lower case, `_` as `-`");
+    diag_help(d, g, "rename one of them");
+    diag_emit(d, g);
+}
+
+/* Labels of one kind are unique in an account (E0302), so two directories
+ * can only clash if a label changes on the way: accounts whose labels are
+ * all plain cost one scan (this runs for every account of the platform). */
+static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
+{
+    UnitDir *buf = NULL;
+    int cap = 0;
     const ObjList *accts = model_kind(m, "account");
     for (int i = 0; i < accts->n; i++) {
         const Object *a = accts->items[i];
-        for (int k = 0; k < a->nchildren; k++) {
-            Object *c = a->children[k];
-            if (!has_unit(c))
-                continue;
-            char dir[256];
-            names_unit_dir(c->kind, c->name, dir, sizeof dir);
-            const char *key = intern_cstr(&m->pg->in, arena_printf(&m->pg->arena, "%s/%s", a->path, dir));
-            const Object *first = table_get(&seen, key);
-            if (!first) {
-                table_put(&seen, key, c);
-                continue;
+        bool any = false;
+        for (int k = 0; k < a->nchildren && !any; k++)
+            any = has_unit(K, a->children[k]) && !plain(a->children[k]->name);
+        if (!any)
+            continue;
+        if (a->nchildren > cap) {
+            cap = a->nchildren;
+            buf = xrealloc(buf, (size_t)cap * sizeof *buf);
+        }
+        int n = 0;
+        for (int k = 0; k < a->nchildren; k++)
+            if (has_unit(K, a->children[k])) {
+                names_unit_dir(a->children[k]->kind, a->children[k]->name, buf[n].dir, sizeof buf[n].dir);
+                buf[n++].o = a->children[k];
             }
-            Site s = label_site(c), f = label_site(first);
-            Diag *g = diag_new(d, DIAG_ERROR, "E0802", s.src, s.span,
-                               "%s `%s` and `%s` both become the unit directory `%s`", c->kind,
-                               first->name, c->name, dir);
-            diag_label(d, g, "this label");
-            diag_secondary(d, g, f.src, f.span, "becomes `%s` too", dir);
-            diag_note(d, g, "unit directories are the kind and label in lower case, `_` as `-`");
-            diag_help(d, g, "rename one of them");
-            diag_emit(d, g);
+        qsort(buf, (size_t)n, sizeof *buf, cmp_dir);
+        for (int k = 1, first = 0; k < n; k++) {
+            if (strcmp(buf[k].dir, buf[first].dir) != 0)
+                first = k;
+            else
+                clash(d, &buf[first], &buf[k]);
         }
     }
-    table_release(&seen);
+    free(buf);
 }
 
 void rules_build(Model *m, DiagEngine *d)
 {
     plan_names(m, d);
+    step_labels(m, d);
     env_accounts(m, d);
-    networks(m, d);
-    unit_dirs(m, d);
+    Kinds K = kinds_of(m);
+    networks(m, d, &K);
+    unit_dirs(m, d, &K);
 }
