@@ -12,6 +12,9 @@ platform it accepts must
      lengths and patterns, enums, ranges, ARNs) and the modules'
      preconditions. --validate also runs `terraform validate` on its own
      (a third provider start per root: slower, nothing more is checked).
+A negative control proves a disagreement is caught: examples/sfdata, built,
+with one root's provider region sabotaged after the build (a value only the
+provider's plan-time validation refuses) must fail at plan and be saved.
 Mutants of the example are built for one environment (--env stage) to keep
 the number of roots down; generated platforms are built whole.
 A platform check rejects is not a disagreement. A disagreement fails the
@@ -26,6 +29,7 @@ import argparse
 import concurrent.futures as cf
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +77,19 @@ def tf_root(d, validate):
         if rc != 0:
             return False, stage, out
     return True, "plan", ""
+
+
+def sabotage(dirs):
+    """The negative control's edit: an AWS region no provider accepts, in
+    the first root; validate cannot see it, plan must refuse it."""
+    f = os.path.join(dirs[0], "main.tf")
+    text = open(f).read()
+    bad = re.sub(r'(provider "aws" \{\n  region = )"[a-z0-9-]+"', r'\1"xx-nowhere-9"', text, count=1)
+    if bad == text:
+        return False
+    with open(f, "w") as out:
+        out.write(bad)
+    return True
 
 
 def save(results, name, files, what, log):
@@ -147,6 +164,21 @@ def main():
                 continue
             cases.append((name, files, dirs))
 
+        # The negative control: the example, built, with one root sabotaged.
+        control = "control-sabotaged-region"
+        src = os.path.join(root, "examples", "sfdata")
+        tree = os.path.join(work, control, "tree")
+        rc, out = run([args.sfdc, "build", "--target", "terraform", "--env", "stage", "-o", tree, src], timeout=60)
+        cdirs = sorted(os.path.join(tree, "stage", a) for a in os.listdir(os.path.join(tree, "stage"))
+                       if os.path.isfile(os.path.join(tree, "stage", a, "main.tf"))) if rc == 0 else []
+        if not cdirs or not sabotage(cdirs):
+            print(f"FAIL {control}: the example does not build, or has no provider region to sabotage")
+            failed += 1
+        else:
+            cfiles = {f: open(os.path.join(src, f), encoding="utf-8").read()
+                      for f in sorted(os.listdir(src)) if f.endswith(".sfd")}
+            cases.append((control, cfiles, cdirs[:1]))
+
         # Every root of every accepted platform, two at a time.
         with cf.ThreadPoolExecutor(max_workers=args.jobs) as pool:
             futs = {pool.submit(tf_root, d, args.validate): (name, d) for name, _, dirs in cases for d in dirs}
@@ -155,9 +187,19 @@ def main():
                 results[futs[fut]] = fut.result()
         for name, files, dirs in cases:
             bad = [(d, results[(name, d)]) for d in dirs if not results[(name, d)][0]]
+            if name == "control-sabotaged-region":
+                stage, log = (bad[0][1][1], bad[0][1][2]) if bad else ("", "")
+                d = save(work, name + "-saved", {}, "expected failure", log) if bad else ""
+                if bad and stage == "plan" and "xx-nowhere-9" in log and os.path.isfile(os.path.join(d, "FAILURE.txt")):
+                    print(f"ok   {name}: a root the provider refuses fails plan, and is saved")
+                    passed += 1
+                else:
+                    print(f"FAIL {name}: a sabotaged root was not caught at plan (stage {stage or 'none'})")
+                    failed += 1
+                continue
             roots += len(dirs)
             if not bad:
-                print(f"ok   {name}: check accepts it; {len(dirs)} roots build, validate and plan")
+                print(f"ok   {name}: check accepts it; {len(dirs)} roots build and plan")
                 passed += 1
                 continue
             d0, (_, stage, log) = bad[0]
