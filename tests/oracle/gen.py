@@ -45,7 +45,7 @@ FARGATE = {
     8192: list(range(16384, 61441, 4096)),
     16384: list(range(32768, 122881, 8192)),
 }
-PG_VERSIONS = {13: ["13.6", "13.9", "13.12", "13.15", "13.18", "13.20"],
+PG_VERSIONS = {13: ["13.9", "13.12", "13.15", "13.18", "13.20"],
                14: ["14.3", "14.6", "14.10", "14.12", "14.15", "14.17"],
                15: ["15.2", "15.4", "15.7", "15.10", "15.12"],
                16: ["16.1", "16.2", "16.3", "16.4", "16.6", "16.8"]}
@@ -108,7 +108,7 @@ def cpu_text(units):
     return f"{units / 1024:g} vcpu" if units % 256 == 0 else f"{units} cpu"
 
 
-def service(rnd, name, acct, ecrs, clusters, has_vpn, window):
+def service(rnd, name, acct, ecrs, clusters, has_vpn, window, region="eu-west-2", acct_id="111111111111"):
     lines = [f"service {name} {{"]
     if ecrs:
         lines.append(f"  image = {rnd.choice(ecrs)}")
@@ -144,6 +144,13 @@ def service(rnd, name, acct, ecrs, clusters, has_vpn, window):
                   (1, "public()"))
     if access:
         lines.append(f"  access = {access}")
+    if access == "public()" and rnd.random() < 0.5:
+        where = region if rnd.random() < 0.9 else "us-east-1"
+        lines.append(f'  certificate = "arn:aws:acm:{where}:{acct_id}:certificate/{ident(rnd, 8, 36, sep="-")}"')
+    if rnd.random() < 0.15:
+        lines.append(f"  ingress = [10.{rnd.randint(50, 99)}.0.0/{rnd.choice([16, 24, 28])}]")
+    if rnd.random() < 0.15:
+        lines.append(f'  secrets = {{ DB_PASSWORD = ssm("/{acct}/{name}/db") }}')
     if rnd.random() < 0.4:
         lines.append(f"  port = {pick(rnd, (1, 1), (1, 80), (2, 8080), (1, 65535), (1, 1024), (1, 3000))}")
     if rnd.random() < 0.3:
@@ -199,7 +206,7 @@ def bucket(rnd, name, readers):
 
 def network(rnd, cidr_octet, prefix, zones):
     lines = ["network {", f"  cidr = 10.{cidr_octet}.0.0/{prefix}"]
-    azs = pick(rnd, (8, 2), (3, 3), (1, 1), (2, 4))
+    azs = pick(rnd, (8, 2), (3, 3), (0.5, 1), (2, 4))
     if azs > zones and rnd.random() < 0.9:
         azs = zones
     if azs != 2:
@@ -207,6 +214,11 @@ def network(rnd, cidr_octet, prefix, zones):
     nat = pick(rnd, (5, None), (2, "single"), (1, "per_az"))
     if nat:
         lines.append(f"  nat = {nat}")
+    if prefix <= 20 and rnd.random() < 0.2:
+        # explicit private subnets of /(prefix+4), from slot 4 on, as the module would
+        size = 1 << (32 - prefix - 4)
+        subs = [f"10.{cidr_octet}.{((4 + i) * size) >> 8}.{((4 + i) * size) & 255}/{prefix + 4}" for i in range(azs)]
+        lines.append("  private_subnets = [" + ", ".join(subs) + "]")
     if rnd.random() < 0.3:
         eps = rnd.sample(ENDPOINTS, rnd.randint(1, 4))
         lines.append("  endpoints = [" + ", ".join(f'"{e}"' for e in eps) + "]")
@@ -249,13 +261,16 @@ def account_body(rnd, name, kind, acct_id, octet, has_vpn, core_ecrs, readers, s
             lo = pick(rnd, (3, 0), (1, 1))
             hi = lo + pick(rnd, (3, 2), (1, 10000 - lo), (1, 0))
             cl.append(f"  instances = {lo}..{hi}")
+            if rnd.random() < 0.3:
+                cl.append(f"  desired = {rnd.randint(lo, min(hi, lo + 3))}")
         cl.append("}")
         body += cl
         clusters.append((c, compute))
     if has_net and ecrs:
         window = rnd.choice(WINDOWS)
         for _ in range(pick(rnd, (2, 0), (4, 1), (3, 2), (1, 3))):
-            body += service(rnd, block_name(rnd, taken), name, ecrs, clusters, has_vpn, window)
+            body += service(rnd, block_name(rnd, taken), name, ecrs, clusters, has_vpn, window,
+                            region, str(acct_id))
     if has_net and rnd.random() < 0.5:
         body += aurora(rnd, block_name(rnd, taken)) if rnd.random() < 0.75 else rds(rnd, block_name(rnd, taken))
     for _ in range(pick(rnd, (2, 0), (3, 1), (2, 2), (1, 4))):
