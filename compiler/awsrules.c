@@ -458,8 +458,10 @@ bool awsr_aurora_capacity(double lo, double hi, RuleMsg *m)
                       "capacity %g ACU is above the 256 ACU maximum", hi);
     if (!half_step(lo) || !half_step(hi)) {
         double bad = half_step(lo) ? hi : lo;
-        snprintf(help, sizeof help, "ACU come in 0.5 steps: write %g or %g",
-                 floor(bad * 2) / 2, ceil(bad * 2) / 2);
+        /* the nearest step, as the whole range: an editor's quick fix writes it */
+        double nlo = half_step(lo) ? lo : round(lo * 2) / 2, nhi = half_step(hi) ? hi : round(hi * 2) / 2;
+        snprintf(help, sizeof help, "ACU come in 0.5 steps: write `%g..%g acu` (the nearest step; "
+                 "%g and %g are the steps around %g)", nlo, nhi, floor(bad * 2) / 2, ceil(bad * 2) / 2, bad);
         return reject(m, 0, 0, help, "capacity %g ACU is not a multiple of 0.5", bad);
     }
     if (lo > hi) {

@@ -258,6 +258,11 @@ static int cmp_strp(const void *x, const void *y)
     return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
+static int cmp_hcl_str(const void *x, const void *y)
+{
+    return strcmp((*(HclVal *const *)x)->s, (*(HclVal *const *)y)->s);
+}
+
 /* ---- resources ---------------------------------------------------------- */
 
 /* The unit names an account's resources get, found again by later units. */
@@ -293,6 +298,7 @@ static void plan_network(B *b, Acct *ac, const Object *net)
         in(b, u, "enable_nat_gateway", T(b, true));
         in(b, u, "single_nat_gateway", T(b, strcmp(nat, "single") == 0));
     }
+    in(b, u, "gateway_endpoints", str_list(b, get(b, net, "gateway_endpoints")));
     in(b, u, "interface_endpoints", str_list(b, get(b, net, "endpoints")));
     mock(b, u, "vpc_id", S(b, "vpc-00000000000000000"));
     mock(b, u, "vpc_cidr", S(b, ctext));
@@ -308,6 +314,12 @@ static HclVal *pull_accounts(B *b, const Object *ecr)
     const ObjList *svcs = model_kind(b->m, "service");
     const char **ids = xcalloc((size_t)svcs->n + 1, sizeof *ids);
     int n = 0;
+    static const ObjList none = {0};
+    if (model_shared(b->m, ecr)) {     /* every environment's pullers (SPEC §7.5) */
+        free(ids);
+        n = model_shared_pullers(b->m, ecr, &ids);
+        svcs = &none;
+    }
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i];
         if (s->account == ecr->account || !b->selected[s->account->index])
@@ -334,6 +346,10 @@ static void plan_ecr(B *b, const Object *e)
     in(b, u, "immutable_tags", T(b, get_bool(b, e, "immutable", true)));
     in(b, u, "keep_images", N(b, get_num(b, e, "keep", 30)));
     in(b, u, "pull_account_ids", pull_accounts(b, e));
+    HclVal *push = str_list(b, get(b, e, "push"));
+    if (push)
+        qsort(push->items, (size_t)push->n, sizeof *push->items, cmp_hcl_str);
+    in(b, u, "push_principal_arns", push);
     mock(b, u, "repository_arn", S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo)));
     mock(b, u, "repository_url", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s", id, region, repo)));
 }
@@ -481,7 +497,7 @@ static void plan_image(B *b, Acct *ac, BuildUnit *u, const Object *s)
     in(b, u, "image", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s:%s", id, region, repo, tag)));
     in(b, u, "image_repository_arns",
        list1(b, S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo))));
-    if (e->account != ac->obj && b->selected[e->account->index]) {
+    if (e->account != ac->obj && b->selected[e->account->index] && model_creates(b->m, e)) {
         char dir[128], unit[128];
         NameCtx nc = names_ctx(b->m, b->env);
         names_account_dir(&nc, e->account, dir, sizeof dir);
@@ -528,14 +544,69 @@ static HclVal *plan_secret_refs(B *b, Acct *ac, const Object *s)
 static HclVal *env_map(B *b, const Object *s)
 {
     const Value *v = get(b, s, "env");
-    if (!v || v->kind != VAL_MAP || v->n == 0)
-        return NULL;
     HclVal *o = hcl_obj(b->a);
-    for (uint32_t i = 0; i < v->n; i++)
+    for (uint32_t i = 0; v && v->kind == VAL_MAP && i < v->n; i++)
         if (v->items[i]->kind == VAL_STR)
             hcl_set(b->a, o, v->keys[i], S(b, v->items[i]->u.str));
-    hcl_obj_sort(o);
     return o;
+}
+
+static bool has_key(const HclVal *o, const char *key)
+{
+    for (int i = 0; i < o->n; i++)
+        if (strcmp(o->keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* Sets key unless the program set it in `env` or `secrets` itself (its
+ * own value wins; the module refuses a name in both maps). */
+static void set_default(B *b, HclVal *o, const HclVal *other, const char *key, HclVal *v)
+{
+    if (!has_key(o, key) && !(other && has_key(other, key)))
+        hcl_set(b->a, o, key, v);
+}
+
+/* The initial database of a database block: its name, when PostgreSQL
+ * takes it as one (the module's rule: a letter, then letters, digits, _). */
+static const char *db_name(const Object *d)
+{
+    const char *n = d->name;
+    if (!n || !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z')) || strlen(n) > 63)
+        return NULL;
+    for (const char *p = n; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return NULL;
+    return n;
+}
+
+/* The account's databases, wired into a service (SPEC 13.3): for database
+ * NAME, NAME_DB_HOST (the writer endpoint), NAME_DB_PORT and NAME_DB_NAME
+ * as plain environment, and NAME_DB_USER, NAME_DB_PASSWORD from the
+ * RDS-managed master secret, whose ARN the module also grants the
+ * execution role. NAME is the block's name in upper case. */
+static void wire_databases(B *b, BuildUnit **dbs, int ndbs, HclVal *env, HclVal *secrets)
+{
+    for (int i = 0; i < ndbs; i++) {
+        const Object *d = dbs[i]->obj;
+        char up[128];
+        snprintf(up, sizeof up, "%s", d->name ? d->name : "db");
+        for (char *p = up; *p; p++)
+            *p = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p == '-' ? '_' : *p;
+        const char *k = arena_printf(b->a, "%s_DB_", up);
+        set_default(b, env, secrets, arena_printf(b->a, "%sHOST", k), R(b, dbs[i], "endpoint"));
+        set_default(b, env, secrets, arena_printf(b->a, "%sPORT", k),
+                    S(b, arena_printf(b->a, "%.0f", get_num(b, d, "port", 5432))));
+        if (db_name(d))
+            set_default(b, env, secrets, arena_printf(b->a, "%sNAME", k), S(b, db_name(d)));
+        static const char *const fields[][2] = {{"USER", ":username::"}, {"PASSWORD", ":password::"}};
+        for (int f = 0; f < 2; f++) {
+            HclVal *t = hcl_tmpl(b->a);
+            hcl_push(b->a, t, R(b, dbs[i], "master_user_secret_arn"));
+            hcl_push(b->a, t, S(b, fields[f][1]));
+            set_default(b, secrets, env, arena_printf(b->a, "%s%s", k, fields[f][0]), t);
+        }
+    }
 }
 
 /* Scaling: `scale = lo..hi` are the bounds when on. A `window` switches the
@@ -571,6 +642,9 @@ static void plan_scaling(B *b, BuildUnit *u, const Object *s)
         nacts = 0;
     bool starts_off = nacts > 0 || !on;
     in(b, u, "desired_count", N(b, starts_off ? 0 : on_min));
+    /* the plan's `scalable_target` says the same (planemit_autoscaled) */
+    if (!planemit_autoscaled(b->m, s, b->env))
+        return;
     HclVal *as = hcl_obj(b->a);
     hcl_set(b->a, as, "min_capacity", N(b, starts_off ? 0 : lo));
     hcl_set(b->a, as, "max_capacity", N(b, hi));
@@ -632,8 +706,14 @@ static BuildUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *c
     in(b, u, "cpu", N(b, get_num(b, s, "cpu", 256)));
     in(b, u, "memory", N(b, get_num(b, s, "memory", 512)));
     in(b, u, "container_port", lb || ingress ? N(b, get_num(b, s, "port", 3000)) : NULL);
-    in(b, u, "environment", env_map(b, s));
-    in(b, u, "secrets", plan_secret_refs(b, ac, s));
+    HclVal *env = env_map(b, s), *secrets = plan_secret_refs(b, ac, s);
+    if (!secrets)
+        secrets = hcl_obj(b->a);
+    wire_databases(b, dbs, ndbs, env, secrets);
+    hcl_obj_sort(env);
+    hcl_obj_sort(secrets);
+    in(b, u, "environment", env->n ? env : NULL);
+    in(b, u, "secrets", secrets->n ? secrets : NULL);
     in(b, u, "iam_role_name_prefix", S(b, name_of(b, NAME_ROLE_PREFIX, s)));
     in(b, u, "target_group_arn", lb ? R(b, lb, "target_group_arn") : NULL);
     plan_scaling(b, u, s);
@@ -682,8 +762,15 @@ static BuildUnit *plan_database(B *b, Acct *ac, const Object *d)
     in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
     in(b, u, "subnet_ids", R(b, ac->network, "database_subnet_ids"));
     in(b, u, "port", N(b, get_num(b, d, "port", 5432)));
+    in(b, u, "database_name", S(b, db_name(d)));
     in(b, u, "deletion_protection", T(b, deletion_protection(b, d)));
+    const char *name = name_of(b, NAME_DB, d), *region = acct_region(b, ac->obj);
     mock(b, u, "client_security_group_id", S(b, "sg-22222222222222222"));
+    mock(b, u, "endpoint", S(b, arena_printf(b->a, "%s.%s000000000000.%s.rds.amazonaws.com", name,
+                                             aurora ? "cluster-" : "", region)));
+    mock(b, u, "master_user_secret_arn",
+         S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:rds!%s-00000000-0000-0000-0000-000000000000-AbCdEf",
+                           region, acct_id(b, ac->obj), aurora ? "cluster" : "db")));
     return u;
 }
 
@@ -694,7 +781,12 @@ static void plan_bucket(B *b, const Object *k)
     in(b, u, "versioning", T(b, get_bool(b, k, "versioned", true)));
     in(b, u, "tls_only", T(b, get_bool(b, k, "tls_only", true)));
     const Value *x = get(b, k, "expire");
-    in(b, u, "expire_days", x && x->kind == VAL_NUM ? N(b, ceil(x->u.num / 86400)) : NULL);
+    HclVal *days = x && x->kind == VAL_NUM ? N(b, ceil(x->u.num / 86400)) : NULL;
+    in(b, u, "expire_days", days);
+    /* On a versioned bucket, expiring the current version only hides it
+     * behind a delete marker: the data stays as a non-current version
+     * unless that expires too, the same number of days later. */
+    in(b, u, "noncurrent_expire_days", get_bool(b, k, "versioned", true) ? days : NULL);
     const Value *r = get(b, k, "readers");
     if (r && r->kind == VAL_LIST && r->n > 0) {
         const char **ids = xcalloc(r->n, sizeof *ids);
@@ -754,7 +846,8 @@ static void plan_account(B *b, const Object *acct)
         plan_network(b, &ac, net);
     for (int i = 0; i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "ecr"))
-            plan_ecr(b, acct->children[i]);
+            if (model_creates(b->m, acct->children[i]))
+                plan_ecr(b, acct->children[i]);
     plan_secrets(b, &ac);
     int nsvc = 0, ndb = 0;
     for (int i = 0; i < acct->nchildren; i++) {
@@ -813,6 +906,7 @@ static void select_accounts(B *b, bool *sel)
 
 static void plan_env(B *b, BuildEnv *e)
 {
+    b->m = e->m;
     const ObjList *accts = model_kind(b->m, "account");
     bool *sel = xcalloc((size_t)b->m->nobjects + 1, sizeof *sel);
     b->env = e->env;
@@ -889,7 +983,7 @@ bool build_plan(BuildPlan *bp, const Model *m, const BuildOptions *o, FILE *err)
         char dir[128];
         NameCtx nc = names_ctx(m, env);
         names_env_dir(&nc, dir, sizeof dir);
-        e->env = env;
+        e->m = env ? model_for_env(m, env->name, &e->env) : m;
         e->dir = arena_strdup(&bp->arena, dir);
         if (strcmp(dir, "modules") == 0)
             internal(&b, "E0804", "an environment may not be called `modules` (the directory of the modules)");
@@ -913,6 +1007,7 @@ const char *build_header(Arena *a, const char *src)
 
 const char build_help[] =
     "usage: sfdc build [-o DIR] [--target terragrunt|terraform] [--env NAME] [--check]\n"
+    "                  [--matrix [--affected-since REV]]\n"
     "                  [options] [FILE|DIR]...\n"
     "\n"
     "Checks the program like `sfdc check` and, if it has no errors, writes\n"
@@ -934,7 +1029,15 @@ const char build_help[] =
     "  --target T    terragrunt or terraform\n"
     "  --env NAME    only this environment (default: every environment)\n"
     "  --check       write nothing; list missing, stale and extra files and\n"
-    "                exit 1 if there are any (for CI)\n";
+    "                exit 1 if there are any (for CI)\n"
+    "  --matrix      write nothing; print the (environment, account) deployments\n"
+    "                as a JSON matrix for CI runners: {\"include\": [{environment,\n"
+    "                account, account_id, region, role_arn, dir, wave}]}; apply\n"
+    "                wave 0, then wave 1, ...\n"
+    "  --affected-since REV\n"
+    "                --matrix, keeping the deployments whose files in DIR differ\n"
+    "                from git revision REV (the tree is kept in git); a change\n"
+    "                outside every account (root.hcl, modules/) keeps them all\n";
 
 static const char *opt_arg(const char *name, int argc, char **argv, int *i)
 {
@@ -958,6 +1061,13 @@ int build_option(BuildOptions *o, int argc, char **argv, int *i)
     const char *v;
     if (strcmp(argv[*i], "--check") == 0) {
         o->check = true;
+    } else if (strcmp(argv[*i], "--matrix") == 0) {
+        o->matrix = true;
+    } else if ((v = opt_arg("--affected-since", argc, argv, i))) {
+        if (!*v)
+            return fprintf(stderr, "sfdc: --affected-since needs a git revision\n"), -1;
+        o->since = v;
+        o->matrix = true;
     } else if ((v = opt_arg("--target", argc, argv, i))) {
         if (strcmp(v, "terragrunt") == 0)
             o->target = BUILD_TERRAGRUNT;
@@ -985,7 +1095,7 @@ static bool emit_plans(const BuildPlan *bp, const BuildOptions *o, OutTree *t, F
 {
     PlanEmitOptions po = {.deploy = o->target == BUILD_TERRAFORM ? PLAN_DEPLOY_TERRAFORM : PLAN_DEPLOY_TERRAGRUNT};
     for (int i = 0; i < bp->nenvs; i++) {
-        char *text = planemit_render(bp->m, bp->envs[i].env, &po);
+        char *text = planemit_render(bp->envs[i].m, bp->envs[i].env, &po);
         if (!text) {
             fprintf(err, "sfdc: build: out of memory rendering the plan of %s\n", bp->envs[i].dir);
             return false;

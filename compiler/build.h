@@ -33,6 +33,8 @@ typedef struct BuildOptions {
     const char *env;        /* --env NAME, or NULL for every environment */
     bool check;             /* --check: compare, never write */
     DiagFormat format;      /* --diag-format, for build's own errors (I/O) */
+    bool matrix;            /* --matrix: print the deployments as a CI matrix (matrix.c) */
+    const char *since;      /* --affected-since REV: only those changed since REV */
 } BuildOptions;
 
 /* One input of a unit: a module variable and its value. */
@@ -69,6 +71,7 @@ typedef struct BuildAccount {
 
 typedef struct BuildEnv {
     const Environment *env; /* NULL when the platform declares no environment */
+    const Model *m;         /* the platform as this environment evaluates it */
     const char *dir;        /* directory name: the environment's name, or "default" */
     BuildAccount *accounts; /* in the model's account order; arena */
     int naccounts;

@@ -161,6 +161,8 @@ void diag_emit(DiagEngine *e, Diag *d)
         d->level = DIAG_ERROR;
     if (e->suppress && e->suppress(e->suppress_ctx, d))
         return;
+    if (e->context)
+        d->msg = arena_printf(&e->arena, "%s, %s", d->msg, e->context);
     if (d->level == DIAG_ERROR)
         e->errors++;
     else if (d->level == DIAG_WARNING)

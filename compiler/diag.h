@@ -53,6 +53,9 @@ typedef struct DiagEngine {
     /* Optional filter: return true to drop d (e.g. an allow() waiver). */
     bool (*suppress)(void *ctx, const Diag *d);
     void *suppress_ctx;
+    /* While set, appended to the message of every diagnostic filed (the
+     * environment being checked: ", in environment `prod`"). */
+    const char *context;
 } DiagEngine;
 
 void diag_init(DiagEngine *e);

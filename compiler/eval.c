@@ -1039,7 +1039,8 @@ static Object *override_target(Eval *e, Scope *sc, const Node **segs, int ns)
     return o;
 }
 
-static void resolve_override(Eval *e, Pending *p)
+/* The object and field an override names; NULL after reporting. */
+static Object *override_field(Eval *e, Pending *p, const FieldDecl **out)
 {
     enum { MAXSEG = 32 };
     const Node *segs[MAXSEG];
@@ -1053,10 +1054,10 @@ static void resolve_override(Eval *e, Pending *p)
         segs[ns - 1 - i] = tmp;
     }
     if (ns < 2 || segs[0]->kind != NODE_IDENT || !p->env)
-        return;
+        return NULL;
     Object *o = override_target(e, p->scope, segs, ns);
     if (!o)
-        return;
+        return NULL;
     const Node *last = segs[ns - 1];
     const FieldDecl *fd = schema_field(o->schema, last->name);
     if (!fd) {
@@ -1068,8 +1069,19 @@ static void resolve_override(Eval *e, Pending *p)
         diag_label(e->d, d, "`%s` has no field `%s`", o->kind, last->name);
         eval_suggest(e, d, last->name, cands, nc);
         diag_emit(e->d, d);
-        return;
+        return NULL;
     }
+    *out = fd;
+    return o;
+}
+
+static void resolve_override(Eval *e, Pending *p)
+{
+    const FieldDecl *fd = NULL;
+    Object *o = override_field(e, p, &fd);
+    if (!o)
+        return;
+    Source *src = eval_src(p->scope);
     const Override *prev = table_get(&p->env->by_field, &o->fields[fd->index]);
     if (prev) {
         Diag *d = eval_err(e, "E0302", src, p->attr->a->span, "`%s.%s` is overridden twice in `%s`",
@@ -1080,6 +1092,38 @@ static void resolve_override(Eval *e, Pending *p)
     }
     Override ov = {o, fd, expr_typed(e, p->scope, p->attr->b, fd->type), p->attr, src};
     model_add_override(e->m, p->env, &ov);
+}
+
+/* In an environment's own evaluation its overrides replace the attributes
+ * before any field is evaluated, so whatever is computed from an
+ * overridden field (a `let`, a name, the state bucket) sees the override. */
+static void install_overrides(Eval *e)
+{
+    for (Pending *p = e->pending; p; p = p->next) {
+        if (!p->env || p->env->name != e->env_name)
+            continue;
+        const FieldDecl *fd = NULL;
+        Object *o = override_field(e, p, &fd);
+        if (!o)
+            continue;
+        Assign *as = arena_alloc(e->a, sizeof *as);
+        *as = (Assign){p->attr, p->scope, e->env_name};
+        o->fields[fd->index].set = as;
+    }
+}
+
+static bool pending_applies(const Eval *e, const Pending *p)
+{
+    return !e->env_name || (p->env && p->env->name == e->env_name);
+}
+
+Value *eval_env_value(Eval *e, Scope *sc, const Node *at)
+{
+    if (e->env_name)
+        return value_str(e->a, e->env_name, at, eval_src(sc));
+    if (!e->has_envs)
+        return value_str(e->a, "default", at, eval_src(sc));
+    return value_late();
 }
 
 static void evaluate_state(Eval *e)
@@ -1127,6 +1171,7 @@ Eval *eval_new(Program *pg, Schemas *s, Model *m)
     e->k_network = intern_cstr(e->in, "network");
     e->k_all = intern_cstr(e->in, "all");
     e->k_allow = intern_cstr(e->in, "allow");
+    e->k_env = intern_cstr(e->in, "env");
     e->d->suppress = suppress;
     e->d->suppress_ctx = e;
     return e;
@@ -1146,6 +1191,55 @@ static void check_params(Eval *e)
     }
 }
 
+/* Does any file declare an environment at its top level? */
+static bool declares_envs(Eval *e)
+{
+    for (int i = 0; i < e->pg->nfiles; i++)
+        for (const Node *n = e->pg->files[i]->items; n; n = n->next)
+            if (n->kind == NODE_BLOCK && n->name == e->k_environment)
+                return true;
+    return false;
+}
+
+/* Passes 2 and 3 into e->m: expansion, overrides (in an environment's own
+ * evaluation), every field, the per-account state, unused lets. */
+static void expand_and_evaluate(Eval *e)
+{
+    Program *pg = e->pg;
+    int *order = xcalloc((size_t)pg->nfiles + 1, sizeof *order);
+    int norder = topo_order(e, order);
+    /* each evaluation (the base, every environment) has the whole budget */
+    memset(&e->spend, 0, sizeof e->spend);
+    for (int i = 0; i < norder && !e->spend.over; i++) {
+        File *f = pg->files[order[i]];
+        e->site = f;
+        e->use = NULL;
+        expand_items(e, e->file_scope[order[i]], NULL, f->items, true);
+    }
+    free(order);
+    /* an expansion cut short by a budget leaves objects half-filled: their
+       missing fields are not more mistakes (one mistake, one error) */
+    for (int i = 0; e->spend.over && i < e->m->nobjects; i++)
+        e->m->objects[i]->incomplete = true;
+    if (e->env_name)
+        install_overrides(e);
+    for (int i = 0; i < e->m->nobjects; i++) {
+        Object *o = e->m->objects[i];
+        for (int k = 0; k < o->schema->nfields; k++)
+            eval_force_field(e, o, &o->schema->fields[k], o->src, o->node->name_span);
+    }
+    for (Pending *p = e->pending; p; p = p->next)
+        if (pending_applies(e, p))
+            resolve_override(e, p);
+    evaluate_state(e);
+    /* global lets nobody used are still checked */
+    for (size_t i = 0; i < e->lets.cap; i++)
+        if (e->lets.keys[i]) {
+            Binding *b = e->lets.vals[i];
+            expr_force_binding(e, b, b->src, b->decl->name_span);
+        }
+}
+
 void eval_run(Eval *e)
 {
     Program *pg = e->pg;
@@ -1162,32 +1256,35 @@ void eval_run(Eval *e)
         collect_waivers(e, pg->files[i], pg->files[i]->items);
     }
     check_params(e);
-    memset(&e->spend, 0, sizeof e->spend);
-    for (int i = 0; i < norder && !e->spend.over; i++) {
-        File *f = pg->files[order[i]];
-        e->site = f;
-        e->use = NULL;
-        expand_items(e, e->file_scope[order[i]], NULL, f->items, true);
-    }
+    e->has_envs = declares_envs(e);
     free(order);
-    /* an expansion cut short by a budget leaves objects half-filled: their
-       missing fields are not more mistakes (one mistake, one error) */
-    for (int i = 0; e->spend.over && i < e->m->nobjects; i++)
-        e->m->objects[i]->incomplete = true;
-    for (int i = 0; i < e->m->nobjects; i++) {
-        Object *o = e->m->objects[i];
-        for (int k = 0; k < o->schema->nfields; k++)
-            eval_force_field(e, o, &o->schema->fields[k], o->src, o->node->name_span);
-    }
-    for (Pending *p = e->pending; p; p = p->next)
-        resolve_override(e, p);
-    evaluate_state(e);
-    /* global lets nobody used are still checked */
+    expand_and_evaluate(e);
+}
+
+/* Forgets what belongs to the model evaluated last: cached references to
+ * its objects, its pending overrides, the values of global lets. */
+static void forget_model(Eval *e, Model *m, const char *env)
+{
+    e->m = m;
+    e->env_name = env ? intern_cstr(e->in, env) : NULL;
+    table_release(&e->cache);
+    table_init(&e->cache);
+    e->pending = NULL;
+    e->pending_tail = &e->pending;
     for (size_t i = 0; i < e->lets.cap; i++)
         if (e->lets.keys[i]) {
             Binding *b = e->lets.vals[i];
-            expr_force_binding(e, b, b->src, b->decl->name_span);
+            b->state = 0;
+            b->val = NULL;
         }
+}
+
+void eval_run_env(Eval *e, Model *m, const char *env)
+{
+    Model *base = e->m;
+    forget_model(e, m, env);
+    expand_and_evaluate(e);
+    forget_model(e, base, NULL);
 }
 
 void eval_finish(Eval *e)

@@ -40,6 +40,11 @@ enum {
 Eval *eval_new(Program *pg, Schemas *s, Model *m);
 /* Runs passes 1–3. */
 void eval_run(Eval *e);
+/* Passes 2–3 again into m (initialised by the caller), as environment env
+ * sees the platform (SPEC §7.5): its overrides replace the attributes they
+ * name before anything is evaluated, and `env` is its name. Diagnostics
+ * already filed are not repeated. Call after eval_run. */
+void eval_run_env(Eval *e, Model *m, const char *env);
 /* Pass 4: reports `@allow` waivers that waived nothing (W0311). Call after
  * every rule pass has reported. */
 void eval_finish(Eval *e);

@@ -69,8 +69,9 @@ static void explain_schedule(const char *text, FILE *out)
     free(s);
 }
 
-static void explain_field(Model *m, const Object *o, const FieldDecl *fd, const Environment *env,
-                          FILE *out)
+/* base: the base evaluation, when m is an environment's own. */
+static void explain_field(Model *m, const Model *base, const Object *o, const FieldDecl *fd,
+                          const Environment *env, FILE *out)
 {
     Arena *a = &m->pg->arena;
     Origin origin;
@@ -89,7 +90,11 @@ static void explain_field(Model *m, const Object *o, const FieldDecl *fd, const 
                 fprintf(out, "  in environment `%s`: %s\n", m->envs[i]->name, value_show(a, ov->val));
         }
     } else if (origin == ORIGIN_OVERRIDE) {
-        fprintf(out, "  base value: %s\n", value_show(a, model_get(m, o, fd->name)));
+        const Object *bo = base ? model_find(base, o->path) : NULL;
+        const Value *bv = model_get(base, bo ? bo : o, fd->name);
+        /* a base value that reads `env` exists only per environment (SPEC §7.5) */
+        fprintf(out, "  base value: %s\n", bv && bv->kind == VAL_ERROR && bv->late && m->env
+                                              ? "<per environment>" : value_show(a, bv));
     }
     if (fd->type && fd->type->kind == TY_SCHEDULE && v->kind == VAL_STR)
         explain_schedule(v->u.str, out);
@@ -158,7 +163,8 @@ static void suggest_path(Model *m, const char *path, FILE *err)
 int explain_run(Model *m, const char *path, const char *env_name, FILE *out, FILE *err)
 {
     const Environment *env = NULL;
-    if (env_name && !(env = model_env(m, env_name))) {
+    Model *base = m;
+    if (!(m = model_for_env(base, env_name, &env))) {
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }
@@ -173,7 +179,7 @@ int explain_run(Model *m, const char *path, const char *env_name, FILE *out, FIL
         o = model_find(m, prefix);
         const FieldDecl *fd = o ? schema_field(o->schema, intern_cstr(&m->pg->in, dot + 1)) : NULL;
         if (fd) {
-            explain_field(m, o, fd, env, out);
+            explain_field(m, base, o, fd, env, out);
             return 0;
         }
         if (o) {

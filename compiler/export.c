@@ -128,7 +128,7 @@ static void add_units(cJSON *root)
 int export_run(Model *m, const char *env_name, FILE *out, FILE *err)
 {
     const Environment *env = NULL;
-    if (env_name && !(env = model_env(m, env_name))) {
+    if (!(m = model_for_env(m, env_name, &env))) {
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }

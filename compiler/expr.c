@@ -139,6 +139,8 @@ static Value *ident(Eval *e, Scope *sc, const Node *n, const Type *want)
             eval_not_visible(e, eval_src(sc), n->span, n->name, sc->file, g->file);
         return expr_force_binding(e, g, eval_src(sc), n->span);
     }
+    if (n->name == e->k_env)
+        return eval_env_value(e, sc, n);
     Object *acc = table_get(&e->m->accounts, n->name);
     if (acc) {
         if (!eval_visible(e, sc->file, acc->site))

@@ -94,6 +94,9 @@ struct Eval {
     Source *use_srcs[EVAL_MAX_DEPTH];   /* the file of each */
     EvalSpend spend;            /* work done against pg->budget */
     Object *late_account;       /* what `account` means inside platform.state */
+    const char *env_name;       /* the environment being evaluated (eval_run_env),
+                                   interned; NULL in the base evaluation */
+    bool has_envs;              /* the program declares an `environment` */
     Table waivers;              /* interned code -> Waiver list */
     Table cache;                /* Node -> Value: literals and references, which a
                                    template expanded N times would otherwise
@@ -104,7 +107,8 @@ struct Eval {
     size_t seen_cap, seen_n;
     Pending *pending, **pending_tail;
     /* interned names the language gives meaning to */
-    const char *k_account, *k_platform, *k_environment, *k_state, *k_network, *k_all, *k_allow;
+    const char *k_account, *k_platform, *k_environment, *k_state, *k_network, *k_all, *k_allow,
+        *k_env;
 };
 
 /* expr.c: evaluates n in sc, expecting want (TY_ANY: no expectation; an
@@ -125,6 +129,11 @@ int eval_names(const Table *t, const char **out, int n, int max);
 bool eval_visible(const Eval *e, const File *from, const File *def);
 void eval_not_visible(Eval *e, Source *src, Span at, const char *name, const File *from,
                       const File *def);
+/* The value of the built-in name `env` (SPEC §7.5): the environment being
+ * evaluated; "default" in a program without environments; in the base
+ * evaluation of a program with environments, the late poison (no error:
+ * the value exists only per environment). */
+Value *eval_env_value(Eval *e, Scope *sc, const Node *at);
 /* Counts n more of budget k, spent by the construct at (src, at). Returns
  * false, after reporting E0314 with the chain of `use`s that led there,
  * when that goes over the limit; after any budget ran out, always false

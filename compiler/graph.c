@@ -170,6 +170,8 @@ static void collect_account(Graph *g, const Object *acct)
     node_add(g, acct, acct, acct->path, arena_printf(&g->a, "account %s", acct->name), id);
     for (int i = 0; i < acct->nchildren; i++) {
         const Object *c = acct->children[i];
+        if (!model_creates(g->m, c))
+            continue;   /* a shared registry another environment owns (SPEC §7.5) */
         node_add(g, c, acct, c->path, c->name ? arena_printf(&g->a, "%s %s", c->kind, c->name) : c->kind,
                  detail_of(g, c));
     }
@@ -380,7 +382,7 @@ char *graph_render(const Model *m, const Environment *env, GraphFormat f)
 int graph_run(const Model *m, const char *env_name, GraphFormat f, FILE *out, FILE *err)
 {
     const Environment *env = NULL;
-    if (env_name && !(env = model_env(m, env_name))) {
+    if (!(m = model_for_env(m, env_name, &env))) {
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }

@@ -286,12 +286,21 @@ static void visit_hit(Walk *w, const Node *n, Role role, Span at)
     h->target = resolve(w, n, role);
 }
 
+/* The File a request's `textDocument.uri` names (NULL if none is loaded);
+ * *uri is that URI, or NULL. */
+static File *request_file(Lsp *s, const cJSON *params, const char **uri)
+{
+    const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(td, "uri");
+    *uri = cJSON_IsString(u) ? u->valuestring : NULL;
+    return *uri ? lsp_file(s, *uri) : NULL;
+}
+
 /* The file, its text offset and the occurrence for textDocument+position. */
 static File *locate(Lsp *s, const cJSON *params, Hit *h)
 {
-    const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
-    const cJSON *uri = cJSON_GetObjectItemCaseSensitive(td, "uri");
-    File *f = cJSON_IsString(uri) ? lsp_file(s, uri->valuestring) : NULL;
+    const char *uri;
+    File *f = request_file(s, params, &uri);
     memset(h, 0, sizeof *h);
     if (!f)
         return NULL;
@@ -700,9 +709,8 @@ static void symbols_of(Source *src, const Node *items, cJSON *out)
 
 cJSON *lsp_document_symbols(Lsp *s, const cJSON *params)
 {
-    const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
-    const cJSON *uri = cJSON_GetObjectItemCaseSensitive(td, "uri");
-    File *f = cJSON_IsString(uri) ? lsp_file(s, uri->valuestring) : NULL;
+    const char *uri;
+    File *f = request_file(s, params, &uri);
     cJSON *arr = cJSON_CreateArray();
     if (f)
         symbols_of(f->src, f->items, arr);
@@ -887,9 +895,8 @@ static void complete_items(Lsp *s, const Node *block, cJSON *arr)
 
 cJSON *lsp_completion(Lsp *s, const cJSON *params)
 {
-    const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
-    const cJSON *uri = cJSON_GetObjectItemCaseSensitive(td, "uri");
-    File *f = cJSON_IsString(uri) ? lsp_file(s, uri->valuestring) : NULL;
+    const char *uri;
+    File *f = request_file(s, params, &uri);
     cJSON *arr = cJSON_CreateArray();
     if (!f)
         return arr;
@@ -1128,9 +1135,8 @@ static void actions_for(Lsp *s, File *f, const char *uri, const Diag *d, cJSON *
 
 cJSON *lsp_code_actions(Lsp *s, const cJSON *params)
 {
-    const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
-    const cJSON *uri = cJSON_GetObjectItemCaseSensitive(td, "uri");
-    File *f = cJSON_IsString(uri) ? lsp_file(s, uri->valuestring) : NULL;
+    const char *uri;
+    File *f = request_file(s, params, &uri);
     cJSON *arr = cJSON_CreateArray();
     if (!f)
         return arr;
@@ -1141,7 +1147,7 @@ cJSON *lsp_code_actions(Lsp *s, const cJSON *params)
     for (unsigned i = 0; i < de->n; i++) {
         const Diag *d = de->items[i];
         if (d->src == f->src && d->span.start <= b && d->span.end >= a)
-            actions_for(s, f, uri->valuestring, d, arr);
+            actions_for(s, f, uri, d, arr);
     }
     return arr;
 }
@@ -1170,13 +1176,31 @@ static void hint_add(HintAcc **hs, int *n, int *cap, const Node *attr, const cha
     (*hs)[(*n)++].text = append(NULL, "%s%s", piece, "");
 }
 
+/* A template argument's value; one that reads `env` has none in the base
+ * evaluation (SPEC §7.5), so each environment's value is shown instead. */
+static void hint_argument(Model *m, Arena *a, const Object *o, const char *name, const Field *fl,
+                          HintAcc **hs, int *n, int *cap)
+{
+    if (!(fl->val && fl->val->kind == VAL_ERROR && fl->val->late) || m->nenvs == 0) {
+        hint_add(hs, n, cap, fl->set->attr, value_show(a, fl->val));
+        return;
+    }
+    for (int e = 0; e < m->nenvs; e++) {
+        const Environment *env = NULL;
+        const Model *em = model_for_env(m, m->envs[e]->name, &env);
+        const Object *eo = em ? model_find(em, o->path) : NULL;
+        if (eo)
+            hint_add(hs, n, cap, fl->set->attr,
+                     arena_printf(a, "%s: %s", m->envs[e]->name, value_show(a, model_get(em, eo, name))));
+    }
+}
+
 /* After an attribute whose value is a template parameter: the values the
  * uses give it; after one an environment overrides: `prod: 1 vcpu`. */
 cJSON *lsp_inlay_hints(Lsp *s, const cJSON *params)
 {
-    const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
-    const cJSON *uri = cJSON_GetObjectItemCaseSensitive(td, "uri");
-    File *f = cJSON_IsString(uri) ? lsp_file(s, uri->valuestring) : NULL;
+    const char *uri;
+    File *f = request_file(s, params, &uri);
     cJSON *arr = cJSON_CreateArray();
     if (!f)
         return arr;
@@ -1192,7 +1216,7 @@ cJSON *lsp_inlay_hints(Lsp *s, const cJSON *params)
             const Field *fl = &o->fields[k];
             const char *name = o->schema->fields[k].name;
             if (fl->set && model_origin(m, o, name) == ORIGIN_ARGUMENT)
-                hint_add(&hs, &n, &cap, fl->set->attr, value_show(a, fl->val));
+                hint_argument(m, a, o, name, fl, &hs, &n, &cap);
             for (int e = 0; fl->set && e < m->nenvs; e++) {
                 const Override *ov = model_override(m, m->envs[e], o, name);
                 if (ov)
@@ -1321,9 +1345,8 @@ static void encode_tokens(Source *src, const Toks *t, cJSON *data)
 
 cJSON *lsp_semantic_tokens(Lsp *s, const cJSON *params)
 {
-    const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
-    const cJSON *uri = cJSON_GetObjectItemCaseSensitive(td, "uri");
-    File *f = cJSON_IsString(uri) ? lsp_file(s, uri->valuestring) : NULL;
+    const char *uri;
+    File *f = request_file(s, params, &uri);
     cJSON *r = cJSON_CreateObject();
     cJSON *data = cJSON_AddArrayToObject(r, "data");
     if (!f)

@@ -19,6 +19,7 @@
 #include "lsp.h"
 #include "model.h"
 #include "graph.h"
+#include "matrix.h"
 #include "planemit.h"
 #include "rules.h"
 #include "schema.h"
@@ -351,6 +352,7 @@ static int run_pipeline(const Options *o, const char *argv0)
         ev = eval_new(&pg, &schemas, &model);
         eval_run(ev);
         rules_run(&model, &diag);
+        rules_environments(ev, &model, &diag);
         eval_finish(ev);
     }
     FILE *out = o->format == DIAG_HUMAN || o->cmd == CMD_EXPORT || o->cmd == CMD_EXPLAIN ||
@@ -369,6 +371,8 @@ static int run_pipeline(const Options *o, const char *argv0)
         rc = planemit_run(&model, o->env, &po, stdout, stderr);
     } else if (o->cmd == CMD_GRAPH && !failed) {
         rc = graph_run(&model, o->env, o->graph, stdout, stderr);
+    } else if (o->cmd == CMD_BUILD && !failed && o->build.matrix) {
+        rc = matrix_run(&model, &o->build, stdout, stderr);
     } else if (o->cmd == CMD_BUILD && !failed) {
         BuildOptions bo = o->build;
         bo.format = o->format;

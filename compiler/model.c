@@ -26,8 +26,13 @@ void model_release(Model *m)
         free(l->items);
         free(l);
     }
-    for (int i = 0; i < m->nenvs; i++)
+    for (int i = 0; i < m->nenvs; i++) {
         table_release(&m->envs[i]->by_field);
+        if (m->envs[i]->eval) {
+            model_release(m->envs[i]->eval);
+            free(m->envs[i]->eval);
+        }
+    }
     free(m->envs);
     free(m->objects);
     table_release(&m->by_path);
@@ -110,6 +115,100 @@ Environment *model_add_env(Model *m, Object *obj)
     return e;
 }
 
+void model_keep_deployed(Model *m, const Environment *env)
+{
+    const Value *v = model_get(m, env->obj, "accounts");
+    if (!v || v->kind != VAL_LIST)
+        return;     /* `all` (or poison: keep the widest) */
+    Table sel;
+    table_init(&sel);
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->items[i]->kind == VAL_REF)
+            table_put(&sel, v->items[i]->ref, v->items[i]->ref);
+    for (size_t k = 0; k < m->by_kind.cap; k++) {
+        if (!m->by_kind.keys[k])
+            continue;
+        ObjList *l = m->by_kind.vals[k];
+        int n = 0;
+        for (int i = 0; i < l->n; i++)
+            if (!l->items[i]->account || table_get(&sel, l->items[i]->account))
+                l->items[n++] = l->items[i];
+        l->n = n;
+    }
+    table_release(&sel);
+}
+
+void model_mark_deployments(Model *base)
+{
+    Table first, count;     /* account path -> first environment's name; -> deployments */
+    table_init(&first);
+    table_init(&count);
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < base->nenvs; i++) {
+            Model *em = base->envs[i]->eval;
+            const ObjList *accs = em ? model_kind(em, "account") : NULL;
+            for (int k = 0; accs && k < accs->n; k++) {
+                Object *a = accs->items[k];
+                uintptr_t n = (uintptr_t)table_get(&count, a->path);
+                if (pass == 0) {
+                    table_put(&count, a->path, (void *)(n + 1));
+                    if (!table_get(&first, a->path))
+                        table_put(&first, a->path, (void *)base->envs[i]->name);
+                } else {
+                    a->multi_env = n > 1;
+                    a->first_env = table_get(&first, a->path);
+                }
+            }
+        }
+    table_release(&first);
+    table_release(&count);
+}
+
+bool model_shared(const Model *m, const Object *o)
+{
+    return m->env && model_bool(m, o, "shared", false);
+}
+
+bool model_creates(const Model *m, const Object *o)
+{
+    if (!model_shared(m, o) || !o->account || !o->account->first_env)
+        return true;
+    return o->account->first_env == m->env;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int model_shared_pullers(const Model *m, const Object *repo, const char ***out)
+{
+    const Model *base = m->base ? m->base : m;
+    int n = 0, cap = 16;
+    const char **ids = xmalloc((size_t)cap * sizeof *ids);
+    for (int i = 0; i < base->nenvs; i++) {
+        const Model *em = base->envs[i]->eval ? base->envs[i]->eval : m;
+        const Object *r = model_find(em, repo->path);
+        const ObjList *svcs = model_kind(em, "service");
+        for (int k = 0; r && k < svcs->n; k++) {
+            const Object *s = svcs->items[k];
+            const char *id = model_str(em, s->account, "id", NULL);
+            if (model_ref(em, s, "image") != r || s->account == r->account || !id)
+                continue;
+            if (n == cap)
+                ids = xrealloc(ids, (size_t)(cap *= 2) * sizeof *ids);
+            ids[n++] = intern_cstr(&m->pg->in, id);
+        }
+    }
+    qsort(ids, (size_t)n, sizeof *ids, cmp_str);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || ids[u - 1] != ids[i])
+            ids[u++] = ids[i];
+    *out = ids;
+    return u;
+}
+
 void model_add_override(Model *m, Environment *env, const Override *ov)
 {
     if (env->nov == env->cap) {
@@ -160,6 +259,22 @@ Environment *model_env(const Model *m, const char *name)
     return NULL;
 }
 
+Model *model_for_env(const Model *m, const char *name, const Environment **env)
+{
+    *env = NULL;
+    if (!name)
+        return (Model *)m;
+    const Environment *e = model_env(m, name);
+    if (!e)
+        return NULL;
+    if (!e->eval) {
+        *env = e;
+        return (Model *)m;
+    }
+    *env = model_env(e->eval, name);
+    return e->eval;
+}
+
 const Field *model_field(const Model *m, const Object *obj, const char *name)
 {
     const FieldDecl *fd = schema_field(obj->schema, key(m, name));
@@ -181,6 +296,8 @@ Origin model_origin(const Model *m, const Object *obj, const char *name)
     if (!fd)
         return ORIGIN_UNSET;
     const Field *f = &obj->fields[fd->index];
+    if (f->set && f->set->env)
+        return ORIGIN_OVERRIDE;
     if (f->set) {
         Site arg;
         return eval_param_site(f->set->scope, f->set->attr->b, &arg) ? ORIGIN_ARGUMENT

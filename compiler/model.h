@@ -52,6 +52,8 @@ typedef enum Origin {
 typedef struct Assign {
     const Node *attr;           /* the ATTR */
     struct Scope *scope;        /* the scope it is evaluated in (eval's business) */
+    const char *env;            /* an environment's override installed in its own
+                                   evaluation (eval_run_env), else NULL */
 } Assign;
 
 /* One field of one object: 16 bytes, as there are many (100 per LA). */
@@ -79,6 +81,11 @@ struct Object {
     Source *use_src;            /* file of use */
     uint32_t index;             /* position in Model.objects */
     bool incomplete;            /* its block had a syntax error: no E0307 for it */
+    /* accounts in an environment's own evaluation (model_mark_deployments): */
+    bool multi_env;             /* deployed by more than one environment, so the
+                                   names sfdc derives in it carry the environment */
+    const char *first_env;      /* the first environment, in source order, that
+                                   deploys it: the owner of its shared resources */
 };
 
 /* One dotted override of an environment: `la-camden.service.daemon.cpu = 1 vcpu`. */
@@ -96,6 +103,8 @@ typedef struct Environment {
     Override *ov;               /* overrides in source order; arena */
     int nov, cap;
     Table by_field;             /* Field* (of the overridden object) -> Override* */
+    struct Model *eval;         /* the platform evaluated again in this environment
+                                   (SPEC §7.5); owned; NULL inside such a model */
 } Environment;
 
 /* All objects of one kind, in creation order. */
@@ -116,6 +125,10 @@ typedef struct Model {
     Object *state;              /* platform's `state` block, or NULL */
     Environment **envs;         /* in source order; malloc'd */
     int nenvs, cap_envs;
+    const char *env;            /* the environment this is the own evaluation of
+                                   (SPEC §7.5), interned; NULL for the base */
+    const struct Model *base;   /* with env: the base, whose envs[] hold the other
+                                   environments' evaluations */
 } Model;
 
 void model_init(Model *m, Program *pg, Schemas *s);
@@ -134,6 +147,11 @@ Object *model_account(const Model *m, const char *name);
 Object *model_child(const Model *m, const Object *obj, const char *kind, const char *name);
 /* An environment by name, or NULL. */
 Environment *model_env(const Model *m, const char *name);
+/* The model and environment a consumer reads for environment name (NULL:
+ * none): the environment's own evaluation when there is one, so values
+ * derived from an override follow it. Sets *env (NULL for none) and
+ * returns the model; NULL, with *env NULL, when name names no environment. */
+Model *model_for_env(const Model *m, const char *name, const Environment **env);
 
 /* ---- field values ------------------------------------------------------ */
 
@@ -203,6 +221,26 @@ int model_provenance(const Model *m, const Object *obj, const char *name,
 Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *path,
                   Object *parent, const Node *node, Source *src);
 Environment *model_add_env(Model *m, Object *obj);
+/* Drops from the by-kind lists every account env does not deploy, and
+ * everything inside those accounts (an environment's own evaluation is
+ * checked and built for its deployments only). Paths still find them. */
+void model_keep_deployed(Model *m, const Environment *env);
+/* After every environment's evaluation (Environment.eval) exists: marks
+ * each deployed account there with multi_env and first_env. */
+void model_mark_deployments(Model *base);
+
+/* ---- shared resources (SPEC §7.5) ----------------------------------------- */
+
+/* o is declared `shared = true` and m is an environment's evaluation. */
+bool model_shared(const Model *m, const Object *o);
+/* Whether m's deployment creates o: false only for a shared resource whose
+ * account another environment deploys first (that one owns it). */
+bool model_creates(const Model *m, const Object *o);
+/* The pullers of a shared registry in every environment: ids of the
+ * accounts, other than its own, whose services use the registry at repo's
+ * path as `image`. Sorted, unique, interned; *out malloc'd (caller frees).
+ * Returns the count. */
+int model_shared_pullers(const Model *m, const Object *repo, const char ***out);
 void model_add_override(Model *m, Environment *env, const Override *ov);
 
 #endif

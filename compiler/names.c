@@ -73,9 +73,34 @@ static const char *get_str(const NameCtx *c, const Object *o, const char *f)
     return v && (v->kind == VAL_STR || v->kind == VAL_SYM) ? v->u.str : NULL;
 }
 
+static bool get_bool(const NameCtx *c, const Object *o, const char *f, bool fallback)
+{
+    const Value *v = get(c, o, f);
+    return v && v->kind == VAL_BOOL ? v->u.b : fallback;
+}
+
 static const char *acct_name(const Object *acct)
 {
     return acct && acct->name ? acct->name : "account";
+}
+
+/* The environment whose name every derived name of acct carries: in an
+ * environment's own evaluation, when more than one environment deploys
+ * the account (SPEC §7.5), so no two deployments derive one name. */
+static const char *env_of(const NameCtx *c, const Object *acct)
+{
+    return c->m->env && acct && acct->multi_env ? c->m->env : NULL;
+}
+
+/* The account segment of a derived name: "ENV-ACCOUNT" or "ACCOUNT". */
+static void put_acct(NameBuf *b, const NameCtx *c, const Object *acct, int how)
+{
+    const char *env = env_of(c, acct);
+    if (env) {
+        put(b, env, how);
+        put(b, "-", KEEP);
+    }
+    put(b, acct_name(acct), how);
 }
 
 static bool is_kind(const Object *o, const char *kind)
@@ -98,7 +123,7 @@ static size_t derived(const NameCtx *c, const Object *acct, const char *label, c
     NameBuf b = {buf, cap, 0};
     put(&b, names_platform(c->m), DASH);
     put(&b, "-", KEEP);
-    put(&b, acct_name(acct), DASH);
+    put_acct(&b, c, acct, DASH);
     if (label) {
         put(&b, "-", KEEP);
         put(&b, label, DASH);
@@ -184,7 +209,7 @@ static size_t lb_name(const NameCtx *c, const Object *svc, char *buf, size_t cap
         return copy("", buf, cap);
     char full[512];
     NameBuf f = {full, sizeof full, 0};
-    put(&f, acct_name(svc->account), DASH);
+    put_acct(&f, c, svc->account, DASH);
     put(&f, "-", KEEP);
     put(&f, svc->name ? svc->name : "", DASH);
     size_t len = done(&f);
@@ -211,9 +236,13 @@ static size_t state_bucket(const NameCtx *c, const Object *acct, char *buf, size
     const Value *v = model_state(c->m, acct, "bucket");
     if (v && v->kind == VAL_STR && v->u.str[0])
         return copy(v->u.str, buf, cap);
-    const char *id = get_str(c, acct, "id");
+    const char *id = get_str(c, acct, "id"), *env = env_of(c, acct);
     NameBuf b = {buf, cap, 0};
     put(&b, names_platform(c->m), KEEP);
+    if (env) {
+        put(&b, "-", KEEP);
+        put(&b, env, KEEP);
+    }
     put(&b, "-tfstate-", KEEP);
     put(&b, id ? id : "000000000000", KEEP);
     return done(&b);
@@ -248,7 +277,7 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     case NAME_SECRET_PREFIX:        /* secrets/main.tf: "${var.name_prefix}${each.key}" */
         put(&b, names_platform(c->m), KEEP);
         put(&b, "/", KEEP);
-        put(&b, acct_name(acct), KEEP);
+        put_acct(&b, c, acct, KEEP);
         put(&b, "/", KEEP);
         return done(&b);
     case NAME_ACCOUNT_ROLE: {
@@ -257,6 +286,10 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     }
     case NAME_DEPLOYER_ROLE:
         put(&b, names_platform(c->m), LOWER_DASH);
+        if (env_of(c, acct)) {
+            put(&b, "-", KEEP);
+            put(&b, env_of(c, acct), LOWER_DASH);
+        }
         put(&b, "-deployer", KEEP);
         return done(&b);
     default:
@@ -414,8 +447,17 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
     switch (k) {
     case NAME_BUCKET:
         return bucket_name(c, o, buf, cap);
-    case NAME_ECR:
-        return copy(o->name, buf, cap);
+    case NAME_ECR: {
+        /* a registry declared shared serves every environment by one name */
+        const char *env = get_bool(c, o, "shared", false) ? NULL : env_of(c, o->account);
+        NameBuf b = {buf, cap, 0};
+        if (env) {
+            put(&b, env, KEEP);
+            put(&b, "-", KEEP);
+        }
+        put(&b, o->name ? o->name : "", KEEP);
+        return done(&b);
+    }
     case NAME_SECRET: {
         char pre[512];
         names_derive(c, NAME_SECRET_PREFIX, o->account, pre, sizeof pre);

@@ -44,8 +44,12 @@
 /* What a name is derived in. */
 typedef struct NameCtx {
     const Model *m;
-    const Environment *env; /* the environment built, or NULL: base values. Names
-                             * do not contain it (yet); fields are read in it. */
+    const Environment *env; /* the environment built, or NULL: base values; fields
+                             * are read in it. In an environment's own evaluation
+                             * (m->env), an account several environments deploy
+                             * has the segment "ENV-A" for "A", and its ECR
+                             * repositories not declared shared are "ENV-<label>"
+                             * (SPEC §7.5). */
 } NameCtx;
 
 NameCtx names_ctx(const Model *m, const Environment *env);

@@ -512,7 +512,8 @@ static int ecr_pullers(Emit *e, const Object *repo, const char **roots, Acct **w
 }
 
 /* The repository policy of one repository: pull for exactly the accounts
- * whose services use it, nothing else (never push, never `*`). The
+ * whose services use it, push for exactly the principals of its `push`
+ * (never `*`: E0608), nothing else. The
  * document is the one the ecr module writes for the same inputs
  * (`pull_account_ids`), so Terraform and this step never undo each other. */
 static void hand_ecr(Emit *e, const Object *repo)
@@ -520,27 +521,48 @@ static void hand_ecr(Emit *e, const Object *repo)
     static const char *const missing[] = {"RepositoryPolicyNotFoundException"};
     static const char *const pull[] = {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
                                        "ecr:GetDownloadUrlForLayer"};
+    static const char *const push[] = {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                                       "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer",
+                                       "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"};
     Acct *owner = acct_of(e, repo->account);
-    if (!owner)
+    if (!owner || !model_creates(e->m, repo))
         return;
-    int cap = model_kind(e->m, "service")->n + 1;
+    const char **shared = NULL;
+    int nshared = model_shared(e->m, repo) ? model_shared_pullers(e->m, repo, &shared) : 0;
+    int cap = model_kind(e->m, "service")->n + nshared + 1;
     const char **roots = xmalloc((size_t)cap * sizeof *roots);
     Acct **who = xmalloc((size_t)cap * sizeof *who);
     int n = ecr_pullers(e, repo, roots, who, cap);
-    int nroots = sort_unique(roots, n);
-    if (nroots) {
+    int nroots = n;
+    for (int i = 0; i < nshared; i++)   /* a shared registry: every environment's */
+        roots[nroots++] = root_arn(e, shared[i]);
+    free(shared);
+    nroots = sort_unique(roots, nroots);
+    const Value *pv = get(e, repo, "push");
+    int npush = 0;
+    const char **pushers = xmalloc(((size_t)(pv && pv->kind == VAL_LIST ? pv->n : 0) + 1) * sizeof *pushers);
+    for (uint32_t i = 0; pv && pv->kind == VAL_LIST && i < pv->n; i++)
+        if (pv->items[i]->kind == VAL_STR)
+            pushers[npush++] = pv->items[i]->u.str;
+    npush = sort_unique(pushers, npush);
+    if (nroots || npush) {
         char name[512];
         names_ecr(&e->nc, repo, name, sizeof name);
         cJSON *doc = policy_doc();
-        statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
+        if (nroots)
+            statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
+        if (npush)
+            statement(doc, "Push", "Allow", str_array(pushers, npush), push, 7);
         const char *id = arena_printf(&e->a, "handshake/%s/ecr-pull/%s", owner->name,
                                       slug(e, repo->name));
         IdList after = {0};
         if (deploy_id(e, owner))
             ids_push(&after, deploy_id(e, owner));
         cJSON *s = step_new(e, PHASE_HAND, owner, id,
-                            arena_printf(&e->a, "let %d account%s pull from %s", nroots,
-                                         nroots == 1 ? "" : "s", name),
+                            nroots ? arena_printf(&e->a, "let %d account%s pull from %s%s", nroots,
+                                                  nroots == 1 ? "" : "s", name, npush ? " (and CI push)" : "")
+                                   : arena_printf(&e->a, "let %d principal%s push to %s", npush,
+                                                  npush == 1 ? "" : "s", name),
                             &after);
         cJSON *args = args1("repositoryName", name);
         cJSON_AddItemToObject(args, "policyText", as_json_string(cJSON_Duplicate(doc, true)));
@@ -557,6 +579,7 @@ static void hand_ecr(Emit *e, const Object *repo)
     }
     free(roots);
     free(who);
+    free(pushers);
 }
 
 /* The policy of a bucket with `readers`: what the s3-bucket module writes
@@ -828,9 +851,17 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
         cJSON_AddStringToObject(j, "region", ac->region);
     cJSON_AddStringToObject(j, "cluster", cluster);
     cJSON_AddStringToObject(j, "service", name);
-    cJSON_AddBoolToObject(j, "scalable_target", scheduled && hi > 0);
+    cJSON_AddBoolToObject(j, "scalable_target", planemit_autoscaled(e->m, svc, e->env));
     cJSON_AddItemToObject(e->services, arena_printf(&e->a, "%s/%s", ac->name, name), j);
     free(after.ids);
+}
+
+bool planemit_autoscaled(const Model *m, const Object *svc, const Environment *env)
+{
+    const Value *scale = model_get_env(m, svc, "scale", env);
+    if (!scale || scale->kind != VAL_RANGE || scale->items[1]->kind != VAL_NUM)
+        return true;    /* the schema's default, 0..1 */
+    return scale->items[1]->u.num > 0;
 }
 
 static void phase_operate(Emit *e)
@@ -1099,7 +1130,7 @@ int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o,
                  FILE *err)
 {
     const Environment *env = NULL;
-    if (env_name && !(env = model_env(m, env_name))) {
+    if (!(m = model_for_env(m, env_name, &env))) {
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }

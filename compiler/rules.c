@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+#include "arena.h"
+#include "eval.h"
+
 #include "banned.h"
 
 void rules_run(Model *m, DiagEngine *d)
@@ -81,4 +84,33 @@ void rules_structure(Model *m, DiagEngine *d)
 {
     one_platform(m, d);
     unique_account_ids(m, d);
+}
+
+/* Each environment is the platform evaluated again with its overrides
+ * (SPEC §7.5) and checked like the base; what it reports anew names it.
+ * Then the environments are checked against each other (rules_env.c). */
+void rules_environments(Eval *ev, Model *base, DiagEngine *d)
+{
+    Program *pg = base->pg;
+    for (int i = 0; i < base->nenvs; i++) {
+        Environment *env = base->envs[i];
+        Model *em = xcalloc(1, sizeof *em);
+        model_init(em, pg, base->schemas);
+        em->env = env->name;
+        em->base = base;
+        env->eval = em;
+        d->context = arena_printf(&pg->arena, "in environment `%s`", env->name);
+        eval_run_env(ev, em, env->name);
+        d->context = NULL;
+        const Environment *own = model_env(em, env->name);
+        if (own)
+            model_keep_deployed(em, own);
+    }
+    model_mark_deployments(base);
+    for (int i = 0; i < base->nenvs; i++) {
+        d->context = arena_printf(&pg->arena, "in environment `%s`", base->envs[i]->name);
+        rules_run(base->envs[i]->eval, d);
+        d->context = NULL;
+    }
+    rules_env(base, d);
 }

@@ -15,6 +15,10 @@
  *   rules_build       what build, the plan and sfdrun
  *                     need to accept it (E08xx)         — rules_build.c
  *
+ * rules_env (rules_env.c) runs once, after rules_run has checked the base
+ * and every environment's own evaluation (Environment.eval): no two
+ * (environment, account) deployments may create the same AWS name.
+ *
  * Every pass must be linear in the size of the model: iterate
  * model_kind(), use hash tables (table.h) for uniqueness, sort for
  * interval overlap. */
@@ -26,11 +30,20 @@
 
 void rules_run(Model *m, DiagEngine *d);
 
+struct Eval;
+/* After rules_run on the base: evaluates each environment again into its
+ * own Model (Environment.eval, SPEC §7.5), runs rules_run on it with the
+ * diagnostics' context naming the environment, then rules_env across them.
+ * `sfdc check` and the language server call this same function, so both
+ * report the same diagnostics. */
+void rules_environments(struct Eval *ev, Model *base, DiagEngine *d);
+
 /* The passes, in the order rules_run calls them. */
 void rules_structure(Model *m, DiagEngine *d);
 void rules_aws(Model *m, DiagEngine *d);
 void rules_intent(Model *m, DiagEngine *d);
 void rules_cost(Model *m, DiagEngine *d);
 void rules_build(Model *m, DiagEngine *d);
+void rules_env(Model *m, DiagEngine *d);
 
 #endif

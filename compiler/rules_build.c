@@ -9,9 +9,12 @@
  *   E0804  a platform, environment or account name the plan or the tree
  *          cannot carry (sfdrun's plan reader: [a-z][a-z0-9-]{0,62}), or a
  *          service, bucket or registry label its step ids cannot
+ *   E0806  private services in a network with neither NAT nor the VPC
+ *          endpoints their tasks need to start
  *
  * None of these depends on an environment's overrides (children, labels
- * and `accounts` are not overridable), so each is reported once. */
+ * and `accounts` are not overridable), so each is reported once; E0806
+ * reads the base values of `nat` and the endpoint lists. */
 #include "rules.h"
 
 #include <stdlib.h>
@@ -212,6 +215,95 @@ static void networks(Model *m, DiagEngine *d, const Kinds *K)
     }
 }
 
+/* ---- E0806 a way out of the private subnets ------------------------------- */
+
+/* Whether list field f of o holds the string x. */
+static bool list_has(Model *m, const Object *o, const char *f, const char *x)
+{
+    const Value *v = model_get(m, o, f);
+    for (uint32_t i = 0; v && v->kind == VAL_LIST && i < v->n; i++)
+        if ((v->items[i]->kind == VAL_STR || v->items[i]->kind == VAL_SYM) && strcmp(v->items[i]->u.str, x) == 0)
+            return true;
+    return false;
+}
+
+/* What the account's private tasks must reach, as VPC endpoint services:
+ * every task pulls from ECR (API and registry, layers from S3) and logs to
+ * CloudWatch; Secrets Manager when a task reads a secret (every service of
+ * an account with a database does: its master secret, SPEC 13.2); SSM for
+ * ssm() parameters. Sets *svc to the first private service. */
+static int needed(Model *m, const Object *a, const char **need, const Object **svc)
+{
+    bool private = false, sm = false, ssm = false;
+    for (int k = 0; k < a->nchildren; k++) {
+        const Object *c = a->children[k];
+        sm |= is_kind(c, "aurora") || is_kind(c, "rds");
+        const Value *pub = model_get(m, c, "public_ip");
+        if (!is_kind(c, "service") || (pub && pub->kind == VAL_BOOL && pub->u.b))
+            continue;
+        if (!private)
+            *svc = c;
+        private = true;
+        const Value *sec = model_get(m, c, "secrets");
+        for (uint32_t i = 0; sec && sec->kind == VAL_MAP && i < sec->n; i++) {
+            const Value *x = sec->items[i];
+            bool is_ssm = x->kind == VAL_CALL && x->u.str && strcmp(x->u.str, "ssm") == 0;
+            ssm |= is_ssm;
+            sm |= !is_ssm;
+        }
+    }
+    if (!private)
+        return 0;
+    int n = 0;
+    need[n++] = "ecr.api";
+    need[n++] = "ecr.dkr";
+    need[n++] = "logs";
+    if (sm)
+        need[n++] = "secretsmanager";
+    if (ssm)
+        need[n++] = "ssm";
+    return n;
+}
+
+/* E0806: Fargate tasks in private subnets reach ECR, S3, CloudWatch Logs
+ * and Secrets Manager through a NAT gateway or through VPC endpoints; with
+ * neither, every task fails to start (CannotPullContainerError) and
+ * nothing says why until someone reads the stopped tasks. One error per
+ * account, naming what is missing. Base platform only. */
+static void egress(Model *m, DiagEngine *d)
+{
+    const ObjList *nets = model_kind(m, "network");
+    for (int i = 0; i < nets->n; i++) {
+        const Object *net = nets->items[i], *svc = NULL;
+        const Value *nat = model_get(m, net, "nat");
+        if (!net->account || (nat && (nat->kind == VAL_SYM || nat->kind == VAL_STR) && strcmp(nat->u.str, "none") != 0))
+            continue;
+        const char *need[6];
+        int n = needed(m, net->account, need, &svc);
+        char missing[256] = "";
+        size_t len = 0;
+        for (int k = 0; k < n; k++)
+            if (!list_has(m, net, "endpoints", need[k]))
+                len += (size_t)snprintf(missing + len, sizeof missing - len, "%s`%s`", len ? ", " : "", need[k]);
+        bool s3 = list_has(m, net, "gateway_endpoints", "s3");
+        if (n == 0 || (len == 0 && s3))
+            continue;
+        if (!s3)
+            snprintf(missing + len, sizeof missing - len, "%sthe S3 gateway endpoint", len ? ", " : "");
+        Site s = model_obj_site(net), ss = model_obj_site(svc);
+        Diag *g = diag_new(d, DIAG_ERROR, "E0806", s.src, s.span,
+                           "the private subnets of `%s` have no way out: service `%s` cannot start",
+                           net->account->path, svc->name ? svc->name : "?");
+        diag_label(d, g, "`nat = none` and no endpoint for %s", missing);
+        diag_secondary(d, g, ss.src, ss.span, "pulls its image from ECR and logs to CloudWatch");
+        diag_help(d, g, "add `nat = single`, or keep `nat = none` and list the interface endpoints "
+                        "(`endpoints = [\"ecr.api\", \"ecr.dkr\", \"logs\"%s]`) with the S3 gateway "
+                        "endpoint (`gateway_endpoints = [\"s3\"]`, the default; free)",
+                  n > 3 ? ", \"secretsmanager\"" : "");
+        diag_emit(d, g);
+    }
+}
+
 /* ---- E0802 unit directories ---------------------------------------------- */
 
 /* The blocks that become a unit directory "<kind>-<label>" of their
@@ -303,5 +395,6 @@ void rules_build(Model *m, DiagEngine *d)
     env_accounts(m, d);
     Kinds K = kinds_of(m);
     networks(m, d, &K);
+    egress(m, d);
     unit_dirs(m, d, &K);
 }

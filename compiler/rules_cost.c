@@ -196,14 +196,22 @@ static void nat(Cost *c, const Object *net)
     g->label = arena_printf(arena(c), "%d NAT gateway%s x $%.3f/h in %s, billed every hour", n,
                             n == 1 ? "" : "s", hourly, region);
     if (routed) {
+        /* the other way out (E0806): ECR api + dkr, Logs, Secrets Manager
+         * interface endpoints in every zone, plus the free S3 gateway */
+        double ep = price(c, net, "interface_endpoint_hour_per_az", &region);
+        double alt = ep < 0 ? -1 : 4 * azs * ep * c->hours;
+        const char *cmp = alt < 0 ? "" : arena_printf(arena(c), " (about $%.0f/month for %g zones: %s)",
+                                                      alt, azs, alt < monthly ? "less" : "more");
         g->what = arena_printf(arena(c), "`nat = %s` in `%s` is billed while every service is at zero",
                                mode, acct);
         g->help = n > 1 ? arena_printf(arena(c), "`nat = single` shares one gateway across the "
-                                       "zones (about $%.0f/month); `nat = none` with interface "
-                                       "endpoints for ECR and CloudWatch Logs costs less at rest",
-                                       hourly * c->hours)
-                        : "`nat = none` with interface endpoints for ECR and CloudWatch Logs (and the "
-                          "free S3 gateway endpoint) costs less at rest";
+                                       "zones (about $%.0f/month); or `nat = none` with the "
+                                       "interface endpoints for ECR, CloudWatch Logs and Secrets "
+                                       "Manager%s and the free S3 gateway endpoint",
+                                       hourly * c->hours, cmp)
+                        : arena_printf(arena(c), "the other way out is `nat = none` with the interface "
+                                       "endpoints for ECR, CloudWatch Logs and Secrets Manager%s and "
+                                       "the free S3 gateway endpoint", cmp);
     } else {
         g->what = arena_printf(arena(c), "the NAT gateway of `%s` routes for nothing (no service runs "
                                "in the account) yet is billed", acct);
@@ -230,8 +238,12 @@ static void endpoints(Cost *c, const Object *net)
                            l->n == 1 ? "is" : "are");
     g->label = arena_printf(arena(c), "%u endpoint%s x %g AZs x $%.3f/h in %s", l->n, l->n == 1 ? "" : "s",
                             azs, hourly, region);
-    g->help = "keep only the endpoints the tasks need (S3 is a free gateway endpoint); this "
-              "replaces a NAT gateway, which costs more";
+    double nat_h = price(c, net, "nat_gateway_hour", &region);
+    g->help = nat_h < 0 ? "keep only the endpoints the tasks need (S3 is a free gateway endpoint)"
+                        : arena_printf(arena(c), "keep only the endpoints the tasks need (S3 is a free "
+                                       "gateway endpoint); `nat = single` instead would cost about "
+                                       "$%.0f/month plus $%.3f/GB processed",
+                                       nat_h * c->hours, price(c, net, "nat_gateway_gb", &region));
 }
 
 /* ---- W0704 Aurora minimum ---------------------------------------------------------- */

@@ -501,6 +501,28 @@ static void plain_secrets(Intent *c, const Object *o, const Environment *env)
 
 /* ---- services ----------------------------------------------------------------- */
 
+/* E0609: an IMMUTABLE repository accepts a tag once. A service on the
+ * mutable `latest` (the default tag) runs whatever was pushed first: CI's
+ * second push of `latest` fails, and the service never sees a new image. */
+static void immutable_latest(Intent *c, Object *o, const Environment *env)
+{
+    const Object *repo = rctx_ref(c->m, o, "image", env);
+    const char *tag = rctx_str(c->m, o, "tag", env, "latest");
+    if (!repo || strcmp(tag, "latest") != 0 || !rctx_bool(c->m, repo, "immutable", env, true))
+        return;
+    bool written = rctx_written(c->m, o, "tag", env);
+    Site s = rctx_site(c->m, o, written ? "tag" : "image", env), r = model_obj_site(repo);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0609", s.src, s.span,
+                       "service `%s` runs tag `latest` of the immutable registry `%s`%s", o->path,
+                       repo->path, in_env(c, env));
+    diag_label(c->d, g, written ? "a tag that is meant to move" : "no `tag`: the default is `latest`");
+    diag_secondary(c->d, g, r.src, r.span, "immutable: each tag can be pushed once");
+    diag_help(c->d, g, "pin the release the service runs, e.g. `tag = \"2026.12.1\"`; or set "
+                       "`immutable = false` on `%s` and accept that `latest` moves under running tasks",
+              repo->path);
+    diag_emit(c->d, g);
+}
+
 static void service(void *ctx, Object *o, const Environment *env)
 {
     Intent *c = ctx;
@@ -514,6 +536,7 @@ static void service(void *ctx, Object *o, const Environment *env)
     scale_floor(c, o, env, has_window || (w && w->kind == VAL_STR));
     vpn_only(c, o, env);
     plain_secrets(c, o, env);
+    immutable_latest(c, o, env);
 }
 
 /* Per-cluster facts, and E0603 for each service. Base platform only. */

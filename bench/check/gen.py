@@ -7,7 +7,9 @@ Like examples/sfdata, but one file: a core account (ECR, VPN), an
 organisation account, one template for an LA account (network, three
 services pulling cross-account from core's ECR, Aurora, four buckets, one
 readable by the organisation) and a list of N records expanded by `for`,
-plus stage and prod environments with a few overrides.
+plus stage and prod environments with a few overrides, each environment in
+accounts of its own (ids per environment, SPEC §7.5), so that the checker
+evaluates the platform three times: the base, stage and prod.
 """
 import sys
 
@@ -18,7 +20,7 @@ HEAD = '''platform bench {
 
 account core {
   kind = core
-  id = "111111111111"
+  id = { stage = "111111111111", prod = "111111111112" }[env]
   vpn = 10.250.0.0/16
   network { cidr = 10.251.0.0/16 }
   ecr dagster { keep = 30 }
@@ -26,7 +28,7 @@ account core {
 
 account org {
   kind = organisation
-  id = "999999999999"
+  id = { stage = "999999999999", prod = "999999999998" }[env]
   parent = core
   network { cidr = 10.252.0.0/16 }
 }
@@ -80,11 +82,12 @@ def main():
     rows = []
     for i in range(n):
         cidr = "10.%d.%d.0/24" % (i // 256, i % 256)
-        rows.append('  { code = "la%05d", id = "%012d", cidr = %s },' % (i, 200000000000 + i, cidr))
+        rows.append('  { code = "la%05d", id = { stage = "%012d", prod = "%012d" }, cidr = %s },'
+                    % (i, 200000000000 + i, 300000000000 + i, cidr))
     with open(out, "w") as f:
         f.write(HEAD)
         f.write("let las = [\n" + "\n".join(rows) + "\n]\n\n")
-        f.write("for la in las {\n  use local_authority(la.code, la.id, la.cidr)\n}\n\n")
+        f.write("for la in las {\n  use local_authority(la.code, la.id[env], la.cidr)\n}\n\n")
         f.write('environment stage {\n  accounts = all\n  trigger = "main"\n}\n\n')
         f.write('environment prod {\n  accounts = all\n  trigger = "tags"\n'
                 '  deletion_protection = true\n'

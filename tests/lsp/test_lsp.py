@@ -195,7 +195,7 @@ def main_session():
                                               "context": {"includeDeclaration": True}})
     check("references: a template and its use", sorted(x["range"]["start"]["line"] for x in r["result"]) ==
           [pos(text, "local_authority(code")["line"], pos(text, "use local_authority")["line"]], r["result"])
-    r = c.request("textDocument/definition", at(LA, text, "la.cidr)", 0, 3))
+    r = c.request("textDocument/definition", at(LA, text, "la.cidr[env]", 0, 3))
     check("definition: a `for` variable's field is not mistaken for anything", r.get("result", 1) is None, r)
     r = c.request("textDocument/references", {**at(CORE, core_text, "dagster {"),
                                               "context": {"includeDeclaration": True}})
@@ -346,7 +346,8 @@ def main_session():
     QF = os.path.join(ws, "qf.sfd")
     qf = ('import "./core.sfd"\n\naccount qf {\n  kind = la\n  id = "555555555555"\n  parent = core\n'
           '  network { cidr = 10.60.0.0/16 }\n  service web {\n    image = core.ecr.dagster\n'
-          '    cpu = 0.25 vcpu\n    memory = 4 GiB\n  }\n  aurora db {\n    capacity = 4..2 acu\n  }\n}\n')
+          '    cpu = 0.25 vcpu\n    memory = 4 GiB\n  }\n  aurora db {\n    capacity = 4..2 acu\n  }\n'
+          '  aurora steps {\n    capacity = 0.25..2 acu\n  }\n}\n')
     c.notes.clear()
     open_doc(c, QF, qf)
     d = c.diagnostics(uri(QF))["diagnostics"]
@@ -365,6 +366,9 @@ def main_session():
     a = fix_for("E0421")
     fixed = apply_edits(qf, a["edit"]["changes"][uri(QF)]) if a else ""
     check("codeAction: write the range the help gives", "capacity = 2 acu..4 acu" in fixed, (a, d))
+    a = fix_for("E0505")
+    fixed = apply_edits(qf, a["edit"]["changes"][uri(QF)]) if a else ""
+    check("codeAction: the nearest valid ACU step", "capacity = 0.5..2 acu" in fixed, (a, d))
     colon = qf.replace("memory = 4 GiB", "memory: 4 GiB")
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri(QF), "version": 2},
                                         "contentChanges": [{"text": colon}]})

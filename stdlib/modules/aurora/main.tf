@@ -135,5 +135,10 @@ resource "aws_rds_cluster_instance" "this" {
   publicly_accessible  = false
   apply_immediately    = var.apply_immediately
 
+  # The version is pinned exactly (MAJOR.MINOR): an automatic minor upgrade
+  # would make the next plan try to move the cluster back down. Upgrades are
+  # a change of engine_version, reviewed like any other.
+  auto_minor_version_upgrade = false
+
   tags = var.tags
 }

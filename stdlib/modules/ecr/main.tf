@@ -1,7 +1,7 @@
 # ecr: an image repository in the core account. Other accounts may pull from
-# it; the repository policy grants read actions only, so nobody outside the
-# owning account can push, and there is never a "*" principal without an
-# organisation condition.
+# it; push is granted only to the principals named in push_principal_arns
+# (e.g. the CI role of another account), never to "*", and
+# there is never a "*" principal without an organisation condition.
 
 locals {
   # Read-only actions a cross-account puller needs on the repository itself
@@ -11,7 +11,18 @@ locals {
     "ecr:BatchGetImage",
     "ecr:GetDownloadUrlForLayer",
   ]
-  has_policy = length(var.pull_account_ids) > 0 || var.pull_organization_id != null
+  # What a pusher needs on the repository (plus the pull actions, which a
+  # push checks layers with); GetAuthorizationToken lives in its own role.
+  push_actions = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+  ]
+  has_policy = length(var.pull_account_ids) > 0 || var.pull_organization_id != null || length(var.push_principal_arns) > 0
 }
 
 resource "aws_ecr_repository" "this" {
@@ -67,6 +78,19 @@ data "aws_iam_policy_document" "pull" {
       principals {
         type        = "AWS"
         identifiers = [for id in sort(distinct(var.pull_account_ids)) : "arn:aws:iam::${id}:root"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.push_principal_arns) > 0 ? [1] : []
+    content {
+      sid     = "Push"
+      effect  = "Allow"
+      actions = local.push_actions
+      principals {
+        type        = "AWS"
+        identifiers = sort(distinct(var.push_principal_arns))
       }
     }
   }

@@ -61,6 +61,17 @@ variable "pull_account_ids" {
   }
 }
 
+variable "push_principal_arns" {
+  description = "IAM principal ARNs (a CI role or user, or an account root) allowed to PUSH; never a wildcard."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.push_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[^*]+)$", a))])
+    error_message = "push_principal_arns entries must be IAM role, user or account root ARNs, without wildcards."
+  }
+}
+
 variable "pull_organization_id" {
   description = "AWS Organizations ID (o-xxxxxxxxxx) whose accounts may PULL images; scales past the policy size limit of long account lists. Null disables."
   type        = string

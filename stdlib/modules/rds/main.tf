@@ -92,10 +92,14 @@ resource "aws_db_instance" "this" {
   final_snapshot_identifier = var.skip_final_snapshot ? null : local.final_snapshot
   copy_tags_to_snapshot     = true
 
-  backup_retention_period    = var.backup_retention_period
-  backup_window              = var.preferred_backup_window
-  apply_immediately          = var.apply_immediately
-  auto_minor_version_upgrade = true
+  backup_retention_period = var.backup_retention_period
+  backup_window           = var.preferred_backup_window
+  apply_immediately       = var.apply_immediately
+
+  # "16" pins the major only: AWS may upgrade minors and Terraform accepts
+  # any 16.x. "16.4" pins exactly: automatic upgrades would make the next
+  # plan try to downgrade, so they are off and upgrades are explicit.
+  auto_minor_version_upgrade = !strcontains(var.engine_version, ".")
 
   tags = var.tags
 

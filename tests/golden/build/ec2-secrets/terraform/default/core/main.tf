@@ -41,9 +41,10 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "tiny-core"
-  cidr = "10.0.0.0/16"
-  azs  = ["eu-west-1a", "eu-west-1b"]
+  name              = "tiny-core"
+  cidr              = "10.0.0.0/16"
+  azs               = ["eu-west-1a", "eu-west-1b"]
+  gateway_endpoints = ["s3"]
 }
 
 # core.ecr.app
@@ -52,7 +53,7 @@ module "ecr_app" {
 
   name             = "app"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 10
   pull_account_ids = ["222222222222"]
 }

@@ -47,6 +47,7 @@ module "network" {
   azs                 = ["eu-west-2a", "eu-west-2b", "eu-west-2c"]
   enable_nat_gateway  = true
   single_nat_gateway  = true
+  gateway_endpoints   = ["s3"]
   interface_endpoints = ["ecr.api", "logs"]
 }
 
@@ -69,6 +70,7 @@ module "rds_main" {
   vpc_id              = module.network.vpc_id
   subnet_ids          = module.network.database_subnet_ids
   port                = 5432
+  database_name       = "main"
   deletion_protection = true
 }
 
@@ -130,10 +132,18 @@ module "service_worker" {
   image_repository_arns = ["arn:aws:ecr:eu-west-1:111111111111:repository/app"]
   cpu                   = 1024
   memory                = 2048
-  environment           = { GREETING = "cost $${5} or 100%%{x}", MODE = "batch" }
+  environment = {
+    GREETING     = "cost $${5} or 100%%{x}"
+    MAIN_DB_HOST = module.rds_main.endpoint
+    MAIN_DB_NAME = "main"
+    MAIN_DB_PORT = "5432"
+    MODE         = "batch"
+  }
   secrets = {
-    API_TOKEN   = "arn:aws:ssm:eu-west-2:222222222222:parameter/tiny/api-token"
-    DB_PASSWORD = module.secrets.secret_arns["db_password"]
+    API_TOKEN        = "arn:aws:ssm:eu-west-2:222222222222:parameter/tiny/api-token"
+    DB_PASSWORD      = module.secrets.secret_arns["db_password"]
+    MAIN_DB_PASSWORD = "${module.rds_main.master_user_secret_arn}:password::"
+    MAIN_DB_USER     = "${module.rds_main.master_user_secret_arn}:username::"
   }
   iam_role_name_prefix = "tiny-la-one-worker"
   desired_count        = 1
@@ -158,10 +168,19 @@ module "service_portal" {
   cpu                        = 512
   memory                     = 1024
   container_port             = 8080
-  iam_role_name_prefix       = "tiny-la-one-portal"
-  target_group_arn           = module.lb_portal.target_group_arn
-  desired_count              = 1
-  autoscaling                = { min_capacity = 1, max_capacity = 2 }
+  environment = {
+    MAIN_DB_HOST = module.rds_main.endpoint
+    MAIN_DB_NAME = "main"
+    MAIN_DB_PORT = "5432"
+  }
+  secrets = {
+    MAIN_DB_PASSWORD = "${module.rds_main.master_user_secret_arn}:password::"
+    MAIN_DB_USER     = "${module.rds_main.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "tiny-la-one-portal"
+  target_group_arn     = module.lb_portal.target_group_arn
+  desired_count        = 1
+  autoscaling          = { min_capacity = 1, max_capacity = 2 }
 }
 
 # la-one.bucket.exports

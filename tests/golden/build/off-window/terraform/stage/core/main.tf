@@ -35,18 +35,19 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "p-core"
-  cidr = "10.0.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name              = "p-stage-core"
+  cidr              = "10.0.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
 }
 
 # core.ecr.app
 module "ecr_app" {
   source = "../../modules/ecr"
 
-  name             = "app"
+  name             = "stage-app"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 30
   pull_account_ids = ["222222222222"]
 }

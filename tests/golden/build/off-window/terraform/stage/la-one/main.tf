@@ -36,16 +36,19 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "p-la-one"
-  cidr = "10.1.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name               = "p-stage-la-one"
+  cidr               = "10.1.0.0/16"
+  azs                = ["eu-west-2a", "eu-west-2b"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+  gateway_endpoints  = ["s3"]
 }
 
 # la-one: the cluster of its services
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name               = "p-la-one"
+  name               = "p-stage-la-one"
   container_insights = "disabled"
 }
 
@@ -53,7 +56,7 @@ module "cluster" {
 module "lb_web" {
   source = "../../modules/load-balancer"
 
-  name          = "la-one-web"
+  name          = "stage-la-one-web"
   vpc_id        = module.network.vpc_id
   vpc_cidr      = module.network.vpc_cidr
   subnet_ids    = module.network.private_subnet_ids
@@ -73,12 +76,12 @@ module "service_web" {
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
   ingress_security_group_ids = [module.lb_web.security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/app:latest"
-  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/app"]
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/stage-app:latest"
+  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/stage-app"]
   cpu                        = 256
   memory                     = 512
   container_port             = 3000
-  iam_role_name_prefix       = "p-la-one-web"
+  iam_role_name_prefix       = "p-stage-la-one-web"
   target_group_arn           = module.lb_web.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }

@@ -3,8 +3,8 @@
 
 locals {
   name         = "core"
-  account_id   = "111111111111"
+  account_id   = "511111111111"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
-  state_bucket = "p-tfstate-111111111111"
+  role_arn     = "arn:aws:iam::511111111111:role/OrganizationAccountAccessRole"
+  state_bucket = "p-tfstate-511111111111"
 }

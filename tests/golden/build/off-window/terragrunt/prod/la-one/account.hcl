@@ -3,8 +3,8 @@
 
 locals {
   name         = "la-one"
-  account_id   = "222222222222"
+  account_id   = "522222222222"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
-  state_bucket = "p-tfstate-222222222222"
+  role_arn     = "arn:aws:iam::522222222222:role/OrganizationAccountAccessRole"
+  state_bucket = "p-tfstate-522222222222"
 }

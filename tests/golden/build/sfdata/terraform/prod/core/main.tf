@@ -12,7 +12,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-111111111111"
+    bucket       = "sfdata-prod-tfstate-111111111111"
     key          = "prod/core/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true
@@ -42,18 +42,8 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-core"
-  cidr = "10.0.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
-}
-
-# core.ecr.dagster
-module "ecr_dagster" {
-  source = "../../modules/ecr"
-
-  name             = "dagster"
-  scan_on_push     = true
-  immutable_tags   = true
-  keep_images      = 30
-  pull_account_ids = ["222222222222", "333333333333", "444444444444"]
+  name              = "sfdata-prod-core"
+  cidr              = "10.200.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
 }

@@ -13,7 +13,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-333333333333"
+    bucket       = "sfdata-stage-tfstate-333333333333"
     key          = "stage/la-hackney/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true
@@ -43,16 +43,19 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-la-hackney"
-  cidr = "10.3.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name               = "sfdata-stage-la-hackney"
+  cidr               = "10.3.0.0/16"
+  azs                = ["eu-west-2a", "eu-west-2b"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+  gateway_endpoints  = ["s3"]
 }
 
 # la-hackney.aurora.dagster
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-la-hackney-dagster"
+  name                     = "sfdata-stage-la-hackney-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4
@@ -60,6 +63,7 @@ module "aurora_dagster" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   port                     = 5432
+  database_name            = "dagster"
   deletion_protection      = false
 }
 
@@ -67,7 +71,7 @@ module "aurora_dagster" {
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name               = "sfdata-la-hackney"
+  name               = "sfdata-stage-la-hackney"
   container_insights = "disabled"
 }
 
@@ -75,7 +79,7 @@ module "cluster" {
 module "lb_webserver" {
   source = "../../modules/load-balancer"
 
-  name          = "la-hackney-webserver"
+  name          = "stage-la-hackney-webserver"
   vpc_id        = module.network.vpc_id
   vpc_cidr      = module.network.vpc_cidr
   subnet_ids    = module.network.private_subnet_ids
@@ -95,13 +99,22 @@ module "service_daemon" {
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
   security_group_ids         = [module.aurora_dagster.client_security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-hackney-daemon"
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = module.aurora_dagster.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-stage-la-hackney-daemon"
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
     {
       name     = "daemon-on"
@@ -132,13 +145,22 @@ module "service_code_server" {
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
   security_group_ids         = [module.aurora_dagster.client_security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 256
   memory                     = 1024
-  iam_role_name_prefix       = "sfdata-la-hackney-code-server"
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = module.aurora_dagster.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-stage-la-hackney-code-server"
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
   scheduled_actions = [
     {
       name     = "code-server-on"
@@ -170,42 +192,53 @@ module "service_webserver" {
   subnet_ids                 = module.network.private_subnet_ids
   security_group_ids         = [module.aurora_dagster.client_security_group_id]
   ingress_security_group_ids = [module.lb_webserver.security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-hackney-webserver"
-  target_group_arn           = module.lb_webserver.target_group_arn
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = module.aurora_dagster.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-stage-la-hackney-webserver"
+  target_group_arn     = module.lb_webserver.target_group_arn
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
 }
 
 # la-hackney.bucket.data_store
 module "bucket_data_store" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-hackney-data-store"
-  versioning  = true
-  tls_only    = true
-  expire_days = 2190
+  name                   = "sfdata-stage-la-hackney-data-store"
+  versioning             = true
+  tls_only               = true
+  expire_days            = 2190
+  noncurrent_expire_days = 2190
 }
 
 # la-hackney.bucket.workspace
 module "bucket_workspace" {
   source = "../../modules/s3-bucket"
 
-  name        = "sfdata-la-hackney-workspace"
-  versioning  = true
-  tls_only    = true
-  expire_days = 90
+  name                   = "sfdata-stage-la-hackney-workspace"
+  versioning             = true
+  tls_only               = true
+  expire_days            = 90
+  noncurrent_expire_days = 90
 }
 
 # la-hackney.bucket.shared
 module "bucket_shared" {
   source = "../../modules/s3-bucket"
 
-  name               = "sfdata-la-hackney-shared"
+  name               = "sfdata-stage-la-hackney-shared"
   versioning         = true
   tls_only           = true
   reader_account_ids = ["999999999999"]
@@ -215,7 +248,7 @@ module "bucket_shared" {
 module "bucket_external_data" {
   source = "../../modules/s3-bucket"
 
-  name       = "sfdata-la-hackney-external-data"
+  name       = "sfdata-stage-la-hackney-external-data"
   versioning = true
   tls_only   = true
 }

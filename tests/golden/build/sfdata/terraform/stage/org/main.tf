@@ -12,7 +12,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "sfdata-tfstate-999999999999"
+    bucket       = "sfdata-stage-tfstate-999999999999"
     key          = "stage/org/terraform.tfstate"
     region       = "eu-west-2"
     encrypt      = true
@@ -42,16 +42,17 @@ provider "aws" {
 module "network" {
   source = "../../modules/network"
 
-  name = "sfdata-org"
-  cidr = "10.2.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name              = "sfdata-stage-org"
+  cidr              = "10.2.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
 }
 
 # org.aurora.dagster
 module "aurora_dagster" {
   source = "../../modules/aurora"
 
-  name                     = "sfdata-org-dagster"
+  name                     = "sfdata-stage-org-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 2
@@ -59,5 +60,6 @@ module "aurora_dagster" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   port                     = 5432
+  database_name            = "dagster"
   deletion_protection      = false
 }

@@ -6,5 +6,5 @@ locals {
   account_id   = "111111111111"
   region       = "eu-west-2"
   role_arn     = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-111111111111"
+  state_bucket = "sfdata-prod-tfstate-111111111111"
 }

@@ -3,8 +3,8 @@
 
 locals {
   name         = "la-camden"
-  account_id   = "222222222222"
+  account_id   = "622222222222"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-222222222222"
+  role_arn     = "arn:aws:iam::622222222222:role/OrganizationAccountAccessRole"
+  state_bucket = "sfdata-prod-tfstate-622222222222"
 }

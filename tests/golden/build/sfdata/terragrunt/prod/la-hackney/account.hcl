@@ -3,8 +3,8 @@
 
 locals {
   name         = "la-hackney"
-  account_id   = "333333333333"
+  account_id   = "633333333333"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-333333333333"
+  role_arn     = "arn:aws:iam::633333333333:role/OrganizationAccountAccessRole"
+  state_bucket = "sfdata-prod-tfstate-633333333333"
 }

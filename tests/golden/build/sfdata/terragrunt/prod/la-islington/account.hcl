@@ -3,8 +3,8 @@
 
 locals {
   name         = "la-islington"
-  account_id   = "444444444444"
+  account_id   = "644444444444"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::444444444444:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-444444444444"
+  role_arn     = "arn:aws:iam::644444444444:role/OrganizationAccountAccessRole"
+  state_bucket = "sfdata-prod-tfstate-644444444444"
 }

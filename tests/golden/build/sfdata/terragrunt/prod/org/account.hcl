@@ -3,8 +3,8 @@
 
 locals {
   name         = "org"
-  account_id   = "999999999999"
+  account_id   = "899999999999"
   region       = "eu-west-2"
-  role_arn     = "arn:aws:iam::999999999999:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-999999999999"
+  role_arn     = "arn:aws:iam::899999999999:role/OrganizationAccountAccessRole"
+  state_bucket = "sfdata-prod-tfstate-899999999999"
 }

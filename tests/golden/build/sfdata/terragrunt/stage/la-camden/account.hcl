@@ -6,5 +6,5 @@ locals {
   account_id   = "222222222222"
   region       = "eu-west-2"
   role_arn     = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-222222222222"
+  state_bucket = "sfdata-stage-tfstate-222222222222"
 }

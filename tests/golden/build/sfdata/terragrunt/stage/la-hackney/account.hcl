@@ -6,5 +6,5 @@ locals {
   account_id   = "333333333333"
   region       = "eu-west-2"
   role_arn     = "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-333333333333"
+  state_bucket = "sfdata-stage-tfstate-333333333333"
 }

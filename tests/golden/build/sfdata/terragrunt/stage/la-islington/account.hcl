@@ -6,5 +6,5 @@ locals {
   account_id   = "444444444444"
   region       = "eu-west-2"
   role_arn     = "arn:aws:iam::444444444444:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-444444444444"
+  state_bucket = "sfdata-stage-tfstate-444444444444"
 }

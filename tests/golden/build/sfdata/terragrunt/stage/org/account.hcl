@@ -6,5 +6,5 @@ locals {
   account_id   = "999999999999"
   region       = "eu-west-2"
   role_arn     = "arn:aws:iam::999999999999:role/OrganizationAccountAccessRole"
-  state_bucket = "sfdata-tfstate-999999999999"
+  state_bucket = "sfdata-stage-tfstate-999999999999"
 }

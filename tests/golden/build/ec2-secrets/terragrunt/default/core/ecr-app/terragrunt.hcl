@@ -12,7 +12,7 @@ terraform {
 inputs = {
   name             = "app"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 10
   pull_account_ids = ["222222222222"]
 }

@@ -10,7 +10,8 @@ terraform {
 }
 
 inputs = {
-  name = "tiny-core"
-  cidr = "10.0.0.0/16"
-  azs  = ["eu-west-1a", "eu-west-1b"]
+  name              = "tiny-core"
+  cidr              = "10.0.0.0/16"
+  azs               = ["eu-west-1a", "eu-west-1b"]
+  gateway_endpoints = ["s3"]
 }

@@ -15,5 +15,6 @@ inputs = {
   azs                 = ["eu-west-2a", "eu-west-2b", "eu-west-2c"]
   enable_nat_gateway  = true
   single_nat_gateway  = true
+  gateway_endpoints   = ["s3"]
   interface_endpoints = ["ecr.api", "logs"]
 }

@@ -31,5 +31,6 @@ inputs = {
   vpc_id              = dependency.network.outputs.vpc_id
   subnet_ids          = dependency.network.outputs.database_subnet_ids
   port                = 5432
+  database_name       = "main"
   deletion_protection = true
 }

@@ -38,6 +38,8 @@ dependency "rds_main" {
 
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
+    endpoint                 = "tiny-la-one-main.000000000000.eu-west-2.rds.amazonaws.com"
+    master_user_secret_arn   = "arn:aws:secretsmanager:eu-west-2:222222222222:secret:rds!db-00000000-0000-0000-0000-000000000000-AbCdEf"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -72,8 +74,17 @@ inputs = {
   cpu                        = 512
   memory                     = 1024
   container_port             = 8080
-  iam_role_name_prefix       = "tiny-la-one-portal"
-  target_group_arn           = dependency.lb_portal.outputs.target_group_arn
-  desired_count              = 1
-  autoscaling                = { min_capacity = 1, max_capacity = 2 }
+  environment = {
+    MAIN_DB_HOST = dependency.rds_main.outputs.endpoint
+    MAIN_DB_NAME = "main"
+    MAIN_DB_PORT = "5432"
+  }
+  secrets = {
+    MAIN_DB_PASSWORD = "${dependency.rds_main.outputs.master_user_secret_arn}:password::"
+    MAIN_DB_USER     = "${dependency.rds_main.outputs.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "tiny-la-one-portal"
+  target_group_arn     = dependency.lb_portal.outputs.target_group_arn
+  desired_count        = 1
+  autoscaling          = { min_capacity = 1, max_capacity = 2 }
 }

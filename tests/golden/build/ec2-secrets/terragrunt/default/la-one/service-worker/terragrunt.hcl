@@ -47,6 +47,8 @@ dependency "rds_main" {
 
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
+    endpoint                 = "tiny-la-one-main.000000000000.eu-west-2.rds.amazonaws.com"
+    master_user_secret_arn   = "arn:aws:secretsmanager:eu-west-2:222222222222:secret:rds!db-00000000-0000-0000-0000-000000000000-AbCdEf"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -82,10 +84,18 @@ inputs = {
   image_repository_arns = ["arn:aws:ecr:eu-west-1:111111111111:repository/app"]
   cpu                   = 1024
   memory                = 2048
-  environment           = { GREETING = "cost $${5} or 100%%{x}", MODE = "batch" }
+  environment = {
+    GREETING     = "cost $${5} or 100%%{x}"
+    MAIN_DB_HOST = dependency.rds_main.outputs.endpoint
+    MAIN_DB_NAME = "main"
+    MAIN_DB_PORT = "5432"
+    MODE         = "batch"
+  }
   secrets = {
-    API_TOKEN   = "arn:aws:ssm:eu-west-2:222222222222:parameter/tiny/api-token"
-    DB_PASSWORD = dependency.secrets.outputs.secret_arns["db_password"]
+    API_TOKEN        = "arn:aws:ssm:eu-west-2:222222222222:parameter/tiny/api-token"
+    DB_PASSWORD      = dependency.secrets.outputs.secret_arns["db_password"]
+    MAIN_DB_PASSWORD = "${dependency.rds_main.outputs.master_user_secret_arn}:password::"
+    MAIN_DB_USER     = "${dependency.rds_main.outputs.master_user_secret_arn}:username::"
   }
   iam_role_name_prefix = "tiny-la-one-worker"
   desired_count        = 1

@@ -10,6 +10,6 @@ terraform {
 }
 
 inputs = {
-  name               = "p-la-one"
+  name               = "p-prod-la-one"
   container_insights = "disabled"
 }

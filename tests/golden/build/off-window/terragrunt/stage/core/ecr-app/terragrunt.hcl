@@ -10,9 +10,9 @@ terraform {
 }
 
 inputs = {
-  name             = "app"
+  name             = "stage-app"
   scan_on_push     = true
-  immutable_tags   = true
+  immutable_tags   = false
   keep_images      = 30
   pull_account_ids = ["222222222222"]
 }

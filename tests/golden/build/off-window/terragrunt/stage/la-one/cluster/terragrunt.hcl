@@ -10,6 +10,6 @@ terraform {
 }
 
 inputs = {
-  name               = "p-la-one"
+  name               = "p-stage-la-one"
   container_insights = "disabled"
 }

@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/p-la-one"
-    cluster_name = "p-la-one"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/p-stage-la-one"
+    cluster_name = "p-stage-la-one"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -34,7 +34,7 @@ dependency "lb_web" {
 
   mock_outputs = {
     security_group_id = "sg-00000000000000000"
-    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:222222222222:targetgroup/la-one-web/0000000000000000"
+    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:222222222222:targetgroup/stage-la-one-web/0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -53,12 +53,12 @@ inputs = {
   vpc_id                     = dependency.network.outputs.vpc_id
   subnet_ids                 = dependency.network.outputs.private_subnet_ids
   ingress_security_group_ids = [dependency.lb_web.outputs.security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/app:latest"
-  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/app"]
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/stage-app:latest"
+  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/stage-app"]
   cpu                        = 256
   memory                     = 512
   container_port             = 3000
-  iam_role_name_prefix       = "p-la-one-web"
+  iam_role_name_prefix       = "p-stage-la-one-web"
   target_group_arn           = dependency.lb_web.outputs.target_group_arn
   desired_count              = 0
   autoscaling                = { min_capacity = 0, max_capacity = 1 }

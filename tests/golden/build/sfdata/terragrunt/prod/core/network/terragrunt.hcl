@@ -10,7 +10,8 @@ terraform {
 }
 
 inputs = {
-  name = "sfdata-core"
-  cidr = "10.0.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name              = "sfdata-prod-core"
+  cidr              = "10.200.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
 }

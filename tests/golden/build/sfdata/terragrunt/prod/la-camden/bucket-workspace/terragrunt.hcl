@@ -10,8 +10,9 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-camden-workspace"
-  versioning  = true
-  tls_only    = true
-  expire_days = 90
+  name                   = "sfdata-prod-la-camden-workspace"
+  versioning             = true
+  tls_only               = true
+  expire_days            = 90
+  noncurrent_expire_days = 90
 }

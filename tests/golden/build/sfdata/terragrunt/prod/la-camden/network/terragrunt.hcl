@@ -10,7 +10,10 @@ terraform {
 }
 
 inputs = {
-  name = "sfdata-la-camden"
-  cidr = "10.1.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name               = "sfdata-prod-la-camden"
+  cidr               = "10.201.0.0/16"
+  azs                = ["eu-west-2a", "eu-west-2b"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+  gateway_endpoints  = ["s3"]
 }

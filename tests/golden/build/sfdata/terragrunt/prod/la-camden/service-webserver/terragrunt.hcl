@@ -13,8 +13,8 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-la-camden"
-    cluster_name = "sfdata-la-camden"
+    cluster_arn  = "arn:aws:ecs:eu-west-2:622222222222:cluster/sfdata-prod-la-camden"
+    cluster_name = "sfdata-prod-la-camden"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -34,6 +34,8 @@ dependency "aurora_dagster" {
 
   mock_outputs = {
     client_security_group_id = "sg-22222222222222222"
+    endpoint                 = "sfdata-prod-la-camden-dagster.cluster-000000000000.eu-west-2.rds.amazonaws.com"
+    master_user_secret_arn   = "arn:aws:secretsmanager:eu-west-2:622222222222:secret:rds!cluster-00000000-0000-0000-0000-000000000000-AbCdEf"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
@@ -43,14 +45,9 @@ dependency "lb_webserver" {
 
   mock_outputs = {
     security_group_id = "sg-00000000000000000"
-    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:222222222222:targetgroup/la-camden-webserver/0000000000000000"
+    target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-2:622222222222:targetgroup/prod-la-camden-webserver/0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-}
-
-# Applied after these units of other accounts (values known at build time, no outputs read).
-dependencies {
-  paths = ["../../core/ecr-dagster"]
 }
 
 inputs = {
@@ -63,13 +60,22 @@ inputs = {
   subnet_ids                 = dependency.network.outputs.private_subnet_ids
   security_group_ids         = [dependency.aurora_dagster.outputs.client_security_group_id]
   ingress_security_group_ids = [dependency.lb_webserver.outputs.security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:latest"
+  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
   cpu                        = 512
   memory                     = 1024
   container_port             = 3000
-  iam_role_name_prefix       = "sfdata-la-camden-webserver"
-  target_group_arn           = dependency.lb_webserver.outputs.target_group_arn
-  desired_count              = 0
-  autoscaling                = { min_capacity = 0, max_capacity = 1 }
+  environment = {
+    DAGSTER_DB_HOST = dependency.aurora_dagster.outputs.endpoint
+    DAGSTER_DB_NAME = "dagster"
+    DAGSTER_DB_PORT = "5432"
+  }
+  secrets = {
+    DAGSTER_DB_PASSWORD = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:password::"
+    DAGSTER_DB_USER     = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:username::"
+  }
+  iam_role_name_prefix = "sfdata-prod-la-camden-webserver"
+  target_group_arn     = dependency.lb_webserver.outputs.target_group_arn
+  desired_count        = 0
+  autoscaling          = { min_capacity = 0, max_capacity = 1 }
 }

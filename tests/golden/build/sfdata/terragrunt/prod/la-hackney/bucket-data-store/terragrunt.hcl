@@ -10,8 +10,9 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-hackney-data-store"
-  versioning  = true
-  tls_only    = true
-  expire_days = 2190
+  name                   = "sfdata-prod-la-hackney-data-store"
+  versioning             = true
+  tls_only               = true
+  expire_days            = 2190
+  noncurrent_expire_days = 2190
 }

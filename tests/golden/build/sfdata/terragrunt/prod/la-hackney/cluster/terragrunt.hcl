@@ -10,6 +10,6 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-hackney"
+  name               = "sfdata-prod-la-hackney"
   container_insights = "disabled"
 }

@@ -14,14 +14,14 @@ dependency "network" {
 
   mock_outputs = {
     private_subnet_ids = ["subnet-11111111111111110", "subnet-11111111111111111"]
-    vpc_cidr           = "10.3.0.0/16"
+    vpc_cidr           = "10.203.0.0/16"
     vpc_id             = "vpc-00000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
 inputs = {
-  name          = "la-hackney-webserver"
+  name          = "prod-la-hackney-webserver"
   vpc_id        = dependency.network.outputs.vpc_id
   vpc_cidr      = dependency.network.outputs.vpc_cidr
   subnet_ids    = dependency.network.outputs.private_subnet_ids

@@ -20,7 +20,7 @@ dependency "network" {
 }
 
 inputs = {
-  name                     = "sfdata-la-islington-dagster"
+  name                     = "sfdata-prod-la-islington-dagster"
   engine_version           = "16.4"
   min_capacity             = 0
   max_capacity             = 4
@@ -28,5 +28,6 @@ inputs = {
   vpc_id                   = dependency.network.outputs.vpc_id
   subnet_ids               = dependency.network.outputs.database_subnet_ids
   port                     = 5432
+  database_name            = "dagster"
   deletion_protection      = true
 }

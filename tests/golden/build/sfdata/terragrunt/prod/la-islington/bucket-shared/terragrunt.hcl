@@ -10,8 +10,8 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-islington-shared"
+  name               = "sfdata-prod-la-islington-shared"
   versioning         = true
   tls_only           = true
-  reader_account_ids = ["999999999999"]
+  reader_account_ids = ["899999999999"]
 }

@@ -10,6 +10,6 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-islington"
+  name               = "sfdata-prod-la-islington"
   container_insights = "disabled"
 }

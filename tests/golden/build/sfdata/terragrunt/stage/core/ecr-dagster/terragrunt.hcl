@@ -10,9 +10,16 @@ terraform {
 }
 
 inputs = {
-  name             = "dagster"
-  scan_on_push     = true
-  immutable_tags   = true
-  keep_images      = 30
-  pull_account_ids = ["222222222222", "333333333333", "444444444444"]
+  name           = "dagster"
+  scan_on_push   = true
+  immutable_tags = true
+  keep_images    = 30
+  pull_account_ids = [
+    "222222222222",
+    "333333333333",
+    "444444444444",
+    "622222222222",
+    "633333333333",
+    "644444444444",
+  ]
 }

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name       = "sfdata-la-camden-external-data"
+  name       = "sfdata-stage-la-camden-external-data"
   versioning = true
   tls_only   = true
 }

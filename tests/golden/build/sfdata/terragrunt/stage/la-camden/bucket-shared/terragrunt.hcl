@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-camden-shared"
+  name               = "sfdata-stage-la-camden-shared"
   versioning         = true
   tls_only           = true
   reader_account_ids = ["999999999999"]

@@ -10,6 +10,6 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-camden"
+  name               = "sfdata-stage-la-camden"
   container_insights = "disabled"
 }

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name       = "sfdata-la-hackney-external-data"
+  name       = "sfdata-stage-la-hackney-external-data"
   versioning = true
   tls_only   = true
 }

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-hackney-shared"
+  name               = "sfdata-stage-la-hackney-shared"
   versioning         = true
   tls_only           = true
   reader_account_ids = ["999999999999"]

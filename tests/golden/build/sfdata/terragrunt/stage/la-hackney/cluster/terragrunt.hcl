@@ -10,6 +10,6 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-hackney"
+  name               = "sfdata-stage-la-hackney"
   container_insights = "disabled"
 }

@@ -10,7 +10,7 @@ terraform {
 }
 
 inputs = {
-  name       = "sfdata-la-islington-external-data"
+  name       = "sfdata-stage-la-islington-external-data"
   versioning = true
   tls_only   = true
 }

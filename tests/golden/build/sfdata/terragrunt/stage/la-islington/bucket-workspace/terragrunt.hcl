@@ -10,8 +10,9 @@ terraform {
 }
 
 inputs = {
-  name        = "sfdata-la-islington-workspace"
-  versioning  = true
-  tls_only    = true
-  expire_days = 90
+  name                   = "sfdata-stage-la-islington-workspace"
+  versioning             = true
+  tls_only               = true
+  expire_days            = 90
+  noncurrent_expire_days = 90
 }

@@ -10,6 +10,6 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-la-islington"
+  name               = "sfdata-stage-la-islington"
   container_insights = "disabled"
 }

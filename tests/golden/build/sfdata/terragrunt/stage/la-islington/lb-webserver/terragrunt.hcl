@@ -21,7 +21,7 @@ dependency "network" {
 }
 
 inputs = {
-  name          = "la-islington-webserver"
+  name          = "stage-la-islington-webserver"
   vpc_id        = dependency.network.outputs.vpc_id
   vpc_cidr      = dependency.network.outputs.vpc_cidr
   subnet_ids    = dependency.network.outputs.private_subnet_ids

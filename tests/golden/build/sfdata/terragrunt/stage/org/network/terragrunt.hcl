@@ -10,7 +10,8 @@ terraform {
 }
 
 inputs = {
-  name = "sfdata-org"
-  cidr = "10.2.0.0/16"
-  azs  = ["eu-west-2a", "eu-west-2b"]
+  name              = "sfdata-stage-org"
+  cidr              = "10.2.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
 }

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Reduces each tool's JSON to one shape, so the peers can be compared with sfdc.
+
+Usage: norm.py sfdc|pkl|jsonnet|terraform FILE   (prints the normal form)
+
+The normal form, per account: id, kind, parent, cidr, state bucket, ECR
+repositories (keep), services (image repository, CPU units, MiB, scale
+[min, max], default, window, access), Aurora (capacity [min, max],
+auto-pause seconds) and buckets (purpose, expiry seconds, readers).
+`sfdc export` is the reference; the peers print this shape themselves
+(bench/peers/gen.py), Terraform as the root module's `accounts` output
+in `terraform show -json` of a plan.
+"""
+import json
+import sys
+
+
+def ref(v):
+    return v["ref"] if isinstance(v, dict) and "ref" in v else v
+
+
+def num(v):
+    """JSON numbers compare as numbers: 1024.0 (Pkl, Jsonnet) is 1024."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def from_sfdc(doc):
+    accounts = {}
+    for name, o in doc["objects"].items():
+        if o["kind"] != "account":
+            continue
+        f = o["fields"]
+        a = {"id": f["id"], "kind": f["kind"], "parent": ref(f["parent"]), "cidr": None,
+             "state_bucket": o["state"]["bucket"], "ecr": {}, "services": {}, "aurora": {},
+             "buckets": {}}
+        for c in o.get("children", {}).values():
+            k, g = c["kind"], c["fields"]
+            if k == "network":
+                a["cidr"] = g["cidr"]
+            elif k == "ecr":
+                a["ecr"][c["name"]] = {"keep": g["keep"]}
+            elif k == "service":
+                a["services"][c["name"]] = {
+                    "image": ref(g["image"]).split(".")[-1], "cpu": g["cpu"], "memory": g["memory"],
+                    "scale": [g["scale"]["min"], g["scale"]["max"]], "default": g["default"],
+                    "window": g["window"], "access": g["access"]["call"]}
+            elif k == "aurora":
+                a["aurora"][c["name"]] = {"capacity": [g["capacity"]["min"], g["capacity"]["max"]],
+                                          "auto_pause": g["auto_pause"]}
+            elif k == "bucket":
+                a["buckets"][c["name"]] = {"purpose": g["purpose"], "expire": g["expire"],
+                                           "readers": [ref(r) for r in g["readers"]]}
+        accounts[name] = a
+    return accounts
+
+
+def canon(v):
+    if isinstance(v, dict):
+        return {k: canon(x) for k, x in sorted(v.items())}
+    if isinstance(v, list):
+        return [canon(x) for x in v]
+    return num(v)
+
+
+def load(tool, path):
+    with open(path) as f:
+        doc = json.load(f)
+    if tool == "sfdc":
+        return canon(from_sfdc(doc))
+    if tool == "terraform":
+        return canon(doc["planned_values"]["outputs"]["accounts"]["value"])
+    return canon(doc["accounts"])
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: norm.py sfdc|pkl|jsonnet|terraform FILE")
+    json.dump(load(sys.argv[1], sys.argv[2]), sys.stdout, indent=1, sort_keys=True)
+    print()
+
+
+if __name__ == "__main__":
+    main()
