@@ -155,8 +155,8 @@ def service(rnd, name, acct, ecrs, clusters, has_vpn, window, region="eu-west-2"
         lines.append(f"  port = {pick(rnd, (1, 1), (1, 80), (2, 8080), (1, 65535), (1, 1024), (1, 3000))}")
     if rnd.random() < 0.3:
         lines.append('  env = { MODE = "batch", LOG_LEVEL = "info" }')
-    if rnd.random() < 0.15:
-        lines.append(f'  tag = "{pick(rnd, (2, "v1.2.3"), (1, "a" * 128), (1, "release_2024.1-rc"))}"')
+    if rnd.random() < 0.95:     # registries are immutable: `latest` is E0609
+        lines.append(f'  tag = "{pick(rnd, (6, "v1.2.3"), (1, "a" * 128), (1, "release_2024.1-rc"))}"')
     lines.append("}")
     return lines
 
@@ -211,7 +211,7 @@ def network(rnd, cidr_octet, prefix, zones):
         azs = zones
     if azs != 2:
         lines.append(f"  azs = {azs}")
-    nat = pick(rnd, (5, None), (2, "single"), (1, "per_az"))
+    nat = pick(rnd, (1, None), (5, "single"), (1, "per_az"))   # no NAT: services need endpoints (E0806)
     if nat:
         lines.append(f"  nat = {nat}")
     if prefix <= 20 and rnd.random() < 0.2:
