@@ -957,3 +957,35 @@ const AwscRegion *awsc_region(const AwscRegions *t, const char *name)
             return &t->r[i];
     return NULL;
 }
+
+/* ---- other data files ----------------------------------------------------------- */
+
+cJSON *awsc_json_load(const char *path, char *err, size_t errcap)
+{
+    char *buf;
+    size_t len;
+    if (read_all(path, &buf, &len, err, errcap) != 0)
+        return NULL;
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    free(buf);
+    if (!cJSON_IsObject(root)) {
+        set_err(err, errcap, "not a JSON object");
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+void awsc_json_free(cJSON *tree)
+{
+    cJSON_Delete(tree);
+}
+
+bool awsc_json_has(const cJSON *arr, const char *s)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+        if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
+            return true;
+    return false;
+}

@@ -111,4 +111,17 @@ void awsc_regions_release(AwscRegions *t);
 /* The region named name, or NULL when the table does not know it. */
 const AwscRegion *awsc_region(const AwscRegions *t, const char *name);
 
+/* ---- other data files of stdlib/aws/ ------------------------------------------- */
+
+struct cJSON;
+
+/* A JSON file (e.g. stdlib/aws/engine-versions.json), parsed; NULL with err
+ * set when it cannot be read or parsed. The caller owns the tree and frees
+ * it with awsc_json_free. */
+struct cJSON *awsc_json_load(const char *path, char *err, size_t errcap);
+void awsc_json_free(struct cJSON *tree);
+
+/* Whether the JSON array arr (NULL: no) holds the string s. */
+bool awsc_json_has(const struct cJSON *arr, const char *s);
+
 #endif

@@ -518,6 +518,40 @@ bool awsr_aurora_version_pauses(AwsrEngine e, const char *version)
     return false;
 }
 
+/* Aurora User Guide, "How Aurora Serverless v2 works", Aurora Serverless v2
+ * capacity (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/
+ * aurora-serverless-v2.how-it-works.html#aurora-serverless-v2.how-it-works.capacity)
+ * and RDS API Reference, ServerlessV2FeaturesSupport ("the maximum capacity
+ * ... might be 256 or 128" by engine version): 256 ACU from aurora-postgresql
+ * 13.15, 14.12, 15.7, 16.3 (the versions that also pause at 0 ACU) and
+ * aurora-mysql 3.06.0; 128 ACU below them. */
+double awsr_aurora_max_acu(AwsrEngine e, const char *version)
+{
+    long p[3];
+    if (e == AWSR_ENGINE_MYSQL) {
+        const char *tag = strstr(version, "mysql_aurora.");
+        if (version_parts(tag ? tag + strlen("mysql_aurora.") : version, p) < 2)
+            return 128;
+        return p[0] > 3 || (p[0] == 3 && p[1] >= 6) ? 256 : 128;
+    }
+    return e == AWSR_ENGINE_POSTGRES && awsr_aurora_version_pauses(e, version) ? 256 : 128;
+}
+
+bool awsr_aurora_ceiling(AwsrEngine e, const char *version, double max_acu, RuleMsg *m)
+{
+    char help[256];
+    msg_clear(m);
+    double ceiling = awsr_aurora_max_acu(e, version);
+    if (e == AWSR_ENGINE_UNKNOWN || max_acu <= ceiling)
+        return true;
+    snprintf(help, sizeof help, "%s; or keep the maximum at %g ACU",
+             e == AWSR_ENGINE_MYSQL ? "256 ACU needs aurora-mysql 3.06.0 or later"
+                                    : "256 ACU needs aurora-postgresql 13.15, 14.12, 15.7, 16.3 or later",
+             ceiling);
+    return reject(m, 0, 0, help, "%s version `%s` scales to at most %g ACU, not %g", engine_name(e),
+                  version, ceiling, max_acu);
+}
+
 /* Aurora User Guide, "Supported Regions and Aurora DB engines for Aurora
  * Serverless v2": aurora-postgresql 13.6, 14.3, 15.2, 16.1 and later. */
 bool awsr_engine_version(const char *engine, const char *version, bool serverless_v2, RuleMsg *m)

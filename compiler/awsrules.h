@@ -88,6 +88,13 @@ bool awsr_aurora_auto_pause(AwsrEngine e, const char *version, double min_acu,
  * AWS writes them ("16.4", "8.0.mysql_aurora.3.08.0") or "3.08.0". */
 bool awsr_aurora_version_pauses(AwsrEngine e, const char *version);
 
+/* E0505: the largest Serverless v2 capacity (ACU) this engine version can
+ * scale to: 256 on recent versions, 128 on older ones. */
+double awsr_aurora_max_acu(AwsrEngine e, const char *version);
+
+/* E0505: max_acu fits the version's ceiling (awsr_aurora_max_acu). */
+bool awsr_aurora_ceiling(AwsrEngine e, const char *version, double max_acu, RuleMsg *m);
+
 /* E0523: a PostgreSQL engine's `version` is MAJOR.MINOR of the engine's
  * major (postgres16: "16.x"), and, for Aurora Serverless v2, at least
  * 13.6, 14.3, 15.2 or 16.1. Other engines pass (E0515 refuses them). */

@@ -82,22 +82,46 @@ bool cidr_check_size(Cidr c, const char *what, RuleMsg *m)
     return reject(m, msg, "VPC and subnet blocks are /16 (65,536 addresses) to /28 (16 addresses)");
 }
 
-bool cidr_check_inside(Cidr vpc, Cidr subnet, RuleMsg *m)
+/* A block of the given prefix inside vpc that overlaps none of taken:
+ * hint when it is free, else the lowest free one; false when none is. */
+static bool free_block(Cidr vpc, Cidr hint, const Cidr *taken, size_t n, Cidr *out)
 {
-    char v[20], s[20], fix[20], msg[128], help[160];
+    uint64_t count = (uint64_t)1 << (hint.prefix - vpc.prefix);
+    for (uint64_t k = 0; k <= count; k++) {
+        Cidr c = k == 0 ? hint : (Cidr){cidr_first(vpc) + (uint32_t)((k - 1) << (32 - hint.prefix)), hint.prefix};
+        size_t i = 0;
+        while (i < n && !cidr_overlap(c, taken[i]))
+            i++;
+        if (i == n) {
+            *out = c;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool cidr_check_inside(Cidr vpc, Cidr subnet, const Cidr *taken, size_t ntaken, RuleMsg *m, Cidr *fix)
+{
+    char v[20], s[20], fixed[20], msg[128], help[160];
     memset(m, 0, sizeof *m);
     if (cidr_contains(vpc, subnet))
         return true;
     cidr_format(cidr_network(vpc), v, sizeof v);
     cidr_format(subnet, s, sizeof s);
     snprintf(msg, sizeof msg, "subnet `%s` lies outside its VPC `%s`", s, v);
+    Cidr moved = {cidr_first(vpc) | (cidr_first(subnet) & ~mask_of(vpc.prefix)), subnet.prefix};
     if (subnet.prefix < vpc.prefix) {
         snprintf(help, sizeof help, "a subnet is part of its VPC's block: a /%u cannot fit in a /%u",
                  (unsigned)subnet.prefix, (unsigned)vpc.prefix);
+    } else if (free_block(vpc, moved, taken, ntaken, &moved)) {
+        cidr_format(moved, fixed, sizeof fixed);
+        snprintf(help, sizeof help, "subnets take their addresses from the VPC's block, e.g. `%s`, "
+                 "which no other subnet of the network uses", fixed);
+        if (fix)
+            *fix = moved;
     } else {
-        Cidr moved = {cidr_first(vpc) | (cidr_first(subnet) & ~mask_of(vpc.prefix)), subnet.prefix};
-        cidr_format(moved, fix, sizeof fix);
-        snprintf(help, sizeof help, "subnets take their addresses from the VPC's block, e.g. `%s`", fix);
+        snprintf(help, sizeof help, "subnets take their addresses from the VPC's block, and no /%u "
+                 "of it is left free by the network's other subnets", (unsigned)subnet.prefix);
     }
     return reject(m, msg, help);
 }

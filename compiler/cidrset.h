@@ -46,8 +46,11 @@ bool cidr_check(Cidr c, RuleMsg *m);
  * "VPC" or "subnet", for the message. */
 bool cidr_check_size(Cidr c, const char *what, RuleMsg *m);
 
-/* E0511: subnet lies inside vpc; help proposes the same offset inside it. */
-bool cidr_check_inside(Cidr vpc, Cidr subnet, RuleMsg *m);
+/* E0511: subnet lies inside vpc. Otherwise help proposes a block of the
+ * same size inside vpc that overlaps none of taken (the network's other
+ * subnets, given or computed): the same offset when it is free, else the
+ * lowest free one, which is stored in *fix (when fix is not NULL). */
+bool cidr_check_inside(Cidr vpc, Cidr subnet, const Cidr *taken, size_t ntaken, RuleMsg *m, Cidr *fix);
 
 typedef struct CidrEntry {
     Cidr cidr;          /* the block (host bits ignored) */

@@ -13,6 +13,7 @@
  * a DFA per pattern. */
 #include "rules.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -35,6 +36,8 @@ typedef struct Aws {
     int cons_state;         /* as ec2_state */
     AwscRegions regions;    /* stdlib/aws/regions.json, loaded on first use */
     int regions_state;      /* as ec2_state */
+    struct cJSON *engines;  /* stdlib/aws/engine-versions.json, loaded on first use */
+    int engines_state;      /* as ec2_state */
     const AwscParam *eni_sgs, *sg_rules;    /* E0520's quotas, looked up once */
     const char *last_region;            /* region_info's last question... */
     const AwscRegion *last_info;        /* ...and answer */
@@ -82,6 +85,33 @@ static const AwscRegion *region_info(Aws *c, const char *name)
     c->last_region = name;
     c->last_info = c->regions_state > 0 ? awsc_region(&c->regions, name) : NULL;
     return c->last_info;
+}
+
+/* The entry of engine (e.g. "aurora-postgresql") in engine-versions.json,
+ * or NULL (the file is loaded once; a missing file is reported once). */
+static const cJSON *engine_data(Aws *c, const char *engine)
+{
+    char err[256];
+    if (c->engines_state == 0) {
+        const char *path = aws_data(c, "engine-versions.json");
+        c->engines = awsc_json_load(path, err, sizeof err);
+        c->engines_state = c->engines ? 1 : -1;
+        if (!c->engines)
+            diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
+    }
+    const cJSON *all = cJSON_GetObjectItemCaseSensitive(c->engines, "engines");
+    return cJSON_GetObjectItemCaseSensitive(all, engine);
+}
+
+/* The items of a JSON array of strings that start with prefix, joined. */
+static const char *json_list(Aws *c, const cJSON *arr, const char *prefix)
+{
+    const char *out = "";
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+        if (cJSON_IsString(e) && strncmp(e->valuestring, prefix, strlen(prefix)) == 0)
+            out = arena_printf(arena(c), "%s%s%s", out, *out ? ", " : "", e->valuestring);
+    return out;
 }
 
 /* ---- E0501 Fargate task sizes --------------------------------------------- */
@@ -324,6 +354,29 @@ static void engine_supported(Aws *c, Object *o, const Environment *env, AwsrEngi
     diag_emit(c->d, g);
 }
 
+/* E0523: an aurora version is one AWS lists for aurora-postgresql
+ * (stdlib/aws/engine-versions.json); false when reported. */
+static bool version_known(Aws *c, Object *o, const Environment *env, const char *version)
+{
+    const cJSON *e = engine_data(c, "aurora-postgresql");
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(e, "versions");
+    if (!list || awsc_json_has(list, version))
+        return true;
+    const cJSON *asof = cJSON_GetObjectItemCaseSensitive(c->engines, "as_of");
+    char major[16];
+    snprintf(major, sizeof major, "%.*s.", (int)strcspn(version, "."), version);
+    Site s = rctx_site(c->m, o, "version", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0523", s.src, s.span,
+                       "aurora-postgresql has no version `%s`", version);
+    diag_label(c->d, g, "version of `%s`", o->path);
+    const char *known = json_list(c, list, major);
+    diag_help(c->d, g, "%s%s (stdlib/aws/engine-versions.json, as of %s; a newer release is added there)",
+              *known ? "write one AWS offers: " : "no version of this major is offered", known,
+              cJSON_IsString(asof) ? asof->valuestring : "?");
+    diag_emit(c->d, g);
+    return false;
+}
+
 /* E0523: the version exists for the engine (and Serverless v2 for aurora);
  * false when reported, so auto-pause is not judged on a wrong version. */
 static bool engine_version(Aws *c, Object *o, const Environment *env, bool serverless_v2)
@@ -331,8 +384,10 @@ static bool engine_version(Aws *c, Object *o, const Environment *env, bool serve
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
     const Value *v = rctx_val(c->m, o, "version", env);
     RuleMsg rm;
-    if (!engine || !v || v->kind != VAL_STR || awsr_engine_version(engine, v->u.str, serverless_v2, &rm))
+    if (!engine || !v || v->kind != VAL_STR)
         return true;
+    if (awsr_engine_version(engine, v->u.str, serverless_v2, &rm))
+        return !serverless_v2 || version_known(c, o, env, v->u.str);
     if (!rctx_written(c->m, o, "version", env) && rctx_written(c->m, o, "engine", env)) {
         /* the schema's default version is for the default engine: blame the engine */
         Site e = rctx_site(c->m, o, "engine", env);
@@ -369,6 +424,14 @@ static void aurora(void *ctx, Object *o, const Environment *env)
     if (cap && !awsr_aurora_capacity(lo, hi, &rm)) {
         rctx_report(c->d, DIAG_ERROR, "E0505", NULL, rctx_site(c->m, o, "capacity", env), &rm,
                     "capacity of this Aurora Serverless v2 cluster");
+    } else if (cap && !awsr_aurora_ceiling(fam, rctx_str(c->m, o, "version", env, ""), hi, &rm)) {
+        Site s = rctx_site(c->m, o, "capacity", env), v = rctx_site(c->m, o, "version", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0505", s.src, s.span, "%s", rm.msg);
+        diag_label(c->d, g, "capacity of `%s`", o->path);
+        if (rctx_written(c->m, o, "version", env))
+            diag_secondary(c->d, g, v.src, v.span, "the version is chosen here");
+        diag_help(c->d, g, "%s", rm.help);
+        diag_emit(c->d, g);
     } else if (cap && fam != AWSR_ENGINE_UNKNOWN) {
         const Value *pv = rctx_val(c->m, o, "auto_pause", env);
         double pause = pv && pv->kind == VAL_NUM ? pv->u.num : -1;
@@ -392,10 +455,32 @@ static void aurora(void *ctx, Object *o, const Environment *env)
     engine_port(c, o, env, fam);
 }
 
+/* E0526: an rds instance class is of a family RDS for PostgreSQL offers
+ * (stdlib/aws/engine-versions.json). */
+static void instance_class(Aws *c, Object *o, const Environment *env, AwsrEngine fam)
+{
+    const Value *v = rctx_val(c->m, o, "class", env);
+    const cJSON *classes = cJSON_GetObjectItemCaseSensitive(engine_data(c, "postgres"), "classes");
+    if (fam != AWSR_ENGINE_POSTGRES || !v || v->kind != VAL_STR || !classes ||
+        strncmp(v->u.str, "db.", 3) != 0 || !strchr(v->u.str + 3, '.'))
+        return;     /* not db.FAMILY.SIZE at all (db.serverless): E0525's pattern says so */
+    const char *family = arena_printf(arena(c), "%.*s", (int)strcspn(v->u.str + 3, "."), v->u.str + 3);
+    if (awsc_json_has(classes, family))
+        return;
+    Site s = rctx_site(c->m, o, "class", env);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0526", s.src, s.span,
+                       "RDS for PostgreSQL has no instance class `%s`", v->u.str);
+    diag_label(c->d, g, "class of `%s`", o->path);
+    diag_help(c->d, g, "use a family RDS runs PostgreSQL on (%s), e.g. `db.t4g.micro`",
+              json_list(c, classes, ""));
+    diag_emit(c->d, g);
+}
+
 static void rds(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
     engine_version(c, o, env, false);
+    instance_class(c, o, env, awsr_engine_family(rctx_str(c->m, o, "engine", env, "")));
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
     AwsrEngine fam = engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN;
     engine_supported(c, o, env, fam);
@@ -484,21 +569,73 @@ static bool cidr_ok(Aws *c, const Value *v, Site s, const char *what)
     return true;
 }
 
-/* Subnet lists of a network: valid blocks inside the VPC. */
+/* The network module's computed blocks: cidrsubnet(cidr, NEWBITS, slot),
+ * public in slots 0-3, private 4-7, database 8-11; it takes VPCs of /16 to
+ * /24 (stdlib/modules/network). */
+enum { NET_NEWBITS = 4, NET_MAX_PREFIX = 24 };
+
+static const char *const subnet_fields[] = {"public_subnets", "private_subnets", "database_subnets"};
+
+/* Computed subnet i of tier t of the VPC. */
+static Cidr computed_subnet(Cidr vpc, int t, int i)
+{
+    uint8_t prefix = (uint8_t)(vpc.prefix + NET_NEWBITS);
+    return (Cidr){cidr_first(vpc) + ((uint32_t)(4 * t + i) << (32 - prefix)), prefix};
+}
+
+/* The blocks of the network that lie inside the VPC: the given ones and
+ * those the module computes for tiers given none. *n is their count; room
+ * is left for one more per given block (E0511's suggestions). */
+static Cidr *subnets_taken(Aws *c, Object *net, Cidr vpc, size_t *n)
+{
+    int azs = (int)rctx_num(c->m, net, "azs", NULL, 2);
+    const Value *ls[3];
+    size_t cap = 3 * 6;
+    for (int t = 0; t < 3; t++) {
+        ls[t] = rctx_val(c->m, net, subnet_fields[t], NULL);
+        if (ls[t] && ls[t]->kind == VAL_LIST)
+            cap += 2 * ls[t]->n;
+    }
+    Cidr *out = arena_alloc(arena(c), cap * sizeof *out);
+    *n = 0;
+    for (int t = 0; t < 3; t++) {
+        const Value *l = ls[t];
+        if (l && l->kind == VAL_LIST && l->n > 0) {
+            for (uint32_t i = 0; i < l->n; i++)
+                if (l->items[i]->kind == VAL_CIDR && cidr_contains(vpc, l->items[i]->u.cidr))
+                    out[(*n)++] = cidr_network(l->items[i]->u.cidr);
+        } else if (vpc.prefix <= NET_MAX_PREFIX) {
+            for (int i = 0; i < azs && i < 6; i++)
+                out[(*n)++] = computed_subnet(vpc, t, i);
+        }
+    }
+    return out;
+}
+
+/* Subnet lists of a network: valid blocks inside the VPC. The help of
+ * E0511 proposes a block no other subnet of the network uses. */
 static void subnets(Aws *c, Object *net, const Value *vpc, bool vpc_ok)
 {
-    static const char *const fields[] = {"public_subnets", "private_subnets", "database_subnets"};
-    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-        const Value *l = rctx_val(c->m, net, fields[f], NULL);
+    size_t ntaken = 0;
+    Cidr *taken = NULL;
+    for (size_t f = 0; f < 3; f++) {
+        const Value *l = rctx_val(c->m, net, subnet_fields[f], NULL);
         if (!l || l->kind != VAL_LIST)
             continue;
-        Site whole = rctx_site(c->m, net, fields[f], NULL);
+        Site whole = rctx_site(c->m, net, subnet_fields[f], NULL);
         for (uint32_t i = 0; i < l->n; i++) {
             Site s = rctx_elem_site(l->items[i], whole);
             RuleMsg rm;
             if (!cidr_ok(c, l->items[i], s, "subnet") || !vpc_ok)
                 continue;
-            if (!cidr_check_inside(vpc->u.cidr, l->items[i]->u.cidr, &rm)) {
+            if (cidr_contains(vpc->u.cidr, l->items[i]->u.cidr))
+                continue;
+            if (!taken)
+                taken = subnets_taken(c, net, vpc->u.cidr, &ntaken);
+            Cidr fix = {0, 0};
+            if (!cidr_check_inside(vpc->u.cidr, l->items[i]->u.cidr, taken, ntaken, &rm, &fix)) {
+                if (fix.prefix)
+                    taken[ntaken++] = fix;  /* the next suggestion differs */
                 Site vs = rctx_site(c->m, net, "cidr", NULL);
                 Diag *g = diag_new(c->d, DIAG_ERROR, "E0511", s.src, s.span, "%s", rm.msg);
                 diag_label(c->d, g, "a subnet of `%s`", net->path);
@@ -829,11 +966,6 @@ typedef struct Subnet {
     Site site;
 } Subnet;
 
-/* The network module's computed blocks: cidrsubnet(cidr, NEWBITS, slot),
- * public in slots 0-3, private 4-7, database 8-11; it takes VPCs of /16 to
- * /24 (stdlib/modules/network). */
-enum { NET_NEWBITS = 4, NET_MAX_PREFIX = 24 };
-
 static void subnet_error(Aws *c, Site s, Site vs, const char *help, const char *msg)
 {
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0519", s.src, s.span, "%s", msg);
@@ -847,7 +979,6 @@ static void subnet_error(Aws *c, Site s, Site vs, const char *help, const char *
  * blocks of the VPC overlap (computed ones included). */
 static void subnet_layout(Aws *c, Object *net, Cidr vpc)
 {
-    static const char *const fields[] = {"public_subnets", "private_subnets", "database_subnets"};
     static const char *const tiers[] = {"public", "private", "database"};
     int azs = (int)rctx_num(c->m, net, "azs", NULL, 2);
     Site vs = rctx_site(c->m, net, "cidr", NULL);
@@ -862,14 +993,14 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
         return;
     }
     for (int t = 0; t < 3 && azs >= 1 && azs <= 6; t++) {
-        const Value *l = rctx_val(c->m, net, fields[t], NULL);
-        Site whole = rctx_site(c->m, net, fields[t], NULL);
+        const Value *l = rctx_val(c->m, net, subnet_fields[t], NULL);
+        Site whole = rctx_site(c->m, net, subnet_fields[t], NULL);
         if (l && l->kind == VAL_LIST && l->n > 0) {
             if ((int)l->n != azs) {
                 subnet_error(c, whole, vs, arena_printf(arena(c), "give one block per zone (azs = %d), "
                              "or none to let sfdc divide the VPC", azs),
                              arena_printf(arena(c), "`%s` has %u block%s for the network's %d zones",
-                                          fields[t], l->n, l->n == 1 ? "" : "s", azs));
+                                          subnet_fields[t], l->n, l->n == 1 ? "" : "s", azs));
                 return;
             }
             for (uint32_t i = 0; i < l->n; i++)
@@ -878,12 +1009,8 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
                                         rctx_elem_site(l->items[i], whole)};
             continue;
         }
-        uint8_t prefix = (uint8_t)(vpc.prefix + NET_NEWBITS);
-        for (int i = 0; i < azs; i++) {
-            uint32_t slot = (uint32_t)(4 * t + i);
-            Cidr sub = {cidr_first(vpc) + (slot << (32 - prefix)), prefix};
-            all[n++] = (Subnet){sub, t, i + 1, true, vs};
-        }
+        for (int i = 0; i < azs; i++)
+            all[n++] = (Subnet){computed_subnet(vpc, t, i), t, i + 1, true, vs};
     }
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
@@ -1217,4 +1344,5 @@ void rules_aws(Model *m, DiagEngine *d)
         awsc_release(&c.cons);
     if (c.regions_state > 0)
         awsc_regions_release(&c.regions);
+    awsc_json_free(c.engines);
 }

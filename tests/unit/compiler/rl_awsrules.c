@@ -380,6 +380,19 @@ static void test_auto_pause_versions(void **state)
     assert_true(awsr_aurora_version_pauses(my, "3.08.0"));
     assert_false(awsr_aurora_version_pauses(my, "2.12.1"));
     assert_false(awsr_aurora_version_pauses(AWSR_ENGINE_UNKNOWN, "16.4"));
+    /* the 256 ACU ceiling: recent versions only */
+    assert_true(awsr_aurora_max_acu(pg, "16.3") == 256);
+    assert_true(awsr_aurora_max_acu(pg, "15.10") == 256);
+    assert_true(awsr_aurora_max_acu(pg, "16.2") == 128);
+    assert_true(awsr_aurora_max_acu(pg, "13.12") == 128);
+    assert_true(awsr_aurora_max_acu(my, "8.0.mysql_aurora.3.06.0") == 256);
+    assert_true(awsr_aurora_max_acu(my, "8.0.mysql_aurora.3.05.2") == 128);
+    assert_true(awsr_aurora_ceiling(pg, "16.2", 128, &m));
+    assert_true(awsr_aurora_ceiling(pg, "16.4", 256, &m));
+    assert_false(awsr_aurora_ceiling(pg, "16.2", 128.5, &m));
+    assert_string_equal(m.msg, "PostgreSQL version `16.2` scales to at most 128 ACU, not 128.5");
+    assert_string_equal(m.help, "256 ACU needs aurora-postgresql 13.15, 14.12, 15.7, 16.3 or later; "
+                                "or keep the maximum at 128 ACU");
 }
 
 static void test_auto_pause(void **state)

@@ -98,16 +98,36 @@ static void test_size(void **state)
 static void test_inside(void **state)
 {
     (void)state;
-    Cidr vpc = C(10, 1, 0, 0, 16);
-    assert_true(cidr_check_inside(vpc, C(10, 1, 1, 0, 24), &m));
-    assert_true(cidr_check_inside(vpc, vpc, &m));
-    assert_false(cidr_check_inside(vpc, C(10, 2, 1, 0, 24), &m));
+    Cidr vpc = C(10, 1, 0, 0, 16), fix = {0, 0};
+    assert_true(cidr_check_inside(vpc, C(10, 1, 1, 0, 24), NULL, 0, &m, NULL));
+    assert_true(cidr_check_inside(vpc, vpc, NULL, 0, &m, NULL));
+    assert_false(cidr_check_inside(vpc, C(10, 2, 1, 0, 24), NULL, 0, &m, &fix));
     assert_string_equal(m.msg, "subnet `10.2.1.0/24` lies outside its VPC `10.1.0.0/16`");
-    assert_string_equal(m.help, "subnets take their addresses from the VPC's block, e.g. `10.1.1.0/24`");
-    assert_false(cidr_check_inside(vpc, C(10, 0, 0, 0, 8), &m));
+    assert_string_equal(m.help, "subnets take their addresses from the VPC's block, e.g. `10.1.1.0/24`, "
+                                "which no other subnet of the network uses");
+    assert_true(fix.addr == C(10, 1, 1, 0, 24).addr && fix.prefix == 24);
+    assert_false(cidr_check_inside(vpc, C(10, 0, 0, 0, 8), NULL, 0, &m, NULL));
     assert_string_equal(m.help, "a subnet is part of its VPC's block: a /8 cannot fit in a /16");
-    assert_false(cidr_check_inside(C(10, 1, 0, 0, 24), C(10, 1, 1, 128, 25), &m));
-    assert_string_equal(m.help, "subnets take their addresses from the VPC's block, e.g. `10.1.0.128/25`");
+    assert_false(cidr_check_inside(C(10, 1, 0, 0, 24), C(10, 1, 1, 128, 25), NULL, 0, &m, NULL));
+    assert_string_equal(m.help, "subnets take their addresses from the VPC's block, e.g. `10.1.0.128/25`, "
+                                "which no other subnet of the network uses");
+}
+
+/* The suggestion skips blocks the network's other subnets use. */
+static void test_inside_free(void **state)
+{
+    (void)state;
+    Cidr vpc = C(10, 1, 0, 0, 16), fix = {0, 0};
+    Cidr taken[] = {C(10, 1, 0, 0, 20), C(10, 1, 16, 0, 20), C(10, 1, 64, 0, 20)};
+    assert_false(cidr_check_inside(vpc, C(10, 2, 16, 0, 20), taken, 3, &m, &fix));
+    assert_string_equal(m.help, "subnets take their addresses from the VPC's block, e.g. `10.1.32.0/20`, "
+                                "which no other subnet of the network uses");
+    for (size_t i = 0; i < 3; i++)
+        assert_false(cidr_overlap(fix, taken[i]));
+    Cidr all[] = {C(10, 1, 0, 0, 17), C(10, 1, 128, 0, 17)};
+    assert_false(cidr_check_inside(vpc, C(10, 2, 0, 0, 20), all, 2, &m, NULL));
+    assert_string_equal(m.help, "subnets take their addresses from the VPC's block, and no /20 of it "
+                                "is left free by the network's other subnets");
 }
 
 /* ---- overlaps ------------------------------------------------------------------- */
@@ -324,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_host_bits),
         cmocka_unit_test(test_size),
         cmocka_unit_test(test_inside),
+        cmocka_unit_test(test_inside_free),
         cmocka_unit_test(test_overlaps_basic),
         cmocka_unit_test(test_overlaps_owner_and_groups),
         cmocka_unit_test(test_overlaps_cap),
