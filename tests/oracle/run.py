@@ -84,7 +84,7 @@ def sabotage(dirs):
     the first root; validate cannot see it, plan must refuse it."""
     f = os.path.join(dirs[0], "main.tf")
     text = open(f).read()
-    bad = re.sub(r'(provider "aws" \{\n  region = )"[a-z0-9-]+"', r'\1"xx-nowhere-9"', text, count=1)
+    bad = re.sub(r'(provider "aws" \{\n  region *= )"[a-z0-9-]+"', r'\1"xx-nowhere-9"', text, count=1)
     if bad == text:
         return False
     with open(f, "w") as out:
