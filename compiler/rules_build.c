@@ -14,7 +14,9 @@
  *
  * None of these depends on an environment's overrides (children, labels
  * and `accounts` are not overridable), so each is reported once; E0806
- * reads the base values of `nat` and the endpoint lists. */
+ * reads `nat` and the endpoint lists of the model it is given, so an
+ * environment's override is checked in that environment's own pass
+ * (rules_environments). */
 #include "rules.h"
 
 #include <stdlib.h>
