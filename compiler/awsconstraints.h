@@ -7,7 +7,7 @@
  * answers "does this value satisfy that parameter": the rule passes
  * (rules_aws.c) call it on every name sfdc derives, after derivation, so
  * what is checked is what is emitted. Nothing here prints: a failed check
- * fills a RuleMsg (awsrules.h).
+ * fills a RuleMsg (awslimits.h).
  *
  * Patterns are POSIX extended regular expressions, matched whole by a small
  * matcher of our own, a Thompson NFA turned lazily into a DFA (regexec costs
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "awsrules.h"
+#include "awslimits.h"
 
 /* A compiled pattern: a program of the matcher (opaque). */
 typedef struct AwscRe AwscRe;

@@ -4,7 +4,7 @@
  * Model in a fixed order and reports through the DiagEngine (whose filter,
  * installed by eval, applies `@allow` waivers and drops repeats). Passes
  * read the model only (model.h); the pure checks they call (schedule.c,
- * awsrules.c) know nothing of it.
+ * awslimits.c) know nothing of it.
  *
  *   rules_structure   this file: exactly one platform (E0313), unique
  *                     account ids (E0509)

@@ -255,7 +255,7 @@ static void aurora_floor(Cost *c, const Object *o)
     RuleMsg rm;
     const Value *pause = rctx_val(c->m, o, "auto_pause", NULL);
     /* an invalid range (E0505) or a pause it cannot do (E0506) is one error, not two */
-    if (!rctx_range(c->m, o, "capacity", NULL, &lo, &hi) || lo <= 0 || !awsr_aurora_capacity(lo, hi, &rm) ||
+    if (!rctx_range(c->m, o, "capacity", NULL, &lo, &hi) || lo <= 0 || !awslim_aurora_capacity(lo, hi, &rm) ||
         (pause && pause->kind != VAL_NULL))
         return;
     double hourly = price(c, o, "aurora_serverless_v2_acu_hour", &region);

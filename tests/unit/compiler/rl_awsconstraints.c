@@ -119,7 +119,7 @@ static void test_ecr_separators(void **state)
             fail_msg("`%s` accepted", bad[i]);
 }
 
-/* awsrules.c's hand-written ECR rule (which names the byte at fault) and
+/* awslimits.c's hand-written ECR rule (which names the byte at fault) and
  * botocore's pattern agree on every short name. */
 static void test_ecr_rule_vs_pattern(void **state)
 {
@@ -138,7 +138,7 @@ static void test_ecr_rule_vs_pattern(void **state)
                 s[k] = alpha[c % na];
             s[len] = '\0';
             RuleMsg m2;
-            bool hand = awsr_ecr_repo_name(s, len, &m2), data = awsc_string(p, "name", s, len, &m);
+            bool hand = awslim_ecr_repo_name(s, len, &m2), data = awsc_string(p, "name", s, len, &m);
             if (hand != data)
                 fail_msg("`%s`: awsr %d, constraints.json %d", s, hand, data);
         }
