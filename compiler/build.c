@@ -288,8 +288,12 @@ static void plan_network(B *b, Acct *ac, const Object *net)
     const char *ctext = cidr && cidr->kind == VAL_CIDR ? cidr_text(b, cidr) : "10.0.0.0/16";
     in(b, u, "cidr", S(b, ctext));
     HclVal *zones = hcl_list(b->a);
-    for (int i = 0; i < azs; i++)
-        hcl_push(b->a, zones, hcl_str(b->a, arena_printf(b->a, "%s%c", region, 'a' + i)));
+    NameCtx nc = names_ctx(b->m, b->env);
+    for (int i = 0; i < azs; i++) {
+        char zone[64];
+        names_zone(&nc, region, i, zone, sizeof zone);
+        hcl_push(b->a, zones, hcl_str(b->a, arena_strdup(b->a, zone)));
+    }
     in(b, u, "azs", zones);
     in(b, u, "public_subnet_cidrs", str_list(b, get(b, net, "public_subnets")));
     in(b, u, "private_subnet_cidrs", str_list(b, get(b, net, "private_subnets")));

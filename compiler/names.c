@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "awsconstraints.h"
+
 #include "banned.h"
 
 NameCtx names_ctx(const Model *m, const Environment *env)
@@ -497,6 +499,14 @@ size_t names_scheduled_action(const NameCtx *c, const Object *svc, bool up, int 
         put_int(&b, k);
     }
     return done(&b);
+}
+
+size_t names_zone(const NameCtx *c, const char *region, int i, char *buf, size_t cap)
+{
+    const AwscRegions *t = awsc_regions_shared(c->m->pg->stdlib_dir);
+    if (!awsc_zone(awsc_region(t, region), region, i, buf, cap))
+        return 0;
+    return strlen(buf);
 }
 
 size_t names_db_instance(const NameCtx *c, const Object *db, int n, char *buf, size_t cap)

@@ -127,6 +127,12 @@ size_t names_service_cluster(const NameCtx *c, const Object *service, char *buf,
 size_t names_scheduled_action(const NameCtx *c, const Object *service, bool up, int k, int of,
                               char *buf, size_t cap);
 
+/* The i-th (0-based) Availability Zone of a network in region: the region's
+ * zones in stdlib/aws/regions.json, in order (awsc_zone, which E0516 checks
+ * `azs` with): "ap-northeast-1c" for i = 1, as ap-northeast-1 has no b.
+ * 0 and "" past the last zone one account may use. */
+size_t names_zone(const NameCtx *c, const char *region, int i, char *buf, size_t cap);
+
 /* The n-th (1-based) instance of an aurora cluster: "<db>-<n>". */
 size_t names_db_instance(const NameCtx *c, const Object *db, int n, char *buf, size_t cap);
 

@@ -844,44 +844,37 @@ static const char *account_region(const Aws *c, const Object *a)
     return r ? r : "eu-west-2";
 }
 
-/* E0516: a network's zones are <region>a, <region>b, ... in order (how
- * build.c names them); each must be a zone of the region. */
+/* E0516: a network's zones are the region's first `azs` zones that one
+ * account may use, in regions.json's order; awsc_zone names them for the
+ * tree too (names_zone), so what is checked here is what build emits. */
 static void network_zones(void *ctx, Object *net, const Environment *env)
 {
     Aws *c = ctx;
     double azs = rctx_num(c->m, net, "azs", env, 2);
     const char *region = account_region(c, net->account);
     const AwscRegion *r = region_info(c, region);
-    if (!r || azs < 1)
+    char zone[64];
+    if (!r || azs < 1 || awsc_zone(r, region, (int)azs - 1, zone, sizeof zone))
         return;
-    for (int i = 0; i < (int)azs; i++) {
-        char zone = (char)('a' + i);
-        bool exists = strchr(r->zones, zone) != NULL;
-        if (exists && i < r->usable)
-            continue;
-        Site s = rctx_site(c->m, net, "azs", env);
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0516", s.src, s.span,
-                           exists ? "`azs = %g` needs %s%c, but one account can use only %d zones of %s"
-                                  : "`azs = %g` needs %s%c, which does not exist", azs, region, zone,
-                           r->usable, region);
-        char letters[48] = "";
-        for (size_t k = 0; r->zones[k]; k++)
-            snprintf(letters + strlen(letters), sizeof letters - strlen(letters), "%s%c",
-                     k ? ", " : "", r->zones[k]);
-        if (r->usable < (int)strlen(r->zones))
-            diag_label(c->d, g, "%s has the zones %s, of which an account uses %d", region, letters,
-                       r->usable);
-        else
-            diag_label(c->d, g, "%s has %d zones: %s", region, r->usable, letters);
-        if (i > 0)
-            diag_help(c->d, g, "write `azs = %d`: sfdc places subnets in %sa, %sb, ... in order", i,
-                      region, region);
-        else
-            diag_help(c->d, g, "sfdc places subnets in %sa, %sb, ... in order; choose another region",
-                      region, region);
-        diag_emit(c->d, g);
-        return;
-    }
+    Site s = rctx_site(c->m, net, "azs", env);
+    bool fewer = r->usable < (int)strlen(r->zones);
+    const char *has = fewer ? arena_printf(arena(c), "one account can use only %d of %s's", r->usable, region)
+                            : arena_printf(arena(c), "%s has %d", region, r->usable);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0516", s.src, s.span, "`azs = %g` needs %g zones, but %s",
+                       azs, azs, has);
+    char letters[48] = "", names[256] = "";
+    for (size_t k = 0; r->zones[k]; k++)
+        snprintf(letters + strlen(letters), sizeof letters - strlen(letters), "%s%c",
+                 k ? ", " : "", r->zones[k]);
+    for (int i = 0; awsc_zone(r, region, i, zone, sizeof zone); i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", zone);
+    if (fewer)
+        diag_label(c->d, g, "%s has the zones %s, of which an account uses %d", region, letters,
+                   r->usable);
+    else
+        diag_label(c->d, g, "%s has %d zones: %s", region, r->usable, letters);
+    diag_help(c->d, g, "write `azs = %d`: sfdc places subnets in %s, in that order", r->usable, names);
+    diag_emit(c->d, g);
 }
 
 /* E0517: what needs subnets in two Availability Zones (a load balancer, a
