@@ -12,7 +12,7 @@
  *   rules_intent      the platform's intent (E06xx) and
  *                     schedules (E0406, E065x)          — rules_intent.c
  *   rules_demand      on-demand starts and service
- *                     discovery (E0610..E0614)          — rules_demand.c
+ *                     discovery (E0610..E0615)          — rules_demand.c
  *   rules_cost        what is billed at rest (W07xx)    — rules_cost.c
  *   rules_build       what build, the plan and sfdrun
  *                     need to accept it (E08xx)         — rules_build.c
