@@ -949,7 +949,10 @@ static void plan_on_demand(B *b, Acct *ac, const Object *s, BuildUnit *su, const
         mock(b, su, "service_name", S(b, s->name));
         const char *label = arena_printf(b->a, "%s-%s", s->name, k->name);
         BuildUnit *u = unit_add(b, "on-demand", label, "ecs-on-demand", s);
-        in(b, u, "name", S(b, arena_printf(b->a, "%s-%s", name_of(b, NAME_ROLE_PREFIX, s), k->name)));
+        char rule[512];
+        NameCtx nc = names_ctx(b->m, b->env);
+        names_on_demand_rule(&nc, s, k, rule, sizeof rule);
+        in(b, u, "name", S(b, arena_strdup(b->a, rule)));
         in(b, u, "bucket_name", R(b, ku, "bucket"));
         in(b, u, "key_prefix", S(b, get_str(b, s, "starts_prefix")));
         in(b, u, "mode", S(b, task ? "task" : "service"));

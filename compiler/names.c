@@ -416,6 +416,7 @@ static const struct {
     [NAME_BUCKET] = {"bucket", "bucket"},
     [NAME_ECR] = {"ecr", "ecr"},
     [NAME_SECRET] = {"secret", "secret"},
+    [NAME_ON_DEMAND_RULE] = {"on-demand-rule", "service"},
 };
 
 const char *names_kind_name(NameKind k)
@@ -498,6 +499,18 @@ size_t names_scheduled_action(const NameCtx *c, const Object *svc, bool up, int 
         put(&b, "-", KEEP);
         put_int(&b, k);
     }
+    return done(&b);
+}
+
+size_t names_on_demand_rule(const NameCtx *c, const Object *service, const Object *bucket, char *buf,
+                            size_t cap)
+{
+    char pre[512];
+    names_derive(c, NAME_ROLE_PREFIX, service, pre, sizeof pre);
+    NameBuf b = {buf, cap, 0};
+    put(&b, pre, KEEP);
+    put(&b, "-", KEEP);
+    put(&b, bucket && bucket->name ? bucket->name : "", KEEP);
     return done(&b);
 }
 

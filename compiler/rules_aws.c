@@ -1215,6 +1215,36 @@ static void derived_names(Aws *c)
     }
 }
 
+/* E0524 for the names derived per pair, not per object: the EventBridge
+ * rule of each service and `starts_on` bucket (names_on_demand_rule), as
+ * build names the ecs-on-demand unit's rule. */
+static void on_demand_rule_names(Aws *c)
+{
+    const ObjList *l = model_kind(c->m, "service");
+    const AwscParam *ps[NAME_MAX_PARAMS];
+    int np = l->n ? awsc_name_params(&c->cons, names_kind_name(NAME_ON_DEMAND_RULE), "service", ps,
+                                     NAME_MAX_PARAMS)
+                  : 0;
+    NameCtx nc = names_ctx(c->m, NULL);
+    char buf[1024];
+    for (int i = 0; np && i < l->n; i++) {
+        const Object *o = l->items[i];
+        const Value *v = rctx_val(c->m, o, "starts_on", NULL);
+        if (!o->account || !plan_name_ok(o->account->name) || !v || v->kind != VAL_LIST)
+            continue;
+        for (uint32_t j = 0; j < v->n; j++) {
+            const Object *k = v->items[j]->kind == VAL_REF ? v->items[j]->ref : NULL;
+            size_t len = k ? names_on_demand_rule(&nc, o, k, buf, sizeof buf) : 0;
+            RuleMsg rm;
+            for (int p = 0; len && len < sizeof buf && p < np; p++)
+                if (!awsc_string(ps[p], "EventBridge rule name", buf, len, &rm)) {
+                    bad_name(c, o, NAME_ON_DEMAND_RULE, buf, &rm);
+                    break;
+                }
+        }
+    }
+}
+
 /* ---- E0525 values that reach AWS as written ------------------------------------------ */
 
 /* One `fields` entry of constraints.json being checked. */
@@ -1329,6 +1359,7 @@ void rules_aws(Model *m, DiagEngine *d)
     rctx_each(m, "rds", db_zones, &c);
     tag_quota(&c);
     derived_names(&c);
+    on_demand_rule_names(&c);
     field_params(&c);
     recovery_windows(&c);
     if (c.ec2_state > 0)
