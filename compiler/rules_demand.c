@@ -250,16 +250,25 @@ static const Object *target(const Object *o, const Value *v)
 }
 
 /* Depth-first from `at` along `connects`: whether `home` is reached again.
- * path[0..*depth) holds the services on the way (for the message); depth
- * is bounded by the services of an account, far below CYCLE_MAX. */
+ * path[0..*depth) holds the services on the way (for the message); seen
+ * holds every service entered, so each is explored once (linear, however
+ * densely the services connect). A ring longer than CYCLE_MAX services is
+ * not reported. */
 enum { CYCLE_MAX = 32 };
 
-static bool reaches(Demand *c, const Object *home, const Object *at, const Environment *env,
-                    const Object **path, int *depth)
+typedef struct Walk {
+    const Object *path[CYCLE_MAX];
+    int depth;
+    const Object *seen[256];    /* services entered; a longer search stops */
+    int nseen;
+} Walk;
+
+static bool reaches(Demand *c, const Object *home, const Object *at, const Environment *env, Walk *w)
 {
-    if (*depth >= CYCLE_MAX)
+    if (w->depth >= CYCLE_MAX || w->nseen >= (int)(sizeof w->seen / sizeof w->seen[0]))
         return false;
-    path[(*depth)++] = at;
+    w->path[w->depth++] = at;
+    w->seen[w->nseen++] = at;
     uint32_t n;
     Value **it = items(c, at, "connects", env, &n);
     for (uint32_t i = 0; i < n; i++) {
@@ -269,12 +278,12 @@ static bool reaches(Demand *c, const Object *home, const Object *at, const Envir
         if (t == home)
             return true;
         bool seen = false;
-        for (int k = 0; k < *depth; k++)
-            seen |= path[k] == t;
-        if (!seen && reaches(c, home, t, env, path, depth))
+        for (int k = 0; k < w->nseen && !seen; k++)
+            seen = w->seen[k] == t;
+        if (!seen && reaches(c, home, t, env, w))
             return true;
     }
-    (*depth)--;
+    w->depth--;
     return false;
 }
 
@@ -285,15 +294,17 @@ static bool reaches(Demand *c, const Object *home, const Object *at, const Envir
  * model index), on the `connects` item that enters it. */
 static void cycle(Demand *c, const Object *o, const Environment *env)
 {
-    const Object *path[CYCLE_MAX];
+    Walk w;
     uint32_t n;
     Value **it = items(c, o, "connects", env, &n);
     for (uint32_t i = 0; i < n; i++) {
         const Object *t = target(o, it[i]);
-        int depth = 1;
-        path[0] = o;
-        if (!t || !reaches(c, o, t, env, path, &depth))
+        w.path[0] = w.seen[0] = o;
+        w.depth = w.nseen = 1;
+        if (!t || !reaches(c, o, t, env, &w))
             continue;
+        const Object *const *path = w.path;
+        int depth = w.depth;
         bool first = true;
         for (int k = 1; k < depth; k++)
             first &= path[k]->index > o->index;
