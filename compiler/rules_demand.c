@@ -7,7 +7,7 @@
  * (rulectx.h). AWS facts behind the rules: S3 sends object events to the
  * EventBridge bus of the bucket's own account, and only when the bucket's
  * EventBridge notifications are on; ECS Service Connect resolves names
- * only inside one namespace, which sfdc gives each account's cluster. */
+ * only inside one namespace, which sfdc gives each cluster. */
 #include "rules.h"
 
 #include <string.h>
