@@ -148,14 +148,44 @@ def main_session():
     import json as _json
     hov = _json.dumps({"jsonrpc": "2.0", "id": 555, "method": "textDocument/hover",
                        "params": at(LA, text, "memory = 1 GiB")}).encode()
-    chg = _json.dumps({"jsonrpc": "2.0", "method": "textDocument/didChange",
-                       "params": {"textDocument": {"uri": uri(LA), "version": 4},
-                                  "contentChanges": [{"text": text}]}}).encode()
-    c.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(hov), hov) + b"Content-Length: %d\r\n\r\n%s" % (len(chg), chg))
+    chg = {"jsonrpc": "2.0", "method": "textDocument/didChange",
+           "params": {"textDocument": {"uri": uri(LA), "version": 4},
+                      "contentChanges": [{"text": text}]}}
+    chgb = _json.dumps(chg).encode()
+    c.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(hov), hov) + b"Content-Length: %d\r\n\r\n%s" % (len(chgb), chgb))
     r = c.wait_response(555)
     check("request with a change of its document waiting: ContentModified",
           r.get("error", {}).get("code") == -32801, r)
     c.drain(0.2)
+
+    # $/cancelRequest: a request whose cancellation is already waiting is
+    # answered RequestCancelled; a cancellation of an answered request, or
+    # of an unknown id, is ignored (no second answer, nothing on the wire)
+    def frame(m):
+        b = _json.dumps(m).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(b), b)
+    hov = {"jsonrpc": "2.0", "id": 556, "method": "textDocument/hover",
+           "params": at(LA, text, "memory = 1 GiB")}
+    cancel = {"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 556}}
+    c.send_raw(frame(hov) + frame(cancel))
+    r = c.wait_response(556)
+    check("$/cancelRequest waiting: RequestCancelled", r.get("error", {}).get("code") == -32800, r)
+    hov["id"] = "s-557"                                     # string ids too
+    cancel["params"]["id"] = "s-557"
+    c.send_raw(frame(hov) + frame(cancel))
+    r = c.wait_response("s-557")
+    check("$/cancelRequest with a string id", r.get("error", {}).get("code") == -32800, r)
+    hov["id"] = 558                                         # another id's cancel: answered
+    cancel["params"]["id"] = 999
+    c.send_raw(frame(hov) + frame(cancel))
+    r = c.wait_response(558)
+    check("$/cancelRequest of another id leaves the request", "memory" in json.dumps(r.get("result")), r)
+    r = c.request("textDocument/hover", at(LA, text, "memory = 1 GiB"))
+    c.notify("$/cancelRequest", {"id": r["id"]})           # already answered
+    c.drain(0.3)
+    check("$/cancelRequest after the answer: nothing more sent", r["id"] not in c.responses and
+          not [m for m in c.notes if m["method"] == "window/logMessage" and "cancel" in json.dumps(m)],
+          c.responses)
 
     # hover: explain's value, type, doc and per-environment value with provenance
     r = c.request("textDocument/hover", at(LA, text, "memory = 1 GiB"))
@@ -457,6 +487,42 @@ def memory_flat():
           (first, last))
 
 
+def cancel_during_check():
+    """A cancellation sent just after a change and a request, while the
+    server checks a large workspace (bench/lsp/gen.py, 3,000 lines: the
+    check takes milliseconds, the client sends the cancellation at once):
+    whether it is read before the check or polled when the check ends, the
+    request is answered RequestCancelled, and the check's diagnostics are
+    still published."""
+    big = os.path.join(tmp, "big")
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    "..", "..", "bench", "lsp", "gen.py"), big, "3000"], check=True, capture_output=True)
+    path = os.path.join(big, "las_00.sfd")
+    c = Client(SFDC, STDLIB)
+    c.initialize(big)
+    text = open_doc(c, path)
+    c.diagnostics(uri(path), 30)
+
+    def frame(m):
+        b = json.dumps(m).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(b), b)
+    text2 = text.replace("expire = 90d", "expire = 91d", 1)
+    chg = {"jsonrpc": "2.0", "method": "textDocument/didChange",
+           "params": {"textDocument": {"uri": uri(path), "version": 2}, "contentChanges": [{"text": text2}]}}
+    hov = {"jsonrpc": "2.0", "id": 77, "method": "textDocument/hover",
+           "params": at(path, text2, "memory = 1 GiB")}
+    c.send_raw(frame(chg) + frame(hov))
+    c.send_raw(frame({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 77}}))
+    r = c.wait_response(77, 30)
+    check("$/cancelRequest arriving during a check: RequestCancelled",
+          r.get("error", {}).get("code") == -32800, r)
+    d = c.diagnostics(uri(path), 30)
+    check("the check itself still publishes its diagnostics", d.get("version") == 2, d)
+    r = c.request("textDocument/hover", at(path, text2, "memory = 1 GiB"))
+    check("the next request is answered", "memory" in json.dumps(r.get("result")), r)
+    c.close()
+
+
 def command_line():
     r = subprocess.run([SFDC, "lsp", "--help"], capture_output=True, text=True)
     check("sfdc lsp --help", r.returncode == 0 and r.stdout.startswith("usage: sfdc lsp"), r)
@@ -470,5 +536,6 @@ run("command line", command_line)
 run("session", main_session)
 run("uninitialized", uninitialized)
 run("memory", memory_flat)
+run("cancel during a check", cancel_during_check)
 shutil.rmtree(tmp, ignore_errors=True)
 print("%d passed, %d failed" % (passed, failed))
