@@ -611,7 +611,6 @@ static const struct {
     {"textDocument/hover", lsp_hover},
     {"textDocument/definition", lsp_definition},
     {"textDocument/references", lsp_references},
-    {"textDocument/prepareRename", lsp_prepare_rename},
     {"textDocument/documentSymbol", lsp_document_symbols},
     {"workspace/symbol", lsp_workspace_symbols},
     {"textDocument/completion", lsp_completion},
@@ -754,9 +753,10 @@ static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *pa
         reply(s, err ? rpc_error(id, RPC_REQUEST_FAILED, err) : rpc_response(id, r));
         return;
     }
-    if (strcmp(method, "textDocument/rename") == 0) {
+    bool prepare = strcmp(method, "textDocument/prepareRename") == 0;
+    if (prepare || strcmp(method, "textDocument/rename") == 0) {
         const char *err = NULL;
-        cJSON *r = lsp_rename(s, params, &err);
+        cJSON *r = prepare ? lsp_prepare_rename(s, params, &err) : lsp_rename(s, params, &err);
         reply(s, err ? rpc_error(id, RPC_REQUEST_FAILED, err) : rpc_response(id, r));
         return;
     }

@@ -100,7 +100,7 @@ cJSON *lsp_hover(Lsp *s, const cJSON *params);
 cJSON *lsp_definition(Lsp *s, const cJSON *params);
 cJSON *lsp_references(Lsp *s, const cJSON *params);
 cJSON *lsp_rename(Lsp *s, const cJSON *params, const char **err);
-cJSON *lsp_prepare_rename(Lsp *s, const cJSON *params);
+cJSON *lsp_prepare_rename(Lsp *s, const cJSON *params, const char **err);
 cJSON *lsp_document_symbols(Lsp *s, const cJSON *params);
 cJSON *lsp_workspace_symbols(Lsp *s, const cJSON *params);
 cJSON *lsp_completion(Lsp *s, const cJSON *params);

@@ -259,6 +259,47 @@ def main_session():
     check("rename: a let", len(r["result"]["changes"][uri(LA)]) == 2, r)
     r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "9bad"})
     check("rename: not an identifier is refused", "error" in r, r)
+    r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "for"})
+    check("rename: a keyword is refused", "error" in r and "keyword" in r["error"]["message"], r)
+
+    # a template parameter used inside an interpolated label is renamed there too
+    r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "la_code"})
+    renamed = apply_edits(text, r["result"]["changes"][uri(LA)])
+    check("rename: a parameter inside an interpolation", 'account "la-${la_code}"' in renamed and
+          "local_authority(la_code: name" in renamed and "la.code" in renamed, renamed[:400])
+    # an account named by an interpolated label: refused, saying where the name comes from
+    envs_text = open(ENVS).read()
+    for label, where in (("prepareRename", {}), ("rename", {"newName": "la-kamden"})):
+        r = c.request("textDocument/" + label, {**at(ENVS, envs_text, "la-camden.service"), **where})
+        msg = r.get("error", {}).get("message", "")
+        check("%s: an account from an interpolated label is refused, with the reason" % label,
+              r.get("error", {}).get("code") == -32803 and '`la-camden` is named by the label `"la-${code}"` at '
+              in msg and "la.sfd:12:11" in msg and "computed" in msg, r)
+
+    # `for` variables: definition, references, hover, rename, clashes
+    loop = pos(text, "for la in las", 0, 4)
+    r = c.request("textDocument/definition", at(LA, text, "la.cidr[env]"))
+    check("definition: a `for` variable's use", r.get("result") and r["result"]["range"]["start"] == loop, r)
+    r = c.request("textDocument/references", {**at(LA, text, "la.code"), "context": {"includeDeclaration": True}})
+    lines = sorted((x["range"]["start"]["line"], x["range"]["start"]["character"]) for x in r.get("result", []))
+    use = pos(text, "la.code")
+    check("references: a `for` variable", lines == [(loop["line"], loop["character"]),
+          (use["line"], use["character"]), (use["line"], pos(text, "la.id[env]")["character"]),
+          (use["line"], pos(text, "la.cidr[env]")["character"])], lines)
+    r = c.request("textDocument/hover", at(LA, text, "la.id[env]"))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a `for` variable shows its loop", "for la in las" in v and "{" not in v, v)
+    r = c.request("textDocument/prepareRename", at(LA, text, "for la in las", 0, 4))
+    check("prepareRename: a `for` variable", r.get("result") and r["result"]["start"] == loop, r)
+    r = c.request("textDocument/rename", {**at(LA, text, "la.code"), "newName": "authority"})
+    renamed = apply_edits(text, r["result"]["changes"][uri(LA)])
+    check("rename: a `for` variable and its uses", "for authority in las" in renamed and
+          "use local_authority(authority.code, authority.id[env], authority.cidr[env])" in renamed and
+          'account "la-${code}"' in renamed, renamed[-300:])
+    for name, why in (("las", "`let`"), ("core", "account"), ("env", "`env`")):
+        r = c.request("textDocument/rename", {**at(LA, text, "la.code"), "newName": name})
+        check("rename: a `for` variable onto a visible %s is refused" % name,
+              why in r.get("error", {}).get("message", ""), r)
 
     # symbols
     r = c.request("textDocument/documentSymbol", td(CORE))
@@ -523,6 +564,55 @@ def cancel_during_check():
     c.close()
 
 
+LOOPS = """platform p { region = eu-west-2 }
+
+let xs = ["a", "b"]
+
+template t(n: name) {
+  for i in xs {
+    for j in xs {
+      let_me = "${i}-${j}-${n}"
+    }
+  }
+  for n in xs {
+    shadow = n
+  }
+}
+"""
+
+
+def loops():
+    """Nested loops inside a template: scoping, shadowing and clashes."""
+    d = os.path.join(tmp, "loops")
+    os.makedirs(d)
+    path = os.path.join(d, "loops.sfd")
+    open(path, "w").write(LOOPS)
+    c = Client(SFDC, STDLIB)
+    c.initialize(d)
+    text = open_doc(c, path)
+    c.diagnostics(uri(path))
+    r = c.request("textDocument/definition", at(path, text, "${i}", 0, 2))
+    check("definition: a loop variable inside an interpolation",
+          r.get("result") and r["result"]["range"]["start"] == pos(text, "for i", 0, 4), r)
+    r = c.request("textDocument/definition", at(path, text, "shadow = n", 0, 9))
+    check("definition: a loop variable hides the template parameter of its name",
+          r.get("result") and r["result"]["range"]["start"] == pos(text, "for n", 0, 4), r)
+    r = c.request("textDocument/definition", at(path, text, "${n}", 0, 2))
+    check("definition: outside that loop the parameter is seen",
+          r.get("result") and r["result"]["range"]["start"] == pos(text, "n: name"), r)
+    r = c.request("textDocument/rename", {**at(path, text, "for i", 0, 4), "newName": "k"})
+    edits = r.get("result", {}).get("changes", {}).get(uri(path), [])
+    renamed = apply_edits(text, edits)
+    check("rename: a loop variable, inside interpolations too",
+          "for k in xs" in renamed and '"${k}-${j}-${n}"' in renamed and len(edits) == 2, renamed)
+    for old, new, why in (("for i", "j", "loop"), ("for j", "i", "loop"), ("for i", "n", "parameter"),
+                          ("for i", "xs", "`let`")):
+        r = c.request("textDocument/rename", {**at(path, text, old, 0, 4), "newName": new})
+        check("rename: loop variable %s -> %s is refused (%s)" % (old[4:], new, why),
+              why in r.get("error", {}).get("message", ""), r)
+    c.close()
+
+
 def command_line():
     r = subprocess.run([SFDC, "lsp", "--help"], capture_output=True, text=True)
     check("sfdc lsp --help", r.returncode == 0 and r.stdout.startswith("usage: sfdc lsp"), r)
@@ -537,5 +627,6 @@ run("session", main_session)
 run("uninitialized", uninitialized)
 run("memory", memory_flat)
 run("cancel during a check", cancel_during_check)
+run("loops", loops)
 shutil.rmtree(tmp, ignore_errors=True)
 print("%d passed, %d failed" % (passed, failed))
