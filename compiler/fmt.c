@@ -383,28 +383,79 @@ static int breaks_before(const Fmt *f, uint32_t i)
     return nl;
 }
 
+/* Whether a token is written as its source bytes (put_token changes only
+ * a line comment's trailing blanks and a quantity's inner blanks). */
+static bool verbatim(const Fmt *f, const FmtTok *t)
+{
+    const char *s = f->text + t->start;
+    uint32_t n = t->end - t->start;
+    if (t->kind == FK_LINE_COMMENT)
+        return n == 0 || (s[n - 1] != ' ' && s[n - 1] != '\t');
+    if (t->kind != TOK_QUANTITY)
+        return true;
+    for (uint32_t k = 0; k < n; k++)
+        if (s[k] == '\t' || (s[k] == ' ' && (k + 1 == n || s[k + 1] == ' ' || s[k + 1] == '\t')))
+            return false;
+    return true;
+}
+
+/* Whether the source already has exactly sp spaces in [from, to). */
+static bool same_gap(const Fmt *f, uint32_t from, uint32_t to, int sp)
+{
+    if (to - from != (uint32_t)sp)
+        return false;
+    for (uint32_t k = from; k < to; k++)
+        if (f->text[k] != ' ')
+            return false;
+    return true;
+}
+
+/* Writes the pending source run [*run, upto) and starts the next at next. */
+static void flush(Fmt *f, uint32_t *run, uint32_t upto, uint32_t next)
+{
+    if (upto > *run)
+        put(&f->out, f->text + *run, upto - *run);
+    *run = next;
+}
+
+/* The output is written in runs of source text: while the source already
+ * has what the layout wants between two tokens (most often one space, or
+ * nothing) the run grows, and it is copied when it ends, at a line break
+ * or where the spacing changes: about one copy a line rather than one a
+ * token. */
 static void layout(Fmt *f)
 {
+    uint32_t run = 0;       /* start of the source run not yet written */
     if (f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0)
         put(&f->out, f->text, 3);
     for (uint32_t i = 0; i < f->ntoks; i++) {
-        const FmtTok *t = &f->toks[i];
+        const FmtTok *t = &f->toks[i], *p = i ? t - 1 : NULL;
         int nl = i ? breaks_before(f, i) : 1;
         if (nl) {
+            flush(f, &run, p ? p->end : 0, t->start);
             for (int k = i ? 0 : 1; k < nl; k++)
                 put(&f->out, "\n", 1);
             f->line_indent = line_indent(f, i);
             put_spaces(&f->out, 2 * f->line_indent);
         } else {
-            put_spaces(&f->out, spacing(f, &f->toks[i - 1], t));
+            int sp = spacing(f, p, t);
+            if (!same_gap(f, p->end, t->start, sp)) {
+                flush(f, &run, p->end, t->start);
+                put_spaces(&f->out, sp);
+            }
         }
         if (f->outpos)
-            f->outpos[i] = (uint32_t)f->out.n;
-        put_token(f, t);
+            f->outpos[i] = (uint32_t)(f->out.n + (t->start - run));
+        if (!verbatim(f, t)) {
+            flush(f, &run, t->start, t->end);
+            put_token(f, t);
+        }
         track_brackets(f, t);
     }
-    if (f->ntoks)
+    if (f->ntoks) {
+        flush(f, &run, f->toks[f->ntoks - 1].end, 0);
         put(&f->out, "\n", 1);
+    }
 }
 
 /* --- entry points ------------------------------------------------------------ */
