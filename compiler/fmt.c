@@ -57,6 +57,7 @@ typedef struct Fmt {
     OffSet items;           /* where items, fields and record entries start */
     OffSet members;         /* enum members: may start a line without continuation indent */
     OffSet annots;          /* where annotations end: the item goes on after them */
+    OffSet braces;          /* offsets of every `{` outside strings, ascending */
     StrBuf out;
     uint32_t *outpos;       /* output offset of each token, or NULL when not wanted */
     Open opens[LEX_MAX_DEPTH + 1];
@@ -130,8 +131,35 @@ static bool is_else_if(const Fmt *f, const Node *d)
            memcmp(f->text + d->span.start, "else", 4) == 0;
 }
 
+/* Whether a `{` token (outside strings) lies in sp. Only a node that
+ * holds one can hold items (a body, a record's entries, enum members),
+ * so the walk skips the rest: most of a large file is values, whose
+ * nodes it would otherwise read from memory for nothing. The walk asks in
+ * source order, so a cursor answers; a step back (annotations come before
+ * their item's start) searches again. */
+static bool has_brace(Fmt *f, Span sp)
+{
+    OffSet *b = &f->braces;
+    if (b->at > 0 && b->v[b->at - 1] >= sp.start) {
+        uint32_t lo = 0, hi = b->at;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (b->v[mid] < sp.start)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        b->at = lo;
+    }
+    while (b->at < b->n && b->v[b->at] < sp.start)
+        b->at++;
+    return b->at < b->n && b->v[b->at] < sp.end;
+}
+
 static void walk(Fmt *f, const Node *n)
 {
+    if (!n->c && !has_brace(f, n->span))
+        return;
     /* `@allow(...)` lines above an item are part of it: neither they nor
      * the item's own first line are continuation lines. */
     for (const Node *an = n->c; an; an = an->next) {
@@ -219,6 +247,8 @@ static void on_token(void *ctx, int tok, Span loc)
          * too, since no item or element starts with `-`. */
         if (tok == '-' && !ends_value(f->last_code))
             tok = FK_NEG;
+        if (tok == '{')
+            set_add(&f->braces, loc.start);
         add_tok(f, loc.start, loc.end, tok);
         f->last_code = tok;
     }
@@ -466,6 +496,7 @@ static void fmt_release(Fmt *f)
     free(f->items.v);
     free(f->members.v);
     free(f->annots.v);
+    free(f->braces.v);
     free(f->outpos);
     free(f->out.p);
 }
