@@ -2,10 +2,10 @@
  *
  * It works on the token stream, not by printing the tree: the file is
  * parsed (to refuse syntax errors and to learn where items start) while
- * the lexer hands over each token it reads, and every
- * token and comment is written back in order with only the whitespace
- * between them decided here. The tokens are the original bytes, so the output cannot
- * mean anything else (`2   GiB` becomes `2 GiB`, still one quantity).
+ * the lexer hands over each token it reads, and every token and comment
+ * is written back in order with only the whitespace between them decided
+ * here. The tokens are the original bytes, so the output cannot mean
+ * anything else (`2   GiB` becomes `2 GiB`, still one quantity).
  *
  * Line breaks are the author's (as gofmt does): where the source broke a
  * line, the output does, blank-line runs become one blank line, and none
@@ -104,8 +104,8 @@ static bool set_has(OffSet *s, uint32_t off)
 
 static void walk(Fmt *f, const Node *n);
 
-/* A node without children (most are literals and names) adds nothing:
- * it is not visited at all, which halves the walk on large files. */
+/* A node without children (most are literals and names) adds nothing,
+ * and is not visited. */
 static void walk_list(Fmt *f, const Node *n)
 {
     for (; n; n = n->next)
