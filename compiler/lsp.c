@@ -636,11 +636,15 @@ static bool stale(Lsp *s, const cJSON *params)
     return d && cJSON_IsNumber(v) && v->valueint != d->version;
 }
 
+/* Whether needle occurs in hay[0, n): memchr skips to each candidate, as
+ * waiting didChange bodies may hold whole documents. */
 static bool contains(const char *hay, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++)
-        if (hay[i] == needle[0] && memcmp(hay + i, needle, k) == 0)
+    const char *end = hay + n;
+    for (const char *p = hay; (size_t)(end - p) >= k && (p = memchr(p, needle[0], (size_t)(end - p)));
+         p++)
+        if ((size_t)(end - p) >= k && memcmp(p, needle, k) == 0)
             return true;
     return false;
 }
