@@ -252,7 +252,11 @@ static bool literal_name(Walk *w, const Node *n)
     const Type *t = fd ? fd->type : NULL;
     while (t && t->kind == TY_LIST && t->elem)
         t = t->elem;
-    return t && (t->kind == TY_NAME || (t->kind == TY_ENUM && t->en && schema_enum_has(t->en, n->name)));
+    if (t && t->kind == TY_ENUM)    /* the evaluator tries the members first */
+        return t->en && schema_enum_has(t->en, n->name);
+    /* a name-typed field reads a name as text only when nothing it could
+     * mean is in scope: a loop variable or parameter comes first */
+    return t && t->kind == TY_NAME && !loop_of(w->fors, n->name) && !param_of(w->tmpl, n->name);
 }
 
 static Target resolve(Walk *w, const Node *n, Role role)

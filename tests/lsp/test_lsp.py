@@ -566,6 +566,10 @@ def cancel_during_check():
 
 LOOPS = """platform p { region = eu-west-2 }
 
+schema tag in account {
+  label: name
+}
+
 let xs = ["a", "b"]
 
 template t(n: name) {
@@ -577,6 +581,15 @@ template t(n: name) {
   for n in xs {
     shadow = n
   }
+}
+
+account a {
+  kind = core
+  id = "111111111111"
+  for w in ["x", "y"] {
+    tag "t-${w}" { label = w }
+  }
+  tag other { label = w }
 }
 """
 
@@ -605,6 +618,12 @@ def loops():
     renamed = apply_edits(text, edits)
     check("rename: a loop variable, inside interpolations too",
           "for k in xs" in renamed and '"${k}-${j}-${n}"' in renamed and len(edits) == 2, renamed)
+    r = c.request("textDocument/definition", at(path, text, "label = w", 0, 8))
+    check("definition: a loop variable as the value of a name-typed field",
+          r.get("result") and r["result"]["range"]["start"] == pos(text, "for w", 0, 4), r)
+    r = c.request("textDocument/definition", at(path, text, "label = w", 1, 8))
+    check("definition: outside the loop the same name is the field's text",
+          r.get("result", 1) is None, r)
     for old, new, why in (("for i", "j", "loop"), ("for j", "i", "loop"), ("for i", "n", "parameter"),
                           ("for i", "xs", "`let`")):
         r = c.request("textDocument/rename", {**at(path, text, old, 0, 4), "newName": new})
