@@ -632,6 +632,37 @@ def loops():
     c.close()
 
 
+def burst():
+    """Ten edits written at once (one pipe write, under PIPE_BUF, so they
+    arrive together): the server applies them all and checks once, after
+    the last: one publishDiagnostics, for the newest version."""
+    c = Client(SFDC, STDLIB)
+    c.initialize(ws)
+    text = open_doc(c, LA)
+    c.diagnostics(uri(LA))
+    c.drain(0.3)
+    at_ = pos(text, "expire = 90d", 0, 9)
+    rng = {"start": at_, "end": {"line": at_["line"], "character": at_["character"] + 2}}
+    data = b""
+    for v in range(2, 12):
+        b = json.dumps({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                        "params": {"textDocument": {"uri": uri(LA), "version": v},
+                                   "contentChanges": [{"range": rng, "text": "9%d" % (v % 10)}]}}).encode()
+        data += b"Content-Length: %d\r\n\r\n%s" % (len(b), b)
+    check("burst fits one atomic pipe write", len(data) < 4096, len(data))
+    c.send_raw(data)
+    d = c.diagnostics(uri(LA))
+    c.drain(0.5)
+    later = [m for m in c.notes if m["method"] == "textDocument/publishDiagnostics"
+             and m["params"]["uri"] == uri(LA)]
+    check("a burst of edits is checked once, at its newest version", d.get("version") == 11 and not later,
+          (d.get("version"), [m["params"].get("version") for m in later]))
+    r = c.request("textDocument/hover", at(LA, text.replace("expire = 90d", "expire = 91d"), "expire = 91d"))
+    v = json.dumps(r.get("result"))
+    check("the burst's edits were all applied", "expire = 91d" in v or "expire = 91 d" in v, v[:300])
+    c.close()
+
+
 def command_line():
     r = subprocess.run([SFDC, "lsp", "--help"], capture_output=True, text=True)
     check("sfdc lsp --help", r.returncode == 0 and r.stdout.startswith("usage: sfdc lsp"), r)
@@ -647,5 +678,6 @@ run("uninitialized", uninitialized)
 run("memory", memory_flat)
 run("cancel during a check", cancel_during_check)
 run("loops", loops)
+run("burst", burst)
 shutil.rmtree(tmp, ignore_errors=True)
 print("%d passed, %d failed" % (passed, failed))
