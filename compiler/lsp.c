@@ -159,13 +159,14 @@ static Source *overlay(void *ctx, const char *path)
     return s->no_disk ? src_from_memory(path, "", 0) : NULL;
 }
 
-static void doc_open(Lsp *s, const char *uri, const char *text, int version)
+/* Opens (or reopens) a buffer; NULL when uri is not a .sfd file. */
+static LspDoc *doc_open(Lsp *s, const char *uri, const char *text, int version)
 {
     char *path = lsp_uri_path(uri);
     size_t n = path ? strlen(path) : 0;
     if (n < 5 || strcmp(path + n - 4, ".sfd") != 0) {   /* the server checks .sfd files only */
         free(path);
-        return;
+        return NULL;
     }
     LspDoc *d = lsp_doc(s, uri);
     if (!d) {
@@ -184,7 +185,7 @@ static void doc_open(Lsp *s, const char *uri, const char *text, int version)
     d->len = strlen(text);
     d->text = xstrdup(text);
     d->version = version;
-    s->dirty = true;
+    return d;
 }
 
 static void doc_close(Lsp *s, const char *uri)
@@ -507,12 +508,60 @@ static void log_message(Lsp *s, int type, const char *text)
     cJSON_Delete(m);
 }
 
+/* The file of the last check that d changes nothing in: the same path,
+ * published under d's URI, with d's text. NULL when a check is due anyway
+ * or d differs. */
+static File *checked_same(Lsp *s, const LspDoc *d)
+{
+    if (!s->check || s->dirty)
+        return NULL;
+    Program *pg = &s->check->pg;
+    for (int i = 0; i < pg->nfiles; i++) {
+        File *f = pg->files[i];
+        if (f->is_std || strcmp(f->src->path, d->path) != 0 || f->src->len != d->len ||
+            memcmp(f->src->text, d->text, d->len) != 0)
+            continue;
+        char *uri = lsp_path_uri(f->src->path);
+        bool same = strcmp(uri, d->uri) == 0;
+        free(uri);
+        return same ? f : NULL;
+    }
+    return NULL;
+}
+
+/* Publishes the last check's diagnostics of f for the open buffer d. */
+static void publish_file(Lsp *s, const File *f, const LspDoc *d)
+{
+    DiagEngine *de = &s->check->diag;
+    cJSON *arr = cJSON_CreateArray();
+    for (unsigned k = 0; k < de->n; k++)
+        if (de->items[k]->src == f->src)
+            cJSON_AddItemToArray(arr, diag_json(de->items[k]));
+    bool some = cJSON_GetArraySize(arr) > 0;
+    publish(s, d->uri, arr, d->version);
+    for (int i = 0; i < s->npublished && some; i++)
+        some = strcmp(s->published[i], d->uri) != 0;
+    if (some) {
+        s->published = xrealloc(s->published, (size_t)(s->npublished + 1) * sizeof *s->published);
+        s->published[s->npublished++] = xstrdup(d->uri);
+    }
+}
+
+/* Opening a file whose text the last check read from the disk changes no
+ * diagnostic: they are published for the buffer at once, without checking
+ * the workspace again (editors open files to show them, often). */
 static void did_open(Lsp *s, const cJSON *params)
 {
     const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(td, "text");
-    if (td_uri(params) && cJSON_IsString(text))
-        doc_open(s, td_uri(params), text->valuestring, json_int(td, "version", 0));
+    LspDoc *d = td_uri(params) && cJSON_IsString(text)
+                    ? doc_open(s, td_uri(params), text->valuestring, json_int(td, "version", 0))
+                    : NULL;
+    File *f = d ? checked_same(s, d) : NULL;
+    if (f)
+        publish_file(s, f, d);
+    else if (d)
+        s->dirty = true;
 }
 
 /* A change whose version is not newer than the buffer's is stale (sent

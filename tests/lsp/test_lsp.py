@@ -663,6 +663,46 @@ def burst():
     c.close()
 
 
+def open_unchanged():
+    """Opening a file with the text the last check read from the disk
+    publishes its diagnostics at once without a new check: the other
+    files' diagnostics are not sent again (a check would resend them, as
+    the change afterwards does)."""
+    d = os.path.join(tmp, "open")
+    shutil.copytree(EXAMPLES, d)
+    bad = os.path.join(d, "bad.sfd")
+    open(bad, "w").write("let oops = nosuch_name\n")
+    c = Client(SFDC, STDLIB)
+    c.initialize(d)
+    first = c.diagnostics(uri(bad))
+    check("workspace check: the broken file's diagnostics", [x["code"] for x in first["diagnostics"]] == ["E0301"],
+          first)
+    c.drain(0.3)
+    c.notes.clear()
+    path = os.path.join(d, "la.sfd")
+    text = open_doc(c, path)
+    got = c.diagnostics(uri(path))
+    c.drain(0.5)
+    again = [m for m in c.notes if m["method"] == "textDocument/publishDiagnostics"]
+    check("didOpen of unchanged text: published for the buffer, with its version",
+          got["version"] == 1 and got["diagnostics"] == [], got)
+    check("didOpen of unchanged text: no re-check (nothing else published)", again == [], again)
+    r = c.request("textDocument/hover", at(path, text, "memory = 1 GiB"))
+    check("didOpen of unchanged text: features answer", "memory" in json.dumps(r.get("result")), r)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2},
+                                        "contentChanges": [{"text": text + "\n"}]})
+    got = c.diagnostics(uri(bad))
+    check("a real change re-checks (the other file is published again)",
+          [x["code"] for x in got["diagnostics"]] == ["E0301"], got)
+    other = os.path.join(d, "core.sfd")
+    core = open(other).read().replace("keep = 30", "keep = 31")
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri(other), "languageId": "sfd",
+                                                       "version": 1, "text": core}})
+    got = c.diagnostics(uri(bad))
+    check("didOpen of text that differs from the disk re-checks", got["diagnostics"] != [], got)
+    c.close()
+
+
 def command_line():
     r = subprocess.run([SFDC, "lsp", "--help"], capture_output=True, text=True)
     check("sfdc lsp --help", r.returncode == 0 and r.stdout.startswith("usage: sfdc lsp"), r)
@@ -679,5 +719,6 @@ run("memory", memory_flat)
 run("cancel during a check", cancel_during_check)
 run("loops", loops)
 run("burst", burst)
+run("open unchanged", open_unchanged)
 shutil.rmtree(tmp, ignore_errors=True)
 print("%d passed, %d failed" % (passed, failed))
