@@ -616,19 +616,34 @@ static const char *label_of(Eval *e, Scope *sc, const Node *l)
     return intern_cstr(e->in, v->u.str);
 }
 
+/* Appends the n bytes of s at *w if they fit before end. */
+static bool path_put(char **w, const char *end, const char *s, size_t n)
+{
+    if ((size_t)(end - *w) < n)
+        return false;
+    memcpy(*w, s, n);
+    *w += n;
+    return true;
+}
+
+/* PARENT.KIND[.NAME], KIND[.NAME], or an account's NAME (SPEC §7.1),
+ * interned. Built with memcpy: every object of every evaluation asks. */
 static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name)
 {
-    char buf[512];
-    int n;
+    char buf[512], *w = buf;
+    const char *end = buf + sizeof buf;
+    bool ok = true;
     if (parent)
-        n = name ? snprintf(buf, sizeof buf, "%s.%s.%s", parent->path, kind, name)
-                 : snprintf(buf, sizeof buf, "%s.%s", parent->path, kind);
-    else if (kind == e->k_account && name)
-        n = snprintf(buf, sizeof buf, "%s", name);
-    else
-        n = name ? snprintf(buf, sizeof buf, "%s.%s", kind, name) : snprintf(buf, sizeof buf, "%s", kind);
-    if (n >= 0 && (size_t)n < sizeof buf)
-        return intern(e->in, buf, (size_t)n);
+        ok = path_put(&w, end, parent->path, strlen(parent->path)) && path_put(&w, end, ".", 1);
+    if (ok && (parent || kind != e->k_account || !name)) {
+        ok = path_put(&w, end, kind, strlen(kind));
+        if (ok && name)
+            ok = path_put(&w, end, ".", 1);
+    }
+    if (ok && name)
+        ok = path_put(&w, end, name, strlen(name));
+    if (ok)
+        return intern(e->in, buf, (size_t)(w - buf));
     const char *p = parent ? arena_printf(e->a, "%s.%s.%s", parent->path, kind, name ? name : "")
                            : arena_printf(e->a, "%s.%s", kind, name ? name : "");
     return intern_cstr(e->in, p);
