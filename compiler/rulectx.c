@@ -198,22 +198,33 @@ Object *rctx_network(const Model *m, const Object *account)
     return account ? model_child(m, account, "network", NULL) : NULL;
 }
 
+/* fn for each object of kind that env overrides, once. */
+static void each_overridden(const Environment *env, const char *kind, RctxCheck fn, void *ctx)
+{
+    Table done;
+    table_init(&done);
+    for (int k = 0; k < env->nov; k++) {
+        Object *o = env->ov[k].obj;
+        if (!o || strcmp(o->kind, kind) != 0 || table_get(&done, o))
+            continue;
+        table_put(&done, o, o);
+        fn(ctx, o, env);
+    }
+    table_release(&done);
+}
+
 void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx)
 {
     const ObjList *l = model_kind(m, kind);
+    /* in an environment's own evaluation its overrides are its values
+       already: they go first, so that what they break is reported as
+       theirs (naming the environment) rather than as a plain value's */
+    const Environment *own = m->env ? model_env(m, m->env) : NULL;
+    if (own)
+        each_overridden(own, kind, fn, ctx);
     for (int i = 0; i < l->n; i++)
         fn(ctx, l->items[i], NULL);
-    for (int e = 0; e < m->nenvs; e++) {
-        const Environment *env = m->envs[e];
-        Table done;
-        table_init(&done);
-        for (int k = 0; k < env->nov; k++) {
-            Object *o = env->ov[k].obj;
-            if (!o || strcmp(o->kind, kind) != 0 || table_get(&done, o))
-                continue;
-            table_put(&done, o, o);
-            fn(ctx, o, env);
-        }
-        table_release(&done);
-    }
+    for (int e = 0; e < m->nenvs; e++)
+        if (m->envs[e] != own)
+            each_overridden(m->envs[e], kind, fn, ctx);
 }

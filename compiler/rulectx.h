@@ -65,7 +65,8 @@ Object *rctx_cluster_of(const Model *m, const Object *svc);
 
 /* Calls fn for every object of kind as the base platform sees it (env
  * NULL), then once per environment for each object that environment
- * overrides. */
+ * overrides. In an environment's own evaluation (m->env), the objects its
+ * own overrides touch come first, with that environment. */
 typedef void (*RctxCheck)(void *ctx, Object *o, const Environment *env);
 void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx);
 
