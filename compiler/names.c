@@ -41,8 +41,11 @@ static void put(NameBuf *b, const char *s, int how)
     b->n += len;
     if (w == 0)
         return;
-    if (how == KEEP) {
+    if (how == KEEP || how == DASH) {
         memcpy(out, s, w);
+        char *u = how == DASH ? memchr(out, '_', w) : NULL;
+        for (; u; u = memchr(u, '_', w - (size_t)(u - out)))
+            *u = '-';
         return;
     }
     for (size_t i = 0; i < w; i++) {
