@@ -19,9 +19,20 @@ static struct {
 } keys[KEYS];
 static const Interner *keys_in;
 
+/* And the field a literal names in a schema: the passes read a few
+ * hundred fields per account in every environment, and the schema's hash
+ * probe was most of a read. */
+enum { FIELDS = 1024 };
+static struct {
+    const char *lit;            /* the caller's literal */
+    const SchemaDecl *schema;
+    const FieldDecl *fd;        /* what schema_field() answered (may be NULL) */
+} fields[FIELDS];
+
 void rctx_begin(const Model *m)
 {
     memset(keys, 0, sizeof keys);
+    memset(fields, 0, sizeof fields);
     keys_in = &m->pg->in;
 }
 
@@ -44,7 +55,17 @@ static const char *key_of(const Model *m, const char *name)
 /* The Field called name of o, or NULL. */
 static const Field *field_of(const Model *m, const Object *o, const char *name)
 {
-    const FieldDecl *fd = schema_field(o->schema, key_of(m, name));
+    if (keys_in != &m->pg->in) {
+        const FieldDecl *fd = schema_field(o->schema, key_of(m, name));
+        return fd ? &o->fields[fd->index] : NULL;
+    }
+    size_t h = (((uintptr_t)name >> 3) ^ ((uintptr_t)o->schema >> 4)) & (FIELDS - 1);
+    if (fields[h].lit != name || fields[h].schema != o->schema) {
+        fields[h].lit = name;
+        fields[h].schema = o->schema;
+        fields[h].fd = schema_field(o->schema, key_of(m, name));
+    }
+    const FieldDecl *fd = fields[h].fd;
     return fd ? &o->fields[fd->index] : NULL;
 }
 
