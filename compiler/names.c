@@ -440,10 +440,18 @@ bool names_applies(NameKind k, const Object *o)
 {
     if (k >= NAME_NKINDS || !o)
         return false;
-    size_t n = strlen(o->kind);
-    for (const char *p = kinds[k].objects; (p = strstr(p, o->kind)); p += n)
-        if ((p == kinds[k].objects || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+    /* word by word: every names_derive() asks */
+    for (const char *p = kinds[k].objects; *p;) {
+        const char *q = o->kind;
+        while (*p && *p != ' ' && *p == *q)
+            p++, q++;
+        if ((*p == ' ' || *p == '\0') && *q == '\0')
             return true;
+        while (*p && *p != ' ')
+            p++;
+        while (*p == ' ')
+            p++;
+    }
     return false;
 }
 
