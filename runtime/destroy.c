@@ -325,9 +325,9 @@ cJSON *destroy_derive(const Plan *p, int delete_state, char *err)
             goto oom;
     if (link_steps(p, afters, delete_state) < 0)
         goto oom;
-    /* runs first, then the handshake's roles, then the state: the order a
-     * reader expects, though `after` alone decides */
-    for (int pass = 0; pass < 3; pass++) {
+    /* runs first, then the policies and the roles, then the state: the
+     * order a reader expects, though `after` alone decides */
+    for (int pass = 0; pass < 4; pass++) {
         const cJSON *json = cJSON_GetObjectItemCaseSensitive(p->root, "steps")->child;
         for (i = 0; i < n; i++, json = json->next) {
             const PlanStep *s = &p->steps[i];
@@ -338,7 +338,7 @@ cJSON *destroy_derive(const Plan *p, int delete_state, char *err)
                     cJSON_AddItemToObject(o, "run", destroy_run(json));
             } else if (pass == 1 && is_detach(s)) {
                 o = detach_step(p, i, afters[i]);
-            } else if (pass == 1 + (u && u->state) && u && (!u->state || delete_state)) {
+            } else if (pass == 2 + (u && u->state) && u && (!u->state || delete_state)) {
                 o = undo_step(p, i, u, afters[i]);
             } else {
                 continue;

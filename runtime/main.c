@@ -4,7 +4,7 @@
  *   sfdrun apply PLAN [--phase P] [--dry-run] [--only STEP | --account NAME]
  *                     [--jobs N] [--journal FILE] [--log-format human|json]
  *                     [--timeout SECONDS] [--profile NAME] [--verbose]
- *   sfdrun status PLAN [--journal FILE] [--log-format human|json]
+ *   sfdrun status PLAN [--destroy [--delete-state]] [--journal FILE] [--log-format ...]
  *   sfdrun scale PLAN ACCOUNT/SERVICE --to N | --restore [--dry-run] ...
  *   sfdrun destroy PLAN --confirm ENV [--delete-state] [--dry-run] ...
  *   sfdrun sign ...            (see aws.h: aws_sign_main)
@@ -35,7 +35,8 @@ static const char usage_text[] =
     "                         [--only STEP | --account NAME] [--jobs N] [--journal FILE]\n"
     "                         [--log-format human|json] [--timeout SECONDS]\n"
     "                         [--profile NAME] [--verbose]\n"
-    "       sfdrun status PLAN [--journal FILE] [--log-format human|json]\n"
+    "       sfdrun status PLAN [--destroy [--delete-state]] [--journal FILE]\n"
+    "                         [--log-format human|json]\n"
     "       sfdrun scale PLAN ACCOUNT/SERVICE (--to N | --restore) [--dry-run]\n"
     "                         [--log-format human|json] [--profile NAME] [--verbose]\n"
     "       sfdrun destroy PLAN --confirm ENV [--delete-state] [--dry-run]\n"
@@ -82,6 +83,7 @@ typedef struct Args {
     int restore;            /* scale --restore */
     const char *confirm;    /* destroy --confirm ENV */
     int delete_state;       /* destroy --delete-state */
+    int destroy;            /* status --destroy: the destroy journal */
     int dry_run;            /* --dry-run */
     int verbose;            /* --verbose */
     int help;               /* --help after the command */
@@ -122,6 +124,7 @@ static int parse_args(int argc, char **argv, Args *a)
         else if (strcmp(o, "--verbose") == 0 || strcmp(o, "-v") == 0) { a->verbose = 1; takes = 0; }
         else if (strcmp(o, "--restore") == 0) { a->restore = 1; takes = 0; }
         else if (strcmp(o, "--delete-state") == 0) { a->delete_state = 1; takes = 0; }
+        else if (strcmp(o, "--destroy") == 0) { a->destroy = 1; takes = 0; }
         else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) { a->help = 1; return 0; }
         else if (o[0] == '-' && o[1] && !v)
             return usage_error("missing value after", o);
@@ -427,7 +430,8 @@ static int run(const Args *a, const char *argv0)
 {
     Plan plan, dplan;
     const Plan *use = &plan;
-    int destroy = strcmp(a->cmd, "destroy") == 0;
+    int status = strcmp(a->cmd, "status") == 0;
+    int destroy = strcmp(a->cmd, "destroy") == 0 || (status && a->destroy);
     char perr[PLAN_ERR_MAX], err[AWS_ERR_MAX];
     AwsModel *model = NULL;
     Exec *ex = NULL;
@@ -443,7 +447,8 @@ static int run(const Args *a, const char *argv0)
         goto out;
     if (destroy) {
         char derr[DESTROY_ERR_MAX];
-        if (!a->dry_run && (!a->confirm || strcmp(a->confirm, destroy_confirm_name(&plan)) != 0)) {
+        if (!status && !a->dry_run &&
+            (!a->confirm || strcmp(a->confirm, destroy_confirm_name(&plan)) != 0)) {
             code = unconfirmed(a, &plan);
             goto out;
         }
@@ -454,8 +459,8 @@ static int run(const Args *a, const char *argv0)
         }
         use = &dplan;
     }
-    if (strcmp(a->cmd, "status") == 0) {
-        code = cmd_status(a, &plan, jpath);
+    if (status) {
+        code = cmd_status(a, use, jpath);
         goto out;
     }
     mpath = aws_model_default_path(argv0, NULL);
