@@ -236,6 +236,35 @@ int model_shared_pullers(const Model *m, const Object *repo, const char ***out)
     return u;
 }
 
+/* Whether environment evaluation em deploys o's account or pulls from o. */
+static bool env_uses(const Model *em, const Object *o)
+{
+    const Object *r = model_find(em, o->path);
+    const ObjList *accs = model_kind(em, "account");
+    for (int k = 0; r && r->account && k < accs->n; k++)
+        if (strcmp(accs->items[k]->path, r->account->path) == 0)
+            return true;
+    const ObjList *svcs = model_kind(em, "service");
+    for (int k = 0; r && k < svcs->n; k++)
+        if (model_ref(em, svcs->items[k], "image") == r)
+            return true;
+    return false;
+}
+
+int model_shared_users(const Model *m, const Object *o, const char ***out)
+{
+    const Model *base = m->base ? m->base : m;
+    int n = 0;
+    const char **names = xmalloc((size_t)(base->nenvs + 1) * sizeof *names);
+    for (int i = 0; i < base->nenvs; i++) {
+        const Environment *e = base->envs[i];
+        if (e->name != m->env && e->eval && env_uses(e->eval, o))
+            names[n++] = e->name;
+    }
+    *out = names;
+    return n;
+}
+
 void model_add_override(Model *m, Environment *env, const Override *ov)
 {
     if (env->nov == env->cap) {

@@ -243,6 +243,10 @@ bool model_creates(const Model *m, const Object *o);
  * path as `image`. Sorted, unique, interned; *out malloc'd (caller frees).
  * Returns the count. */
 int model_shared_pullers(const Model *m, const Object *repo, const char ***out);
+/* The environments other than m's that use the shared resource o: those
+ * that deploy its account or whose services pull from it, in source
+ * order. *out malloc'd (caller frees), names interned. Returns the count. */
+int model_shared_users(const Model *m, const Object *o, const char ***out);
 void model_add_override(Model *m, Environment *env, const Override *ov);
 
 #endif

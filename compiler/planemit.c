@@ -657,6 +657,38 @@ static cJSON *run_obj(Emit *e, const Acct *ac, const char *const *argv, int argc
     return r;
 }
 
+/* run.shared: the units (terragrunt) or modules (terraform) of account ac
+ * that hold a shared resource this environment owns and other
+ * environments use (SPEC §7.5), so `sfdrun destroy` keeps them. */
+static void add_shared(Emit *e, const Acct *ac, cJSON *run)
+{
+    const ObjList *repos = model_kind(e->m, "ecr");
+    cJSON *list = NULL;
+    for (int i = 0; i < repos->n; i++) {
+        const Object *o = repos->items[i];
+        const char **users = NULL;
+        int n = o->account == ac->obj && model_shared(e->m, o) && model_creates(e->m, o)
+                    ? model_shared_users(e->m, o, &users) : 0;
+        if (n > 0) {
+            char dir[128];
+            names_unit_dir("ecr", o->name, dir, sizeof dir);
+            if (e->opt.deploy == PLAN_DEPLOY_TERRAFORM)
+                for (char *p = dir; *p; p++)
+                    if (*p == '-')
+                        *p = '_';
+            cJSON *s = cJSON_CreateObject();
+            cJSON_AddStringToObject(s, "unit", e->opt.deploy == PLAN_DEPLOY_TERRAFORM
+                                                   ? arena_printf(&e->a, "module.%s", dir) : dir);
+            cJSON_AddStringToObject(s, "resource", o->path);
+            cJSON_AddItemToObject(s, "used_by", str_array(users, n));
+            if (!list)
+                list = cJSON_AddArrayToObject(run, "shared");
+            cJSON_AddItemToArray(list, s);
+        }
+        free(users);
+    }
+}
+
 static void deploy_account(Emit *e, const Acct *ac)
 {
     static const char *const tg[] = {"terragrunt", "run", "--all", "--non-interactive", "--",
@@ -680,11 +712,13 @@ static void deploy_account(Emit *e, const Acct *ac)
         s = step_new(e, PHASE_DEPLOY, ac, id, arena_printf(&e->a, "terraform apply in %s", dir),
                      &after);
         cJSON_AddItemToObject(s, "run", run_obj(e, ac, apply, 4));
+        add_shared(e, ac, cJSON_GetObjectItemCaseSensitive(s, "run"));
     } else {
         cJSON *s = step_new(e, PHASE_DEPLOY, ac, id,
                             arena_printf(&e->a, "terragrunt apply of every unit in %s", dir),
                             &after);
         cJSON_AddItemToObject(s, "run", run_obj(e, ac, tg, 7));
+        add_shared(e, ac, cJSON_GetObjectItemCaseSensitive(s, "run"));
     }
     free(after.ids);
 }

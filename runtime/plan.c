@@ -479,6 +479,36 @@ static int env_allowed(const char *name, const char *value)
     return 0;
 }
 
+/* A terragrunt unit directory ([a-z0-9_-]+) or, for terraform, a module
+ * or resource address (module.NAME, TYPE.NAME; [a-z0-9_]+ each). */
+static int unit_ok(const char *s, int terraform)
+{
+    size_t n = strlen(s), dots = 0;
+    if (n == 0 || n > 200 || s[0] == '.' || s[n - 1] == '.')
+        return 0;
+    for (const char *q = s; *q; q++) {
+        if (*q == '.' && terraform && q[1] != '.')
+            dots++;
+        else if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_' ||
+                   (*q == '-' && !terraform)))
+            return 0;
+    }
+    return terraform ? dots == 1 : 1;
+}
+
+/* In a destroy plan only: the one argument with a value that sfdrun adds
+ * to keep shared resources, `--queue-exclude-dir=UNIT` (terragrunt) or
+ * `-target=ADDRESS` (terraform), its value a plain name (unit_ok). */
+static int destroy_arg_ok(const char *prog, const char *arg)
+{
+    static const char tg[] = "--queue-exclude-dir=", tf[] = "-target=";
+    if (strcmp(prog, "terragrunt") == 0 && strncmp(arg, tg, sizeof tg - 1) == 0)
+        return unit_ok(arg + sizeof tg - 1, 0);
+    if (strcmp(prog, "terraform") == 0 && strncmp(arg, tf, sizeof tf - 1) == 0)
+        return unit_ok(arg + sizeof tf - 1, 1);
+    return 0;
+}
+
 /* Checks argv[0] and every argument against run_programs. */
 static int check_argv(Ctx *c, const char *path, const char *id, const PlanRun *r)
 {
@@ -494,6 +524,8 @@ static int check_argv(Ctx *c, const char *path, const char *id, const PlanRun *r
         int ok = 0;
         for (size_t j = 0; prog->args[j] && !ok; j++)
             ok = strcmp(r->argv[k], prog->args[j]) == 0;
+        if (!ok && c->mode == PLAN_MODE_DESTROY)
+            ok = destroy_arg_ok(prog->name, r->argv[k]);
         if (!ok)
             return fail(c, path, "step \"%s\": `argv[%zu]` \"%.60s\" is not an allowed %s "
                         "argument (a plan is data, not a way to run code)",
@@ -502,10 +534,51 @@ static int check_argv(Ctx *c, const char *path, const char *id, const PlanRun *r
     return 0;
 }
 
-/* run = { argv, cwd?, env?, timeout? }; id names the step in errors. */
+/* shared = [ { unit, resource, used_by: [ENV...] } ... ] of a deploy run
+ * (runtime/PLAN.md): what `sfdrun destroy` keeps for other environments. */
+static int read_shared(Ctx *c, const cJSON *arr, const char *path, PlanRun *out)
+{
+    static const char *const members[] = { "unit", "resource", "used_by", NULL };
+    int terraform = strcmp(out->argv[0], "terraform") == 0;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+        return fail(c, path, "`shared` must be a non-empty array of objects");
+    out->shared = calloc((size_t)cJSON_GetArraySize(arr), sizeof *out->shared);
+    if (!out->shared)
+        return fail(c, path, "out of memory");
+    const cJSON *o;
+    cJSON_ArrayForEach(o, arr) {
+        PlanShared *s = &out->shared[out->n_shared++];
+        char sub[128];
+        snprintf(sub, sizeof sub, "%.90s.shared[%zu]", path, out->n_shared - 1);
+        if (!cJSON_IsObject(o))
+            return fail(c, sub, "must be an object, not %s", type_name(o));
+        if (only_members(c, o, sub, members) < 0 ||
+            get_string(c, o, sub, "unit", 1, &s->unit) < 0 ||
+            get_string(c, o, sub, "resource", 1, &s->resource) < 0)
+            return -1;
+        if (!unit_ok(s->unit, terraform) || (terraform && strncmp(s->unit, "module.", 7) != 0))
+            return fail(c, sub, "`unit` \"%.60s\" must be %s", s->unit,
+                        terraform ? "a module address, module.NAME ([a-z0-9_])"
+                                  : "a unit directory of the run's `cwd` ([a-z0-9_-])");
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "used_by"), *e;
+        if (!cJSON_IsArray(u) || cJSON_GetArraySize(u) == 0)
+            return fail(c, sub, "`used_by` must be a non-empty array of environment names");
+        s->used_by = calloc((size_t)cJSON_GetArraySize(u), sizeof *s->used_by);
+        if (!s->used_by)
+            return fail(c, sub, "out of memory");
+        cJSON_ArrayForEach(e, u) {
+            if (!cJSON_IsString(e) || !is_name(e->valuestring))
+                return fail(c, sub, "`used_by` must hold environment names");
+            s->used_by[s->n_used_by++] = e->valuestring;
+        }
+    }
+    return 0;
+}
+
+/* run = { argv, cwd?, env?, timeout?, shared? }; id names the step in errors. */
 static int read_run(Ctx *c, const cJSON *obj, const char *path, const char *id, PlanRun *out)
 {
-    static const char *const members[] = { "argv", "cwd", "env", "timeout", NULL };
+    static const char *const members[] = { "argv", "cwd", "env", "timeout", "shared", NULL };
     if (!cJSON_IsObject(obj))
         return fail(c, path, "must be an object, not %s", type_name(obj));
     if (only_members(c, obj, path, members) < 0)
@@ -561,7 +634,8 @@ static int read_run(Ctx *c, const cJSON *obj, const char *path, const char *id, 
             return fail(c, path, "`timeout` must be a whole number of seconds, 1..604800");
         out->timeout_s = (long)t->valuedouble;
     }
-    return 0;
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(obj, "shared");
+    return sh ? read_shared(c, sh, path, out) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1120,6 +1194,9 @@ void plan_release(Plan *p)
         for (size_t k = 0; k < s->run.n_env; k++)
             free(s->run.env[k]);
         free(s->run.env);
+        for (size_t k = 0; k < s->run.n_shared; k++)
+            free(s->run.shared[k].used_by);
+        free(s->run.shared);
     }
     free(p->steps);
     free(p->accounts);

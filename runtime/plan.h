@@ -68,6 +68,15 @@ typedef struct PlanCheck {
 } PlanCheck;
 
 /* A program run (deploy). */
+/* A unit or module of a deploy run that holds a shared resource another
+ * environment uses (SPEC §7.5): `sfdrun destroy` keeps it. */
+typedef struct PlanShared {
+    const char *unit;      /* terragrunt unit dir ("ecr-dagster") or module ("module.ecr_dagster") */
+    const char *resource;  /* the resource's path ("core.ecr.dagster") */
+    const char **used_by;  /* the environments that use it (owned array, borrowed strings) */
+    size_t n_used_by;      /* at least one */
+} PlanShared;
+
 typedef struct PlanRun {
     const char **argv;  /* NULL-terminated; argv[0] is terragrunt or terraform */
     size_t argc;        /* number of arguments (without the NULL) */
@@ -75,6 +84,8 @@ typedef struct PlanRun {
     char **env;         /* "NAME=VALUE" strings (owned), NULL-terminated */
     size_t n_env;       /* number of env entries */
     long timeout_s;     /* seconds before the run is killed */
+    PlanShared *shared; /* run.shared: what destroy keeps (owned), or NULL */
+    size_t n_shared;    /* number of them */
 } PlanRun;
 
 typedef enum StepKind {
