@@ -34,6 +34,21 @@ static const Undo undos[] = {
       { "ResourceNotFoundException", NULL }, 1 },
 };
 
+/* The shared resources of the deploy run s that another environment uses
+ * (run.shared), or 0 when it keeps none. */
+static size_t shared_of(const PlanStep *s)
+{
+    return s->kind == STEP_RUN && s->phase == PHASE_DEPLOY ? s->run.n_shared : 0;
+}
+
+int destroy_keeps(const Plan *p, size_t account)
+{
+    for (size_t i = 0; i < p->n_steps; i++)
+        if (p->steps[i].account == account && shared_of(&p->steps[i]))
+            return 1;
+    return 0;
+}
+
 const char *destroy_confirm_name(const Plan *p)
 {
     return p->environment ? p->environment : p->platform;
@@ -86,12 +101,50 @@ static char *destroy_id(const char *id)
     return d;
 }
 
-/* Adds the destroy id of step j to the array `after` (no duplicates). */
-static int add_after(cJSON *after, const Plan *p, size_t j)
+/* One derivation: the plan, whether shared resources go too, and the
+ * apply runs that get no destroy run of their own (a terraform root
+ * holding nothing but what it keeps). */
+typedef struct Derive {
+    const Plan *p;
+    int include_shared;     /* --include-shared: a kept run's `/shared` run follows it */
+    unsigned char *omit;    /* per step: its destroy run is not emitted */
+} Derive;
+
+/* Whether step i is an apply run whose destroy keeps shared resources. */
+static int keeps(const Derive *d, size_t i)
 {
-    char *id = destroy_id(p->steps[j].id);
-    if (!id)
+    return is_apply_run(&d->p->steps[i]) && shared_of(&d->p->steps[i]);
+}
+
+/* The destroy id of step j that others wait for: a kept run's `/shared`
+ * run with include_shared (malloc'd); NULL in *id for a run omitted. */
+static int final_id(const Derive *d, size_t j, char **id)
+{
+    *id = NULL;
+    int shared = d->include_shared && keeps(d, j);
+    if (d->omit[j] && !shared)
+        return 0;
+    char *base = destroy_id(d->p->steps[j].id);
+    if (!base || !shared) {
+        *id = base;
+        return base ? 0 : -1;
+    }
+    size_t n = strlen(base) + 8;
+    *id = malloc(n);
+    if (*id)
+        snprintf(*id, n, "%s/shared", base);
+    free(base);
+    return *id ? 0 : -1;
+}
+
+/* Adds the destroy id of step j to the array `after` (no duplicates). */
+static int add_after(cJSON *after, const Derive *d, size_t j)
+{
+    char *id;
+    if (final_id(d, j, &id) < 0)
         return -1;
+    if (!id)
+        return 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, after)
         if (strcmp(e->valuestring, id) == 0) {
@@ -107,8 +160,9 @@ static int add_after(cJSON *after, const Plan *p, size_t j)
  * steps (stamp/stack are scratch of n_steps entries). Each of those is
  * destroyed after m: the reverse order. Adds m's destroy id to their
  * `after` arrays (afters[k] for step k). */
-static int reverse_edges(const Plan *p, size_t m, cJSON **afters, size_t *stamp, size_t *stack)
+static int reverse_edges(const Derive *d, size_t m, cJSON **afters, size_t *stamp, size_t *stack)
 {
+    const Plan *p = d->p;
     size_t top = 0;
     stack[top++] = m;
     stamp[m] = m + 1;
@@ -120,7 +174,7 @@ static int reverse_edges(const Plan *p, size_t m, cJSON **afters, size_t *stamp,
                 continue;
             stamp[a] = m + 1;
             if (is_apply_run(&p->steps[a])) {
-                if (add_after(afters[a], p, m) < 0)
+                if (add_after(afters[a], d, m) < 0)
                     return -1;
             } else {
                 stack[top++] = a;
@@ -156,15 +210,111 @@ static cJSON *step_head(const Plan *p, size_t i, const char *title, cJSON *after
     return o;
 }
 
-/* The run of step i (json: its document) with `apply` read `destroy`. */
-static cJSON *destroy_run(const cJSON *json)
+/* The run of step i (json: its document) with `apply` read `destroy`,
+ * and, given keep (the extra arguments that leave the shared units or
+ * modules alone, destroy_keep_args), those added: terragrunt's before
+ * its `--`, terraform's at the end. */
+static cJSON *destroy_run(const cJSON *json, cJSON *keep)
 {
     cJSON *run = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(json, "run"), 1);
-    cJSON *a;
-    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(run, "argv"))
+    cJSON *argv = cJSON_GetObjectItemCaseSensitive(run, "argv"), *a;
+    cJSON_DeleteItemFromObjectCaseSensitive(run, "shared");
+    cJSON_ArrayForEach(a, argv)
         if (strcmp(a->valuestring, "apply") == 0)
             cJSON_SetValuestring(a, "destroy");
+    if (keep) {     /* argv again, keep's arguments before the first `--` or last */
+        cJSON *out = cJSON_CreateArray(), *k;
+        int placed = 0;
+        cJSON_ArrayForEach(a, argv) {
+            if (!placed && strcmp(a->valuestring, "--") == 0) {
+                cJSON_ArrayForEach(k, keep)
+                    cJSON_AddItemToArray(out, cJSON_CreateString(k->valuestring));
+                placed = 1;
+            }
+            cJSON_AddItemToArray(out, cJSON_CreateString(a->valuestring));
+        }
+        cJSON_ArrayForEach(k, keep)
+            if (!placed)
+                cJSON_AddItemToArray(out, cJSON_CreateString(k->valuestring));
+        cJSON_ReplaceItemInObjectCaseSensitive(run, "argv", out);
+    }
+    cJSON_Delete(keep);
     return run;
+}
+
+/* Whether s is one of the unit/module addresses of run.shared. */
+static int is_kept(const PlanRun *r, const char *addr)
+{
+    for (size_t k = 0; k < r->n_shared; k++)
+        if (strcmp(r->shared[k].unit, addr) == 0)
+            return 1;
+    return 0;
+}
+
+/* The top-level `module "N"` and `resource "T" "N"` blocks of the
+ * terraform root of run r that run.shared does not keep, as `-target=`
+ * arguments added to keep (the root is sfdc's own main.tf; Terraform 1.x
+ * has no way to leave one module out of a destroy but to target the
+ * others). Returns the number added, or -1 with err. */
+static long root_targets(const Plan *p, const PlanRun *r, cJSON *keep, char *err)
+{
+    char path[4096], line[1024];
+    snprintf(path, sizeof path, "%s/%s/main.tf", p->dir ? p->dir : ".", r->cwd ? r->cwd : ".");
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, DESTROY_ERR_MAX, "cannot read %.400s to list what to destroy besides "
+                 "the shared modules it keeps", path);
+        return -1;
+    }
+    long n = 0;
+    while (fgets(line, sizeof line, f)) {
+        char a[256], b[256], addr[600];
+        if (sscanf(line, "module \"%255[a-z0-9_-]\" {", a) == 1)
+            snprintf(addr, sizeof addr, "module.%s", a);
+        else if (sscanf(line, "resource \"%255[a-z0-9_]\" \"%255[a-z0-9_-]\" {", a, b) == 2)
+            snprintf(addr, sizeof addr, "%s.%s", a, b);
+        else
+            continue;
+        if (is_kept(r, addr))
+            continue;
+        char arg[620];
+        snprintf(arg, sizeof arg, "-target=%s", addr);
+        cJSON_AddItemToArray(keep, cJSON_CreateString(arg));
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* The arguments that make the destroy run of s leave its shared units or
+ * modules alone (*keep, caller owns; NULL when s keeps nothing), with
+ * *others the number of other modules a terraform root has (-1 for
+ * terragrunt). 0, or -1 with err. */
+static int destroy_keep_args(const Plan *p, const PlanStep *s, cJSON **keep, long *others,
+                             char *err)
+{
+    *keep = NULL;
+    *others = -1;
+    if (!shared_of(s))
+        return 0;
+    if (!(*keep = cJSON_CreateArray())) {
+        snprintf(err, DESTROY_ERR_MAX, "out of memory");
+        return -1;
+    }
+    if (strcmp(s->run.argv[0], "terraform") == 0) {
+        if ((*others = root_targets(p, &s->run, *keep, err)) < 0) {
+            cJSON_Delete(*keep);
+            *keep = NULL;
+            return -1;
+        }
+        return 0;
+    }
+    for (size_t k = 0; k < s->run.n_shared; k++) {
+        char arg[300];
+        snprintf(arg, sizeof arg, "--queue-exclude-dir=%s", s->run.shared[k].unit);
+        cJSON_AddItemToArray(*keep, cJSON_CreateString(arg));
+    }
+    return 0;
 }
 
 /* args with only the members named (copied from the step's call). */
@@ -262,23 +412,32 @@ static cJSON *doc_head(const Plan *p)
     return d;
 }
 
+/* Whether the role and state steps of step s's account are left out: its
+ * deploy keeps a shared resource, whose state they hold and whose root
+ * assumes the role (unless include_shared destroys it too). */
+static int account_kept(const Derive *d, const PlanStep *s)
+{
+    return !d->include_shared && destroy_keeps(d->p, s->account);
+}
+
 /* afters[i] of every destroy step derived from step i: runs first (reverse
  * order, init before its apply), then what waits for all of an account's
  * runs, and the role before its policies are detached... in reverse. */
-static int link_steps(const Plan *p, cJSON **afters, int delete_state)
+static int link_steps(const Derive *d, cJSON **afters, int delete_state)
 {
+    const Plan *p = d->p;
     size_t n = p->n_steps;
     size_t *stamp = calloc(n ? n : 1, sizeof *stamp), *stack = calloc(n ? n : 1, sizeof *stack);
     int rc = -1;
     if (!stamp || !stack)
         goto out;
     for (size_t m = 0; m < n; m++)
-        if (is_apply_run(&p->steps[m]) && reverse_edges(p, m, afters, stamp, stack) < 0)
+        if (is_apply_run(&p->steps[m]) && reverse_edges(d, m, afters, stamp, stack) < 0)
             goto out;
     for (size_t i = 0; i < n; i++) {
         const PlanStep *s = &p->steps[i];
         const Undo *u = undo_of(s);
-        if (u && u->state && !delete_state)
+        if ((u && u->state && !delete_state) || ((u || is_detach(s)) && account_kept(d, s)))
             continue;
         int runs = is_apply_run(s) ? 0 : is_init_run(s) ? 0 : (u || is_detach(s));
         for (size_t j = 0; j < n && runs; j++) {
@@ -290,12 +449,12 @@ static int link_steps(const Plan *p, cJSON **afters, int delete_state)
             int need = t->kind == STEP_RUN ||
                        (u && strcmp(u->create, "CreateRole") == 0 && is_detach(t)) ||
                        (u && u->state && ((undo_of(t) && !undo_of(t)->state) || is_detach(t)));
-            if (need && add_after(afters[i], p, j) < 0)
+            if (need && add_after(afters[i], d, j) < 0)
                 goto out;
         }
         if (is_apply_run(s))
             for (size_t k = 0; k < s->n_after; k++)
-                if (is_init_run(&p->steps[s->after[k]]) && add_after(afters[i], p, s->after[k]) < 0)
+                if (is_init_run(&p->steps[s->after[k]]) && add_after(afters[i], d, s->after[k]) < 0)
                     goto out;
     }
     rc = 0;
@@ -305,7 +464,76 @@ out:
     return rc;
 }
 
-cJSON *destroy_derive(const Plan *p, int delete_state, char *err)
+/* The destroy run(s) of deploy step i (json: its document; after: its
+ * `after`, owned), appended to steps: the run itself, leaving what
+ * run.shared keeps, and with include_shared a `/shared` run after it that
+ * destroys what is left. 0, or -1 with err. */
+static int add_runs(const Derive *d, size_t i, const cJSON *json, cJSON *after, cJSON *steps,
+                    char *err)
+{
+    const PlanStep *s = &d->p->steps[i];
+    cJSON *keep = NULL, *o = NULL;
+    long others = -1;
+    if (destroy_keep_args(d->p, s, &keep, &others, err) < 0) {
+        cJSON_Delete(after);
+        return -1;
+    }
+    int kept = keep != NULL;
+    const char *title = !is_apply_run(s) ? "init" : keep ? "terraform destroy, keeping the "
+                        "shared resources other environments use" : "terraform destroy";
+    if (d->omit[i]) {
+        cJSON_Delete(keep);
+    } else {
+        if (!(o = step_head(d->p, i, title, after))) {
+            cJSON_Delete(keep);
+            snprintf(err, DESTROY_ERR_MAX, "out of memory");
+            return -1;
+        }
+        after = NULL;
+        cJSON_AddItemToObject(o, "run", destroy_run(json, keep));
+        cJSON_AddItemToArray(steps, o);
+    }
+    if (!kept || !d->include_shared) {
+        cJSON_Delete(after);
+        return 0;
+    }
+    /* --include-shared: then the shared resources too, by id of their own
+     * so that a destroy that kept them earlier (journaled done) still
+     * runs it */
+    char *id = destroy_id(s->id), sid[256];
+    snprintf(sid, sizeof sid, "%s/shared", id ? id : "");
+    if (!after && (after = cJSON_CreateArray()))
+        cJSON_AddItemToArray(after, cJSON_CreateString(id ? id : ""));
+    free(id);
+    if (!(o = step_head(d->p, i, "terraform destroy of the shared resources (--include-shared)",
+                        after))) {
+        snprintf(err, DESTROY_ERR_MAX, "out of memory");
+        return -1;
+    }
+    cJSON_SetValuestring(cJSON_GetObjectItemCaseSensitive(o, "id"), sid);
+    cJSON_AddItemToObject(o, "run", destroy_run(json, NULL));
+    cJSON_AddItemToArray(steps, o);
+    return 0;
+}
+
+/* Marks in d->omit the kept terraform runs that have nothing else to
+ * destroy (an empty -target list would destroy everything). */
+static int find_omitted(Derive *d, char *err)
+{
+    for (size_t i = 0; i < d->p->n_steps; i++) {
+        cJSON *keep = NULL;
+        long others = -1;
+        if (!keeps(d, i))
+            continue;
+        if (destroy_keep_args(d->p, &d->p->steps[i], &keep, &others, err) < 0)
+            return -1;
+        cJSON_Delete(keep);
+        d->omit[i] = others == 0;
+    }
+    return 0;
+}
+
+cJSON *destroy_derive(const Plan *p, int delete_state, int include_shared, char *err)
 {
     size_t n = p->n_steps, runs = 0;
     for (size_t i = 0; i < n; i++)
@@ -315,15 +543,18 @@ cJSON *destroy_derive(const Plan *p, int delete_state, char *err)
                  "there is no Terraform state for sfdrun to destroy");
         return NULL;
     }
+    Derive d = { p, include_shared, calloc(n, 1) };
     cJSON **afters = calloc(n, sizeof *afters);
     cJSON *doc = doc_head(p), *steps = doc ? cJSON_AddArrayToObject(doc, "steps") : NULL;
     size_t i = 0;
-    if (!afters || !steps)
+    if (!afters || !steps || !d.omit)
         goto oom;
     for (i = 0; i < n; i++)
         if (!(afters[i] = cJSON_CreateArray()))
             goto oom;
-    if (link_steps(p, afters, delete_state) < 0)
+    if (find_omitted(&d, err) < 0)
+        goto fail;
+    if (link_steps(&d, afters, delete_state) < 0)
         goto oom;
     /* runs first, then the policies and the roles, then the state: the
      * order a reader expects, though `after` alone decides */
@@ -334,8 +565,13 @@ cJSON *destroy_derive(const Plan *p, int delete_state, char *err)
             const Undo *u = undo_of(s);
             cJSON *o = NULL;
             if (pass == 0 && s->kind == STEP_RUN && s->phase == PHASE_DEPLOY) {
-                if ((o = step_head(p, i, is_apply_run(s) ? "terraform destroy" : "init", afters[i])))
-                    cJSON_AddItemToObject(o, "run", destroy_run(json));
+                cJSON *after = afters[i];
+                afters[i] = NULL;
+                if (add_runs(&d, i, json, after, steps, err) < 0)
+                    goto fail;
+                continue;
+            } else if ((is_detach(s) || u) && account_kept(&d, s)) {
+                continue;
             } else if (pass == 1 && is_detach(s)) {
                 o = detach_step(p, i, afters[i]);
             } else if (pass == 2 + (u && u->state) && u && (!u->state || delete_state)) {
@@ -351,21 +587,146 @@ cJSON *destroy_derive(const Plan *p, int delete_state, char *err)
     for (i = 0; i < n; i++)
         cJSON_Delete(afters[i]);
     free(afters);
+    free(d.omit);
     return doc;
 oom:
     snprintf(err, DESTROY_ERR_MAX, "out of memory");
+fail:
     for (i = 0; afters && i < n; i++)
         cJSON_Delete(afters[i]);
     free(afters);
+    free(d.omit);
     cJSON_Delete(doc);
     return NULL;
 }
 
-int destroy_plan(const Plan *p, int delete_state, Plan *out, char *err)
+/* Whether name is one of the comma-separated names of list. */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *q = list; q && *q;) {
+        const char *c = strchr(q, ',');
+        size_t len = c ? (size_t)(c - q) : strlen(q);
+        if (len == n && strncmp(q, name, n) == 0)
+            return 1;
+        q = c ? c + 1 : NULL;
+    }
+    return 0;
+}
+
+int destroy_check_include(const Plan *p, const char *names, char *err)
+{
+    int any = 0;
+    for (size_t i = 0; i < p->n_steps; i++)
+        for (size_t k = 0; k < shared_of(&p->steps[i]); k++) {
+            const PlanShared *sh = &p->steps[i].run.shared[k];
+            any = 1;
+            for (size_t e = 0; e < sh->n_used_by; e++)
+                if (!in_list(names, sh->used_by[e])) {
+                    snprintf(err, DESTROY_ERR_MAX, "--include-shared %.60s does not name `%.60s`, "
+                             "which uses %.100s: name every environment that uses the shared "
+                             "resources, to say they may lose them", names, sh->used_by[e],
+                             sh->resource);
+                    return -1;
+                }
+        }
+    for (const char *q = names; any && *q;) {
+        const char *c = strchr(q, ',');
+        size_t len = c ? (size_t)(c - q) : strlen(q);
+        int found = 0;
+        for (size_t i = 0; i < p->n_steps && !found; i++)
+            for (size_t k = 0; k < shared_of(&p->steps[i]) && !found; k++)
+                for (size_t e = 0; e < p->steps[i].run.shared[k].n_used_by && !found; e++) {
+                    const char *u = p->steps[i].run.shared[k].used_by[e];
+                    found = strlen(u) == len && strncmp(u, q, len) == 0;
+                }
+        if (!found) {
+            snprintf(err, DESTROY_ERR_MAX, "--include-shared names `%.*s`, which uses none of "
+                     "this plan's shared resources", (int)(len > 60 ? 60 : len), q);
+            return -1;
+        }
+        q = c ? c + 1 : q + len;
+    }
+    if (!any) {
+        snprintf(err, DESTROY_ERR_MAX, "--include-shared: this plan keeps no shared resource "
+                 "(no other environment uses one it owns)");
+        return -1;
+    }
+    return 0;
+}
+
+/* The names `what` of account a's steps creating with operation op, as
+ * "`x`, `y`" into buf. */
+static void names_of(const Plan *p, size_t a, const char *op, const char *key, char *buf,
+                     size_t n)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < p->n_steps && used < n; i++) {
+        const PlanStep *s = &p->steps[i];
+        const cJSON *v = s->kind == STEP_CALL && s->account == a &&
+                         strcmp(s->call.operation, op) == 0
+                             ? cJSON_GetObjectItemCaseSensitive(s->call.args, key) : NULL;
+        if (cJSON_IsString(v))
+            used += (size_t)snprintf(buf + used, n - used, "%s`%s`", used ? ", " : "",
+                                     v->valuestring);
+    }
+}
+
+size_t destroy_report_kept(const Plan *p, int delete_state, FILE *f)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const PlanStep *s = &p->steps[i];
+        for (size_t k = 0; k < shared_of(s); k++) {
+            const PlanShared *sh = &s->run.shared[k];
+            fprintf(f, "sfdrun: keeping %s (%s in %s): shared, and used by environment%s ",
+                    sh->resource, sh->unit, s->run.cwd ? s->run.cwd : ".",
+                    sh->n_used_by > 1 ? "s" : "");
+            for (size_t e = 0; e < sh->n_used_by; e++)
+                fprintf(f, "%s`%s`", e ? (e + 1 == sh->n_used_by ? " and " : ", ") : "",
+                        sh->used_by[e]);
+            fputs(" (SPEC 7.5)\n", f);
+            kept++;
+        }
+    }
+    for (size_t a = 0; kept && a < p->n_accounts; a++) {
+        char roles[512], buckets[512], tables[512];
+        if (!destroy_keeps(p, a))
+            continue;
+        names_of(p, a, "CreateRole", "RoleName", roles, sizeof roles);
+        names_of(p, a, "CreateBucket", "Bucket", buckets, sizeof buckets);
+        names_of(p, a, "CreateTable", "TableName", tables, sizeof tables);
+        if (roles[0])
+            fprintf(f, "sfdrun: keeping role %s of account %s: the kept resources' Terraform "
+                    "runs assume it\n", roles, p->accounts[a].name);
+        if (delete_state && (buckets[0] || tables[0]))
+            fprintf(f, "sfdrun: keeping the state of account %s (%s%s%s): it records the kept "
+                    "resources\n", p->accounts[a].name, buckets, buckets[0] && tables[0] ? ", " : "",
+                    tables);
+    }
+    if (kept) {
+        char users[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < p->n_steps; i++)
+            for (size_t k = 0; k < shared_of(&p->steps[i]); k++)
+                for (size_t e = 0; e < p->steps[i].run.shared[k].n_used_by; e++) {
+                    const char *u = p->steps[i].run.shared[k].used_by[e];
+                    if (!in_list(users, u) && used < sizeof users)
+                        used += (size_t)snprintf(users + used, sizeof users - used, "%s%s",
+                                                 used ? "," : "", u);
+                }
+        fprintf(f, "sfdrun: to destroy them too, once %s no longer use%s them: "
+                "--include-shared %s\n", users, strchr(users, ',') ? "" : "s", users);
+    }
+    return kept;
+}
+
+int destroy_plan(const Plan *p, int delete_state, int include_shared, Plan *out, char *err)
 {
     char perr[PLAN_ERR_MAX];
     memset(out, 0, sizeof *out);
-    cJSON *doc = destroy_derive(p, delete_state, err);
+    cJSON *doc = destroy_derive(p, delete_state, include_shared, err);
     if (!doc)
         return -1;
     char *text = cJSON_PrintUnformatted(doc);

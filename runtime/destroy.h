@@ -16,11 +16,20 @@
  * destroys or to the state bucket, and goes with it. Each delete is a call
  * step whose check holds when the read answers "gone" (PlanCheck.gone),
  * so the executor's check/mutate/verify, journal and resume apply as they
- * do to `sfdrun apply`. */
+ * do to `sfdrun apply`.
+ *
+ * A deploy run whose `run.shared` lists units or modules holding shared
+ * resources other environments use (SPEC §7.5) is destroyed without them
+ * (terragrunt `--queue-exclude-dir=UNIT`; terraform `-target=` every
+ * other top-level block of the root's main.tf), and its account keeps
+ * its deployer role and state. With include_shared a run
+ * `destroy/ACCOUNT/shared` follows and destroys the rest, and the role
+ * and state steps come back, after it. */
 #ifndef SFDRUN_DESTROY_H
 #define SFDRUN_DESTROY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -37,12 +46,27 @@ const char *destroy_confirm_name(const Plan *p);
 /* The destroy plan of p as a JSON document (caller deletes), or NULL with
  * err (DESTROY_ERR_MAX): p has no deploy step (built with --target none),
  * or out of memory. */
-cJSON *destroy_derive(const Plan *p, int delete_state, char *err);
+cJSON *destroy_derive(const Plan *p, int delete_state, int include_shared, char *err);
 
 /* Derives and loads the destroy plan of p into *out (release with
  * plan_release). Its sha256 is p's, so its journal belongs to p's file.
  * Returns 0, or -1 with err. */
-int destroy_plan(const Plan *p, int delete_state, Plan *out, char *err);
+int destroy_plan(const Plan *p, int delete_state, int include_shared, Plan *out, char *err);
+
+/* 1 when account (index into p->accounts) has a deploy run that keeps a
+ * shared resource another environment uses (run.shared). */
+int destroy_keeps(const Plan *p, size_t account);
+
+/* `--include-shared NAMES` (comma-separated): 0 when NAMES lists exactly
+ * the environments that use p's shared resources (the user says which
+ * environments lose them); -1 with err otherwise, or when p keeps none. */
+int destroy_check_include(const Plan *p, const char *names, char *err);
+
+/* Prints to f what a destroy of p without --include-shared keeps, and
+ * why: each shared resource and the environments using it, the deployer
+ * roles of their accounts, and with delete_state their state. Returns
+ * the number of shared resources kept. */
+size_t destroy_report_kept(const Plan *p, int delete_state, FILE *f);
 
 /* 1 when step i of a destroy plan deletes state (DeleteBucket or
  * DeleteTable): those run only after everything else succeeded. */

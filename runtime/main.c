@@ -4,9 +4,9 @@
  *   sfdrun apply PLAN [--phase P] [--dry-run] [--only STEP | --account NAME]
  *                     [--jobs N] [--journal FILE] [--log-format human|json]
  *                     [--timeout SECONDS] [--profile NAME] [--verbose]
- *   sfdrun status PLAN [--destroy [--delete-state]] [--journal FILE] [--log-format ...]
+ *   sfdrun status PLAN [--destroy [--delete-state] [--include-shared ENVS]] [--journal FILE] [--log-format ...]
  *   sfdrun scale PLAN ACCOUNT/SERVICE --to N | --restore [--dry-run] ...
- *   sfdrun destroy PLAN --confirm ENV [--delete-state] [--dry-run] ...
+ *   sfdrun destroy PLAN --confirm ENV [--delete-state] [--include-shared ENVS] [--dry-run] ...
  *   sfdrun sign ...            (see aws.h: aws_sign_main)
  *
  * Exit codes: 0 ok, 1 a step failed or was blocked, 2 usage / invalid plan
@@ -35,11 +35,11 @@ static const char usage_text[] =
     "                         [--only STEP | --account NAME] [--jobs N] [--journal FILE]\n"
     "                         [--log-format human|json] [--timeout SECONDS]\n"
     "                         [--profile NAME] [--verbose]\n"
-    "       sfdrun status PLAN [--destroy [--delete-state]] [--journal FILE]\n"
+    "       sfdrun status PLAN [--destroy [--delete-state] [--include-shared ENVS]] [--journal FILE]\n"
     "                         [--log-format human|json]\n"
     "       sfdrun scale PLAN ACCOUNT/SERVICE (--to N | --restore) [--dry-run]\n"
     "                         [--log-format human|json] [--profile NAME] [--verbose]\n"
-    "       sfdrun destroy PLAN --confirm ENV [--delete-state] [--dry-run]\n"
+    "       sfdrun destroy PLAN --confirm ENV [--delete-state] [--include-shared ENVS] [--dry-run]\n"
     "                         [--only STEP | --account NAME] [--jobs N] [--journal FILE]\n"
     "                         [--log-format human|json] [--timeout SECONDS]\n"
     "                         [--profile NAME] [--verbose]\n"
@@ -83,6 +83,7 @@ typedef struct Args {
     int restore;            /* scale --restore */
     const char *confirm;    /* destroy --confirm ENV */
     int delete_state;       /* destroy --delete-state */
+    const char *include_shared; /* destroy --include-shared ENV[,ENV...]: the users named */
     int destroy;            /* status --destroy: the destroy journal */
     int dry_run;            /* --dry-run */
     int verbose;            /* --verbose */
@@ -135,6 +136,7 @@ static int parse_args(int argc, char **argv, Args *a)
         else if (strcmp(o, "--account") == 0) a->account = v;
         else if (strcmp(o, "--journal") == 0) a->journal = v;
         else if (strcmp(o, "--confirm") == 0) a->confirm = v;
+        else if (strcmp(o, "--include-shared") == 0) a->include_shared = v;
         else if (strcmp(o, "--profile") == 0) a->profile = v;
         else if (strcmp(o, "--jobs") == 0 || strcmp(o, "-j") == 0) {
             if (parse_long(v, 1, 256, &a->jobs) < 0)
@@ -409,6 +411,8 @@ static int unconfirmed(const Args *a, const Plan *p)
             a->delete_state ? ", then empties and deletes its state buckets and lock tables"
                             : "; its state buckets are kept (--delete-state removes them)",
             a->confirm ? "--confirm names another environment.\n" : "", name);
+    if (!a->include_shared)
+        destroy_report_kept(p, a->delete_state, stderr);
     return EXIT_USAGE;
 }
 
@@ -452,7 +456,14 @@ static int run(const Args *a, const char *argv0)
             code = unconfirmed(a, &plan);
             goto out;
         }
-        if (destroy_plan(&plan, a->delete_state, &dplan, derr) < 0) {
+        if (a->include_shared && destroy_check_include(&plan, a->include_shared, derr) < 0) {
+            fprintf(stderr, "sfdrun: cannot destroy: %s\n", derr);
+            code = EXIT_USAGE;
+            goto out;
+        }
+        if (!status && !a->include_shared)
+            destroy_report_kept(&plan, a->delete_state, stderr);
+        if (destroy_plan(&plan, a->delete_state, a->include_shared != NULL, &dplan, derr) < 0) {
             fprintf(stderr, "sfdrun: cannot destroy: %s\n", derr);
             code = EXIT_USAGE;
             goto out;
