@@ -24,6 +24,7 @@
 #define SFDC_PLANEMIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "load.h"
@@ -46,6 +47,15 @@ typedef struct PlanEmitOptions {
     /* Free text for the plan's "generator" member; NULL: "sfdc VERSION". */
     const char *generator;
 } PlanEmitOptions;
+
+/* Receives the plan's text piece by piece, in order. */
+typedef void (*PlanSink)(void *ctx, const char *text, size_t len);
+
+/* Streams the plan of environment env (as planemit_render) to sink, in
+ * memory bounded by one account's steps. Returns false when out of memory
+ * (the text handed over so far is then incomplete). */
+bool planemit_write(const Model *m, const Environment *env, const PlanEmitOptions *o, PlanSink sink,
+                    void *ctx);
 
 /* The plan of environment env (NULL: the base platform with every
  * account, and no "environment" member) as JSON text ending in a newline.
