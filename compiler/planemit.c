@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lower.h"
 #include "names.h"
 #include "schedule.h"
 #include "sha256.h"
@@ -884,14 +885,6 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
     free(after.ids);
 }
 
-bool planemit_autoscaled(const Model *m, const Object *svc, const Environment *env)
-{
-    const Value *scale = model_get_env(m, svc, "scale", env);
-    if (!scale || scale->kind != VAL_RANGE || scale->items[1]->kind != VAL_NUM)
-        return true;    /* the schema's default, 0..1 */
-    return scale->items[1]->u.num > 0;
-}
-
 static void phase_operate(Emit *e)
 {
     /* a Schedule is large (windows and intervals): one, reused */
@@ -1145,7 +1138,7 @@ static void put_services(Emit *e)
             cJSON_AddStringToObject(j, "region", ac->region);
         cJSON_AddStringToObject(j, "cluster", ecs_cluster(e, svc));
         cJSON_AddStringToObject(j, "service", name);
-        cJSON_AddBoolToObject(j, "scalable_target", planemit_autoscaled(e->m, svc, e->env));
+        cJSON_AddBoolToObject(j, "scalable_target", lower_autoscaled(e->m, svc, e->env));
         put_item(e, arena_printf(&e->a, "%s/%s", ac->name, name), j, true, 1);
         arena_reset(&e->a, m);
         arena_reset(e->nodes, e->nodes_mark);

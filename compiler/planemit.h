@@ -71,12 +71,6 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
 int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o, FILE *out,
                  FILE *err);
 
-/* Whether the service's unit registers an Application Auto Scaling target
- * in environment env: when its `scale` can reach one task (hi > 0). The
- * build (ecs-service `autoscaling`) and the plan (`scalable_target`) both
- * ask this, so sfdrun scales through the target exactly when one exists. */
-bool planemit_autoscaled(const Model *m, const Object *svc, const Environment *env);
-
 /* "sha256:" + 64 lower-case hex digits over the program's user source
  * files (every non-stdlib file, imports included) in load order: for each
  * file its length as 8 little-endian bytes, then its bytes. Paths are left
