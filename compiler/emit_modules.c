@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "emit_hcl.h"
+#include "hcl.h"
 #include "banned.h"
 
 /* The copy in progress. */

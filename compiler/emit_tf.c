@@ -13,6 +13,7 @@
  * the others; each root's header names what it must come after. */
 #include "emit_tf.h"
 
+#include "emit_hcl.h"
 #include "names.h"
 
 #include <string.h>

@@ -14,6 +14,8 @@
  * find_in_parent_folders, read_terragrunt_config, path_relative_to_include. */
 #include "emit_tg.h"
 
+#include "emit_hcl.h"
+
 #include <stdlib.h>
 #include <string.h>
 

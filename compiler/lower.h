@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "emit_hcl.h"
+#include "hcl.h"
 #include "model.h"
 
 /* One input of a unit: a module variable and its value. */

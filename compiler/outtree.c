@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "arena.h"
-#include "emit_hcl.h"
+#include "hcl.h"
 #include "banned.h"
 
 static const char manifest_head[] =
