@@ -43,7 +43,7 @@ typedef struct LowerState {
     char win_zone[SCHED_ZONE_MAX];
 } LowerState;
 
-typedef LowerState B;
+typedef LowerState B;       /* the short name every lowering function takes */
 
 /* A condition the checker refuses (rules_build.c, rules_aws.c) met here
  * anyway: a bug of sfdc, not of the program. Reported once (not per
