@@ -40,8 +40,7 @@ template local_authority(code: name, id: account_id, cidr: cidr) {
     parent = core
     network {
       cidr = cidr
-      nat = none
-      endpoints = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"]
+      nat = single
     }
     service daemon {
       image = core.ecr.dagster
