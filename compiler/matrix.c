@@ -16,6 +16,7 @@
 #include "matrix.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,23 +136,24 @@ static bool affected(const LowerPlan *bp, const char *changes, const char *dir, 
 }
 
 /* The accounts account i of e waits for (`after` of its units), as
- * indices into e->accounts, -1 terminated; malloc'd. Lowers the account. */
-static int *waits_of(LowerPlan *bp, const LowerEnv *e, int i)
+ * indices into e->accounts, -1 terminated; malloc'd. Lowers the account.
+ * by_dir maps an interned account directory to its index + 1. */
+static int *waits_of(LowerPlan *bp, const LowerEnv *e, int i, const Table *by_dir)
 {
     LowerAccount *a = &e->accounts[i];
+    Interner *in = &e->m->pg->in;    /* where lower.c interned the directories */
     int n = 0, cap = 4;
     int *w = xmalloc((size_t)cap * sizeof *w);
     if (lower_account(bp, e, a))
         for (int u = 0; u < a->nunits; u++)
             for (int k = 0; k < a->units[u]->nafter; k++) {
                 const char *dep = a->units[u]->after[k];
-                size_t dl = strcspn(dep, "/");
-                for (int j = 0; j < e->naccounts; j++)
-                    if (j != i && strlen(e->accounts[j].dir) == dl && strncmp(e->accounts[j].dir, dep, dl) == 0) {
-                        if (n + 1 >= cap)
-                            w = xrealloc(w, (size_t)(cap *= 2) * sizeof *w);
-                        w[n++] = j;
-                    }
+                int j = (int)(intptr_t)table_get(by_dir, intern(in, dep, strcspn(dep, "/"))) - 1;
+                if (j < 0 || j == i)
+                    continue;
+                if (n + 1 >= cap)
+                    w = xrealloc(w, (size_t)(cap *= 2) * sizeof *w);
+                w[n++] = j;
             }
     w[n] = -1;
     return w;
@@ -162,8 +164,13 @@ static int *waits_of(LowerPlan *bp, const LowerEnv *e, int i)
 static void waves(LowerPlan *bp, const LowerEnv *e, int *wave)
 {
     int **waits = xcalloc((size_t)e->naccounts + 1, sizeof *waits);
+    Table by_dir;
+    table_init(&by_dir);
+    for (int i = 0; i < e->naccounts; i++)      /* directories are interned (lower.c) */
+        table_put(&by_dir, e->accounts[i].dir, (void *)(intptr_t)(i + 1));
     for (int i = 0; i < e->naccounts; i++)
-        waits[i] = waits_of(bp, e, i);
+        waits[i] = waits_of(bp, e, i, &by_dir);
+    table_release(&by_dir);
     for (int round = 0; round <= e->naccounts; round++) {
         bool changed = false;
         for (int i = 0; i < e->naccounts; i++)
@@ -212,7 +219,10 @@ int matrix_print(LowerPlan *bp, const char *dir, const char *since, FILE *out, F
             free(wave);
             break;
         }
-        for (int w = 0; w <= e->naccounts; w++)
+        int last = 0;   /* the latest wave: the loop below is waves x accounts */
+        for (int k = 0; k < e->naccounts; k++)
+            last = wave[k] > last ? wave[k] : last;
+        for (int w = 0; w <= last; w++)
             for (int k = 0; k < e->naccounts; k++) {
                 const LowerAccount *a = &e->accounts[k];
                 if (wave[k] != w || (changes && !affected(bp, changes, dir, e->dir, a->dir)))
