@@ -774,7 +774,7 @@ static const char *op_target(Emit *e, const Acct *ac, const char *base, const ch
     return step_id(e, s);
 }
 
-/* One scheduled action. Its name is the one build.c gives the ecs-service
+/* One scheduled action. Its name is the one lower.c gives the ecs-service
  * module's `scheduled_actions` entry ("daemon-on", or "daemon-on-2" when
  * a schedule switches on more than once a week), so this step checks and
  * repairs what Terraform made rather than adding a second set. */
