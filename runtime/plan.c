@@ -31,7 +31,8 @@ static const char *const phase_names[PHASE_COUNT] = {
  * --tf-path, TG_TF_PATH=/tmp/x, terraform's -chdir or plugin directories,
  * LD_PRELOAD, BASH_ENV or a PATH override would all let a tampered plan
  * start a program of its choosing. Arguments are whole tokens: none of
- * the accepted ones takes a value. */
+ * the accepted ones takes a value, except in a derived destroy plan the
+ * plain names that keep shared resources (destroy_arg_ok). */
 typedef struct RunProgram {
     const char *name;        /* argv[0] */
     const char *const *args; /* accepted arguments, NULL-terminated */
