@@ -542,8 +542,6 @@ static int end_of_input(Lexer *lx, Span *loc)
     return TOK_END;
 }
 
-/* Keywords are few and short: compare only when the length matches (this
- * runs once per identifier, so it shows up in profiles of large files). */
 /* Strings are single-line, but `${` opens ordinary token mode, which would
  * run on to the next lines: at a line break inside an interpolation inside
  * a string, report the `${` (E0106), drop back to before the string, and
@@ -551,13 +549,15 @@ static int end_of_input(Lexer *lx, Span *loc)
  * error. Returns 0 when there is nothing to do. */
 static int interp_at_newline(Lexer *lx, Span *loc)
 {
-    if (!memchr(lx->tok, '\n', (size_t)(lx->cur - lx->tok)) &&
-        !memchr(lx->tok, '\r', (size_t)(lx->cur - lx->tok)))
-        return 0;
+    /* The open delimiters are checked first: this runs for every run of
+     * white space inside braces, and an open `${` is rare. */
     int i = lx->depth - 1;
     while (i > 0 && lx->modes[i] != LEX_INTERP)
         i--;
     if (i <= 0 || lx->modes[i] != LEX_INTERP || lx->modes[i - 1] != LEX_STRING)
+        return 0;
+    if (!memchr(lx->tok, '\n', (size_t)(lx->cur - lx->tok)) &&
+        !memchr(lx->tok, '\r', (size_t)(lx->cur - lx->tok)))
         return 0;
     Diag *d = lex_error(lx, "E0106", (Span){lx->opens[i], lx->opens[i] + 2},
                         "unterminated interpolation");
@@ -575,6 +575,8 @@ static int interp_at_newline(Lexer *lx, Span *loc)
     return TOK_INTERP_END;
 }
 
+/* Keywords are few and short: compare only when the length matches (this
+ * runs once per identifier, so it shows up in profiles of large files). */
 static int keyword_or_ident(Lexer *lx, YYSTYPE *val)
 {
     static const struct { const char *word; unsigned char len; int tok; } kw[] = {
