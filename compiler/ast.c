@@ -140,8 +140,8 @@ static void dump(FILE *out, const Node *n, int depth)
         if (n->b)
             dump_list(out, "b", n->b, depth + 1);
     }
-    dump_list(out, "annot", n->c, depth + 1);
-    dump_list(out, "else", n->d, depth + 1);
+    dump_list(out, "annot", ast_annots(n), depth + 1);
+    dump_list(out, "else", ast_else(n), depth + 1);
     fputc(')', out);
 }
 

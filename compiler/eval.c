@@ -421,7 +421,7 @@ static void collect_annot(Eval *e, File *f, const Node *item, const Node *an)
 static void collect_waivers(Eval *e, File *f, const Node *items)
 {
     for (const Node *n = items; n; n = n->next) {
-        for (const Node *an = n->c; an; an = an->next)
+        for (const Node *an = ast_annots(n); an; an = an->next)
             if (an->kind == NODE_ANNOT)
                 collect_annot(e, f, n, an);
         switch (n->kind) {
@@ -430,7 +430,7 @@ static void collect_waivers(Eval *e, File *f, const Node *items)
             break;
         case NODE_IF:
             collect_waivers(e, f, n->b);
-            collect_waivers(e, f, n->d);
+            collect_waivers(e, f, ast_else(n));
             break;
         default:
             break;
@@ -940,7 +940,7 @@ static void if_(Eval *e, Scope *sc, Object *parent, const Node *n)
     Value *c = expr_typed(e, sc, n->a, types_simple(TY_BOOL));
     if (c->kind != VAL_BOOL)
         return;
-    expand_items(e, sc, parent, c->u.b ? n->b : n->d, false);
+    expand_items(e, sc, parent, c->u.b ? n->b : ast_else(n), false);
 }
 
 static void expand_item(Eval *e, Scope *sc, Object *parent, const Node *n, bool top)

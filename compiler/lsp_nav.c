@@ -93,7 +93,7 @@ static void walk_node(Walk *w, const Node *n)
         else if (n->a)
             walk_list(w, n->a);
         w->block = n;
-        walk_list(w, n->c);
+        walk_list(w, ast_annots(n));
         walk_list(w, n->b);
         break;
     case NODE_ATTR:
@@ -117,8 +117,8 @@ static void walk_node(Walk *w, const Node *n)
     default:
         walk_list(w, n->a);
         walk_list(w, n->b);
-        walk_list(w, n->c);
-        walk_list(w, n->d);
+        walk_list(w, ast_annots(n));
+        walk_list(w, ast_else(n));
         break;
     }
     w->tmpl = save_t;
@@ -700,7 +700,7 @@ static void symbols_of(Source *src, const Node *items, cJSON *out)
             d = doc_symbol(src, n->a->name, NULL, SK_FIELD, n->span, n->a->span);
         } else if (n->kind == NODE_FOR || n->kind == NODE_IF) {
             symbols_of(src, n->b, out);
-            symbols_of(src, n->d, out);
+            symbols_of(src, ast_else(n), out);
         }
         if (d)
             cJSON_AddItemToArray(out, d);
@@ -797,7 +797,7 @@ static const Node *block_at(const Node *items, uint32_t off)
         }
         if (n->kind == NODE_TEMPLATE || n->kind == NODE_FOR || n->kind == NODE_IF) {
             const Node *in = block_at(n->b, off);
-            return in ? in : block_at(n->d, off);
+            return in ? in : block_at(ast_else(n), off);
         }
     }
     return NULL;
@@ -998,7 +998,7 @@ static const Node *item_at(const Node *items, Span sp)
             n->kind == NODE_IF)
             in = item_at(n->b, sp);
         if (!in && n->kind == NODE_IF)
-            in = item_at(n->d, sp);
+            in = item_at(ast_else(n), sp);
         return in ? in : n;
     }
     return NULL;
@@ -1308,8 +1308,8 @@ static void literal_toks(const Node *n, Toks *t)
         if (n->kind != NODE_INTERP && n->kind != NODE_SCHEMA && n->kind != NODE_ENUM) {
             literal_toks(n->a, t);
             literal_toks(n->b, t);
-            literal_toks(n->c, t);
-            literal_toks(n->d, t);
+            literal_toks(ast_annots(n), t);
+            literal_toks(ast_else(n), t);
         }
     }
 }

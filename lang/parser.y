@@ -147,7 +147,7 @@ items
 /* item = { annotation } item-core ; */
 item
     : item_core                 { $$ = $1; }
-    | annot item                { $$ = $2; if ($$) { $1->next = $$->c; $$->c = $1; $$->span.start = @$.start; } }
+    | annot item                { $$ = $2; if ($$) { $1->next = $$->annots; $$->annots = $1; $$->span.start = @$.start; } }
     ;
 
 /* annotation = "@" ident "(" [ args ] ")" ; */
@@ -168,7 +168,7 @@ item_core
     | USE IDENT '(' args_opt ')'
                                 { $$ = named(p, NODE_USE, @$, $2, @2); $$->a = $4; }
     | FOR IDENT IN expr body    { $$ = named(p, NODE_FOR, @$, $2, @2); $$->a = $4; $$->b = $5; }
-    | IF expr body else_opt     { $$ = mk2(p, NODE_IF, @$, $2, $3); $$->d = $4; }
+    | IF expr body else_opt     { $$ = mk2(p, NODE_IF, @$, $2, $3); $$->els = $4; }
     | SCHEMA IDENT body_fields  { $$ = named(p, NODE_SCHEMA, @$, $2, @2); $$->b = $3; }
     | SCHEMA IDENT IN parents body_fields
                                 { $$ = named(p, NODE_SCHEMA, @$, $2, @2); $$->a = ast_reverse($4); $$->b = $5; }
@@ -188,7 +188,7 @@ else_opt
     : %empty                    { $$ = NULL; }
     | ELSE body                 { $$ = $2; }
     | ELSE IF expr body else_opt
-                                { $$ = mk2(p, NODE_IF, @$, $3, $4); $$->d = $5; }
+                                { $$ = mk2(p, NODE_IF, @$, $3, $4); $$->els = $5; }
     ;
 
 /* target = ident { "." ident } ; */
@@ -248,7 +248,7 @@ fields
 field
     : IDENT ':' type            { $$ = named(p, NODE_FIELD, @$, $1, @1); $$->a = $3; }
     | IDENT ':' type '=' expr   { $$ = named(p, NODE_FIELD, @$, $1, @1); $$->a = $3; $$->b = $5; }
-    | annot field               { $$ = $2; $1->next = $$->c; $$->c = $1; $$->span.start = @$.start; }
+    | annot field               { $$ = $2; $1->next = $$->annots; $$->annots = $1; $$->span.start = @$.start; }
     ;
 
 parents
