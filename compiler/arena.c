@@ -112,7 +112,7 @@ static void grow(Arena *a, size_t n)
     a->total += size;
 }
 
-void *arena_alloc(Arena *a, size_t n)
+void *arena_alloc_raw(Arena *a, size_t n)
 {
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (n == 0)
@@ -121,6 +121,12 @@ void *arena_alloc(Arena *a, size_t n)
         grow(a, n);
     void *p = a->cur;
     a->cur += n;
+    return p;
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+    void *p = arena_alloc_raw(a, n);
     memset(p, 0, n);
     return p;
 }
