@@ -165,9 +165,11 @@ static void check_utf8(Lexer *lx, const unsigned char *p, const unsigned char *e
 static void line_comment(Lexer *lx, bool doc)
 {
     const unsigned char *p = lx->cur;
-    while (p < lx->lim && *p != '\n' && *p != '\r')
-        p++;
-    check_utf8(lx, lx->cur, p);
+    unsigned odd = 0;           /* nonzero if a byte was NUL or not ASCII */
+    for (; p < lx->lim && *p != '\n' && *p != '\r'; p++)
+        odd |= *p - 1u >= 0x7Fu;
+    if (odd)
+        check_utf8(lx, lx->cur, p);
     add_comment(lx, (Span){off(lx, lx->tok), off(lx, p)}, doc);
     lx->cur = p;
 }
@@ -522,13 +524,16 @@ static int string_part(Lexer *lx, YYSTYPE *val, Span *loc)
     }
     /* Text: decoded into an arena buffer no longer than the source run. */
     const unsigned char *end = p;
+    unsigned odd = 0;           /* nonzero if a byte was NUL or not ASCII */
     while (end < lx->lim && *end != '"' && *end != '\n' && *end != '\r' &&
            !(end[0] == '$' && end[1] == '{')) {
+        odd |= (end[0] - 1u >= 0x7Fu) | (end[1] - 1u >= 0x7Fu);
         end += end[0] == '\\' && end + 1 < lx->lim && end[1] != '\n' && end[1] != '\r' ? 2 : 1;
     }
     if (end > lx->lim)
         end = lx->lim;
-    check_utf8(lx, p, end);
+    if (odd)
+        check_utf8(lx, p, end);
     char *buf = arena_alloc(lx->arena, (size_t)(end - p) + 1);
     size_t n = 0;
     while (p < end) {
