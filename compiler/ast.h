@@ -126,6 +126,8 @@ typedef struct File {
     uint32_t ncomments;
     bool had_errors;    /* the lexer or parser reported something */
     bool is_std;        /* part of the standard library */
+    bool has_imports;   /* the parser made an IMPORT node (at any depth): when
+                         * false, the loader need not walk items for imports */
     const char *key;    /* canonical path, identifies the file; arena-owned */
     int *imports;       /* indices (in Program.files) of the files it imports */
     int nimports;

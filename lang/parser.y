@@ -172,7 +172,7 @@ annot
     ;
 
 item_core
-    : IMPORT string             { $$ = mk2(p, NODE_IMPORT, @$, $2, NULL); }
+    : IMPORT string             { $$ = mk2(p, NODE_IMPORT, @$, $2, NULL); p->has_imports = true; }
     | LET IDENT '=' expr        { $$ = named(p, NODE_LET, @$, $2, @2); $$->b = $4; }
     | target '=' expr           { $$ = mk2(p, NODE_ATTR, @$, $1, $3);
                                   if ($1->kind == NODE_IDENT) { $$->name = $1->name; $$->name_span = $1->span; } }
@@ -638,6 +638,7 @@ File *parse_file(Source *src, Arena *a, Interner *in, DiagEngine *d)
         memcpy(f->comments, p.lx.comments, p.lx.ncomments * sizeof *f->comments);
     }
     f->had_errors = p.errors || p.lx.errors;
+    f->has_imports = p.has_imports;
     if (!f->items && !f->had_errors) {
         Diag *e = diag_new(d, DIAG_ERROR, "E0007", src, (Span){0, 0}, "file has no declarations");
         diag_help(d, e, "an sfd file declares a platform, accounts, templates or schemas; "
