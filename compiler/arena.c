@@ -82,20 +82,22 @@ void arena_release(Arena *a)
     arena_init(a);
 }
 
-static ArenaChunk *chunk_alloc(size_t bytes)
+void *xmalloc_big(size_t bytes)
 {
     if (bytes < HUGE_PAGE)
         return xmalloc(bytes);
     void *p = NULL;
-    bytes = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+    size_t whole = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+    if (posix_memalign(&p, HUGE_PAGE, whole) != 0)
         p = NULL;
-    p = checked(p, bytes);
+    p = checked(p, whole);
 #ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
+    madvise(p, whole, MADV_HUGEPAGE);
 #endif
     return p;
 }
+
+static ArenaChunk *chunk_alloc(size_t bytes) { return xmalloc_big(bytes); }
 
 static void grow(Arena *a, size_t n)
 {
