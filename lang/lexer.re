@@ -534,7 +534,7 @@ static int string_part(Lexer *lx, YYSTYPE *val, Span *loc)
         end = lx->lim;
     if (odd)
         check_utf8(lx, p, end);
-    char *buf = arena_alloc(lx->arena, (size_t)(end - p) + 1);
+    char *buf = arena_alloc_raw(lx->arena, (size_t)(end - p) + 1);
     size_t n = 0;
     while (p < end) {
         if (*p == '\\') {
