@@ -19,12 +19,10 @@
 #include "parse.h"
 }
 
-%code provides {
-int yylex(YYSTYPE *val, Span *loc, Parser *p);
-void yyerror(Span *loc, Parser *p, const char *msg);
-}
-
 %code {
+/* Static, so that the compiler can fold the token fetch into yyparse. */
+static int yylex(YYSTYPE *val, Span *loc, Parser *p);
+static void yyerror(Span *loc, Parser *p, const char *msg);
 #include <string.h>
 #include "banned.h"
 
@@ -387,7 +385,7 @@ record_item
  * recovery sees it: `let c: int = 3` must not come back as an attribute
  * `int = 3` outside any block. Braces opened on the skipped line are
  * skipped with their closers; a `}` closing an earlier block is kept. */
-int yylex(YYSTYPE *val, Span *loc, Parser *p)
+static int yylex(YYSTYPE *val, Span *loc, Parser *p)
 {
     for (;;) {
         int tok = lex_next(&p->lx, val, loc);
@@ -417,7 +415,7 @@ static void skip_rest_of_line(Parser *p, uint32_t offset)
 
 /* Bison calls this only for stack exhaustion ("memory exhausted"): the
  * input nests expressions deeper than YYMAXDEPTH. */
-void yyerror(Span *loc, Parser *p, const char *msg)
+static void yyerror(Span *loc, Parser *p, const char *msg)
 {
     (void)msg;
     if (p->lx.too_deep)
