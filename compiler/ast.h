@@ -18,7 +18,8 @@ typedef enum NodeKind {
     /* items (may carry annotations: ast_annots) */
     NODE_IMPORT,    /* a: path (STR) */
     NODE_LET,       /* name; b: value */
-    NODE_ATTR,      /* name (simple) or NULL; a: target (IDENT or GET chain); b: value */
+    NODE_ATTR,      /* b: value; a simple target is name (a is NULL), a dotted
+                     * one a: GET chain (name is NULL) */
     NODE_BLOCK,     /* name: kind; a: label (IDENT, STR or INTERP) or NULL; b: items */
     NODE_TEMPLATE,  /* name; a: PARAMs; b: items */
     NODE_PARAM,     /* name; a: type; b: default or NULL */

@@ -549,7 +549,7 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
 {
     Source *src = eval_src(sc);
     if (!parent) {
-        Diag *d = eval_err(e, "E0308", src, n->a ? n->a->span : n->span, "attribute outside of any block");
+        Diag *d = eval_err(e, "E0308", src, n->a ? n->a->span : n->name_span, "attribute outside of any block");
         diag_help(e->d, d, "to name a value, write `let %s = ...`", n->name ? n->name : "x");
         diag_emit(e->d, d);
         return;

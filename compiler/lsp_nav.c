@@ -97,9 +97,9 @@ static void walk_node(Walk *w, const Node *n)
         walk_list(w, n->b);
         break;
     case NODE_ATTR:
-        if (n->a && n->a->kind == NODE_IDENT)
-            w->visit(w, n, ROLE_FIELD, n->a->span);
-        else if (n->a)
+        if (!n->a)
+            w->visit(w, n, ROLE_FIELD, n->name_span);
+        else
             walk_node(w, n->a);
         w->attr = n;
         if (n->b)
@@ -211,13 +211,13 @@ static Target resolve_name(Walk *w, const char *name)
 static bool literal_name(Walk *w, const Node *n)
 {
     const Node *v = w->attr ? w->attr->b : NULL;
-    if (!v || !w->block || !w->attr->a || w->attr->a->kind != NODE_IDENT)
+    if (!v || !w->block || !w->attr->name)
         return false;
     bool direct = v == n;
     for (const Node *e = v->kind == NODE_LIST ? v->a : NULL; e && !direct; e = e->next)
         direct = e == n;
     const SchemaDecl *sc = direct ? schema_find(&w->s->check->schemas, w->block->name) : NULL;
-    const FieldDecl *fd = sc ? schema_field(sc, w->attr->a->name) : NULL;
+    const FieldDecl *fd = sc ? schema_field(sc, w->attr->name) : NULL;
     const Type *t = fd ? fd->type : NULL;
     while (t && t->kind == TY_LIST && t->elem)
         t = t->elem;
@@ -420,7 +420,7 @@ static char *hover_field(Lsp *s, const Hit *h)
     Object *objs[8];
     int n = objects_of(model_of(s), h->block, objs, 8);
     const SchemaDecl *sc = schema_find(&s->check->schemas, h->block->name);
-    const FieldDecl *fd = sc ? schema_field(sc, h->node->a->name) : NULL;
+    const FieldDecl *fd = sc ? schema_field(sc, h->node->name) : NULL;
     if (!fd)
         return NULL;
     return n ? hover_objects(model_of(s), objs, n, fd->name) : field_doc(s, sc, fd);
@@ -696,8 +696,8 @@ static void symbols_of(Source *src, const Node *items, cJSON *out)
             symbols_of(src, n->b, cJSON_AddArrayToObject(d, "children"));
         } else if (n->kind == NODE_LET) {
             d = doc_symbol(src, n->name, "let", SK_VARIABLE, n->span, n->name_span);
-        } else if (n->kind == NODE_ATTR && n->a && n->a->kind == NODE_IDENT) {
-            d = doc_symbol(src, n->a->name, NULL, SK_FIELD, n->span, n->a->span);
+        } else if (n->kind == NODE_ATTR && n->name) {
+            d = doc_symbol(src, n->name, NULL, SK_FIELD, n->span, n->name_span);
         } else if (n->kind == NODE_FOR || n->kind == NODE_IF) {
             symbols_of(src, n->b, out);
             symbols_of(src, ast_else(n), out);

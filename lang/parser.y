@@ -172,8 +172,10 @@ annot
 item_core
     : IMPORT string             { $$ = mk2(p, NODE_IMPORT, @$, $2, NULL); p->has_imports = true; }
     | LET IDENT '=' expr        { $$ = named(p, NODE_LET, @$, $2, @2); $$->b = $4; }
-    | target '=' expr           { $$ = mk2(p, NODE_ATTR, @$, $1, $3);
-                                  if ($1->kind == NODE_IDENT) { $$->name = $1->name; $$->name_span = $1->span; } }
+    | target '=' expr           { if ($1->kind == NODE_IDENT) {   /* its node becomes the attribute */
+                                      $$ = $1; $$->kind = NODE_ATTR; $$->span = @$; $$->b = $3;
+                                  } else
+                                      $$ = mk2(p, NODE_ATTR, @$, $1, $3); }
     | IDENT label body          { $$ = named(p, NODE_BLOCK, @$, $1, @1); $$->a = $2; $$->b = $3; }
     | IDENT body                { $$ = named(p, NODE_BLOCK, @$, $1, @1); $$->b = $2; }
     | TEMPLATE IDENT '(' params_opt ')' body
@@ -374,7 +376,7 @@ record_items
     ;
 
 record_item
-    : IDENT '=' expr opt_comma  { $$ = named(p, NODE_ATTR, @$, $1, @1); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = $3; }
+    : IDENT '=' expr opt_comma  { $$ = named(p, NODE_ATTR, @$, $1, @1); $$->b = $3; }
     ;
 
 %%
