@@ -16,18 +16,6 @@ Node *ast_new(Arena *a, NodeKind k, Span sp)
     return n;
 }
 
-Node *ast_reverse(Node *list)
-{
-    Node *out = NULL;
-    while (list) {
-        Node *next = list->next;
-        list->next = out;
-        out = list;
-        list = next;
-    }
-    return out;
-}
-
 int ast_count(const Node *list)
 {
     int n = 0;

@@ -135,9 +135,6 @@ typedef struct File {
 } File;
 
 Node *ast_new(Arena *a, NodeKind k, Span sp);
-/* Appends b to the list starting at a; returns the head. O(n) — callers in
- * the parser keep lists reversed and use ast_reverse once. */
-Node *ast_reverse(Node *list);
 int ast_count(const Node *list);
 const char *ast_kind_name(NodeKind k);
 const char *ast_op_name(BinOp op);
