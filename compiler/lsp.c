@@ -268,8 +268,7 @@ static LspCheck *check_run(Lsp *s)
     model_init(&c->model, &c->pg, &c->schemas);
     c->ev = eval_new(&c->pg, &c->schemas, &c->model);
     eval_run(c->ev);
-    rules_run(&c->model, &c->diag);
-    rules_environments(c->ev, &c->model, &c->diag);
+    rules_check(c->ev, &c->model, &c->diag);
     eval_finish(c->ev);
     return c;
 }
