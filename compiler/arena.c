@@ -97,15 +97,13 @@ void *xmalloc_big(size_t bytes)
     return p;
 }
 
-static ArenaChunk *chunk_alloc(size_t bytes) { return xmalloc_big(bytes); }
-
 static void grow(Arena *a, size_t n)
 {
     size_t next = a->head ? a->head->size * 2 : ARENA_MIN_CHUNK;
     if (next > ARENA_MAX_CHUNK)
         next = ARENA_MAX_CHUNK;
     size_t size = n > next / 4 ? n : next;
-    ArenaChunk *c = chunk_alloc(sizeof *c + size);
+    ArenaChunk *c = xmalloc_big(sizeof *c + size);
     c->prev = a->head;
     c->size = size;
     a->head = c;

@@ -39,9 +39,10 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
-/* xmalloc for buffers of megabytes (a large source file): from 2 MiB on,
- * 2 MiB-aligned and advised to use huge pages, so the kernel faults it in
- * 2 MiB at a time rather than 4 KiB. Freed with free(). */
+/* xmalloc for big buffers written once through (arena chunks, a large
+ * source file, the formatter's tokens and output): from 2 MiB up, aligned
+ * and advised to use huge pages, so filling it takes few page faults.
+ * Freed with free. */
 void *xmalloc_big(size_t n);
 
 /* Test hook: make the Nth allocation from now (1-based) fail; 0 disables. */
