@@ -309,7 +309,7 @@ static void egress(Model *m, DiagEngine *d)
 /* ---- E0802 unit directories ---------------------------------------------- */
 
 /* The blocks that become a unit directory "<kind>-<label>" of their
- * account (build.c; the lb-, capacity- units follow their service and
+ * account (lower.c; the lb-, capacity- units follow their service and
  * cluster, so they clash exactly when those do). */
 static bool has_unit(const Kinds *K, const Object *o)
 {
@@ -320,7 +320,7 @@ static bool has_unit(const Kinds *K, const Object *o)
 
 /* A unit directory of one account and the block it comes from. */
 typedef struct UnitDir {
-    char dir[128];          /* names_unit_dir(), truncated like build.c's */
+    char dir[128];          /* names_unit_dir(), truncated like lower.c's */
     const Object *o;
 } UnitDir;
 
