@@ -1040,7 +1040,7 @@ static void plan_vpn_hub(B *b, Acct *ac)
     }
     if (!vpn || !ac->network)
         return;
-    BuildUnit *u = unit_add(b, "vpn-hub", NULL, "transit-gateway", ac->obj);
+    BuildUnit *u = unit_add(b, "vpn-hub", NULL, "transit-gateway", ac->network->obj);
     in(b, u, "name", S(b, name_of(b, NAME_VPN_HUB, ac->obj)));
     in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
     in(b, u, "subnet_ids", R(b, ac->network, "private_subnet_ids"));
@@ -1063,7 +1063,7 @@ static void plan_vpn_spoke(B *b, Acct *ac)
     const char *hub_cidr = hub ? net_cidr(b, hub) : NULL;
     if (!hub || !hub_cidr || !ac->network)
         return;
-    BuildUnit *u = unit_add(b, "vpn-attachment", NULL, "transit-gateway-attachment", ac->obj);
+    BuildUnit *u = unit_add(b, "vpn-attachment", NULL, "transit-gateway-attachment", ac->network->obj);
     in(b, u, "name", S(b, arena_printf(b->a, "%s-vpn", name_of(b, NAME_NETWORK, ac->obj))));
     in(b, u, "share_name", S(b, name_of(b, NAME_VPN_HUB, hub)));
     in(b, u, "hub_account_id", S(b, acct_id(b, hub)));
