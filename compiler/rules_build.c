@@ -333,6 +333,16 @@ static const Object *vpn_owner(Model *m, const Environment *e, Cidr r)
     return NULL;
 }
 
+/* An account's region in environment e: its own, else the platform's. */
+static const char *region_of(Model *m, const Environment *e, const Object *a)
+{
+    const Value *v = model_get_env(m, a, "region", e);
+    const ObjList *pl = model_kind(m, "platform");
+    if (!v && pl->n)
+        v = model_get_env(m, pl->items[0], "region", e);
+    return v && (v->kind == VAL_SYM || v->kind == VAL_STR) ? v->u.str : "";
+}
+
 /* Why VPN-only service s cannot be reached in environment e, or NULL; *hub
  * is the VPN's account when there is one. build.c routes the VPN to the
  * service through a Transit Gateway attached to the hub's VPC (SPEC §13.2). */
@@ -352,6 +362,8 @@ static const char *unreachable(Model *m, const Environment *e, const Object *s, 
         return "the VPN's account has no `network` for the Transit Gateway to attach to";
     if (!deploys(m, e, *hub))
         return "the environment does not deploy the VPN's account, so no Transit Gateway reaches the service";
+    if (strcmp(region_of(m, e, *hub), region_of(m, e, s->account)) != 0)
+        return "the VPN's account is in another region: a Transit Gateway attaches VPCs of its own region only";
     return NULL;
 }
 
@@ -382,8 +394,8 @@ static void vpn_reach(Model *m, DiagEngine *d)
             Site hs = model_obj_site(hub);
             diag_secondary(d, g, hs.src, hs.span, "the VPN of `%s`", hub->path);
         }
-        diag_help(d, g, hub ? "give `%s` a `network` and deploy it with the service: the VPN ends in its VPC, "
-                              "whose Transit Gateway sfdc attaches the service's VPC to"
+        diag_help(d, g, hub ? "give `%s` a `network` in the service's region and deploy it with the service: the "
+                              "VPN ends in its VPC, whose Transit Gateway sfdc attaches the service's VPC to"
                             : "declare the range where the VPN ends, `vpn = CIDR` in that account, and write "
                               "`access = vpn(ACCOUNT.vpn)`%s",
                   hub ? hub->path : "");
