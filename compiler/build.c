@@ -1025,6 +1025,9 @@ static void push_sorted(B *b, HclVal *l, const char *s)
  * the hub VPC. No unit without a spoke. */
 static void plan_vpn_hub(B *b, Acct *ac)
 {
+    const Value *own = get(b, ac->obj, "vpn");
+    if (!own || own->kind != VAL_CIDR)
+        return;                 /* only the account holding a VPN is a hub */
     const ObjList *svcs = model_kind(b->m, "service");
     HclVal *ids = hcl_list(b->a), *cidrs = hcl_list(b->a);
     const char *vpn = NULL;
