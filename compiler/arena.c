@@ -82,7 +82,7 @@ void arena_release(Arena *a)
     arena_init(a);
 }
 
-static ArenaChunk *chunk_alloc(size_t bytes)
+void *xmalloc_big(size_t bytes)
 {
     if (bytes < HUGE_PAGE)
         return xmalloc(bytes);
@@ -103,7 +103,7 @@ static void grow(Arena *a, size_t n)
     if (next > ARENA_MAX_CHUNK)
         next = ARENA_MAX_CHUNK;
     size_t size = n > next / 4 ? n : next;
-    ArenaChunk *c = chunk_alloc(sizeof *c + size);
+    ArenaChunk *c = xmalloc_big(sizeof *c + size);
     c->prev = a->head;
     c->size = size;
     a->head = c;

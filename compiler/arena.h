@@ -36,6 +36,10 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* xmalloc for big buffers written once through (arena chunks, the
+ * formatter's tokens and output): from 2 MiB up, aligned and advised to
+ * use huge pages, so filling it takes few page faults. Freed with free. */
+void *xmalloc_big(size_t n);
 
 /* Test hook: make the Nth allocation from now (1-based) fail; 0 disables. */
 void arena_fail_after(long n);

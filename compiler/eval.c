@@ -31,32 +31,94 @@ static bool seen_same(const Seen *s, const Diag *d)
            strcmp(s->code, d->code) == 0;
 }
 
-/* Returns true if an equal diagnostic was filed before; records it if not. */
+static void seen_grow(Eval *e)
+{
+    size_t cap = e->seen_cap ? e->seen_cap * 2 : 256;
+    Seen *ns = xcalloc(cap, sizeof *ns);
+    for (size_t i = 0; i < e->seen_cap; i++) {
+        if (!e->seen[i].hash)
+            continue;
+        size_t j = e->seen[i].hash & (cap - 1);
+        while (ns[j].hash)
+            j = (j + 1) & (cap - 1);
+        ns[j] = e->seen[i];
+    }
+    free(e->seen);
+    e->seen = ns;
+    e->seen_cap = cap;
+}
+
+/* Returns true if an equal diagnostic was filed before; records it if not.
+ * In an environment's phase (eval_diag_env), equal also means the same
+ * message, and the environment is added to the one filed. */
 static bool seen_before(Eval *e, const Diag *d)
 {
-    if ((e->seen_n + 1) * 2 > e->seen_cap) {
-        size_t cap = e->seen_cap ? e->seen_cap * 2 : 256;
-        Seen *ns = xcalloc(cap, sizeof *ns);
-        for (size_t i = 0; i < e->seen_cap; i++) {
-            if (!e->seen[i].hash)
-                continue;
-            size_t j = e->seen[i].hash & (cap - 1);
-            while (ns[j].hash)
-                j = (j + 1) & (cap - 1);
-            ns[j] = e->seen[i];
-        }
-        free(e->seen);
-        e->seen = ns;
-        e->seen_cap = cap;
-    }
+    if ((e->seen_n + 1) * 2 > e->seen_cap)
+        seen_grow(e);
+    uint64_t bit = e->diag_env >= 0 ? (uint64_t)1 << e->diag_env : 0;
     uint32_t h = seen_hash(d);
     size_t i = h & (e->seen_cap - 1);
-    for (; e->seen[i].hash; i = (i + 1) & (e->seen_cap - 1))
-        if (e->seen[i].hash == h && seen_same(&e->seen[i], d))
+    for (; e->seen[i].hash; i = (i + 1) & (e->seen_cap - 1)) {
+        Seen *s = &e->seen[i];
+        if (s->hash != h || !seen_same(s, d))
+            continue;
+        if (!bit || !s->envs || (s->envs & bit))
+            return true;    /* one mistake, one error (per environment) */
+        if (strcmp(s->diag->msg, d->msg) == 0) {
+            s->envs |= bit;
             return true;
-    e->seen[i] = (Seen){h, d->code, d->src->id, d->span};
+        }
+    }
+    e->seen[i] = (Seen){h, d->code, d->src->id, d->span, d, bit};
     e->seen_n++;
     return false;
+}
+
+void eval_diag_env(Eval *e, int i)
+{
+    e->diag_env = i >= 0 && i < EVAL_MAX_DIAG_ENVS ? i : -1;
+}
+
+/* ", in environment `a`", ", in environments `a`, `b` and `c`". */
+static const char *env_suffix(Arena *a, uint64_t envs, const char *const *names, int n)
+{
+    int count = 0, last = -1;
+    for (int k = 0; k < n && k < EVAL_MAX_DIAG_ENVS; k++)
+        if (envs >> k & 1)
+            count++, last = k;
+    const char *list = "";
+    for (int k = 0, listed = 0; k < last; k++)
+        if (envs >> k & 1)
+            list = arena_printf(a, "%s%s`%s`", list, listed++ ? ", " : "", names[k]);
+    return count == 1 ? arena_printf(a, ", in environment `%s`", names[last])
+                      : arena_printf(a, ", in environments %s and `%s`", list, names[last]);
+}
+
+void eval_diag_envs_done(Eval *e, const char *const *names, int n)
+{
+    if (n <= 0)
+        return;
+    /* past the limit, the environments beyond it named themselves: a
+       diagnostic every merged one found still lists them */
+    uint64_t all = n > EVAL_MAX_DIAG_ENVS ? 0 : n == EVAL_MAX_DIAG_ENVS ? ~(uint64_t)0
+                                                                      : ((uint64_t)1 << n) - 1;
+    Table found;    /* Diag filed in an environment's phase -> its Seen */
+    table_init(&found);
+    for (size_t i = 0; i < e->seen_cap; i++)
+        if (e->seen[i].hash && e->seen[i].envs && e->seen[i].envs != all)
+            table_put(&found, e->seen[i].diag, &e->seen[i]);
+    Arena *a = &e->d->arena;
+    for (unsigned i = 0; found.count && i < e->d->n; i++) {
+        Diag *g = e->d->items[i];
+        const Seen *s = table_get(&found, g);
+        if (!s)
+            continue;
+        const char *suffix = env_suffix(a, s->envs, names, n);
+        /* a check of an override may name its environment itself */
+        if (!strstr(g->msg, suffix + 2))
+            g->msg = arena_printf(a, "%s%s", g->msg, suffix);
+    }
+    table_release(&found);
 }
 
 /* Whether (code, src, at) was filed already: a check before building a
@@ -616,19 +678,34 @@ static const char *label_of(Eval *e, Scope *sc, const Node *l)
     return intern_cstr(e->in, v->u.str);
 }
 
+/* Appends the n bytes of s at *w if they fit before end. */
+static bool path_put(char **w, const char *end, const char *s, size_t n)
+{
+    if ((size_t)(end - *w) < n)
+        return false;
+    memcpy(*w, s, n);
+    *w += n;
+    return true;
+}
+
+/* PARENT.KIND[.NAME], KIND[.NAME], or an account's NAME (SPEC §7.1),
+ * interned. Built with memcpy: every object of every evaluation asks. */
 static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name)
 {
-    char buf[512];
-    int n;
+    char buf[512], *w = buf;
+    const char *end = buf + sizeof buf;
+    bool ok = true;
     if (parent)
-        n = name ? snprintf(buf, sizeof buf, "%s.%s.%s", parent->path, kind, name)
-                 : snprintf(buf, sizeof buf, "%s.%s", parent->path, kind);
-    else if (kind == e->k_account && name)
-        n = snprintf(buf, sizeof buf, "%s", name);
-    else
-        n = name ? snprintf(buf, sizeof buf, "%s.%s", kind, name) : snprintf(buf, sizeof buf, "%s", kind);
-    if (n >= 0 && (size_t)n < sizeof buf)
-        return intern(e->in, buf, (size_t)n);
+        ok = path_put(&w, end, parent->path, strlen(parent->path)) && path_put(&w, end, ".", 1);
+    if (ok && (parent || kind != e->k_account || !name)) {
+        ok = path_put(&w, end, kind, strlen(kind));
+        if (ok && name)
+            ok = path_put(&w, end, ".", 1);
+    }
+    if (ok && name)
+        ok = path_put(&w, end, name, strlen(name));
+    if (ok)
+        return intern(e->in, buf, (size_t)(w - buf));
     const char *p = parent ? arena_printf(e->a, "%s.%s.%s", parent->path, kind, name ? name : "")
                            : arena_printf(e->a, "%s.%s", kind, name ? name : "");
     return intern_cstr(e->in, p);
@@ -1179,6 +1256,7 @@ Eval *eval_new(Program *pg, Schemas *s, Model *m)
     e->k_env = intern_cstr(e->in, "env");
     e->d->suppress = suppress;
     e->d->suppress_ctx = e;
+    e->diag_env = -1;
     return e;
 }
 

@@ -45,6 +45,19 @@ void eval_run(Eval *e);
  * name before anything is evaluated, and `env` is its name. Diagnostics
  * already filed are not repeated. Call after eval_run. */
 void eval_run_env(Eval *e, Model *m, const char *env);
+/* Diagnostics of one environment (SPEC §7.5). From eval_diag_env(e, i)
+ * until eval_diag_env(e, -1), what is filed comes from environment i's
+ * evaluation or checks (0 <= i < EVAL_MAX_DIAG_ENVS): a diagnostic another
+ * environment filed with the same code, span and message is not filed
+ * again, but remembered as found by i too; one with another message (a
+ * name that carries the environment) is filed on its own. Outside, a
+ * repeat of (code, span) is dropped, as always. eval_diag_envs_done()
+ * then ends the message of each such diagnostic with the environments
+ * that found it (`, in environment `prod``, `, in environments `stage`
+ * and `prod``), unless all n of them did. */
+enum { EVAL_MAX_DIAG_ENVS = 64 };
+void eval_diag_env(Eval *e, int i);
+void eval_diag_envs_done(Eval *e, const char *const *names, int n);
 /* Pass 4: reports `@allow` waivers that waived nothing (W0311). Call after
  * every rule pass has reported. */
 void eval_finish(Eval *e);

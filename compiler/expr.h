@@ -52,6 +52,9 @@ typedef struct Seen {
     const char *code;
     int src;
     Span span;
+    const Diag *diag;           /* the diagnostic filed */
+    uint64_t envs;              /* bit i: environment i's evaluation or checks found it
+                                   (eval_diag_env); 0: filed outside them */
 } Seen;
 
 /* An environment's dotted attribute, resolved once every object exists. */
@@ -107,6 +110,8 @@ struct Eval {
     int nw, capw;
     Seen *seen;                 /* open-addressed set; malloc'd */
     size_t seen_cap, seen_n;
+    int diag_env;               /* the environment whose diagnostics are being filed
+                                   (eval_diag_env), or -1 */
     Pending *pending, **pending_tail;
     /* interned names the language gives meaning to */
     const char *k_account, *k_platform, *k_environment, *k_state, *k_network, *k_all, *k_allow,

@@ -134,16 +134,6 @@ RpcRead rpc_read(RpcReader *r, const char **body, size_t *len)
     }
 }
 
-bool rpc_peek(RpcReader *r, const char **body, size_t *len)
-{
-    size_t hdr, bl, skip = r->skip;
-    if (r->len <= skip || rpc_frame(r->buf + skip, r->len - skip, &hdr, &bl) != RPC_FRAME_OK)
-        return false;
-    *body = r->buf + skip + hdr;
-    *len = bl;
-    return true;
-}
-
 bool rpc_ready(RpcReader *r)
 {
     size_t hdr, bl, skip = r->skip;
@@ -152,6 +142,38 @@ bool rpc_ready(RpcReader *r)
         return true;
     struct pollfd p = {.fd = r->fd, .events = POLLIN};
     return !r->eof && poll(&p, 1, 0) > 0;
+}
+
+void rpc_poll(RpcReader *r)
+{
+    struct pollfd p = {.fd = r->fd, .events = POLLIN};
+    while (!r->eof && poll(&p, 1, 0) > 0 && fill(r))
+        ;
+}
+
+const char *rpc_waiting(const RpcReader *r, size_t *len)
+{
+    *len = r->len > r->skip ? r->len - r->skip : 0;
+    return r->buf ? r->buf + r->skip : "";
+}
+
+bool rpc_next_in(const char *buf, size_t n, size_t *at, const char **body, size_t *len)
+{
+    while (*at < n) {
+        size_t hdr = 0, bl = 0;
+        RpcFrame f = rpc_frame(buf + *at, n - *at, &hdr, &bl);
+        if (f == RPC_FRAME_MORE)
+            return false;
+        if (f == RPC_FRAME_BAD) {
+            *at += hdr;
+            continue;
+        }
+        *body = buf + *at + hdr;
+        *len = bl;
+        *at += hdr + bl;
+        return true;
+    }
+    return false;
 }
 
 void rpc_write(FILE *out, const cJSON *msg)

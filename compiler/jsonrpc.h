@@ -59,11 +59,19 @@ void rpc_reader_release(RpcReader *r);
  * NUL-terminated) and *len. BAD: bad framing was skipped; the caller answers
  * with an error and reads on. EOF: the stream ended. */
 RpcRead rpc_read(RpcReader *r, const char **body, size_t *len);
-/* The message after the one rpc_read last returned, if it is already
- * buffered in full (nothing is read or consumed); false otherwise. */
-bool rpc_peek(RpcReader *r, const char **body, size_t *len);
 /* Whether another complete message can be read without waiting. */
 bool rpc_ready(RpcReader *r);
+/* Reads, without blocking, whatever input has arrived (so that a long
+ * request can see a cancellation sent meanwhile). The body rpc_read last
+ * returned may move: use it before calling this. */
+void rpc_poll(RpcReader *r);
+/* The bytes buffered after the message rpc_read last returned (framed
+ * messages, the last possibly incomplete); valid until the next call. */
+const char *rpc_waiting(const RpcReader *r, size_t *len);
+/* The next whole message in framed bytes buf[*at, n): its body in *body
+ * and *len, *at moved past it; bad framing is skipped. false at the end or
+ * at an incomplete message. */
+bool rpc_next_in(const char *buf, size_t n, size_t *at, const char **body, size_t *len);
 
 /* Writes msg (not consumed) framed to out and flushes. */
 void rpc_write(FILE *out, const cJSON *msg);

@@ -25,6 +25,12 @@ typedef enum LexMode {
     LEX_INTERP,     /* inside ${ }: ordinary tokens until the matching } */
 } LexMode;
 
+/* Told of every token lex_next returns (kind from parser.h, and its span)
+ * and of every comment (LEX_COMMENT), in source order: how the formatter
+ * gets the token stream of the parse it runs anyway. */
+typedef void LexSink(void *ctx, int tok, Span loc);
+enum { LEX_COMMENT = -1 };     /* the sink's kind for a comment */
+
 typedef struct Lexer {
     Source *src;
     const unsigned char *cur;   /* next byte to read */
@@ -46,6 +52,8 @@ typedef struct Lexer {
     uint32_t errors;            /* lexical errors reported */
     Comment *comments;          /* recorded comments; malloc'd, moved to File */
     uint32_t ncomments, ccap;
+    LexSink *sink;              /* or NULL; set after lex_init */
+    void *sink_ctx;             /* its first argument */
 } Lexer;
 
 void lex_init(Lexer *lx, Source *src, Arena *a, Interner *in, DiagEngine *d);

@@ -159,13 +159,14 @@ static Source *overlay(void *ctx, const char *path)
     return s->no_disk ? src_from_memory(path, "", 0) : NULL;
 }
 
-static void doc_open(Lsp *s, const char *uri, const char *text, int version)
+/* Opens (or reopens) a buffer; NULL when uri is not a .sfd file. */
+static LspDoc *doc_open(Lsp *s, const char *uri, const char *text, int version)
 {
     char *path = lsp_uri_path(uri);
     size_t n = path ? strlen(path) : 0;
     if (n < 5 || strcmp(path + n - 4, ".sfd") != 0) {   /* the server checks .sfd files only */
         free(path);
-        return;
+        return NULL;
     }
     LspDoc *d = lsp_doc(s, uri);
     if (!d) {
@@ -184,7 +185,7 @@ static void doc_open(Lsp *s, const char *uri, const char *text, int version)
     d->len = strlen(text);
     d->text = xstrdup(text);
     d->version = version;
-    s->dirty = true;
+    return d;
 }
 
 static void doc_close(Lsp *s, const char *uri)
@@ -268,8 +269,7 @@ static LspCheck *check_run(Lsp *s)
     model_init(&c->model, &c->pg, &c->schemas);
     c->ev = eval_new(&c->pg, &c->schemas, &c->model);
     eval_run(c->ev);
-    rules_run(&c->model, &c->diag);
-    rules_environments(c->ev, &c->model, &c->diag);
+    rules_check(c->ev, &c->model, &c->diag);
     eval_finish(c->ev);
     return c;
 }
@@ -507,12 +507,60 @@ static void log_message(Lsp *s, int type, const char *text)
     cJSON_Delete(m);
 }
 
+/* The file of the last check that d changes nothing in: the same path,
+ * published under d's URI, with d's text. NULL when a check is due anyway
+ * or d differs. */
+static File *checked_same(Lsp *s, const LspDoc *d)
+{
+    if (!s->check || s->dirty)
+        return NULL;
+    Program *pg = &s->check->pg;
+    for (int i = 0; i < pg->nfiles; i++) {
+        File *f = pg->files[i];
+        if (f->is_std || strcmp(f->src->path, d->path) != 0 || f->src->len != d->len ||
+            memcmp(f->src->text, d->text, d->len) != 0)
+            continue;
+        char *uri = lsp_path_uri(f->src->path);
+        bool same = strcmp(uri, d->uri) == 0;
+        free(uri);
+        return same ? f : NULL;
+    }
+    return NULL;
+}
+
+/* Publishes the last check's diagnostics of f for the open buffer d. */
+static void publish_file(Lsp *s, const File *f, const LspDoc *d)
+{
+    DiagEngine *de = &s->check->diag;
+    cJSON *arr = cJSON_CreateArray();
+    for (unsigned k = 0; k < de->n; k++)
+        if (de->items[k]->src == f->src)
+            cJSON_AddItemToArray(arr, diag_json(de->items[k]));
+    bool some = cJSON_GetArraySize(arr) > 0;
+    publish(s, d->uri, arr, d->version);
+    for (int i = 0; i < s->npublished && some; i++)
+        some = strcmp(s->published[i], d->uri) != 0;
+    if (some) {
+        s->published = xrealloc(s->published, (size_t)(s->npublished + 1) * sizeof *s->published);
+        s->published[s->npublished++] = xstrdup(d->uri);
+    }
+}
+
+/* Opening a file whose text the last check read from the disk changes no
+ * diagnostic: they are published for the buffer at once, without checking
+ * the workspace again (editors open files to show them, often). */
 static void did_open(Lsp *s, const cJSON *params)
 {
     const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(td, "text");
-    if (td_uri(params) && cJSON_IsString(text))
-        doc_open(s, td_uri(params), text->valuestring, json_int(td, "version", 0));
+    LspDoc *d = td_uri(params) && cJSON_IsString(text)
+                    ? doc_open(s, td_uri(params), text->valuestring, json_int(td, "version", 0))
+                    : NULL;
+    File *f = d ? checked_same(s, d) : NULL;
+    if (f)
+        publish_file(s, f, d);
+    else if (d)
+        s->dirty = true;
 }
 
 /* A change whose version is not newer than the buffer's is stale (sent
@@ -611,7 +659,6 @@ static const struct {
     {"textDocument/hover", lsp_hover},
     {"textDocument/definition", lsp_definition},
     {"textDocument/references", lsp_references},
-    {"textDocument/prepareRename", lsp_prepare_rename},
     {"textDocument/documentSymbol", lsp_document_symbols},
     {"workspace/symbol", lsp_workspace_symbols},
     {"textDocument/completion", lsp_completion},
@@ -627,8 +674,7 @@ static void reply(Lsp *s, cJSON *msg)
 }
 
 /* A request naming a document version that is not the buffer's (the
- * client asked about text the server no longer has), or followed by a
- * change of its document already waiting (changed_next), is answered with
+ * client asked about text the server no longer has) is answered with
  * ContentModified, as LSP asks for outdated requests. */
 static bool stale(Lsp *s, const cJSON *params)
 {
@@ -638,20 +684,92 @@ static bool stale(Lsp *s, const cJSON *params)
     return d && cJSON_IsNumber(v) && v->valueint != d->version;
 }
 
-/* Whether the waiting message next is a didChange of the document params
- * names (so an answer now would describe text the editor no longer has). */
-static bool changed_next(const cJSON *params, const char *next, size_t nlen)
+/* Whether needle occurs in hay[0, n): memchr skips to each candidate, as
+ * waiting didChange bodies may hold whole documents. */
+static bool contains(const char *hay, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    const char *end = hay + n;
+    for (const char *p = hay; (size_t)(end - p) >= k && (p = memchr(p, needle[0], (size_t)(end - p)));
+         p++)
+        if ((size_t)(end - p) >= k && memcmp(p, needle, k) == 0)
+            return true;
+    return false;
+}
+
+/* Calls fn on every waiting notification whose method is method (a cheap
+ * text test first: most waiting messages are not), until it returns true.
+ * Returns whether one did. */
+static bool any_waiting(Lsp *s, const char *method, bool (*fn)(const cJSON *params, const void *arg),
+                        const void *arg)
+{
+    size_t at = 0, len;
+    const char *body;
+    bool found = false;
+    while (!found && rpc_next_in(s->ahead, s->alen, &at, &body, &len)) {
+        if (!contains(body, len, method))
+            continue;
+        cJSON *m = cJSON_ParseWithLength(body, len);
+        const cJSON *mm = cJSON_GetObjectItemCaseSensitive(m, "method");
+        found = cJSON_IsString(mm) && strcmp(mm->valuestring, method) == 0 &&
+                !cJSON_GetObjectItemCaseSensitive(m, "id") &&
+                fn(cJSON_GetObjectItemCaseSensitive(m, "params"), arg);
+        cJSON_Delete(m);
+    }
+    return found;
+}
+
+static bool same_uri(const cJSON *params, const void *uri)
+{
+    return td_uri(params) && strcmp(td_uri(params), uri) == 0;
+}
+
+/* Whether a change of the document params names is already waiting (an
+ * answer now would describe text the editor no longer has). */
+static bool changed_ahead(Lsp *s, const cJSON *params)
 {
     const char *uri = td_uri(params);
-    if (!next || !uri)
-        return false;
-    cJSON *m = cJSON_ParseWithLength(next, nlen);
-    const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
-    bool changed = cJSON_IsString(method) && strcmp(method->valuestring, "textDocument/didChange") == 0 &&
-                   td_uri(cJSON_GetObjectItemCaseSensitive(m, "params")) &&
-                   strcmp(td_uri(cJSON_GetObjectItemCaseSensitive(m, "params")), uri) == 0;
-    cJSON_Delete(m);
-    return changed;
+    return uri && (any_waiting(s, "textDocument/didChange", same_uri, uri) ||
+                   any_waiting(s, "textDocument/didClose", same_uri, uri));
+}
+
+static bool names_id(const cJSON *params, const void *id)
+{
+    const cJSON *want = id, *got = cJSON_GetObjectItemCaseSensitive(params, "id");
+    return cJSON_IsNumber(want) ? cJSON_IsNumber(got) && got->valuedouble == want->valuedouble
+                                : cJSON_IsString(got) && strcmp(got->valuestring, want->valuestring) == 0;
+}
+
+/* Whether the client has already sent `$/cancelRequest` for id. */
+static bool cancelled_ahead(Lsp *s, const cJSON *id)
+{
+    return any_waiting(s, "$/cancelRequest", names_id, id);
+}
+
+/* The reason (code) a request must not be answered from the last check,
+ * or 0: cancelled by the client, or about text that has changed since. */
+static int outdated(Lsp *s, const cJSON *id, const cJSON *params)
+{
+    if (cancelled_ahead(s, id))
+        return RPC_REQUEST_CANCELLED;
+    if (stale(s, params) || changed_ahead(s, params))
+        return RPC_CONTENT_MODIFIED;
+    return 0;
+}
+
+static void reply_outdated(Lsp *s, const cJSON *id, int code)
+{
+    reply(s, rpc_error(id, code, code == RPC_REQUEST_CANCELLED ? "the request was cancelled"
+                                                              : "the document changed since this request"));
+}
+
+/* Brings the look-ahead up to date with input that arrived meanwhile. */
+static void poll_input(Lsp *s)
+{
+    if (!s->reader)
+        return;
+    rpc_poll(s->reader);
+    s->ahead = rpc_waiting(s->reader, &s->alen);
 }
 
 static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *params)
@@ -669,12 +787,17 @@ static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *pa
         reply(s, rpc_response(id, NULL));
         return;
     }
-    if (stale(s, params) || changed_next(params, s->next, s->nlen)) {
-        reply(s, rpc_error(id, RPC_CONTENT_MODIFIED, "the document changed since this request"));
+    int why = outdated(s, id, params);
+    if (!why) {
+        s->dirty |= s->check == NULL;   /* every feature reads a check, even of nothing */
+        lsp_settle(s);
+        poll_input(s);                  /* the check took a while: anything new? */
+        why = outdated(s, id, params);
+    }
+    if (why) {
+        reply_outdated(s, id, why);
         return;
     }
-    s->dirty |= s->check == NULL;   /* every feature reads a check, even of nothing */
-    lsp_settle(s);
     bool fmt_whole = strcmp(method, "textDocument/formatting") == 0;
     if (fmt_whole || strcmp(method, "textDocument/rangeFormatting") == 0) {
         const char *err = NULL;
@@ -682,9 +805,10 @@ static void request(Lsp *s, const cJSON *id, const char *method, const cJSON *pa
         reply(s, err ? rpc_error(id, RPC_REQUEST_FAILED, err) : rpc_response(id, r));
         return;
     }
-    if (strcmp(method, "textDocument/rename") == 0) {
+    bool prepare = strcmp(method, "textDocument/prepareRename") == 0;
+    if (prepare || strcmp(method, "textDocument/rename") == 0) {
         const char *err = NULL;
-        cJSON *r = lsp_rename(s, params, &err);
+        cJSON *r = prepare ? lsp_prepare_rename(s, params, &err) : lsp_rename(s, params, &err);
         reply(s, err ? rpc_error(id, RPC_REQUEST_FAILED, err) : rpc_response(id, r));
         return;
     }
@@ -714,7 +838,10 @@ static bool notification(Lsp *s, const char *method, const cJSON *params)
         doc_close(s, td_uri(params));
     else if (strcmp(method, "workspace/didChangeWatchedFiles") == 0)
         s->dirty = true;
-    return true;                    /* others ($/cancelRequest, initialized...) need nothing */
+    /* `$/cancelRequest` is acted on when its request is answered (it is
+     * found among the waiting input then); arriving later, its request
+     * was answered already. Others (initialized...) need nothing. */
+    return true;
 }
 
 bool lsp_handle(Lsp *s, const char *body, size_t len)
@@ -722,10 +849,10 @@ bool lsp_handle(Lsp *s, const char *body, size_t len)
     return lsp_handle_before(s, body, len, NULL, 0);
 }
 
-bool lsp_handle_before(Lsp *s, const char *body, size_t len, const char *next, size_t nlen)
+bool lsp_handle_before(Lsp *s, const char *body, size_t len, const char *ahead, size_t alen)
 {
-    s->next = next;
-    s->nlen = nlen;
+    s->ahead = ahead ? ahead : "";
+    s->alen = ahead ? alen : 0;
     cJSON *msg = cJSON_ParseWithLength(body, len);
     if (!msg) {
         reply(s, rpc_error(NULL, RPC_PARSE_ERROR, "the message is not JSON"));
@@ -747,7 +874,8 @@ bool lsp_handle_before(Lsp *s, const char *body, size_t len, const char *next, s
         go_on = notification(s, method->valuestring, params);
     }
     cJSON_Delete(msg);
-    s->next = NULL;
+    s->ahead = "";
+    s->alen = 0;
     return go_on;
 }
 
@@ -756,6 +884,7 @@ int lsp_run(const char *stdlib, int in_fd, FILE *out)
     Lsp *s = lsp_new(stdlib, out);
     RpcReader r;
     rpc_reader_init(&r, in_fd);
+    s->reader = &r;
     for (;;) {
         const char *body;
         size_t len;
@@ -766,10 +895,9 @@ int lsp_run(const char *stdlib, int in_fd, FILE *out)
             reply(s, rpc_error(NULL, RPC_PARSE_ERROR, "bad message framing (no valid Content-Length)"));
             continue;
         }
-        const char *next = NULL;
-        size_t nlen = 0;
-        rpc_peek(&r, &next, &nlen);
-        if (!lsp_handle_before(s, body, len, next, nlen))
+        size_t alen;
+        const char *ahead = rpc_waiting(&r, &alen);
+        if (!lsp_handle_before(s, body, len, ahead, alen))
             break;
         /* a burst of edits is checked once, after its last message */
         if (s->dirty && !rpc_ready(&r))

@@ -53,8 +53,9 @@ typedef struct Lsp {
     bool shutdown;      /* `shutdown` was answered */
     int exit_code;      /* for `exit`: 0 after shutdown, else 1 */
     bool no_disk;       /* read open buffers only, never the disk (fuzzing) */
-    const char *next;   /* the message waiting after the one being handled, or NULL */
-    size_t nlen;
+    const char *ahead;  /* framed input received after the message being handled */
+    size_t alen;        /* bytes at ahead */
+    struct RpcReader *reader;   /* polled for more input during a request, or NULL */
 } Lsp;
 
 /* The server on in_fd/out until `exit` or end of input; returns the exit
@@ -63,11 +64,13 @@ int lsp_run(const char *stdlib, int in_fd, FILE *out);
 
 Lsp *lsp_new(const char *stdlib, FILE *out);
 void lsp_free(Lsp *s);
-/* Handles one message body; false after `exit`. next (may be NULL) is the
- * message already waiting after it: a request about a document that next
- * changes is answered ContentModified instead of from stale text. */
+/* Handles one message body; false after `exit`. ahead (alen bytes, may be
+ * NULL) is the framed input already received after it: a request that a
+ * waiting `$/cancelRequest` names is answered RequestCancelled, and one
+ * about a document that a waiting change edits is answered ContentModified
+ * instead of from stale text. */
 bool lsp_handle(Lsp *s, const char *body, size_t len);
-bool lsp_handle_before(Lsp *s, const char *body, size_t len, const char *next, size_t nlen);
+bool lsp_handle_before(Lsp *s, const char *body, size_t len, const char *ahead, size_t alen);
 /* Re-checks now if buffers changed (and publishes diagnostics). */
 void lsp_settle(Lsp *s);
 
@@ -97,7 +100,7 @@ cJSON *lsp_hover(Lsp *s, const cJSON *params);
 cJSON *lsp_definition(Lsp *s, const cJSON *params);
 cJSON *lsp_references(Lsp *s, const cJSON *params);
 cJSON *lsp_rename(Lsp *s, const cJSON *params, const char **err);
-cJSON *lsp_prepare_rename(Lsp *s, const cJSON *params);
+cJSON *lsp_prepare_rename(Lsp *s, const cJSON *params, const char **err);
 cJSON *lsp_document_symbols(Lsp *s, const cJSON *params);
 cJSON *lsp_workspace_symbols(Lsp *s, const cJSON *params);
 cJSON *lsp_completion(Lsp *s, const cJSON *params);

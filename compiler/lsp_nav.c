@@ -33,16 +33,25 @@ typedef enum Role {
     ROLE_FIELD,     /* an attribute's field name */
     ROLE_IDENT,     /* a bare name in an expression */
     ROLE_GET,       /* `.name` in a dotted chain */
+    ROLE_FORVAR,    /* a `for` loop's variable, where the loop declares it */
 } Role;
 
 /* What a name stands for: the place its definition names it. */
 typedef struct Target {
-    Role kind;          /* ROLE_LET, TEMPLATE, PARAM or LABEL; NONE: unresolved */
+    Role kind;          /* ROLE_LET, TEMPLATE, PARAM, LABEL or FORVAR; NONE: unresolved */
     Source *src;
     Span span;
-    const Node *def;    /* the LET, TEMPLATE, PARAM or BLOCK */
-    const Node *tmpl;   /* for a PARAM: its template */
+    const Node *def;    /* the LET, TEMPLATE, PARAM, BLOCK or FOR */
+    const Node *tmpl;   /* for a PARAM: its template; for a FORVAR: the enclosing one */
 } Target;
+
+/* The `for` loops around the node being walked, innermost first: their
+ * variables hide template parameters and globals in the loop body, as
+ * the evaluator's scopes do. */
+typedef struct ForScope {
+    const Node *loop;               /* a NODE_FOR */
+    const struct ForScope *up;      /* the loop around it, or NULL */
+} ForScope;
 
 typedef struct Walk Walk;
 struct Walk {
@@ -52,6 +61,7 @@ struct Walk {
     const Node *block;  /* the enclosing block */
     const Node *use;    /* the enclosing `use` */
     const Node *attr;   /* the attribute whose value is being walked */
+    const ForScope *fors;   /* the loops around it */
     void (*visit)(Walk *w, const Node *n, Role role, Span at);
     void *ctx;
 };
@@ -112,6 +122,15 @@ static void walk_node(Walk *w, const Node *n)
         walk_node(w, n->a);
         w->visit(w, n, ROLE_GET, n->name_span);
         break;
+    case NODE_FOR: {
+        w->visit(w, n, ROLE_FORVAR, n->name_span);
+        walk_list(w, n->a);         /* the iterable is outside the loop's scope */
+        ForScope inner = {n, w->fors};
+        w->fors = &inner;
+        walk_list(w, n->b);
+        w->fors = inner.up;
+        break;
+    }
     case NODE_SCHEMA: case NODE_ENUM: case NODE_FIELD: case NODE_IMPORT: case NODE_ANNOT:
         break;
     default:
@@ -190,12 +209,24 @@ static const Node *chain_root(const Node *n)
     return n;
 }
 
+/* The innermost loop around the walk whose variable is name, or NULL. */
+static const Node *loop_of(const ForScope *fs, const char *name)
+{
+    for (; fs; fs = fs->up)
+        if (fs->loop->name == name)
+            return fs->loop;
+    return NULL;
+}
+
 static Target resolve_name(Walk *w, const char *name)
 {
     Target t = {0};
     File *in;
+    const Node *loop = loop_of(w->fors, name);
     const Node *p = param_of(w->tmpl, name), *let;
-    if (p) {
+    if (loop) {
+        t = (Target){ROLE_FORVAR, w->f->src, loop->name_span, loop, w->tmpl};
+    } else if (p) {
         t = (Target){ROLE_PARAM, w->f->src, p->name_span, p, w->tmpl};
     } else if ((let = global(w->s, NODE_LET, name, &in))) {
         t = (Target){ROLE_LET, in->src, let->name_span, let, NULL};
@@ -221,7 +252,11 @@ static bool literal_name(Walk *w, const Node *n)
     const Type *t = fd ? fd->type : NULL;
     while (t && t->kind == TY_LIST && t->elem)
         t = t->elem;
-    return t && (t->kind == TY_NAME || (t->kind == TY_ENUM && t->en && schema_enum_has(t->en, n->name)));
+    if (t && t->kind == TY_ENUM)    /* the evaluator tries the members first */
+        return t->en && schema_enum_has(t->en, n->name);
+    /* a name-typed field reads a name as text only when nothing it could
+     * mean is in scope: a loop variable or parameter comes first */
+    return t && t->kind == TY_NAME && !loop_of(w->fors, n->name) && !param_of(w->tmpl, n->name);
 }
 
 static Target resolve(Walk *w, const Node *n, Role role)
@@ -233,7 +268,7 @@ static Target resolve(Walk *w, const Node *n, Role role)
     switch (role) {
     case ROLE_LET: case ROLE_TEMPLATE:
         return (Target){role, w->f->src, n->name_span, n, NULL};
-    case ROLE_PARAM:
+    case ROLE_PARAM: case ROLE_FORVAR:
         return (Target){role, w->f->src, n->name_span, n, w->tmpl};
     case ROLE_LABEL:
         return (Target){role, w->f->src, n->a->span, n, NULL};
@@ -250,7 +285,7 @@ static Target resolve(Walk *w, const Node *n, Role role)
     case ROLE_GET: {
         const Node *root = chain_root(n);
         if (root->kind != NODE_IDENT || param_of(w->tmpl, root->name) ||
-            !chain_path(n, path, sizeof path))
+            loop_of(w->fors, root->name) || !chain_path(n, path, sizeof path))
             return t;
         return object_target(model_find(model_of(w->s), path));
     }
@@ -454,14 +489,18 @@ static char *hover_path(Lsp *s, char *path)
     return text;
 }
 
-/* A `let`, template or parameter: its declaration's first line. */
+/* A `let`, template, parameter or loop variable: its declaration's first
+ * line (a template's or loop's up to its body). */
 static char *hover_decl(const Target *t)
 {
     const Node *d = t->def;
     const char *text = t->src->text;
     uint32_t end = d->span.start;
-    while (end < d->span.end && text[end] != '\n' && !(t->kind == ROLE_TEMPLATE && text[end] == '{'))
+    bool to_body = t->kind == ROLE_TEMPLATE || t->kind == ROLE_FORVAR;
+    while (end < d->span.end && text[end] != '\n' && !(to_body && text[end] == '{'))
         end++;
+    while (end > d->span.start && text[end - 1] == ' ')
+        end--;
     return append(NULL, "```sfd\n%s%.*s\n```\n", t->kind == ROLE_PARAM ? "parameter " : "",
                   (int)(end - d->span.start), text + d->span.start);
 }
@@ -482,7 +521,8 @@ cJSON *lsp_hover(Lsp *s, const cJSON *params)
         text = hover_path(s, path);
     else if (h.target.kind == ROLE_LABEL)
         text = hover_block(s, h.target.def);
-    else if (h.target.kind == ROLE_PARAM || h.target.kind == ROLE_LET || h.target.kind == ROLE_TEMPLATE)
+    else if (h.target.kind == ROLE_PARAM || h.target.kind == ROLE_LET || h.target.kind == ROLE_TEMPLATE ||
+             h.target.kind == ROLE_FORVAR)
         text = hover_decl(&h.target);
     if (!text)
         return NULL;
@@ -557,14 +597,44 @@ cJSON *lsp_references(Lsp *s, const cJSON *params)
     return arr;
 }
 
+/* A name the lexer reads as one identifier: letters, digits, `_`, and
+ * `-` between them; not a keyword. */
 static bool is_ident(const char *t)
 {
+    static const char *const keywords[] = {"import", "let", "template", "use", "for", "in", "if",
+                                           "else", "true", "false", "null", "schema", "enum"};
+    for (size_t i = 0; t && i < sizeof keywords / sizeof keywords[0]; i++)
+        if (strcmp(t, keywords[i]) == 0)
+            return false;
     if (!t || !(isalpha((unsigned char)*t) || *t == '_'))
         return false;
-    for (; *t; t++)
-        if (!isalnum((unsigned char)*t) && *t != '_' && *t != '-')
+    for (const char *p = t; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' &&
+            !(*p == '-' && (isalnum((unsigned char)p[1]) || p[1] == '_')))
             return false;
     return true;
+}
+
+/* Why the name under the cursor cannot be renamed when its object is
+ * labelled by a string (`account "la-${code}"`): the name is computed,
+ * or at least not written as a name, so there is no one place to edit.
+ * NULL when that is not the reason. Arena-allocated. */
+static const char *string_label(Lsp *s, File *f, const Hit *h)
+{
+    const Target *t = &h->target;
+    if (t->kind != ROLE_LABEL || !t->def->a || t->def->a->kind == NODE_IDENT)
+        return NULL;
+    Span l = t->def->a->span;
+    LineCol lc = src_linecol(t->src, l.start);
+    bool computed = t->def->a->kind == NODE_INTERP;
+    return arena_printf(&s->check->pg.arena,
+                        "`%.*s` is named by the label `%.*s` at %s:%u:%u, %s", (int)(h->at.end - h->at.start),
+                        f->src->text + h->at.start, (int)(l.end - l.start), t->src->text + l.start,
+                        t->src->path, lc.line, lc.col,
+                        computed ? "which is computed: rename the template parameter it reads, or "
+                                   "change the value passed for it"
+                                 : "a string: edit the string, or write the label as a plain name "
+                                   "to rename it everywhere");
 }
 
 /* A target the user may rename: written as a plain name in their files. */
@@ -579,13 +649,39 @@ static bool renamable(Lsp *s, const Target *t)
     return false;
 }
 
-cJSON *lsp_prepare_rename(Lsp *s, const cJSON *params)
+cJSON *lsp_prepare_rename(Lsp *s, const cJSON *params, const char **err)
 {
     Hit h;
     File *f = locate(s, params, &h);
+    if (f && (*err = string_label(s, f, &h)))
+        return NULL;
     if (!f || !renamable(s, &h.target))
         return NULL;
     return lsp_range(f->src, h.at);
+}
+
+/* Whether a loop around loop, or inside it, binds name (n: a list of
+ * nodes, searched where it overlaps loop): renaming loop's variable to
+ * name would hide one variable behind the other. */
+static bool loop_near(const Node *n, const Node *loop, const char *name)
+{
+    for (; n; n = n->next) {
+        if (n->span.start >= loop->span.end || loop->span.start >= n->span.end)
+            continue;
+        if ((n->kind == NODE_FOR && n != loop && n->name == name) || loop_near(n->a, loop, name) ||
+            loop_near(n->b, loop, name) || loop_near(n->c, loop, name) || loop_near(n->d, loop, name))
+            return true;
+    }
+    return false;
+}
+
+/* The user's file whose source is src, or NULL. */
+static File *file_of(Lsp *s, const Source *src)
+{
+    for (int i = 0; i < s->check->pg.nfiles; i++)
+        if (s->check->pg.files[i]->src == src)
+            return s->check->pg.files[i];
+    return NULL;
 }
 
 /* Why renaming t to name would change what some name means, or NULL. */
@@ -606,6 +702,14 @@ static const char *clash(Lsp *s, const Target *t, const char *name)
     case ROLE_PARAM:
         if (param_of(t->tmpl, iname) || global(s, NODE_LET, iname, &in) || model_account(m, name))
             return "the template already has a parameter, or sees a `let` or account, of that name";
+        break;
+    case ROLE_FORVAR:
+        if (loop_near(file_of(s, t->src)->items, t->def, iname))
+            return "a `for` loop around or inside this one has a variable of that name";
+        if (param_of(t->tmpl, iname))
+            return "the enclosing template has a parameter of that name: the loop would hide it";
+        if (global(s, NODE_LET, iname, &in) || model_account(m, name) || strcmp(name, "env") == 0)
+            return "a `let`, account or `env` of that name is visible in the loop: the loop would hide it";
         break;
     case ROLE_LABEL: {
         Object *objs[64];
@@ -629,12 +733,15 @@ cJSON *lsp_rename(Lsp *s, const cJSON *params, const char **err)
 {
     Hit h;
     const cJSON *nn = cJSON_GetObjectItemCaseSensitive(params, "newName");
-    if (!locate(s, params, &h) || !renamable(s, &h.target)) {
+    File *f = locate(s, params, &h);
+    if (f && (*err = string_label(s, f, &h)))
+        return NULL;
+    if (!f || !renamable(s, &h.target)) {
         *err = "nothing renamable here";
         return NULL;
     }
     if (!cJSON_IsString(nn) || !is_ident(nn->valuestring)) {
-        *err = "the new name is not an identifier";
+        *err = "the new name is not an identifier (or is a keyword)";
         return NULL;
     }
     if ((*err = clash(s, &h.target, nn->valuestring)))
@@ -1285,6 +1392,7 @@ static void visit_tok(Walk *w, const Node *n, Role role, Span at)
         [ROLE_LET] = TT_VARIABLE, [ROLE_TEMPLATE] = TT_FUNCTION, [ROLE_PARAM] = TT_PARAMETER,
         [ROLE_USE] = TT_FUNCTION, [ROLE_ARG] = TT_PARAMETER, [ROLE_LABEL] = TT_NAMESPACE,
         [ROLE_KIND] = TT_TYPE, [ROLE_FIELD] = TT_PROPERTY, [ROLE_GET] = TT_PROPERTY,
+        [ROLE_FORVAR] = TT_VARIABLE,
     };
     int type = types[role];
     if (role == ROLE_IDENT) {

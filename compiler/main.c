@@ -351,8 +351,7 @@ static int run_pipeline(const Options *o, const char *argv0)
     if (o->cmd != CMD_PARSE) {
         ev = eval_new(&pg, &schemas, &model);
         eval_run(ev);
-        rules_run(&model, &diag);
-        rules_environments(ev, &model, &diag);
+        rules_check(ev, &model, &diag);
         eval_finish(ev);
     }
     FILE *out = o->format == DIAG_HUMAN || o->cmd == CMD_EXPORT || o->cmd == CMD_EXPLAIN ||

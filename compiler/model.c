@@ -1,15 +1,31 @@
 /* model.c — indexes and accessors of the evaluated platform (see model.h). */
 #include "model.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eval.h"
 #include "banned.h"
 
+/* Callers name fields and kinds with string literals, asked for again
+ * and again (the names sfdc derives read a few fields of every object in
+ * every environment). Interning one per lookup (strlen, hash, probe) was
+ * most of a lookup's cost, so a direct-mapped cache maps a name's address
+ * to its interned copy; a hit is confirmed by comparing the text, so a
+ * buffer reused for another name only misses. */
+enum { MODEL_KEYS = 256 };
+struct ModelKeys {
+    struct {
+        const char *name;       /* the caller's string */
+        const char *key;        /* its interned copy */
+    } slot[MODEL_KEYS];
+};
+
 void model_init(Model *m, Program *pg, Schemas *s)
 {
     memset(m, 0, sizeof *m);
+    m->keys = xcalloc(1, sizeof *m->keys);
     m->pg = pg;
     m->schemas = s;
     table_init(&m->by_path);
@@ -38,13 +54,24 @@ void model_release(Model *m)
     table_release(&m->by_path);
     table_release(&m->by_kind);
     table_release(&m->accounts);
+    free(m->keys);
     memset(m, 0, sizeof *m);
 }
 
 /* Names given by callers are plain strings; every table key is interned. */
 static const char *key(const Model *m, const char *s)
 {
-    return s ? intern_cstr(&m->pg->in, s) : NULL;
+    if (!s)
+        return NULL;
+    if (!m->keys)
+        return intern_cstr(&m->pg->in, s);
+    size_t h = ((uintptr_t)s >> 3) & (MODEL_KEYS - 1);
+    if (m->keys->slot[h].name == s && strcmp(m->keys->slot[h].key, s) == 0)
+        return m->keys->slot[h].key;
+    const char *k = intern_cstr(&m->pg->in, s);
+    m->keys->slot[h].name = s;
+    m->keys->slot[h].key = k;
+    return k;
 }
 
 static void list_push(ObjList *l, Object *o)
@@ -320,8 +347,9 @@ Value *model_get(const Model *m, const Object *obj, const char *name)
 
 Value *model_get_env(const Model *m, const Object *obj, const char *name, const Environment *env)
 {
-    const Override *ov = model_override(m, env, obj, name);
-    return ov ? ov->val : model_get(m, obj, name);
+    const Field *f = model_field(m, obj, name);
+    const Override *ov = f && env ? table_get(&env->by_field, f) : NULL;
+    return ov ? ov->val : f ? f->val : NULL;
 }
 
 double model_num(const Model *m, const Object *obj, const char *name, double fallback)

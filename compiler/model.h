@@ -129,6 +129,8 @@ typedef struct Model {
                                    (SPEC §7.5), interned; NULL for the base */
     const struct Model *base;   /* with env: the base, whose envs[] hold the other
                                    environments' evaluations */
+    struct ModelKeys *keys;     /* field and kind names asked for, by address, and
+                                   their interned copies (model.c); malloc'd */
 } Model;
 
 void model_init(Model *m, Program *pg, Schemas *s);

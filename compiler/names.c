@@ -29,19 +29,34 @@ typedef struct NameBuf {
 enum { KEEP, DASH, LOWER_DASH, DIR };
 
 /* Appends s, transformed: DASH `_` -> `-`; LOWER_DASH also lower case;
- * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory). */
+ * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory).
+ * `check` derives every name of every object in every environment, so the
+ * common case (KEEP, room left) is one memcpy. */
 static void put(NameBuf *b, const char *s, int how)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++, b->n++) {
-        unsigned char ch = *p;
-        if (how != KEEP && ch >= 'A' && ch <= 'Z' && how != DASH)
+    size_t len = strlen(s);
+    size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0;
+    size_t w = len < room ? len : room;
+    char *out = w ? b->buf + b->n : NULL;
+    b->n += len;
+    if (w == 0)
+        return;
+    if (how == KEEP || how == DASH) {
+        memcpy(out, s, w);
+        char *u = how == DASH ? memchr(out, '_', w) : NULL;
+        for (; u; u = memchr(u, '_', w - (size_t)(u - out)))
+            *u = '-';
+        return;
+    }
+    for (size_t i = 0; i < w; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (how != DASH && ch >= 'A' && ch <= 'Z')
             ch = (unsigned char)(ch - 'A' + 'a');
-        if ((how == DASH || how == LOWER_DASH) && ch == '_')
+        if (how != DIR && ch == '_')
             ch = '-';
         if (how == DIR && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
             ch = '-';
-        if (b->n + 1 < b->cap)
-            b->buf[b->n] = (char)ch;
+        out[i] = (char)ch;
     }
 }
 
@@ -434,10 +449,18 @@ bool names_applies(NameKind k, const Object *o)
 {
     if (k >= NAME_NKINDS || !o)
         return false;
-    size_t n = strlen(o->kind);
-    for (const char *p = kinds[k].objects; (p = strstr(p, o->kind)); p += n)
-        if ((p == kinds[k].objects || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+    /* word by word: every names_derive() asks */
+    for (const char *p = kinds[k].objects; *p;) {
+        const char *q = o->kind;
+        while (*p && *p != ' ' && *p == *q)
+            p++, q++;
+        if ((*p == ' ' || *p == '\0') && *q == '\0')
             return true;
+        while (*p && *p != ' ')
+            p++;
+        while (*p == ' ')
+            p++;
+    }
     return false;
 }
 

@@ -27,5 +27,8 @@ typedef struct Parser {
 
 /* Parses src; the File and its nodes live in a. Never returns NULL. */
 File *parse_file(Source *src, Arena *a, Interner *in, DiagEngine *d);
+/* The same, telling sink (if not NULL) of every token as it is read. */
+File *parse_file_sink(Source *src, Arena *a, Interner *in, DiagEngine *d, LexSink *sink,
+                      void *ctx);
 
 #endif

@@ -19,9 +19,20 @@ static struct {
 } keys[KEYS];
 static const Interner *keys_in;
 
+/* And the field a literal names in a schema: the passes read a few
+ * hundred fields per account in every environment, and the schema's hash
+ * probe was most of a read. */
+enum { FIELDS = 1024 };
+static struct {
+    const char *lit;            /* the caller's literal */
+    const SchemaDecl *schema;
+    const FieldDecl *fd;        /* what schema_field() answered (may be NULL) */
+} fields[FIELDS];
+
 void rctx_begin(const Model *m)
 {
     memset(keys, 0, sizeof keys);
+    memset(fields, 0, sizeof fields);
     keys_in = &m->pg->in;
 }
 
@@ -44,7 +55,17 @@ static const char *key_of(const Model *m, const char *name)
 /* The Field called name of o, or NULL. */
 static const Field *field_of(const Model *m, const Object *o, const char *name)
 {
-    const FieldDecl *fd = schema_field(o->schema, key_of(m, name));
+    if (keys_in != &m->pg->in) {
+        const FieldDecl *fd = schema_field(o->schema, key_of(m, name));
+        return fd ? &o->fields[fd->index] : NULL;
+    }
+    size_t h = (((uintptr_t)name >> 3) ^ ((uintptr_t)o->schema >> 4)) & (FIELDS - 1);
+    if (fields[h].lit != name || fields[h].schema != o->schema) {
+        fields[h].lit = name;
+        fields[h].schema = o->schema;
+        fields[h].fd = schema_field(o->schema, key_of(m, name));
+    }
+    const FieldDecl *fd = fields[h].fd;
     return fd ? &o->fields[fd->index] : NULL;
 }
 
@@ -198,22 +219,33 @@ Object *rctx_network(const Model *m, const Object *account)
     return account ? model_child(m, account, "network", NULL) : NULL;
 }
 
+/* fn for each object of kind that env overrides, once. */
+static void each_overridden(const Environment *env, const char *kind, RctxCheck fn, void *ctx)
+{
+    Table done;
+    table_init(&done);
+    for (int k = 0; k < env->nov; k++) {
+        Object *o = env->ov[k].obj;
+        if (!o || strcmp(o->kind, kind) != 0 || table_get(&done, o))
+            continue;
+        table_put(&done, o, o);
+        fn(ctx, o, env);
+    }
+    table_release(&done);
+}
+
 void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx)
 {
     const ObjList *l = model_kind(m, kind);
+    /* in an environment's own evaluation its overrides are its values
+       already: they go first, so that what they break is reported as
+       theirs (naming the environment) rather than as a plain value's */
+    const Environment *own = m->env ? model_env(m, m->env) : NULL;
+    if (own)
+        each_overridden(own, kind, fn, ctx);
     for (int i = 0; i < l->n; i++)
         fn(ctx, l->items[i], NULL);
-    for (int e = 0; e < m->nenvs; e++) {
-        const Environment *env = m->envs[e];
-        Table done;
-        table_init(&done);
-        for (int k = 0; k < env->nov; k++) {
-            Object *o = env->ov[k].obj;
-            if (!o || strcmp(o->kind, kind) != 0 || table_get(&done, o))
-                continue;
-            table_put(&done, o, o);
-            fn(ctx, o, env);
-        }
-        table_release(&done);
-    }
+    for (int e = 0; e < m->nenvs; e++)
+        if (m->envs[e] != own)
+            each_overridden(m->envs[e], kind, fn, ctx);
 }

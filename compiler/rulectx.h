@@ -3,11 +3,11 @@
  * the smallest span to point at, and turning a pure rule's RuleMsg into a
  * diagnostic.
  *
- * Environments: a rule checks the base platform, then, for each
- * environment, only the objects that environment overrides (rctx_each), so
- * the work stays linear in the model plus the overrides. The engine drops a
- * repeat of (code, span), so a mistake the override does not touch is
- * reported once. */
+ * Environments: a rule checks the model it is given (rules_check gives it
+ * each environment's own evaluation), then, for each environment, only the
+ * objects that environment overrides (rctx_each), so the work stays linear
+ * in the model plus the overrides. The engine drops a repeat of (code,
+ * span), so a mistake the override does not touch is reported once. */
 #ifndef SFDC_RULECTX_H
 #define SFDC_RULECTX_H
 
@@ -65,7 +65,8 @@ Object *rctx_cluster_of(const Model *m, const Object *svc);
 
 /* Calls fn for every object of kind as the base platform sees it (env
  * NULL), then once per environment for each object that environment
- * overrides. */
+ * overrides. In an environment's own evaluation (m->env), the objects its
+ * own overrides touch come first, with that environment. */
 typedef void (*RctxCheck)(void *ctx, Object *o, const Environment *env);
 void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx);
 

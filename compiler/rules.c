@@ -2,6 +2,7 @@
  * the model (see rules.h). */
 #include "rules.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -87,11 +88,57 @@ void rules_structure(Model *m, DiagEngine *d)
     unique_account_ids(m, d);
 }
 
-/* Each environment is the platform evaluated again with its overrides
- * (SPEC §7.5) and checked like the base; what it reports anew names it.
- * Then the environments are checked against each other (rules_env.c). */
-void rules_environments(Eval *ev, Model *base, DiagEngine *d)
+/* Whether every account of the base is deployed by some environment's own
+ * evaluation: then each of the base's objects is checked there, in every
+ * environment that deploys it. */
+static bool envs_cover_base(const Model *base)
 {
+    Table deployed;     /* account path -> its account */
+    table_init(&deployed);
+    for (int i = 0; i < base->nenvs; i++) {
+        const ObjList *accs = model_kind(base->envs[i]->eval, "account");
+        for (int k = 0; k < accs->n; k++)
+            table_put(&deployed, accs->items[k]->path, accs->items[k]);
+    }
+    const ObjList *accs = model_kind(base, "account");
+    bool all = true;
+    for (int k = 0; all && k < accs->n; k++)
+        all = table_get(&deployed, accs->items[k]->path) != NULL;
+    table_release(&deployed);
+    return all;
+}
+
+/* Environment i's phase: its diagnostics are merged with the other
+ * environments' (eval_diag_env); past the merge's limit, each names its
+ * environment as it is filed. */
+static void env_phase(Eval *ev, DiagEngine *d, const Model *base, int i)
+{
+    eval_diag_env(ev, i);
+    d->context = i >= EVAL_MAX_DIAG_ENVS
+        ? arena_printf(&base->pg->arena, "in environment `%s`", base->envs[i]->name) : NULL;
+}
+
+static void end_phase(Eval *ev, DiagEngine *d)
+{
+    eval_diag_env(ev, -1);
+    d->context = NULL;
+}
+
+/* Each environment is the platform evaluated again with its overrides
+ * (SPEC §7.5) and checked on its own; then the environments are checked
+ * against each other (rules_env.c). The base is a deployment only without
+ * environments. With them, it is checked too only when an account is left
+ * to it (no environment deploys it), or when there are too many
+ * environments to merge; otherwise every check of the base would be
+ * repeated by the environments, and checking it would cost a third more. A
+ * diagnostic every environment finds reads as the base's would; one that
+ * only some find names them. */
+void rules_check(Eval *ev, Model *base, DiagEngine *d)
+{
+    if (base->nenvs == 0) {
+        rules_run(base, d);
+        return;
+    }
     Program *pg = base->pg;
     for (int i = 0; i < base->nenvs; i++) {
         Environment *env = base->envs[i];
@@ -100,18 +147,25 @@ void rules_environments(Eval *ev, Model *base, DiagEngine *d)
         em->env = env->name;
         em->base = base;
         env->eval = em;
-        d->context = arena_printf(&pg->arena, "in environment `%s`", env->name);
+        env_phase(ev, d, base, i);
         eval_run_env(ev, em, env->name);
-        d->context = NULL;
+        end_phase(ev, d);
         const Environment *own = model_env(em, env->name);
         if (own)
             model_keep_deployed(em, own);
     }
     model_mark_deployments(base);
+    if (base->nenvs > EVAL_MAX_DIAG_ENVS || !envs_cover_base(base))
+        rules_run(base, d);
     for (int i = 0; i < base->nenvs; i++) {
-        d->context = arena_printf(&pg->arena, "in environment `%s`", base->envs[i]->name);
+        env_phase(ev, d, base, i);
         rules_run(base->envs[i]->eval, d);
-        d->context = NULL;
+        end_phase(ev, d);
     }
+    const char **names = xcalloc((size_t)base->nenvs, sizeof *names);
+    for (int i = 0; i < base->nenvs; i++)
+        names[i] = base->envs[i]->name;
+    eval_diag_envs_done(ev, names, base->nenvs);
+    free(names);
     rules_env(base, d);
 }

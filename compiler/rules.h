@@ -1,7 +1,7 @@
 /* rules.h — the rule passes that run on the evaluated platform.
  *
- * rules_run() is called by main after eval: it runs every pass over the
- * Model in a fixed order and reports through the DiagEngine (whose filter,
+ * rules_run() runs every pass over one Model (the base, or an
+ * environment's own evaluation; rules_check decides which) in a fixed order and reports through the DiagEngine (whose filter,
  * installed by eval, applies `@allow` waivers and drops repeats). Passes
  * read the model only (model.h); the pure checks they call (schedule.c,
  * awsrules.c) know nothing of it.
@@ -17,8 +17,8 @@
  *   rules_build       what build, the plan and sfdrun
  *                     need to accept it (E08xx)         — rules_build.c
  *
- * rules_env (rules_env.c) runs once, after rules_run has checked the base
- * and every environment's own evaluation (Environment.eval): no two
+ * rules_env (rules_env.c) runs once, after rules_run has checked every
+ * environment's own evaluation (Environment.eval): no two
  * (environment, account) deployments may create the same AWS name.
  *
  * Every pass must be linear in the size of the model: iterate
@@ -33,12 +33,14 @@
 void rules_run(Model *m, DiagEngine *d);
 
 struct Eval;
-/* After rules_run on the base: evaluates each environment again into its
- * own Model (Environment.eval, SPEC §7.5), runs rules_run on it with the
- * diagnostics' context naming the environment, then rules_env across them.
- * `sfdc check` and the language server call this same function, so both
- * report the same diagnostics. */
-void rules_environments(struct Eval *ev, Model *base, DiagEngine *d);
+/* The whole check after eval_run: rules_run on the base when the program
+ * has no environments; otherwise each environment evaluated again into
+ * its own Model (Environment.eval, SPEC §7.5) and checked with rules_run,
+ * diagnostics that only some environments find naming them, then rules_env
+ * across them. The base is checked as well only for what no environment
+ * deploys. `sfdc check` and the language server call this same function,
+ * so both report the same diagnostics. */
+void rules_check(struct Eval *ev, Model *base, DiagEngine *d);
 
 /* The passes, in the order rules_run calls them. */
 void rules_structure(Model *m, DiagEngine *d);

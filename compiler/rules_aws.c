@@ -1165,7 +1165,12 @@ static void bad_name(Aws *c, const Object *o, NameKind k, const char *name, cons
  * E0804's mistake, not a second one. */
 static bool plan_name_ok(const char *s)
 {
-    return s && *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)     /* not strspn: it builds its table on every call */
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
 }
 
 /* Whether the name of kind k exists for o: an account's network names only

@@ -17,7 +17,7 @@
  * and `accounts` are not overridable), so each is reported once; E0806
  * reads `nat` and the endpoint lists of the model it is given, so an
  * environment's override is checked in that environment's own pass
- * (rules_environments). */
+ * (rules_check). */
 #include "rules.h"
 
 #include <stdlib.h>

@@ -153,11 +153,17 @@ static const Claim *claim(EnvCheck *c, const char *what, const char *scope, cons
 {
     if (!scope || !name || !*name)
         return NULL;
+    /* "WHAT SCOPE NAME", without printf: one key per name per deployment */
     char key[1024];
-    int n = snprintf(key, sizeof key, "%s %s %s", what, scope, name);
-    if (n < 0 || (size_t)n >= sizeof key)
+    size_t lw = strlen(what), ls = strlen(scope), ln = strlen(name), n = lw + ls + ln + 2;
+    if (n >= sizeof key)
         return NULL;
-    const Claim *prev = set_claim(&c->names, key, (size_t)n, (Claim){env, obj, site});
+    memcpy(key, what, lw);
+    key[lw] = ' ';
+    memcpy(key + lw + 1, scope, ls);
+    key[lw + 1 + ls] = ' ';
+    memcpy(key + lw + ls + 2, name, ln);
+    const Claim *prev = set_claim(&c->names, key, n, (Claim){env, obj, site});
     if (!prev)
         return NULL;
     return prev->env == env ? NULL : prev;  /* one environment's own are E0503 and friends */

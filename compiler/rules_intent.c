@@ -24,6 +24,9 @@ typedef struct Intent {
     Model *m;
     DiagEngine *d;
     Table zones;            /* account -> ZoneSeen: the first zone its services use (E0652) */
+    const char *ok_text;    /* the last window text that parsed and closed, or NULL */
+    Schedule ok;            /* what it parsed to: a template's window is one string value
+                               shared by every expansion, parsed once */
 } Intent;
 
 static Arena *arena(const Intent *c)
@@ -101,6 +104,12 @@ static bool window_ok(Intent *c, const Object *o, const Environment *env, Schedu
     if (!v || v->kind != VAL_STR)
         return false;
     Site whole = rctx_site(c->m, o, "window", env);
+    if (v->u.str == c->ok_text) {   /* values are immutable: same text, same schedule */
+        *s = c->ok;
+        if (!env)
+            account_zone(c, o, s, zone_site(s, v, whole));
+        return true;
+    }
     SchedError err;
     if (!sched_parse(v->u.str, strlen(v->u.str), s, &err)) {
         sched_report(c, v, whole, &err);
@@ -112,6 +121,8 @@ static bool window_ok(Intent *c, const Object *o, const Environment *env, Schedu
         sched_report(c, v, whole, &err);
         return false;
     }
+    c->ok_text = v->u.str;
+    c->ok = *s;
     return true;
 }
 

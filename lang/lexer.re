@@ -109,6 +109,8 @@ static void add_comment(Lexer *lx, Span sp, bool doc)
         lx->comments = xrealloc(lx->comments, lx->ccap * sizeof *lx->comments);
     }
     lx->comments[lx->ncomments++] = (Comment){sp, doc};
+    if (lx->sink)
+        lx->sink(lx->sink_ctx, LEX_COMMENT, sp);
 }
 
 /* Length of a valid UTF-8 sequence at p (not past lim), or 0 if invalid:
@@ -607,7 +609,7 @@ static int keyword_or_ident(Lexer *lx, YYSTYPE *val)
     ws    = [ \t\f\v\r\n]+;
 */
 
-int lex_next(Lexer *lx, YYSTYPE *val, Span *loc)
+static int lex_scan(Lexer *lx, YYSTYPE *val, Span *loc)
 {
     int tok;
     if (lx->npending) {
@@ -679,5 +681,15 @@ int lex_next(Lexer *lx, YYSTYPE *val, Span *loc)
         */
     }
     *loc = (Span){off(lx, lx->tok), off(lx, lx->cur)};
+    return tok;
+}
+
+/* The one definition of token boundaries: the parser and, through the
+ * sink, the formatter see the same tokens. */
+int lex_next(Lexer *lx, YYSTYPE *val, Span *loc)
+{
+    int tok = lex_scan(lx, val, loc);
+    if (lx->sink)
+        lx->sink(lx->sink_ctx, tok, *loc);
     return tok;
 }

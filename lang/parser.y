@@ -610,8 +610,16 @@ int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
 
 File *parse_file(Source *src, Arena *a, Interner *in, DiagEngine *d)
 {
+    return parse_file_sink(src, a, in, d, NULL, NULL);
+}
+
+File *parse_file_sink(Source *src, Arena *a, Interner *in, DiagEngine *d, LexSink *sink,
+                      void *ctx)
+{
     Parser p = {.arena = a, .in = in, .diag = d, .src = src};
     lex_init(&p.lx, src, a, in, d);
+    p.lx.sink = sink;
+    p.lx.sink_ctx = ctx;
     yyparse(&p);
     File *f = arena_alloc(a, sizeof *f);
     f->src = src;

@@ -38,9 +38,13 @@ template local_authority(code: name, id: account_id, cidr: cidr) {
     kind = la
     id = id
     parent = core
-    network { cidr = cidr }
+    network {
+      cidr = cidr
+      nat = single
+    }
     service daemon {
       image = core.ecr.dagster
+      tag = "2026.12.1"
       cpu = 0.25 vcpu
       memory = 1 GiB
       scale = 0..1
@@ -48,12 +52,14 @@ template local_authority(code: name, id: account_id, cidr: cidr) {
     }
     service code_server {
       image = core.ecr.dagster
+      tag = "2026.12.1"
       cpu = 0.25 vcpu
       memory = 1 GiB
       scale = 0..1
     }
     service webserver {
       image = core.ecr.dagster
+      tag = "2026.12.1"
       cpu = 0.5 vcpu
       memory = 1 GiB
       default = off

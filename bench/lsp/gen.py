@@ -16,22 +16,25 @@ import sys
 
 PLATFORM = '''platform bench {
   region = eu-west-2
-  state { bucket = "bench-tfstate-${account.id}" }
+  state { bucket = "bench-${env}-tfstate-${account.id}" }
 }
 
 account core {
   kind = core
   id = "111111111111"
   vpn = 10.250.0.0/16
-  network { cidr = 10.251.0.0/16 }
-  ecr dagster { keep = 30 }
+  network { cidr = { stage = 10.251.0.0/16, prod = 10.253.0.0/16 }[env] }
+  ecr dagster {
+    keep = 30
+    shared = true
+  }
 }
 
 account org {
   kind = organisation
-  id = "999999999999"
+  id = { stage = "999999999999", prod = "899999999999" }[env]
   parent = core
-  network { cidr = 10.252.0.0/16 }
+  network { cidr = { stage = 10.252.0.0/16, prod = 10.254.0.0/16 }[env] }
 }
 '''
 
@@ -51,12 +54,17 @@ environment prod {
 LA = '''/// Local authority {i}.
 account la-la{i:05d} {{
   kind = la
-  id = "{id:012d}"
+  id = {{ stage = "{id:012d}", prod = "{pid:012d}" }}[env]
   parent = core
-  network {{ cidr = {cidr} }}
+  @allow(W0701, "one NAT gateway is the cheaper way out at rest")
+  network {{
+    cidr = {{ stage = {cidr}, prod = {pcidr} }}[env]
+    nat = single
+  }}
 
   service daemon {{
     image = core.ecr.dagster
+    tag = "2026.12.1"
     cpu = 0.25 vcpu
     memory = 1 GiB
     scale = 0..1
@@ -65,6 +73,7 @@ account la-la{i:05d} {{
 
   service code_server {{
     image = core.ecr.dagster
+    tag = "2026.12.1"
     cpu = 0.25 vcpu
     memory = 1 GiB
     scale = 0..1
@@ -72,6 +81,7 @@ account la-la{i:05d} {{
 
   service webserver {{
     image = core.ecr.dagster
+    tag = "2026.12.1"
     cpu = 0.5 vcpu
     memory = 1 GiB
     default = off
@@ -104,7 +114,9 @@ def main():
         with open(os.path.join(out, "las_%02d.sfd" % k), "w") as f:
             f.write('import "./platform.sfd"\n\n')
             for _ in range(25):
-                text = LA.format(i=i, id=200000000000 + i, cidr="10.%d.%d.0/24" % (i // 256, i % 256))
+                text = LA.format(i=i, id=200000000000 + i, pid=300000000000 + i,
+                                 cidr="10.%d.%d.0/24" % (i // 256, i % 256),
+                                 pcidr="10.%d.%d.0/24" % (100 + i // 256, i % 256))
                 f.write(text)
                 lines += text.count("\n")
                 i += 1

@@ -37,10 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         if (f == RPC_FRAME_OK) {
             messages++;
-            size_t after = pos + hdr + len, nh = 0, nl = 0;   /* the message waiting after it */
-            bool next = after < size &&
-                        rpc_frame(buf + after, size - after, &nh, &nl) == RPC_FRAME_OK;
-            if (!lsp_handle_before(s, buf + pos + hdr, len, next ? buf + after + nh : NULL, nl))
+            size_t after = pos + hdr + len;     /* the input waiting after it */
+            if (!lsp_handle_before(s, buf + pos + hdr, len, buf + after, size - after))
                 break;
             pos = after;
         } else {

@@ -121,8 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     model_init(&model, &pg, &schemas);
     Eval *ev = eval_new(&pg, &schemas, &model);
     eval_run(ev);
-    rules_run(&model, &diag);
-    rules_environments(ev, &model, &diag);
+    rules_check(ev, &model, &diag);
     eval_finish(ev);
     bool failed = diag_failed(&diag);
     diag.format = size % 4 == 3 ? DIAG_JSON : DIAG_HUMAN;

@@ -114,6 +114,23 @@ local ok, err = pcall(function()
   got = vim.wait(3000, function() return #vim.diagnostic.get(0) == 0 end, 20)
   check('no diagnostics after the rename', got, codes())
 
+  -- rename a parameter used inside the interpolated label, then a `for`
+  -- variable from one of its uses
+  row, col = find('code: name')
+  vim.api.nvim_win_set_cursor(0, { row, col })
+  vim.lsp.buf.rename('la_code')
+  got = vim.wait(5000, function() return find('"la-${la_code}"') ~= nil end, 20)
+  check('rename of a parameter inside an interpolation', got, lines():sub(1, 400))
+  row, col = find('la.code')
+  vim.api.nvim_win_set_cursor(0, { row, col })
+  vim.lsp.buf.rename('authority')
+  got = vim.wait(5000, function()
+    return find('for authority in las') ~= nil and find('use local_authority(authority.code') ~= nil
+  end, 20)
+  check('rename of a for variable from a use', got, lines():sub(-300))
+  got = vim.wait(3000, function() return #vim.diagnostic.get(0) == 0 end, 20)
+  check('no diagnostics after the renames', got, codes())
+
   -- formatting through sfdc fmt: a mis-indented line is put back
   row, col = find('spot = true')
   vim.api.nvim_buf_set_lines(0, row - 1, row, false, { '          spot   =   true' })

@@ -148,14 +148,44 @@ def main_session():
     import json as _json
     hov = _json.dumps({"jsonrpc": "2.0", "id": 555, "method": "textDocument/hover",
                        "params": at(LA, text, "memory = 1 GiB")}).encode()
-    chg = _json.dumps({"jsonrpc": "2.0", "method": "textDocument/didChange",
-                       "params": {"textDocument": {"uri": uri(LA), "version": 4},
-                                  "contentChanges": [{"text": text}]}}).encode()
-    c.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(hov), hov) + b"Content-Length: %d\r\n\r\n%s" % (len(chg), chg))
+    chg = {"jsonrpc": "2.0", "method": "textDocument/didChange",
+           "params": {"textDocument": {"uri": uri(LA), "version": 4},
+                      "contentChanges": [{"text": text}]}}
+    chgb = _json.dumps(chg).encode()
+    c.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(hov), hov) + b"Content-Length: %d\r\n\r\n%s" % (len(chgb), chgb))
     r = c.wait_response(555)
     check("request with a change of its document waiting: ContentModified",
           r.get("error", {}).get("code") == -32801, r)
     c.drain(0.2)
+
+    # $/cancelRequest: a request whose cancellation is already waiting is
+    # answered RequestCancelled; a cancellation of an answered request, or
+    # of an unknown id, is ignored (no second answer, nothing on the wire)
+    def frame(m):
+        b = _json.dumps(m).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(b), b)
+    hov = {"jsonrpc": "2.0", "id": 556, "method": "textDocument/hover",
+           "params": at(LA, text, "memory = 1 GiB")}
+    cancel = {"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 556}}
+    c.send_raw(frame(hov) + frame(cancel))
+    r = c.wait_response(556)
+    check("$/cancelRequest waiting: RequestCancelled", r.get("error", {}).get("code") == -32800, r)
+    hov["id"] = "s-557"                                     # string ids too
+    cancel["params"]["id"] = "s-557"
+    c.send_raw(frame(hov) + frame(cancel))
+    r = c.wait_response("s-557")
+    check("$/cancelRequest with a string id", r.get("error", {}).get("code") == -32800, r)
+    hov["id"] = 558                                         # another id's cancel: answered
+    cancel["params"]["id"] = 999
+    c.send_raw(frame(hov) + frame(cancel))
+    r = c.wait_response(558)
+    check("$/cancelRequest of another id leaves the request", "memory" in json.dumps(r.get("result")), r)
+    r = c.request("textDocument/hover", at(LA, text, "memory = 1 GiB"))
+    c.notify("$/cancelRequest", {"id": r["id"]})           # already answered
+    c.drain(0.3)
+    check("$/cancelRequest after the answer: nothing more sent", r["id"] not in c.responses and
+          not [m for m in c.notes if m["method"] == "window/logMessage" and "cancel" in json.dumps(m)],
+          c.responses)
 
     # hover: explain's value, type, doc and per-environment value with provenance
     r = c.request("textDocument/hover", at(LA, text, "memory = 1 GiB"))
@@ -229,6 +259,47 @@ def main_session():
     check("rename: a let", len(r["result"]["changes"][uri(LA)]) == 2, r)
     r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "9bad"})
     check("rename: not an identifier is refused", "error" in r, r)
+    r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "for"})
+    check("rename: a keyword is refused", "error" in r and "keyword" in r["error"]["message"], r)
+
+    # a template parameter used inside an interpolated label is renamed there too
+    r = c.request("textDocument/rename", {**at(LA, text, "code: name"), "newName": "la_code"})
+    renamed = apply_edits(text, r["result"]["changes"][uri(LA)])
+    check("rename: a parameter inside an interpolation", 'account "la-${la_code}"' in renamed and
+          "local_authority(la_code: name" in renamed and "la.code" in renamed, renamed[:400])
+    # an account named by an interpolated label: refused, saying where the name comes from
+    envs_text = open(ENVS).read()
+    for label, where in (("prepareRename", {}), ("rename", {"newName": "la-kamden"})):
+        r = c.request("textDocument/" + label, {**at(ENVS, envs_text, "la-camden.service"), **where})
+        msg = r.get("error", {}).get("message", "")
+        check("%s: an account from an interpolated label is refused, with the reason" % label,
+              r.get("error", {}).get("code") == -32803 and '`la-camden` is named by the label `"la-${code}"` at '
+              in msg and "la.sfd:12:11" in msg and "computed" in msg, r)
+
+    # `for` variables: definition, references, hover, rename, clashes
+    loop = pos(text, "for la in las", 0, 4)
+    r = c.request("textDocument/definition", at(LA, text, "la.cidr[env]"))
+    check("definition: a `for` variable's use", r.get("result") and r["result"]["range"]["start"] == loop, r)
+    r = c.request("textDocument/references", {**at(LA, text, "la.code"), "context": {"includeDeclaration": True}})
+    lines = sorted((x["range"]["start"]["line"], x["range"]["start"]["character"]) for x in r.get("result", []))
+    use = pos(text, "la.code")
+    check("references: a `for` variable", lines == [(loop["line"], loop["character"]),
+          (use["line"], use["character"]), (use["line"], pos(text, "la.id[env]")["character"]),
+          (use["line"], pos(text, "la.cidr[env]")["character"])], lines)
+    r = c.request("textDocument/hover", at(LA, text, "la.id[env]"))
+    v = r["result"]["contents"]["value"] if r.get("result") else ""
+    check("hover: a `for` variable shows its loop", "for la in las" in v and "{" not in v, v)
+    r = c.request("textDocument/prepareRename", at(LA, text, "for la in las", 0, 4))
+    check("prepareRename: a `for` variable", r.get("result") and r["result"]["start"] == loop, r)
+    r = c.request("textDocument/rename", {**at(LA, text, "la.code"), "newName": "authority"})
+    renamed = apply_edits(text, r["result"]["changes"][uri(LA)])
+    check("rename: a `for` variable and its uses", "for authority in las" in renamed and
+          "use local_authority(authority.code, authority.id[env], authority.cidr[env])" in renamed and
+          'account "la-${code}"' in renamed, renamed[-300:])
+    for name, why in (("las", "`let`"), ("core", "account"), ("env", "`env`")):
+        r = c.request("textDocument/rename", {**at(LA, text, "la.code"), "newName": name})
+        check("rename: a `for` variable onto a visible %s is refused" % name,
+              why in r.get("error", {}).get("message", ""), r)
 
     # symbols
     r = c.request("textDocument/documentSymbol", td(CORE))
@@ -457,6 +528,181 @@ def memory_flat():
           (first, last))
 
 
+def cancel_during_check():
+    """A cancellation sent just after a change and a request, while the
+    server checks a large workspace (bench/lsp/gen.py, 3,000 lines: the
+    check takes milliseconds, the client sends the cancellation at once):
+    whether it is read before the check or polled when the check ends, the
+    request is answered RequestCancelled, and the check's diagnostics are
+    still published."""
+    big = os.path.join(tmp, "big")
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    "..", "..", "bench", "lsp", "gen.py"), big, "3000"], check=True, capture_output=True)
+    path = os.path.join(big, "las_00.sfd")
+    c = Client(SFDC, STDLIB)
+    c.initialize(big)
+    text = open_doc(c, path)
+    c.diagnostics(uri(path), 30)
+
+    def frame(m):
+        b = json.dumps(m).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(b), b)
+    text2 = text.replace("expire = 90d", "expire = 91d", 1)
+    chg = {"jsonrpc": "2.0", "method": "textDocument/didChange",
+           "params": {"textDocument": {"uri": uri(path), "version": 2}, "contentChanges": [{"text": text2}]}}
+    hov = {"jsonrpc": "2.0", "id": 77, "method": "textDocument/hover",
+           "params": at(path, text2, "memory = 1 GiB")}
+    c.send_raw(frame(chg) + frame(hov))
+    c.send_raw(frame({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 77}}))
+    r = c.wait_response(77, 30)
+    check("$/cancelRequest arriving during a check: RequestCancelled",
+          r.get("error", {}).get("code") == -32800, r)
+    d = c.diagnostics(uri(path), 30)
+    check("the check itself still publishes its diagnostics", d.get("version") == 2, d)
+    r = c.request("textDocument/hover", at(path, text2, "memory = 1 GiB"))
+    check("the next request is answered", "memory" in json.dumps(r.get("result")), r)
+    c.close()
+
+
+LOOPS = """platform p { region = eu-west-2 }
+
+schema tag in account {
+  label: name
+}
+
+let xs = ["a", "b"]
+
+template t(n: name) {
+  for i in xs {
+    for j in xs {
+      let_me = "${i}-${j}-${n}"
+    }
+  }
+  for n in xs {
+    shadow = n
+  }
+}
+
+account a {
+  kind = core
+  id = "111111111111"
+  for w in ["x", "y"] {
+    tag "t-${w}" { label = w }
+  }
+  tag other { label = w }
+}
+"""
+
+
+def loops():
+    """Nested loops inside a template: scoping, shadowing and clashes."""
+    d = os.path.join(tmp, "loops")
+    os.makedirs(d)
+    path = os.path.join(d, "loops.sfd")
+    open(path, "w").write(LOOPS)
+    c = Client(SFDC, STDLIB)
+    c.initialize(d)
+    text = open_doc(c, path)
+    c.diagnostics(uri(path))
+    r = c.request("textDocument/definition", at(path, text, "${i}", 0, 2))
+    check("definition: a loop variable inside an interpolation",
+          r.get("result") and r["result"]["range"]["start"] == pos(text, "for i", 0, 4), r)
+    r = c.request("textDocument/definition", at(path, text, "shadow = n", 0, 9))
+    check("definition: a loop variable hides the template parameter of its name",
+          r.get("result") and r["result"]["range"]["start"] == pos(text, "for n", 0, 4), r)
+    r = c.request("textDocument/definition", at(path, text, "${n}", 0, 2))
+    check("definition: outside that loop the parameter is seen",
+          r.get("result") and r["result"]["range"]["start"] == pos(text, "n: name"), r)
+    r = c.request("textDocument/rename", {**at(path, text, "for i", 0, 4), "newName": "k"})
+    edits = r.get("result", {}).get("changes", {}).get(uri(path), [])
+    renamed = apply_edits(text, edits)
+    check("rename: a loop variable, inside interpolations too",
+          "for k in xs" in renamed and '"${k}-${j}-${n}"' in renamed and len(edits) == 2, renamed)
+    r = c.request("textDocument/definition", at(path, text, "label = w", 0, 8))
+    check("definition: a loop variable as the value of a name-typed field",
+          r.get("result") and r["result"]["range"]["start"] == pos(text, "for w", 0, 4), r)
+    r = c.request("textDocument/definition", at(path, text, "label = w", 1, 8))
+    check("definition: outside the loop the same name is the field's text",
+          r.get("result", 1) is None, r)
+    for old, new, why in (("for i", "j", "loop"), ("for j", "i", "loop"), ("for i", "n", "parameter"),
+                          ("for i", "xs", "`let`")):
+        r = c.request("textDocument/rename", {**at(path, text, old, 0, 4), "newName": new})
+        check("rename: loop variable %s -> %s is refused (%s)" % (old[4:], new, why),
+              why in r.get("error", {}).get("message", ""), r)
+    c.close()
+
+
+def burst():
+    """Ten edits written at once (one pipe write, under PIPE_BUF, so they
+    arrive together): the server applies them all and checks once, after
+    the last: one publishDiagnostics, for the newest version."""
+    c = Client(SFDC, STDLIB)
+    c.initialize(ws)
+    text = open_doc(c, LA)
+    c.diagnostics(uri(LA))
+    c.drain(0.3)
+    at_ = pos(text, "expire = 90d", 0, 9)
+    rng = {"start": at_, "end": {"line": at_["line"], "character": at_["character"] + 2}}
+    data = b""
+    for v in range(2, 12):
+        b = json.dumps({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                        "params": {"textDocument": {"uri": uri(LA), "version": v},
+                                   "contentChanges": [{"range": rng, "text": "9%d" % (v % 10)}]}}).encode()
+        data += b"Content-Length: %d\r\n\r\n%s" % (len(b), b)
+    check("burst fits one atomic pipe write", len(data) < 4096, len(data))
+    c.send_raw(data)
+    d = c.diagnostics(uri(LA))
+    c.drain(0.5)
+    later = [m for m in c.notes if m["method"] == "textDocument/publishDiagnostics"
+             and m["params"]["uri"] == uri(LA)]
+    check("a burst of edits is checked once, at its newest version", d.get("version") == 11 and not later,
+          (d.get("version"), [m["params"].get("version") for m in later]))
+    r = c.request("textDocument/hover", at(LA, text.replace("expire = 90d", "expire = 91d"), "expire = 91d"))
+    v = json.dumps(r.get("result"))
+    check("the burst's edits were all applied", "expire = 91d" in v or "expire = 91 d" in v, v[:300])
+    c.close()
+
+
+def open_unchanged():
+    """Opening a file with the text the last check read from the disk
+    publishes its diagnostics at once without a new check: the other
+    files' diagnostics are not sent again (a check would resend them, as
+    the change afterwards does)."""
+    d = os.path.join(tmp, "open")
+    shutil.copytree(EXAMPLES, d)
+    bad = os.path.join(d, "bad.sfd")
+    open(bad, "w").write("let oops = nosuch_name\n")
+    c = Client(SFDC, STDLIB)
+    c.initialize(d)
+    first = c.diagnostics(uri(bad))
+    check("workspace check: the broken file's diagnostics", [x["code"] for x in first["diagnostics"]] == ["E0301"],
+          first)
+    c.drain(0.3)
+    c.notes.clear()
+    path = os.path.join(d, "la.sfd")
+    text = open_doc(c, path)
+    got = c.diagnostics(uri(path))
+    c.drain(0.5)
+    again = [m for m in c.notes if m["method"] == "textDocument/publishDiagnostics"]
+    check("didOpen of unchanged text: published for the buffer, with its version",
+          got["version"] == 1 and got["diagnostics"] == [], got)
+    check("didOpen of unchanged text: no re-check (nothing else published)", again == [], again)
+    r = c.request("textDocument/hover", at(path, text, "memory = 1 GiB"))
+    check("didOpen of unchanged text: features answer", "memory" in json.dumps(r.get("result")), r)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2},
+                                        "contentChanges": [{"text": text + "\n"}]})
+    got = c.diagnostics(uri(bad))
+    check("a real change re-checks (the other file is published again)",
+          [x["code"] for x in got["diagnostics"]] == ["E0301"], got)
+    other = os.path.join(d, "core.sfd")
+    core = open(other).read().replace("keep = 30", "keep = 31")
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri(other), "languageId": "sfd",
+                                                       "version": 1, "text": core}})
+    got = c.diagnostics(uri(bad))
+    check("didOpen of text that differs from the disk re-checks", got["diagnostics"] != [], got)
+    c.close()
+
+
 def command_line():
     r = subprocess.run([SFDC, "lsp", "--help"], capture_output=True, text=True)
     check("sfdc lsp --help", r.returncode == 0 and r.stdout.startswith("usage: sfdc lsp"), r)
@@ -470,5 +716,9 @@ run("command line", command_line)
 run("session", main_session)
 run("uninitialized", uninitialized)
 run("memory", memory_flat)
+run("cancel during a check", cancel_during_check)
+run("loops", loops)
+run("burst", burst)
+run("open unchanged", open_unchanged)
 shutil.rmtree(tmp, ignore_errors=True)
 print("%d passed, %d failed" % (passed, failed))

@@ -2,7 +2,7 @@
  * (a whole message, a partial one, a header without Content-Length, a
  * length over the limit, case-insensitive header names, headers too long),
  * the reader over a pipe (two messages in one write, garbage between
- * them, end of input), file URIs both ways (percent-encoding), and LSP
+ * them, end of input), the walk over waiting input, file URIs both ways (percent-encoding), and LSP
  * positions in UTF-16 code units over multi-byte text and CRLF lines. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,6 +68,25 @@ static void test_reader(void **state)
     close(p[0]);
 }
 
+/* rpc_next_in walks the input waiting behind a message: whole messages
+ * in order, bad framing skipped, an incomplete one not returned. */
+static void test_next_in(void **state)
+{
+    (void)state;
+    const char *in = "Content-Length: 3\r\n\r\n[1]Bad: 1\r\n\r\nContent-Length: 2\r\n\r\n{}"
+                     "Content-Length: 9\r\n\r\n{\"cut";
+    size_t at = 0, len;
+    const char *body;
+    assert_true(rpc_next_in(in, strlen(in), &at, &body, &len));
+    assert_int_equal(len, 3);
+    assert_memory_equal(body, "[1]", 3);
+    assert_true(rpc_next_in(in, strlen(in), &at, &body, &len));
+    assert_int_equal(len, 2);
+    assert_memory_equal(body, "{}", 2);
+    assert_false(rpc_next_in(in, strlen(in), &at, &body, &len));
+    assert_false(rpc_next_in("", 0, &(size_t){0}, &body, &len));
+}
+
 static void test_uri(void **state)
 {
     (void)state;
@@ -127,6 +146,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame),
         cmocka_unit_test(test_reader),
+        cmocka_unit_test(test_next_in),
         cmocka_unit_test(test_uri),
         cmocka_unit_test(test_positions),
     };

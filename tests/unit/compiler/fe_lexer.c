@@ -1,7 +1,8 @@
 /* fe_lexer.c — units for the re2c lexer: token kinds, spans and values
  * (hyphenated identifiers, numbers, quantities, CIDRs, strings, escapes,
- * interpolation), comments, and the lexical errors: each reported once, at
- * the right place (unterminated input at its opening delimiter). */
+ * interpolation), comments, the token sink the formatter reads, and the
+ * lexical errors: each reported once, at the right place (unterminated
+ * input at its opening delimiter). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -338,6 +339,55 @@ static void test_comments(void **state)
     done(L);
 }
 
+/* What a LexSink was told, in order. */
+typedef struct Sunk {
+    int kind[64];
+    Span span[64];
+    int n;
+} Sunk;
+
+static void sink(void *ctx, int tok, Span loc)
+{
+    Sunk *k = ctx;
+    assert_true(k->n < 64);
+    k->kind[k->n] = tok;
+    k->span[k->n++] = loc;
+}
+
+/* The sink sees every token the parser gets, and each comment where it
+ * lies among them (the formatter's token stream). */
+static void test_sink(void **state)
+{
+    (void)state;
+    const char *text = "let a = \"x${b}\" // c\n/* d */ let e = 1\n";
+    Arena a;
+    Interner in;
+    DiagEngine d;
+    arena_init(&a);
+    intern_init(&in, &a);
+    diag_init(&d);
+    Source *src = src_from_memory("t.sfd", text, strlen(text));
+    Sunk k = {0};
+    File *f = parse_file_sink(src, &a, &in, &d, sink, &k);
+    assert_false(f->had_errors);
+    const int want[] = {TOK_LET, TOK_IDENT, '=', TOK_STR_BEGIN, TOK_STR_TEXT, TOK_INTERP_BEGIN,
+                        TOK_IDENT, TOK_INTERP_END, TOK_STR_END, LEX_COMMENT, LEX_COMMENT, TOK_LET,
+                        TOK_IDENT, '=', TOK_NUMBER, TOK_END};
+    assert_int_equal(k.n, (int)(sizeof want / sizeof want[0]));
+    for (int i = 0; i < k.n; i++)
+        assert_int_equal(k.kind[i], want[i]);
+    assert_int_equal(k.span[9].start, 16);      /* `// c` */
+    assert_int_equal(k.span[9].end, 20);
+    assert_int_equal(k.span[10].start, 21);     /* the block comment */
+    assert_int_equal(k.span[10].end, 28);
+    for (int i = 1; i < k.n; i++)               /* in source order */
+        assert_true(k.span[i].start >= k.span[i - 1].start);
+    diag_release(&d);
+    intern_release(&in);
+    arena_release(&a);
+    src_free(src);
+}
+
 static void test_bom(void **state)
 {
     (void)state;
@@ -557,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_dollar_without_brace),
         cmocka_unit_test(test_operators),
         cmocka_unit_test(test_comments),
+        cmocka_unit_test(test_sink),
         cmocka_unit_test(test_bom),
         cmocka_unit_test(test_unterminated_string),
         cmocka_unit_test(test_unterminated_comment),
