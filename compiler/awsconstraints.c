@@ -952,7 +952,7 @@ void awsc_regions_release(AwscRegions *t)
 
 const AwscRegion *awsc_region(const AwscRegions *t, const char *name)
 {
-    for (size_t i = 0; name && i < t->n; i++)
+    for (size_t i = 0; t && name && i < t->n; i++)
         if (strcmp(t->r[i].name, name) == 0)
             return &t->r[i];
     return NULL;
@@ -988,4 +988,38 @@ bool awsc_json_has(const cJSON *arr, const char *s)
         if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
             return true;
     return false;
+}
+
+const AwscRegions *awsc_regions_shared(const char *stdlib_dir)
+{
+    /* One table per process, reloaded only if another stdlib is asked for;
+     * never freed (it lives as long as the process that names zones). */
+    static AwscRegions table;
+    static char loaded_from[4096];
+    static int state;       /* 0 not loaded, 1 loaded, -1 unreadable */
+    const char *dir = stdlib_dir ? stdlib_dir : "stdlib";
+    if (state != 0 && strcmp(loaded_from, dir) == 0)
+        return state > 0 ? &table : NULL;
+    char path[4200], err[256];
+    snprintf(path, sizeof path, "%s/aws/regions.json", dir);
+    snprintf(loaded_from, sizeof loaded_from, "%s", dir);
+    awsc_regions_release(&table);
+    state = awsc_regions_load(&table, path, err, sizeof err) == 0 ? 1 : -1;
+    return state > 0 ? &table : NULL;
+}
+
+bool awsc_zone(const AwscRegion *r, const char *region, int i, char *out, size_t cap)
+{
+    char letter = 0;
+    if (!r && i >= 0 && i < 26)
+        letter = (char)('a' + i);
+    else if (r && i >= 0 && i < r->usable && i < (int)strlen(r->zones))
+        letter = r->zones[i];
+    if (!letter) {
+        if (cap)
+            out[0] = '\0';
+        return false;
+    }
+    snprintf(out, cap, "%s%c", region, letter);
+    return true;
 }

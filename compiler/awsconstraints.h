@@ -7,7 +7,7 @@
  * answers "does this value satisfy that parameter": the rule passes
  * (rules_aws.c) call it on every name sfdc derives, after derivation, so
  * what is checked is what is emitted. Nothing here prints: a failed check
- * fills a RuleMsg (awsrules.h).
+ * fills a RuleMsg (awslimits.h).
  *
  * Patterns are POSIX extended regular expressions, matched whole by a small
  * matcher of our own, a Thompson NFA turned lazily into a DFA (regexec costs
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "awsrules.h"
+#include "awslimits.h"
 
 /* A compiled pattern: a program of the matcher (opaque). */
 typedef struct AwscRe AwscRe;
@@ -108,8 +108,24 @@ typedef struct AwscRegions {
 int awsc_regions_load(AwscRegions *t, const char *path, char *err, size_t errcap);
 int awsc_regions_parse(AwscRegions *t, const char *json, size_t len, char *err, size_t errcap);
 void awsc_regions_release(AwscRegions *t);
-/* The region named name, or NULL when the table does not know it. */
+/* The region named name, or NULL when the table does not know it (or t is
+ * NULL). */
 const AwscRegion *awsc_region(const AwscRegions *t, const char *name);
+
+/* The table of stdlib_dir/aws/regions.json (stdlib_dir NULL: "stdlib"),
+ * loaded on first use and kept for the rest of the process, so that
+ * build.c and names.c read the file once however many networks they name;
+ * NULL when it cannot be read (the checker reports that, E0001). */
+const AwscRegions *awsc_regions_shared(const char *stdlib_dir);
+
+/* The i-th (0-based) Availability Zone a network's subnets go to: the i-th
+ * of the region's zone letters that one account may use, in the table's
+ * order (ap-northeast-1 has a, c, d: i = 1 is "ap-northeast-1c"). Writes
+ * "<region><letter>" into out and returns true; false and "" past the last
+ * usable zone. r NULL (a region the table does not know) gives a, b, c...
+ * The tree names its zones with this (names_zone) and E0516 checks `azs`
+ * with it, so the zones checked are the zones emitted. */
+bool awsc_zone(const AwscRegion *r, const char *region, int i, char *out, size_t cap);
 
 /* ---- other data files of stdlib/aws/ ------------------------------------------- */
 

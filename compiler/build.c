@@ -288,8 +288,12 @@ static void plan_network(B *b, Acct *ac, const Object *net)
     const char *ctext = cidr && cidr->kind == VAL_CIDR ? cidr_text(b, cidr) : "10.0.0.0/16";
     in(b, u, "cidr", S(b, ctext));
     HclVal *zones = hcl_list(b->a);
-    for (int i = 0; i < azs; i++)
-        hcl_push(b->a, zones, hcl_str(b->a, arena_printf(b->a, "%s%c", region, 'a' + i)));
+    NameCtx nc = names_ctx(b->m, b->env);
+    for (int i = 0; i < azs; i++) {
+        char zone[64];
+        names_zone(&nc, region, i, zone, sizeof zone);
+        hcl_push(b->a, zones, hcl_str(b->a, arena_strdup(b->a, zone)));
+    }
     in(b, u, "azs", zones);
     in(b, u, "public_subnet_cidrs", str_list(b, get(b, net, "public_subnets")));
     in(b, u, "private_subnet_cidrs", str_list(b, get(b, net, "private_subnets")));
@@ -946,7 +950,10 @@ static void plan_on_demand(B *b, Acct *ac, const Object *s, BuildUnit *su, const
         mock(b, su, "service_name", S(b, s->name));
         const char *label = arena_printf(b->a, "%s-%s", s->name, k->name);
         BuildUnit *u = unit_add(b, "on-demand", label, "ecs-on-demand", s);
-        in(b, u, "name", S(b, arena_printf(b->a, "%s-%s", name_of(b, NAME_ROLE_PREFIX, s), k->name)));
+        char rule[512];
+        NameCtx nc = names_ctx(b->m, b->env);
+        names_on_demand_rule(&nc, s, k, rule, sizeof rule);
+        in(b, u, "name", S(b, arena_strdup(b->a, rule)));
         in(b, u, "bucket_name", R(b, ku, "bucket"));
         in(b, u, "key_prefix", S(b, get_str(b, s, "starts_prefix")));
         in(b, u, "mode", S(b, task ? "task" : "service"));

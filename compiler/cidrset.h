@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "ast.h"        /* Cidr */
-#include "awsrules.h"   /* RuleMsg */
+#include "awslimits.h"   /* RuleMsg */
 
 /* The group that talks to every group. */
 #define CIDR_GROUP_ALL UINT32_MAX

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "awsconstraints.h"
+
 #include "banned.h"
 
 NameCtx names_ctx(const Model *m, const Environment *env)
@@ -438,6 +440,7 @@ static const struct {
     [NAME_BUCKET] = {"bucket", "bucket"},
     [NAME_ECR] = {"ecr", "ecr"},
     [NAME_SECRET] = {"secret", "secret"},
+    [NAME_ON_DEMAND_RULE] = {"on-demand-rule", "service"},
 };
 
 const char *names_kind_name(NameKind k)
@@ -529,6 +532,26 @@ size_t names_scheduled_action(const NameCtx *c, const Object *svc, bool up, int 
         put_int(&b, k);
     }
     return done(&b);
+}
+
+size_t names_on_demand_rule(const NameCtx *c, const Object *service, const Object *bucket, char *buf,
+                            size_t cap)
+{
+    char pre[512];
+    names_derive(c, NAME_ROLE_PREFIX, service, pre, sizeof pre);
+    NameBuf b = {buf, cap, 0};
+    put(&b, pre, KEEP);
+    put(&b, "-", KEEP);
+    put(&b, bucket && bucket->name ? bucket->name : "", KEEP);
+    return done(&b);
+}
+
+size_t names_zone(const NameCtx *c, const char *region, int i, char *buf, size_t cap)
+{
+    const AwscRegions *t = awsc_regions_shared(c->m->pg->stdlib_dir);
+    if (!awsc_zone(awsc_region(t, region), region, i, buf, cap))
+        return 0;
+    return strlen(buf);
 }
 
 size_t names_db_instance(const NameCtx *c, const Object *db, int n, char *buf, size_t cap)

@@ -24,6 +24,7 @@
  *   state bucket        platform `state { bucket }`, else "P-tfstate-<account id>"
  *   secret              "P/A/<secret>"
  *   ECR repository      its label
+ *   on-demand rule      "<role prefix>-<bucket label>" (a service and a starts_on bucket)
  *
  * Derived names replace `_` with `-` (S3 forbids `_`; one rule for all keeps
  * names predictable); explicit names and labels AWS accepts as written (ECS
@@ -98,6 +99,10 @@ typedef enum NameKind {
     NAME_BUCKET,            /* s3 CreateBucket Bucket */
     NAME_ECR,               /* ecr CreateRepository repositoryName */
     NAME_SECRET,            /* secretsmanager CreateSecret Name */
+    /* of a service and one of its `starts_on` buckets: names_derive gives "",
+     * the name is per pair (names_on_demand_rule) */
+    NAME_ON_DEMAND_RULE,    /* "<role prefix>-<bucket>": events PutRule Name, and the
+                             * ecs-on-demand alarms, policies and metric built on it */
     NAME_NKINDS
 } NameKind;
 
@@ -128,6 +133,18 @@ size_t names_service_cluster(const NameCtx *c, const Object *service, char *buf,
  * the window switches it on `of` > 1 times a week (k is 1-based). */
 size_t names_scheduled_action(const NameCtx *c, const Object *service, bool up, int k, int of,
                               char *buf, size_t cap);
+
+/* The i-th (0-based) Availability Zone of a network in region: the region's
+ * zones in stdlib/aws/regions.json, in order (awsc_zone, which E0516 checks
+ * `azs` with): "ap-northeast-1c" for i = 1, as ap-northeast-1 has no b.
+ * 0 and "" past the last zone one account may use. */
+size_t names_zone(const NameCtx *c, const char *region, int i, char *buf, size_t cap);
+
+/* The EventBridge rule that starts service on uploads to bucket (one of its
+ * `starts_on`): "<role prefix>-<bucket label>" (NAME_ON_DEMAND_RULE), the
+ * ecs-on-demand module's `name`. */
+size_t names_on_demand_rule(const NameCtx *c, const Object *service, const Object *bucket, char *buf,
+                            size_t cap);
 
 /* The n-th (1-based) instance of an aurora cluster: "<db>-<n>". */
 size_t names_db_instance(const NameCtx *c, const Object *db, int n, char *buf, size_t cap);

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "awsrules.h"
+#include "awslimits.h"
 #include "diag.h"
 #include "model.h"
 

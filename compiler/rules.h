@@ -4,7 +4,7 @@
  * environment's own evaluation; rules_check decides which) in a fixed order and reports through the DiagEngine (whose filter,
  * installed by eval, applies `@allow` waivers and drops repeats). Passes
  * read the model only (model.h); the pure checks they call (schedule.c,
- * awsrules.c) know nothing of it.
+ * awslimits.c) know nothing of it.
  *
  *   rules_structure   this file: exactly one platform (E0313), unique
  *                     account ids (E0509)
@@ -12,7 +12,7 @@
  *   rules_intent      the platform's intent (E06xx) and
  *                     schedules (E0406, E065x)          — rules_intent.c
  *   rules_demand      on-demand starts and service
- *                     discovery (E0610..E0614)          — rules_demand.c
+ *                     discovery (E0610..E0615)          — rules_demand.c
  *   rules_cost        what is billed at rest (W07xx)    — rules_cost.c
  *   rules_build       what build, the plan and sfdrun
  *                     need to accept it (E08xx)         — rules_build.c

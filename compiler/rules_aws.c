@@ -5,7 +5,7 @@
  * and field value against the constraints of the parameter it reaches.
  *
  * Each check reads the model (model.h, rulectx.h), calls a pure predicate
- * (awsrules.h, cidrset.h) or the constraints data (awsconstraints.h:
+ * (awslimits.h, cidrset.h) or the constraints data (awsconstraints.h:
  * stdlib/aws/constraints.json, regions.json), and files the answer at the
  * smallest span: the literal the user wrote, or the block header when the
  * value is a default. Every pass is linear: names go through one hash
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "awsconstraints.h"
-#include "awsrules.h"
+#include "awslimits.h"
 #include "cidrset.h"
 #include "intern.h"
 #include "names.h"
@@ -30,7 +30,7 @@
 typedef struct Aws {
     Model *m;
     DiagEngine *d;
-    AwsrEc2Table ec2;       /* instance types, loaded on first use */
+    AwslimEc2Table ec2;       /* instance types, loaded on first use */
     int ec2_state;          /* 0 not loaded, 1 loaded, -1 failed (reported once) */
     AwscTable cons;         /* stdlib/aws/constraints.json, loaded on first use */
     int cons_state;         /* as ec2_state */
@@ -123,7 +123,7 @@ static void fargate_size(Aws *c, Object *o, const Environment *env)
         return;
     double cpu = rctx_num(c->m, o, "cpu", env, -1), mem = rctx_num(c->m, o, "memory", env, -1);
     RuleMsg rm;
-    if (cpu <= 0 || mem <= 0 || awsr_fargate_pair(cpu, mem, &rm))
+    if (cpu <= 0 || mem <= 0 || awslim_fargate_pair(cpu, mem, &rm))
         return;
     /* point at whichever of the two was written last: the override, else memory */
     bool cpu_moved = rctx_overridden(c->m, o, "cpu", env) && !rctx_overridden(c->m, o, "memory", env);
@@ -181,7 +181,7 @@ static void bucket_name(Aws *c, BucketSet *set, Bucket *b, const Value *v, const
 {
     RuleMsg rm;
     size_t len = strlen(b->name);
-    if (!awsr_s3_bucket_name(b->name, len, &rm) && rm.level == RULE_ERROR) {
+    if (!awslim_s3_bucket_name(b->name, len, &rm) && rm.level == RULE_ERROR) {
         Site s = v && rm.len > 0 ? rctx_str_part(v, b->site, rm.off, rm.len) : b->site;
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0502", s.src, s.span, "%s", rm.msg);
         diag_label(c->d, g, "name of %s: `%s`", bucket_what(c, b), b->name);
@@ -288,7 +288,7 @@ static void ecr_names(Aws *c)
         Object *o = l->items[i];
         names_ecr(&nc, o, buf, sizeof buf);
         RuleMsg rm;
-        if (awsr_ecr_repo_name(buf, strlen(buf), &rm))
+        if (awslim_ecr_repo_name(buf, strlen(buf), &rm))
             continue;
         Site s = label_part(o, rm.off, rm.len);
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0504", s.src, s.span, "%s", rm.msg);
@@ -303,11 +303,11 @@ static void ecr_names(Aws *c)
 
 /* E0507: the port agrees with the engine (aurora and rds). A port left at
  * its default is blamed on the engine, which is what the user chose. */
-static void engine_port(Aws *c, Object *o, const Environment *env, AwsrEngine fam)
+static void engine_port(Aws *c, Object *o, const Environment *env, AwslimEngine fam)
 {
     double port = rctx_num(c->m, o, "port", env, -1);
     RuleMsg rm;
-    if (fam == AWSR_ENGINE_UNKNOWN || port < 0 || awsr_engine_port(fam, (long)port, &rm))
+    if (fam == AWSLIM_ENGINE_UNKNOWN || port < 0 || awslim_engine_port(fam, (long)port, &rm))
         return;
     if (rctx_written(c->m, o, "port", env)) {
         Site s = rctx_site(c->m, o, "port", env), e = rctx_site(c->m, o, "engine", env);
@@ -322,13 +322,13 @@ static void engine_port(Aws *c, Object *o, const Environment *env, AwsrEngine fa
     Site e = rctx_site(c->m, o, "engine", env);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0507", e.src, e.span,
                        "engine `%s` listens on %d, not on the default port %g",
-                       rctx_str(c->m, o, "engine", env, "?"), awsr_engine_default_port(fam), port);
+                       rctx_str(c->m, o, "engine", env, "?"), awslim_engine_default_port(fam), port);
     diag_help(c->d, g, "%s", rm.help);
     diag_emit(c->d, g);
 }
 
 /* E0506: where an auto-pause mistake is: the capacity, the delay, or the
- * engine version (mirrors the order awsr_aurora_auto_pause checks in). */
+ * engine version (mirrors the order awslim_aurora_auto_pause checks in). */
 static const char *pause_field(double lo, double pause)
 {
     if (pause >= 0 && lo != 0)
@@ -341,9 +341,9 @@ static const char *pause_field(double lo, double pause)
 /* E0515: sfdc's aurora and rds modules are PostgreSQL-only, so a MySQL
  * engine is valid AWS that `sfdc build` could not emit: say so at check
  * time, where editors show it, rather than when building. */
-static void engine_supported(Aws *c, Object *o, const Environment *env, AwsrEngine fam)
+static void engine_supported(Aws *c, Object *o, const Environment *env, AwslimEngine fam)
 {
-    if (fam != AWSR_ENGINE_MYSQL)
+    if (fam != AWSLIM_ENGINE_MYSQL)
         return;
     Site e = rctx_site(c->m, o, "engine", env);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0515", e.src, e.span,
@@ -386,7 +386,7 @@ static bool engine_version(Aws *c, Object *o, const Environment *env, bool serve
     RuleMsg rm;
     if (!engine || !v || v->kind != VAL_STR)
         return true;
-    if (awsr_engine_version(engine, v->u.str, serverless_v2, &rm))
+    if (awslim_engine_version(engine, v->u.str, serverless_v2, &rm))
         return !serverless_v2 || version_known(c, o, env, v->u.str);
     if (!rctx_written(c->m, o, "version", env) && rctx_written(c->m, o, "engine", env)) {
         /* the schema's default version is for the default engine: blame the engine */
@@ -413,18 +413,18 @@ static void aurora(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
     if (!engine_version(c, o, env, true)) {
-        engine_port(c, o, env, awsr_engine_family(rctx_str(c->m, o, "engine", env, "")));
+        engine_port(c, o, env, awslim_engine_family(rctx_str(c->m, o, "engine", env, "")));
         return;
     }
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
-    AwsrEngine fam = engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN;
+    AwslimEngine fam = engine ? awslim_engine_family(engine) : AWSLIM_ENGINE_UNKNOWN;
     double lo, hi;
     RuleMsg rm;
     bool cap = rctx_range(c->m, o, "capacity", env, &lo, &hi);
-    if (cap && !awsr_aurora_capacity(lo, hi, &rm)) {
+    if (cap && !awslim_aurora_capacity(lo, hi, &rm)) {
         rctx_report(c->d, DIAG_ERROR, "E0505", NULL, rctx_site(c->m, o, "capacity", env), &rm,
                     "capacity of this Aurora Serverless v2 cluster");
-    } else if (cap && !awsr_aurora_ceiling(fam, rctx_str(c->m, o, "version", env, ""), hi, &rm)) {
+    } else if (cap && !awslim_aurora_ceiling(fam, rctx_str(c->m, o, "version", env, ""), hi, &rm)) {
         Site s = rctx_site(c->m, o, "capacity", env), v = rctx_site(c->m, o, "version", env);
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0505", s.src, s.span, "%s", rm.msg);
         diag_label(c->d, g, "capacity of `%s`", o->path);
@@ -432,11 +432,11 @@ static void aurora(void *ctx, Object *o, const Environment *env)
             diag_secondary(c->d, g, v.src, v.span, "the version is chosen here");
         diag_help(c->d, g, "%s", rm.help);
         diag_emit(c->d, g);
-    } else if (cap && fam != AWSR_ENGINE_UNKNOWN) {
+    } else if (cap && fam != AWSLIM_ENGINE_UNKNOWN) {
         const Value *pv = rctx_val(c->m, o, "auto_pause", env);
         double pause = pv && pv->kind == VAL_NUM ? pv->u.num : -1;
         const char *version = rctx_str(c->m, o, "version", env, "");
-        if (!(pv && pv->kind == VAL_ERROR) && !awsr_aurora_auto_pause(fam, version, lo, pause, &rm)) {
+        if (!(pv && pv->kind == VAL_ERROR) && !awslim_aurora_auto_pause(fam, version, lo, pause, &rm)) {
             const char *f = pause_field(lo, pause);
             Site s = rctx_site(c->m, o, f, env);
             Diag *g = diag_new(c->d, DIAG_ERROR, "E0506", s.src, s.span, "%s", rm.msg);
@@ -457,11 +457,11 @@ static void aurora(void *ctx, Object *o, const Environment *env)
 
 /* E0526: an rds instance class is of a family RDS for PostgreSQL offers
  * (stdlib/aws/engine-versions.json). */
-static void instance_class(Aws *c, Object *o, const Environment *env, AwsrEngine fam)
+static void instance_class(Aws *c, Object *o, const Environment *env, AwslimEngine fam)
 {
     const Value *v = rctx_val(c->m, o, "class", env);
     const cJSON *classes = cJSON_GetObjectItemCaseSensitive(engine_data(c, "postgres"), "classes");
-    if (fam != AWSR_ENGINE_POSTGRES || !v || v->kind != VAL_STR || !classes ||
+    if (fam != AWSLIM_ENGINE_POSTGRES || !v || v->kind != VAL_STR || !classes ||
         strncmp(v->u.str, "db.", 3) != 0 || !strchr(v->u.str + 3, '.'))
         return;     /* not db.FAMILY.SIZE at all (db.serverless): E0525's pattern says so */
     const char *family = arena_printf(arena(c), "%.*s", (int)strcspn(v->u.str + 3, "."), v->u.str + 3);
@@ -480,9 +480,9 @@ static void rds(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
     engine_version(c, o, env, false);
-    instance_class(c, o, env, awsr_engine_family(rctx_str(c->m, o, "engine", env, "")));
+    instance_class(c, o, env, awslim_engine_family(rctx_str(c->m, o, "engine", env, "")));
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
-    AwsrEngine fam = engine ? awsr_engine_family(engine) : AWSR_ENGINE_UNKNOWN;
+    AwslimEngine fam = engine ? awslim_engine_family(engine) : AWSLIM_ENGINE_UNKNOWN;
     engine_supported(c, o, env, fam);
     engine_port(c, o, env, fam);
 }
@@ -495,7 +495,7 @@ static void role_name(Aws *c, Object *o, NamesRole kind, const char *pattern)
     NameCtx nc = names_ctx(c->m, NULL);
     names_role(&nc, o, kind, buf, sizeof buf);
     RuleMsg rm;
-    if (awsr_iam_role_name(buf, strlen(buf), &rm))
+    if (awslim_iam_role_name(buf, strlen(buf), &rm))
         return;
     Site s = model_obj_site(o);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0508", s.src, s.span, "%s: `%s`", rm.msg, buf);
@@ -516,7 +516,7 @@ static void account_role(Aws *c, Object *a)
     const char *s = v->u.str, *slash = strrchr(s, '/');
     size_t plen = slash ? (size_t)(slash - s) + 1 : 0;
     RuleMsg rm;
-    if (!awsr_iam_role_name(s + plen, strlen(s + plen), &rm)) {
+    if (!awslim_iam_role_name(s + plen, strlen(s + plen), &rm)) {
         rm.off += plen;
         rctx_report(c->d, DIAG_ERROR, "E0508", v, site, &rm, NULL);
         return;
@@ -730,7 +730,7 @@ static bool ec2_table(Aws *c)
     char path[4096], err[256];
     snprintf(path, sizeof path, "%s/aws/ec2-instance-types.json",
              c->m->pg->stdlib_dir ? c->m->pg->stdlib_dir : "stdlib");
-    if (awsr_ec2_load(&c->ec2, path, err, sizeof err) != 0) {
+    if (awslim_ec2_load(&c->ec2, path, err, sizeof err) != 0) {
         diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
         c->ec2_state = -1;
         return false;
@@ -770,18 +770,18 @@ static void instance_type(Aws *c, const Value *t, Site s, const Load *l)
     if (t->kind != VAL_STR)
         return;
     size_t len = strlen(t->u.str);
-    if (!awsr_ec2_known(&c->ec2, t->u.str, len, &rm)) {
+    if (!awslim_ec2_known(&c->ec2, t->u.str, len, &rm)) {
         rctx_report(c->d, DIAG_ERROR, "E0513", t, s, &rm, NULL);
         return;
     }
-    const AwsrEc2Type *x = awsr_ec2_find(&c->ec2, t->u.str, len);
+    const AwslimEc2Type *x = awslim_ec2_find(&c->ec2, t->u.str, len);
     Object *tasks[2] = {l ? l->by_mem : NULL, l ? l->by_cpu : NULL};
     for (int k = 0; k < 2; k++) {
         Object *svc = tasks[k];
         if (!svc || (k == 1 && svc == tasks[0]))
             continue;
-        if (awsr_ec2_fits(&c->ec2, x, rctx_num(c->m, svc, "cpu", NULL, 0), rctx_num(c->m, svc, "memory", NULL, 0),
-                          AWSR_ECS_RESERVED_MIB, &rm))
+        if (awslim_ec2_fits(&c->ec2, x, rctx_num(c->m, svc, "cpu", NULL, 0), rctx_num(c->m, svc, "memory", NULL, 0),
+                          AWSLIM_ECS_RESERVED_MIB, &rm))
             continue;
         Site ts = model_obj_site(svc);
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0513", s.src, s.span, "%s", rm.msg);
@@ -802,7 +802,7 @@ static void asg_sizes(Aws *c, Object *cl)
     const Value *dv = rctx_val(c->m, cl, "desired", NULL);
     long desired = dv && dv->kind == VAL_NUM ? (long)dv->u.num : -1;
     RuleMsg rm;
-    if (awsr_asg_sizes((long)lo, desired, (long)hi, &rm))
+    if (awslim_asg_sizes((long)lo, desired, (long)hi, &rm))
         return;
     bool at_desired = desired >= 0 && lo <= hi && lo >= 0;
     rctx_report(c->d, DIAG_ERROR, "E0514", NULL,
@@ -844,44 +844,37 @@ static const char *account_region(const Aws *c, const Object *a)
     return r ? r : "eu-west-2";
 }
 
-/* E0516: a network's zones are <region>a, <region>b, ... in order (how
- * build.c names them); each must be a zone of the region. */
+/* E0516: a network's zones are the region's first `azs` zones that one
+ * account may use, in regions.json's order; awsc_zone names them for the
+ * tree too (names_zone), so what is checked here is what build emits. */
 static void network_zones(void *ctx, Object *net, const Environment *env)
 {
     Aws *c = ctx;
     double azs = rctx_num(c->m, net, "azs", env, 2);
     const char *region = account_region(c, net->account);
     const AwscRegion *r = region_info(c, region);
-    if (!r || azs < 1)
+    char zone[64];
+    if (!r || azs < 1 || awsc_zone(r, region, (int)azs - 1, zone, sizeof zone))
         return;
-    for (int i = 0; i < (int)azs; i++) {
-        char zone = (char)('a' + i);
-        bool exists = strchr(r->zones, zone) != NULL;
-        if (exists && i < r->usable)
-            continue;
-        Site s = rctx_site(c->m, net, "azs", env);
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0516", s.src, s.span,
-                           exists ? "`azs = %g` needs %s%c, but one account can use only %d zones of %s"
-                                  : "`azs = %g` needs %s%c, which does not exist", azs, region, zone,
-                           r->usable, region);
-        char letters[48] = "";
-        for (size_t k = 0; r->zones[k]; k++)
-            snprintf(letters + strlen(letters), sizeof letters - strlen(letters), "%s%c",
-                     k ? ", " : "", r->zones[k]);
-        if (r->usable < (int)strlen(r->zones))
-            diag_label(c->d, g, "%s has the zones %s, of which an account uses %d", region, letters,
-                       r->usable);
-        else
-            diag_label(c->d, g, "%s has %d zones: %s", region, r->usable, letters);
-        if (i > 0)
-            diag_help(c->d, g, "write `azs = %d`: sfdc places subnets in %sa, %sb, ... in order", i,
-                      region, region);
-        else
-            diag_help(c->d, g, "sfdc places subnets in %sa, %sb, ... in order; choose another region",
-                      region, region);
-        diag_emit(c->d, g);
-        return;
-    }
+    Site s = rctx_site(c->m, net, "azs", env);
+    bool fewer = r->usable < (int)strlen(r->zones);
+    const char *has = fewer ? arena_printf(arena(c), "one account can use only %d of %s's", r->usable, region)
+                            : arena_printf(arena(c), "%s has %d", region, r->usable);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0516", s.src, s.span, "`azs = %g` needs %g zones, but %s",
+                       azs, azs, has);
+    char letters[48] = "", names[256] = "";
+    for (size_t k = 0; r->zones[k]; k++)
+        snprintf(letters + strlen(letters), sizeof letters - strlen(letters), "%s%c",
+                 k ? ", " : "", r->zones[k]);
+    for (int i = 0; awsc_zone(r, region, i, zone, sizeof zone); i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", zone);
+    if (fewer)
+        diag_label(c->d, g, "%s has the zones %s, of which an account uses %d", region, letters,
+                   r->usable);
+    else
+        diag_label(c->d, g, "%s has %d zones: %s", region, r->usable, letters);
+    diag_help(c->d, g, "write `azs = %d`: sfdc places subnets in %s, in that order", r->usable, names);
+    diag_emit(c->d, g);
 }
 
 /* E0517: what needs subnets in two Availability Zones (a load balancer, a
@@ -1227,6 +1220,36 @@ static void derived_names(Aws *c)
     }
 }
 
+/* E0524 for the names derived per pair, not per object: the EventBridge
+ * rule of each service and `starts_on` bucket (names_on_demand_rule), as
+ * build names the ecs-on-demand unit's rule. */
+static void on_demand_rule_names(Aws *c)
+{
+    const ObjList *l = model_kind(c->m, "service");
+    const AwscParam *ps[NAME_MAX_PARAMS];
+    int np = l->n ? awsc_name_params(&c->cons, names_kind_name(NAME_ON_DEMAND_RULE), "service", ps,
+                                     NAME_MAX_PARAMS)
+                  : 0;
+    NameCtx nc = names_ctx(c->m, NULL);
+    char buf[1024];
+    for (int i = 0; np && i < l->n; i++) {
+        const Object *o = l->items[i];
+        const Value *v = rctx_val(c->m, o, "starts_on", NULL);
+        if (!o->account || !plan_name_ok(o->account->name) || !v || v->kind != VAL_LIST)
+            continue;
+        for (uint32_t j = 0; j < v->n; j++) {
+            const Object *k = v->items[j]->kind == VAL_REF ? v->items[j]->ref : NULL;
+            size_t len = k ? names_on_demand_rule(&nc, o, k, buf, sizeof buf) : 0;
+            RuleMsg rm;
+            for (int p = 0; len && len < sizeof buf && p < np; p++)
+                if (!awsc_string(ps[p], "EventBridge rule name", buf, len, &rm)) {
+                    bad_name(c, o, NAME_ON_DEMAND_RULE, buf, &rm);
+                    break;
+                }
+        }
+    }
+}
+
 /* ---- E0525 values that reach AWS as written ------------------------------------------ */
 
 /* One `fields` entry of constraints.json being checked. */
@@ -1341,10 +1364,11 @@ void rules_aws(Model *m, DiagEngine *d)
     rctx_each(m, "rds", db_zones, &c);
     tag_quota(&c);
     derived_names(&c);
+    on_demand_rule_names(&c);
     field_params(&c);
     recovery_windows(&c);
     if (c.ec2_state > 0)
-        awsr_ec2_release(&c.ec2);
+        awslim_ec2_release(&c.ec2);
     if (c.cons_state > 0)
         awsc_release(&c.cons);
     if (c.regions_state > 0)

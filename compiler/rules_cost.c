@@ -1,6 +1,7 @@
 /* rules_cost.c — what is billed while the platform is "at zero" (W07xx):
  * every service scaled to 0 and Aurora paused, yet NAT gateways, interface
- * endpoints and an Aurora minimum above 0 still cost money by the hour.
+ * endpoints and an Aurora minimum above 0 still cost money by the hour, and
+ * the alarms that start a service on demand by the month.
  *
  * Prices are vocabulary, not code: stdlib/aws/prices.json, per region,
  * approximate (the file says so). Each warning states the monthly figure
@@ -151,16 +152,23 @@ static const void *key_of(const Model *m, const Object *o, const char *field)
     return o->node;
 }
 
+/* A monthly figure as the warnings print it: whole dollars, or cents below
+ * $10 (two alarms are $0.20, not "$0"). */
+static const char *money(const Cost *c, double usd)
+{
+    return arena_printf(arena(c), usd < 10 ? "$%.2f" : "$%.0f", usd);
+}
+
 static void flush(Cost *c)
 {
     for (int i = 0; i < c->n; i++) {
         const Charge *g = c->order[i];
         Diag *d = diag_new(c->d, DIAG_WARNING, g->code, g->site.src, g->site.span,
-                           "%s: about $%.0f/month", g->what, g->each);
+                           "%s: about %s/month", g->what, money(c, g->each));
         diag_label(c->d, d, "%s", g->label);
         if (g->count > 1)
-            diag_note(c->d, d, "written once for %d accounts: about $%.0f/month in all", g->count,
-                      g->monthly);
+            diag_note(c->d, d, "written once for %d accounts: about %s/month in all", g->count,
+                      money(c, g->monthly));
         diag_help(c->d, d, "%s", g->help);
         diag_emit(c->d, d);
     }
@@ -255,7 +263,7 @@ static void aurora_floor(Cost *c, const Object *o)
     RuleMsg rm;
     const Value *pause = rctx_val(c->m, o, "auto_pause", NULL);
     /* an invalid range (E0505) or a pause it cannot do (E0506) is one error, not two */
-    if (!rctx_range(c->m, o, "capacity", NULL, &lo, &hi) || lo <= 0 || !awsr_aurora_capacity(lo, hi, &rm) ||
+    if (!rctx_range(c->m, o, "capacity", NULL, &lo, &hi) || lo <= 0 || !awslim_aurora_capacity(lo, hi, &rm) ||
         (pause && pause->kind != VAL_NULL))
         return;
     double hourly = price(c, o, "aurora_serverless_v2_acu_hour", &region);
@@ -272,12 +280,46 @@ static void aurora_floor(Cost *c, const Object *o)
               "16.3 or later) to pay only for storage while idle";
 }
 
+/* ---- W0705 on-demand starts ---------------------------------------------------------- */
+
+/* A service started by uploads (`starts = service`) gets, per bucket, the
+ * ecs-on-demand module's two CloudWatch alarms (upload, idle), billed every
+ * month whether or not anything is uploaded. The rest is free at rest: the
+ * EventBridge rule (AWS service events), the metric filter's metric (billed
+ * only in hours it is published, i.e. while uploads arrive) and the log
+ * group (one day's retention of the upload events). `starts = task` keeps
+ * nothing billed: a rule and a RunTask target. */
+static void on_demand(Cost *c, const Object *svc)
+{
+    const Value *on = rctx_val(c->m, svc, "starts_on", NULL);
+    const char *region;
+    if (!on || on->kind != VAL_LIST || on->n == 0 ||
+        strcmp(rctx_str(c->m, svc, "starts", NULL, "service"), "service") != 0)
+        return;
+    double alarm = price(c, svc, "cloudwatch_alarm_month", &region);
+    if (alarm < 0)
+        return;
+    unsigned alarms = 2 * on->n;
+    Charge *g = charge(c, key_of(c->m, svc, "starts_on"), "W0705", rctx_site(c->m, svc, "starts_on", NULL),
+                       svc, alarms * alarm);
+    if (!g)
+        return;
+    g->what = arena_printf(arena(c), "`%s` starts on uploads through %u CloudWatch alarm%s, billed while "
+                           "it is at zero", svc->path, alarms, alarms == 1 ? "" : "s");
+    g->label = arena_printf(arena(c), "%u bucket%s x 2 alarms (upload, idle) x $%.2f/month in %s; the "
+                            "rule, log group and metric cost nothing without uploads",
+                            on->n, on->n == 1 ? "" : "s", alarm, region);
+    g->help = "this is what an on-demand start costs at rest; `starts = task` (one task per upload, "
+              "no alarms) keeps nothing billed, or say it is meant with `@allow(W0705, \"...\")`";
+}
+
 /* ---- the pass ------------------------------------------------------------------------ */
 
 void rules_cost(Model *m, DiagEngine *d)
 {
     const ObjList *nets = model_kind(m, "network"), *dbs = model_kind(m, "aurora");
-    if (nets->n == 0 && dbs->n == 0)
+    const ObjList *svcs = model_kind(m, "service");
+    if (nets->n == 0 && dbs->n == 0 && svcs->n == 0)
         return;
     Cost c = {.m = m, .d = d};
     rctx_begin(m);
@@ -290,6 +332,8 @@ void rules_cost(Model *m, DiagEngine *d)
     }
     for (int i = 0; i < dbs->n; i++)
         aurora_floor(&c, dbs->items[i]);
+    for (int i = 0; i < svcs->n; i++)
+        on_demand(&c, svcs->items[i]);
     flush(&c);
 out:
     cJSON_Delete(c.prices);

@@ -1,16 +1,18 @@
-/* rules_demand.c — on-demand starts and service discovery (E0610..E0614):
+/* rules_demand.c — on-demand starts and service discovery (E0610..E0615):
  * every way up a service has (`starts_on` uploads) can be taken and has a
- * way back down, and every `connects` names a service it can reach.
+ * way back down, every `connects` names a service it can reach, and the
+ * `connects` of an account form no cycle.
  *
  * Runs after rules_intent, on the model as each environment sees it
  * (rulectx.h). AWS facts behind the rules: S3 sends object events to the
  * EventBridge bus of the bucket's own account, and only when the bucket's
  * EventBridge notifications are on; ECS Service Connect resolves names
- * only inside one namespace, which sfdc gives each account's cluster. */
+ * only inside one namespace, which sfdc gives each cluster. */
 #include "rules.h"
 
 #include <string.h>
 
+#include "names.h"
 #include "rulectx.h"
 #include "banned.h"
 
@@ -171,9 +173,36 @@ static void storm(Demand *c, const Object *o, const Environment *env)
 
 /* ---- E0614 service discovery ----------------------------------------------- */
 
-/* Each `connects` target is in the same account (one Service Connect
- * namespace per cluster), is not the service itself, and exposes a port:
- * `port` written, since the default port is a placeholder nothing listens on. */
+/* A client and its target in different clusters: sfdc's cluster module
+ * gives each cluster its own Service Connect namespace, and a service joins
+ * its cluster's, so the client could not resolve the target's name. */
+static bool same_cluster(Demand *c, const Object *o, const Object *t, Site s, const Environment *env)
+{
+    char oc[256], tc[256];
+    NameCtx nc = names_ctx(c->m, env);
+    names_service_cluster(&nc, o, oc, sizeof oc);
+    names_service_cluster(&nc, t, tc, sizeof tc);
+    if (strcmp(oc, tc) == 0)
+        return true;
+    Site ts = model_obj_site(t);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0614", s.src, s.span,
+                       "`%s` runs in cluster `%s` but `%s` in `%s`: Service Connect resolves names "
+                       "only within one cluster's namespace", o->path, oc, t->path, tc);
+    diag_secondary(c->d, g, ts.src, ts.span, "runs in `%s`", tc);
+    const Value *tv = rctx_val(c->m, t, "cluster", env);
+    if (tv && tv->kind == VAL_REF && tv->ref)
+        diag_help(c->d, g, "run both in one cluster: `cluster = %s` in `service %s`", tv->ref->name, o->name);
+    else
+        diag_help(c->d, g, "run both in one cluster: the same `cluster` in `service %s` and `service %s`",
+                  o->name, t->name);
+    diag_emit(c->d, g);
+    return false;
+}
+
+/* Each `connects` target is in the same account and cluster (one Service
+ * Connect namespace per cluster), is not the service itself, and exposes a
+ * port: `port` written, since the default port is a placeholder nothing
+ * listens on. */
 static void connects(Demand *c, const Object *o, const Environment *env)
 {
     uint32_t n;
@@ -196,6 +225,8 @@ static void connects(Demand *c, const Object *o, const Environment *env)
             diag_emit(c->d, g);
             continue;
         }
+        if (!same_cluster(c, o, t, s, env))
+            continue;
         if (rctx_written(c->m, t, "port", env))
             continue;
         Site ts = model_obj_site(t);
@@ -208,10 +239,100 @@ static void connects(Demand *c, const Object *o, const Environment *env)
     }
 }
 
+/* ---- E0615 connects in a cycle ---------------------------------------------- */
+
+/* The service a `connects` item names in the same account, or NULL (other
+ * accounts and non-services are E0614's). */
+static const Object *target(const Object *o, const Value *v)
+{
+    const Object *t = v->kind == VAL_REF ? v->ref : NULL;
+    return t && t != o && t->account == o->account && strcmp(t->kind, "service") == 0 ? t : NULL;
+}
+
+/* Depth-first from `at` along `connects`: whether `home` is reached again.
+ * path[0..*depth) holds the services on the way (for the message); seen
+ * holds every service entered, so each is explored once (linear, however
+ * densely the services connect). A ring longer than CYCLE_MAX services is
+ * not reported. */
+enum { CYCLE_MAX = 32 };
+
+typedef struct Walk {
+    const Object *path[CYCLE_MAX];
+    int depth;
+    const Object *seen[256];    /* services entered; a longer search stops */
+    int nseen;
+} Walk;
+
+static bool reaches(Demand *c, const Object *home, const Object *at, const Environment *env, Walk *w)
+{
+    if (w->depth >= CYCLE_MAX || w->nseen >= (int)(sizeof w->seen / sizeof w->seen[0]))
+        return false;
+    w->path[w->depth++] = at;
+    w->seen[w->nseen++] = at;
+    uint32_t n;
+    Value **it = items(c, at, "connects", env, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        const Object *t = target(at, it[i]);
+        if (!t)
+            continue;
+        if (t == home)
+            return true;
+        bool seen = false;
+        for (int k = 0; k < w->nseen && !seen; k++)
+            seen = w->seen[k] == t;
+        if (!seen && reaches(c, home, t, env, w))
+            return true;
+    }
+    w->depth--;
+    return false;
+}
+
+/* Services that connect in a cycle (a -> b -> a): sfdc wires a client to
+ * its target's client security group, an output of the target's unit, so
+ * each unit would wait for the other's outputs and Terragrunt refuses the
+ * dependency cycle. Reported once, at the cycle's first service (lowest
+ * model index), on the `connects` item that enters it. */
+static void cycle(Demand *c, const Object *o, const Environment *env)
+{
+    Walk w;
+    uint32_t n;
+    Value **it = items(c, o, "connects", env, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        const Object *t = target(o, it[i]);
+        w.path[0] = w.seen[0] = o;
+        w.depth = w.nseen = 1;
+        if (!t || !reaches(c, o, t, env, &w))
+            continue;
+        const Object *const *path = w.path;
+        int depth = w.depth;
+        bool first = true;
+        for (int k = 1; k < depth; k++)
+            first &= path[k]->index > o->index;
+        if (!first)
+            return;
+        char chain[512] = "";
+        for (int k = 0; k <= depth; k++)
+            snprintf(chain + strlen(chain), sizeof chain - strlen(chain), "%s%s", k ? " -> " : "",
+                     path[k % depth]->name);
+        Site s = rctx_elem_site(it[i], rctx_site(c->m, o, "connects", env));
+        const Object *last = path[depth - 1];
+        Site ls = rctx_site(c->m, last, "connects", env);
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0615", s.src, s.span,
+                           "services connect in a cycle (%s)%s", chain, in_env(c, env));
+        diag_secondary(c->d, g, ls.src, ls.span, "`%s` closes the cycle here", last->name);
+        diag_help(c->d, g, "each client waits for its target's security group, so the services "
+                  "would wait for each other: keep `connects` from client to server only (a "
+                  "Service Connect target answers its clients without naming them)");
+        diag_emit(c->d, g);
+        return;
+    }
+}
+
 static void service(void *ctx, Object *o, const Environment *env)
 {
     Demand *c = ctx;
     connects(c, o, env);
+    cycle(c, o, env);
     if (!has_starts(c, o, env))
         return;
     source_reaches(c, o, env);

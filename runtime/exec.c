@@ -761,6 +761,8 @@ static void on_check(Call *c, int ok, cJSON *result, AwsError *e)
         cJSON_Delete(result);
     } else if (code_in(e->code, st->check.missing, st->check.n_missing)) {
         snprintf(why, sizeof why, "%s: %s", st->check.read.operation, e->code);
+    } else if (code_in(e->code, st->check.gone, st->check.n_gone)) {
+        holds = 1; /* a delete's post-condition: the thing is not there */
     } else {
         describe_error(e, why, sizeof why);
         long pending = ex->opt.dry_run ? pending_dependency(ex, st) : -1;

@@ -4,8 +4,9 @@
  *   sfdrun apply PLAN [--phase P] [--dry-run] [--only STEP | --account NAME]
  *                     [--jobs N] [--journal FILE] [--log-format human|json]
  *                     [--timeout SECONDS] [--profile NAME] [--verbose]
- *   sfdrun status PLAN [--journal FILE] [--log-format human|json]
+ *   sfdrun status PLAN [--destroy [--delete-state]] [--journal FILE] [--log-format ...]
  *   sfdrun scale PLAN ACCOUNT/SERVICE --to N | --restore [--dry-run] ...
+ *   sfdrun destroy PLAN --confirm ENV [--delete-state] [--dry-run] ...
  *   sfdrun sign ...            (see aws.h: aws_sign_main)
  *
  * Exit codes: 0 ok, 1 a step failed or was blocked, 2 usage / invalid plan
@@ -19,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "aws.h"
+#include "destroy.h"
 #include "exec.h"
 #include "journal.h"
 #include "log.h"
@@ -33,9 +35,14 @@ static const char usage_text[] =
     "                         [--only STEP | --account NAME] [--jobs N] [--journal FILE]\n"
     "                         [--log-format human|json] [--timeout SECONDS]\n"
     "                         [--profile NAME] [--verbose]\n"
-    "       sfdrun status PLAN [--journal FILE] [--log-format human|json]\n"
+    "       sfdrun status PLAN [--destroy [--delete-state]] [--journal FILE]\n"
+    "                         [--log-format human|json]\n"
     "       sfdrun scale PLAN ACCOUNT/SERVICE (--to N | --restore) [--dry-run]\n"
     "                         [--log-format human|json] [--profile NAME] [--verbose]\n"
+    "       sfdrun destroy PLAN --confirm ENV [--delete-state] [--dry-run]\n"
+    "                         [--only STEP | --account NAME] [--jobs N] [--journal FILE]\n"
+    "                         [--log-format human|json] [--timeout SECONDS]\n"
+    "                         [--profile NAME] [--verbose]\n"
     "       sfdrun sign [options] FILE     (sfdrun sign --help)\n"
     "       sfdrun --help | --version\n"
     "\n"
@@ -74,6 +81,9 @@ typedef struct Args {
     long timeout_s;         /* --timeout SECONDS */
     long to;                /* scale --to N (-1 unset) */
     int restore;            /* scale --restore */
+    const char *confirm;    /* destroy --confirm ENV */
+    int delete_state;       /* destroy --delete-state */
+    int destroy;            /* status --destroy: the destroy journal */
     int dry_run;            /* --dry-run */
     int verbose;            /* --verbose */
     int help;               /* --help after the command */
@@ -113,6 +123,8 @@ static int parse_args(int argc, char **argv, Args *a)
         if (strcmp(o, "--dry-run") == 0) { a->dry_run = 1; takes = 0; }
         else if (strcmp(o, "--verbose") == 0 || strcmp(o, "-v") == 0) { a->verbose = 1; takes = 0; }
         else if (strcmp(o, "--restore") == 0) { a->restore = 1; takes = 0; }
+        else if (strcmp(o, "--delete-state") == 0) { a->delete_state = 1; takes = 0; }
+        else if (strcmp(o, "--destroy") == 0) { a->destroy = 1; takes = 0; }
         else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) { a->help = 1; return 0; }
         else if (o[0] == '-' && o[1] && !v)
             return usage_error("missing value after", o);
@@ -122,6 +134,7 @@ static int parse_args(int argc, char **argv, Args *a)
         } else if (strcmp(o, "--only") == 0) a->only = v;
         else if (strcmp(o, "--account") == 0) a->account = v;
         else if (strcmp(o, "--journal") == 0) a->journal = v;
+        else if (strcmp(o, "--confirm") == 0) a->confirm = v;
         else if (strcmp(o, "--profile") == 0) a->profile = v;
         else if (strcmp(o, "--jobs") == 0 || strcmp(o, "-j") == 0) {
             if (parse_long(v, 1, 256, &a->jobs) < 0)
@@ -156,13 +169,15 @@ static int parse_args(int argc, char **argv, Args *a)
     return 0;
 }
 
-/* The default journal: PLAN.journal (malloc'd). */
-static char *default_journal(const char *plan)
+/* The default journal: PLAN.journal, or PLAN.destroy.journal for destroy
+ * (its steps are another plan's, derived from this one) (malloc'd). */
+static char *default_journal(const char *plan, int destroy)
 {
-    size_t n = strlen(plan) + 9;
+    const char *suffix = destroy ? ".destroy.journal" : ".journal";
+    size_t n = strlen(plan) + strlen(suffix) + 1;
     char *j = malloc(n);
     if (j)
-        snprintf(j, n, "%s.journal", plan);
+        snprintf(j, n, "%s%s", plan, suffix);
     return j;
 }
 
@@ -276,8 +291,15 @@ static int cmd_status(const Args *a, const Plan *p, const char *jpath)
     return done == p->n_steps ? EXIT_OK : EXIT_FAILED;
 }
 
+static int destroy_state_pass(const Args *a, const Plan *d, Exec *ex, unsigned char *sel,
+                              Journal *j);
+
+/* apply, and destroy (p is then the destroy plan): for destroy with
+ * --delete-state the state steps wait for a second pass, which runs only
+ * when everything else is gone. */
 static int cmd_apply(const Args *a, const Plan *p, Exec *ex, const char *jpath)
 {
+    int destroy_state = strcmp(a->cmd, "destroy") == 0 && a->delete_state;
     unsigned char *sel = calloc(p->n_steps ? p->n_steps : 1, 1);
     Journal j;
     int have_journal = 0, code = EXIT_INTERNAL;
@@ -290,6 +312,9 @@ static int cmd_apply(const Args *a, const Plan *p, Exec *ex, const char *jpath)
         code = EXIT_USAGE;
         goto out;
     }
+    for (size_t i = 0; destroy_state && i < p->n_steps; i++)
+        if (destroy_is_state_step(p, i))
+            sel[i] = 0;
     if (!a->dry_run) {
         if (journal_open(&j, jpath, p->sha256, err) < 0) {
             fprintf(stderr, "sfdrun: %s\n", err);
@@ -319,12 +344,72 @@ static int cmd_apply(const Args *a, const Plan *p, Exec *ex, const char *jpath)
     print_summary(p, &rep, now_s() - t0, a->dry_run);
     code = rep.counts[OUT_FAILED] || rep.counts[OUT_BLOCKED] || rep.interrupted
                ? EXIT_FAILED : EXIT_OK;
+    if (code == EXIT_OK && destroy_state)
+        code = destroy_state_pass(a, p, ex, sel, have_journal ? &j : NULL);
 out:
     exec_report_release(&rep, p->n_steps);
     if (have_journal)
         journal_close(&j);
     free(sel);
     return code;
+}
+
+/* destroy --delete-state, once every other step is done: empty each
+ * selected state bucket (only keys under `ENV/`, the environment's state),
+ * then run the state steps (DeleteBucket, DeleteTable). */
+static int destroy_state_pass(const Args *a, const Plan *d, Exec *ex, unsigned char *sel,
+                              Journal *j)
+{
+    char msg[AWS_ERR_MAX * 2], prefix[80], err[AWS_ERR_MAX], num[24];
+    if (select_steps(d, a, sel) < 0)
+        return EXIT_USAGE;
+    snprintf(prefix, sizeof prefix, "%s/", d->environment ? d->environment : "");
+    for (size_t i = 0; i < d->n_steps; i++) {
+        sel[i] = sel[i] && destroy_is_state_step(d, i);
+        const JournalEntry *e = j ? journal_get(j, d->steps[i].id) : NULL;
+        if (!sel[i] || a->dry_run || (e && e->state == JOURNAL_DONE) ||
+            strcmp(d->steps[i].call.operation, "DeleteBucket") != 0)
+            continue;
+        long k = destroy_empty_bucket(ex, d, i, d->environment ? prefix : NULL, msg, sizeof msg);
+        if (k < 0) {
+            log_event("failed", (LogField[]){ { "step", d->steps[i].id, 0 },
+                                              { "error", msg, 0 } }, 2,
+                      "  failed:  %s: %s", d->steps[i].id, msg);
+            return EXIT_FAILED;
+        }
+        snprintf(num, sizeof num, "%ld", k);
+        log_event("emptied", (LogField[]){ { "step", d->steps[i].id, 0 },
+                                           { "versions", num, 1 } }, 2,
+                  "emptied   %s: %ld object versions deleted", d->steps[i].id, k);
+    }
+    ExecReport rep;
+    double t0 = now_s();
+    if (exec_apply(ex, sel, j, &rep, err) < 0) {
+        fprintf(stderr, "sfdrun: internal error: %s\n", err);
+        exec_report_release(&rep, d->n_steps);
+        return EXIT_INTERNAL;
+    }
+    print_summary(d, &rep, now_s() - t0, a->dry_run);
+    int code = rep.counts[OUT_FAILED] || rep.counts[OUT_BLOCKED] || rep.interrupted
+                   ? EXIT_FAILED : EXIT_OK;
+    exec_report_release(&rep, d->n_steps);
+    return code;
+}
+
+/* destroy without the confirmation: say what it would remove. Exit 2. */
+static int unconfirmed(const Args *a, const Plan *p)
+{
+    const char *name = destroy_confirm_name(p);
+    fprintf(stderr, "sfdrun: refusing to destroy without confirmation: `sfdrun destroy` runs "
+            "`destroy` in every deploy of %s %s of platform %s (%zu accounts) and deletes the "
+            "deployer roles its handshake made%s.\n%s"
+            "Repeat with --confirm %s (or look first with --dry-run).\n",
+            p->environment ? "environment" : "the", p->environment ? name : "plan",
+            p->platform, p->n_accounts,
+            a->delete_state ? ", then empties and deletes its state buckets and lock tables"
+                            : "; its state buckets are kept (--delete-state removes them)",
+            a->confirm ? "--confirm names another environment.\n" : "", name);
+    return EXIT_USAGE;
 }
 
 /* scale of a path the plan does not list: say which paths it does list.
@@ -343,7 +428,10 @@ static int unknown_service(const Plan *p, const char *path)
 
 static int run(const Args *a, const char *argv0)
 {
-    Plan plan;
+    Plan plan, dplan;
+    const Plan *use = &plan;
+    int status = strcmp(a->cmd, "status") == 0;
+    int destroy = strcmp(a->cmd, "destroy") == 0 || (status && a->destroy);
     char perr[PLAN_ERR_MAX], err[AWS_ERR_MAX];
     AwsModel *model = NULL;
     Exec *ex = NULL;
@@ -353,11 +441,26 @@ static int run(const Args *a, const char *argv0)
         fprintf(stderr, "sfdrun: invalid plan: %s\n", perr);
         return EXIT_USAGE;
     }
-    jpath = a->journal ? strdup(a->journal) : default_journal(a->plan);
+    memset(&dplan, 0, sizeof dplan);
+    jpath = a->journal ? strdup(a->journal) : default_journal(a->plan, destroy);
     if (!jpath)
         goto out;
-    if (strcmp(a->cmd, "status") == 0) {
-        code = cmd_status(a, &plan, jpath);
+    if (destroy) {
+        char derr[DESTROY_ERR_MAX];
+        if (!status && !a->dry_run &&
+            (!a->confirm || strcmp(a->confirm, destroy_confirm_name(&plan)) != 0)) {
+            code = unconfirmed(a, &plan);
+            goto out;
+        }
+        if (destroy_plan(&plan, a->delete_state, &dplan, derr) < 0) {
+            fprintf(stderr, "sfdrun: cannot destroy: %s\n", derr);
+            code = EXIT_USAGE;
+            goto out;
+        }
+        use = &dplan;
+    }
+    if (status) {
+        code = cmd_status(a, use, jpath);
         goto out;
     }
     mpath = aws_model_default_path(argv0, NULL);
@@ -375,7 +478,7 @@ static int run(const Args *a, const char *argv0)
     const char *seed = getenv("SFDRUN_SEED"); /* reproducible jitter in tests */
     if (seed)
         eo.seed = strtoull(seed, NULL, 10);
-    ex = exec_new(&plan, model, &eo, err);
+    ex = exec_new(use, model, &eo, err);
     if (!ex) {
         fprintf(stderr, "sfdrun: %s\n", err);
         goto out;
@@ -390,10 +493,11 @@ static int run(const Args *a, const char *argv0)
         code = scale_run(ex, &plan, &sr);
         goto out;
     }
-    code = cmd_apply(a, &plan, ex, jpath);
+    code = cmd_apply(a, use, ex, jpath);
 out:
     exec_free(ex);
     aws_model_free(model);
+    plan_release(&dplan);
     plan_release(&plan);
     free(jpath);
     free(mpath);
@@ -417,7 +521,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "sign") == 0)
         return aws_sign_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "apply") != 0 && strcmp(argv[1], "status") != 0 &&
-        strcmp(argv[1], "scale") != 0)
+        strcmp(argv[1], "scale") != 0 && strcmp(argv[1], "destroy") != 0)
         return usage_error("unknown command", argv[1]);
     Args a;
     int rc = parse_args(argc, argv, &a);

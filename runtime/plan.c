@@ -16,8 +16,9 @@
 
 /* Validation state: where errors go. */
 typedef struct Ctx {
-    char *err;  /* PLAN_ERR_MAX bytes */
-    Plan *plan; /* the plan being filled */
+    char *err;     /* PLAN_ERR_MAX bytes */
+    Plan *plan;    /* the plan being filled */
+    PlanMode mode; /* which run arguments are accepted */
 } Ctx;
 
 static const char *const phase_names[PHASE_COUNT] = {
@@ -45,6 +46,20 @@ static const char *const terraform_args[] = {
 static const RunProgram run_programs[] = {
     { "terragrunt", terragrunt_args },
     { "terraform", terraform_args },
+};
+
+/* A destroy plan (runtime/destroy.c derives it; never read from a file)
+ * runs the same commands with `destroy` in place of `apply`, and nothing
+ * else: a plan file can never tear anything down. */
+static const char *const terragrunt_destroy_args[] = {
+    "run", "--all", "--non-interactive", "--", "destroy", "-auto-approve", "-input=false", NULL,
+};
+static const char *const terraform_destroy_args[] = {
+    "init", "destroy", "-input=false", "-auto-approve", NULL,
+};
+static const RunProgram destroy_programs[] = {
+    { "terragrunt", terragrunt_destroy_args },
+    { "terraform", terraform_destroy_args },
 };
 
 /* Environment variables a run step may set, each with its only value. */
@@ -302,7 +317,7 @@ static int read_call(Ctx *c, const cJSON *obj, const char *path, const char *ser
 {
     static const char *const members[] = { "service", "operation", "args", NULL };
     static const char *const check_members[] = { "service", "operation", "args",
-                                                 "expect", "missing", NULL };
+                                                 "expect", "missing", "gone", NULL };
     if (!cJSON_IsObject(obj))
         return fail(c, path, "must be an object, not %s", type_name(obj));
     if (only_members(c, obj, path, service_default ? check_members : members) < 0)
@@ -427,7 +442,9 @@ static int read_check(Ctx *c, const cJSON *obj, const char *path, const PlanCall
             return -1;
         out->n_expect++;
     }
-    return get_codes(c, obj, path, "missing", &out->missing, &out->n_missing);
+    if (get_codes(c, obj, path, "missing", &out->missing, &out->n_missing) < 0)
+        return -1;
+    return get_codes(c, obj, path, "gone", &out->gone, &out->n_gone);
 }
 
 /* ------------------------------------------------------------------ */
@@ -465,10 +482,11 @@ static int env_allowed(const char *name, const char *value)
 /* Checks argv[0] and every argument against run_programs. */
 static int check_argv(Ctx *c, const char *path, const char *id, const PlanRun *r)
 {
+    const RunProgram *progs = c->mode == PLAN_MODE_DESTROY ? destroy_programs : run_programs;
     const RunProgram *prog = NULL;
     for (size_t i = 0; i < sizeof run_programs / sizeof *run_programs; i++)
-        if (strcmp(r->argv[0], run_programs[i].name) == 0)
-            prog = &run_programs[i];
+        if (strcmp(r->argv[0], progs[i].name) == 0)
+            prog = &progs[i];
     if (!prog)
         return fail(c, path, "`argv[0]` \"%s\" is not an allowed program "
                     "(terragrunt, terraform)", r->argv[0]);
@@ -971,7 +989,13 @@ static void line_col(const char *text, size_t off, size_t *line, size_t *col)
 
 int plan_parse(const char *text, size_t len, const char *dir, Plan *out, char *err)
 {
-    Ctx c = { err, out };
+    return plan_parse_mode(text, len, dir, PLAN_MODE_APPLY, out, err);
+}
+
+int plan_parse_mode(const char *text, size_t len, const char *dir, PlanMode mode, Plan *out,
+                    char *err)
+{
+    Ctx c = { err, out, mode };
     memset(out, 0, sizeof *out);
     const char *end = NULL;
     out->root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
@@ -1090,6 +1114,7 @@ void plan_release(Plan *p)
         release_call(&s->check.read);
         free(s->check.expect);
         free(s->check.missing);
+        free(s->check.gone);
         free(s->exists_ok);
         free(s->run.argv);
         for (size_t k = 0; k < s->run.n_env; k++)

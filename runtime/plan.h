@@ -62,6 +62,9 @@ typedef struct PlanCheck {
     size_t n_expect;       /* number of expectations */
     const char **missing;  /* read error codes meaning "not there yet" */
     size_t n_missing;      /* number of codes */
+    const char **gone;     /* read error codes meaning "gone": the check holds
+                              (the post-condition of a delete) */
+    size_t n_gone;         /* number of codes */
 } PlanCheck;
 
 /* A program run (deploy). */
@@ -137,12 +140,23 @@ typedef struct Plan {
     StrMap service_index;    /* service path -> position in services */
 } Plan;
 
+/* Which run steps a plan may hold: APPLY for every plan read from a file;
+ * DESTROY only for the plan runtime/destroy.c derives, whose runs destroy
+ * instead of apply. */
+typedef enum PlanMode {
+    PLAN_MODE_APPLY,
+    PLAN_MODE_DESTROY,
+} PlanMode;
+
 /* Reads and validates the plan file at path. On failure returns -1 and err
  * (PLAN_ERR_MAX bytes) says `path: json.path: problem`; *out is then empty
  * and need not be released (releasing it is harmless). */
 int plan_load(const char *path, Plan *out, char *err);
 /* Same from memory; dir is the directory run steps' cwd is relative to. */
 int plan_parse(const char *text, size_t len, const char *dir, Plan *out, char *err);
+/* Same in the given mode. */
+int plan_parse_mode(const char *text, size_t len, const char *dir, PlanMode mode, Plan *out,
+                    char *err);
 /* Frees everything the plan owns. */
 void plan_release(Plan *p);
 

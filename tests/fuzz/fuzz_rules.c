@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "awsrules.h"
+#include "awslimits.h"
 #include "schedule.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,13 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (e.off + e.len > size) {
         __builtin_trap();
     }
-    awsr_s3_bucket_name(text, size, &m);
+    awslim_s3_bucket_name(text, size, &m);
     if (m.len && m.off + m.len > size)
         __builtin_trap();
-    awsr_ecr_repo_name(text, size, &m);
+    awslim_ecr_repo_name(text, size, &m);
     if (m.len && m.off + m.len > size)
         __builtin_trap();
-    awsr_iam_role_name(text, size, &m);
-    awsr_account_id(text, size, &m);
+    awslim_iam_role_name(text, size, &m);
+    awslim_account_id(text, size, &m);
     return 0;
 }

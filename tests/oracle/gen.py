@@ -338,6 +338,9 @@ EDITS = [
     (r"network \{ cidr = cidr \}", ["network { cidr = cidr  azs = 3 }", "network { cidr = cidr  azs = 4  nat = single }",
                                     "network { cidr = cidr  azs = 1 }"]),
     (r'window = "[^"]*"', ['window = "Mon-Sun 00:00-23:59 UTC"', 'window = "Sat 10:00-11:00 Europe/London"']),
+    # the example's on-demand starts (SPEC 9.1): idle periods at the edges, other prefixes
+    (r"idle = \w+", ["idle = 1m", "idle = 24h", "idle = 90s", "idle = 1440m"]),
+    (r'starts_prefix = "[^"]*"', ['starts_prefix = ""', 'starts_prefix = "a/b c/"', 'starts_prefix = "*"']),
     (r"code = \"hackney\"", ['code = "hackney-and-a-very-long-borough-name"', 'code = "h"']),
     (r"region = eu-west-2", ["region = us-east-1", "region = ap-southeast-2", "region = ca-central-1"]),
 ]

@@ -119,7 +119,7 @@ static void test_ecr_separators(void **state)
             fail_msg("`%s` accepted", bad[i]);
 }
 
-/* awsrules.c's hand-written ECR rule (which names the byte at fault) and
+/* awslimits.c's hand-written ECR rule (which names the byte at fault) and
  * botocore's pattern agree on every short name. */
 static void test_ecr_rule_vs_pattern(void **state)
 {
@@ -138,7 +138,7 @@ static void test_ecr_rule_vs_pattern(void **state)
                 s[k] = alpha[c % na];
             s[len] = '\0';
             RuleMsg m2;
-            bool hand = awsr_ecr_repo_name(s, len, &m2), data = awsc_string(p, "name", s, len, &m);
+            bool hand = awslim_ecr_repo_name(s, len, &m2), data = awsc_string(p, "name", s, len, &m);
             if (hand != data)
                 fail_msg("`%s`: awsr %d, constraints.json %d", s, hand, data);
         }
@@ -250,11 +250,38 @@ static void test_number_checks(void **state)
     has(m.help, "at least 2");
 }
 
+/* Zones come from regions.json in its order and stop at the usable count:
+ * ap-northeast-1 has no b, us-west-1 gives an account two of three. */
+static void test_zones(void **state)
+{
+    (void)state;
+    const char *json = "{\"regions\": {\"ap-northeast-1\": {\"zones\": \"acd\"},"
+                       " \"us-west-1\": {\"zones\": \"abc\", \"usable\": 2}}}";
+    AwscRegions t;
+    char err[128], z[32];
+    assert_int_equal(awsc_regions_parse(&t, json, strlen(json), err, sizeof err), 0);
+    const AwscRegion *tokyo = awsc_region(&t, "ap-northeast-1");
+    assert_true(awsc_zone(tokyo, "ap-northeast-1", 1, z, sizeof z));
+    assert_string_equal(z, "ap-northeast-1c");
+    assert_true(awsc_zone(tokyo, "ap-northeast-1", 2, z, sizeof z));
+    assert_string_equal(z, "ap-northeast-1d");
+    assert_false(awsc_zone(tokyo, "ap-northeast-1", 3, z, sizeof z));
+    assert_string_equal(z, "");
+    const AwscRegion *west = awsc_region(&t, "us-west-1");
+    assert_true(awsc_zone(west, "us-west-1", 1, z, sizeof z));
+    assert_false(awsc_zone(west, "us-west-1", 2, z, sizeof z));
+    assert_null(awsc_region(NULL, "us-west-1"));
+    assert_true(awsc_zone(NULL, "xx-test-1", 1, z, sizeof z));   /* unknown region: a, b, ... */
+    assert_string_equal(z, "xx-test-1b");
+    awsc_regions_release(&t);
+}
+
 /* bench/check's budget allows well under a microsecond a name. */
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matcher_basics),
+        cmocka_unit_test(test_zones),
         cmocka_unit_test_setup_teardown(test_ecr_separators, load, release),
         cmocka_unit_test_setup_teardown(test_matcher_vs_regexec, load, release),
         cmocka_unit_test_setup_teardown(test_ecr_rule_vs_pattern, load, release),

@@ -148,7 +148,7 @@ static void check_explains_mismatch(void **state)
     (void)state;
     cJSON *want = cJSON_CreateString("Enabled");
     PlanExpect e[2] = { { "Status", EXPECT_EQUALS, want, 0 }, { "Gone", EXPECT_EXISTS, NULL, 0 } };
-    PlanCheck chk = { { "s3", "GetBucketVersioning", NULL }, e, 2, NULL, 0 };
+    PlanCheck chk = { { "s3", "GetBucketVersioning", NULL }, e, 2, NULL, 0, NULL, 0 };
     cJSON *r = cJSON_Parse("{\"Status\":\"Suspended\"}");
     char why[256];
     assert_false(match_check(&chk, r, why, sizeof why));

@@ -85,8 +85,9 @@ module "aurora_dagster" {
 module "cluster" {
   source = "../../modules/ecs-cluster"
 
-  name               = "sfdata-prod-la-camden"
-  container_insights = "disabled"
+  name                      = "sfdata-prod-la-camden"
+  container_insights        = "disabled"
+  service_connect_namespace = "sfdata-prod-la-camden"
 }
 
 # la-camden.service.webserver
@@ -112,11 +113,14 @@ module "service_daemon" {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
-  security_group_ids         = [module.aurora_dagster.client_security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
-  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
-  cpu                        = 256
-  memory                     = 2048
+  security_group_ids = [
+    module.aurora_dagster.client_security_group_id,
+    module.service_code_server.client_security_group_id,
+  ]
+  image                 = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
+  image_repository_arns = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
+  cpu                   = 256
+  memory                = 2048
   environment = {
     DAGSTER_DB_HOST = module.aurora_dagster.endpoint
     DAGSTER_DB_NAME = "dagster"
@@ -126,25 +130,10 @@ module "service_daemon" {
     DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-prod-la-camden-daemon"
-  desired_count        = 0
-  autoscaling          = { min_capacity = 0, max_capacity = 1 }
-  scheduled_actions = [
-    {
-      name     = "daemon-on"
-      schedule = "cron(0 23 ? * MON-FRI *)"
-      timezone = "Europe/London"
-      min      = 1
-      max      = 1
-    },
-    {
-      name     = "daemon-off"
-      schedule = "cron(0 5 ? * TUE-SAT *)"
-      timezone = "Europe/London"
-      min      = 0
-      max      = 0
-    },
-  ]
+  iam_role_name_prefix      = "sfdata-prod-la-camden-daemon"
+  desired_count             = 0
+  autoscaling               = { min_capacity = 0, max_capacity = 1 }
+  service_connect_namespace = module.cluster.service_connect_namespace_arn
 }
 
 # la-camden.service.code_server
@@ -172,25 +161,12 @@ module "service_code_server" {
     DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-prod-la-camden-code-server"
-  desired_count        = 0
-  autoscaling          = { min_capacity = 0, max_capacity = 1 }
-  scheduled_actions = [
-    {
-      name     = "code-server-on"
-      schedule = "cron(0 23 ? * MON-FRI *)"
-      timezone = "Europe/London"
-      min      = 1
-      max      = 1
-    },
-    {
-      name     = "code-server-off"
-      schedule = "cron(0 5 ? * TUE-SAT *)"
-      timezone = "Europe/London"
-      min      = 0
-      max      = 0
-    },
-  ]
+  iam_role_name_prefix      = "sfdata-prod-la-camden-code-server"
+  desired_count             = 0
+  autoscaling               = { min_capacity = 0, max_capacity = 1 }
+  service_connect_namespace = module.cluster.service_connect_namespace_arn
+  discoverable              = true
+  container_port            = 4000
 }
 
 # la-camden.service.webserver
@@ -204,7 +180,10 @@ module "service_webserver" {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids
-  security_group_ids         = [module.aurora_dagster.client_security_group_id]
+  security_group_ids = [
+    module.aurora_dagster.client_security_group_id,
+    module.service_code_server.client_security_group_id,
+  ]
   ingress_security_group_ids = [module.lb_webserver.security_group_id]
   image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
@@ -220,10 +199,11 @@ module "service_webserver" {
     DAGSTER_DB_PASSWORD = "${module.aurora_dagster.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${module.aurora_dagster.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-prod-la-camden-webserver"
-  target_group_arn     = module.lb_webserver.target_group_arn
-  desired_count        = 0
-  autoscaling          = { min_capacity = 0, max_capacity = 1 }
+  iam_role_name_prefix      = "sfdata-prod-la-camden-webserver"
+  target_group_arn          = module.lb_webserver.target_group_arn
+  desired_count             = 0
+  autoscaling               = { min_capacity = 0, max_capacity = 1 }
+  service_connect_namespace = module.cluster.service_connect_namespace_arn
 }
 
 # la-camden.bucket.data_store
@@ -265,4 +245,48 @@ module "bucket_external_data" {
   name       = "sfdata-prod-la-camden-external-data"
   versioning = true
   tls_only   = true
+}
+
+# la-camden.bucket.ingress
+module "bucket_ingress" {
+  source = "../../modules/s3-bucket"
+
+  name                   = "sfdata-prod-la-camden-ingress"
+  versioning             = true
+  tls_only               = true
+  eventbridge            = true
+  expire_days            = 30
+  noncurrent_expire_days = 30
+}
+
+# la-camden.service.daemon
+module "on_demand_daemon_ingress" {
+  source = "../../modules/ecs-on-demand"
+
+  name         = "sfdata-prod-la-camden-daemon-ingress"
+  bucket_name  = module.bucket_ingress.bucket
+  key_prefix   = "incoming/"
+  mode         = "service"
+  cluster_name = module.cluster.cluster_name
+  cluster_arn  = module.cluster.cluster_arn
+  service_name = module.service_daemon.service_name
+  min_capacity = 0
+  max_capacity = 1
+  idle_minutes = 30
+}
+
+# la-camden.service.code_server
+module "on_demand_code_server_ingress" {
+  source = "../../modules/ecs-on-demand"
+
+  name         = "sfdata-prod-la-camden-code-server-ingress"
+  bucket_name  = module.bucket_ingress.bucket
+  key_prefix   = "incoming/"
+  mode         = "service"
+  cluster_name = module.cluster.cluster_name
+  cluster_arn  = module.cluster.cluster_arn
+  service_name = module.service_code_server.service_name
+  min_capacity = 0
+  max_capacity = 1
+  idle_minutes = 30
 }

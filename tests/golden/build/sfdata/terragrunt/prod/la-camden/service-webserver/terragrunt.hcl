@@ -13,8 +13,9 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:622222222222:cluster/sfdata-prod-la-camden"
-    cluster_name = "sfdata-prod-la-camden"
+    cluster_arn                   = "arn:aws:ecs:eu-west-2:622222222222:cluster/sfdata-prod-la-camden"
+    cluster_name                  = "sfdata-prod-la-camden"
+    service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
@@ -40,6 +41,15 @@ dependency "aurora_dagster" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
+dependency "service_code_server" {
+  config_path = "../service-code-server"
+
+  mock_outputs = {
+    client_security_group_id = "sg-33333333333333333"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
+}
+
 dependency "lb_webserver" {
   config_path = "../lb-webserver"
 
@@ -58,7 +68,10 @@ inputs = {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = dependency.network.outputs.vpc_id
   subnet_ids                 = dependency.network.outputs.private_subnet_ids
-  security_group_ids         = [dependency.aurora_dagster.outputs.client_security_group_id]
+  security_group_ids = [
+    dependency.aurora_dagster.outputs.client_security_group_id,
+    dependency.service_code_server.outputs.client_security_group_id,
+  ]
   ingress_security_group_ids = [dependency.lb_webserver.outputs.security_group_id]
   image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
   image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
@@ -74,8 +87,9 @@ inputs = {
     DAGSTER_DB_PASSWORD = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-prod-la-camden-webserver"
-  target_group_arn     = dependency.lb_webserver.outputs.target_group_arn
-  desired_count        = 0
-  autoscaling          = { min_capacity = 0, max_capacity = 1 }
+  iam_role_name_prefix      = "sfdata-prod-la-camden-webserver"
+  target_group_arn          = dependency.lb_webserver.outputs.target_group_arn
+  desired_count             = 0
+  autoscaling               = { min_capacity = 0, max_capacity = 1 }
+  service_connect_namespace = dependency.cluster.outputs.service_connect_namespace_arn
 }

@@ -10,6 +10,7 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-prod-la-hackney"
-  container_insights = "disabled"
+  name                      = "sfdata-prod-la-hackney"
+  container_insights        = "disabled"
+  service_connect_namespace = "sfdata-prod-la-hackney"
 }

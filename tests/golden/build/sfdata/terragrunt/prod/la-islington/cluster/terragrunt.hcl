@@ -10,6 +10,7 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-prod-la-islington"
-  container_insights = "disabled"
+  name                      = "sfdata-prod-la-islington"
+  container_insights        = "disabled"
+  service_connect_namespace = "sfdata-prod-la-islington"
 }

@@ -13,8 +13,9 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-stage-la-camden"
-    cluster_name = "sfdata-stage-la-camden"
+    cluster_arn                   = "arn:aws:ecs:eu-west-2:222222222222:cluster/sfdata-stage-la-camden"
+    cluster_name                  = "sfdata-stage-la-camden"
+    service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
@@ -40,6 +41,15 @@ dependency "aurora_dagster" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
 
+dependency "service_code_server" {
+  config_path = "../service-code-server"
+
+  mock_outputs = {
+    client_security_group_id = "sg-33333333333333333"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
+}
+
 # Applied after these units of other accounts (values known at build time, no outputs read).
 dependencies {
   paths = ["../../core/ecr-dagster"]
@@ -53,11 +63,14 @@ inputs = {
   capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
   vpc_id                     = dependency.network.outputs.vpc_id
   subnet_ids                 = dependency.network.outputs.private_subnet_ids
-  security_group_ids         = [dependency.aurora_dagster.outputs.client_security_group_id]
-  image                      = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
-  image_repository_arns      = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
-  cpu                        = 256
-  memory                     = 1024
+  security_group_ids = [
+    dependency.aurora_dagster.outputs.client_security_group_id,
+    dependency.service_code_server.outputs.client_security_group_id,
+  ]
+  image                 = "111111111111.dkr.ecr.eu-west-2.amazonaws.com/dagster:2026.12.1"
+  image_repository_arns = ["arn:aws:ecr:eu-west-2:111111111111:repository/dagster"]
+  cpu                   = 256
+  memory                = 1024
   environment = {
     DAGSTER_DB_HOST = dependency.aurora_dagster.outputs.endpoint
     DAGSTER_DB_NAME = "dagster"
@@ -67,23 +80,8 @@ inputs = {
     DAGSTER_DB_PASSWORD = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-stage-la-camden-daemon"
-  desired_count        = 0
-  autoscaling          = { min_capacity = 0, max_capacity = 1 }
-  scheduled_actions = [
-    {
-      name     = "daemon-on"
-      schedule = "cron(0 23 ? * MON-FRI *)"
-      timezone = "Europe/London"
-      min      = 1
-      max      = 1
-    },
-    {
-      name     = "daemon-off"
-      schedule = "cron(0 5 ? * TUE-SAT *)"
-      timezone = "Europe/London"
-      min      = 0
-      max      = 0
-    },
-  ]
+  iam_role_name_prefix      = "sfdata-stage-la-camden-daemon"
+  desired_count             = 0
+  autoscaling               = { min_capacity = 0, max_capacity = 1 }
+  service_connect_namespace = dependency.cluster.outputs.service_connect_namespace_arn
 }

@@ -10,6 +10,7 @@ terraform {
 }
 
 inputs = {
-  name               = "sfdata-stage-la-islington"
-  container_insights = "disabled"
+  name                      = "sfdata-stage-la-islington"
+  container_insights        = "disabled"
+  service_connect_namespace = "sfdata-stage-la-islington"
 }

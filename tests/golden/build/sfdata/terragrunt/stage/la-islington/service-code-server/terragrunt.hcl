@@ -13,8 +13,9 @@ dependency "cluster" {
   config_path = "../cluster"
 
   mock_outputs = {
-    cluster_arn  = "arn:aws:ecs:eu-west-2:444444444444:cluster/sfdata-stage-la-islington"
-    cluster_name = "sfdata-stage-la-islington"
+    cluster_arn                   = "arn:aws:ecs:eu-west-2:444444444444:cluster/sfdata-stage-la-islington"
+    cluster_name                  = "sfdata-stage-la-islington"
+    service_connect_namespace_arn = "arn:aws:servicediscovery:eu-west-2:000000000000:namespace/ns-0000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan", "destroy"]
 }
@@ -67,23 +68,10 @@ inputs = {
     DAGSTER_DB_PASSWORD = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:password::"
     DAGSTER_DB_USER     = "${dependency.aurora_dagster.outputs.master_user_secret_arn}:username::"
   }
-  iam_role_name_prefix = "sfdata-stage-la-islington-code-server"
-  desired_count        = 0
-  autoscaling          = { min_capacity = 0, max_capacity = 1 }
-  scheduled_actions = [
-    {
-      name     = "code-server-on"
-      schedule = "cron(0 23 ? * MON-FRI *)"
-      timezone = "Europe/London"
-      min      = 1
-      max      = 1
-    },
-    {
-      name     = "code-server-off"
-      schedule = "cron(0 5 ? * TUE-SAT *)"
-      timezone = "Europe/London"
-      min      = 0
-      max      = 0
-    },
-  ]
+  iam_role_name_prefix      = "sfdata-stage-la-islington-code-server"
+  desired_count             = 0
+  autoscaling               = { min_capacity = 0, max_capacity = 1 }
+  service_connect_namespace = dependency.cluster.outputs.service_connect_namespace_arn
+  discoverable              = true
+  container_port            = 4000
 }

@@ -1,7 +1,7 @@
-/* awsrules.c — AWS's own limits as pure predicates (see awsrules.h). The
+/* awslimits.c — AWS's own limits as pure predicates (see awslimits.h). The
  * sources are AWS's documentation pages named beside each rule; SPEC.md
  * repeats them in its code index. */
-#include "awsrules.h"
+#include "awslimits.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -116,7 +116,7 @@ static void fmt_row(const struct FargateRow *r, char *buf, size_t cap)
     snprintf(buf, cap, "%s to %s in %s steps", lo, hi, st);
 }
 
-bool awsr_fargate_fit(double cpu_units, double memory_mib, int *cpu_out, int *mem_out)
+bool awslim_fargate_fit(double cpu_units, double memory_mib, int *cpu_out, int *mem_out)
 {
     for (int k = 0; k < NFARGATE; k++) {
         if (FARGATE[k].cpu < cpu_units)
@@ -131,7 +131,7 @@ bool awsr_fargate_fit(double cpu_units, double memory_mib, int *cpu_out, int *me
     return false;
 }
 
-bool awsr_fargate_pair(double cpu_units, double memory_mib, RuleMsg *m)
+bool awslim_fargate_pair(double cpu_units, double memory_mib, RuleMsg *m)
 {
     char cpu[32], mem[32], fit_cpu[32], fit_mem[32], sizes[96], help[384];
     const struct FargateRow *row = NULL;
@@ -144,7 +144,7 @@ bool awsr_fargate_pair(double cpu_units, double memory_mib, RuleMsg *m)
     fmt_cpu(cpu_units, cpu, sizeof cpu);
     fmt_mem(memory_mib, mem, sizeof mem);
     int fc, fm;
-    bool fits = awsr_fargate_fit(cpu_units, memory_mib, &fc, &fm);
+    bool fits = awslim_fargate_fit(cpu_units, memory_mib, &fc, &fm);
     if (fits) {
         fmt_cpu(fc, fit_cpu, sizeof fit_cpu);
         fmt_mem(fm, fit_mem, sizeof fit_mem);
@@ -235,7 +235,7 @@ static bool s3_chars(const char *s, size_t len, RuleMsg *m)
     return true;
 }
 
-bool awsr_s3_bucket_name(const char *s, size_t len, RuleMsg *m)
+bool awslim_s3_bucket_name(const char *s, size_t len, RuleMsg *m)
 {
     static const char *const prefixes[] = {"xn--", "sthree-", "amzn-s3-demo-"};
     static const struct { const char *suffix, *what; } suffixes[] = {
@@ -309,7 +309,7 @@ static bool ecr_sep_extends(const char *run, size_t n, char c)
     return c == '_' && n == 1 && run[0] == '_';
 }
 
-bool awsr_ecr_repo_name(const char *s, size_t len, RuleMsg *m)
+bool awslim_ecr_repo_name(const char *s, size_t len, RuleMsg *m)
 {
     static const char *const shape =
         "repository names are lowercase letters and digits, in parts joined by `.`, `_`, `__` "
@@ -382,19 +382,19 @@ static bool iam_name(const char *what, size_t max, const char *s, size_t len, Ru
     return true;
 }
 
-bool awsr_iam_role_name(const char *s, size_t len, RuleMsg *m)
+bool awslim_iam_role_name(const char *s, size_t len, RuleMsg *m)
 {
     return iam_name("role", 64, s, len, m);
 }
 
-bool awsr_iam_policy_name(const char *s, size_t len, RuleMsg *m)
+bool awslim_iam_policy_name(const char *s, size_t len, RuleMsg *m)
 {
     return iam_name("policy", 128, s, len, m);
 }
 
 /* ---- account ids ---------------------------------------------------------------- */
 
-bool awsr_account_id(const char *s, size_t len, RuleMsg *m)
+bool awslim_account_id(const char *s, size_t len, RuleMsg *m)
 {
     msg_clear(m);
     size_t digits = 0;
@@ -419,25 +419,25 @@ bool awsr_account_id(const char *s, size_t len, RuleMsg *m)
  * ACUs with automatic pause and resume"; RDS API Reference,
  * ServerlessV2ScalingConfiguration. */
 
-AwsrEngine awsr_engine_family(const char *name)
+AwslimEngine awslim_engine_family(const char *name)
 {
     if (strncmp(name, "aurora-", 7) == 0)
         name += 7;
     if (strncmp(name, "postgres", 8) == 0)
-        return AWSR_ENGINE_POSTGRES;
+        return AWSLIM_ENGINE_POSTGRES;
     if (strncmp(name, "mysql", 5) == 0)
-        return AWSR_ENGINE_MYSQL;
-    return AWSR_ENGINE_UNKNOWN;
+        return AWSLIM_ENGINE_MYSQL;
+    return AWSLIM_ENGINE_UNKNOWN;
 }
 
-int awsr_engine_default_port(AwsrEngine e)
+int awslim_engine_default_port(AwslimEngine e)
 {
-    return e == AWSR_ENGINE_POSTGRES ? 5432 : e == AWSR_ENGINE_MYSQL ? 3306 : 0;
+    return e == AWSLIM_ENGINE_POSTGRES ? 5432 : e == AWSLIM_ENGINE_MYSQL ? 3306 : 0;
 }
 
-static const char *engine_name(AwsrEngine e)
+static const char *engine_name(AwslimEngine e)
 {
-    return e == AWSR_ENGINE_POSTGRES ? "PostgreSQL" : e == AWSR_ENGINE_MYSQL ? "MySQL" : "the engine";
+    return e == AWSLIM_ENGINE_POSTGRES ? "PostgreSQL" : e == AWSLIM_ENGINE_MYSQL ? "MySQL" : "the engine";
 }
 
 /* x is a whole number of half ACUs. */
@@ -446,7 +446,7 @@ static bool half_step(double x)
     return x * 2 == floor(x * 2);
 }
 
-bool awsr_aurora_capacity(double lo, double hi, RuleMsg *m)
+bool awslim_aurora_capacity(double lo, double hi, RuleMsg *m)
 {
     char help[160];
     msg_clear(m);
@@ -493,10 +493,10 @@ static int version_parts(const char *v, long out[3])
     return *v ? -1 : n;
 }
 
-bool awsr_aurora_version_pauses(AwsrEngine e, const char *version)
+bool awslim_aurora_version_pauses(AwslimEngine e, const char *version)
 {
     long p[3];
-    if (e == AWSR_ENGINE_POSTGRES) {
+    if (e == AWSLIM_ENGINE_POSTGRES) {
         static const long first[][2] = {{13, 15}, {14, 12}, {15, 7}, {16, 3}};
         if (version_parts(version, p) < 1)
             return false;
@@ -507,7 +507,7 @@ bool awsr_aurora_version_pauses(AwsrEngine e, const char *version)
                 return p[1] >= first[k][1];
         return false;
     }
-    if (e == AWSR_ENGINE_MYSQL) {
+    if (e == AWSLIM_ENGINE_MYSQL) {
         const char *tag = strstr(version, "mysql_aurora.");
         if (tag)
             version = tag + strlen("mysql_aurora.");
@@ -525,27 +525,27 @@ bool awsr_aurora_version_pauses(AwsrEngine e, const char *version)
  * ... might be 256 or 128" by engine version): 256 ACU from aurora-postgresql
  * 13.15, 14.12, 15.7, 16.3 (the versions that also pause at 0 ACU) and
  * aurora-mysql 3.06.0; 128 ACU below them. */
-double awsr_aurora_max_acu(AwsrEngine e, const char *version)
+double awslim_aurora_max_acu(AwslimEngine e, const char *version)
 {
     long p[3];
-    if (e == AWSR_ENGINE_MYSQL) {
+    if (e == AWSLIM_ENGINE_MYSQL) {
         const char *tag = strstr(version, "mysql_aurora.");
         if (version_parts(tag ? tag + strlen("mysql_aurora.") : version, p) < 2)
             return 128;
         return p[0] > 3 || (p[0] == 3 && p[1] >= 6) ? 256 : 128;
     }
-    return e == AWSR_ENGINE_POSTGRES && awsr_aurora_version_pauses(e, version) ? 256 : 128;
+    return e == AWSLIM_ENGINE_POSTGRES && awslim_aurora_version_pauses(e, version) ? 256 : 128;
 }
 
-bool awsr_aurora_ceiling(AwsrEngine e, const char *version, double max_acu, RuleMsg *m)
+bool awslim_aurora_ceiling(AwslimEngine e, const char *version, double max_acu, RuleMsg *m)
 {
     char help[256];
     msg_clear(m);
-    double ceiling = awsr_aurora_max_acu(e, version);
-    if (e == AWSR_ENGINE_UNKNOWN || max_acu <= ceiling)
+    double ceiling = awslim_aurora_max_acu(e, version);
+    if (e == AWSLIM_ENGINE_UNKNOWN || max_acu <= ceiling)
         return true;
     snprintf(help, sizeof help, "%s; or keep the maximum at %g ACU",
-             e == AWSR_ENGINE_MYSQL ? "256 ACU needs aurora-mysql 3.06.0 or later"
+             e == AWSLIM_ENGINE_MYSQL ? "256 ACU needs aurora-mysql 3.06.0 or later"
                                     : "256 ACU needs aurora-postgresql 13.15, 14.12, 15.7, 16.3 or later",
              ceiling);
     return reject(m, 0, 0, help, "%s version `%s` scales to at most %g ACU, not %g", engine_name(e),
@@ -554,7 +554,7 @@ bool awsr_aurora_ceiling(AwsrEngine e, const char *version, double max_acu, Rule
 
 /* Aurora User Guide, "Supported Regions and Aurora DB engines for Aurora
  * Serverless v2": aurora-postgresql 13.6, 14.3, 15.2, 16.1 and later. */
-bool awsr_engine_version(const char *engine, const char *version, bool serverless_v2, RuleMsg *m)
+bool awslim_engine_version(const char *engine, const char *version, bool serverless_v2, RuleMsg *m)
 {
     static const long first_v2[][2] = {{13, 6}, {14, 3}, {15, 2}, {16, 1}};
     char help[256];
@@ -583,7 +583,7 @@ bool awsr_engine_version(const char *engine, const char *version, bool serverles
     return true;
 }
 
-bool awsr_aurora_auto_pause(AwsrEngine e, const char *version, double lo, double pause_s, RuleMsg *m)
+bool awslim_aurora_auto_pause(AwslimEngine e, const char *version, double lo, double pause_s, RuleMsg *m)
 {
     char help[256];
     msg_clear(m);
@@ -595,9 +595,9 @@ bool awsr_aurora_auto_pause(AwsrEngine e, const char *version, double lo, double
     if (pause_s >= 0 && (pause_s < 300 || pause_s > 86400))
         return reject(m, 0, 0, "the auto-pause delay is 5m to 24h (300 to 86400 seconds)",
                       "auto-pause after %g s is outside 5m..24h", pause_s);
-    if (lo == 0 && !awsr_aurora_version_pauses(e, version)) {
+    if (lo == 0 && !awslim_aurora_version_pauses(e, version)) {
         snprintf(help, sizeof help, "%s",
-                 e == AWSR_ENGINE_MYSQL
+                 e == AWSLIM_ENGINE_MYSQL
                      ? "0 ACU needs aurora-mysql 3.08.0 or later; upgrade, or start capacity at 0.5"
                      : "0 ACU needs aurora-postgresql 13.15, 14.12, 15.7, 16.3 or later; upgrade, or "
                        "start capacity at 0.5");
@@ -606,13 +606,13 @@ bool awsr_aurora_auto_pause(AwsrEngine e, const char *version, double lo, double
     return true;
 }
 
-bool awsr_engine_port(AwsrEngine e, long port, RuleMsg *m)
+bool awslim_engine_port(AwslimEngine e, long port, RuleMsg *m)
 {
     char help[160];
     msg_clear(m);
-    int want = awsr_engine_default_port(e);
-    AwsrEngine other = e == AWSR_ENGINE_POSTGRES ? AWSR_ENGINE_MYSQL : AWSR_ENGINE_POSTGRES;
-    if (want && port == awsr_engine_default_port(other)) {
+    int want = awslim_engine_default_port(e);
+    AwslimEngine other = e == AWSLIM_ENGINE_POSTGRES ? AWSLIM_ENGINE_MYSQL : AWSLIM_ENGINE_POSTGRES;
+    if (want && port == awslim_engine_default_port(other)) {
         snprintf(help, sizeof help, "%s listens on %d: write `port = %d`", engine_name(e), want, want);
         return reject(m, 0, 0, help, "port %ld is %s's port, but the engine is %s", port,
                       engine_name(other), engine_name(e));
@@ -639,7 +639,7 @@ static int set_err(char *err, size_t cap, const char *fmt, ...)
 }
 
 /* One {"name", "vcpu", "memory_mib", "arch"} object into *x. */
-static int ec2_entry(const cJSON *o, AwsrEc2Type *x, size_t k, char *err, size_t cap)
+static int ec2_entry(const cJSON *o, AwslimEc2Type *x, size_t k, char *err, size_t cap)
 {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
     const cJSON *vcpu = cJSON_GetObjectItemCaseSensitive(o, "vcpu");
@@ -658,7 +658,7 @@ static int ec2_entry(const cJSON *o, AwsrEc2Type *x, size_t k, char *err, size_t
     return 0;
 }
 
-int awsr_ec2_parse(AwsrEc2Table *t, const char *json, size_t len, char *err, size_t cap)
+int awslim_ec2_parse(AwslimEc2Table *t, const char *json, size_t len, char *err, size_t cap)
 {
     int rc = -1;
     t->types = NULL;
@@ -687,11 +687,11 @@ int awsr_ec2_parse(AwsrEc2Table *t, const char *json, size_t len, char *err, siz
 out:
     cJSON_Delete(root);
     if (rc != 0)
-        awsr_ec2_release(t);
+        awslim_ec2_release(t);
     return rc;
 }
 
-int awsr_ec2_load(AwsrEc2Table *t, const char *path, char *err, size_t cap)
+int awslim_ec2_load(AwslimEc2Table *t, const char *path, char *err, size_t cap)
 {
     t->types = NULL;
     t->n = 0;
@@ -709,7 +709,7 @@ int awsr_ec2_load(AwsrEc2Table *t, const char *path, char *err, size_t cap)
     if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size)
         goto out;
     buf[size] = '\0';
-    rc = awsr_ec2_parse(t, buf, (size_t)size, err, cap);
+    rc = awslim_ec2_parse(t, buf, (size_t)size, err, cap);
     if (rc != 0) {
         char why[128];
         snprintf(why, sizeof why, "%s", err);
@@ -723,14 +723,14 @@ out:
     return rc;
 }
 
-void awsr_ec2_release(AwsrEc2Table *t)
+void awslim_ec2_release(AwslimEc2Table *t)
 {
     free(t->types);
     t->types = NULL;
     t->n = 0;
 }
 
-const AwsrEc2Type *awsr_ec2_find(const AwsrEc2Table *t, const char *name, size_t len)
+const AwslimEc2Type *awslim_ec2_find(const AwslimEc2Table *t, const char *name, size_t len)
 {
     for (size_t k = 0; k < t->n; k++)
         if (strlen(t->types[k].name) == len && memcmp(t->types[k].name, name, len) == 0)
@@ -739,7 +739,7 @@ const AwsrEc2Type *awsr_ec2_find(const AwsrEc2Table *t, const char *name, size_t
 }
 
 /* "nano, micro, small" : the sizes of a family ("t3."), in file order. */
-static void family_sizes(const AwsrEc2Table *t, const char *fam, size_t flen, char *buf, size_t cap)
+static void family_sizes(const AwslimEc2Table *t, const char *fam, size_t flen, char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = '\0';
@@ -753,13 +753,13 @@ static void family_sizes(const AwsrEc2Table *t, const char *fam, size_t flen, ch
     }
 }
 
-bool awsr_ec2_known(const AwsrEc2Table *t, const char *name, size_t len, RuleMsg *m)
+bool awslim_ec2_known(const AwslimEc2Table *t, const char *name, size_t len, RuleMsg *m)
 {
     char help[384], sizes[256];
     msg_clear(m);
-    if (awsr_ec2_find(t, name, len))
+    if (awslim_ec2_find(t, name, len))
         return true;
-    const AwsrEc2Type *best = NULL;
+    const AwslimEc2Type *best = NULL;
     size_t best_d = 3;
     for (size_t k = 0; k < t->n; k++) {
         size_t d = (size_t)text_distance(name, len, t->types[k].name, strlen(t->types[k].name), false);
@@ -791,7 +791,7 @@ bool awsr_ec2_known(const AwsrEc2Table *t, const char *name, size_t len, RuleMsg
     return reject(m, 0, 0, help, "unknown EC2 instance type `%.*s`", (int)len, name);
 }
 
-int awsr_ec2_task_memory(const AwsrEc2Type *x, int reserved_mib)
+int awslim_ec2_task_memory(const AwslimEc2Type *x, int reserved_mib)
 {
     int kernel = x->memory_mib / 16;
     if (kernel < 128)
@@ -800,12 +800,12 @@ int awsr_ec2_task_memory(const AwsrEc2Type *x, int reserved_mib)
     return left > 0 ? left : 0;
 }
 
-static bool holds(const AwsrEc2Type *x, double cpu, double mem, int reserved)
+static bool holds(const AwslimEc2Type *x, double cpu, double mem, int reserved)
 {
-    return cpu <= x->vcpu * 1024.0 && mem <= awsr_ec2_task_memory(x, reserved);
+    return cpu <= x->vcpu * 1024.0 && mem <= awslim_ec2_task_memory(x, reserved);
 }
 
-bool awsr_ec2_fits(const AwsrEc2Table *t, const AwsrEc2Type *x, double cpu, double mem,
+bool awslim_ec2_fits(const AwslimEc2Table *t, const AwslimEc2Type *x, double cpu, double mem,
                    int reserved, RuleMsg *m)
 {
     char help[384], c[32], mm[32], avail[32];
@@ -814,9 +814,9 @@ bool awsr_ec2_fits(const AwsrEc2Table *t, const AwsrEc2Type *x, double cpu, doub
         return true;
     const char *dot = strchr(x->name, '.');
     size_t flen = dot ? (size_t)(dot - x->name) : strlen(x->name);
-    const AwsrEc2Type *same = NULL, *any = NULL;
+    const AwslimEc2Type *same = NULL, *any = NULL;
     for (size_t k = 0; k < t->n; k++) {
-        const AwsrEc2Type *y = &t->types[k];
+        const AwslimEc2Type *y = &t->types[k];
         if (y->arm64 != x->arm64 || !holds(y, cpu, mem, reserved))
             continue;
         bool fam = strncmp(y->name, x->name, flen) == 0 && y->name[flen] == '.';
@@ -829,8 +829,8 @@ bool awsr_ec2_fits(const AwsrEc2Table *t, const AwsrEc2Type *x, double cpu, doub
     }
     fmt_cpu(cpu, c, sizeof c);
     fmt_mem(mem, mm, sizeof mm);
-    fmt_mem(awsr_ec2_task_memory(x, reserved), avail, sizeof avail);
-    const AwsrEc2Type *pick = same ? same : any;
+    fmt_mem(awslim_ec2_task_memory(x, reserved), avail, sizeof avail);
+    const AwslimEc2Type *pick = same ? same : any;
     if (pick)
         snprintf(help, sizeof help,
                  "`%s` gives tasks %d vcpu and about %s (after the kernel and the ECS agent's "
@@ -843,7 +843,7 @@ bool awsr_ec2_fits(const AwsrEc2Table *t, const AwsrEc2Type *x, double cpu, doub
 
 /* ---- Auto Scaling ------------------------------------------------------------------------ */
 
-bool awsr_asg_sizes(long min, long desired, long max, RuleMsg *m)
+bool awslim_asg_sizes(long min, long desired, long max, RuleMsg *m)
 {
     char help[160];
     msg_clear(m);
