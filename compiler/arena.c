@@ -148,3 +148,27 @@ char *arena_printf(Arena *a, const char *fmt, ...)
     va_end(ap2);
     return p;
 }
+
+ArenaMark arena_mark(const Arena *a) { return (ArenaMark){a->head, a->cur}; }
+
+/* The newest chunk is kept (relinked right after the mark's chunk) rather
+ * than freed: the next account allocates the same amount again, and a
+ * chunk freed and taken back each time costs page faults (huge pages are
+ * zeroed 2 MiB at a time). Memory stays the mark plus one chunk. */
+void arena_reset(Arena *a, ArenaMark m)
+{
+    if (a->head == m.head) {
+        a->cur = m.cur ? m.cur : a->cur;
+        return;
+    }
+    ArenaChunk *keep = a->head, *c = keep->prev;
+    while (c != m.head) {
+        ArenaChunk *prev = c->prev;
+        a->total -= c->size;
+        free(c);
+        c = prev;
+    }
+    keep->prev = m.head;
+    a->cur = keep->data;
+    a->end = keep->data + keep->size;
+}

@@ -44,4 +44,17 @@ void *xmalloc_big(size_t n);
 /* Test hook: make the Nth allocation from now (1-based) fail; 0 disables. */
 void arena_fail_after(long n);
 
+/* A point in an arena to come back to: everything allocated after
+ * arena_mark is freed by arena_reset, everything before it stays. A
+ * streaming phase marks once and resets after each account or unit, so its
+ * memory is that of the largest one, not of the sum. */
+typedef struct ArenaMark {
+    ArenaChunk *head;   /* the arena's newest chunk when marked */
+    char *cur;          /* its next free byte then */
+} ArenaMark;
+
+ArenaMark arena_mark(const Arena *a);
+/* Frees what was allocated since m; keeps the newest chunk for reuse. */
+void arena_reset(Arena *a, ArenaMark m);
+
 #endif

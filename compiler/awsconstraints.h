@@ -114,7 +114,7 @@ const AwscRegion *awsc_region(const AwscRegions *t, const char *name);
 
 /* The table of stdlib_dir/aws/regions.json (stdlib_dir NULL: "stdlib"),
  * loaded on first use and kept for the rest of the process, so that
- * build.c and names.c read the file once however many networks they name;
+ * lower.c and names.c read the file once however many networks they name;
  * NULL when it cannot be read (the checker reports that, E0001). */
 const AwscRegions *awsc_regions_shared(const char *stdlib_dir);
 

@@ -1,17 +1,19 @@
 /* emit_tf.c — the plain Terraform target, for teams without Terragrunt:
- * the same units (build.h) rendered as one root module per environment and
+ * the same units (lower.h) rendered as one root module per environment and
  * account,
  *
  *   ENV/ACCOUNT/main.tf     terraform { required_providers, backend "s3" },
  *                           provider "aws" (assume_role, default_tags),
  *                           one module block per unit, wired by
  *                           module.UNIT.OUTPUT
- *   modules/                sfdc's modules (emit_copy_modules)
+ *   modules/                sfdc's modules (emit_modules.c)
  *
  * Roots of different accounts share nothing at run time: values from other
  * accounts are known at build time. Apply core first (its registries), then
  * the others; each root's header names what it must come after. */
-#include "build.h"
+#include "emit_tf.h"
+
+#include "emit_hcl.h"
 #include "names.h"
 
 #include <string.h>
@@ -30,11 +32,11 @@ static void tf_ref(void *ctx, HclBuf *out, const HclVal *ref)
     }
 }
 
-static void emit_settings(const BuildPlan *bp, const BuildEnv *e, const BuildAccount *ac, HclWriter *w,
+static void emit_settings(const LowerPlan *bp, const LowerEnv *e, const LowerAccount *ac, HclWriter *w,
                           Arena *a)
 {
     hcl_block_open(w, "terraform", NULL, 0);
-    hcl_attr(w, "required_version", hcl_str(a, BUILD_TF_VERSIONS));
+    hcl_attr(w, "required_version", hcl_str(a, LOWER_TF_VERSIONS));
     hcl_blank(w);
     hcl_block_open(w, "required_providers", NULL, 0);
     HclVal *aws = hcl_obj(a);
@@ -85,7 +87,7 @@ static void emit_settings(const BuildPlan *bp, const BuildEnv *e, const BuildAcc
     hcl_block_close(w);
 }
 
-static void emit_module(const BuildUnit *u, HclWriter *w, Arena *a)
+static void emit_module(const LowerUnit *u, HclWriter *w, Arena *a)
 {
     hcl_blank(w);
     /* the implicit cluster stands for the account itself */
@@ -103,7 +105,7 @@ static void emit_module(const BuildUnit *u, HclWriter *w, Arena *a)
 }
 
 /* The other accounts' roots this one must be applied after. */
-static const char *after_note(const BuildAccount *ac, Arena *a)
+static const char *after_note(const LowerAccount *ac, Arena *a)
 {
     HclBuf b = {0};
     for (int i = 0; i < ac->nunits; i++)
@@ -124,31 +126,25 @@ static const char *after_note(const BuildAccount *ac, Arena *a)
     return s;
 }
 
-void emit_tf_tree(const BuildPlan *bp, OutTree *t)
+void emit_tf_account(const LowerPlan *bp, const LowerEnv *e, const LowerAccount *ac, OutTree *t)
 {
     Arena a;
     arena_init(&a);
-    for (int i = 0; i < bp->nenvs; i++) {
-        const BuildEnv *e = &bp->envs[i];
-        for (int j = 0; j < e->naccounts; j++) {
-            const BuildAccount *ac = &e->accounts[j];
-            HclBuf buf = {0};
-            HclWriter w;
-            hcl_writer_init(&w, &buf, tf_ref, NULL);
-            hcl_comment(&w, build_header(&a, build_src(bp, ac->account->src)));
-            hcl_comment(&w, arena_printf(&a, "Account %s (%s) in environment %s.", ac->account->name, ac->id, e->dir));
-            const char *note = after_note(ac, &a);
-            if (note)
-                hcl_comment(&w, note);
-            hcl_blank(&w);
-            emit_settings(bp, e, ac, &w, &a);
-            for (int k = 0; k < ac->nunits; k++)
-                emit_module(ac->units[k], &w, &a);
-            hcl_writer_release(&w);
-            size_t len;
-            char *data = hcl_buf_take(&buf, &len);
-            out_add(t, arena_printf(&a, "%s/%s/main.tf", e->dir, ac->dir), data, len);
-        }
-    }
+    HclBuf buf = {0};
+    HclWriter w;
+    hcl_writer_init(&w, &buf, tf_ref, NULL);
+    hcl_comment(&w, lower_header(&a, lower_src(bp, ac->account->src)));
+    hcl_comment(&w, arena_printf(&a, "Account %s (%s) in environment %s.", ac->account->name, ac->id, e->dir));
+    const char *note = after_note(ac, &a);
+    if (note)
+        hcl_comment(&w, note);
+    hcl_blank(&w);
+    emit_settings(bp, e, ac, &w, &a);
+    for (int k = 0; k < ac->nunits; k++)
+        emit_module(ac->units[k], &w, &a);
+    hcl_writer_release(&w);
+    size_t len;
+    char *data = hcl_buf_take(&buf, &len);
+    out_add(t, arena_printf(&a, "%s/%s/main.tf", e->dir, ac->dir), data, len);
     arena_release(&a);
 }

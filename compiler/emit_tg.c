@@ -1,15 +1,20 @@
-/* emit_tg.c — the Terragrunt target: renders the unit model (build.h) as
+/* emit_tg.c — the Terragrunt target: renders the unit model (lower.h) as
  *
  *   root.hcl                        remote_state (S3, one bucket per account)
  *                                   and the generated provider
  *   ENV/ACCOUNT/account.hcl         the account's id, region, role, bucket
  *   ENV/ACCOUNT/UNIT/terragrunt.hcl include "root", terraform { source },
  *                                   dependency blocks, inputs
- *   modules/                        sfdc's modules (emit_copy_modules)
+ *   modules/                        sfdc's modules (emit_modules.c)
+ *
+ * root.hcl once (emit_tg_root), then one account at a time
+ * (emit_tg_account), as the driver lowers them.
  *
  * Terragrunt functions used, and no others (SPEC.md lists them):
  * find_in_parent_folders, read_terragrunt_config, path_relative_to_include. */
-#include "build.h"
+#include "emit_tg.h"
+
+#include "emit_hcl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +53,7 @@ static void template_escape(HclBuf *out, const char *text)
 }
 
 /* The provider.tf Terragrunt generates into every unit. */
-static const char *provider_text(const BuildPlan *bp, Arena *a)
+static const char *provider_text(const LowerPlan *bp, Arena *a)
 {
     HclBuf body = {0}, tags = {0};
     HclWriter w;
@@ -107,18 +112,18 @@ static void emit_errors(HclWriter *w, Arena *a)
     hcl_block_close(w);
 }
 
-static void emit_root(const BuildPlan *bp, OutTree *t, Arena *a)
+static void emit_root(const LowerPlan *bp, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     HclWriter w;
     hcl_writer_init(&w, &buf, tg_ref, NULL);
-    hcl_comment(&w, build_header(a, bp->platform_src));
+    hcl_comment(&w, lower_header(a, bp->platform_src));
     hcl_comment(&w, "\nIncluded by every unit (ENV/ACCOUNT/UNIT/terragrunt.hcl). What differs per\n"
                     "account comes from the nearest account.hcl above the unit.");
     hcl_blank(&w);
     hcl_comment(&w, "The versions the tree is written for (the modules need Terraform 1.5).");
-    hcl_attr(&w, "terraform_version_constraint", hcl_str(a, BUILD_TF_VERSIONS));
-    hcl_attr(&w, "terragrunt_version_constraint", hcl_str(a, BUILD_TG_VERSIONS));
+    hcl_attr(&w, "terraform_version_constraint", hcl_str(a, LOWER_TF_VERSIONS));
+    hcl_attr(&w, "terragrunt_version_constraint", hcl_str(a, LOWER_TG_VERSIONS));
     hcl_blank(&w);
     hcl_block_open(&w, "locals", NULL, 0);
     hcl_attr(&w, "account", hcl_expr(a, "read_terragrunt_config(find_in_parent_folders(\"account.hcl\")).locals"));
@@ -159,12 +164,12 @@ static void emit_root(const BuildPlan *bp, OutTree *t, Arena *a)
     add_file(t, "root.hcl", &buf);
 }
 
-static void emit_account(const BuildPlan *bp, const BuildEnv *e, const BuildAccount *ac, OutTree *t, Arena *a)
+static void emit_account(const LowerPlan *bp, const LowerEnv *e, const LowerAccount *ac, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     HclWriter w;
     hcl_writer_init(&w, &buf, tg_ref, NULL);
-    hcl_comment(&w, build_header(a, build_src(bp, ac->account->src)));
+    hcl_comment(&w, lower_header(a, lower_src(bp, ac->account->src)));
     hcl_comment(&w, arena_printf(a, "Account %s in environment %s, read by root.hcl.", ac->account->name, e->dir));
     hcl_blank(&w);
     hcl_block_open(&w, "locals", NULL, 0);
@@ -213,9 +218,9 @@ static void collect_refs(const HclVal *v, Dep *deps, int *ndeps, int cap)
             collect_refs(v->items[i], deps, ndeps, cap);
 }
 
-static void emit_dependency(HclWriter *w, const BuildAccount *ac, const Dep *d, Arena *a)
+static void emit_dependency(HclWriter *w, const LowerAccount *ac, const Dep *d, Arena *a)
 {
-    const BuildUnit *dep = build_unit(ac, d->label);
+    const LowerUnit *dep = lower_unit(ac, d->label);
     const char *labels[] = {d->label};
     hcl_block_open(w, "dependency", labels, 1);
     hcl_attr(w, "config_path", hcl_str(a, arena_printf(a, "../%s", dep ? dep->name : d->label)));
@@ -238,12 +243,12 @@ static void emit_dependency(HclWriter *w, const BuildAccount *ac, const Dep *d, 
     hcl_block_close(w);
 }
 
-static void emit_unit(const BuildPlan *bp, const BuildEnv *e, const BuildAccount *ac, const BuildUnit *u, OutTree *t, Arena *a)
+static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount *ac, const LowerUnit *u, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     HclWriter w;
     hcl_writer_init(&w, &buf, tg_ref, NULL);
-    hcl_comment(&w, build_header(a, build_src(bp, u->obj->src)));
+    hcl_comment(&w, lower_header(a, lower_src(bp, u->obj->src)));
     hcl_comment(&w, arena_printf(a, "%s in environment %s: module %s.", u->obj->path, e->dir, u->module));
     hcl_blank(&w);
     static const char *const root[] = {"root"};
@@ -284,19 +289,20 @@ static void emit_unit(const BuildPlan *bp, const BuildEnv *e, const BuildAccount
     add_file(t, arena_printf(a, "%s/%s/%s/terragrunt.hcl", e->dir, ac->dir, u->name), &buf);
 }
 
-void emit_tg_tree(const BuildPlan *bp, OutTree *t)
+void emit_tg_root(const LowerPlan *bp, OutTree *t)
 {
     Arena a;
     arena_init(&a);
     emit_root(bp, t, &a);
-    for (int i = 0; i < bp->nenvs; i++) {
-        const BuildEnv *e = &bp->envs[i];
-        for (int j = 0; j < e->naccounts; j++) {
-            const BuildAccount *ac = &e->accounts[j];
-            emit_account(bp, e, ac, t, &a);
-            for (int k = 0; k < ac->nunits; k++)
-                emit_unit(bp, e, ac, ac->units[k], t, &a);
-        }
-    }
+    arena_release(&a);
+}
+
+void emit_tg_account(const LowerPlan *bp, const LowerEnv *e, const LowerAccount *ac, OutTree *t)
+{
+    Arena a;
+    arena_init(&a);
+    emit_account(bp, e, ac, t, &a);
+    for (int k = 0; k < ac->nunits; k++)
+        emit_unit(bp, e, ac, ac->units[k], t, &a);
     arena_release(&a);
 }

@@ -1,6 +1,7 @@
 /* matrix.c — `sfdc build --matrix`: the deployments of the tree, for CI.
  *
- * After build.c has planned the tree (BuildPlan), this prints one JSON
+ * From the lowered tree (lower.h: accounts lowered one at a time, only
+ * which accounts each waits for kept), this prints one JSON
  * object, {"include": [...]}, with one element per (environment, account)
  * deployment — what GitHub Actions takes as `strategy.matrix` to fan the
  * applies out over runners. An element's `wave` orders them: an account
@@ -15,6 +16,7 @@
 #include "matrix.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +107,7 @@ static bool touches(const char *path, size_t len, const char *dir, const char *e
 
 /* A changed path outside every ENV/ACCOUNT/ directory: root.hcl, modules/
  * (ENV/plan.json is not: its steps run in the environment's own job). */
-static bool global_change(const BuildPlan *bp, const char *path, size_t len, const char *dir)
+static bool global_change(const LowerPlan *bp, const char *path, size_t len, const char *dir)
 {
     size_t dl = strlen(dir);
     if (len <= dl + 1 || strncmp(path, dir, dl) != 0 || path[dl] != '/')
@@ -120,7 +122,7 @@ static bool global_change(const BuildPlan *bp, const char *path, size_t len, con
     return true;
 }
 
-static bool affected(const BuildPlan *bp, const char *changes, const char *dir, const char *env,
+static bool affected(const LowerPlan *bp, const char *changes, const char *dir, const char *env,
                      const char *acct)
 {
     for (const char *p = changes; *p;) {
@@ -133,42 +135,69 @@ static bool affected(const BuildPlan *bp, const char *changes, const char *dir, 
     return false;
 }
 
+/* The accounts account i of e waits for (`after` of its units), as
+ * indices into e->accounts, -1 terminated; malloc'd. Lowers the account.
+ * by_dir maps an interned account directory to its index + 1. */
+static int *waits_of(LowerPlan *bp, const LowerEnv *e, int i, const Table *by_dir)
+{
+    LowerAccount *a = &e->accounts[i];
+    Interner *in = &e->m->pg->in;    /* where lower.c interned the directories */
+    int n = 0, cap = 4;
+    int *w = xmalloc((size_t)cap * sizeof *w);
+    if (lower_account(bp, e, a))
+        for (int u = 0; u < a->nunits; u++)
+            for (int k = 0; k < a->units[u]->nafter; k++) {
+                const char *dep = a->units[u]->after[k];
+                int j = (int)(intptr_t)table_get(by_dir, intern(in, dep, strcspn(dep, "/"))) - 1;
+                if (j < 0 || j == i)
+                    continue;
+                if (n + 1 >= cap)
+                    w = xrealloc(w, (size_t)(cap *= 2) * sizeof *w);
+                w[n++] = j;
+            }
+    w[n] = -1;
+    return w;
+}
+
 /* The wave of each account of e: 0 when its units wait for no other
  * account, else one more than the latest account it waits for. */
-static void waves(const BuildEnv *e, int *wave)
+static void waves(LowerPlan *bp, const LowerEnv *e, int *wave)
 {
+    int **waits = xcalloc((size_t)e->naccounts + 1, sizeof *waits);
+    Table by_dir;
+    table_init(&by_dir);
+    for (int i = 0; i < e->naccounts; i++)      /* directories are interned (lower.c) */
+        table_put(&by_dir, e->accounts[i].dir, (void *)(intptr_t)(i + 1));
+    for (int i = 0; i < e->naccounts; i++)
+        waits[i] = waits_of(bp, e, i, &by_dir);
+    table_release(&by_dir);
     for (int round = 0; round <= e->naccounts; round++) {
         bool changed = false;
-        for (int i = 0; i < e->naccounts; i++) {
-            const BuildAccount *a = &e->accounts[i];
-            for (int u = 0; u < a->nunits; u++)
-                for (int k = 0; k < a->units[u]->nafter; k++) {
-                    const char *dep = a->units[u]->after[k];
-                    size_t dl = strcspn(dep, "/");
-                    for (int j = 0; j < e->naccounts; j++)
-                        if (j != i && strlen(e->accounts[j].dir) == dl &&
-                            strncmp(e->accounts[j].dir, dep, dl) == 0 && wave[i] <= wave[j]) {
-                            wave[i] = wave[j] + 1;
-                            changed = true;
-                        }
+        for (int i = 0; i < e->naccounts; i++)
+            for (const int *j = waits[i]; *j >= 0; j++)
+                if (wave[i] <= wave[*j]) {
+                    wave[i] = wave[*j] + 1;
+                    changed = true;
                 }
-        }
         if (!changed)
-            return;
+            break;
     }
+    for (int i = 0; i < e->naccounts; i++)
+        free(waits[i]);
+    free(waits);
 }
 
 int matrix_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
 {
-    BuildPlan bp;
-    int rc = build_plan(&bp, m, o, err) ? matrix_print(&bp, o->outdir ? o->outdir : "out", o->since,
-                                                       out, err)
-                                        : 1;
-    build_plan_release(&bp);
+    LowerPlan bp;
+    int rc = lower_plan(&bp, m, o->env, err) ? matrix_print(&bp, o->outdir ? o->outdir : "out", o->since,
+                                                            out, err)
+                                             : bp.internal ? 70 : 1;
+    lower_release(&bp);
     return rc;
 }
 
-int matrix_print(const BuildPlan *bp, const char *dir, const char *since, FILE *out, FILE *err)
+int matrix_print(LowerPlan *bp, const char *dir, const char *since, FILE *out, FILE *err)
 {
     char *changes = NULL;
     while (dir[0] == '.' && dir[1] == '/')     /* git prints paths without it */
@@ -181,14 +210,21 @@ int matrix_print(const BuildPlan *bp, const char *dir, const char *since, FILE *
     cJSON *root = cJSON_CreateObject();
     cJSON *inc = cJSON_AddArrayToObject(root, "include");
     for (int i = 0; i < bp->nenvs; i++) {
-        const BuildEnv *e = &bp->envs[i];
+        const LowerEnv *e = &bp->envs[i];
         int *wave = calloc((size_t)e->naccounts + 1, sizeof *wave);
         if (!wave)
             break;
-        waves(e, wave);
-        for (int w = 0; w <= e->naccounts; w++)
+        waves(bp, e, wave);
+        if (bp->internal) {
+            free(wave);
+            break;
+        }
+        int last = 0;   /* the latest wave: the loop below is waves x accounts */
+        for (int k = 0; k < e->naccounts; k++)
+            last = wave[k] > last ? wave[k] : last;
+        for (int w = 0; w <= last; w++)
             for (int k = 0; k < e->naccounts; k++) {
-                const BuildAccount *a = &e->accounts[k];
+                const LowerAccount *a = &e->accounts[k];
                 if (wave[k] != w || (changes && !affected(bp, changes, dir, e->dir, a->dir)))
                     continue;
                 cJSON *o = cJSON_CreateObject();
@@ -205,11 +241,11 @@ int matrix_print(const BuildPlan *bp, const char *dir, const char *since, FILE *
             }
         free(wave);
     }
-    char *text = cJSON_PrintUnformatted(root);
+    char *text = bp->internal ? NULL : cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     free(changes);
     if (!text)
-        return 70;
+        return 70;      /* out of memory, or lowering met what check refuses */
     fprintf(out, "%s\n", text);
     free(text);
     return 0;

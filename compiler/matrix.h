@@ -7,15 +7,16 @@
 #include <stdio.h>
 
 #include "build.h"
+#include "lower.h"
 
 /* Prints {"include": [{environment, account, account_id, region, role_arn,
  * dir, wave}, ...]} on one line to out, deployments in wave order; with
  * since (a git revision), only those whose files under dir changed since.
  * Returns 0, 1 when git cannot compare (said on err), 70 out of memory. */
-int matrix_print(const BuildPlan *bp, const char *dir, const char *since, FILE *out, FILE *err);
+int matrix_print(LowerPlan *bp, const char *dir, const char *since, FILE *out, FILE *err);
 
-/* `sfdc build --matrix`: plans the tree of m (build_plan) and prints its
- * matrix. Returns the exit status. */
+/* `sfdc build --matrix`: lowers the tree of m (lower_plan, lower_account)
+ * and prints its matrix. Returns the exit status. */
 int matrix_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err);
 
 #endif

@@ -208,7 +208,7 @@ static size_t in_cluster(const NameCtx *c, const char *pre, const Object *svc, c
 }
 
 /* Whether a service has a load balancer: access = public() or vpn(CIDR)
- * (build.c plans one exactly then). */
+ * (lower.c plans one exactly then). */
 static bool has_lb(const NameCtx *c, const Object *svc)
 {
     const Value *v = get(c, svc, "access");

@@ -2,6 +2,13 @@
  * half-written one, and without touching files sfdc did not create (the
  * rules are in outtree.h).
  *
+ * Files are streamed: each one is compared with what DIR holds, and
+ * written (to the temporary tree, or to the staging directory of an
+ * update) while it arrives; only its path is kept. The decisions that need
+ * every path — duplicates, the manifest, removals, --check's listing, the
+ * renames of an update — are taken in out_finish over the sorted paths, so
+ * the output and the guarantees are those of writing a whole tree at once.
+ *
  * Durability across a power cut is not promised (no fsync: it would cost
  * more than the whole build); what is promised is that every file is whole
  * — each one appears by rename(2) — and that a failed run changes nothing
@@ -18,19 +25,37 @@
 #include <unistd.h>
 
 #include "arena.h"
-#include "emit_hcl.h"
+#include "hcl.h"
 #include "banned.h"
 
 static const char manifest_head[] =
     "# sfdc manifest: the files `sfdc build` wrote here; only these are ever replaced or deleted\n";
+
+static char *join(const char *dir, const char *rel)
+{
+    HclBuf b = {0};
+    hcl_buf_printf(&b, "%s/%s", dir, rel);
+    return hcl_buf_take(&b, NULL);
+}
+
+static bool kept(const OutTree *t, const char *path)
+{
+    for (int i = 0; i < t->nkeep; i++)
+        if (strncmp(path, t->keep[i], strlen(t->keep[i])) == 0)
+            return true;
+    return false;
+}
 
 void out_init(OutTree *t)
 {
     memset(t, 0, sizeof *t);
 }
 
+static void run_free(OutTree *t);
+
 void out_release(OutTree *t)
 {
+    run_free(t);
     for (int i = 0; i < t->n; i++) {
         free(t->files[i].path);
         free(t->files[i].data);
@@ -51,23 +76,6 @@ void out_own(OutTree *t, const char *prefix)
 {
     t->own = xrealloc(t->own, ((size_t)t->nown + 1) * sizeof *t->own);
     t->own[t->nown++] = prefix;
-}
-
-static bool kept(const OutTree *t, const char *path)
-{
-    for (int i = 0; i < t->nkeep; i++)
-        if (strncmp(path, t->keep[i], strlen(t->keep[i])) == 0)
-            return true;
-    return false;
-}
-
-void out_add(OutTree *t, const char *path, char *data, size_t len)
-{
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 64;
-        t->files = xrealloc(t->files, (size_t)t->cap * sizeof *t->files);
-    }
-    t->files[t->n++] = (OutFile){xstrdup(path), data, len};
 }
 
 void out_sanitize(const char *in, char *buf, size_t cap)
@@ -104,36 +112,6 @@ bool out_path_ok(const char *path)
             return true;
         p = end + 1;
     }
-}
-
-static int cmp_file(const void *a, const void *b)
-{
-    return strcmp(((const OutFile *)a)->path, ((const OutFile *)b)->path);
-}
-
-/* Sorts the tree and rejects unsafe or duplicate paths. */
-static bool prepare(OutTree *t, FILE *err)
-{
-    qsort(t->files, (size_t)t->n, sizeof *t->files, cmp_file);
-    for (int i = 0; i < t->n; i++) {
-        const char *p = t->files[i].path;
-        if (!out_path_ok(p) || strcmp(p, OUT_MANIFEST) == 0) {
-            fprintf(err, "sfdc: internal error: unsafe output path '%s'\n", p);
-            return false;
-        }
-        if (i && strcmp(p, t->files[i - 1].path) == 0) {
-            fprintf(err, "sfdc: internal error: '%s' emitted twice\n", p);
-            return false;
-        }
-    }
-    return true;
-}
-
-static char *join(const char *dir, const char *rel)
-{
-    HclBuf b = {0};
-    hcl_buf_printf(&b, "%s/%s", dir, rel);
-    return hcl_buf_take(&b, NULL);
 }
 
 /* ---- the manifest ------------------------------------------------------- */
@@ -193,30 +171,6 @@ static void manifest_release(Manifest *mf)
     for (int i = 0; i < mf->n; i++)
         free(mf->paths[i]);
     free(mf->paths);
-}
-
-/* The new manifest: the tree's files and the kept entries of the old one,
- * merged in order. mf may be NULL (a fresh directory). */
-static char *manifest_text(const OutTree *t, const Manifest *mf, size_t *len)
-{
-    HclBuf b = {0};
-    hcl_buf_puts(&b, manifest_head);
-    int i = 0, k = 0, nk = mf ? mf->n : 0;
-    while (i < t->n || k < nk) {
-        if (k < nk && !kept(t, mf->paths[k])) {
-            k++;
-            continue;
-        }
-        int c = i == t->n ? 1 : k == nk ? -1 : strcmp(t->files[i].path, mf->paths[k]);
-        const char *p = c <= 0 ? t->files[i].path : mf->paths[k];
-        if (c <= 0)
-            i++;
-        if (c >= 0)
-            k++;
-        hcl_buf_puts(&b, p);
-        hcl_buf_put(&b, "\n", 1);
-    }
-    return hcl_buf_take(&b, len);
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -409,8 +363,6 @@ static bool remove_safely(int rootfd, const char *rel)
     return gone;
 }
 
-/* ---- writing ------------------------------------------------------------ */
-
 /* Creates the missing parents of dir (`-o a/b/out` with no a/b yet). */
 static void make_dir_parents(const char *dir)
 {
@@ -423,220 +375,380 @@ static void make_dir_parents(const char *dir)
     free(p);
 }
 
-/* A fresh directory: everything in DIR.sfdc-tmp-XXXXXX, then one rename. */
-static int write_fresh(OutTree *t, const char *dir, OutStats *st, FILE *err)
-{
-    make_dir_parents(dir);
-    HclBuf tmpl = {0};
-    hcl_buf_printf(&tmpl, "%s.sfdc-tmp-XXXXXX", dir);
-    char *tmp = hcl_buf_take(&tmpl, NULL);
-    int rc = 1;
-    if (!mkdtemp(tmp)) {
-        fprintf(err, "sfdc: cannot create %s: %s\n", tmp, strerror(errno));
-        free(tmp);
-        return 1;
-    }
-    /* mkdtemp makes 0700; the tree becomes DIR, a normal directory that CI
-     * and colleagues read: 0777 under the umask, like mkdir(1) */
-    mode_t mask = umask(0);
-    umask(mask);
-    HclBuf last = {0};
-    if (chmod(tmp, 0777 & ~mask) != 0) {
-        fprintf(err, "sfdc: cannot set the mode of %s: %s\n", tmp, strerror(errno));
-        goto out;
-    }
-    for (int i = 0; i < t->n; i++) {
-        const OutFile *f = &t->files[i];
-        if (!make_parents(tmp, f->path, &last, err))
-            goto out;
-        char *path = join(tmp, f->path);
-        bool ok = write_file(path, f->data, f->len);
-        if (!ok)
-            fprintf(err, "sfdc: cannot write %s: %s\n", path, strerror(errno));
-        free(path);
-        if (!ok)
-            goto out;
-    }
-    size_t mlen;
-    char *mtext = manifest_text(t, NULL, &mlen);
-    char *mpath = join(tmp, OUT_MANIFEST);
-    bool ok = write_file(mpath, mtext, mlen);
-    free(mtext);
-    free(mpath);
-    if (!ok || rename(tmp, dir) != 0) {
-        fprintf(err, "sfdc: cannot create %s: %s\n", dir, strerror(errno));
-        goto out;
-    }
-    st->written = t->n;
-    rc = 0;
-out:
-    if (rc)
-        remove_tree(tmp);
-    hcl_buf_release(&last);
-    free(tmp);
-    return rc;
-}
+/* ---- the run ------------------------------------------------------------ */
 
-/* What happens to each file of an update. */
-enum { ACT_KEEP, ACT_WRITE };
+/* What became of one file of the run. */
+enum {
+    ENT_UNCHANGED,      /* DIR already holds exactly these bytes */
+    ENT_WRITE,          /* new or changed: written (fresh), staged (update) or to write (--check) */
+    ENT_REFUSED,        /* update: the path holds something sfdc did not write */
+};
 
-/* Decides, for an existing dir, which files change; refuses (1) when a
- * needed path holds something sfdc did not write. */
-static int plan_update(OutTree *t, const char *dir, const Manifest *mf, char *act, OutStats *st,
-                       FILE *err)
-{
-    int refused = 0;
-    for (int i = 0; i < t->n; i++) {
-        const OutFile *f = &t->files[i];
-        char *path = join(dir, f->path);
-        Same s = same_contents(path, f->data, f->len);
-        act[i] = s == SAME_YES ? ACT_KEEP : ACT_WRITE;
-        if ((s == SAME_NO && !manifest_has(mf, f->path)) || s == SAME_NOT_FILE) {
-            fprintf(err, "sfdc: %s exists and was not written by sfdc (not in %s/%s); "
-                         "move it away or remove it\n", path, dir, OUT_MANIFEST);
-            refused++;
-        }
-        free(path);
-        if (act[i] == ACT_WRITE)
-            st->written++;
-        else
-            st->unchanged++;
-    }
-    return refused ? 1 : 0;
-}
+/* One file of the run: only its path outlives out_close. */
+typedef struct OutEntry {
+    char *path;             /* malloc'd */
+    int seq;                /* order of arrival: its name in the staging directory */
+    unsigned char what;     /* ENT_* */
+    bool missing;           /* ENT_WRITE: DIR has no such file (else it is stale) */
+} OutEntry;
 
-/* Writes every changed file to the staging directory, named by its index.
- * Nothing in dir is touched here. */
-static bool stage(OutTree *t, const char *staging, const char *act, FILE *err)
+struct OutRun {
+    OutMode mode;
+    char *dir;              /* DIR; malloc'd */
+    FILE *out;              /* OUT_CHECK's listing */
+    FILE *err;              /* messages */
+    bool fresh;             /* OUT_WRITE into a DIR that did not exist: tmp is the new tree */
+    char *tmp;              /* fresh: DIR.sfdc-tmp-XXXXXX; update: the staging directory
+                             * inside DIR once something is staged, else NULL; malloc'd */
+    Manifest mf;            /* DIR's manifest (empty when fresh) */
+    OutEntry *ents;         /* the run's files; sorted by out_finish; malloc'd */
+    int n, cap;
+    HclBuf last;            /* make_parents' cache */
+    bool failed;            /* a path was unsafe or a write failed: finish changes nothing */
+    /* the file being streamed (between out_open and out_close) */
+    bool open;              /* a file is open and its entry is ents[n - 1] */
+    int old;                /* DIR's file at the same path, or -1 */
+    off_t oldsize;          /* its size */
+    bool oldfile;           /* DIR holds something at the path that is not a regular file */
+    size_t done;            /* bytes received so far */
+    bool same;              /* they equal the first `done` bytes of old */
+    int fd;                 /* where the bytes are written, or -1 */
+};
+
+/* Writes len bytes to fd; false with errno set on failure. */
+static bool write_all(int fd, const char *data, size_t len)
 {
-    for (int i = 0; i < t->n; i++) {
-        if (act[i] != ACT_WRITE)
+    while (len > 0) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0 && errno == EINTR)
             continue;
-        HclBuf p = {0};
-        hcl_buf_printf(&p, "%s/%d", staging, i);
-        bool ok = write_file(p.p, t->files[i].data, t->files[i].len);
-        if (!ok)
-            fprintf(err, "sfdc: cannot write %s: %s\n", p.p, strerror(errno));
-        hcl_buf_release(&p);
-        if (!ok)
+        if (w < 0)
             return false;
+        data += w;
+        len -= (size_t)w;
     }
     return true;
 }
 
-/* Moves the staged files into place, then removes what the old manifest
- * lists and the tree no longer has, then replaces the manifest. */
-static int commit(OutTree *t, const char *dir, const char *staging, const char *act,
-                  const Manifest *mf, OutStats *st, FILE *err)
+static void run_fail(OutRun *r, const char *what, const char *path)
 {
-    HclBuf last = {0};
-    int rc = 0;
-    for (int i = 0; i < t->n && rc == 0; i++) {
-        if (act[i] != ACT_WRITE)
-            continue;
-        const OutFile *f = &t->files[i];
-        if (!make_parents(dir, f->path, &last, err)) {
-            rc = 1;
-            break;
-        }
-        HclBuf from = {0};
-        hcl_buf_printf(&from, "%s/%d", staging, i);
-        char *to = join(dir, f->path);
-        if (rename(from.p, to) != 0) {
-            fprintf(err, "sfdc: cannot move %s into place: %s\n", to, strerror(errno));
-            rc = 1;
-        }
-        free(to);
-        hcl_buf_release(&from);
-    }
-    hcl_buf_release(&last);
-    if (rc)
-        return rc;
-    int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    for (int i = 0; i < mf->n && rootfd >= 0; i++) {
-        OutFile key = {mf->paths[i], NULL, 0};
-        if (kept(t, mf->paths[i]) || bsearch(&key, t->files, (size_t)t->n, sizeof key, cmp_file))
-            continue;
-        if (remove_safely(rootfd, mf->paths[i]))
-            st->removed++;
-    }
-    if (rootfd >= 0)
-        close(rootfd);
-    size_t mlen;
-    char *mtext = manifest_text(t, mf, &mlen);
-    char *mpath = join(dir, OUT_MANIFEST);
-    if (same_contents(mpath, mtext, mlen) != SAME_YES) {
-        HclBuf tmp = {0};
-        hcl_buf_printf(&tmp, "%s/manifest", staging);
-        if (!write_file(tmp.p, mtext, mlen) || rename(tmp.p, mpath) != 0) {
-            fprintf(err, "sfdc: cannot write %s: %s\n", mpath, strerror(errno));
-            rc = 1;
-        }
-        hcl_buf_release(&tmp);
-    }
-    free(mtext);
-    free(mpath);
-    return rc;
+    fprintf(r->err, "sfdc: %s %s: %s\n", what, path, strerror(errno));
+    r->failed = true;
 }
 
-int out_write(OutTree *t, const char *dir, OutStats *st, FILE *err)
+/* mkdtemp of r->dir + suffix ("...-XXXXXX") into r->tmp (malloc'd). */
+static bool make_temp(OutRun *r, const char *suffix)
 {
-    memset(st, 0, sizeof *st);
-    if (!prepare(t, err))
-        return 1;
+    HclBuf tmpl = {0};
+    hcl_buf_puts(&tmpl, r->dir);
+    hcl_buf_puts(&tmpl, suffix);
+    r->tmp = hcl_buf_take(&tmpl, NULL);
+    if (mkdtemp(r->tmp))
+        return true;
+    free(r->tmp);
+    r->tmp = NULL;
+    return false;
+}
+
+/* The staging directory of an update, made when first needed: beside DIR,
+ * so that a refused or failed update leaves DIR itself untouched (not even
+ * its mtime); inside DIR when DIR is on another file system than its parent
+ * (a mount point: rename(2) cannot cross it) or the parent is read-only. */
+static bool staging(OutRun *r)
+{
+    if (r->tmp)
+        return true;
+    struct stat a, b;
+    if (make_temp(r, ".sfdc-staging-XXXXXX")) {
+        if (stat(r->tmp, &a) == 0 && stat(r->dir, &b) == 0 && a.st_dev == b.st_dev)
+            return true;
+        rmdir(r->tmp);
+        free(r->tmp);
+        r->tmp = NULL;
+    }
+    if (make_temp(r, "/.sfdc-staging-XXXXXX"))
+        return true;
+    run_fail(r, "cannot create a staging directory in", r->dir);
+    return false;
+}
+
+/* An update found the current file differs: from here on it is written to
+ * the staging directory, starting with the prefix that matched (read back
+ * from DIR's file, so an unchanged file is never written at all). */
+static void start_writing(OutRun *r)
+{
+    if (r->failed || r->fd >= 0 || r->mode != OUT_WRITE || !staging(r))
+        return;
+    HclBuf p = {0};
+    hcl_buf_printf(&p, "%s/%d", r->tmp, r->ents[r->n - 1].seq);
+    r->fd = open(p.p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    char buf[65536];
+    for (size_t off = 0; r->fd >= 0 && off < r->done;) {
+        size_t want = r->done - off < sizeof buf ? r->done - off : sizeof buf;
+        ssize_t got = pread(r->old, buf, want, (off_t)off);
+        if (got <= 0 || !write_all(r->fd, buf, (size_t)got)) {
+            close(r->fd);
+            r->fd = -1;
+            break;
+        }
+        off += (size_t)got;
+    }
+    if (r->fd < 0)
+        run_fail(r, "cannot write", p.p);
+    hcl_buf_release(&p);
+}
+
+/* Whether the next len bytes of DIR's file are data. */
+static bool old_matches(OutRun *r, const char *data, size_t len)
+{
+    if ((off_t)(r->done + len) > r->oldsize)
+        return false;
+    char buf[65536];
+    for (size_t off = 0; off < len;) {
+        size_t want = len - off < sizeof buf ? len - off : sizeof buf;
+        ssize_t got = pread(r->old, buf, want, (off_t)(r->done + off));
+        if (got <= 0 || memcmp(buf, data + off, (size_t)got) != 0)
+            return false;
+        off += (size_t)got;
+    }
+    return true;
+}
+
+int out_begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err)
+{
+    OutRun *r = xcalloc(1, sizeof *r);
+    t->run = r;
+    *r = (OutRun){.mode = mode, .dir = xstrdup(dir), .out = out, .err = err, .old = -1, .fd = -1};
     struct stat sb;
     if (stat(dir, &sb) != 0) {
         if (errno != ENOENT) {
-            fprintf(err, "sfdc: cannot use %s: %s\n", dir, strerror(errno));
+            run_fail(r, "cannot use", dir);
             return 1;
         }
-        return write_fresh(t, dir, st, err);
+        if (mode == OUT_CHECK)
+            return 0;   /* every file is missing */
+        r->fresh = true;
+        make_dir_parents(dir);
+        HclBuf tmpl = {0};
+        hcl_buf_printf(&tmpl, "%s.sfdc-tmp-XXXXXX", dir);
+        r->tmp = hcl_buf_take(&tmpl, NULL);
+        if (!mkdtemp(r->tmp)) {
+            run_fail(r, "cannot create", r->tmp);
+            free(r->tmp);
+            r->tmp = NULL;
+            return 1;
+        }
+        /* mkdtemp makes 0700; the tree becomes DIR, a normal directory that
+         * CI and colleagues read: 0777 under the umask, like mkdir(1) */
+        mode_t mask = umask(0);
+        umask(mask);
+        if (chmod(r->tmp, 0777 & ~mask) != 0) {
+            run_fail(r, "cannot set the mode of", r->tmp);
+            return 1;
+        }
+        return 0;
     }
     if (!S_ISDIR(sb.st_mode)) {
         fprintf(err, "sfdc: %s exists and is not a directory\n", dir);
+        r->failed = true;
         return 1;
     }
-    Manifest mf;
-    manifest_read(&mf, dir);
-    char *act = xcalloc((size_t)t->n + 1, 1);
-    char *staging = NULL;
-    int rc = plan_update(t, dir, &mf, act, st, err);
-    if (rc == 0 && (st->written > 0 || mf.n != t->n || !mf.found)) {
-        HclBuf tmpl = {0};
-        hcl_buf_printf(&tmpl, "%s/.sfdc-staging-XXXXXX", dir);
-        staging = hcl_buf_take(&tmpl, NULL);
-        if (!mkdtemp(staging)) {
-            fprintf(err, "sfdc: cannot create %s: %s\n", staging, strerror(errno));
-            rc = 1;
-        } else {
-            rc = stage(t, staging, act, err) ? commit(t, dir, staging, act, &mf, st, err) : 1;
-            remove_tree(staging);
-        }
+    manifest_read(&r->mf, dir);
+    return 0;
+}
+
+void out_open(OutTree *t, const char *path)
+{
+    OutRun *r = t->run;
+    if (!out_path_ok(path) || strcmp(path, OUT_MANIFEST) == 0) {
+        fprintf(r->err, "sfdc: internal error: unsafe output path '%s'\n", path);
+        r->failed = true;
+        return;
     }
-    free(staging);
-    free(act);
-    manifest_release(&mf);
-    return rc;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 256;
+        r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
+    }
+    r->ents[r->n] = (OutEntry){xstrdup(path), r->n, ENT_WRITE, false};
+    r->n++;
+    r->open = true;
+    r->done = 0;
+    r->same = false;
+    r->oldfile = false;
+    if (r->failed)
+        return;
+    if (r->fresh) {
+        if (!make_parents(r->tmp, path, &r->last, r->err)) {
+            r->failed = true;
+            return;
+        }
+        char *p = join(r->tmp, path);
+        r->fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (r->fd < 0)
+            run_fail(r, "cannot write", p);
+        free(p);
+        return;
+    }
+    char *p = join(r->dir, path);
+    r->old = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    free(p);
+    struct stat sb;
+    if (r->old < 0) {
+        r->oldfile = errno != ENOENT;
+        r->ents[r->n - 1].missing = !r->oldfile;
+    } else if (fstat(r->old, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        r->oldfile = true;
+        close(r->old);
+        r->old = -1;
+    } else {
+        r->oldsize = sb.st_size;
+        r->same = true;
+    }
+}
+
+void out_put(OutTree *t, const char *data, size_t len)
+{
+    OutRun *r = t->run;
+    if (!r->open || len == 0)
+        return;
+    if (r->same && !old_matches(r, data, len)) {
+        r->same = false;
+        start_writing(r);
+    } else if (!r->same && !r->fresh) {
+        start_writing(r);
+    }
+    if (r->fd >= 0 && !r->failed && !write_all(r->fd, data, len))
+        run_fail(r, "cannot write", r->ents[r->n - 1].path);
+    r->done += len;
+}
+
+void out_close(OutTree *t)
+{
+    OutRun *r = t->run;
+    if (!r->open)
+        return;
+    OutEntry *e = &r->ents[r->n - 1];
+    if (r->same && (off_t)r->done == r->oldsize) {
+        e->what = ENT_UNCHANGED;
+    } else {
+        r->same = false;
+        if (!r->fresh)
+            start_writing(r);   /* a shorter or empty file: still staged whole */
+        if (r->oldfile || (r->old >= 0 && !manifest_has(&r->mf, e->path)))
+            e->what = r->mode == OUT_WRITE ? ENT_REFUSED : ENT_WRITE;
+    }
+    if (r->fd >= 0 && close(r->fd) != 0 && !r->failed)
+        run_fail(r, "cannot write", e->path);
+    if (r->old >= 0)
+        close(r->old);
+    r->fd = r->old = -1;
+    r->open = false;
+}
+
+void out_add(OutTree *t, const char *path, char *data, size_t len)
+{
+    if (!t->run) {      /* batch: kept until out_write or out_check */
+        if (t->n == t->cap) {
+            t->cap = t->cap ? t->cap * 2 : 64;
+            t->files = xrealloc(t->files, (size_t)t->cap * sizeof *t->files);
+        }
+        t->files[t->n++] = (OutFile){xstrdup(path), data, len};
+        return;
+    }
+    out_open(t, path);
+    out_put(t, data, len);
+    out_close(t);
+    free(data);
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+    return strcmp(((const OutEntry *)a)->path, ((const OutEntry *)b)->path);
+}
+
+/* Whether the run produced path (r->ents sorted). */
+static bool produced(const OutRun *r, const char *path)
+{
+    OutEntry key = {(char *)path, 0, 0, false};
+    return r->n > 0 && bsearch(&key, r->ents, (size_t)r->n, sizeof key, cmp_ent) != NULL;
+}
+
+/* Sorts the paths and rejects one produced twice. */
+static bool sort_entries(OutRun *r)
+{
+    qsort(r->ents, (size_t)r->n, sizeof *r->ents, cmp_ent);
+    for (int i = 1; i < r->n; i++)
+        if (strcmp(r->ents[i].path, r->ents[i - 1].path) == 0) {
+            fprintf(r->err, "sfdc: internal error: '%s' emitted twice\n", r->ents[i].path);
+            return false;
+        }
+    return true;
+}
+
+static void run_free(OutTree *t)
+{
+    OutRun *r = t->run;
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    if (r->old >= 0)
+        close(r->old);
+    if (r->tmp)
+        remove_tree(r->tmp);
+    for (int i = 0; i < r->n; i++)
+        free(r->ents[i].path);
+    free(r->ents);
+    free(r->tmp);
+    free(r->dir);
+    manifest_release(&r->mf);
+    hcl_buf_release(&r->last);
+    free(r);
+    t->run = NULL;
+}
+
+/* The new manifest: the run's files (sorted) and the kept entries of the
+ * old one, merged in order. mf may be NULL (a fresh directory). */
+static char *manifest_text(const OutTree *t, const OutRun *r, const Manifest *mf, size_t *len)
+{
+    HclBuf b = {0};
+    hcl_buf_puts(&b, manifest_head);
+    int i = 0, k = 0, nk = mf ? mf->n : 0;
+    while (i < r->n || k < nk) {
+        if (k < nk && !kept(t, mf->paths[k])) {
+            k++;
+            continue;
+        }
+        int c = i == r->n ? 1 : k == nk ? -1 : strcmp(r->ents[i].path, mf->paths[k]);
+        const char *p = c <= 0 ? r->ents[i].path : mf->paths[k];
+        if (c <= 0)
+            i++;
+        if (c >= 0)
+            k++;
+        hcl_buf_puts(&b, p);
+        hcl_buf_put(&b, "\n", 1);
+    }
+    return hcl_buf_take(&b, len);
 }
 
 /* ---- unknown files ------------------------------------------------------ */
 
-/* Whether the tree produces a file below directory rel (t is sorted). */
-static bool produces_below(const OutTree *t, const char *rel)
+/* Whether the run produces a file below directory rel (r is sorted). */
+static bool produces_below(const OutRun *r, const char *rel)
 {
     size_t n = strlen(rel);
-    int lo = 0, hi = t->n;
+    int lo = 0, hi = r->n;
     while (lo < hi) {   /* the first path not before "rel/" */
         int mid = lo + (hi - lo) / 2;
-        int c = strncmp(t->files[mid].path, rel, n);
+        int c = strncmp(r->ents[mid].path, rel, n);
         if (c == 0)
-            c = (unsigned char)t->files[mid].path[n] - (unsigned char)'/';
+            c = (unsigned char)r->ents[mid].path[n] - (unsigned char)'/';
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < t->n && strncmp(t->files[lo].path, rel, n) == 0 && t->files[lo].path[n] == '/';
+    return lo < r->n && strncmp(r->ents[lo].path, rel, n) == 0 && r->ents[lo].path[n] == '/';
 }
 
 static bool manifest_below(const Manifest *mf, const char *rel)
@@ -654,7 +766,7 @@ static bool manifest_below(const Manifest *mf, const char *rel)
  * Hidden entries are tools' caches (.terragrunt-cache, .terraform,
  * .terraform.lock.hcl), which Terragrunt's discovery skips too. Symbolic
  * links are reported, never followed. Returns 1 if anything was listed. */
-static int scan_dir(const OutTree *t, const Manifest *mf, int rootfd, const char *dir, const char *rel,
+static int scan_dir(const OutRun *r, const Manifest *mf, int rootfd, const char *dir, const char *rel,
                     OutStats *st, FILE *out)
 {
     HclBuf probe = {0};
@@ -685,13 +797,12 @@ static int scan_dir(const OutTree *t, const Manifest *mf, int rootfd, const char
     for (int i = 0; i < n; i++) {
         const char *name = names[i]->d_name;
         char *child = join(rel, name);
-        OutFile key = {child, NULL, 0};
         struct stat sb;
         bool isdir = fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
-        if (bsearch(&key, t->files, (size_t)t->n, sizeof key, cmp_file) || manifest_has(mf, child)) {
+        if (produced(r, child) || manifest_has(mf, child)) {
             /* ours: produced, or an extra file reported above */
-        } else if (isdir && (produces_below(t, child) || manifest_below(mf, child))) {
-            found |= scan_dir(t, mf, rootfd, dir, child, st, out);
+        } else if (isdir && (produces_below(r, child) || manifest_below(mf, child))) {
+            found |= scan_dir(r, mf, rootfd, dir, child, st, out);
         } else {
             fprintf(out, "unknown %s/%s%s\n", dir, child, isdir ? "/" : "");
             st->unknown++;
@@ -706,7 +817,7 @@ static int scan_dir(const OutTree *t, const Manifest *mf, int rootfd, const char
     return found;
 }
 
-static int scan_owned(const OutTree *t, const Manifest *mf, const char *dir, const char *prefix,
+static int scan_owned(const OutRun *r, const Manifest *mf, const char *dir, const char *prefix,
                       OutStats *st, FILE *out)
 {
     int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -716,48 +827,185 @@ static int scan_owned(const OutTree *t, const Manifest *mf, const char *dir, con
     size_t n = strlen(rel);
     while (n > 0 && rel[n - 1] == '/')
         rel[--n] = '\0';
-    int found = n && out_path_ok(rel) ? scan_dir(t, mf, rootfd, dir, rel, st, out) : 0;
+    int found = n && out_path_ok(rel) ? scan_dir(r, mf, rootfd, dir, rel, st, out) : 0;
     free(rel);
     close(rootfd);
     return found;
 }
 
-int out_check(OutTree *t, const char *dir, OutStats *st, FILE *out)
+/* ---- finishing ---------------------------------------------------------- */
+
+/* A fresh tree: the manifest, then the one rename that makes it DIR. */
+static int finish_fresh(OutTree *t, OutRun *r, OutStats *st)
 {
-    memset(st, 0, sizeof *st);
-    if (!prepare(t, stderr))
+    size_t mlen;
+    char *mtext = manifest_text(t, r, NULL, &mlen);
+    char *mpath = join(r->tmp, OUT_MANIFEST);
+    bool ok = write_file(mpath, mtext, mlen);
+    free(mtext);
+    free(mpath);
+    if (!ok || rename(r->tmp, r->dir) != 0) {
+        fprintf(r->err, "sfdc: cannot create %s: %s\n", r->dir, strerror(errno));
         return 1;
+    }
+    free(r->tmp);
+    r->tmp = NULL;      /* it is DIR now */
+    st->written = r->n;
+    return 0;
+}
+
+/* Moves the staged files into place, then removes what the old manifest
+ * lists and the run no longer has, then replaces the manifest. */
+static int commit(OutTree *t, OutRun *r, OutStats *st)
+{
+    HclBuf last = {0};
+    int rc = 0;
+    for (int i = 0; i < r->n && rc == 0; i++) {
+        const OutEntry *e = &r->ents[i];
+        if (e->what != ENT_WRITE)
+            continue;
+        if (!make_parents(r->dir, e->path, &last, r->err)) {
+            rc = 1;
+            break;
+        }
+        HclBuf from = {0};
+        hcl_buf_printf(&from, "%s/%d", r->tmp, e->seq);
+        char *to = join(r->dir, e->path);
+        if (rename(from.p, to) != 0) {
+            fprintf(r->err, "sfdc: cannot move %s into place: %s\n", to, strerror(errno));
+            rc = 1;
+        }
+        free(to);
+        hcl_buf_release(&from);
+    }
+    hcl_buf_release(&last);
+    if (rc)
+        return rc;
+    int rootfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (int i = 0; i < r->mf.n && rootfd >= 0; i++) {
+        if (kept(t, r->mf.paths[i]) || produced(r, r->mf.paths[i]))
+            continue;
+        if (remove_safely(rootfd, r->mf.paths[i]))
+            st->removed++;
+    }
+    if (rootfd >= 0)
+        close(rootfd);
+    size_t mlen;
+    char *mtext = manifest_text(t, r, &r->mf, &mlen);
+    char *mpath = join(r->dir, OUT_MANIFEST);
+    if (same_contents(mpath, mtext, mlen) != SAME_YES) {
+        HclBuf tmp = {0};
+        hcl_buf_printf(&tmp, "%s/manifest", r->tmp);
+        if (!write_file(tmp.p, mtext, mlen) || rename(tmp.p, mpath) != 0) {
+            fprintf(r->err, "sfdc: cannot write %s: %s\n", mpath, strerror(errno));
+            rc = 1;
+        }
+        hcl_buf_release(&tmp);
+    }
+    free(mtext);
+    free(mpath);
+    return rc;
+}
+
+/* An existing DIR: refuses (1) when a needed path holds something sfdc did
+ * not write, else commits what changed. */
+static int finish_update(OutTree *t, OutRun *r, OutStats *st)
+{
+    int refused = 0;
+    for (int i = 0; i < r->n; i++) {
+        const OutEntry *e = &r->ents[i];
+        if (e->what == ENT_REFUSED) {
+            fprintf(r->err, "sfdc: %s/%s exists and was not written by sfdc (not in %s/%s); "
+                            "move it away or remove it\n", r->dir, e->path, r->dir, OUT_MANIFEST);
+            refused++;
+        }
+        if (e->what == ENT_UNCHANGED)
+            st->unchanged++;
+        else
+            st->written++;
+    }
+    if (refused)
+        return 1;
+    if (st->written == 0 && r->mf.n == r->n && r->mf.found)
+        return 0;
+    return staging(r) ? commit(t, r, st) : 1;
+}
+
+/* --check: lists what differs, sorted, then extra and unknown files. */
+static int finish_check(OutTree *t, OutRun *r, OutStats *st)
+{
     int differ = 0;
-    for (int i = 0; i < t->n; i++) {
-        const OutFile *f = &t->files[i];
-        char *path = join(dir, f->path);
-        Same s = same_contents(path, f->data, f->len);
-        free(path);
-        if (s == SAME_YES) {
+    for (int i = 0; i < r->n; i++) {
+        const OutEntry *e = &r->ents[i];
+        if (e->what == ENT_UNCHANGED) {
             st->unchanged++;
             continue;
         }
-        fprintf(out, "%s %s/%s\n", s == SAME_MISSING ? "missing" : "stale", dir, f->path);
+        fprintf(r->out, "%s %s/%s\n", e->missing ? "missing" : "stale", r->dir, e->path);
         st->written++;
         differ = 1;
     }
-    Manifest mf;
-    manifest_read(&mf, dir);
-    for (int i = 0; i < mf.n; i++) {
-        OutFile key = {mf.paths[i], NULL, 0};
-        if (kept(t, mf.paths[i]) || bsearch(&key, t->files, (size_t)t->n, sizeof key, cmp_file))
+    for (int i = 0; i < r->mf.n; i++) {
+        if (kept(t, r->mf.paths[i]) || produced(r, r->mf.paths[i]))
             continue;
-        char *path = join(dir, mf.paths[i]);
+        char *path = join(r->dir, r->mf.paths[i]);
         struct stat sb;
         if (lstat(path, &sb) == 0) {
-            fprintf(out, "extra %s\n", path);
+            fprintf(r->out, "extra %s\n", path);
             st->removed++;
             differ = 1;
         }
         free(path);
     }
     for (int i = 0; i < t->nown; i++)
-        differ |= scan_owned(t, &mf, dir, t->own[i], st, out);
-    manifest_release(&mf);
+        differ |= scan_owned(r, &r->mf, r->dir, t->own[i], st, r->out);
     return differ;
+}
+
+int out_finish(OutTree *t, OutStats *st)
+{
+    memset(st, 0, sizeof *st);
+    OutRun *r = t->run;
+    if (!r)
+        return 1;
+    out_close(t);
+    int rc = 1;
+    if (!r->failed && sort_entries(r)) {
+        if (r->mode == OUT_CHECK)
+            rc = finish_check(t, r, st);
+        else
+            rc = r->fresh ? finish_fresh(t, r, st) : finish_update(t, r, st);
+    }
+    run_free(t);
+    return rc;
+}
+
+/* ---- the batch interface ------------------------------------------------ */
+
+/* Streams the files added before: out_write and out_check. */
+static int replay(OutTree *t, const char *dir, OutMode mode, OutStats *st, FILE *out, FILE *err)
+{
+    OutFile *files = t->files;
+    int n = t->n;
+    if (out_begin(t, dir, mode, out, err) != 0) {
+        run_free(t);
+        memset(st, 0, sizeof *st);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        out_open(t, files[i].path);
+        out_put(t, files[i].data, files[i].len);
+        out_close(t);
+    }
+    return out_finish(t, st);
+}
+
+int out_write(OutTree *t, const char *dir, OutStats *st, FILE *err)
+{
+    return replay(t, dir, OUT_WRITE, st, NULL, err);
+}
+
+int out_check(OutTree *t, const char *dir, OutStats *st, FILE *out)
+{
+    return replay(t, dir, OUT_CHECK, st, out, stderr);
 }

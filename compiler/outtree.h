@@ -1,7 +1,11 @@
-/* outtree.h — an output tree rendered in memory, then written safely.
+/* outtree.h — an output tree, written safely as it is rendered.
  *
- * Emitters add files (relative path + bytes) to an OutTree; nothing touches
- * the disk until out_write() or out_check(). The guarantees:
+ * A run (out_begin ... out_finish) streams: emitters add files (relative
+ * path + bytes, or out_open/out_put/out_close for a file made in pieces)
+ * and each is compared and written as it comes, so memory holds one file
+ * and the list of paths, never the tree. Nothing becomes visible in DIR
+ * before out_finish. Without a run, out_add keeps the files until
+ * out_write() or out_check() (small trees, tests). The guarantees:
  *   - Paths are checked: relative, no empty, `.` or `..` component, no
  *     backslash or control character; and nothing is written through a
  *     symbolic link below the output directory. Names that come from the
@@ -12,8 +16,9 @@
  *   - An existing directory is updated: files whose contents are unchanged
  *     are not touched (mtimes, Terragrunt caches and `git status` stay
  *     quiet); changed and new files are first written in full to a staging
- *     directory inside DIR and then renamed over their targets, so no file
- *     is ever half-written; if any staging write fails, DIR is not touched.
+ *     directory beside DIR (inside it when DIR is a mount point) and renamed
+ *     over their targets in out_finish, so no file is ever half-written; if
+ *     a staging write fails or a path is refused, DIR is not touched.
  *   - DIR/.sfdc-manifest lists every file sfdc wrote. Only files listed
  *     there are ever replaced or deleted: a file sfdc did not create is an
  *     error if the tree needs its path, and is left alone otherwise.
@@ -36,8 +41,10 @@ typedef struct OutFile {
     size_t len;             /* bytes of data */
 } OutFile;
 
+typedef struct OutRun OutRun;     /* a run's state (outtree.c) */
+
 typedef struct OutTree {
-    OutFile *files;         /* malloc'd; sorted by path by out_write/out_check */
+    OutFile *files;         /* added outside a run, for out_write/out_check; malloc'd */
     int n, cap;
     /* Prefixes ("prod/") of manifest entries outside this run (another
      * environment): kept listed, never removed, never reported extra. */
@@ -47,7 +54,13 @@ typedef struct OutTree {
      * are sfdc's: out_check() reports anything else found below them. */
     const char **own;       /* malloc'd array of borrowed strings */
     int nown;
+    OutRun *run;            /* the run between out_begin and out_finish, else NULL */
 } OutTree;
+
+typedef enum OutMode {
+    OUT_WRITE,              /* write the tree into DIR */
+    OUT_CHECK,              /* compare only (--check) */
+} OutMode;
 
 /* What a write or check found. */
 typedef struct OutStats {
@@ -61,8 +74,26 @@ typedef struct OutStats {
 void out_init(OutTree *t);
 void out_release(OutTree *t);
 
-/* Adds a file, taking ownership of data (malloc'd). */
+/* Adds a file, taking ownership of data (malloc'd): written (or compared)
+ * at once during a run, else kept for out_write/out_check. */
 void out_add(OutTree *t, const char *path, char *data, size_t len);
+
+/* Starts a run into dir: a fresh dir is built in DIR.sfdc-tmp-XXXXXX, an
+ * existing one is compared file by file and what changed staged inside it.
+ * --check's listing goes to out, messages to err. Returns 0, or 1 after
+ * saying why on err (out_finish then returns 1 too). */
+int out_begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err);
+/* A file made in pieces: out_open, any number of out_put, out_close. One
+ * file is open at a time. */
+void out_open(OutTree *t, const char *path);
+void out_put(OutTree *t, const char *data, size_t len);
+void out_close(OutTree *t);
+/* Ends the run: checks the paths (each once), then with OUT_WRITE writes
+ * the manifest and renames the tree (or the staged files) into place and
+ * removes what the old manifest lists and the run did not produce; with
+ * OUT_CHECK prints what differs, as out_check. Returns 0 (done, or up to
+ * date) or 1, as out_write and out_check. */
+int out_finish(OutTree *t, OutStats *st);
 /* Leaves manifest entries under prefix alone (prefix is borrowed). */
 void out_keep(OutTree *t, const char *prefix);
 /* Claims the directory prefix ("stage/") as wholly sfdc's, for out_check()

@@ -6,7 +6,15 @@
  * step can name a step of a later phase in `after` (`deploy/ACCOUNT`)
  * before it exists. The document is printed by a small printer of our own
  * (two-space indentation, members in insertion order) so golden files
- * read like hand-written JSON and stay byte-identical run to run. */
+ * read like hand-written JSON and stay byte-identical run to run.
+ *
+ * The plan is streamed: after each account (or repository, bucket,
+ * service) its steps are printed, handed to the caller's sink in pieces of
+ * about PLAN_CHUNK bytes, and their cJSON nodes released (the node arena
+ * is reset to a mark). A phase only ever adds steps of its own phase, so
+ * printing as they come keeps the document's order. What stays is one
+ * string per step id (unique ids, `after` lists): at 10,000 accounts a
+ * plan of ~190 MB is written in a few tens of MB. */
 #include "planemit.h"
 
 #include <stdio.h>
@@ -15,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lower.h"
 #include "names.h"
 #include "schedule.h"
 #include "sha256.h"
@@ -57,10 +66,20 @@ typedef struct Emit {
     IdList core_deploys;        /* deploy step ids of the core accounts, in order */
     const Object *first_core;   /* the platform's first core account, found once */
     bool first_core_known;
-    cJSON *steps[NPHASES];      /* steps by phase; moved into the document at the end */
-    cJSON *services;            /* the "services" member */
+    cJSON *steps[NPHASES];      /* steps by phase not printed yet (emptied by flush) */
     Table ids;                  /* interned step id -> (void *)1: ids in use */
+    StrBuf out;                 /* printed text not yet handed to sink */
+    PlanSink sink;              /* where the text goes */
+    void *sink_ctx;             /* passed to sink */
+    int nprinted;               /* items printed in the current array or object */
+    Arena *nodes;               /* the cJSON node arena (json_arena) */
+    ArenaMark nodes_mark;       /* its state before the first step */
 } Emit;
+
+/* Text is handed to the sink in pieces of about this size. */
+enum { PLAN_CHUNK = 64 << 10 };
+
+static void flush(Emit *e);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -160,10 +179,11 @@ static const char *unique_id(Emit *e, const char *id)
     return u;
 }
 
-/* The id a step got (unique_id). */
-static const char *step_id(const cJSON *s)
+/* The id a step got (unique_id), as a string of e->a: the step itself
+ * lives in the node arena, which is reset once it is printed. */
+static const char *step_id(Emit *e, const cJSON *s)
 {
-    return cJSON_GetObjectItemCaseSensitive(s, "id")->valuestring;
+    return arena_strdup(&e->a, cJSON_GetObjectItemCaseSensitive(s, "id")->valuestring);
 }
 
 /* A new step in phase ph: id (made unique), phase, account, region (when
@@ -409,6 +429,7 @@ static void phase_bootstrap(Emit *e)
         const char *table = name_of(e, NAME_LOCK_TABLE, ac->obj);
         if (*table)
             boot_lock_table(e, ac, table);
+        flush(e);
     }
 }
 
@@ -577,7 +598,7 @@ static void hand_ecr(Emit *e, const Object *repo)
         add_call(s, "ecr", "SetRepositoryPolicy", args);
         cJSON *ex = add_check(s, "GetRepositoryPolicy", args1("repositoryName", name), missing, 1);
         expect(ex, "policyText", "json", doc);
-        id = step_id(s);
+        id = step_id(e, s);
         for (int i = 0; i < n; i++) {
             IdList *r = &who[i]->ready;
             if (waits_for(who[i], owner) && !(r->n && r->ids[r->n - 1] == id))
@@ -635,14 +656,20 @@ static void hand_bucket_readers(Emit *e, const Object *b)
 
 static void phase_handshake(Emit *e)
 {
-    for (int i = 0; i < e->naccts; i++)
+    for (int i = 0; i < e->naccts; i++) {
         hand_deployer(e, &e->accts[i]);
+        flush(e);
+    }
     const ObjList *repos = model_kind(e->m, "ecr");
-    for (int i = 0; i < repos->n; i++)
+    for (int i = 0; i < repos->n; i++) {
         hand_ecr(e, repos->items[i]);
+        flush(e);
+    }
     const ObjList *buckets = model_kind(e->m, "bucket");
-    for (int i = 0; i < buckets->n; i++)
+    for (int i = 0; i < buckets->n; i++) {
         hand_bucket_readers(e, buckets->items[i]);
+        flush(e);
+    }
 }
 
 /* ---- deploy ------------------------------------------------------------- */
@@ -695,8 +722,10 @@ static void phase_deploy(Emit *e)
         return;
     for (int core = 1; core >= 0; core--)
         for (int i = 0; i < e->naccts; i++)
-            if (e->accts[i].core == (core == 1))
+            if (e->accts[i].core == (core == 1)) {
                 deploy_account(e, &e->accts[i]);
+                flush(e);
+            }
 }
 
 /* ---- operate ------------------------------------------------------------ */
@@ -742,10 +771,10 @@ static const char *op_target(Emit *e, const Acct *ac, const char *base, const ch
     cJSON_DeleteItemFromObjectCaseSensitive(read, "ResourceId");
     cJSON *ex = add_check(s, "DescribeScalableTargets", read, NULL, 0);
     expect(ex, "ScalableTargets[0].ResourceId", "equals", cJSON_CreateString(resource));
-    return step_id(s);
+    return step_id(e, s);
 }
 
-/* One scheduled action. Its name is the one build.c gives the ecs-service
+/* One scheduled action. Its name is the one lower.c gives the ecs-service
  * module's `scheduled_actions` entry ("daemon-on", or "daemon-on-2" when
  * a schedule switches on more than once a week), so this step checks and
  * repairs what Terraform made rather than adding a second set. */
@@ -853,23 +882,7 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
     } else if (def && strcmp(def, "off") == 0) {
         op_off(e, ac, base, cluster, name, &after);
     }
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "account", ac->name);
-    if (strcmp(ac->region, e->region) != 0)
-        cJSON_AddStringToObject(j, "region", ac->region);
-    cJSON_AddStringToObject(j, "cluster", cluster);
-    cJSON_AddStringToObject(j, "service", name);
-    cJSON_AddBoolToObject(j, "scalable_target", planemit_autoscaled(e->m, svc, e->env));
-    cJSON_AddItemToObject(e->services, arena_printf(&e->a, "%s/%s", ac->name, name), j);
     free(after.ids);
-}
-
-bool planemit_autoscaled(const Model *m, const Object *svc, const Environment *env)
-{
-    const Value *scale = model_get_env(m, svc, "scale", env);
-    if (!scale || scale->kind != VAL_RANGE || scale->items[1]->kind != VAL_NUM)
-        return true;    /* the schema's default, 0..1 */
-    return scale->items[1]->u.num > 0;
 }
 
 static void phase_operate(Emit *e)
@@ -878,8 +891,10 @@ static void phase_operate(Emit *e)
     Schedule *sc = xmalloc(sizeof *sc);
     SchedAction *acts = xmalloc(SCHED_MAX_IVS * sizeof *acts);
     const ObjList *svcs = model_kind(e->m, "service");
-    for (int i = 0; i < svcs->n; i++)
+    for (int i = 0; i < svcs->n; i++) {
         operate_service(e, svcs->items[i], sc, acts);
+        flush(e);
+    }
     free(sc);
     free(acts);
 }
@@ -1052,36 +1067,124 @@ void planemit_source_hash(const Program *pg, char out[72])
     out[71] = '\0';
 }
 
-static cJSON *document(Emit *e)
+/* ---- streaming the document --------------------------------------------- */
+
+/* Hands the printed text to the sink once there is enough of it (or all of
+ * it, with force). */
+static void hand_over(Emit *e, bool force)
+{
+    if (e->out.oom || e->out.n == 0 || (!force && e->out.n < PLAN_CHUNK))
+        return;
+    e->sink(e->sink_ctx, e->out.p, e->out.n);
+    e->out.n = 0;
+    e->out.p[0] = '\0';
+}
+
+/* One element of the array or object being streamed at depth (key NULL in
+ * an array): the opening bracket before the first, a comma before others. */
+static void put_item(Emit *e, const char *key, const cJSON *v, bool obj, int depth)
+{
+    sb_puts(&e->out, e->nprinted ? ",\n" : obj ? "{\n" : "[\n");
+    indent(&e->out, depth + 1);
+    if (key) {
+        put_string(&e->out, key);
+        sb_puts(&e->out, ": ");
+    }
+    put_json(&e->out, v, depth + 1);
+    e->nprinted++;
+}
+
+/* Ends the array or object of put_item, `[]`/`{}` when it stayed empty. */
+static void put_close(Emit *e, bool obj, int depth)
+{
+    if (!e->nprinted) {
+        sb_puts(&e->out, obj ? "{}" : "[]");
+        return;
+    }
+    sb_puts(&e->out, "\n");
+    indent(&e->out, depth);
+    sb_puts(&e->out, obj ? "}" : "]");
+}
+
+/* Prints the steps made since the last flush (elements of the root's
+ * "steps") and releases their nodes. */
+static void flush(Emit *e)
+{
+    for (int ph = 0; ph < NPHASES; ph++) {
+        for (const cJSON *c = e->steps[ph]->child; c; c = c->next)
+            put_item(e, NULL, c, false, 1);
+        e->steps[ph]->child = NULL;
+    }
+    arena_reset(e->nodes, e->nodes_mark);
+    hand_over(e, false);
+}
+
+/* The "services" member, one entry per service with a sfdrun target,
+ * printed as it is made (the strings it needs are released with it). */
+static void put_services(Emit *e)
+{
+    const ObjList *svcs = model_kind(e->m, "service");
+    e->nprinted = 0;
+    for (int i = 0; i < svcs->n; i++) {
+        const Object *svc = svcs->items[i];
+        Acct *ac = acct_of(e, svc->account);
+        if (!ac || !svc->name)
+            continue;
+        ArenaMark m = arena_mark(&e->a);
+        const char *name = name_of(e, NAME_SERVICE, svc);
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "account", ac->name);
+        if (strcmp(ac->region, e->region) != 0)
+            cJSON_AddStringToObject(j, "region", ac->region);
+        cJSON_AddStringToObject(j, "cluster", ecs_cluster(e, svc));
+        cJSON_AddStringToObject(j, "service", name);
+        cJSON_AddBoolToObject(j, "scalable_target", lower_autoscaled(e->m, svc, e->env));
+        put_item(e, arena_printf(&e->a, "%s/%s", ac->name, name), j, true, 1);
+        arena_reset(&e->a, m);
+        arena_reset(e->nodes, e->nodes_mark);
+        hand_over(e, false);
+    }
+    put_close(e, true, 1);
+}
+
+/* The members before "services", in the order of the format. */
+static void put_head(Emit *e)
 {
     char hash[72];
     planemit_source_hash(e->m->pg, hash);
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "format", "sfdc-plan");
-    cJSON_AddNumberToObject(root, "version", 1);
-    cJSON_AddStringToObject(root, "source_hash", hash);
-    cJSON_AddStringToObject(root, "generator", e->opt.generator);
-    cJSON_AddStringToObject(root, "platform", e->platform);
+    cJSON *head = cJSON_CreateObject();
+    cJSON_AddStringToObject(head, "format", "sfdc-plan");
+    cJSON_AddNumberToObject(head, "version", 1);
+    cJSON_AddStringToObject(head, "source_hash", hash);
+    cJSON_AddStringToObject(head, "generator", e->opt.generator);
+    cJSON_AddStringToObject(head, "platform", e->platform);
     if (e->env)
-        cJSON_AddStringToObject(root, "environment", e->env->name);
-    cJSON_AddStringToObject(root, "region", e->region);
-    cJSON_AddItemToObject(root, "accounts", accounts_json(e));
-    for (int ph = 0; ph < NPHASES; ph++)
-        e->steps[ph] = cJSON_CreateArray();
-    e->services = cJSON_CreateObject();
+        cJSON_AddStringToObject(head, "environment", e->env->name);
+    cJSON_AddStringToObject(head, "region", e->region);
+    cJSON_AddItemToObject(head, "accounts", accounts_json(e));
+    e->nprinted = 0;
+    for (const cJSON *c = head->child; c; c = c->next)
+        put_item(e, c->string, c, true, 0);
+    arena_reset(e->nodes, e->nodes_mark);
+}
+
+static void document(Emit *e)
+{
+    put_head(e);
+    sb_puts(&e->out, ",\n  \"services\": ");
+    int members = e->nprinted;
+    put_services(e);
+    sb_puts(&e->out, ",\n  \"steps\": ");
+    e->nprinted = 0;
     phase_bootstrap(e);
     phase_handshake(e);
     phase_deploy(e);
     phase_operate(e);
-    cJSON_AddItemToObject(root, "services", e->services);
-    cJSON *steps = cJSON_AddArrayToObject(root, "steps");
-    for (int ph = 0; ph < NPHASES; ph++) {
-        cJSON *c;
-        while ((c = cJSON_DetachItemFromArray(e->steps[ph], 0)))
-            cJSON_AddItemToArray(steps, c);
-        cJSON_Delete(e->steps[ph]);
-    }
-    return root;
+    put_close(e, false, 1);
+    e->nprinted = members + 2;
+    put_close(e, true, 0);
+    sb_puts(&e->out, "\n");
+    hand_over(e, true);
 }
 
 /* While a plan is built, cJSON allocates from this arena and frees nothing:
@@ -1095,9 +1198,10 @@ static void *json_alloc(size_t n) { return arena_alloc(json_arena, n); }
 
 static void json_free(void *p) { (void)p; }
 
-char *planemit_render(const Model *m, const Environment *env, const PlanEmitOptions *o)
+bool planemit_write(const Model *m, const Environment *env, const PlanEmitOptions *o, PlanSink sink,
+                    void *ctx)
 {
-    Emit e = {.m = m, .env = env, .nc = names_ctx(m, env)};
+    Emit e = {.m = m, .env = env, .nc = names_ctx(m, env), .sink = sink, .sink_ctx = ctx};
     if (o)
         e.opt = *o;
     if (!e.opt.deploy_dir)
@@ -1115,12 +1219,15 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
     arena_init(&nodes);
     json_arena = &nodes;
     cJSON_InitHooks(&(cJSON_Hooks){.malloc_fn = json_alloc, .free_fn = json_free});
-    cJSON *root = document(&e);
-    StrBuf b = {.cap = 1 << 16};
-    b.p = malloc(b.cap);
-    b.oom = !b.p;
-    put_json(&b, root, 0);
-    sb_puts(&b, "\n");
+    for (int ph = 0; ph < NPHASES; ph++)
+        e.steps[ph] = cJSON_CreateArray();
+    e.nodes = &nodes;
+    e.nodes_mark = arena_mark(&nodes);
+    e.out.cap = PLAN_CHUNK * 2;
+    e.out.p = malloc(e.out.cap);
+    e.out.oom = !e.out.p;
+    document(&e);
+    bool ok = !e.out.oom;
     cJSON_InitHooks(NULL);
     json_arena = NULL;
     arena_release(&nodes);
@@ -1131,8 +1238,23 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
     table_release(&e.ids);
     table_release(&e.acct_by_obj);
     free(e.core_deploys.ids);
+    free(sb_finish(&e.out));
+    return ok;
+}
+
+static void to_strbuf(void *ctx, const char *p, size_t n) { sb_putn(ctx, p, n); }
+
+char *planemit_render(const Model *m, const Environment *env, const PlanEmitOptions *o)
+{
+    StrBuf b = {0};
+    if (!planemit_write(m, env, o, to_strbuf, &b)) {
+        free(sb_finish(&b));
+        return NULL;
+    }
     return sb_finish(&b);
 }
+
+static void to_file(void *ctx, const char *p, size_t n) { fwrite(p, 1, n, ctx); }
 
 int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o, FILE *out,
                  FILE *err)
@@ -1142,12 +1264,9 @@ int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o,
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }
-    char *text = planemit_render(m, env, o);
-    if (!text) {
+    if (!planemit_write(m, env, o, to_file, out)) {
         fprintf(err, "sfdc: out of memory while rendering the plan\n");
         return 70;
     }
-    fputs(text, out);
-    free(text);
     return 0;
 }

@@ -24,6 +24,7 @@
 #define SFDC_PLANEMIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "load.h"
@@ -47,6 +48,15 @@ typedef struct PlanEmitOptions {
     const char *generator;
 } PlanEmitOptions;
 
+/* Receives the plan's text piece by piece, in order. */
+typedef void (*PlanSink)(void *ctx, const char *text, size_t len);
+
+/* Streams the plan of environment env (as planemit_render) to sink, in
+ * memory bounded by one account's steps. Returns false when out of memory
+ * (the text handed over so far is then incomplete). */
+bool planemit_write(const Model *m, const Environment *env, const PlanEmitOptions *o, PlanSink sink,
+                    void *ctx);
+
 /* The plan of environment env (NULL: the base platform with every
  * account, and no "environment" member) as JSON text ending in a newline.
  * Call it only on a model without errors (diag_failed false): poison
@@ -60,12 +70,6 @@ char *planemit_render(const Model *m, const Environment *env, const PlanEmitOpti
  * err), 70 when out of memory. */
 int planemit_run(const Model *m, const char *env_name, const PlanEmitOptions *o, FILE *out,
                  FILE *err);
-
-/* Whether the service's unit registers an Application Auto Scaling target
- * in environment env: when its `scale` can reach one task (hi > 0). The
- * build (ecs-service `autoscaling`) and the plan (`scalable_target`) both
- * ask this, so sfdrun scales through the target exactly when one exists. */
-bool planemit_autoscaled(const Model *m, const Object *svc, const Environment *env);
 
 /* "sha256:" + 64 lower-case hex digits over the program's user source
  * files (every non-stdlib file, imports included) in load order: for each

@@ -835,7 +835,7 @@ static void ec2_capacity(Aws *c)
 
 /* ---- E0516, E0517 Availability Zones -------------------------------------------- */
 
-/* The region of an account: its own, else the platform's (as build.c reads it). */
+/* The region of an account: its own, else the platform's (as lower.c reads it). */
 static const char *account_region(const Aws *c, const Object *a)
 {
     const char *r = a ? rctx_str(c->m, a, "region", NULL, NULL) : NULL;
@@ -903,7 +903,7 @@ static void db_zones(void *ctx, Object *o, const Environment *env)
 }
 
 /* A service is behind a load balancer when public, or VPN-only with a range
- * (build.c's plan_lb). */
+ * (lower.c's plan_lb). */
 static bool behind_lb(const Aws *c, const Object *svc, const Environment *env)
 {
     const Value *v = rctx_val(c->m, svc, "access", env);
@@ -1025,7 +1025,7 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
 /* ---- E0520 security group quotas ---------------------------------------------------- */
 
 /* E0520: a service's tasks carry their own security group and one client
- * group per database of the account (build.c), at most 5 per network
+ * group per database of the account (lower.c), at most 5 per network
  * interface; their group's inbound rules (one per `ingress` block, one from
  * the load balancer) are at most 60. */
 static void sg_quotas(void *ctx, Object *svc, const Environment *env, bool lb)
@@ -1070,7 +1070,7 @@ static void sg_quotas(void *ctx, Object *svc, const Environment *env, bool lb)
 /* ---- E0521 EC2 capacity ------------------------------------------------------------ */
 
 /* E0521: `compute = ec2` needs a cluster with EC2 capacity; otherwise
- * build.c places the tasks on Fargate, silently. */
+ * lower.c places the tasks on Fargate, silently. */
 static void ec2_needs_capacity(void *ctx, Object *svc, const Environment *env)
 {
     Aws *c = ctx;

@@ -344,7 +344,7 @@ static const char *region_of(Model *m, const Environment *e, const Object *a)
 }
 
 /* Why VPN-only service s cannot be reached in environment e, or NULL; *hub
- * is the VPN's account when there is one. build.c routes the VPN to the
+ * is the VPN's account when there is one. lower.c routes the VPN to the
  * service through a Transit Gateway attached to the hub's VPC (SPEC §13.2). */
 static const char *unreachable(Model *m, const Environment *e, const Object *s, const Object **hub)
 {
@@ -406,7 +406,7 @@ static void vpn_reach(Model *m, DiagEngine *d)
 /* ---- E0802 unit directories ---------------------------------------------- */
 
 /* The blocks that become a unit directory "<kind>-<label>" of their
- * account (build.c; the lb-, capacity- units follow their service and
+ * account (lower.c; the lb-, capacity- units follow their service and
  * cluster, so they clash exactly when those do). */
 static bool has_unit(const Kinds *K, const Object *o)
 {
@@ -417,7 +417,7 @@ static bool has_unit(const Kinds *K, const Object *o)
 
 /* A unit directory of one account and the block it comes from. */
 typedef struct UnitDir {
-    char dir[128];          /* names_unit_dir(), truncated like build.c's */
+    char dir[128];          /* names_unit_dir(), truncated like lower.c's */
     const Object *o;
 } UnitDir;
 

@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build.h"
+#include "emit_tf.h"
+#include "emit_tg.h"
 #include "eval.h"
 #include "explain.h"
 #include "load.h"
+#include "lower.h"
 #include "planemit.h"
 #include "rules.h"
 #include "schema.h"
@@ -45,14 +47,26 @@ static void fuzz_budget(Budget *b)
     b->limit[BUDGET_IMPORT_DEPTH] = 8;
 }
 
-/* build_plan on a model check accepted: a refusal is a bug (check must
- * report whatever build cannot do), shown on stderr before the trap. */
-static bool plans(BuildPlan *bp, const Model *m, const BuildOptions *bo)
+/* Lowering (the plan, then every account, each rendered by target t) on a
+ * model check accepted: a refusal is a bug (check must report whatever
+ * build cannot do), shown on stderr before the trap. */
+static bool lowers(LowerPlan *bp, const Model *m, int t, OutTree *tree)
 {
     char *msg = NULL;
     size_t len = 0;
     FILE *err = open_memstream(&msg, &len);
-    bool ok = build_plan(bp, m, bo, err ? err : devnull);
+    bool ok = lower_plan(bp, m, NULL, err ? err : devnull);
+    if (ok && !t)
+        emit_tg_root(bp, tree);
+    for (int i = 0; ok && i < bp->nenvs; i++)
+        for (int j = 0; ok && j < bp->envs[i].naccounts; j++) {
+            LowerAccount *a = &bp->envs[i].accounts[j];
+            ok = lower_account(bp, &bp->envs[i], a);
+            if (ok && t)
+                emit_tf_account(bp, &bp->envs[i], a, tree);
+            else if (ok)
+                emit_tg_account(bp, &bp->envs[i], a, tree);
+        }
     if (err)
         fclose(err);
     if (!ok) {
@@ -69,24 +83,19 @@ static void back_ends(const Model *m)
     if (export_run((Model *)m, NULL, devnull, devnull) != 0)
         __builtin_trap();
     for (int t = 0; t < 2; t++) {
-        BuildOptions bo = {.outdir = "out", .target = t ? BUILD_TERRAFORM : BUILD_TERRAGRUNT};
-        BuildPlan bp;
+        LowerPlan bp;
         OutTree tree;
         out_init(&tree);
-        if (!plans(&bp, m, &bo)) {
-            build_plan_release(&bp);
+        if (!lowers(&bp, m, t, &tree)) {
+            lower_release(&bp);
             out_release(&tree);
             return;
         }
-        if (t)
-            emit_tf_tree(&bp, &tree);
-        else
-            emit_tg_tree(&bp, &tree);
         for (int i = 0; i < tree.n; i++)
             if (!out_path_ok(tree.files[i].path))
                 __builtin_trap();
         out_release(&tree);
-        build_plan_release(&bp);
+        lower_release(&bp);
     }
     PlanEmitOptions po = {.generator = "fuzz"};
     for (int i = -1; i < m->nenvs; i++) {
