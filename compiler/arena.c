@@ -87,12 +87,12 @@ void *xmalloc_big(size_t bytes)
     if (bytes < HUGE_PAGE)
         return xmalloc(bytes);
     void *p = NULL;
-    bytes = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+    size_t whole = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+    if (posix_memalign(&p, HUGE_PAGE, whole) != 0)
         p = NULL;
-    p = checked(p, bytes);
+    p = checked(p, whole);
 #ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
+    madvise(p, whole, MADV_HUGEPAGE);
 #endif
     return p;
 }
@@ -112,7 +112,7 @@ static void grow(Arena *a, size_t n)
     a->total += size;
 }
 
-void *arena_alloc(Arena *a, size_t n)
+void *arena_alloc_raw(Arena *a, size_t n)
 {
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (n == 0)
@@ -121,13 +121,19 @@ void *arena_alloc(Arena *a, size_t n)
         grow(a, n);
     void *p = a->cur;
     a->cur += n;
+    return p;
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+    void *p = arena_alloc_raw(a, n);
     memset(p, 0, n);
     return p;
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = arena_alloc_raw(a, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;

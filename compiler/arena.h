@@ -23,6 +23,9 @@ void arena_init(Arena *a);
 void arena_release(Arena *a);
 /* Zeroed, 16-byte aligned memory owned by the arena. Never returns NULL. */
 void *arena_alloc(Arena *a, size_t n);
+/* Like arena_alloc, but the memory is not zeroed: for callers that write
+ * every byte themselves (the parser's nodes, millions of them). */
+void *arena_alloc_raw(Arena *a, size_t n);
 /* Copies n bytes and appends a NUL. */
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
@@ -36,9 +39,10 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
-/* xmalloc for big buffers written once through (arena chunks, the
- * formatter's tokens and output): from 2 MiB up, aligned and advised to
- * use huge pages, so filling it takes few page faults. Freed with free. */
+/* xmalloc for big buffers written once through (arena chunks, a large
+ * source file, the formatter's tokens and output): from 2 MiB up, aligned
+ * and advised to use huge pages, so filling it takes few page faults.
+ * Freed with free. */
 void *xmalloc_big(size_t n);
 
 /* Test hook: make the Nth allocation from now (1-based) fail; 0 disables. */

@@ -6,24 +6,14 @@
 
 #include "banned.h"
 
+/* Every field is written by one compound literal (a few vector stores)
+ * rather than a memset call and then the fields: nodes are the bulk of
+ * what a parse allocates. */
 Node *ast_new(Arena *a, NodeKind k, Span sp)
 {
-    Node *n = arena_alloc(a, sizeof *n);
-    n->kind = k;
-    n->span = sp;
+    Node *n = arena_alloc_raw(a, sizeof *n);
+    *n = (Node){.kind = (uint8_t)k, .span = sp};
     return n;
-}
-
-Node *ast_reverse(Node *list)
-{
-    Node *out = NULL;
-    while (list) {
-        Node *next = list->next;
-        list->next = out;
-        out = list;
-        list = next;
-    }
-    return out;
 }
 
 int ast_count(const Node *list)
@@ -140,8 +130,8 @@ static void dump(FILE *out, const Node *n, int depth)
         if (n->b)
             dump_list(out, "b", n->b, depth + 1);
     }
-    dump_list(out, "annot", n->c, depth + 1);
-    dump_list(out, "else", n->d, depth + 1);
+    dump_list(out, "annot", ast_annots(n), depth + 1);
+    dump_list(out, "else", ast_else(n), depth + 1);
     fputc(')', out);
 }
 

@@ -15,17 +15,18 @@
 #include "source.h"
 
 typedef enum NodeKind {
-    /* items (may carry annotations in c) */
+    /* items (may carry annotations: ast_annots) */
     NODE_IMPORT,    /* a: path (STR) */
     NODE_LET,       /* name; b: value */
-    NODE_ATTR,      /* name (simple) or NULL; a: target (IDENT or GET chain); b: value */
+    NODE_ATTR,      /* b: value; a simple target is name (a is NULL), a dotted
+                     * one a: GET chain (name is NULL) */
     NODE_BLOCK,     /* name: kind; a: label (IDENT, STR or INTERP) or NULL; b: items */
     NODE_TEMPLATE,  /* name; a: PARAMs; b: items */
     NODE_PARAM,     /* name; a: type; b: default or NULL */
     NODE_USE,       /* name: template; a: ARGs */
     NODE_ARG,       /* name (named argument) or NULL; a: value */
     NODE_FOR,       /* name: variable; a: iterable; b: items */
-    NODE_IF,        /* a: condition; b: then-items; d: else-items (IF for else-if) */
+    NODE_IF,        /* a: condition; b: then-items; els: else-items (IF for else-if) */
     NODE_SCHEMA,    /* name: kind; a: parent kinds (IDENTs); b: FIELDs */
     NODE_FIELD,     /* name; a: type; b: default or NULL */
     NODE_ENUM,      /* name; a: members (IDENTs) */
@@ -77,19 +78,40 @@ struct Node {
     uint16_t depth;     /* expressions: height of the tree below, bounded by the parser */
     uint32_t len;       /* STR: bytes in str (may contain no NUL: checked) */
     Span span;          /* whole construct */
-    Span name_span;     /* where name was written */
+    union {             /* an IF has no name, so its else-branch shares the slot */
+        Span name_span; /* where name was written */
+        Node *els;      /* IF only: else-items, or an IF for `else if`; see ast_else */
+    };
     Node *next;         /* next sibling in a list */
-    Node *a, *b, *c, *d;/* children; see NodeKind. c: annotations on items */
+    Node *a, *b;        /* children; see NodeKind */
     const char *name;   /* interned identifier, kind, unit */
-    union {
-        double num;     /* NUM, QTY */
-        const char *str;/* STR: decoded, arena-owned, NUL-terminated */
-        Cidr cidr;      /* CIDR */
-    } v;
+    union {             /* items have no value, literals no annotations */
+        union {
+            double num;     /* NUM, QTY */
+            const char *str;/* STR: decoded, arena-owned, NUL-terminated */
+            Cidr cidr;      /* CIDR */
+        } v;
+        Node *annots;   /* items only: ANNOTs written above it; see ast_annots */
+    };
 };
-/* 80 bytes: a 40 MB platform file makes millions of these, and the time to
- * parse it is mostly the kernel clearing the pages they occupy. */
-_Static_assert(sizeof(Node) <= 80, "Node grew: parse throughput depends on its size");
+/* 64 bytes, a cache line: a 60 MB platform file makes millions of these,
+ * and the time to parse it is largely the kernel clearing the pages they
+ * occupy and the stores that fill them. */
+_Static_assert(sizeof(Node) <= 64, "Node grew: parse throughput depends on its size");
+
+/* Item kinds come first in NodeKind; only they carry annotations. */
+static inline bool ast_is_item_kind(NodeKind k) { return k < NODE_NUM; }
+
+/* The annotations of an item, NULL for any other node (whose slot holds
+ * a literal's value): generic walkers must use this, not n->annots. */
+static inline Node *ast_annots(const Node *n)
+{
+    return ast_is_item_kind((NodeKind)n->kind) ? n->annots : NULL;
+}
+
+/* The else-branch of an IF, NULL for any other node (whose slot holds its
+ * name's span). */
+static inline Node *ast_else(const Node *n) { return n->kind == NODE_IF ? n->els : NULL; }
 
 /* A comment: `#`, `//`, `///` (doc) or block; span covers the delimiters. */
 typedef struct Comment {
@@ -105,15 +127,14 @@ typedef struct File {
     uint32_t ncomments;
     bool had_errors;    /* the lexer or parser reported something */
     bool is_std;        /* part of the standard library */
+    bool has_imports;   /* the parser made an IMPORT node (at any depth): when
+                         * false, the loader need not walk items for imports */
     const char *key;    /* canonical path, identifies the file; arena-owned */
     int *imports;       /* indices (in Program.files) of the files it imports */
     int nimports;
 } File;
 
 Node *ast_new(Arena *a, NodeKind k, Span sp);
-/* Appends b to the list starting at a; returns the head. O(n) — callers in
- * the parser keep lists reversed and use ast_reverse once. */
-Node *ast_reverse(Node *list);
 int ast_count(const Node *list);
 const char *ast_kind_name(NodeKind k);
 const char *ast_op_name(BinOp op);

@@ -483,7 +483,7 @@ static void collect_annot(Eval *e, File *f, const Node *item, const Node *an)
 static void collect_waivers(Eval *e, File *f, const Node *items)
 {
     for (const Node *n = items; n; n = n->next) {
-        for (const Node *an = n->c; an; an = an->next)
+        for (const Node *an = ast_annots(n); an; an = an->next)
             if (an->kind == NODE_ANNOT)
                 collect_annot(e, f, n, an);
         switch (n->kind) {
@@ -492,7 +492,7 @@ static void collect_waivers(Eval *e, File *f, const Node *items)
             break;
         case NODE_IF:
             collect_waivers(e, f, n->b);
-            collect_waivers(e, f, n->d);
+            collect_waivers(e, f, ast_else(n));
             break;
         default:
             break;
@@ -611,7 +611,7 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
 {
     Source *src = eval_src(sc);
     if (!parent) {
-        Diag *d = eval_err(e, "E0308", src, n->a ? n->a->span : n->span, "attribute outside of any block");
+        Diag *d = eval_err(e, "E0308", src, n->a ? n->a->span : n->name_span, "attribute outside of any block");
         diag_help(e->d, d, "to name a value, write `let %s = ...`", n->name ? n->name : "x");
         diag_emit(e->d, d);
         return;
@@ -1017,7 +1017,7 @@ static void if_(Eval *e, Scope *sc, Object *parent, const Node *n)
     Value *c = expr_typed(e, sc, n->a, types_simple(TY_BOOL));
     if (c->kind != VAL_BOOL)
         return;
-    expand_items(e, sc, parent, c->u.b ? n->b : n->d, false);
+    expand_items(e, sc, parent, c->u.b ? n->b : ast_else(n), false);
 }
 
 static void expand_item(Eval *e, Scope *sc, Object *parent, const Node *n, bool top)

@@ -109,7 +109,7 @@ static void walk(Fmt *f, const Node *n);
 static void walk_list(Fmt *f, const Node *n)
 {
     for (; n; n = n->next)
-        if (n->a || n->b || n->c || n->d)
+        if (n->a || n->b || ast_annots(n) || ast_else(n))
             walk(f, n);
 }
 
@@ -158,15 +158,15 @@ static bool has_brace(Fmt *f, Span sp)
 
 static void walk(Fmt *f, const Node *n)
 {
-    if (!n->c && !has_brace(f, n->span))
+    if (!ast_annots(n) && !has_brace(f, n->span))
         return;
     /* `@allow(...)` lines above an item are part of it: neither they nor
      * the item's own first line are continuation lines. */
-    for (const Node *an = n->c; an; an = an->next) {
+    for (const Node *an = ast_annots(n); an; an = an->next) {
         set_add(&f->members, an->span.start);
         set_add(&f->annots, an->span.end);
     }
-    walk_list(f, n->c);
+    walk_list(f, ast_annots(n));
     switch ((NodeKind)n->kind) {
     case NODE_BLOCK:
     case NODE_TEMPLATE:
@@ -178,10 +178,10 @@ static void walk(Fmt *f, const Node *n)
     case NODE_IF:
         walk(f, n->a);
         walk_items(f, n->b);
-        if (is_else_if(f, n->d))
-            walk(f, n->d);
+        if (is_else_if(f, ast_else(n)))
+            walk(f, ast_else(n));
         else
-            walk_items(f, n->d);
+            walk_items(f, ast_else(n));
         return;
     case NODE_RECORD:
         walk_items(f, n->a);
@@ -195,7 +195,7 @@ static void walk(Fmt *f, const Node *n)
     }
     walk_list(f, n->a);
     walk_list(f, n->b);
-    walk_list(f, n->d);
+    walk_list(f, ast_else(n));
 }
 
 /* --- the token stream ------------------------------------------------------ */
@@ -572,7 +572,7 @@ static const Node *child_items(const Fmt *f, const Node *n, const Node **second)
     case NODE_SCHEMA:
         return n->b;
     case NODE_IF:
-        *second = is_else_if(f, n->d) ? NULL : n->d;
+        *second = is_else_if(f, ast_else(n)) ? NULL : ast_else(n);
         return n->b;
     default:
         return NULL;

@@ -22,6 +22,8 @@ typedef enum EdgeKind {
     EDGE_PULL,          /* repository -> service using it as `image` */
     EDGE_READ,          /* bucket -> account granted read (`readers`) */
     EDGE_WIRE,          /* a unit's output feeds another's input */
+    EDGE_START,         /* bucket -> service its uploads start (`starts_on`) */
+    EDGE_CONNECT,       /* service -> the service it reaches by name (`connects`) */
 } EdgeKind;
 
 typedef struct GNode {
@@ -208,6 +210,17 @@ static void wire_service(Graph *g, const Object *s)
     const Object *img = get_ref(g, s, "image");
     if (img && in_env(g, img->account))
         edge_add(g, node_of(g, img), me, EDGE_PULL, "pull");
+    /* on demand: no start where the environment turns triggers off (the
+       build emits no on-demand unit there) */
+    const char *trig = g->env ? get_str(g, g->env->obj, "triggers") : NULL;
+    const Value *on = get(g, s, "starts_on");
+    for (uint32_t i = 0; on && on->kind == VAL_LIST && !(trig && strcmp(trig, "off") == 0) && i < on->n; i++)
+        if (on->items[i]->kind == VAL_REF)
+            edge_add(g, node_of(g, on->items[i]->ref), me, EDGE_START, "starts on upload");
+    const Value *to = get(g, s, "connects");
+    for (uint32_t i = 0; to && to->kind == VAL_LIST && i < to->n; i++)
+        if (to->items[i]->kind == VAL_REF)
+            edge_add(g, me, node_of(g, to->items[i]->ref), EDGE_CONNECT, "connects");
 }
 
 static void collect_edges(Graph *g)

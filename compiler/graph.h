@@ -8,7 +8,10 @@
  * read, a parent account to the accounts it deploys, and the unit
  * dependencies of stdlib/modules/README.md ("Wiring"): network to
  * services and databases, cluster and secrets to services, databases to
- * the services that wear their client security group. Output is
+ * the services that wear their client security group; on demand, a
+ * bucket to the services its uploads start (none where the environment
+ * turns triggers off) and a service to those it reaches by name
+ * (`connects`). Output is
  * deterministic: model order,
  * duplicate edges dropped. */
 #ifndef SFDC_GRAPH_H

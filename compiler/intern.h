@@ -9,10 +9,17 @@
 
 #include "arena.h"
 
+/* One slot of the table: the hash and length sit beside the pointer, so a
+ * probe touches one cache line and compares bytes only on a likely match. */
+typedef struct InternSlot {
+    const char *str;        /* the interned string, or NULL for an empty slot */
+    uint32_t hash;          /* the table's own hash of str */
+    uint32_t len;           /* strlen(str) */
+} InternSlot;
+
 typedef struct Interner {
     Arena *arena;           /* owns the strings */
-    const char **slots;     /* open-addressed table of interned strings */
-    uint32_t *hashes;       /* hash of each slot, to skip strcmp on misses */
+    InternSlot *slots;      /* open-addressed table, linear probing */
     size_t cap;             /* slots, a power of two */
     size_t count;           /* occupied slots */
 } Interner;

@@ -268,8 +268,11 @@ static void push_file(Loader *ld, int idx, File *from, Span at)
 {
     Program *pg = ld->pg;
     File *f = pg->files[idx];
+    /* Walking a large file's items only to find none costs a cache miss
+     * per item; the parser says whether there can be any. */
+    Node *items = f->has_imports ? f->items : NULL;
     int n = 0;
-    for (Node *it = f->items; it; it = it->next)
+    for (Node *it = items; it; it = it->next)
         n += it->kind == NODE_IMPORT;
     f->imports = arena_alloc(&pg->arena, (size_t)(n ? n : 1) * sizeof *f->imports);
     if (ld->depth > 0 && (uint64_t)ld->depth >= pg->budget.limit[BUDGET_IMPORT_DEPTH]) {
@@ -282,7 +285,7 @@ static void push_file(Loader *ld, int idx, File *from, Span at)
         ld->stack = xrealloc(ld->stack, (size_t)ld->stack_cap * sizeof *ld->stack);
     }
     ld->state[idx] = 1;
-    ld->stack[ld->depth++] = (Frame){idx, f->items};
+    ld->stack[ld->depth++] = (Frame){idx, items};
 }
 
 /* Depth-first over the import graph, iteratively: the top frame's next

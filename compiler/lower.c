@@ -309,6 +309,7 @@ static void plan_network(B *b, Acct *ac, const Object *net)
     mock(b, u, "public_subnet_ids", mock_list(b, "subnet-0000000000000000", azs));
     mock(b, u, "private_subnet_ids", mock_list(b, "subnet-1111111111111111", azs));
     mock(b, u, "database_subnet_ids", mock_list(b, "subnet-2222222222222222", azs));
+    mock(b, u, "private_route_table_ids", mock_list(b, "rtb-1111111111111111", azs));
 }
 
 /* Ids of the selected accounts (other than the owner) whose services pull
@@ -980,12 +981,123 @@ static void plan_on_demand(B *b, Acct *ac, const Object *s, LowerUnit *su, const
     }
 }
 
+/* ---- VPN reachability (SPEC §13.2, "VPN hub") --------------------------- */
+
+/* The deployed account whose `vpn` is the range CIDR (a text), or NULL. */
+static const Object *vpn_account(B *b, const char *cidr)
+{
+    const ObjList *accts = model_kind(b->m, "account");
+    for (int i = 0; i < accts->n; i++) {
+        const Object *a = accts->items[i];
+        const Value *v = get(b, a, "vpn");
+        if (b->selected[a->index] && v && v->kind == VAL_CIDR && strcmp(cidr_text(b, v), cidr) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+/* The account a VPN-only service is reached from when that is another
+ * account (the service's `vpn(CIDR)` is the other account's `vpn`), else
+ * NULL; *cidr is the VPN's range. Rule E0807 makes sure the account exists
+ * and has a network. */
+static const Object *vpn_hub_of(B *b, const Object *s, const char **cidr)
+{
+    if (strcmp(access_of(b, s, cidr), "vpn") != 0 || !*cidr)
+        return NULL;
+    const Object *h = vpn_account(b, *cidr);
+    return h && h != s->account ? h : NULL;
+}
+
+static const char *net_cidr(B *b, const Object *acct)
+{
+    const Object *net = model_child(b->m, acct, "network", NULL);
+    const Value *v = net ? get(b, net, "cidr") : NULL;
+    return v && v->kind == VAL_CIDR ? cidr_text(b, v) : NULL;
+}
+
+/* Appends s to a sorted list of unique strings. */
+static void push_sorted(B *b, HclVal *l, const char *s)
+{
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->items[i]->s, s) == 0)
+            return;
+    hcl_push(b->a, l, hcl_str(b->a, s));
+    qsort(l->items, (size_t)l->n, sizeof *l->items, cmp_hcl_str);
+}
+
+/* The hub, in the account holding the VPN: a Transit Gateway shared with
+ * every account of the deployment that has a VPN-only service reached
+ * through it (the spokes), routes to their VPCs, the VPN's range back to
+ * the hub VPC. No unit without a spoke. */
+static void plan_vpn_hub(B *b, Acct *ac)
+{
+    const Value *own = get(b, ac->obj, "vpn");
+    if (!own || own->kind != VAL_CIDR)
+        return;                 /* only the account holding a VPN is a hub */
+    const ObjList *svcs = model_kind(b->m, "service");
+    HclVal *ids = hcl_list(b->a), *cidrs = hcl_list(b->a);
+    const char *vpn = NULL;
+    for (int i = 0; i < svcs->n; i++) {
+        const Object *s = svcs->items[i];
+        const char *cidr, *spoke = NULL;
+        if (!b->selected[s->account->index] || vpn_hub_of(b, s, &cidr) != ac->obj)
+            continue;
+        vpn = cidr;
+        push_sorted(b, ids, acct_id(b, s->account));
+        if ((spoke = net_cidr(b, s->account)))
+            push_sorted(b, cidrs, spoke);
+    }
+    if (!vpn || !ac->network)
+        return;
+    LowerUnit *u = unit_add(b, "vpn-hub", NULL, "transit-gateway", ac->network->obj);
+    in(b, u, "name", S(b, name_of(b, NAME_VPN_HUB, ac->obj)));
+    in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
+    in(b, u, "subnet_ids", R(b, ac->network, "private_subnet_ids"));
+    in(b, u, "route_table_ids", R(b, ac->network, "private_route_table_ids"));
+    in(b, u, "spoke_account_ids", ids);
+    in(b, u, "spoke_cidrs", cidrs->n ? cidrs : NULL);
+    in(b, u, "vpn_cidrs", list1(b, S(b, vpn)));
+}
+
+/* A spoke: the account's VPC attached to the hub's gateway, found by the
+ * share's name (both units derive it), routes to the VPN's range and the
+ * hub VPC; applied after the hub. */
+static void plan_vpn_spoke(B *b, Acct *ac)
+{
+    const Object *hub = NULL;
+    const char *vpn = NULL;
+    for (int i = 0; i < ac->obj->nchildren && !hub; i++)
+        if (is_kind(ac->obj->children[i], "service"))
+            hub = vpn_hub_of(b, ac->obj->children[i], &vpn);
+    const char *hub_cidr = hub ? net_cidr(b, hub) : NULL;
+    if (!hub || !hub_cidr || !ac->network)
+        return;
+    LowerUnit *u = unit_add(b, "vpn-attachment", NULL, "transit-gateway-attachment", ac->network->obj);
+    in(b, u, "name", S(b, arena_printf(b->a, "%s-vpn", name_of(b, NAME_NETWORK, ac->obj))));
+    in(b, u, "share_name", S(b, name_of(b, NAME_VPN_HUB, hub)));
+    in(b, u, "hub_account_id", S(b, acct_id(b, hub)));
+    in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
+    in(b, u, "subnet_ids", R(b, ac->network, "private_subnet_ids"));
+    in(b, u, "route_table_ids", R(b, ac->network, "private_route_table_ids"));
+    HclVal *dst = hcl_list(b->a);
+    push_sorted(b, dst, vpn);
+    push_sorted(b, dst, hub_cidr);
+    in(b, u, "destination_cidrs", dst);
+    char dir[128];
+    NameCtx nc = names_ctx(b->m, b->env);
+    names_account_dir(&nc, hub, dir, sizeof dir);
+    after(b, u, arena_strdup(b->a, dir), "vpn-hub");
+}
+
 static void plan_account(B *b, const Object *acct)
 {
     Acct ac = {acct, NULL, NULL, 2};
     const Object *net = model_child(b->m, acct, "network", NULL);
-    if (net)
+    if (net) {
         plan_network(b, &ac, net);
+        plan_vpn_hub(b, &ac);
+        plan_vpn_spoke(b, &ac);
+    }
     for (int i = 0; i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "ecr"))
             if (model_creates(b->m, acct->children[i]))

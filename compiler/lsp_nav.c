@@ -103,13 +103,13 @@ static void walk_node(Walk *w, const Node *n)
         else if (n->a)
             walk_list(w, n->a);
         w->block = n;
-        walk_list(w, n->c);
+        walk_list(w, ast_annots(n));
         walk_list(w, n->b);
         break;
     case NODE_ATTR:
-        if (n->a && n->a->kind == NODE_IDENT)
-            w->visit(w, n, ROLE_FIELD, n->a->span);
-        else if (n->a)
+        if (!n->a)
+            w->visit(w, n, ROLE_FIELD, n->name_span);
+        else
             walk_node(w, n->a);
         w->attr = n;
         if (n->b)
@@ -136,8 +136,8 @@ static void walk_node(Walk *w, const Node *n)
     default:
         walk_list(w, n->a);
         walk_list(w, n->b);
-        walk_list(w, n->c);
-        walk_list(w, n->d);
+        walk_list(w, ast_annots(n));
+        walk_list(w, ast_else(n));
         break;
     }
     w->tmpl = save_t;
@@ -242,13 +242,13 @@ static Target resolve_name(Walk *w, const char *name)
 static bool literal_name(Walk *w, const Node *n)
 {
     const Node *v = w->attr ? w->attr->b : NULL;
-    if (!v || !w->block || !w->attr->a || w->attr->a->kind != NODE_IDENT)
+    if (!v || !w->block || !w->attr->name)
         return false;
     bool direct = v == n;
     for (const Node *e = v->kind == NODE_LIST ? v->a : NULL; e && !direct; e = e->next)
         direct = e == n;
     const SchemaDecl *sc = direct ? schema_find(&w->s->check->schemas, w->block->name) : NULL;
-    const FieldDecl *fd = sc ? schema_field(sc, w->attr->a->name) : NULL;
+    const FieldDecl *fd = sc ? schema_field(sc, w->attr->name) : NULL;
     const Type *t = fd ? fd->type : NULL;
     while (t && t->kind == TY_LIST && t->elem)
         t = t->elem;
@@ -455,7 +455,7 @@ static char *hover_field(Lsp *s, const Hit *h)
     Object *objs[8];
     int n = objects_of(model_of(s), h->block, objs, 8);
     const SchemaDecl *sc = schema_find(&s->check->schemas, h->block->name);
-    const FieldDecl *fd = sc ? schema_field(sc, h->node->a->name) : NULL;
+    const FieldDecl *fd = sc ? schema_field(sc, h->node->name) : NULL;
     if (!fd)
         return NULL;
     return n ? hover_objects(model_of(s), objs, n, fd->name) : field_doc(s, sc, fd);
@@ -669,7 +669,8 @@ static bool loop_near(const Node *n, const Node *loop, const char *name)
         if (n->span.start >= loop->span.end || loop->span.start >= n->span.end)
             continue;
         if ((n->kind == NODE_FOR && n != loop && n->name == name) || loop_near(n->a, loop, name) ||
-            loop_near(n->b, loop, name) || loop_near(n->c, loop, name) || loop_near(n->d, loop, name))
+            loop_near(n->b, loop, name) || loop_near(ast_annots(n), loop, name) ||
+            loop_near(ast_else(n), loop, name))
             return true;
     }
     return false;
@@ -803,11 +804,11 @@ static void symbols_of(Source *src, const Node *items, cJSON *out)
             symbols_of(src, n->b, cJSON_AddArrayToObject(d, "children"));
         } else if (n->kind == NODE_LET) {
             d = doc_symbol(src, n->name, "let", SK_VARIABLE, n->span, n->name_span);
-        } else if (n->kind == NODE_ATTR && n->a && n->a->kind == NODE_IDENT) {
-            d = doc_symbol(src, n->a->name, NULL, SK_FIELD, n->span, n->a->span);
+        } else if (n->kind == NODE_ATTR && n->name) {
+            d = doc_symbol(src, n->name, NULL, SK_FIELD, n->span, n->name_span);
         } else if (n->kind == NODE_FOR || n->kind == NODE_IF) {
             symbols_of(src, n->b, out);
-            symbols_of(src, n->d, out);
+            symbols_of(src, ast_else(n), out);
         }
         if (d)
             cJSON_AddItemToArray(out, d);
@@ -904,7 +905,7 @@ static const Node *block_at(const Node *items, uint32_t off)
         }
         if (n->kind == NODE_TEMPLATE || n->kind == NODE_FOR || n->kind == NODE_IF) {
             const Node *in = block_at(n->b, off);
-            return in ? in : block_at(n->d, off);
+            return in ? in : block_at(ast_else(n), off);
         }
     }
     return NULL;
@@ -1105,7 +1106,7 @@ static const Node *item_at(const Node *items, Span sp)
             n->kind == NODE_IF)
             in = item_at(n->b, sp);
         if (!in && n->kind == NODE_IF)
-            in = item_at(n->d, sp);
+            in = item_at(ast_else(n), sp);
         return in ? in : n;
     }
     return NULL;
@@ -1416,8 +1417,8 @@ static void literal_toks(const Node *n, Toks *t)
         if (n->kind != NODE_INTERP && n->kind != NODE_SCHEMA && n->kind != NODE_ENUM) {
             literal_toks(n->a, t);
             literal_toks(n->b, t);
-            literal_toks(n->c, t);
-            literal_toks(n->d, t);
+            literal_toks(ast_annots(n), t);
+            literal_toks(ast_else(n), t);
         }
     }
 }

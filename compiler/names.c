@@ -309,6 +309,14 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
         }
         put(&b, "-deployer", KEEP);
         return done(&b);
+    case NAME_VPN_HUB:          /* transit-gateway/main.tf; one hub per deployment */
+        put(&b, names_platform(c->m), LOWER_DASH);
+        if (env_of(c, acct)) {
+            put(&b, "-", KEEP);
+            put(&b, env_of(c, acct), LOWER_DASH);
+        }
+        put(&b, "-vpn", KEEP);
+        return done(&b);
     default:
         return copy("", buf, cap);
     }
@@ -407,6 +415,7 @@ static const struct {
     [NAME_SECRET_PREFIX] = {"secret-prefix", "account"},
     [NAME_ACCOUNT_ROLE] = {"account-role", "account"},
     [NAME_DEPLOYER_ROLE] = {"deployer-role", "account"},
+    [NAME_VPN_HUB] = {"vpn-hub", "account"},
     [NAME_CLUSTER] = {"cluster", "account cluster"},
     [NAME_CAPACITY_PROVIDER] = {"capacity-provider", "cluster"},
     [NAME_INSTANCE_ROLE] = {"instance-role", "cluster"},
@@ -462,7 +471,7 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
 {
     if (!names_applies(k, o))
         return copy("", buf, cap);
-    if (k <= NAME_DEPLOYER_ROLE)
+    if (k <= NAME_VPN_HUB)
         return account_name(c, k, o, buf, cap);
     if (k <= NAME_INSTANCE_SG)
         return cluster_name(c, k, o, buf, cap);

@@ -68,6 +68,8 @@ typedef enum NameKind {
     NAME_SECRET_PREFIX,     /* "P/A/": the secrets module's name_prefix */
     NAME_ACCOUNT_ROLE,      /* the role sfdc assumes in the account (its `role`) */
     NAME_DEPLOYER_ROLE,     /* "<p>-deployer": the plan's handshake role (lower case) */
+    NAME_VPN_HUB,           /* "<p>-vpn": the VPN account's Transit Gateway and RAM share
+                             * name (ram CreateResourceShare name), per deployment */
     /* of a cluster block, or of an account for its implicit cluster */
     NAME_CLUSTER,           /* ecs CreateCluster clusterName */
     NAME_CAPACITY_PROVIDER, /* ecs CreateCapacityProvider name, autoscaling group name */

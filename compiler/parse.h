@@ -21,6 +21,7 @@ typedef struct Parser {
     Node *items;        /* result: top-level items in order */
     unsigned errors;    /* syntax errors reported */
     bool deep_reported; /* E0110 for expression depth already said */
+    bool has_imports;   /* an IMPORT node was made; see File.has_imports */
     uint32_t skip_to;   /* after a syntax error: drop tokens before this offset */
     int skip_depth;     /* braces opened among the dropped tokens */
 } Parser;

@@ -249,3 +249,14 @@ void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx)
         if (m->envs[e] != own)
             each_overridden(m->envs[e], kind, fn, ctx);
 }
+
+int rctx_envs(const Model *m, Environment *const **envs)
+{
+    for (int i = 0; m->env && i < m->nenvs; i++)
+        if (m->envs[i]->name == m->env || strcmp(m->envs[i]->name, m->env) == 0) {
+            *envs = &m->envs[i];
+            return 1;
+        }
+    *envs = m->envs;
+    return m->nenvs;
+}

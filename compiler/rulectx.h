@@ -70,6 +70,13 @@ Object *rctx_cluster_of(const Model *m, const Object *svc);
 typedef void (*RctxCheck)(void *ctx, Object *o, const Environment *env);
 void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx);
 
+/* The environments a rule that asks "in which environment does this hold"
+ * visits, through envs[0 .. return value): in an environment's own
+ * evaluation (m->env) only that one — its overrides are its values, and
+ * another environment's overrides are installed only in that one's own
+ * evaluation, where it is asked again; in the base, every environment. */
+int rctx_envs(const Model *m, Environment *const **envs);
+
 /* The account's network object, or NULL. */
 Object *rctx_network(const Model *m, const Object *account);
 

@@ -11,6 +11,7 @@
  *          service, bucket or registry label its step ids cannot
  *   E0806  private services in a network with neither NAT nor the VPC
  *          endpoints their tasks need to start
+ *   E0807  a VPN-only service no route from its VPN can reach
  *
  * None of these depends on an environment's overrides (children, labels
  * and `accounts` are not overridable), so each is reported once; E0806
@@ -306,6 +307,102 @@ static void egress(Model *m, DiagEngine *d)
     }
 }
 
+/* ---- E0807 the VPN reaches its VPN-only services --------------------------- */
+
+/* Whether environment e (NULL: the base platform) deploys account a. */
+static bool deploys(Model *m, const Environment *e, const Object *a)
+{
+    const Value *v = e ? model_get(m, e->obj, "accounts") : NULL;
+    if (!v || v->kind != VAL_LIST)
+        return true;
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->items[i]->kind == VAL_REF && v->items[i]->ref == a)
+            return true;
+    return false;
+}
+
+/* The account whose `vpn` is range r in environment e, or NULL. */
+static const Object *vpn_owner(Model *m, const Environment *e, Cidr r)
+{
+    const ObjList *accts = model_kind(m, "account");
+    for (int i = 0; i < accts->n; i++) {
+        const Value *v = model_get_env(m, accts->items[i], "vpn", e);
+        if (v && v->kind == VAL_CIDR && v->u.cidr.addr == r.addr && v->u.cidr.prefix == r.prefix)
+            return accts->items[i];
+    }
+    return NULL;
+}
+
+/* An account's region in environment e: its own, else the platform's. */
+static const char *region_of(Model *m, const Environment *e, const Object *a)
+{
+    const Value *v = model_get_env(m, a, "region", e);
+    const ObjList *pl = model_kind(m, "platform");
+    if (!v && pl->n)
+        v = model_get_env(m, pl->items[0], "region", e);
+    return v && (v->kind == VAL_SYM || v->kind == VAL_STR) ? v->u.str : "";
+}
+
+/* Why VPN-only service s cannot be reached in environment e, or NULL; *hub
+ * is the VPN's account when there is one. lower.c routes the VPN to the
+ * service through a Transit Gateway attached to the hub's VPC (SPEC §13.2). */
+static const char *unreachable(Model *m, const Environment *e, const Object *s, const Object **hub)
+{
+    const Value *acc = model_get_env(m, s, "access", e);
+    *hub = NULL;
+    if (!acc || acc->kind != VAL_CALL || strcmp(acc->u.str, "vpn") != 0 || acc->n == 0 ||
+        acc->items[0]->kind != VAL_CIDR || acc->items[0]->u.cidr.prefix == 0)
+        return NULL;            /* not VPN-only, or E0604's to report */
+    *hub = vpn_owner(m, e, acc->items[0]->u.cidr);
+    if (!*hub)
+        return "no account declares this range as its `vpn`, so no route to the service is emitted";
+    if (*hub == s->account)
+        return NULL;            /* the VPN ends in the service's own VPC */
+    if (!model_child(m, *hub, "network", NULL))
+        return "the VPN's account has no `network` for the Transit Gateway to attach to";
+    if (!deploys(m, e, *hub))
+        return "the environment does not deploy the VPN's account, so no Transit Gateway reaches the service";
+    if (strcmp(region_of(m, e, *hub), region_of(m, e, s->account)) != 0)
+        return "the VPN's account is in another region: a Transit Gateway attaches VPCs of its own region only";
+    return NULL;
+}
+
+/* E0807: a service `access = vpn(R)` is reached from the VPN through the
+ * account whose `vpn` is R: its VPC, a Transit Gateway there, an attachment
+ * of the service's VPC. Without that account, its network, or (in an
+ * environment) its deployment, the load balancer admits a range from which
+ * no packet can arrive. One error per service, in the first environment. */
+static void vpn_reach(Model *m, DiagEngine *d)
+{
+    const ObjList *svcs = model_kind(m, "service");
+    for (int i = 0; i < svcs->n; i++) {
+        const Object *s = svcs->items[i], *hub = NULL;
+        const char *why = NULL;
+        const Environment *env = NULL;
+        for (int k = m->nenvs ? 0 : -1; k < m->nenvs && !why; k++) {
+            env = k < 0 ? NULL : m->envs[k];
+            why = s->account && deploys(m, env, s->account) ? unreachable(m, env, s, &hub) : NULL;
+        }
+        if (!why)
+            continue;
+        Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
+        Diag *g = diag_new(d, DIAG_ERROR, "E0807", as.src, as.span,
+                           "VPN-only service `%s` cannot be reached from the VPN%s%s%s", s->path,
+                           env ? ", in environment `" : "", env ? env->name : "", env ? "`" : "");
+        diag_label(d, g, "%s", why);
+        if (hub) {
+            Site hs = model_obj_site(hub);
+            diag_secondary(d, g, hs.src, hs.span, "the VPN of `%s`", hub->path);
+        }
+        diag_help(d, g, hub ? "give `%s` a `network` in the service's region and deploy it with the service: the "
+                              "VPN ends in its VPC, whose Transit Gateway sfdc attaches the service's VPC to"
+                            : "declare the range where the VPN ends, `vpn = CIDR` in that account, and write "
+                              "`access = vpn(ACCOUNT.vpn)`%s",
+                  hub ? hub->path : "");
+        diag_emit(d, g);
+    }
+}
+
 /* ---- E0802 unit directories ---------------------------------------------- */
 
 /* The blocks that become a unit directory "<kind>-<label>" of their
@@ -398,5 +495,6 @@ void rules_build(Model *m, DiagEngine *d)
     Kinds K = kinds_of(m);
     networks(m, d, &K);
     egress(m, d);
+    vpn_reach(m, d);
     unit_dirs(m, d, &K);
 }

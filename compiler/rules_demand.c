@@ -123,8 +123,10 @@ static void way_down(Demand *c, const Object *o, const Environment *env)
  * way up, in an environment with `triggers = off`: it never runs there. */
 static void only_way_up(Demand *c, const Object *o)
 {
-    for (int i = 0; i < c->m->nenvs; i++) {
-        const Environment *env = c->m->envs[i];
+    Environment *const *envs;
+    int n = rctx_envs(c->m, &envs);
+    for (int i = 0; i < n; i++) {
+        const Environment *env = envs[i];
         const Value *w = rctx_val(c->m, o, "window", env);
         if (strcmp(rctx_str(c->m, env->obj, "triggers", NULL, "on"), "off") != 0 ||
             strcmp(rctx_str(c->m, o, "default", env, "on"), "off") != 0 ||

@@ -252,8 +252,10 @@ static bool prod_like(const Intent *c, const Environment *env)
  * environment that has not said `scheduled_on = true`. */
 static void switched_on_in_prod(Intent *c, const Object *o)
 {
-    for (int i = 0; i < c->m->nenvs; i++) {
-        const Environment *env = c->m->envs[i];
+    Environment *const *envs;
+    int n = rctx_envs(c->m, &envs);
+    for (int i = 0; i < n; i++) {
+        const Environment *env = envs[i];
         const Value *w = rctx_val(c->m, o, "window", env);
         if (!prod_like(c, env) || rctx_bool(c->m, env->obj, "scheduled_on", NULL, false) ||
             !w || w->kind != VAL_STR || strcmp(rctx_str(c->m, o, "default", env, "on"), "off") != 0 ||

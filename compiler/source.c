@@ -53,7 +53,7 @@ Source *src_from_memory(const char *path, const char *text, size_t len)
 static SrcError slurp(FILE *f, size_t hint, char **out, size_t *outlen)
 {
     size_t cap = hint + 1 > 1 << 16 ? hint + 1 : 1 << 16, n = 0;
-    char *buf = xmalloc(cap + 1);
+    char *buf = xmalloc_big(cap + 1);
     for (;;) {
         if (n == cap) {
             if (cap > SRC_MAX_BYTES) {

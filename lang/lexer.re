@@ -140,6 +140,10 @@ static int utf8_valid(const unsigned char *p, const unsigned char *lim, uint32_t
 static void check_utf8(Lexer *lx, const unsigned char *p, const unsigned char *end)
 {
     while (p < end) {
+        if (*p - 1u < 0x7Fu) {      /* ASCII other than NUL: the common case */
+            p++;
+            continue;
+        }
         int n = utf8_valid(p, end, NULL);
         if (n == 0) {
             Diag *d = lex_error(lx, "E0102", (Span){off(lx, p), off(lx, p) + 1},
@@ -163,9 +167,11 @@ static void check_utf8(Lexer *lx, const unsigned char *p, const unsigned char *e
 static void line_comment(Lexer *lx, bool doc)
 {
     const unsigned char *p = lx->cur;
-    while (p < lx->lim && *p != '\n' && *p != '\r')
-        p++;
-    check_utf8(lx, lx->cur, p);
+    unsigned odd = 0;           /* nonzero if a byte was NUL or not ASCII */
+    for (; p < lx->lim && *p != '\n' && *p != '\r'; p++)
+        odd |= *p - 1u >= 0x7Fu;
+    if (odd)
+        check_utf8(lx, lx->cur, p);
     add_comment(lx, (Span){off(lx, lx->tok), off(lx, p)}, doc);
     lx->cur = p;
 }
@@ -244,6 +250,37 @@ static bool is_spaced_unit(const unsigned char *p, size_t n)
     return false;
 }
 
+/* The value of the number text [p, end): digits, an optional fraction and
+ * exponent. Up to 15 digits without an exponent, the value is an exact
+ * integer divided by an exact power of ten, which IEEE division rounds
+ * correctly, so it equals strtod's; anything else goes to strtod. */
+static double decimal(const unsigned char *p, const unsigned char *end)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                   1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    uint64_t mant = 0;
+    int digits = 0, frac = -1;
+    for (const unsigned char *q = p; q < end; q++) {
+        if (*q == '.' && frac < 0) {
+            frac = 0;
+            continue;
+        }
+        if (*q < '0' || *q > '9' || ++digits > 15)
+            goto slow;
+        mant = mant * 10 + (uint64_t)(*q - '0');
+        frac += frac >= 0;
+    }
+    return frac > 0 ? (double)mant / pow10[frac] : (double)mant;
+slow:;
+    char buf[64];
+    size_t n = (size_t)(end - p);
+    if (n >= sizeof buf)
+        return INFINITY;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return strtod(buf, NULL);
+}
+
 /* NUMBER or QUANTITY: digits [. digits] [e[+-]digits], then a unit either
  * attached (`30m`, `1GiB`, `50%`) or after spaces when it is a known unit. */
 static int number(Lexer *lx, YYSTYPE *val)
@@ -281,14 +318,7 @@ static int number(Lexer *lx, YYSTYPE *val)
             ue = w;
         }
     }
-    char buf[64];
-    size_t n = (size_t)(num_end - lx->tok);
-    double v = INFINITY;
-    if (n < sizeof buf) {
-        memcpy(buf, lx->tok, n);
-        buf[n] = '\0';
-        v = strtod(buf, NULL);
-    }
+    double v = decimal(lx->tok, num_end);
     lx->cur = ue > u ? ue : num_end;
     Span sp = {off(lx, lx->tok), off(lx, lx->cur)};
     if (!isfinite(v)) {
@@ -496,14 +526,17 @@ static int string_part(Lexer *lx, YYSTYPE *val, Span *loc)
     }
     /* Text: decoded into an arena buffer no longer than the source run. */
     const unsigned char *end = p;
+    unsigned odd = 0;           /* nonzero if a byte was NUL or not ASCII */
     while (end < lx->lim && *end != '"' && *end != '\n' && *end != '\r' &&
            !(end[0] == '$' && end[1] == '{')) {
+        odd |= (end[0] - 1u >= 0x7Fu) | (end[1] - 1u >= 0x7Fu);
         end += end[0] == '\\' && end + 1 < lx->lim && end[1] != '\n' && end[1] != '\r' ? 2 : 1;
     }
     if (end > lx->lim)
         end = lx->lim;
-    check_utf8(lx, p, end);
-    char *buf = arena_alloc(lx->arena, (size_t)(end - p) + 1);
+    if (odd)
+        check_utf8(lx, p, end);
+    char *buf = arena_alloc_raw(lx->arena, (size_t)(end - p) + 1);
     size_t n = 0;
     while (p < end) {
         if (*p == '\\') {
@@ -544,8 +577,6 @@ static int end_of_input(Lexer *lx, Span *loc)
     return TOK_END;
 }
 
-/* Keywords are few and short: compare only when the length matches (this
- * runs once per identifier, so it shows up in profiles of large files). */
 /* Strings are single-line, but `${` opens ordinary token mode, which would
  * run on to the next lines: at a line break inside an interpolation inside
  * a string, report the `${` (E0106), drop back to before the string, and
@@ -553,13 +584,15 @@ static int end_of_input(Lexer *lx, Span *loc)
  * error. Returns 0 when there is nothing to do. */
 static int interp_at_newline(Lexer *lx, Span *loc)
 {
-    if (!memchr(lx->tok, '\n', (size_t)(lx->cur - lx->tok)) &&
-        !memchr(lx->tok, '\r', (size_t)(lx->cur - lx->tok)))
-        return 0;
+    /* The open delimiters are checked first: this runs for every run of
+     * white space inside braces, and an open `${` is rare. */
     int i = lx->depth - 1;
     while (i > 0 && lx->modes[i] != LEX_INTERP)
         i--;
     if (i <= 0 || lx->modes[i] != LEX_INTERP || lx->modes[i - 1] != LEX_STRING)
+        return 0;
+    if (!memchr(lx->tok, '\n', (size_t)(lx->cur - lx->tok)) &&
+        !memchr(lx->tok, '\r', (size_t)(lx->cur - lx->tok)))
         return 0;
     Diag *d = lex_error(lx, "E0106", (Span){lx->opens[i], lx->opens[i] + 2},
                         "unterminated interpolation");
@@ -577,20 +610,9 @@ static int interp_at_newline(Lexer *lx, Span *loc)
     return TOK_INTERP_END;
 }
 
-static int keyword_or_ident(Lexer *lx, YYSTYPE *val)
+static int ident(Lexer *lx, YYSTYPE *val)
 {
-    static const struct { const char *word; unsigned char len; int tok; } kw[] = {
-        {"import", 6, TOK_IMPORT}, {"let", 3, TOK_LET}, {"template", 8, TOK_TEMPLATE},
-        {"use", 3, TOK_USE}, {"for", 3, TOK_FOR}, {"in", 2, TOK_IN}, {"if", 2, TOK_IF},
-        {"else", 4, TOK_ELSE}, {"true", 4, TOK_TRUE}, {"false", 5, TOK_FALSE},
-        {"null", 4, TOK_NULL}, {"schema", 6, TOK_SCHEMA}, {"enum", 4, TOK_ENUM},
-    };
-    size_t n = (size_t)(lx->cur - lx->tok);
-    if (n <= 8)
-        for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
-            if (kw[i].len == n && kw[i].word[0] == lx->tok[0] && memcmp(kw[i].word, lx->tok, n) == 0)
-                return kw[i].tok;
-    val->name = intern(lx->in, (const char *)lx->tok, n);
+    val->name = intern(lx->in, (const char *)lx->tok, (size_t)(lx->cur - lx->tok));
     return TOK_IDENT;
 }
 
@@ -643,7 +665,23 @@ static int lex_scan(Lexer *lx, YYSTYPE *val, Span *loc)
 
             octet "." octet "." octet "." octet ("/" digit+)? { tok = cidr(lx, val); break; }
             digit+  { tok = number(lx, val); break; }
-            ident   { tok = keyword_or_ident(lx, val); break; }
+            /* Keywords are matched by the automaton, not looked up per
+               identifier: on a tie in length the earlier rule wins, and a
+               longer identifier (`imports`, `use-x`) is still an ident. */
+            "import"   { tok = TOK_IMPORT; break; }
+            "let"      { tok = TOK_LET; break; }
+            "template" { tok = TOK_TEMPLATE; break; }
+            "use"      { tok = TOK_USE; break; }
+            "for"      { tok = TOK_FOR; break; }
+            "in"       { tok = TOK_IN; break; }
+            "if"       { tok = TOK_IF; break; }
+            "else"     { tok = TOK_ELSE; break; }
+            "true"     { tok = TOK_TRUE; break; }
+            "false"    { tok = TOK_FALSE; break; }
+            "null"     { tok = TOK_NULL; break; }
+            "schema"   { tok = TOK_SCHEMA; break; }
+            "enum"     { tok = TOK_ENUM; break; }
+            ident   { tok = ident(lx, val); break; }
 
             "\""    { tok = open_tok(lx, LEX_STRING, TOK_STR_BEGIN); break; }
             "{"     { tok = open_tok(lx, LEX_BRACE, '{'); break; }

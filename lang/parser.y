@@ -1,7 +1,7 @@
 /* parser.y — the .sfd grammar (Bison 3.8, LALR(1) with LAC).
  *
  * SPEC.md's EBNF mirrors these rules; change both together. Lists are built
- * reversed (O(1) per element) and put in order once with ast_reverse.
+ * circular (O(1) per element, in order) and cut once complete: see append.
  * Error recovery happens only at item level (`items error`), so a mistake
  * costs the rest of one item, never the rest of the file. */
 
@@ -19,12 +19,10 @@
 #include "parse.h"
 }
 
-%code provides {
-int yylex(YYSTYPE *val, Span *loc, Parser *p);
-void yyerror(Span *loc, Parser *p, const char *msg);
-}
-
 %code {
+/* Static, so that the compiler can fold the token fetch into yyparse. */
+static int yylex(YYSTYPE *val, Span *loc, Parser *p);
+static void yyerror(Span *loc, Parser *p, const char *msg);
 #include <string.h>
 #include "banned.h"
 
@@ -56,12 +54,27 @@ static Node *named(Parser *p, NodeKind k, Span sp, const char *name, Span name_s
     return n;
 }
 
-static Node *cons(Node *list, Node *item)
+/* A list under construction is its last element, whose next points back
+ * to the first (a circular list): appending is O(1) and keeps source
+ * order, so no second pass over the nodes is needed to reverse it. */
+static Node *append(Node *tail, Node *item)
 {
     if (!item)
-        return list;
-    item->next = list;
+        return tail;
+    item->next = tail ? tail->next : item;
+    if (tail)
+        tail->next = item;
     return item;
+}
+
+/* The finished list: its first element, with the cycle cut. */
+static Node *close_list(Node *tail)
+{
+    if (!tail)
+        return NULL;
+    Node *head = tail->next;
+    tail->next = NULL;
+    return head;
 }
 
 /* Expression trees are bounded in depth, so every later phase may recurse
@@ -135,19 +148,19 @@ static Node *binary(Parser *p, Span sp, BinOp op, Node *a, Node *b)
 
 /* file = { item } ; */
 file
-    : items                     { p->items = ast_reverse($1); }
+    : items                     { p->items = close_list($1); }
     ;
 
 items
     : %empty                    { $$ = NULL; }
-    | items item                { $$ = cons($1, $2); }
-    | items error               { $$ = cons($1, mk(p, NODE_ERROR, @2)); }
+    | items item                { $$ = append($1, $2); }
+    | items error               { $$ = append($1, mk(p, NODE_ERROR, @2)); }
     ;
 
 /* item = { annotation } item-core ; */
 item
     : item_core                 { $$ = $1; }
-    | annot item                { $$ = $2; if ($$) { $1->next = $$->c; $$->c = $1; $$->span.start = @$.start; } }
+    | annot item                { $$ = $2; if ($$) { $1->next = $$->annots; $$->annots = $1; $$->span.start = @$.start; } }
     ;
 
 /* annotation = "@" ident "(" [ args ] ")" ; */
@@ -157,10 +170,12 @@ annot
     ;
 
 item_core
-    : IMPORT string             { $$ = mk2(p, NODE_IMPORT, @$, $2, NULL); }
+    : IMPORT string             { $$ = mk2(p, NODE_IMPORT, @$, $2, NULL); p->has_imports = true; }
     | LET IDENT '=' expr        { $$ = named(p, NODE_LET, @$, $2, @2); $$->b = $4; }
-    | target '=' expr           { $$ = mk2(p, NODE_ATTR, @$, $1, $3);
-                                  if ($1->kind == NODE_IDENT) { $$->name = $1->name; $$->name_span = $1->span; } }
+    | target '=' expr           { if ($1->kind == NODE_IDENT) {   /* its node becomes the attribute */
+                                      $$ = $1; $$->kind = NODE_ATTR; $$->span = @$; $$->b = $3;
+                                  } else
+                                      $$ = mk2(p, NODE_ATTR, @$, $1, $3); }
     | IDENT label body          { $$ = named(p, NODE_BLOCK, @$, $1, @1); $$->a = $2; $$->b = $3; }
     | IDENT body                { $$ = named(p, NODE_BLOCK, @$, $1, @1); $$->b = $2; }
     | TEMPLATE IDENT '(' params_opt ')' body
@@ -168,27 +183,27 @@ item_core
     | USE IDENT '(' args_opt ')'
                                 { $$ = named(p, NODE_USE, @$, $2, @2); $$->a = $4; }
     | FOR IDENT IN expr body    { $$ = named(p, NODE_FOR, @$, $2, @2); $$->a = $4; $$->b = $5; }
-    | IF expr body else_opt     { $$ = mk2(p, NODE_IF, @$, $2, $3); $$->d = $4; }
+    | IF expr body else_opt     { $$ = mk2(p, NODE_IF, @$, $2, $3); $$->els = $4; }
     | SCHEMA IDENT body_fields  { $$ = named(p, NODE_SCHEMA, @$, $2, @2); $$->b = $3; }
     | SCHEMA IDENT IN parents body_fields
-                                { $$ = named(p, NODE_SCHEMA, @$, $2, @2); $$->a = ast_reverse($4); $$->b = $5; }
-    | ENUM IDENT '{' idents '}' { $$ = named(p, NODE_ENUM, @$, $2, @2); $$->a = ast_reverse($4); }
+                                { $$ = named(p, NODE_SCHEMA, @$, $2, @2); $$->a = close_list($4); $$->b = $5; }
+    | ENUM IDENT '{' idents '}' { $$ = named(p, NODE_ENUM, @$, $2, @2); $$->a = close_list($4); }
     | ';'                       { $$ = NULL; }
     ;
 
 body
-    : '{' items '}'             { $$ = ast_reverse($2); }
+    : '{' items '}'             { $$ = close_list($2); }
     ;
 
 body_fields
-    : '{' fields '}'            { $$ = ast_reverse($2); }
+    : '{' fields '}'            { $$ = close_list($2); }
     ;
 
 else_opt
     : %empty                    { $$ = NULL; }
     | ELSE body                 { $$ = $2; }
     | ELSE IF expr body else_opt
-                                { $$ = mk2(p, NODE_IF, @$, $3, $4); $$->d = $5; }
+                                { $$ = mk2(p, NODE_IF, @$, $3, $4); $$->els = $5; }
     ;
 
 /* target = ident { "." ident } ; */
@@ -204,12 +219,12 @@ label
 
 params_opt
     : %empty                    { $$ = NULL; }
-    | params opt_comma          { $$ = ast_reverse($1); }
+    | params opt_comma          { $$ = close_list($1); }
     ;
 
 params
-    : param                     { $$ = $1; }
-    | params ',' param          { $$ = cons($1, $3); }
+    : param                     { $$ = append(NULL, $1); }
+    | params ',' param          { $$ = append($1, $3); }
     ;
 
 /* param = ident ":" type [ "=" expr ] ; */
@@ -220,12 +235,12 @@ param
 
 args_opt
     : %empty                    { $$ = NULL; }
-    | args opt_comma            { $$ = ast_reverse($1); }
+    | args opt_comma            { $$ = close_list($1); }
     ;
 
 args
-    : arg                       { $$ = $1; }
-    | args ',' arg              { $$ = cons($1, $3); }
+    : arg                       { $$ = append(NULL, $1); }
+    | args ',' arg              { $$ = append($1, $3); }
     ;
 
 arg
@@ -240,31 +255,31 @@ opt_comma
 
 fields
     : %empty                    { $$ = NULL; }
-    | fields field              { $$ = cons($1, $2); }
-    | fields error              { $$ = cons($1, mk(p, NODE_ERROR, @2)); }
+    | fields field              { $$ = append($1, $2); }
+    | fields error              { $$ = append($1, mk(p, NODE_ERROR, @2)); }
     ;
 
 /* field = { annotation } ident ":" type [ "=" expr ] ; */
 field
     : IDENT ':' type            { $$ = named(p, NODE_FIELD, @$, $1, @1); $$->a = $3; }
     | IDENT ':' type '=' expr   { $$ = named(p, NODE_FIELD, @$, $1, @1); $$->a = $3; $$->b = $5; }
-    | annot field               { $$ = $2; $1->next = $$->c; $$->c = $1; $$->span.start = @$.start; }
+    | annot field               { $$ = $2; $1->next = $$->annots; $$->annots = $1; $$->span.start = @$.start; }
     ;
 
 parents
-    : IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
-    | parents ',' IDENT         { $$ = cons($1, named(p, NODE_IDENT, @3, $3, @3)); }
+    : IDENT                     { $$ = append(NULL, named(p, NODE_IDENT, @$, $1, @1)); }
+    | parents ',' IDENT         { $$ = append($1, named(p, NODE_IDENT, @3, $3, @3)); }
     ;
 
 idents
     : %empty                    { $$ = NULL; }
-    | idents IDENT opt_comma    { $$ = cons($1, named(p, NODE_IDENT, @2, $2, @2)); }
+    | idents IDENT opt_comma    { $$ = append($1, named(p, NODE_IDENT, @2, $2, @2)); }
     ;
 
 /* type = ident [ "(" ( type { "," type } | bounds ) ")" ] [ "?" ] ; */
 type
     : IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
-    | IDENT '(' type_args ')'   { $$ = mk(p, NODE_CALL, @$); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = ast_reverse($3); }
+    | IDENT '(' type_args ')'   { $$ = mk(p, NODE_CALL, @$); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = close_list($3); }
     | IDENT '(' bounds ')'      { $$ = mk(p, NODE_CALL, @$); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = mk2(p, NODE_ARG, @3, $3, NULL); }
     | type '?'                  { $$ = mk2(p, NODE_OPTIONAL, @$, $1, NULL); }
     ;
@@ -284,8 +299,8 @@ bound
     ;
 
 type_args
-    : type                      { $$ = mk2(p, NODE_ARG, @$, $1, NULL); }
-    | type_args ',' type        { $$ = cons($1, mk2(p, NODE_ARG, @3, $3, NULL)); }
+    : type                      { $$ = append(NULL, mk2(p, NODE_ARG, @$, $1, NULL)); }
+    | type_args ',' type        { $$ = append($1, mk2(p, NODE_ARG, @3, $3, NULL)); }
     ;
 
 expr
@@ -325,14 +340,14 @@ primary
     | IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
     | string                    { $$ = $1; }
     | '[' list_opt ']'          { $$ = mk2(p, NODE_LIST, @$, $2, NULL); }
-    | '{' record_items '}'      { $$ = mk2(p, NODE_RECORD, @$, ast_reverse($2), NULL); }
+    | '{' record_items '}'      { $$ = mk2(p, NODE_RECORD, @$, close_list($2), NULL); }
     | '(' expr ')'              { $$ = $2; }
     ;
 
 /* string = '"' { text | "${" expr "}" } '"' ; a lone text part is a STR */
 string
     : STR_BEGIN str_parts STR_END
-                                { Node *parts = ast_reverse($2);
+                                { Node *parts = close_list($2);
                                   if (!parts) { $$ = mk(p, NODE_STR, @$); $$->v.str = ""; }
                                   else if (!parts->next && parts->kind == NODE_STR) { $$ = parts; $$->span = @$; }
                                   else $$ = mk2(p, NODE_INTERP, @$, parts, NULL); }
@@ -340,28 +355,28 @@ string
 
 str_parts
     : %empty                    { $$ = NULL; }
-    | str_parts STR_TEXT        { $$ = cons($1, $2); }
+    | str_parts STR_TEXT        { $$ = append($1, $2); }
     | str_parts INTERP_BEGIN expr INTERP_END
-                                { $$ = cons($1, $3); }
+                                { $$ = append($1, $3); }
     ;
 
 list_opt
     : %empty                    { $$ = NULL; }
-    | list_items opt_comma      { $$ = ast_reverse($1); }
+    | list_items opt_comma      { $$ = close_list($1); }
     ;
 
 list_items
-    : expr                      { $$ = $1; }
-    | list_items ',' expr       { $$ = cons($1, $3); }
+    : expr                      { $$ = append(NULL, $1); }
+    | list_items ',' expr       { $$ = append($1, $3); }
     ;
 
 record_items
     : %empty                    { $$ = NULL; }
-    | record_items record_item  { $$ = cons($1, $2); }
+    | record_items record_item  { $$ = append($1, $2); }
     ;
 
 record_item
-    : IDENT '=' expr opt_comma  { $$ = named(p, NODE_ATTR, @$, $1, @1); $$->a = named(p, NODE_IDENT, @1, $1, @1); $$->b = $3; }
+    : IDENT '=' expr opt_comma  { $$ = named(p, NODE_ATTR, @$, $1, @1); $$->b = $3; }
     ;
 
 %%
@@ -372,7 +387,7 @@ record_item
  * recovery sees it: `let c: int = 3` must not come back as an attribute
  * `int = 3` outside any block. Braces opened on the skipped line are
  * skipped with their closers; a `}` closing an earlier block is kept. */
-int yylex(YYSTYPE *val, Span *loc, Parser *p)
+static int yylex(YYSTYPE *val, Span *loc, Parser *p)
 {
     for (;;) {
         int tok = lex_next(&p->lx, val, loc);
@@ -402,7 +417,7 @@ static void skip_rest_of_line(Parser *p, uint32_t offset)
 
 /* Bison calls this only for stack exhaustion ("memory exhausted"): the
  * input nests expressions deeper than YYMAXDEPTH. */
-void yyerror(Span *loc, Parser *p, const char *msg)
+static void yyerror(Span *loc, Parser *p, const char *msg)
 {
     (void)msg;
     if (p->lx.too_deep)
@@ -631,6 +646,7 @@ File *parse_file_sink(Source *src, Arena *a, Interner *in, DiagEngine *d, LexSin
         memcpy(f->comments, p.lx.comments, p.lx.ncomments * sizeof *f->comments);
     }
     f->had_errors = p.errors || p.lx.errors;
+    f->has_imports = p.has_imports;
     if (!f->items && !f->had_errors) {
         Diag *e = diag_new(d, DIAG_ERROR, "E0007", src, (Span){0, 0}, "file has no declarations");
         diag_help(d, e, "an sfd file declares a platform, accounts, templates or schemas; "

@@ -22,8 +22,8 @@ static void check_spans(const Node *n, size_t size, int depth)
         if (depth < 2000) {
             check_spans(n->a, size, depth + 1);
             check_spans(n->b, size, depth + 1);
-            check_spans(n->c, size, depth + 1);
-            check_spans(n->d, size, depth + 1);
+            check_spans(ast_annots(n), size, depth + 1);
+            check_spans(ast_else(n), size, depth + 1);
         }
     }
 }

@@ -64,6 +64,36 @@ def corpus(seed, count, root):
             yield f"gen-{seed}-{k:03}", gen.generate(rnd)
 
 
+def vpn_hubs(dirs):
+    """Stand in for the VPN hubs' apply (SPEC 13.3): a spoke root looks the
+    hub's Transit Gateway up through its RAM share at plan time, as it does
+    after `terragrunt run --all apply` has applied the hub. Roots here are
+    planned, never applied, so the gateway and the share named in each
+    spoke's `vpn_attachment` are made in the hub's account with boto3."""
+    import boto3
+    want = {}
+    for d in dirs:
+        text = open(os.path.join(d, "main.tf"), encoding="utf-8").read()
+        m = re.search(r'module "vpn_attachment" \{(.*?)\n\}', text, re.S)
+        me = re.search(r"allowed_account_ids *= *\[\"([0-9]{12})\"\]", text)
+        region = re.search(r'\n  region *= *"([a-z0-9-]+)"', text)
+        if m and me and region:
+            share = re.search(r'share_name *= *"([^"]+)"', m.group(1)).group(1)
+            hub = re.search(r'hub_account_id *= *"([0-9]{12})"', m.group(1)).group(1)
+            want.setdefault((hub, region.group(1), share), set()).add(me.group(1))
+    for (hub, region, share), spokes in sorted(want.items()):
+        def client(svc):
+            c = boto3.client(svc, region_name=region)
+            c.meta.events.register("before-sign.*.*", lambda request, **kw: request.headers.__setitem__("x-moto-account-id", hub))
+            return c
+        ram = client("ram")
+        if ram.get_resource_shares(resourceOwner="SELF", name=share)["resourceShares"]:
+            continue
+        tgw = client("ec2").create_transit_gateway(Description=share)["TransitGateway"]["TransitGatewayArn"]
+        arn = ram.create_resource_share(name=share, allowExternalPrincipals=False)["resourceShare"]["resourceShareArn"]
+        ram.associate_resource_share(resourceShareArn=arn, resourceArns=[tgw], principals=sorted(spokes))
+
+
 def tf_root(d, validate):
     """init, (validate,) plan in one emitted root; (ok, stage, log)."""
     with open(os.path.join(d, "zz_oracle_override.tf"), "w") as f:
@@ -179,6 +209,7 @@ def main():
                       for f in sorted(os.listdir(src)) if f.endswith(".sfd")}
             cases.append((control, cfiles, cdirs[:1]))
 
+        vpn_hubs([d for _, _, dirs in cases for d in dirs])
         # Every root of every accepted platform, two at a time.
         with cf.ThreadPoolExecutor(max_workers=args.jobs) as pool:
             futs = {pool.submit(tf_root, d, args.validate): (name, d) for name, _, dirs in cases for d in dirs}

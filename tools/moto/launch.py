@@ -202,9 +202,10 @@ def main():
     # Further gaps: Terraform's perpetual diffs (patch_tf.py), and the
     # aws:SecureTransport condition of TLS-only bucket policies (patch_tls.py:
     # the emulator stands in for AWS's HTTPS endpoints), on-demand starts
-    # (patch_events.py: TestEventPattern, S3 EventBridge notifications).
+    # (patch_events.py: TestEventPattern, S3 EventBridge notifications), and
+    # a Transit Gateway shared through RAM across accounts (patch_tgw.py).
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    for mod in ("patch_tf", "patch_tls", "patch_events"):
+    for mod in ("patch_tf", "patch_tls", "patch_events", "patch_tgw"):
         try:
             __import__(mod).apply()
         except Exception as e:

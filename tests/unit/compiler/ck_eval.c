@@ -72,6 +72,7 @@ static unsigned count_code(const Fix *f, const char *code)
 static const char platform[] =
     "platform p { state { bucket = \"tf-${account.id}\" } }\n"
     "account core { kind = core  id = \"111111111111\"  vpn = 10.100.0.0/16\n"
+    "  network { cidr = 10.0.0.0/16 }\n"
     "  ecr app { immutable = false } }\n"
     "template la(code: name, id: account_id, mem: memory = 1 GiB) {\n"
     "  account \"la-${code}\" { kind = la  id = id  parent = core\n"

@@ -204,3 +204,18 @@ module "bucket" {
   reader_role_arns                = [module.reader_role.role_arn]
   reader_account_ids              = ["333333333333"]
 }
+
+# The VPN hub with three spokes in a three-zone VPC: routes are the product
+# of the route tables and the spoke ranges (count arithmetic a plan checks).
+module "vpn_hub" {
+  source = "../../../../stdlib/modules/transit-gateway"
+
+  name              = "full-vpn"
+  amazon_side_asn   = 4200000000
+  vpc_id            = module.network.vpc_id
+  subnet_ids        = module.network.private_subnet_ids
+  route_table_ids   = module.network.private_route_table_ids
+  spoke_account_ids = ["222222222222", "333333333333", "444444444444"]
+  spoke_cidrs       = ["10.1.0.0/16", "10.3.0.0/16", "10.4.0.0/16"]
+  vpn_cidrs         = ["10.100.0.0/16"]
+}

@@ -32,6 +32,29 @@ provider "aws" {
   }
 }
 
+# core.network
+module "network" {
+  source = "../../modules/network"
+
+  name              = "od-core"
+  cidr              = "10.0.0.0/16"
+  azs               = ["eu-west-2a", "eu-west-2b"]
+  gateway_endpoints = ["s3"]
+}
+
+# core.network
+module "vpn_hub" {
+  source = "../../modules/transit-gateway"
+
+  name              = "od-vpn"
+  vpc_id            = module.network.vpc_id
+  subnet_ids        = module.network.private_subnet_ids
+  route_table_ids   = module.network.private_route_table_ids
+  spoke_account_ids = ["222222222222"]
+  spoke_cidrs       = ["10.1.0.0/16"]
+  vpn_cidrs         = ["10.100.0.0/16"]
+}
+
 # core.ecr.dagster
 module "ecr_dagster" {
   source = "../../modules/ecr"

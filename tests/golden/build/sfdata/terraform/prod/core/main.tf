@@ -48,3 +48,16 @@ module "network" {
   azs               = ["eu-west-2a", "eu-west-2b"]
   gateway_endpoints = ["s3"]
 }
+
+# core.network
+module "vpn_hub" {
+  source = "../../modules/transit-gateway"
+
+  name              = "sfdata-prod-vpn"
+  vpc_id            = module.network.vpc_id
+  subnet_ids        = module.network.private_subnet_ids
+  route_table_ids   = module.network.private_route_table_ids
+  spoke_account_ids = ["622222222222", "633333333333", "644444444444"]
+  spoke_cidrs       = ["10.201.0.0/16", "10.203.0.0/16", "10.204.0.0/16"]
+  vpn_cidrs         = ["10.100.0.0/16"]
+}

@@ -45,6 +45,19 @@ module "network" {
   gateway_endpoints  = ["s3"]
 }
 
+# la-camden.network
+module "vpn_attachment" {
+  source = "../../modules/transit-gateway-attachment"
+
+  name              = "sfdata-stage-la-camden-vpn"
+  share_name        = "sfdata-stage-vpn"
+  hub_account_id    = "111111111111"
+  vpc_id            = module.network.vpc_id
+  subnet_ids        = module.network.private_subnet_ids
+  route_table_ids   = module.network.private_route_table_ids
+  destination_cidrs = ["10.0.0.0/16", "10.100.0.0/16"]
+}
+
 # la-camden.aurora.dagster
 module "aurora_dagster" {
   source = "../../modules/aurora"
