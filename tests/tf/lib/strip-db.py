@@ -5,7 +5,8 @@ RDS waits take minutes there, and the aurora and rds modules are applied
 by tiers 36 and 37. Drops each `module "aurora_*"`/`"rds_*"` block with the
 comment line above it, the services' client security group pointing at
 it (a one-element list, or its line in a longer one), and the database's
-endpoint and secret wired into the services (SPEC 13.3). Usage: strip-db.py ROOT_MAIN_TF..."""
+endpoint and secret wired into the services (SPEC 13.3).
+Usage: strip-db.py ROOT_MAIN_TF..."""
 import re
 import sys
 
