@@ -160,9 +160,7 @@ static LowerUnit *unit_add(B *b, const char *kind, const char *name, const char 
     ac->units[ac->nunits++] = u;
     u->name = arena_strdup(b->a, dir);
     char *label = arena_strdup(b->a, dir);
-    for (char *p = label; *p; p++)
-        if (*p == '-')
-            *p = '_';
+    names_unit_label(label);
     u->label = label;
     u->module = module;
     u->obj = obj;

@@ -643,3 +643,10 @@ size_t names_role(const NameCtx *c, const Object *owner, NamesRole kind, char *b
     static const NameKind k[] = {NAME_TASK_ROLE, NAME_EXEC_ROLE, NAME_INSTANCE_ROLE};
     return names_derive(c, k[kind], owner, buf, cap);
 }
+
+void names_unit_label(char *dir)
+{
+    for (char *p = dir; *p; p++)
+        if (*p == '-')
+            *p = '_';
+}

@@ -155,6 +155,10 @@ size_t names_db_instance(const NameCtx *c, const Object *db, int n, char *buf, s
 size_t names_env_dir(const NameCtx *c, char *buf, size_t cap);
 size_t names_account_dir(const NameCtx *c, const Object *account, char *buf, size_t cap);
 size_t names_unit_dir(const char *kind, const char *label, char *buf, size_t cap);
+/* A unit directory's name as a Terraform identifier, in place: the
+ * terraform target's `module "<label>"` block, which `sfdrun destroy`
+ * targets by address ('-' becomes '_'). */
+void names_unit_label(char *dir);
 
 /* The Terraform state key of an account (unit NULL: the terraform target's
  * one root) or of one of its units (terragrunt):

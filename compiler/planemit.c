@@ -700,9 +700,7 @@ static void add_shared(Emit *e, const Acct *ac, cJSON *run)
             char dir[128];
             names_unit_dir("ecr", o->name, dir, sizeof dir);
             if (e->opt.deploy == PLAN_DEPLOY_TERRAFORM)
-                for (char *p = dir; *p; p++)
-                    if (*p == '-')
-                        *p = '_';
+                names_unit_label(dir);
             cJSON *s = cJSON_CreateObject();
             cJSON_AddStringToObject(s, "unit", e->opt.deploy == PLAN_DEPLOY_TERRAFORM
                                                    ? arena_printf(&e->a, "module.%s", dir) : dir);
