@@ -212,9 +212,8 @@ static void wire_service(Graph *g, const Object *s)
         edge_add(g, node_of(g, img), me, EDGE_PULL, "pull");
     /* on demand: no start where the environment turns triggers off (the
        build emits no on-demand unit there) */
-    const char *trig = g->env ? get_str(g, g->env->obj, "triggers") : NULL;
-    const Value *on = get(g, s, "starts_on");
-    for (uint32_t i = 0; on && on->kind == VAL_LIST && !(trig && strcmp(trig, "off") == 0) && i < on->n; i++)
+    const Value *on = model_started_on_demand(g->m, s, g->env) ? get(g, s, "starts_on") : NULL;
+    for (uint32_t i = 0; on && i < on->n; i++)
         if (on->items[i]->kind == VAL_REF)
             edge_add(g, node_of(g, on->items[i]->ref), me, EDGE_START, "starts on upload");
     const Value *to = get(g, s, "connects");

@@ -930,10 +930,9 @@ static void plan_connects(B *b, const Object *s, LowerUnit **su, int nsu, const 
 static void plan_on_demand(B *b, Acct *ac, const Object *s, LowerUnit *su, const Cluster *cl,
                            LowerUnit **bk, int nbk)
 {
-    const Value *v = get(b, s, "starts_on");
-    if (!v || v->kind != VAL_LIST || !su ||
-        (b->env && strcmp(model_str(b->m, b->env->obj, "triggers", "on"), "off") == 0))
+    if (!su || !model_started_on_demand(b->m, s, b->env))
         return;
+    const Value *v = get(b, s, "starts_on");
     const char *mode = get_str(b, s, "starts");
     bool task = mode && strcmp(mode, "task") == 0;
     double lo = 0, hi = 1;
@@ -1071,7 +1070,10 @@ static void plan_vpn_spoke(B *b, Acct *ac)
     if (!hub || !hub_cidr || !ac->network)
         return;
     LowerUnit *u = unit_add(b, "vpn-attachment", NULL, "transit-gateway-attachment", ac->network->obj);
-    in(b, u, "name", S(b, arena_printf(b->a, "%s-vpn", name_of(b, NAME_NETWORK, ac->obj))));
+    char name[512];
+    NameCtx nc = names_ctx(b->m, b->env);
+    names_vpn_attachment(&nc, ac->obj, name, sizeof name);
+    in(b, u, "name", S(b, arena_strdup(b->a, name)));
     in(b, u, "share_name", S(b, name_of(b, NAME_VPN_HUB, hub)));
     in(b, u, "hub_account_id", S(b, acct_id(b, hub)));
     in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
@@ -1082,7 +1084,6 @@ static void plan_vpn_spoke(B *b, Acct *ac)
     push_sorted(b, dst, hub_cidr);
     in(b, u, "destination_cidrs", dst);
     char dir[128];
-    NameCtx nc = names_ctx(b->m, b->env);
     names_account_dir(&nc, hub, dir, sizeof dir);
     after(b, u, arena_strdup(b->a, dir), "vpn-hub");
 }

@@ -491,3 +491,11 @@ int model_provenance(const Model *m, const Object *obj, const char *name,
         n = push_step(out, n, max, ORIGIN_SOURCE, "value written here", lit);
     return n;
 }
+
+bool model_started_on_demand(const Model *m, const Object *svc, const Environment *env)
+{
+    const Value *v = model_get_env(m, svc, "starts_on", env);
+    if (!v || v->kind != VAL_LIST || v->n == 0)
+        return false;
+    return !env || strcmp(model_str(m, env->obj, "triggers", "on"), "off") != 0;
+}

@@ -249,4 +249,14 @@ int model_shared_pullers(const Model *m, const Object *repo, const char ***out);
 int model_shared_users(const Model *m, const Object *o, const char ***out);
 void model_add_override(Model *m, Environment *env, const Override *ov);
 
+
+/* ---- on demand -------------------------------------------------------- */
+
+/* Whether uploads start the service svc in env (NULL: the base platform):
+ * it has a non-empty `starts_on` and the environment's `triggers` is not
+ * off. The build then emits its ecs-on-demand units, the plan leaves its
+ * way down to the idle alarm, the cost rules bill the alarms and the graph
+ * draws the upload edges: all four ask this. */
+bool model_started_on_demand(const Model *m, const Object *svc, const Environment *env);
+
 #endif

@@ -650,3 +650,13 @@ void names_unit_label(char *dir)
         if (*p == '-')
             *p = '_';
 }
+
+size_t names_vpn_attachment(const NameCtx *c, const Object *account, char *buf, size_t cap)
+{
+    char net[512];
+    names_derive(c, NAME_NETWORK, account, net, sizeof net);
+    NameBuf b = {buf, cap, 0};
+    put(&b, net, KEEP);
+    put(&b, "-vpn", KEEP);
+    return done(&b);
+}

@@ -188,4 +188,8 @@ size_t names_role(const NameCtx *c, const Object *owner, NamesRole kind, char *b
  * arn:aws:iam::ID:role/sfdc/NAME. */
 #define NAMES_DEPLOYER_PATH "/sfdc/"
 
+/* The Name tag of an account's Transit Gateway attachment to a VPN hub:
+ * "<network name>-vpn" (the account's VPC name, NAME_NETWORK). */
+size_t names_vpn_attachment(const NameCtx *c, const Object *account, char *buf, size_t cap);
+
 #endif

@@ -876,19 +876,6 @@ static bool service_schedule(Emit *e, const Object *svc, Schedule *sc, SchedActi
     return *nacts > 0;
 }
 
-/* Whether uploads start the service in this environment (`starts_on`, and
- * the environment's triggers not off). Its way down is then its idle alarm:
- * an operate step forcing desired 0 would stop a run an upload just
- * started, on every re-apply; the module creates it at 0 already. */
-static bool started_on_demand(Emit *e, const Object *svc)
-{
-    const Value *v = get(e, svc, "starts_on");
-    if (!v || v->kind != VAL_LIST || v->n == 0)
-        return false;
-    const char *t = e->env ? get_str(e, e->env->obj, "triggers") : NULL;
-    return !(t && strcmp(t, "off") == 0);
-}
-
 static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedAction *acts)
 {
     Acct *ac = acct_of(e, svc->account);
@@ -924,7 +911,10 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
             op_action(e, ac, base, svc, resource, &acts[i], acts[i].up ? ++kup : ++kdown,
                       acts[i].up ? nup : nacts - nup, sc->zone, on_min, hi, &t);
         free(t.ids);
-    } else if (def && strcmp(def, "off") == 0 && !started_on_demand(e, svc)) {
+    } else if (def && strcmp(def, "off") == 0 && !model_started_on_demand(e->m, svc, e->env)) {
+        /* a service uploads start goes down by its idle alarm: an operate
+           step forcing desired 0 would stop a run an upload just started,
+           on every re-apply; the module creates it at 0 already */
         op_off(e, ac, base, cluster, name, &after);
     }
     free(after.ids);

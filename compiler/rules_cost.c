@@ -289,19 +289,14 @@ static void aurora_floor(Cost *c, const Object *o)
  * only in hours it is published, i.e. while uploads arrive) and the log
  * group (one day's retention of the upload events). `starts = task` keeps
  * nothing billed: a rule and a RunTask target. */
-/* Whether this evaluation is an environment's with `triggers = off`: its
- * build emits no on-demand unit, so nothing of W0705 is billed there. */
-static bool triggers_off(const Cost *c)
-{
-    const Environment *e = c->m->env ? model_env(c->m, c->m->env) : NULL;
-    return e && strcmp(rctx_str(c->m, e->obj, "triggers", NULL, "on"), "off") == 0;
-}
-
 static void on_demand(Cost *c, const Object *svc)
 {
+    /* in an environment with `triggers = off` the build emits no on-demand
+       unit, so nothing of W0705 is billed there */
+    const Environment *env = c->m->env ? model_env(c->m, c->m->env) : NULL;
     const Value *on = rctx_val(c->m, svc, "starts_on", NULL);
     const char *region;
-    if (!on || on->kind != VAL_LIST || on->n == 0 || triggers_off(c) ||
+    if (!model_started_on_demand(c->m, svc, env) ||
         strcmp(rctx_str(c->m, svc, "starts", NULL, "service"), "service") != 0)
         return;
     double alarm = price(c, svc, "cloudwatch_alarm_month", &region);
