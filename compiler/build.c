@@ -21,6 +21,7 @@
 #include "names.h"
 #include "outtree.h"
 #include "planemit.h"
+#include "stamp.h"
 #include "banned.h"
 
 const char build_help[] =
@@ -137,15 +138,20 @@ static void plan_to_tree(void *ctx, const char *text, size_t len)
 
 /* ENV/plan.json: the runtime plan of each environment (planemit.c), its
  * deploy steps pointed at the ENV/ACCOUNT directories of this tree. */
-static bool emit_plans(const LowerPlan *bp, const BuildOptions *o, OutTree *t, FILE *err)
+static bool emit_plans(const LowerPlan *bp, const BuildOptions *o, Stamps *sp, OutTree *t, FILE *err)
 {
     PlanEmitOptions po = {.deploy = o->target == BUILD_TERRAFORM ? PLAN_DEPLOY_TERRAFORM : PLAN_DEPLOY_TERRAGRUNT};
     for (int i = 0; i < bp->nenvs; i++) {
         char path[160];
         snprintf(path, sizeof path, "%s/plan.json", bp->envs[i].dir);
+        uint64_t fp = stamp_plan(sp, &bp->envs[i]);
+        if (stamp_reuse(sp, t, path, fp))
+            continue;
+        int from = out_count(t);
         out_open(t, path);
         bool ok = planemit_write(bp->envs[i].m, bp->envs[i].env, &po, plan_to_tree, t);
         out_close(t);
+        stamp_rendered(sp, t, path, fp, from);
         if (!ok) {
             fprintf(err, "sfdc: build: out of memory rendering the plan of %s\n", bp->envs[i].dir);
             return false;
@@ -155,8 +161,10 @@ static bool emit_plans(const LowerPlan *bp, const BuildOptions *o, OutTree *t, F
 }
 
 /* Every account of every environment: lowered, rendered by the target,
- * released. False when lowering meets what the checker refuses. */
-static bool emit_accounts(LowerPlan *bp, const BuildOptions *o, OutTree *t)
+ * released; or, when its stamp says nothing it is made from changed and
+ * its files are as written, kept without rendering. False when lowering
+ * meets what the checker refuses. */
+static bool emit_accounts(LowerPlan *bp, const BuildOptions *o, Stamps *sp, OutTree *t)
 {
     if (o->target == BUILD_TERRAGRUNT)
         emit_tg_root(bp, t);
@@ -164,12 +172,19 @@ static bool emit_accounts(LowerPlan *bp, const BuildOptions *o, OutTree *t)
         const LowerEnv *e = &bp->envs[i];
         for (int j = 0; j < e->naccounts; j++) {
             LowerAccount *a = &e->accounts[j];
+            char key[300];
+            snprintf(key, sizeof key, "%s/%s/", e->dir, a->dir);
+            uint64_t fp = stamp_account(sp, e, a);
+            if (stamp_reuse(sp, t, key, fp))
+                continue;
+            int from = out_count(t);
             if (!lower_account(bp, e, a))
                 return false;
             if (o->target == BUILD_TERRAFORM)
                 emit_tf_account(bp, e, a, t);
             else
                 emit_tg_account(bp, e, a, t);
+            stamp_rendered(sp, t, key, fp, from);
         }
     }
     return true;
@@ -205,7 +220,7 @@ static void summary(const BuildOptions *o, const char *dir, const OutStats *st, 
 
 /* Renders everything into the run begun on t. Returns 0, or the status to
  * exit with (1, or 70 for a bug of sfdc) with the run left unfinished. */
-static int render(LowerPlan *bp, const BuildOptions *o, OutTree *t, FILE *out, FILE *err)
+static int render(LowerPlan *bp, const BuildOptions *o, Stamps *sp, OutTree *t, FILE *out, FILE *err)
 {
     DiagEngine dg;
     diag_init(&dg);
@@ -215,9 +230,9 @@ static int render(LowerPlan *bp, const BuildOptions *o, OutTree *t, FILE *out, F
     diag_release(&dg);
     if (!copied)
         return 1;
-    if (!emit_accounts(bp, o, t))
+    if (!emit_accounts(bp, o, sp, t))
         return bp->internal ? 70 : 1;
-    return emit_plans(bp, o, t, err) ? 0 : 70;
+    return emit_plans(bp, o, sp, t, err) ? 0 : 70;
 }
 
 int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
@@ -231,18 +246,23 @@ int build_run(const Model *m, const BuildOptions *o, FILE *out, FILE *err)
     char *log = NULL;
     size_t len = 0;
     FILE *w = o->check ? NULL : open_memstream(&log, &len);
+    Stamps *sp = NULL;
     if (!lower_plan(&bp, m, o->env, err)) {
         rc = bp.internal ? 70 : 1;
         goto out;
     }
     claim(&bp, m, o, &t, &bp.arena);
+    sp = stamp_open(&bp, o, dir);
     if (out_begin(&t, dir, o->check ? OUT_CHECK : OUT_WRITE, out, o->check ? stderr : w ? w : err) == 0)
-        rc = render(&bp, o, &t, out, err);
+        rc = render(&bp, o, sp, &t, out, err);
     if (rc == 0) {
         rc = out_finish(&t, &st);
         summary(o, dir, &st, rc, err);
+        if (rc == 0 && !o->check)
+            stamp_save(sp, st.written > 0 || st.removed > 0);
     }
 out:
+    stamp_free(sp);
     out_release(&t);    /* an unfinished run: its temporary files go, DIR stays as it was */
     lower_release(&bp);
     if (w) {

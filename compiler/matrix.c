@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stamp.h"
 #include "banned.h"
 
 /* Runs git with argv (no shell) and returns its standard output, or NULL
@@ -106,7 +107,8 @@ static bool touches(const char *path, size_t len, const char *dir, const char *e
 }
 
 /* A changed path outside every ENV/ACCOUNT/ directory: root.hcl, modules/
- * (ENV/plan.json is not: its steps run in the environment's own job). */
+ * (ENV/plan.json is not: its steps run in the environment's own job; nor
+ * DIR/.sfdc-stamps, the build's cache, which deploys nothing). */
 static bool global_change(const LowerPlan *bp, const char *path, size_t len, const char *dir)
 {
     size_t dl = strlen(dir);
@@ -114,6 +116,8 @@ static bool global_change(const LowerPlan *bp, const char *path, size_t len, con
         return false;
     const char *rest = path + dl + 1;
     size_t rl = len - dl - 1;
+    if (rl == strlen(STAMP_FILE) && strncmp(rest, STAMP_FILE, rl) == 0)
+        return false;
     for (int i = 0; i < bp->nenvs; i++) {
         size_t el = strlen(bp->envs[i].dir);
         if (rl > el && strncmp(rest, bp->envs[i].dir, el) == 0 && rest[el] == '/')

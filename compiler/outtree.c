@@ -413,6 +413,7 @@ struct OutRun {
     size_t done;            /* bytes received so far */
     bool same;              /* they equal the first `done` bytes of old */
     int fd;                 /* where the bytes are written, or -1 */
+    int rootfd;             /* DIR, opened for out_reuse's checks, or -1 */
 };
 
 /* Writes len bytes to fd; false with errno set on failure. */
@@ -518,7 +519,7 @@ int out_begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err)
 {
     OutRun *r = xcalloc(1, sizeof *r);
     t->run = r;
-    *r = (OutRun){.mode = mode, .dir = xstrdup(dir), .out = out, .err = err, .old = -1, .fd = -1};
+    *r = (OutRun){.mode = mode, .dir = xstrdup(dir), .out = out, .err = err, .old = -1, .fd = -1, .rootfd = -1};
     struct stat sb;
     if (stat(dir, &sb) != 0) {
         if (errno != ENOENT) {
@@ -661,6 +662,92 @@ void out_add(OutTree *t, const char *path, char *data, size_t len)
     free(data);
 }
 
+/* ---- reusing what DIR holds ------------------------------------------------ */
+
+int out_count(const OutTree *t)
+{
+    return t->run ? t->run->n : 0;
+}
+
+/* FNV-1a of a path: summed over a set of paths, their digest. */
+static uint64_t path_hash(const char *p)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    return h;
+}
+
+void out_digest(const OutTree *t, int from, int *n, uint64_t *digest)
+{
+    const OutRun *r = t->run;
+    *n = 0;
+    *digest = 0;
+    for (int i = from; r && i < r->n; i++) {
+        *digest += path_hash(r->ents[i].path);
+        (*n)++;
+    }
+}
+
+/* The manifest's paths under key: a directory ("ENV/ACC/") or one path;
+ * [*lo, return) in mf->paths. */
+static int manifest_range(const Manifest *mf, const char *key, int *lo)
+{
+    size_t n = strlen(key);
+    bool dir = n > 0 && key[n - 1] == '/';
+    int a = 0, b = mf->n;
+    while (a < b) {     /* the first path not before key */
+        int mid = a + (b - a) / 2;
+        if (strcmp(mf->paths[mid], key) < 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    *lo = a;
+    int end = a;
+    while (end < mf->n && (dir ? strncmp(mf->paths[end], key, n) == 0 : strcmp(mf->paths[end], key) == 0))
+        end++;
+    return end;
+}
+
+/* Whether DIR's file at path is a regular file unchanged since before. */
+static bool untouched(OutRun *r, const char *path, int64_t before)
+{
+    struct stat sb;
+    if (fstatat(r->rootfd, path, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+        return false;
+    return (int64_t)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec < before;
+}
+
+bool out_reuse(OutTree *t, const char *key, int nfiles, uint64_t digest, int64_t before)
+{
+    OutRun *r = t->run;
+    if (!r || r->fresh || r->failed || r->open || !r->mf.found || nfiles <= 0)
+        return false;
+    int lo, end = manifest_range(&r->mf, key, &lo);
+    if (end - lo != nfiles)
+        return false;
+    uint64_t d = 0;
+    for (int i = lo; i < end; i++)
+        d += path_hash(r->mf.paths[i]);
+    if (d != digest)
+        return false;
+    if (r->rootfd < 0)
+        r->rootfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (int i = lo; i < end; i++)
+        if (r->rootfd < 0 || !untouched(r, r->mf.paths[i], before))
+            return false;
+    for (int i = lo; i < end; i++) {
+        if (r->n == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 256;
+            r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
+        }
+        r->ents[r->n] = (OutEntry){xstrdup(r->mf.paths[i]), r->n, ENT_UNCHANGED, false};
+        r->n++;
+    }
+    return true;
+}
+
 static int cmp_ent(const void *a, const void *b)
 {
     return strcmp(((const OutEntry *)a)->path, ((const OutEntry *)b)->path);
@@ -694,6 +781,8 @@ static void run_free(OutTree *t)
         close(r->fd);
     if (r->old >= 0)
         close(r->old);
+    if (r->rootfd >= 0)
+        close(r->rootfd);
     if (r->tmp)
         remove_tree(r->tmp);
     for (int i = 0; i < r->n; i++)

@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define OUT_MANIFEST ".sfdc-manifest"
@@ -94,6 +95,18 @@ void out_close(OutTree *t);
  * OUT_CHECK prints what differs, as out_check. Returns 0 (done, or up to
  * date) or 1, as out_write and out_check. */
 int out_finish(OutTree *t, OutStats *st);
+/* How many files the run has received so far. */
+int out_count(const OutTree *t);
+/* The files the run received after its first `from`: how many, and a
+ * digest of their paths (independent of order), as out_reuse checks them. */
+void out_digest(const OutTree *t, int from, int *n, uint64_t *digest);
+/* Keeps the files of an update run's DIR under key (a directory "ENV/ACC/"
+ * or one path) as they are, without their contents, when the manifest
+ * lists exactly nfiles there with that digest and each is a regular file
+ * whose status last changed before `before` (ns since the epoch; an edit,
+ * replacement or touch moves a file's ctime, which cannot be set back).
+ * They are then counted unchanged. False (nothing done) otherwise. */
+bool out_reuse(OutTree *t, const char *key, int nfiles, uint64_t digest, int64_t before);
 /* Leaves manifest entries under prefix alone (prefix is borrowed). */
 void out_keep(OutTree *t, const char *prefix);
 /* Claims the directory prefix ("stage/") as wholly sfdc's, for out_check()
