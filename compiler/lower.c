@@ -41,6 +41,11 @@ typedef struct LowerState {
     SchedAction win_acts[64];
     int win_n;              /* actions, 0 if it never switches off */
     char win_zone[SCHED_ZONE_MAX];
+    /* The last VPN range looked up and the account holding it: every
+     * spoke asks for the same hub, and finding it scans every account. */
+    const char *vpn_text;   /* in bp->arena; NULL until the first lookup */
+    const bool *vpn_sel;    /* the environment's selection it was found in */
+    const Object *vpn_hit;  /* the account, or NULL */
 } LowerState;
 
 typedef LowerState B;       /* the short name every lowering function takes */
@@ -983,14 +988,20 @@ static void plan_on_demand(B *b, Acct *ac, const Object *s, LowerUnit *su, const
 /* The deployed account whose `vpn` is the range CIDR (a text), or NULL. */
 static const Object *vpn_account(B *b, const char *cidr)
 {
+    if (b->vpn_text && b->vpn_sel == b->selected && strcmp(b->vpn_text, cidr) == 0)
+        return b->vpn_hit;
     const ObjList *accts = model_kind(b->m, "account");
-    for (int i = 0; i < accts->n; i++) {
+    const Object *hit = NULL;
+    for (int i = 0; i < accts->n && !hit; i++) {
         const Object *a = accts->items[i];
         const Value *v = get(b, a, "vpn");
         if (b->selected[a->index] && v && v->kind == VAL_CIDR && strcmp(cidr_text(b, v), cidr) == 0)
-            return a;
+            hit = a;
     }
-    return NULL;
+    b->vpn_text = arena_strdup(&b->bp->arena, cidr);
+    b->vpn_sel = b->selected;
+    b->vpn_hit = hit;
+    return hit;
 }
 
 /* The account a VPN-only service is reached from when that is another
@@ -1012,14 +1023,16 @@ static const char *net_cidr(B *b, const Object *acct)
     return v && v->kind == VAL_CIDR ? cidr_text(b, v) : NULL;
 }
 
-/* Appends s to a sorted list of unique strings. */
-static void push_sorted(B *b, HclVal *l, const char *s)
+/* Sorts a list of strings and drops repeats: once, after the pushes (the
+ * hub gathers one entry per spoke service, thousands of them). */
+static void sort_unique(HclVal *l)
 {
-    for (int i = 0; i < l->n; i++)
-        if (strcmp(l->items[i]->s, s) == 0)
-            return;
-    hcl_push(b->a, l, hcl_str(b->a, s));
     qsort(l->items, (size_t)l->n, sizeof *l->items, cmp_hcl_str);
+    int k = 0;
+    for (int i = 0; i < l->n; i++)
+        if (k == 0 || strcmp(l->items[i]->s, l->items[k - 1]->s) != 0)
+            l->items[k++] = l->items[i];
+    l->n = k;
 }
 
 /* The hub, in the account holding the VPN: a Transit Gateway shared with
@@ -1040,12 +1053,14 @@ static void plan_vpn_hub(B *b, Acct *ac)
         if (!b->selected[s->account->index] || vpn_hub_of(b, s, &cidr) != ac->obj)
             continue;
         vpn = cidr;
-        push_sorted(b, ids, acct_id(b, s->account));
+        hcl_push(b->a, ids, hcl_str(b->a, acct_id(b, s->account)));
         if ((spoke = net_cidr(b, s->account)))
-            push_sorted(b, cidrs, spoke);
+            hcl_push(b->a, cidrs, hcl_str(b->a, spoke));
     }
     if (!vpn || !ac->network)
         return;
+    sort_unique(ids);
+    sort_unique(cidrs);
     LowerUnit *u = unit_add(b, "vpn-hub", NULL, "transit-gateway", ac->network->obj);
     in(b, u, "name", S(b, name_of(b, NAME_VPN_HUB, ac->obj)));
     in(b, u, "vpc_id", R(b, ac->network, "vpc_id"));
@@ -1080,8 +1095,9 @@ static void plan_vpn_spoke(B *b, Acct *ac)
     in(b, u, "subnet_ids", R(b, ac->network, "private_subnet_ids"));
     in(b, u, "route_table_ids", R(b, ac->network, "private_route_table_ids"));
     HclVal *dst = hcl_list(b->a);
-    push_sorted(b, dst, vpn);
-    push_sorted(b, dst, hub_cidr);
+    hcl_push(b->a, dst, hcl_str(b->a, vpn));
+    hcl_push(b->a, dst, hcl_str(b->a, hub_cidr));
+    sort_unique(dst);
     in(b, u, "destination_cidrs", dst);
     char dir[128];
     names_account_dir(&nc, hub, dir, sizeof dir);
