@@ -74,8 +74,17 @@ void hcl_format_num(HclBuf *out, double num)
         hcl_buf_put(out, "0", 1);
         return;
     }
-    if (num == floor(num) && fabs(num) < 1e15) {
-        hcl_buf_printf(out, "%.0f", num);
+    if (num == floor(num) && fabs(num) < 1e15) {     /* as "%.0f" prints it, without printf */
+        char digits[24];
+        int i = (int)sizeof digits;
+        long long v = (long long)num;
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        do
+            digits[--i] = (char)('0' + u % 10);
+        while ((u /= 10) > 0);
+        if (v < 0)
+            digits[--i] = '-';
+        hcl_buf_put(out, digits + i, sizeof digits - (size_t)i);
         return;
     }
     char tmp[40];

@@ -22,13 +22,9 @@ static void buf_grow(HclBuf *b, size_t more)
     b->cap = cap;
 }
 
-void hcl_buf_put(HclBuf *b, const char *s, size_t n)
+void hcl_buf_reserve(HclBuf *b, size_t more)
 {
-    buf_grow(b, n);
-    if (n)
-        memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
+    buf_grow(b, more);
 }
 
 void hcl_buf_puts(HclBuf *b, const char *s)

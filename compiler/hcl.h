@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "arena.h"
 
@@ -16,7 +17,18 @@ typedef struct HclBuf {
     size_t cap;         /* bytes allocated */
 } HclBuf;
 
-void hcl_buf_put(HclBuf *b, const char *s, size_t n);
+/* Makes room for `more` bytes and the NUL after b->n (hcl.c). */
+void hcl_buf_reserve(HclBuf *b, size_t more);
+/* Appends n bytes; inline, as the writers call it for every token. */
+static inline void hcl_buf_put(HclBuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap)
+        hcl_buf_reserve(b, n);
+    if (n)
+        memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
 void hcl_buf_puts(HclBuf *b, const char *s);
 void hcl_buf_printf(HclBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the bytes to the caller (malloc'd, NUL-terminated, never NULL) and

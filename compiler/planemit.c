@@ -995,8 +995,12 @@ static cJSON *accounts_json(Emit *e)
 
 static void indent(StrBuf *b, int depth)
 {
-    for (int i = 0; i < depth; i++)
-        sb_putn(b, "  ", 2);
+    static const char spaces[] = "                                ";
+    for (size_t n = (size_t)depth * 2; n > 0;) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        sb_putn(b, spaces, k);
+        n -= k;
+    }
 }
 
 /* s as a JSON string, escaped as cJSON escapes it (no allocation: the
@@ -1063,18 +1067,21 @@ static void put_json(StrBuf *b, const cJSON *j, int depth)
         sb_puts(b, obj ? "{}" : "[]");
         return;
     }
-    sb_puts(b, obj ? "{\n" : "[\n");
+    sb_putn(b, obj ? "{\n" : "[\n", 2);
     for (const cJSON *c = j->child; c; c = c->next) {
         indent(b, depth + 1);
         if (obj) {
             put_string(b, c->string);
-            sb_puts(b, ": ");
+            sb_putn(b, ": ", 2);
         }
         put_json(b, c, depth + 1);
-        sb_puts(b, c->next ? ",\n" : "\n");
+        if (c->next)
+            sb_putn(b, ",\n", 2);
+        else
+            sb_putn(b, "\n", 1);
     }
     indent(b, depth);
-    sb_puts(b, obj ? "}" : "]");
+    sb_putn(b, obj ? "}" : "]", 1);
 }
 
 void planemit_source_hash(const Program *pg, char out[72])
