@@ -17,15 +17,21 @@
 
 #include "banned.h"
 
-static void indent(HclBuf *b, int depth)
+/* n spaces. */
+static void indent_cols(HclBuf *b, int cols)
 {
     static const char spaces[] = "                                                                ";
-    size_t n = (size_t)depth * 2;
+    size_t n = cols > 0 ? (size_t)cols : 0;
     while (n > 0) {
         size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
         hcl_buf_put(b, spaces, k);
         n -= k;
     }
+}
+
+static void indent(HclBuf *b, int depth)
+{
+    indent_cols(b, depth * 2);
 }
 
 /* ---- scalars ------------------------------------------------------------ */
@@ -105,6 +111,8 @@ bool hcl_is_ident(const char *s)
         if (!(*p == '_' || *p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
               (*p >= '0' && *p <= '9')))
             return false;
+    if (!strchr("tfni", *s))       /* no keyword starts otherwise: most keys */
+        return true;
     for (int i = 0; words[i]; i++)
         if (strcmp(s, words[i]) == 0)
             return false;
@@ -212,8 +220,7 @@ void hcl_flush(HclWriter *w)
         const HclRunItem *r = &w->run[i];
         indent(w->out, w->depth);
         hcl_buf_put(w->out, w->run_text.p + r->key, r->klen);
-        for (int k = r->cols; k < width; k++)
-            hcl_buf_put(w->out, " ", 1);
+        indent_cols(w->out, width - r->cols);
         hcl_buf_put(w->out, " = ", 3);
         hcl_buf_put(w->out, w->run_text.p + r->val, r->vlen);
         hcl_buf_put(w->out, "\n", 1);

@@ -993,12 +993,30 @@ static cJSON *accounts_json(Emit *e)
 /* ---- printing: two-space indentation, insertion order ------------------- */
 
 
+/* Appends n bytes to b: inline while there is room, as the printer appends
+ * millions of pieces of a few bytes; sb_putn grows the buffer otherwise. */
+static inline void put(StrBuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap || b->oom) {
+        sb_putn(b, s, n);
+        return;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void put_str(StrBuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
 static void indent(StrBuf *b, int depth)
 {
     static const char spaces[] = "                                ";
     for (size_t n = (size_t)depth * 2; n > 0;) {
         size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
-        sb_putn(b, spaces, k);
+        put(b, spaces, k);
         n -= k;
     }
 }
@@ -1008,13 +1026,13 @@ static void indent(StrBuf *b, int depth)
 static void put_string(StrBuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    sb_putn(b, "\"", 1);
+    put(b, "\"", 1);
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        sb_putn(b, run, (size_t)(s - run));
+        put(b, run, (size_t)(s - run));
         run = s + 1;
         char esc[7] = {'\\', 0};
         switch (c) {
@@ -1030,10 +1048,10 @@ static void put_string(StrBuf *b, const char *s)
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
         }
-        sb_puts(b, esc);
+        put_str(b, esc);
     }
-    sb_putn(b, run, (size_t)(s - run));
-    sb_putn(b, "\"", 1);
+    put(b, run, (size_t)(s - run));
+    put(b, "\"", 1);
 }
 
 /* A scalar as JSON text (numbers: integers exactly, others round-trip). */
@@ -1048,11 +1066,11 @@ static void put_scalar(StrBuf *b, const cJSON *j)
             snprintf(num, sizeof num, "%lld", (long long)d);
         else
             snprintf(num, sizeof num, "%.17g", d);
-        sb_puts(b, num);
+        put_str(b, num);
     } else if (cJSON_IsBool(j)) {
-        sb_puts(b, cJSON_IsTrue(j) ? "true" : "false");
+        put_str(b, cJSON_IsTrue(j) ? "true" : "false");
     } else {
-        sb_puts(b, "null");
+        put_str(b, "null");
     }
 }
 
@@ -1064,24 +1082,24 @@ static void put_json(StrBuf *b, const cJSON *j, int depth)
         return;
     }
     if (!j->child) {
-        sb_puts(b, obj ? "{}" : "[]");
+        put_str(b, obj ? "{}" : "[]");
         return;
     }
-    sb_putn(b, obj ? "{\n" : "[\n", 2);
+    put(b, obj ? "{\n" : "[\n", 2);
     for (const cJSON *c = j->child; c; c = c->next) {
         indent(b, depth + 1);
         if (obj) {
             put_string(b, c->string);
-            sb_putn(b, ": ", 2);
+            put(b, ": ", 2);
         }
         put_json(b, c, depth + 1);
         if (c->next)
-            sb_putn(b, ",\n", 2);
+            put(b, ",\n", 2);
         else
-            sb_putn(b, "\n", 1);
+            put(b, "\n", 1);
     }
     indent(b, depth);
-    sb_putn(b, obj ? "}" : "]", 1);
+    put(b, obj ? "}" : "]", 1);
 }
 
 void planemit_source_hash(const Program *pg, char out[72])
@@ -1126,11 +1144,11 @@ static void hand_over(Emit *e, bool force)
  * an array): the opening bracket before the first, a comma before others. */
 static void put_item(Emit *e, const char *key, const cJSON *v, bool obj, int depth)
 {
-    sb_puts(&e->out, e->nprinted ? ",\n" : obj ? "{\n" : "[\n");
+    put_str(&e->out, e->nprinted ? ",\n" : obj ? "{\n" : "[\n");
     indent(&e->out, depth + 1);
     if (key) {
         put_string(&e->out, key);
-        sb_puts(&e->out, ": ");
+        put_str(&e->out, ": ");
     }
     put_json(&e->out, v, depth + 1);
     e->nprinted++;
@@ -1140,12 +1158,12 @@ static void put_item(Emit *e, const char *key, const cJSON *v, bool obj, int dep
 static void put_close(Emit *e, bool obj, int depth)
 {
     if (!e->nprinted) {
-        sb_puts(&e->out, obj ? "{}" : "[]");
+        put_str(&e->out, obj ? "{}" : "[]");
         return;
     }
-    sb_puts(&e->out, "\n");
+    put_str(&e->out, "\n");
     indent(&e->out, depth);
-    sb_puts(&e->out, obj ? "}" : "]");
+    put_str(&e->out, obj ? "}" : "]");
 }
 
 /* Prints the steps made since the last flush (elements of the root's
@@ -1213,10 +1231,10 @@ static void put_head(Emit *e)
 static void document(Emit *e)
 {
     put_head(e);
-    sb_puts(&e->out, ",\n  \"services\": ");
+    put_str(&e->out, ",\n  \"services\": ");
     int members = e->nprinted;
     put_services(e);
-    sb_puts(&e->out, ",\n  \"steps\": ");
+    put_str(&e->out, ",\n  \"steps\": ");
     e->nprinted = 0;
     phase_bootstrap(e);
     phase_handshake(e);
@@ -1225,7 +1243,7 @@ static void document(Emit *e)
     put_close(e, false, 1);
     e->nprinted = members + 2;
     put_close(e, true, 0);
-    sb_puts(&e->out, "\n");
+    put_str(&e->out, "\n");
     hand_over(e, true);
 }
 
