@@ -143,13 +143,20 @@ char *arena_strdup(Arena *a, const char *s) { return arena_strndup(a, s, strlen(
 
 char *arena_printf(Arena *a, const char *fmt, ...)
 {
+    /* one formatting pass when the text fits a small buffer (nearly always:
+       names and paths), the build calls this hundreds of thousands of times */
+    char small[256];
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    char *p = arena_alloc(a, (size_t)(n < 0 ? 0 : n) + 1);
-    if (n > 0)
+    char *p = arena_alloc_raw(a, (size_t)(n < 0 ? 0 : n) + 1);
+    if (n < 0)
+        p[0] = '\0';
+    else if ((size_t)n < sizeof small)
+        memcpy(p, small, (size_t)n + 1);
+    else
         vsnprintf(p, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     return p;
