@@ -1026,12 +1026,22 @@ static void indent(StrBuf *b, int depth)
 static void put_string(StrBuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    /* the bytes that end a plain run: controls (and the NUL), `"`, `\\` */
+    static const bool stop[256] = {
+        [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+        [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1,
+        [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+        [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
+        ['"'] = 1, ['\\'] = 1,
+    };
     put(b, "\"", 1);
     const char *run = s;
-    for (; *s; s++) {
+    for (;; s++) {
+        while (!stop[(unsigned char)*s])
+            s++;
         unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+        if (!c)
+            break;
         put(b, run, (size_t)(s - run));
         run = s + 1;
         char esc[7] = {'\\', 0};
