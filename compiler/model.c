@@ -171,9 +171,14 @@ void model_share(Model *em, const Model *base)
     size_t n = (size_t)base->nobjects + 1;
     em->fields = xmalloc(n * sizeof *em->fields);
     em->states = xcalloc(n, sizeof *em->states);
+    /* an object none of whose values an environment changes keeps the
+       base's fields (nothing writes them after the base's evaluation) */
     for (int i = 0; i < base->nobjects; i++) {
         const Object *o = base->objects[i];
         size_t nf = (size_t)(o->schema->nfields ? o->schema->nfields : 1);
+        em->fields[i] = model_fields(base, o);
+        if (!o->tainted)
+            continue;
         em->fields[i] = arena_alloc(a, nf * sizeof **em->fields);
         memcpy(em->fields[i], model_fields(base, o), nf * sizeof **em->fields);
     }

@@ -140,8 +140,9 @@ typedef struct Model {
        only overrides and `env` differ) shares the base's objects, paths and
        accounts, and keeps only its own values (model_share): */
     bool borrowed;              /* objects, by_path and accounts are the base's */
-    Field **fields;             /* per object index, its fields here; NULL: Object.fields;
-                                   malloc'd, the arrays in the arena */
+    Field **fields;             /* per object index, its fields here (the base's when
+                                   none is tainted); NULL: Object.fields; malloc'd,
+                                   the copies in the arena */
     Field **states;             /* per object index, an account's state fields here;
                                    NULL: Object.state; malloc'd */
 } Model;
