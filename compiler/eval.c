@@ -600,6 +600,9 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
         return f->val;
     }
     if (f->val == &busy) {
+        /* what a cycle yields depends on where it was entered, which an
+           override can move: never shared */
+        e->taint = true;
         Diag *d = eval_err(e, "E0303", src, at, "`%s.%s` depends on itself", o->path, fd->name);
         diag_label(e->d, d, "used here while `%s.%s` is being evaluated", o->path, fd->name);
         if (f->set)

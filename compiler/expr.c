@@ -36,6 +36,7 @@ Value *expr_force_binding(Eval *e, Binding *b, Source *src, Span at)
         return b->val;
     }
     if (b->state == 1) {
+        e->taint = true;    /* as a field's cycle (eval_force_field): never shared */
         Diag *d = eval_err(e, "E0303", src, at, "`%s` refers to itself", b->name);
         diag_label(e->d, d, "used here while `%s` is being evaluated", b->name);
         diag_secondary(e->d, d, b->src, b->decl->name_span, "`%s` defined here", b->name);
