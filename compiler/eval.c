@@ -1119,8 +1119,7 @@ static Scope *hoist_lets(Eval *e, Scope *sc, const Node *items)
         b->expr = n->b;
         b->src = eval_src(sc);
         b->scope = s;
-        if (!e->env_name)
-            rebind(e, b);
+        rebind(e, b);   /* in an environment: see forget_expanded */
     }
     return s ? s : sc;
 }
@@ -1241,9 +1240,11 @@ static void resolve_override(Eval *e, Pending *p)
 
 /* In an environment's own evaluation its overrides replace the attributes
  * before any field is evaluated, so whatever is computed from an
- * overridden field (a `let`, a name, the state bucket) sees the override. */
-static void install_overrides(Eval *e)
+ * overridden field (a `let`, a name, the state bucket) sees the override.
+ * Returns whether expansion already read an overridden field. */
+static bool install_overrides(Eval *e)
 {
+    bool read = false;
     for (Pending *p = e->pending; p; p = p->next) {
         if (!p->env || p->env->name != e->env_name)
             continue;
@@ -1253,8 +1254,37 @@ static void install_overrides(Eval *e)
             continue;
         Assign *as = arena_alloc(e->a, sizeof *as);
         *as = (Assign){p->attr, p->scope, e->env_name};
-        model_fields(e->m, o)[fd->index].set = as;
+        Field *f = &model_fields(e->m, o)[fd->index];
+        read |= f->val != NULL;
+        f->set = as;
     }
+    return read;
+}
+
+/* A label, `for` list or `if` of an environment's own expansion that read
+ * an overridden field read it as it is before the override (SPEC §7.5),
+ * and so did every field and `let` computed on the way. Once expansion is
+ * done those values are forgotten, so that the fields themselves and all
+ * that is computed from them follow the override; the labels keep what
+ * they read. Parameters keep their expansion-time values, as they do when
+ * environments share the base's expansion (rebind_env). The lets this
+ * expansion made are e->rebind[first_let...]. */
+static void forget_expanded(Eval *e, int first_let)
+{
+    for (int i = 0; i < e->m->nobjects; i++) {
+        Object *o = e->m->objects[i];
+        Field *f = model_fields(e->m, o);
+        for (int k = 0; k < o->schema->nfields; k++)
+            f[k].val = NULL;
+    }
+    for (size_t i = 0; i < e->lets.cap; i++)
+        if (e->lets.keys[i]) {
+            Binding *b = e->lets.vals[i];
+            b->state = 0, b->val = NULL;
+        }
+    for (int i = first_let; i < e->nrebind; i++)
+        if (e->rebind[i]->kind == B_LET)
+            e->rebind[i]->state = 0, e->rebind[i]->val = NULL;
 }
 
 /* In the base: every field some environment overrides is where taint
@@ -1383,6 +1413,7 @@ static void expand_and_evaluate(Eval *e)
     int norder = topo_order(e, order);
     /* each evaluation (the base, every environment) has the whole budget */
     memset(&e->spend, 0, sizeof e->spend);
+    int first_let = e->nrebind;
     for (int i = 0; i < norder && !e->spend.over; i++) {
         File *f = pg->files[order[i]];
         e->site = f;
@@ -1394,9 +1425,11 @@ static void expand_and_evaluate(Eval *e)
        missing fields are not more mistakes (one mistake, one error) */
     for (int i = 0; e->spend.over && i < e->m->nobjects; i++)
         e->m->objects[i]->incomplete = true;
-    if (e->env_name)
-        install_overrides(e);
-    else if (e->has_envs)
+    if (e->env_name) {
+        if (install_overrides(e))
+            forget_expanded(e, first_let);
+        e->nrebind = first_let;   /* the base's list, for rebind_env */
+    } else if (e->has_envs)
         mark_overridden(e);
     for (int i = 0; i < e->m->nobjects; i++) {
         Object *o = e->m->objects[i];

@@ -129,7 +129,9 @@ struct Eval {
     bool quiet;                 /* diagnostics are dropped (a look-ahead that the
                                    real pass repeats) */
     Binding **rebind;           /* lets, and tainted parameters, in creation order:
-                                   what an environment evaluates again; malloc'd */
+                                   what an environment evaluates again (an environment's
+                                   own expansion appends its lets for the time it runs:
+                                   forget_expanded); malloc'd */
     int nrebind, caprebind;
     /* interned names the language gives meaning to */
     const char *k_account, *k_platform, *k_environment, *k_state, *k_network, *k_all, *k_allow,
