@@ -3,6 +3,7 @@
  * printf and allocates nothing. */
 #include "names.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "awsconstraints.h"
@@ -11,7 +12,12 @@
 
 NameCtx names_ctx(const Model *m, const Environment *env)
 {
-    return (NameCtx){m, env};
+    return (NameCtx){m, env, NULL};
+}
+
+NameCtx names_ctx_memo(const Model *m, const Environment *env, NameMemo *memo)
+{
+    return (NameCtx){m, env, memo};
 }
 
 const char *names_platform(const Model *m)
@@ -32,34 +38,39 @@ enum { KEEP, DASH, LOWER_DASH, DIR };
 
 /* Appends s, transformed: DASH `_` -> `-`; LOWER_DASH also lower case;
  * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory).
- * `check` derives every name of every object in every environment, so the
- * common case (KEEP, room left) is one memcpy. */
+ * `check` derives every name of every object in every environment, and a
+ * name's parts are short (a platform, an account, a label): one pass that
+ * copies and transforms costs less than strlen, memcpy and memchr. */
 static void put(NameBuf *b, const char *s, int how)
 {
-    size_t len = strlen(s);
-    size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0;
-    size_t w = len < room ? len : room;
-    char *out = w ? b->buf + b->n : NULL;
-    b->n += len;
-    if (w == 0)
-        return;
-    if (how == KEEP || how == DASH) {
-        memcpy(out, s, w);
-        char *u = how == DASH ? memchr(out, '_', w) : NULL;
-        for (; u; u = memchr(u, '_', w - (size_t)(u - out)))
-            *u = '-';
-        return;
-    }
-    for (size_t i = 0; i < w; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (how != DASH && ch >= 'A' && ch <= 'Z')
-            ch = (unsigned char)(ch - 'A' + 'a');
-        if (how != DIR && ch == '_')
-            ch = '-';
-        if (how == DIR && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-            ch = '-';
-        out[i] = (char)ch;
-    }
+    size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0, i = 0;
+    char *out = room ? b->buf + b->n : NULL;
+    if (how == KEEP)
+        for (; i < room && s[i]; i++)
+            out[i] = s[i];
+    else if (how == DASH)
+        for (; i < room && s[i]; i++)
+            out[i] = s[i] == '_' ? '-' : s[i];
+    else
+        for (; i < room && s[i]; i++) {
+            unsigned char ch = (unsigned char)s[i];
+            if (ch >= 'A' && ch <= 'Z')
+                ch = (unsigned char)(ch - 'A' + 'a');
+            if (how != DIR && ch == '_')
+                ch = '-';
+            if (how == DIR && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+                ch = '-';
+            out[i] = (char)ch;
+        }
+    b->n += i + (s[i] ? strlen(s + i) : 0);     /* what did not fit still counts */
+}
+
+/* Appends one character (a separator). */
+static void put_ch(NameBuf *b, char ch)
+{
+    if (b->n + 1 < b->cap)
+        b->buf[b->n] = ch;
+    b->n++;
 }
 
 static size_t done(NameBuf *b)
@@ -115,7 +126,7 @@ static void put_acct(NameBuf *b, const NameCtx *c, const Object *acct, int how)
     const char *env = env_of(c, acct);
     if (env) {
         put(b, env, how);
-        put(b, "-", KEEP);
+        put_ch(b, '-');
     }
     put(b, acct_name(acct), how);
 }
@@ -139,10 +150,10 @@ static size_t derived(const NameCtx *c, const Object *acct, const char *label, c
 {
     NameBuf b = {buf, cap, 0};
     put(&b, names_platform(c->m), DASH);
-    put(&b, "-", KEEP);
+    put_ch(&b, '-');
     put_acct(&b, c, acct, DASH);
     if (label) {
-        put(&b, "-", KEEP);
+        put_ch(&b, '-');
         put(&b, label, DASH);
     }
     put(&b, suffix, KEEP);
@@ -227,7 +238,7 @@ static size_t lb_name(const NameCtx *c, const Object *svc, char *buf, size_t cap
     char full[512];
     NameBuf f = {full, sizeof full, 0};
     put_acct(&f, c, svc->account, DASH);
-    put(&f, "-", KEEP);
+    put_ch(&f, '-');
     put(&f, svc->name ? svc->name : "", DASH);
     size_t len = done(&f);
     if (len <= 32)
@@ -257,7 +268,7 @@ static size_t state_bucket(const NameCtx *c, const Object *acct, char *buf, size
     NameBuf b = {buf, cap, 0};
     put(&b, names_platform(c->m), KEEP);
     if (env) {
-        put(&b, "-", KEEP);
+        put_ch(&b, '-');
         put(&b, env, KEEP);
     }
     put(&b, "-tfstate-", KEEP);
@@ -293,9 +304,9 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
         return lock_table(c, acct, buf, cap);
     case NAME_SECRET_PREFIX:        /* secrets/main.tf: "${var.name_prefix}${each.key}" */
         put(&b, names_platform(c->m), KEEP);
-        put(&b, "/", KEEP);
+        put_ch(&b, '/');
         put_acct(&b, c, acct, KEEP);
-        put(&b, "/", KEEP);
+        put_ch(&b, '/');
         return done(&b);
     case NAME_ACCOUNT_ROLE: {
         const char *role = get_str(c, acct, "role");
@@ -304,7 +315,7 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     case NAME_DEPLOYER_ROLE:
         put(&b, names_platform(c->m), LOWER_DASH);
         if (env_of(c, acct)) {
-            put(&b, "-", KEEP);
+            put_ch(&b, '-');
             put(&b, env_of(c, acct), LOWER_DASH);
         }
         put(&b, "-deployer", KEEP);
@@ -312,7 +323,7 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     case NAME_VPN_HUB:          /* transit-gateway/main.tf; one hub per deployment */
         put(&b, names_platform(c->m), LOWER_DASH);
         if (env_of(c, acct)) {
-            put(&b, "-", KEEP);
+            put_ch(&b, '-');
             put(&b, env_of(c, acct), LOWER_DASH);
         }
         put(&b, "-vpn", KEEP);
@@ -448,29 +459,68 @@ const char *names_kind_name(NameKind k)
     return k < NAME_NKINDS ? kinds[k].name : "?";
 }
 
+/* The object kinds names are derived for, a bit each. */
+static unsigned owner_bit(const char *kind, size_t len)
+{
+    static const char *const owners[] = {"account", "cluster", "service", "aurora", "rds",
+                                         "bucket", "ecr", "secret"};
+    for (unsigned i = 0; i < sizeof owners / sizeof owners[0]; i++)
+        if (strlen(owners[i]) == len && memcmp(owners[i], kind, len) == 0)
+            return 1u << i;
+    return 0;
+}
+
+/* kinds[k].objects as owner bits, built on first use: every names_derive()
+ * asks, and comparing words cost more than deriving some names. */
+static unsigned applies_mask(NameKind k)
+{
+    static unsigned mask[NAME_NKINDS];
+    static bool built;
+    if (!built) {
+        for (int i = 0; i < NAME_NKINDS; i++)
+            for (const char *p = kinds[i].objects; *p;) {
+                size_t n = strcspn(p, " ");
+                mask[i] |= owner_bit(p, n);
+                p += n + (p[n] == ' ');
+            }
+        built = true;
+    }
+    return mask[k];
+}
+
+/* The owner bit of an object's kind: first by its first letter, which
+ * tells the owners apart but for `account` and `aurora`. */
+static unsigned object_bit(const Object *o)
+{
+    const char *kd = o->kind;
+    switch (kd[0]) {
+    case 'a':
+        return strcmp(kd, "account") == 0 ? 1u << 0 : strcmp(kd, "aurora") == 0 ? 1u << 3 : 0;
+    case 'c':
+        return strcmp(kd, "cluster") == 0 ? 1u << 1 : 0;
+    case 's':
+        return strcmp(kd, "service") == 0 ? 1u << 2 : strcmp(kd, "secret") == 0 ? 1u << 7 : 0;
+    case 'r':
+        return strcmp(kd, "rds") == 0 ? 1u << 4 : 0;
+    case 'b':
+        return strcmp(kd, "bucket") == 0 ? 1u << 5 : 0;
+    case 'e':
+        return strcmp(kd, "ecr") == 0 ? 1u << 6 : 0;
+    default:
+        return 0;
+    }
+}
+
 bool names_applies(NameKind k, const Object *o)
 {
     if (k >= NAME_NKINDS || !o)
         return false;
-    /* word by word: every names_derive() asks */
-    for (const char *p = kinds[k].objects; *p;) {
-        const char *q = o->kind;
-        while (*p && *p != ' ' && *p == *q)
-            p++, q++;
-        if ((*p == ' ' || *p == '\0') && *q == '\0')
-            return true;
-        while (*p && *p != ' ')
-            p++;
-        while (*p == ' ')
-            p++;
-    }
-    return false;
+    return (applies_mask(k) & object_bit(o)) != 0;
 }
 
-size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
+/* The derivation itself, once names_derive() has found no memo of it. */
+static size_t derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
 {
-    if (!names_applies(k, o))
-        return copy("", buf, cap);
     if (k <= NAME_VPN_HUB)
         return account_name(c, k, o, buf, cap);
     if (k <= NAME_INSTANCE_SG)
@@ -488,7 +538,7 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
         NameBuf b = {buf, cap, 0};
         if (env) {
             put(&b, env, KEEP);
-            put(&b, "-", KEEP);
+            put_ch(&b, '-');
         }
         put(&b, o->name ? o->name : "", KEEP);
         return done(&b);
@@ -504,6 +554,31 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
     default:
         return copy("", buf, cap);
     }
+}
+
+size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
+{
+    if (!names_applies(k, o))
+        return copy("", buf, cap);
+    if (!c->memo)
+        return derive(c, k, o, buf, cap);
+    size_t h = (((uintptr_t)o >> 4) * 37u + (size_t)k) & (NAMES_MEMO_SLOTS - 1);
+    NameMemoSlot *e = &c->memo->slot[h];
+    if (e->o == o && e->k == (int)k) {
+        if (e->len < cap) {
+            memcpy(buf, e->text, e->len + 1);
+            return e->len;
+        }
+        return copy(e->text, buf, cap);
+    }
+    size_t n = derive(c, k, o, buf, cap);
+    if (n < sizeof e->text && n < cap) {
+        memcpy(e->text, buf, n + 1);
+        e->o = o;
+        e->k = (int)k;
+        e->len = (unsigned)n;
+    }
+    return n;
 }
 
 /* ---- parameterised names ------------------------------------------------ */
@@ -528,7 +603,7 @@ size_t names_scheduled_action(const NameCtx *c, const Object *svc, bool up, int 
     put(&b, svc->name ? svc->name : "", DASH);
     put(&b, up ? "-on" : "-off", KEEP);
     if (of > 1) {
-        put(&b, "-", KEEP);
+        put_ch(&b, '-');
         put_int(&b, k);
     }
     return done(&b);
@@ -541,7 +616,7 @@ size_t names_on_demand_rule(const NameCtx *c, const Object *service, const Objec
     names_derive(c, NAME_ROLE_PREFIX, service, pre, sizeof pre);
     NameBuf b = {buf, cap, 0};
     put(&b, pre, KEEP);
-    put(&b, "-", KEEP);
+    put_ch(&b, '-');
     put(&b, bucket && bucket->name ? bucket->name : "", KEEP);
     return done(&b);
 }
@@ -560,7 +635,7 @@ size_t names_db_instance(const NameCtx *c, const Object *db, int n, char *buf, s
     names_derive(c, NAME_DB, db, base, sizeof base);
     NameBuf b = {buf, cap, 0};
     put(&b, base, KEEP);
-    put(&b, "-", KEEP);
+    put_ch(&b, '-');
     put_int(&b, n);
     return done(&b);
 }
@@ -592,7 +667,7 @@ size_t names_unit_dir(const char *kind, const char *label, char *buf, size_t cap
     NameBuf b = {buf, cap, 0};
     put(&b, kind, DIR);
     if (label) {
-        put(&b, "-", KEEP);
+        put_ch(&b, '-');
         put(&b, label, DIR);
     }
     size_t n = done(&b);
@@ -609,10 +684,10 @@ size_t names_state_key(const NameCtx *c, const Object *acct, const char *unit, c
     names_account_dir(c, acct, ac, sizeof ac);
     NameBuf b = {buf, cap, 0};
     put(&b, env, KEEP);
-    put(&b, "/", KEEP);
+    put_ch(&b, '/');
     put(&b, ac, KEEP);
     if (unit) {
-        put(&b, "/", KEEP);
+        put_ch(&b, '/');
         put(&b, unit, KEEP);
     }
     put(&b, "/terraform.tfstate", KEEP);

@@ -32,7 +32,7 @@ typedef struct Aws {
     DiagEngine *d;
     AwslimEc2Table ec2;       /* instance types, loaded on first use */
     int ec2_state;          /* 0 not loaded, 1 loaded, -1 failed (reported once) */
-    AwscTable cons;         /* stdlib/aws/constraints.json, loaded on first use */
+    const AwscTable *cons;  /* stdlib/aws/constraints.json (awsc_shared), on first use */
     int cons_state;         /* as ec2_state */
     AwscRegions regions;    /* stdlib/aws/regions.json, loaded on first use */
     int regions_state;      /* as ec2_state */
@@ -43,6 +43,9 @@ typedef struct Aws {
     const AwscRegion *last_info;        /* ...and answer */
     const Object *db_acct;  /* the account db_count was counted for */
     int db_count;           /* its aurora and rds blocks */
+    NameCtx nc;             /* names in the base values of m, with a memo: a
+                             * name is derived once a pass for every rule that
+                             * checks it or a name built on it */
 } Aws;
 
 static Arena *arena(const Aws *c)
@@ -64,11 +67,12 @@ static const AwscParam *param(Aws *c, const char *name)
     char err[256];
     if (c->cons_state == 0) {
         const char *path = aws_data(c, "constraints.json");
-        c->cons_state = awsc_load(&c->cons, path, err, sizeof err) == 0 ? 1 : -1;
+        c->cons = awsc_shared(path, err, sizeof err);
+        c->cons_state = c->cons ? 1 : -1;
         if (c->cons_state < 0)
             diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
     }
-    return c->cons_state > 0 ? awsc_find(&c->cons, name) : NULL;
+    return c->cons_state > 0 ? awsc_find(c->cons, name) : NULL;
 }
 
 static const AwscRegion *region_info(Aws *c, const char *name)
@@ -243,7 +247,7 @@ static void bucket_names(Aws *c)
         bucket_name(c, &set, bucket_new(c, v->u.str, a, true, model_value_site(v, state_site)), NULL,
                     NULL);
     }
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     for (int i = 0; i < bs->n; i++) {
         Object *o = bs->items[i];
         bool explicit_name;
@@ -283,7 +287,7 @@ static void ecr_names(Aws *c)
 {
     const ObjList *l = model_kind(c->m, "ecr");
     char buf[512];
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     for (int i = 0; i < l->n; i++) {
         Object *o = l->items[i];
         names_ecr(&nc, o, buf, sizeof buf);
@@ -492,7 +496,7 @@ static void rds(void *ctx, Object *o, const Environment *env)
 static void role_name(Aws *c, Object *o, NamesRole kind, const char *pattern)
 {
     char buf[512];
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     names_role(&nc, o, kind, buf, sizeof buf);
     RuleMsg rm;
     if (awslim_iam_role_name(buf, strlen(buf), &rm))
@@ -1184,7 +1188,7 @@ static void derived_names(Aws *c)
 {
     if (!param(c, "iam.CreateRole.RoleName"))
         return;                 /* no table: reported once by param() */
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     char buf[1024];
     if (!plan_name_ok(names_platform(c->m)))
         return;
@@ -1196,7 +1200,7 @@ static void derived_names(Aws *c)
         int np[NAME_NKINDS];
         for (int k = 0; k < NAME_NKINDS; k++)     /* applicability depends on the kind only */
             np[k] = names_applies((NameKind)k, l->items[0])
-                        ? awsc_name_params(&c->cons, names_kind_name((NameKind)k), name_owners[w],
+                        ? awsc_name_params(c->cons, names_kind_name((NameKind)k), name_owners[w],
                                            ps[k], NAME_MAX_PARAMS)
                         : 0;
         for (int i = 0; i < l->n; i++) {
@@ -1227,10 +1231,10 @@ static void on_demand_rule_names(Aws *c)
 {
     const ObjList *l = model_kind(c->m, "service");
     const AwscParam *ps[NAME_MAX_PARAMS];
-    int np = l->n ? awsc_name_params(&c->cons, names_kind_name(NAME_ON_DEMAND_RULE), "service", ps,
+    int np = l->n && c->cons ? awsc_name_params(c->cons, names_kind_name(NAME_ON_DEMAND_RULE), "service", ps,
                                      NAME_MAX_PARAMS)
                   : 0;
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     char buf[1024];
     for (int i = 0; np && i < l->n; i++) {
         const Object *o = l->items[i];
@@ -1293,8 +1297,8 @@ static void field_params(Aws *c)
 {
     if (!param(c, "iam.CreateRole.RoleName"))
         return;
-    for (size_t i = 0; i < c->cons.nfields; i++) {
-        const AwscNameRule *r = &c->cons.fields[i];
+    for (size_t i = 0; i < c->cons->nfields; i++) {
+        const AwscNameRule *r = &c->cons->fields[i];
         const char *dot = strchr(r->kind, '.');
         if (!dot)
             continue;
@@ -1306,7 +1310,7 @@ static void field_params(Aws *c)
         }
         f.field = arena_strndup(arena(c), dot + 1, n);
         for (int k = 0; k < r->nparams && f.np < NAME_MAX_PARAMS; k++)
-            if ((f.ps[f.np] = awsc_find(&c->cons, r->params[k])) != NULL)
+            if ((f.ps[f.np] = awsc_find(c->cons, r->params[k])) != NULL)
                 f.np++;
         rctx_each(c->m, arena_strndup(arena(c), r->kind, (size_t)(dot - r->kind)), field_values, &f);
     }
@@ -1350,6 +1354,8 @@ static void recovery_windows(Aws *c)
 void rules_aws(Model *m, DiagEngine *d)
 {
     Aws c = {.m = m, .d = d};
+    NameMemo *memo = calloc(1, sizeof *memo);   /* NULL: no memo, names as fast as before */
+    c.nc = names_ctx_memo(m, NULL, memo);
     rctx_begin(m);
     rctx_each(m, "service", service, &c);
     bucket_names(&c);
@@ -1369,9 +1375,8 @@ void rules_aws(Model *m, DiagEngine *d)
     recovery_windows(&c);
     if (c.ec2_state > 0)
         awslim_ec2_release(&c.ec2);
-    if (c.cons_state > 0)
-        awsc_release(&c.cons);
     if (c.regions_state > 0)
         awsc_regions_release(&c.regions);
     awsc_json_free(c.engines);
+    free(memo);
 }
