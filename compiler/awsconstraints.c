@@ -493,16 +493,20 @@ static long dfa_fail_at(AwscRe *re, const char *s, size_t len)
         if (dfa_state(re, d, set, n) != 0)
             return -2;
     }
+    /* the hot loop: one load and one test a byte once the DFA has seen the
+       platform's names (every derived name of every account comes here) */
     int st = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = (unsigned char)s[i];
-        int t = d->next[st][c];
-        if (t == DFA_UNKNOWN)
-            t = dfa_step(re, d, st, c);
-        if (t == DFA_DEAD)
-            return (long)i;
-        if (t < 0)
-            return -2;
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    for (; p < end; p++) {
+        int t = d->next[st][*p];
+        if (t < 0) {
+            if (t == DFA_UNKNOWN)
+                t = dfa_step(re, d, st, *p);
+            if (t == DFA_DEAD)
+                return (long)(p - (const unsigned char *)s);
+            if (t < 0)
+                return -2;
+        }
         st = t;
     }
     return d->accept[st] ? -1 : (long)len;

@@ -34,10 +34,11 @@ typedef struct NameBuf {
     size_t cap, n;
 } NameBuf;
 
-enum { KEEP, DASH, LOWER_DASH, DIR };
+enum { KEEP, DASH, LOWER_DASH, DIR, UNIT };
 
 /* Appends s, transformed: DASH `_` -> `-`; LOWER_DASH also lower case;
- * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory).
+ * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory);
+ * UNIT as DIR, and `_` -> `-` too (a unit directory).
  * `check` derives every name of every object in every environment, and a
  * name's parts are short (a platform, an account, a label): one pass that
  * copies and transforms costs less than strlen, memcpy and memchr. */
@@ -58,7 +59,7 @@ static void put(NameBuf *b, const char *s, int how)
                 ch = (unsigned char)(ch - 'A' + 'a');
             if (how != DIR && ch == '_')
                 ch = '-';
-            if (how == DIR && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+            if (how >= DIR && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
                 ch = '-';
             out[i] = (char)ch;
         }
@@ -665,16 +666,12 @@ size_t names_account_dir(const NameCtx *c, const Object *acct, char *buf, size_t
 size_t names_unit_dir(const char *kind, const char *label, char *buf, size_t cap)
 {
     NameBuf b = {buf, cap, 0};
-    put(&b, kind, DIR);
+    put(&b, kind, UNIT);
     if (label) {
         put_ch(&b, '-');
-        put(&b, label, DIR);
+        put(&b, label, UNIT);
     }
-    size_t n = done(&b);
-    for (char *p = buf; *p; p++)
-        if (*p == '_')
-            *p = '-';
-    return n;
+    return done(&b);
 }
 
 size_t names_state_key(const NameCtx *c, const Object *acct, const char *unit, char *buf, size_t cap)

@@ -41,6 +41,10 @@ typedef struct Aws {
     const AwscParam *eni_sgs, *sg_rules;    /* E0520's quotas, looked up once */
     const char *last_region;            /* region_info's last question... */
     const AwscRegion *last_info;        /* ...and answer */
+    const char *ok_engine, *ok_version; /* the last engine and version engine_version() */
+    bool ok_serverless;                 /* passed, and for which mode: most databases of a
+                                         * platform share them, and the answer costs a
+                                         * scan of AWS's version list */
     const Object *db_acct;  /* the account db_count was counted for */
     int db_count;           /* its aurora and rds blocks */
     NameCtx nc;             /* names in the base values of m, with a memo: a
@@ -390,8 +394,17 @@ static bool engine_version(Aws *c, Object *o, const Environment *env, bool serve
     RuleMsg rm;
     if (!engine || !v || v->kind != VAL_STR)
         return true;
-    if (awslim_engine_version(engine, v->u.str, serverless_v2, &rm))
-        return !serverless_v2 || version_known(c, o, env, v->u.str);
+    if (c->ok_engine && c->ok_serverless == serverless_v2 && strcmp(c->ok_engine, engine) == 0 &&
+        strcmp(c->ok_version, v->u.str) == 0)
+        return true;
+    if (awslim_engine_version(engine, v->u.str, serverless_v2, &rm)) {
+        if (serverless_v2 && !version_known(c, o, env, v->u.str))
+            return false;
+        c->ok_engine = engine;
+        c->ok_version = v->u.str;
+        c->ok_serverless = serverless_v2;
+        return true;
+    }
     if (!rctx_written(c->m, o, "version", env) && rctx_written(c->m, o, "engine", env)) {
         /* the schema's default version is for the default engine: blame the engine */
         Site e = rctx_site(c->m, o, "engine", env);

@@ -418,15 +418,20 @@ static bool has_unit(const Kinds *K, const Object *o)
 /* A unit directory of one account and the block it comes from. */
 typedef struct UnitDir {
     char dir[128];          /* names_unit_dir(), truncated like lower.c's */
+    size_t len;             /* strlen(dir) */
     const Object *o;
 } UnitDir;
 
-/* By directory, then source order: the first of a run is the earlier block. */
-static int cmp_dir(const void *x, const void *y)
+/* The earliest block (in source order) whose directory is u's: u itself
+ * when none before it has u's directory. */
+static const UnitDir *first_of(const UnitDir *buf, int n, const UnitDir *u)
 {
-    const UnitDir *a = x, *b = y;
-    int c = strcmp(a->dir, b->dir);
-    return c ? c : (a->o->index > b->o->index) - (a->o->index < b->o->index);
+    const UnitDir *first = u;
+    for (int j = 0; j < n; j++)
+        if (buf[j].len == u->len && buf[j].o->index < first->o->index &&
+            memcmp(buf[j].dir, u->dir, u->len) == 0)
+            first = &buf[j];
+    return first;
 }
 
 /* Whether a label is its own directory part: lower case, digits, `-`. */
@@ -474,14 +479,15 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
         for (int k = 0; k < a->nchildren; k++)
             if (has_unit(K, a->children[k])) {
                 names_unit_dir(a->children[k]->kind, a->children[k]->name, buf[n].dir, sizeof buf[n].dir);
+                buf[n].len = strlen(buf[n].dir);
                 buf[n++].o = a->children[k];
             }
-        qsort(buf, (size_t)n, sizeof *buf, cmp_dir);
-        for (int k = 1, first = 0; k < n; k++) {
-            if (strcmp(buf[k].dir, buf[first].dir) != 0)
-                first = k;
-            else
-                clash(d, &buf[first], &buf[k]);
+        /* a handful of blocks an account: pairs by length first, no sort
+           (each clash names the earliest block of its directory) */
+        for (int k = 0; k < n; k++) {
+            const UnitDir *first = first_of(buf, n, &buf[k]);
+            if (first != &buf[k])
+                clash(d, first, &buf[k]);
         }
     }
     free(buf);

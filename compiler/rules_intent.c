@@ -27,6 +27,8 @@ typedef struct Intent {
     const char *ok_text;    /* the last window text that parsed and closed, or NULL */
     Schedule ok;            /* what it parsed to: a template's window is one string value
                                shared by every expansion, parsed once */
+    Schedule *scratch;      /* where another text is parsed (malloc'd once a pass; NULL:
+                               windows are not checked) */
 } Intent;
 
 static Arena *arena(const Intent *c)
@@ -98,16 +100,16 @@ static void account_zone(Intent *c, const Object *svc, const Schedule *s, Site z
 
 /* Parses a window; returns false (reported) when it is not a sound
  * weekly schedule. */
-static bool window_ok(Intent *c, const Object *o, const Environment *env, Schedule *s)
+static bool window_ok(Intent *c, const Object *o, const Environment *env)
 {
     const Value *v = rctx_val(c->m, o, "window", env);
-    if (!v || v->kind != VAL_STR)
+    Schedule *s = c->scratch;
+    if (!v || v->kind != VAL_STR || !s)
         return false;
     Site whole = rctx_site(c->m, o, "window", env);
     if (v->u.str == c->ok_text) {   /* values are immutable: same text, same schedule */
-        *s = c->ok;
         if (!env)
-            account_zone(c, o, s, zone_site(s, v, whole));
+            account_zone(c, o, &c->ok, zone_site(&c->ok, v, whole));
         return true;
     }
     SchedError err;
@@ -539,10 +541,8 @@ static void immutable_latest(Intent *c, Object *o, const Environment *env)
 static void service(void *ctx, Object *o, const Environment *env)
 {
     Intent *c = ctx;
-    Schedule *s = malloc(sizeof *s);
-    bool has_window = s && window_ok(c, o, env, s);
+    bool has_window = window_ok(c, o, env);
     const Value *w = rctx_val(c->m, o, "window", env);
-    free(s);
     spot_launch_type(c, o, env);
     spot_on_demand_cluster(c, o, env);
     /* a window that failed to parse still says the service is meant to stop */
@@ -685,6 +685,7 @@ static void registries(Intent *c)
 void rules_intent(Model *m, DiagEngine *d)
 {
     Intent c = {.m = m, .d = d};
+    c.scratch = malloc(sizeof *c.scratch);
     rctx_begin(m);
     table_init(&c.zones);
     rctx_each(m, "service", service, &c);
@@ -693,4 +694,5 @@ void rules_intent(Model *m, DiagEngine *d)
     environments(&c);
     registries(&c);
     table_release(&c.zones);
+    free(c.scratch);
 }
