@@ -66,6 +66,25 @@ static void put(NameBuf *b, const char *s, int how)
     b->n += i + (s[i] ? strlen(s + i) : 0);     /* what did not fit still counts */
 }
 
+/* Appends s[0, len), a name derived already (its length known: one memcpy). */
+static void put_n(NameBuf *b, const char *s, size_t len)
+{
+    size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0;
+    if (room)
+        memcpy(b->buf + b->n, s, len < room ? len : room);
+    b->n += len;
+}
+
+/* Appends a name derived into inner[cap] with length n (truncated when
+ * n >= cap: then only what inner holds). */
+static void put_inner(NameBuf *b, const char *inner, size_t n, size_t cap)
+{
+    if (n < cap)
+        put_n(b, inner, n);
+    else
+        put(b, inner, KEEP);
+}
+
 /* Appends one character (a separator). */
 static void put_ch(NameBuf *b, char ch)
 {
@@ -145,14 +164,46 @@ static const Object *account_of(const Object *o)
 
 /* ---- derivations -------------------------------------------------------- */
 
+/* The memo's slot for (o, k). */
+static NameMemoSlot *memo_slot(const NameCtx *c, const Object *o, NameKind k)
+{
+    return &c->memo->slot[(((uintptr_t)o >> 4) * 37u + (size_t)k) & (NAMES_MEMO_SLOTS - 1)];
+}
+
+/* "P-A" (dashed), the start of every derived name of acct. */
+static void put_base(NameBuf *b, const NameCtx *c, const Object *acct)
+{
+    put(b, names_platform(c->m), DASH);
+    put_ch(b, '-');
+    put_acct(b, c, acct, DASH);
+}
+
+/* put_base through the memo: "P-A" is the account's NAME_NETWORK, and the
+ * start of its clusters', services', databases' and buckets' names. */
+static void put_base_memo(NameBuf *b, const NameCtx *c, const Object *acct)
+{
+    NameMemoSlot *e = c->memo && acct ? memo_slot(c, acct, NAME_NETWORK) : NULL;
+    if (e && e->o == acct && e->k == NAME_NETWORK) {
+        put_n(b, e->text, e->len);
+        return;
+    }
+    size_t from = b->n;
+    put_base(b, c, acct);
+    if (e && b->n + 1 < b->cap && b->n - from < sizeof e->text) {
+        e->len = (unsigned)(b->n - from);
+        memcpy(e->text, b->buf + from, e->len);
+        e->text[e->len] = '\0';
+        e->o = acct;
+        e->k = NAME_NETWORK;
+    }
+}
+
 /* "P-A[-<label>]<suffix>", dashed. */
 static size_t derived(const NameCtx *c, const Object *acct, const char *label, const char *suffix,
                       char *buf, size_t cap)
 {
     NameBuf b = {buf, cap, 0};
-    put(&b, names_platform(c->m), DASH);
-    put_ch(&b, '-');
-    put_acct(&b, c, acct, DASH);
+    put_base_memo(&b, c, acct);
     if (label) {
         put_ch(&b, '-');
         put(&b, label, DASH);
@@ -171,9 +222,20 @@ static size_t around(const NameCtx *c, const char *pre, NameKind k, const Object
         return copy("", buf, cap);
     NameBuf b = {buf, cap, 0};
     put(&b, pre, KEEP);
-    put(&b, inner, KEEP);
+    put_inner(&b, inner, n, sizeof inner);
     put(&b, post, KEEP);
     return done(&b);
+}
+
+/* Whether the model has no cluster block at all (the common platform: one
+ * implicit cluster an account), known once a memo's context. */
+static bool no_cluster_blocks(const NameCtx *c)
+{
+    if (!c->memo)
+        return false;
+    if (!c->memo->clusters)
+        c->memo->clusters = model_kind(c->m, "cluster")->n ? 2 : 1;
+    return c->memo->clusters == 1;
 }
 
 const Object *names_cluster_of(const NameCtx *c, const Object *svc)
@@ -181,6 +243,8 @@ const Object *names_cluster_of(const NameCtx *c, const Object *svc)
     const Value *v = get(c, svc, "cluster");
     if (v && v->kind == VAL_REF && v->ref)
         return v->ref;
+    if (no_cluster_blocks(c))
+        return NULL;        /* not a scan of the account's blocks for every service */
     const Object *acct = svc->account, *only = NULL;
     for (int i = 0; acct && i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "cluster")) {
@@ -210,10 +274,10 @@ static size_t in_cluster(const NameCtx *c, const char *pre, const Object *svc, c
                          char *buf, size_t cap)
 {
     char cl[512];
-    names_service_cluster(c, svc, cl, sizeof cl);
+    size_t n = names_service_cluster(c, svc, cl, sizeof cl);
     NameBuf b = {buf, cap, 0};
     put(&b, pre, KEEP);
-    put(&b, cl, KEEP);
+    put_inner(&b, cl, n, sizeof cl);
     put(&b, sep, KEEP);
     put(&b, svc->name ? svc->name : "", KEEP);
     return done(&b);
@@ -563,8 +627,7 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
         return copy("", buf, cap);
     if (!c->memo)
         return derive(c, k, o, buf, cap);
-    size_t h = (((uintptr_t)o >> 4) * 37u + (size_t)k) & (NAMES_MEMO_SLOTS - 1);
-    NameMemoSlot *e = &c->memo->slot[h];
+    NameMemoSlot *e = memo_slot(c, o, k);
     if (e->o == o && e->k == (int)k) {
         if (e->len < cap) {
             memcpy(buf, e->text, e->len + 1);

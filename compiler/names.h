@@ -57,6 +57,7 @@ typedef struct NameMemoSlot {
 } NameMemoSlot;
 typedef struct NameMemo {
     NameMemoSlot slot[NAMES_MEMO_SLOTS];
+    int clusters;           /* 0 not counted yet, 1 the model has no cluster block, 2 some */
 } NameMemo;
 
 /* What a name is derived in. */

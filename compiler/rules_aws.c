@@ -1193,6 +1193,27 @@ static bool name_emitted(Aws *c, NameKind k, const Object *o)
     return true;
 }
 
+/* The last name of one kind that passed its checks: names that do not
+ * depend on the object (a deployment's deployer role and VPN hub, the
+ * same for every account) are checked once, not once an account. */
+typedef struct Passed {
+    size_t len;             /* 0: none yet */
+    char text[96];
+} Passed;
+
+static bool same_as_passed(const Passed *p, const char *s, size_t len)
+{
+    return p->len == len && memcmp(p->text, s, len) == 0;
+}
+
+static void note_passed(Passed *p, const char *s, size_t len)
+{
+    if (len < sizeof p->text) {
+        memcpy(p->text, s, len);
+        p->len = len;
+    }
+}
+
 /* E0524: every name names.c derives, as emitted, satisfies the parameters
  * constraints.json's `names` lists for its kind (the AWS API's and the
  * receiving module's validation). Names a hand-written rule checks
@@ -1211,6 +1232,7 @@ static void derived_names(Aws *c)
             continue;
         const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
         int np[NAME_NKINDS];
+        Passed passed[NAME_NKINDS] = {{0, {0}}};
         for (int k = 0; k < NAME_NKINDS; k++)     /* applicability depends on the kind only */
             np[k] = names_applies((NameKind)k, l->items[0])
                         ? awsc_name_params(c->cons, names_kind_name((NameKind)k), name_owners[w],
@@ -1223,15 +1245,16 @@ static void derived_names(Aws *c)
             for (int k = 0; k < NAME_NKINDS; k++) {
                 size_t len = np[k] && name_emitted(c, (NameKind)k, o)
                                  ? names_derive(&nc, (NameKind)k, o, buf, sizeof buf) : 0;
-                if (len == 0 || len >= sizeof buf)
+                if (len == 0 || len >= sizeof buf || same_as_passed(&passed[k], buf, len))
                     continue;
                 RuleMsg rm;
-                for (int p = 0; p < np[k]; p++)
-                    if (!awsc_string(ps[k][p], names_kind_name((NameKind)k),
-                                     buf, len, &rm)) {
-                        bad_name(c, o, (NameKind)k, buf, &rm);
-                        break;
-                    }
+                int p = 0;
+                while (p < np[k] && awsc_string(ps[k][p], names_kind_name((NameKind)k), buf, len, &rm))
+                    p++;
+                if (p < np[k])
+                    bad_name(c, o, (NameKind)k, buf, &rm);
+                else
+                    note_passed(&passed[k], buf, len);
             }
         }
     }
@@ -1278,11 +1301,18 @@ typedef struct FieldCheck {
     int np;
 } FieldCheck;
 
-static void field_text(const FieldCheck *f, const char *text, const Value *v, Site s)
+/* text, of field f of o in env: the value v (or a map key, v NULL) whose
+ * element elem (NULL: the whole field) points at it. Where to point is
+ * found on a failure only: most values pass. */
+static void field_text(const FieldCheck *f, Object *o, const Environment *env, const char *text,
+                       const Value *v, const Value *elem)
 {
     RuleMsg rm;
     for (int p = 0; p < f->np; p++)
         if (!awsc_string(f->ps[p], f->field, text, strlen(text), &rm)) {
+            Site s = rctx_site(f->c->m, o, f->field, env);
+            if (elem)
+                s = rctx_elem_site(elem, s);
             rctx_report(f->c->d, DIAG_ERROR, "E0525", v, s, &rm, NULL);
             return;
         }
@@ -1294,14 +1324,13 @@ static void field_values(void *ctx, Object *o, const Environment *env)
     const Value *v = rctx_val(f->c->m, o, f->field, env);
     if (!v)
         return;
-    Site whole = rctx_site(f->c->m, o, f->field, env);
     if (f->shape == ' ' && v->kind == VAL_STR)
-        field_text(f, v->u.str, v, whole);
+        field_text(f, o, env, v->u.str, v, NULL);
     for (uint32_t i = 0; f->shape == '[' && v->kind == VAL_LIST && i < v->n; i++)
         if (v->items[i]->kind == VAL_STR)
-            field_text(f, v->items[i]->u.str, v->items[i], rctx_elem_site(v->items[i], whole));
+            field_text(f, o, env, v->items[i]->u.str, v->items[i], v->items[i]);
     for (uint32_t i = 0; f->shape == '{' && v->kind == VAL_MAP && i < v->n; i++)
-        field_text(f, v->keys[i], NULL, rctx_elem_site(v->items[i], whole));
+        field_text(f, o, env, v->keys[i], NULL, v->items[i]);
 }
 
 /* E0525: every schema field constraints.json's `fields` lists, in every
