@@ -12,6 +12,8 @@
  *   E0806  private services in a network with neither NAT nor the VPC
  *          endpoints their tasks need to start
  *   E0807  a VPN-only service no route from its VPN can reach
+ *   E0808  an account whose VPN-only services are reached through the VPNs
+ *          of two other accounts (its VPC is attached to one hub's gateway)
  *
  * None of these depends on an environment's overrides (children, labels
  * and `accounts` are not overridable), so each is reported once; E0806
@@ -367,40 +369,107 @@ static const char *unreachable(Model *m, const Environment *e, const Object *s, 
     return NULL;
 }
 
+/* The first service of an account reached through another account's VPN,
+ * in one environment: the VPN whose Transit Gateway the account's VPC is
+ * attached to (lower.c plans one attachment an account, for the first
+ * such service). */
+typedef struct HubUse {
+    const Object *svc;      /* the first service */
+    const Object *hub;      /* the account holding its VPN */
+} HubUse;
+
+/* For VPN-only service s reached through hub in one environment, the first
+ * service of its account that uses another hub's VPN (E0808), else NULL
+ * after noting s's hub when it is the account's first (first: account ->
+ * HubUse, one table an environment). */
+static const HubUse *second_hub(Model *m, Table *first, const Object *s, const Object *hub)
+{
+    const HubUse *u = table_get(first, s->account);
+    if (u)
+        return u->hub == hub ? NULL : u;
+    HubUse *n = arena_alloc(&m->pg->arena, sizeof *n);
+    *n = (HubUse){s, hub};
+    table_put(first, s->account, n);
+    return NULL;
+}
+
+static void report_unreachable(Model *m, DiagEngine *d, const Object *s, const Environment *env,
+                               const char *why, const Object *hub)
+{
+    Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
+    Diag *g = diag_new(d, DIAG_ERROR, "E0807", as.src, as.span,
+                       "VPN-only service `%s` cannot be reached from the VPN%s%s%s", s->path,
+                       env ? ", in environment `" : "", env ? env->name : "", env ? "`" : "");
+    diag_label(d, g, "%s", why);
+    if (hub) {
+        Site hs = model_obj_site(hub);
+        diag_secondary(d, g, hs.src, hs.span, "the VPN of `%s`", hub->path);
+    }
+    diag_help(d, g, hub ? "give `%s` a `network` in the service's region and deploy it with the service: the "
+                          "VPN ends in its VPC, whose Transit Gateway sfdc attaches the service's VPC to"
+                        : "declare the range where the VPN ends, `vpn = CIDR` in that account, and write "
+                          "`access = vpn(ACCOUNT.vpn)`%s",
+              hub ? hub->path : "");
+    diag_emit(d, g);
+}
+
+/* E0808: service s is reached through hub's VPN, but the first VPN-only
+ * service of its account through first->hub's: the account's VPC gets one
+ * attachment, so s would be unreachable though every route looks right. */
+static void report_second_hub(Model *m, DiagEngine *d, const Object *s, const Environment *env,
+                              const Object *hub, const HubUse *first)
+{
+    Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
+    Site fs = model_value_site(model_get_env(m, first->svc, "access", env),
+                               model_site(m, first->svc, "access"));
+    Diag *g = diag_new(d, DIAG_ERROR, "E0808", as.src, as.span,
+                       "account `%s` reaches its VPN-only services through two VPNs, of `%s` and of "
+                       "`%s`%s%s%s", s->account->path, first->hub->path, hub->path,
+                       env ? ", in environment `" : "", env ? env->name : "", env ? "`" : "");
+    diag_label(d, g, "`%s` through the VPN of `%s`", s->path, hub->path);
+    diag_secondary(d, g, fs.src, fs.span, "`%s` through the VPN of `%s`, whose Transit Gateway `%s`'s "
+                   "VPC is attached to", first->svc->path, first->hub->path, s->account->path);
+    diag_help(d, g, "an account's VPC is attached to one VPN's Transit Gateway: use one VPN for "
+                    "every VPN-only service of `%s` (`access = vpn(%s.vpn)`), or move `%s` to an "
+                    "account of its own", s->account->path, first->hub->path, s->path);
+    diag_emit(d, g);
+}
+
 /* E0807: a service `access = vpn(R)` is reached from the VPN through the
  * account whose `vpn` is R: its VPC, a Transit Gateway there, an attachment
  * of the service's VPC. Without that account, its network, or (in an
  * environment) its deployment, the load balancer admits a range from which
- * no packet can arrive. One error per service, in the first environment. */
+ * no packet can arrive. E0808: the services of one account that are reached
+ * through another account's VPN all use the same one, as the account's one
+ * attachment reaches one. One error per service, in the first environment. */
 static void vpn_reach(Model *m, DiagEngine *d)
 {
     const ObjList *svcs = model_kind(m, "service");
+    int nenvs = m->nenvs ? m->nenvs : 1;
+    Table *first = calloc((size_t)nenvs, sizeof *first);
+    if (!first)
+        return;
+    for (int k = 0; k < nenvs; k++)
+        table_init(&first[k]);
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i], *hub = NULL;
         const char *why = NULL;
         const Environment *env = NULL;
-        for (int k = m->nenvs ? 0 : -1; k < m->nenvs && !why; k++) {
+        const HubUse *other = NULL;
+        for (int k = m->nenvs ? 0 : -1; k < m->nenvs && !why && !other; k++) {
             env = k < 0 ? NULL : m->envs[k];
             why = s->account && deploys(m, env, s->account) ? unreachable(m, env, s, &hub) : NULL;
+            if (!why && hub && hub != s->account && s->account && deploys(m, env, s->account))
+                other = second_hub(m, &first[k < 0 ? 0 : k], s, hub);
         }
-        if (!why)
-            continue;
-        Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
-        Diag *g = diag_new(d, DIAG_ERROR, "E0807", as.src, as.span,
-                           "VPN-only service `%s` cannot be reached from the VPN%s%s%s", s->path,
-                           env ? ", in environment `" : "", env ? env->name : "", env ? "`" : "");
-        diag_label(d, g, "%s", why);
-        if (hub) {
-            Site hs = model_obj_site(hub);
-            diag_secondary(d, g, hs.src, hs.span, "the VPN of `%s`", hub->path);
-        }
-        diag_help(d, g, hub ? "give `%s` a `network` in the service's region and deploy it with the service: the "
-                              "VPN ends in its VPC, whose Transit Gateway sfdc attaches the service's VPC to"
-                            : "declare the range where the VPN ends, `vpn = CIDR` in that account, and write "
-                              "`access = vpn(ACCOUNT.vpn)`%s",
-                  hub ? hub->path : "");
-        diag_emit(d, g);
+        if (why)
+            report_unreachable(m, d, s, env, why, hub);
+        else if (other)
+            report_second_hub(m, d, s, env, hub, other);
     }
+    for (int k = 0; k < nenvs; k++)
+        table_release(&first[k]);
+    free(first);
 }
 
 /* ---- E0802 unit directories ---------------------------------------------- */
