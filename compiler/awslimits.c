@@ -271,14 +271,18 @@ bool awslim_s3_bucket_name(const char *s, size_t len, RuleMsg *m)
         if (dd[1] == '.')
             return reject(m, (size_t)(dd - s), 2, "remove one of the dots",
                           "bucket names cannot contain `..`");
-    if (looks_like_ip(s, len))
+    /* every bucket of every account comes here: a test that cannot match
+       (an IP has dots, every reserved prefix and suffix its first or last
+       letter) is skipped */
+    const char *dot = memchr(s, '.', len);
+    if (dot && looks_like_ip(s, len))
         return reject(m, 0, 0, "add letters: S3 reserves names that look like IP addresses",
                       "bucket name `%.*s` is formatted as an IP address", (int)len, s);
-    for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++)
+    for (size_t k = 0; strchr("xsa", s[0]) && k < sizeof prefixes / sizeof prefixes[0]; k++)
         if (has_prefix(s, len, prefixes[k]))
             return reject(m, 0, strlen(prefixes[k]), "S3 reserves this prefix; start the name differently",
                           "bucket names cannot start with `%s`", prefixes[k]);
-    for (size_t k = 0; k < sizeof suffixes / sizeof suffixes[0]; k++) {
+    for (size_t k = 0; strchr("s3p", s[len - 1]) && k < sizeof suffixes / sizeof suffixes[0]; k++) {
         if (has_suffix(s, len, suffixes[k].suffix)) {
             char help[160];
             snprintf(help, sizeof help, "S3 reserves this suffix for %s; end the name differently",
@@ -287,7 +291,6 @@ bool awslim_s3_bucket_name(const char *s, size_t len, RuleMsg *m)
             return reject(m, len - n, n, help, "bucket names cannot end with `%s`", suffixes[k].suffix);
         }
     }
-    const char *dot = memchr(s, '.', len);
     if (dot) {
         m->level = RULE_WARN;
         m->off = (size_t)(dot - s);

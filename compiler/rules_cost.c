@@ -25,6 +25,10 @@ typedef struct Cost {
     cJSON *prices;          /* the parsed prices.json; owned, deleted at the end */
     double hours;           /* hours_per_month */
     Table groups;           /* site key -> Charge: one warning per written place */
+    const Environment *own; /* the environment whose evaluation m is, or NULL */
+    const Object *hub;      /* the last VPN account vpn_hub() judged... */
+    bool hub_ok;            /* ...whether it has a network and is built... */
+    const char *hub_region; /* ...and its region: every LA asks about the same one */
     struct Charge **order;  /* charges in first-seen order (deterministic output); malloc'd */
     int n, cap;
 } Cost;
@@ -334,8 +338,7 @@ static void on_demand(Cost *c, const Object *svc)
  * own evaluation builds the accounts it selects; the base, all. */
 static bool built(const Cost *c, const Object *a)
 {
-    const Environment *e = c->m->env ? model_env(c->m, c->m->env) : NULL;
-    return !e || rctx_env_has(c->m, e, a);
+    return !c->own || rctx_env_has(c->m, c->own, a);
 }
 
 /* The account whose `vpn` is range r, or NULL. */
@@ -354,16 +357,21 @@ static const Object *vpn_owner(const Cost *c, Cidr r)
  * service is reached through it (another account, with a network, in the
  * service's region, built with it; E0807 reports the rest): lower.c
  * attaches the service's VPC to that account's Transit Gateway. */
-static const Object *vpn_hub(const Cost *c, const Object *svc)
+static const Object *vpn_hub(Cost *c, const Object *svc)
 {
     const Value *acc = rctx_val(c->m, svc, "access", NULL);
     if (!acc || acc->kind != VAL_CALL || strcmp(acc->u.str, "vpn") != 0 || acc->n == 0 ||
         acc->items[0]->kind != VAL_CIDR || !svc->account || !rctx_network(c->m, svc->account))
         return NULL;
     const Object *hub = vpn_owner(c, acc->items[0]->u.cidr);
-    bool reached = hub && hub != svc->account && rctx_network(c->m, hub) && built(c, hub) &&
-                   built(c, svc->account) && strcmp(region_of(c, hub), region_of(c, svc->account)) == 0;
-    return reached ? hub : NULL;
+    if (!hub || hub == svc->account || !built(c, svc->account))
+        return NULL;
+    if (hub != c->hub) {
+        c->hub = hub;
+        c->hub_ok = rctx_network(c->m, hub) && built(c, hub);
+        c->hub_region = region_of(c, hub);
+    }
+    return c->hub_ok && strcmp(c->hub_region, region_of(c, svc->account)) == 0 ? hub : NULL;
 }
 
 /* One attachment of o's account's VPC (a spoke: o is its first service
@@ -396,10 +404,17 @@ static void attachments(Cost *c, const ObjList *svcs)
     Table hubs, spokes;         /* account -> itself: its attachment is charged already */
     table_init(&hubs);
     table_init(&spokes);
-    const char *region;
+    const char *region = NULL, *last = NULL;
+    double hourly = -1;
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i], *hub = vpn_hub(c, s);
-        double hourly = hub ? price(c, s, "transit_gateway_attachment_hour", &region) : -1;
+        if (!hub)
+            continue;
+        if (!last || strcmp(region_of(c, s->account), last) != 0) {
+            /* a platform has a region or two: not a table lookup a spoke */
+            hourly = price(c, s, "transit_gateway_attachment_hour", &region);
+            last = region;
+        }
         if (hourly < 0)
             continue;
         if (!table_get(&hubs, hub)) {
@@ -424,6 +439,7 @@ void rules_cost(Model *m, DiagEngine *d)
     if (nets->n == 0 && dbs->n == 0 && svcs->n == 0)
         return;
     Cost c = {.m = m, .d = d};
+    c.own = m->env ? model_env(m, m->env) : NULL;
     rctx_begin(m);
     table_init(&c.groups);
     if (!load_prices(&c))
