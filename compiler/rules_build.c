@@ -149,10 +149,14 @@ static void step_labels(Model *m, DiagEngine *d)
     static const char *const kinds[] = {"service", "ecr", "bucket"};
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         const ObjList *l = model_kind(m, kinds[k]);
-        for (int i = 0; i < l->n; i++)
-            if (l->items[i]->name && l->items[i]->account && l->items[i]->account->name &&
-                plan_name_ok(l->items[i]->account->name))
-                step_label(d, l->items[i], k == 2);     /* bucket: chars too */
+        const Object *last = NULL;  /* the last account whose name was plan_name_ok */
+        for (int i = 0; i < l->n; i++) {
+            const Object *a = l->items[i]->account;
+            if (!l->items[i]->name || !a || !a->name || (a != last && !plan_name_ok(a->name)))
+                continue;
+            last = a;           /* an account's blocks come together: its name is asked once */
+            step_label(d, l->items[i], k == 2);     /* bucket: chars too */
+        }
     }
 }
 
@@ -339,9 +343,8 @@ static const Object *vpn_owner(Model *m, const Environment *e, Cidr r)
 static const char *region_of(Model *m, const Environment *e, const Object *a)
 {
     const Value *v = model_get_env(m, a, "region", e);
-    const ObjList *pl = model_kind(m, "platform");
-    if (!v && pl->n)
-        v = model_get_env(m, pl->items[0], "region", e);
+    if (!v && m->platform)      /* the first platform block */
+        v = model_get_env(m, m->platform, "region", e);
     return v && (v->kind == VAL_SYM || v->kind == VAL_STR) ? v->u.str : "";
 }
 
@@ -458,8 +461,15 @@ static void vpn_reach(Model *m, DiagEngine *d)
         const HubUse *other = NULL;
         for (int k = m->nenvs ? 0 : -1; k < m->nenvs && !why && !other; k++) {
             env = k < 0 ? NULL : m->envs[k];
-            why = s->account && deploys(m, env, s->account) ? unreachable(m, env, s, &hub) : NULL;
-            if (!why && hub && hub != s->account && s->account && deploys(m, env, s->account))
+            /* whether env deploys the account is asked only of a VPN-only
+               service (most are not): this runs for every service */
+            const char *w = s->account ? unreachable(m, env, s, &hub) : NULL;
+            if (!w && (!hub || hub == s->account))
+                continue;
+            if (!deploys(m, env, s->account))
+                continue;
+            why = w;
+            if (!why)
                 other = second_hub(m, &first[k < 0 ? 0 : k], s, hub);
         }
         if (why)
