@@ -42,6 +42,30 @@ enum { KEEP, DASH, LOWER_DASH, DIR, UNIT };
  * `check` derives every name of every object in every environment, and a
  * name's parts are short (a platform, an account, a label): one pass that
  * copies and transforms costs less than strlen, memcpy and memchr. */
+/* What LOWER_DASH, DIR and UNIT make of each byte: one lookup a character
+ * (unit directories are derived for every block of every account). */
+static const unsigned char *transform(int how)
+{
+    static unsigned char map[3][256];
+    static bool built;
+    if (!built) {
+        for (int t = 0; t < 3; t++)
+            for (int i = 0; i < 256; i++) {
+                unsigned char ch = (unsigned char)i;
+                if (ch >= 'A' && ch <= 'Z')
+                    ch = (unsigned char)(ch - 'A' + 'a');
+                if (t != DIR - LOWER_DASH && ch == '_')
+                    ch = '-';
+                if (t >= DIR - LOWER_DASH &&
+                    !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+                    ch = '-';
+                map[t][i] = ch;
+            }
+        built = true;
+    }
+    return map[how - LOWER_DASH];
+}
+
 static void put(NameBuf *b, const char *s, int how)
 {
     size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0, i = 0;
@@ -52,17 +76,11 @@ static void put(NameBuf *b, const char *s, int how)
     else if (how == DASH)
         for (; i < room && s[i]; i++)
             out[i] = s[i] == '_' ? '-' : s[i];
-    else
-        for (; i < room && s[i]; i++) {
-            unsigned char ch = (unsigned char)s[i];
-            if (ch >= 'A' && ch <= 'Z')
-                ch = (unsigned char)(ch - 'A' + 'a');
-            if (how != DIR && ch == '_')
-                ch = '-';
-            if (how >= DIR && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-                ch = '-';
-            out[i] = (char)ch;
-        }
+    else {
+        const unsigned char *map = transform(how);
+        for (; i < room && s[i]; i++)
+            out[i] = (char)map[(unsigned char)s[i]];
+    }
     b->n += i + (s[i] ? strlen(s + i) : 0);     /* what did not fit still counts */
 }
 
@@ -182,7 +200,7 @@ static void put_base(NameBuf *b, const NameCtx *c, const Object *acct)
  * start of its clusters', services', databases' and buckets' names. */
 static void put_base_memo(NameBuf *b, const NameCtx *c, const Object *acct)
 {
-    NameMemoSlot *e = c->memo && acct ? memo_slot(c, acct, NAME_NETWORK) : NULL;
+    NameMemoSlot *e = c->memo && acct ? &c->memo->base : NULL;
     if (e && e->o == acct && e->k == NAME_NETWORK) {
         put_n(b, e->text, e->len);
         return;

@@ -58,6 +58,8 @@ typedef struct NameMemoSlot {
 typedef struct NameMemo {
     NameMemoSlot slot[NAMES_MEMO_SLOTS];
     int clusters;           /* 0 not counted yet, 1 the model has no cluster block, 2 some */
+    NameMemoSlot base;      /* the last account's "P-A", which starts most of its names
+                             * (an account's blocks are asked about together) */
 } NameMemo;
 
 /* What a name is derived in. */
