@@ -601,6 +601,26 @@ bool names_applies(NameKind k, const Object *o)
     return (applies_mask(k) & object_bit(o)) != 0;
 }
 
+/* names_applies through the memo's kinds: a pointer compare, not strcmp,
+ * for every name derived (a memo lives in one program, whose kinds are
+ * interned). */
+static bool applies(const NameCtx *c, NameKind k, const Object *o)
+{
+    if (!c->memo || k >= NAME_NKINDS || !o)
+        return names_applies(k, o);
+    NameMemo *mm = c->memo;
+    int i = 0;
+    for (; i < 8 && mm->kinds[i]; i++)
+        if (mm->kinds[i] == o->kind)
+            return (applies_mask(k) & mm->kind_bits[i]) != 0;
+    unsigned bit = object_bit(o);
+    if (i < 8) {
+        mm->kinds[i] = o->kind;
+        mm->kind_bits[i] = bit;
+    }
+    return (applies_mask(k) & bit) != 0;
+}
+
 /* The derivation itself, once names_derive() has found no memo of it. */
 static size_t derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
 {
@@ -641,7 +661,7 @@ static size_t derive(const NameCtx *c, NameKind k, const Object *o, char *buf, s
 
 size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
 {
-    if (!names_applies(k, o))
+    if (!applies(c, k, o))
         return copy("", buf, cap);
     if (!c->memo)
         return derive(c, k, o, buf, cap);

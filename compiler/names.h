@@ -60,6 +60,8 @@ typedef struct NameMemo {
     int clusters;           /* 0 not counted yet, 1 the model has no cluster block, 2 some */
     NameMemoSlot base;      /* the last account's "P-A", which starts most of its names
                              * (an account's blocks are asked about together) */
+    const char *kinds[8];   /* object kinds seen (interned: one pointer a kind)... */
+    unsigned kind_bits[8];  /* ...and their owner bits (names_applies) */
 } NameMemo;
 
 /* What a name is derived in. */
