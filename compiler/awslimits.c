@@ -368,9 +368,9 @@ bool awslim_ecr_repo_name(const char *s, size_t len, RuleMsg *m)
  * IAM User Guide, "IAM and AWS STS quotas": role names 64, policy names 128
  * characters; both of [\w+=,.@-]. */
 
-/* [\w+=,.@-] in the C locale: one table lookup a character (every role
- * name of every service comes here). */
-static bool iam_char(char c)
+/* [\w+=,.@-] in the C locale, a byte each: one table lookup a character
+ * (every role name of every service comes here). */
+static const bool *iam_chars(void)
 {
     static bool table[256];
     static bool built;
@@ -380,7 +380,7 @@ static bool iam_char(char c)
                         (ch && strchr("_+=,.@-", ch));
         built = true;
     }
-    return table[(unsigned char)c];
+    return table;
 }
 
 static bool iam_name(const char *what, size_t max, const char *s, size_t len, RuleMsg *m)
@@ -389,9 +389,10 @@ static bool iam_name(const char *what, size_t max, const char *s, size_t len, Ru
     msg_clear(m);
     if (len == 0)
         return reject(m, 0, 0, NULL, "empty IAM %s name", what);
+    const bool *ok = iam_chars();
     for (size_t k = 0; k < len; k++) {
         char c = s[k];
-        if (iam_char(c))
+        if (ok[(unsigned char)c])
             continue;
         return reject(m, k, 1, "IAM names use letters, digits and `_+=,.@-`",
                       "`%c` is not allowed in an IAM %s name", (unsigned char)c >= 0x20 && (unsigned char)c < 0x7F ? c : '?', what);
