@@ -1231,19 +1231,25 @@ static void derived_names(Aws *c)
         if (l->n == 0)
             continue;
         const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
-        int np[NAME_NKINDS];
+        int np[NAME_NKINDS], ks[NAME_NKINDS], nks = 0;
         Passed passed[NAME_NKINDS] = {{0, {0}}};
-        for (int k = 0; k < NAME_NKINDS; k++)     /* applicability depends on the kind only */
+        for (int k = 0; k < NAME_NKINDS; k++) {   /* applicability depends on the kind only */
             np[k] = names_applies((NameKind)k, l->items[0])
                         ? awsc_name_params(c->cons, names_kind_name((NameKind)k), name_owners[w],
                                            ps[k], NAME_MAX_PARAMS)
                         : 0;
+            if (np[k])
+                ks[nks++] = k;  /* the kinds to derive, in order: a few of the 35 */
+        }
+        const Object *ok_acct = NULL;   /* the last account whose name plan_name_ok */
         for (int i = 0; i < l->n; i++) {
             Object *o = l->items[i];
-            if (!o->account || !plan_name_ok(o->account->name))
+            if (!o->account || (o->account != ok_acct && !plan_name_ok(o->account->name)))
                 continue;
-            for (int k = 0; k < NAME_NKINDS; k++) {
-                size_t len = np[k] && name_emitted(c, (NameKind)k, o)
+            ok_acct = o->account;
+            for (int j = 0; j < nks; j++) {
+                int k = ks[j];
+                size_t len = name_emitted(c, (NameKind)k, o)
                                  ? names_derive(&nc, (NameKind)k, o, buf, sizeof buf) : 0;
                 if (len == 0 || len >= sizeof buf || same_as_passed(&passed[k], buf, len))
                     continue;
