@@ -669,9 +669,17 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc);
 
 /* One block in the overlap sweep, with what to say about it. */
 typedef struct Net {
-    const char *what;       /* "the VPC of `la-camden`" */
+    const char *path;       /* the account (or network) whose range it is */
+    bool vpn;               /* the VPN's range, else a VPC */
     Site site;
 } Net;
+
+/* "the VPC of `la-camden`", formatted only for an overlap: every account
+ * of the platform has a Net. */
+static const char *net_what(Aws *c, const Net *n)
+{
+    return arena_printf(arena(c), n->vpn ? "the VPN range of `%s`" : "the VPC of `%s`", n->path);
+}
 
 /* E0512: every VPC of the platform talks to every other one through the VPN
  * and the cross-account links (image pulls, shared buckets), and the VPN
@@ -686,13 +694,14 @@ static void overlaps(Aws *c, CidrEntry *e, Net *nets, size_t n)
         return;
     for (size_t k = 0; k < np; k++) {
         const Net *a = &nets[pairs[k].a], *b = &nets[pairs[k].b];
+        const char *awhat = net_what(c, a), *bwhat = net_what(c, b);
         char ba[24], bb[24];
         cidr_format(e[pairs[k].a].cidr, ba, sizeof ba);
         cidr_format(e[pairs[k].b].cidr, bb, sizeof bb);
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0512", b->site.src, b->site.span,
-                           "%s (%s) overlaps %s (%s)", b->what, bb, a->what, ba);
-        diag_label(c->d, g, "%s", b->what);
-        diag_secondary(c->d, g, a->site.src, a->site.span, "%s", a->what);
+                           "%s (%s) overlaps %s (%s)", bwhat, bb, awhat, ba);
+        diag_label(c->d, g, "%s", bwhat);
+        diag_secondary(c->d, g, a->site.src, a->site.span, "%s", awhat);
         diag_help(c->d, g, "the accounts reach each other through the VPN and cross-account links: "
                            "give every VPC and the VPN their own range");
         if (more && k + 1 == np)
@@ -722,7 +731,7 @@ static void cidrs(Aws *c)
             continue;
         subnet_layout(c, net, cidr_network(v->u.cidr));
         e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, 0};
-        nets[n++] = (Net){arena_printf(arena(c), "the VPC of `%s`", net->account ? net->account->path : net->path), s};
+        nets[n++] = (Net){net->account ? net->account->path : net->path, false, s};
     }
     for (int i = 0; i < al->n; i++) {
         Object *a = al->items[i];
@@ -731,7 +740,7 @@ static void cidrs(Aws *c)
         if (!v || v->kind != VAL_CIDR || !cidr_ok(c, v, s, NULL))
             continue;
         e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, CIDR_GROUP_ALL};
-        nets[n++] = (Net){arena_printf(arena(c), "the VPN range of `%s`", a->path), s};
+        nets[n++] = (Net){a->path, true, s};
     }
     overlaps(c, e, nets, n);
     free(e);
