@@ -36,14 +36,9 @@ typedef struct NameBuf {
 
 enum { KEEP, DASH, LOWER_DASH, DIR, UNIT };
 
-/* Appends s, transformed: DASH `_` -> `-`; LOWER_DASH also lower case;
- * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory);
- * UNIT as DIR, and `_` -> `-` too (a unit directory).
- * `check` derives every name of every object in every environment, and a
- * name's parts are short (a platform, an account, a label): one pass that
- * copies and transforms costs less than strlen, memcpy and memchr. */
-/* What LOWER_DASH, DIR and UNIT make of each byte: one lookup a character
- * (unit directories are derived for every block of every account). */
+/* What LOWER_DASH, DIR and UNIT make of each byte (see put): one lookup a
+ * character (unit directories are derived for every block of every
+ * account). */
 static const unsigned char *transform(int how)
 {
     static unsigned char map[3][256];
@@ -66,6 +61,12 @@ static const unsigned char *transform(int how)
     return map[how - LOWER_DASH];
 }
 
+/* Appends s, transformed: DASH `_` -> `-`; LOWER_DASH also lower case;
+ * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory);
+ * UNIT as DIR, and `_` -> `-` too (a unit directory).
+ * `check` derives every name of every object in every environment, and a
+ * name's parts are short (a platform, an account, a label): one pass that
+ * copies and transforms costs less than strlen, memcpy and memchr. */
 static void put(NameBuf *b, const char *s, int how)
 {
     size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0, i = 0;
@@ -571,8 +572,9 @@ static unsigned applies_mask(NameKind k)
     return mask[k];
 }
 
-/* The owner bit of an object's kind: first by its first letter, which
- * tells the owners apart but for `account` and `aurora`. */
+/* The owner bit of an object's kind (bit i is owner_bit's owners[i]):
+ * first by its first letter, which tells the owners apart but for
+ * `account`/`aurora` and `service`/`secret`. */
 static unsigned object_bit(const Object *o)
 {
     const char *kd = o->kind;
