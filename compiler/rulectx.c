@@ -65,7 +65,7 @@ static const Field *field_of(const Model *m, const Object *o, const char *name)
 {
     if (keys_in != &m->pg->in) {
         const FieldDecl *fd = schema_field(o->schema, key_of(m, name));
-        return fd ? &o->fields[fd->index] : NULL;
+        return fd ? &model_fields(m, o)[fd->index] : NULL;
     }
     size_t h = (((uintptr_t)name >> 3) ^ ((uintptr_t)o->schema >> 4)) & (FIELDS - 1);
     if (fields[h].lit != name || fields[h].schema != o->schema) {
@@ -74,7 +74,7 @@ static const Field *field_of(const Model *m, const Object *o, const char *name)
         fields[h].fd = schema_field(o->schema, key_of(m, name));
     }
     const FieldDecl *fd = fields[h].fd;
-    return fd ? &o->fields[fd->index] : NULL;
+    return fd ? &model_fields(m, o)[fd->index] : NULL;
 }
 
 static const Override *override_of(const Environment *env, const Field *f)
