@@ -21,6 +21,7 @@
 
 #include "arena.h"
 #include "hcl.h"
+#include "planemit.h"
 #include "table.h"
 #include "banned.h"
 
@@ -77,8 +78,9 @@ typedef struct StampEnt {
 } StampEnt;
 
 typedef struct AcctHash {
-    const Object *acct;     /* an account of one environment's evaluation */
-    uint64_t h;             /* its objects' hash */
+    const Model *m;         /* one environment's evaluation */
+    const Object *acct;     /* an account (shared by the evaluations: the pair is the key) */
+    uint64_t h;             /* its objects' hash as m evaluates them */
 } AcctHash;
 
 struct Stamps {
@@ -88,14 +90,21 @@ struct Stamps {
     uint64_t shared;        /* the accounts others read, in every environment */
     uint64_t all;           /* the whole platform, in every environment */
     Table read;             /* interned name of an account others read -> non-NULL */
-    Table own;              /* Object (account) -> AcctHash index + 1 */
-    AcctHash *accts;        /* malloc'd */
+    AcctHash *accts;        /* in model, then object order; malloc'd */
     int naccts, capaccts;
     StampEnt *old;          /* DIR's stamps, sorted by key; malloc'd */
     int nold;
     StampEnt *now;          /* this run's, in order; malloc'd */
     int nnow, capnow;
 };
+
+static int cmp_acct(const void *a, const void *b)
+{
+    const AcctHash *x = a, *y = b;
+    if (x->m != y->m)
+        return (uintptr_t)x->m < (uintptr_t)y->m ? -1 : 1;
+    return x->acct->index < y->acct->index ? -1 : x->acct->index > y->acct->index;
+}
 
 /* Marks the account a reference points into when it is not o's own. */
 static void mark_ref(Stamps *s, const Object *o, const Object *target)
@@ -167,17 +176,19 @@ static void hx_object(Hx *x, Stamps *s, const Model *m, const Environment *env, 
     hx_u64(x, (uint64_t)o->multi_env | (uint64_t)o->incomplete << 1);
     hx_str(x, o->first_env);
     hx_str(x, lower_src(s->bp, o->src));
-    int nf = o->schema && o->fields ? o->schema->nfields : 0;
+    const Field *fields = model_fields(m, o);     /* objects are shared between models */
+    int nf = o->schema && fields ? o->schema->nfields : 0;
     hx_u64(x, (uint64_t)nf);
     for (int i = 0; i < nf; i++) {
-        const Field *f = &o->fields[i];
+        const Field *f = &fields[i];
         const Override *ov = env ? table_get(&env->by_field, f) : NULL;
         hx_value(x, s, o, ov ? ov->val : f->val);
     }
-    int ns = o->state && m->state && m->state->schema ? m->state->schema->nfields : 0;
+    const Field *state = model_state_fields(m, o);
+    int ns = state && m->state && m->state->schema ? m->state->schema->nfields : 0;
     hx_u64(x, (uint64_t)ns);
     for (int i = 0; i < ns; i++)
-        hx_value(x, s, o, o->state[i].val);
+        hx_value(x, s, o, state[i].val);
     hx_u64(x, (uint64_t)o->nchildren);
     for (int i = 0; i < o->nchildren; i++)
         hx_object(x, s, m, env, o->children[i]);
@@ -216,8 +227,7 @@ static void hash_model(Stamps *s, const Model *m, const Environment *env, Hx *no
             s->capaccts = s->capaccts ? s->capaccts * 2 : 256;
             s->accts = xrealloc(s->accts, (size_t)s->capaccts * sizeof *s->accts);
         }
-        s->accts[s->naccts++] = (AcctHash){o, x.h};
-        table_put(&s->own, o, (void *)(uintptr_t)s->naccts);
+        s->accts[s->naccts++] = (AcctHash){m, o, x.h};
     }
 }
 
@@ -242,6 +252,7 @@ static void hash_platform(Stamps *s, Hx *nonacct)
             hx_u64(&sh, s->accts[i].h);
         }
     s->shared = sh.h;
+    qsort(s->accts, (size_t)s->naccts, sizeof *s->accts, cmp_acct);     /* for own_hash */
 }
 
 /* Size, mtime and inode of every file below dir (order-independent). */
@@ -370,7 +381,6 @@ Stamps *stamp_open(const LowerPlan *bp, const BuildOptions *o, const char *dir)
     s->bp = bp;
     s->dir = xstrdup(dir);
     table_init(&s->read);
-    table_init(&s->own);
     Hx nonacct = {0x4e4f4eULL};
     hash_platform(s, &nonacct);
     s->global = global_fp(s, o, &nonacct);
@@ -390,9 +400,15 @@ void stamp_free(Stamps *s)
     free(s->now);
     free(s->accts);
     table_release(&s->read);
-    table_release(&s->own);
     free(s->dir);
     free(s);
+}
+
+/* The hash of account acct as m evaluates it, or NULL. */
+static const AcctHash *own_hash(const Stamps *s, const Model *m, const Object *acct)
+{
+    AcctHash key = {m, acct, 0};
+    return s->naccts ? bsearch(&key, s->accts, (size_t)s->naccts, sizeof key, cmp_acct) : NULL;
 }
 
 uint64_t stamp_account(Stamps *s, const LowerEnv *e, const LowerAccount *a)
@@ -405,11 +421,11 @@ uint64_t stamp_account(Stamps *s, const LowerEnv *e, const LowerAccount *a)
     hx_str(&x, a->role_arn);
     hx_str(&x, a->state_bucket);
     hx_str(&x, a->lock_table);
-    uintptr_t own = (uintptr_t)table_get(&s->own, a->account);
+    const AcctHash *own = own_hash(s, e->m, a->account);
     if (!own || table_get(&s->read, a->account->name)) {
         hx_u64(&x, s->all);     /* read by others, so it reads them: everything */
     } else {
-        hx_u64(&x, s->accts[own - 1].h);
+        hx_u64(&x, own->h);
         hx_u64(&x, s->shared);
     }
     return x.h;
@@ -417,9 +433,13 @@ uint64_t stamp_account(Stamps *s, const LowerEnv *e, const LowerAccount *a)
 
 uint64_t stamp_plan(Stamps *s, const LowerEnv *e)
 {
+    char src[72];
+    planemit_source_hash(s->bp->m->pg, src);    /* the plan carries the sources' hash:
+                                                   a comment changes it */
     Hx x = {s->global};
     hx_str(&x, "plan.json");
     hx_str(&x, e->dir);
+    hx_str(&x, src);
     hx_u64(&x, s->all);
     return x.h;
 }

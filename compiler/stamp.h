@@ -22,7 +22,8 @@
  *   - an account others read (one a reference points into from another
  *     account, one with a `vpn`, or of a kind other than `la`: core and
  *     organisation accounts, whose files list their pullers and spokes),
- *     and every runtime plan: the whole platform in every environment.
+ *     and every runtime plan: the whole platform in every environment (and
+ *     for a plan, the hash of the source texts it carries).
  * An account's lowering reads, beyond its own objects, only accounts it
  * refers to, the account holding the VPN it is reached through, and the
  * deployment flags: all covered above.
