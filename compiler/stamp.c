@@ -255,7 +255,8 @@ static void hash_platform(Stamps *s, Hx *nonacct)
     qsort(s->accts, (size_t)s->naccts, sizeof *s->accts, cmp_acct);     /* for own_hash */
 }
 
-/* Size, mtime and inode of every file below dir (order-independent). */
+/* Size, inode, mtime and ctime of every file below dir (order-independent):
+ * an edit with its mtime set back still moves the ctime. */
 static void hx_tree(Hx *x, const char *dir, int depth)
 {
     DIR *d = depth < 8 ? opendir(dir) : NULL;
@@ -275,6 +276,7 @@ static void hx_tree(Hx *x, const char *dir, int depth)
             hx_u64(&f, (uint64_t)sb.st_size);
             hx_u64(&f, (uint64_t)sb.st_ino);
             hx_u64(&f, (uint64_t)sb.st_mtim.tv_sec * 1000000000ULL + (uint64_t)sb.st_mtim.tv_nsec);
+            hx_u64(&f, (uint64_t)sb.st_ctim.tv_sec * 1000000000ULL + (uint64_t)sb.st_ctim.tv_nsec);
             if (S_ISDIR(sb.st_mode))
                 hx_tree(&f, p.p, depth + 1);
         }
@@ -296,6 +298,7 @@ static void hx_stat(Hx *x, const char *path)
     hx_u64(x, (uint64_t)sb.st_ino);
     hx_u64(x, (uint64_t)sb.st_size);
     hx_u64(x, (uint64_t)sb.st_mtim.tv_sec * 1000000000ULL + (uint64_t)sb.st_mtim.tv_nsec);
+    hx_u64(x, (uint64_t)sb.st_ctim.tv_sec * 1000000000ULL + (uint64_t)sb.st_ctim.tv_nsec);
 }
 
 /* What every file depends on outside the model: sfdc itself (a rebuilt

@@ -31,8 +31,11 @@
  * On disk, a file is trusted when it is a regular file whose ctime is
  * before the time its stamp was taken (taken once the clock has moved past
  * the build's last write): editing, replacing or touching a file moves its
- * ctime, which no tool can set back. Stamps live in DIR/.sfdc-stamps, a
- * cache: deleting it only makes the next build render everything. */
+ * ctime, which no tool can set back. Not covered: a file changed while the
+ * build runs, after it was compared (as with git's index), and a file
+ * system whose clock is not this machine's (NFS with a skewed server).
+ * Stamps live in DIR/.sfdc-stamps, a cache: deleting it only makes the
+ * next build render everything. */
 #ifndef SFDC_STAMP_H
 #define SFDC_STAMP_H
 
