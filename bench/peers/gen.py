@@ -13,8 +13,13 @@ to MiB, days and minutes to seconds); the constraints the injected errors
 break are stated the way each tool states constraints (Pkl typed classes
 with constraints, Jsonnet `assert`, Terraform variable `validation`).
 
-Pkl and Jsonnet print JSON in the shape bench/peers/norm.py reduces
-`sfdc export` to; Terraform's root module has the same shape as an output
+Like platform.sfd, the Pkl and Jsonnet programs describe both
+environments, stage and prod, each in accounts of its own (prod's ids are
+stage's with 3 for the leading 2) with prod's one override, and evaluate
+and check both, as `sfdc check` does. They print JSON in the shape
+bench/peers/norm.py reduces `sfdc export --env ENV` to, one object per
+environment; Terraform's root module (stage only: `terraform validate`
+evaluates no values) has the same shape as an output
 (read with `terraform plan` + `terraform show -json` by the equivalence
 check only; the timed work is `terraform fmt` + `terraform validate`).
 
@@ -53,6 +58,11 @@ def rows(n):
     """The N LA records: (code, account id, cidr), as bench/check/gen.py writes them."""
     return [("la%05d" % i, "%012d" % (200000000000 + i), "10.%d.%d.0/24" % (i // 256, i % 256))
             for i in range(n)]
+
+
+def prod_id(stage_id):
+    """An LA's prod account id: its stage id with 3 for the leading 2 (bench/check/gen.py)."""
+    return "3" + stage_id[1:]
 
 
 def inject_settings(inject):
@@ -152,6 +162,9 @@ core: Account = new {
 org: Account = new {
   name = "org"; kind = "organisation"; id = "999999999999"; parent = "core"; cidr = "10.252.0.0/16"
 }
+// Each environment has accounts of its own: prod's ids are stage's with 3 for 2,
+// core's and org's as in platform.sfd.
+local function envId(env: String, stage: String, prod: String): String = if (env == "prod") prod else stage
 
 function la(code: String, id_: String, cidr_: String): Account = new {
   name = "la-\\(code)"; kind = "la"; id = id_; parent = "core"; cidr = cidr_
@@ -174,16 +187,31 @@ function la(code: String, id_: String, cidr_: String): Account = new {
 '''
 
 PKL_TAIL = '''
-accounts: Listing<Account> = new {
-  core
-  org
-  for (r in las) { la(r[0], r[1], r[2]) }
-  ...extra
+// One environment's accounts: its ids, and prod's one override (la-la00000's
+// daemon has 2 GiB), as platform.sfd's environment blocks say.
+local function accountsOf(env: String): Listing<Account> = new {
+  (core) { id = envId(env, "111111111111", "111111111112") }
+  (org) { id = envId(env, "999999999999", "999999999998") }
+  for (r in las) {
+    when (env == "prod" && r[0] == "la00000") {
+      (la(r[0], r[2], r[3])) { services { ["daemon"] { memoryGiB = 2 } } }
+    } else {
+      la(r[0], envId(env, r[1], r[2]), r[3])
+    }
+  }
+  for (a in extra) { (a) { id = envId(env, a.id, "3" + a.id.drop(1)) } }
 }
 
-// S3 bucket names are global: no two buckets of the platform share one.
-bucketNames: List<String>(isDistinct) =
-  accounts.toList().flatMap((a) -> a.buckets.toMap().values.map((b) -> b.name))
+class Environment {
+  accounts: Listing<Account>
+  // S3 bucket names are global: no two buckets of an environment share one.
+  bucketNames: List<String>(isDistinct) =
+    accounts.toList().flatMap((a) -> a.buckets.toMap().values.map((b) -> b.name))
+}
+environments: Mapping<String, Environment> = new {
+  ["stage"] { accounts = accountsOf("stage") }
+  ["prod"] { accounts = accountsOf("prod") }
+}
 
 local function secs(d: Duration?) = if (d == null) null else d.toUnit("s").value.toInt()
 local function norm(a: Account) = new Dynamic {
@@ -204,8 +232,10 @@ local function norm(a: Account) = new Dynamic {
 
 output {
   value = new Dynamic {
-    accounts = module.accounts.toList().toMap((a) -> a.name, (a) -> norm(a)).toDynamic()
-    buckets = module.bucketNames.length
+    environments = module.environments.toMap().mapValues((_, e) -> new Dynamic {
+      accounts = e.accounts.toList().toMap((a) -> a.name, (a) -> norm(a)).toDynamic()
+      buckets = e.bucketNames.length
+    }).toDynamic()
   }
   renderer = new JsonRenderer { omitNullProperties = false }
 }
@@ -245,7 +275,7 @@ def write_pkl(n, path, inject):
     with open(path, "w") as f:
         f.write(PKL_HEAD)
         f.write("local las = List(\n")
-        f.write(",\n".join('  List("%s", "%s", "%s")' % r for r in rows(n)))
+        f.write(",\n".join('  List("%s", "%s", "%s", "%s")' % (c, i, prod_id(i), r) for c, i, r in rows(n)))
         f.write("\n)\n")
         f.write("local extra: Listing<Account> = new {\n%s}\n" % (pkl_inject(inject) if inject else ""))
         f.write(PKL_TAIL)
@@ -292,8 +322,17 @@ local la(code, id, cidr) = {
 '''
 
 JSONNET_TAIL = '''
-local accounts = [core, org] + [la(r[0], r[1], r[2]) for r in las] + extra;
-local names = std.flattenArrays([[b.name for b in std.objectValues(a.buckets)] for a in accounts]);
+// One environment's accounts: its ids, and prod's one override (la-la00000's
+// daemon has 2 GiB), as platform.sfd's environment blocks say.
+local envId(env, stage, prod) = if env == 'prod' then prod else stage;
+local prodOverride(env, a) =
+  if env == 'prod' && a.name == 'la-la00000'
+  then a { services+: { daemon+: { memoryGiB: 2 } } } else a;
+local accountsOf(env) =
+  [core { id: envId(env, '111111111111', '111111111112') },
+   org { id: envId(env, '999999999999', '999999999998') }]
+  + [prodOverride(env, la(r[0], envId(env, r[1], r[2]), r[3])) for r in las]
+  + [a { id: envId(env, super.id, '3' + std.substr(super.id, 1, 11)) } for a in extra];
 local norm(a) = {
   id: a.id, kind: a.kind, parent: a.parent, cidr: a.cidr, state_bucket: 'bench-tfstate-' + a.id,
   ecr: { [k]: { keep: a.ecr[k].keep } for k in std.objectFields(a.ecr) },
@@ -309,12 +348,16 @@ local norm(a) = {
     expire: if b.expireDays == null then null else b.expireDays * 86400,
   } for k in std.objectFields(a.buckets) },
 };
-// S3 bucket names are global: no two buckets of the platform share one.
-assert std.length(std.set(names)) == std.length(names) : 'duplicate bucket name';
-{
-  accounts: { [a.name]: norm(a) for a in accounts },
-  buckets: std.length(names),
-}
+local environment(env) =
+  local accounts = accountsOf(env);
+  local names = std.flattenArrays([[b.name for b in std.objectValues(a.buckets)] for a in accounts]);
+  // S3 bucket names are global: no two buckets of an environment share one.
+  assert std.length(std.set(names)) == std.length(names) : 'duplicate bucket name';
+  {
+    accounts: { [a.name]: norm(a) for a in accounts },
+    buckets: std.length(names),
+  };
+{ environments: { stage: environment('stage'), prod: environment('prod') } }
 '''
 
 
@@ -347,7 +390,7 @@ def write_jsonnet(n, path, inject):
     with open(path, "w") as f:
         f.write(JSONNET_HEAD)
         f.write("local las = [\n")
-        f.write("\n".join("  ['%s', '%s', '%s']," % r for r in rows(n)))
+        f.write("\n".join("  ['%s', '%s', '%s', '%s']," % (c, i, prod_id(i), r) for c, i, r in rows(n)))
         f.write("\n];\n")
         f.write("local extra = [\n%s];\n" % (jsonnet_inject(inject) if inject else ""))
         f.write(JSONNET_TAIL)

@@ -5,15 +5,19 @@ Usage: harness.py TMPDIR SIZES...   (tools from SFDC_BIN, PEER_PKL,
 PEER_JSONNET, PEER_TERRAFORM; a peer whose variable is unset is skipped)
 
 1. Equivalence, at N = 10: each peer's JSON, reduced by norm.py, must
-   equal `sfdc export`'s; a peer that differs is reported and left out of
-   the timings (its figures would not be for the same work).
+   equal `sfdc export --env ENV`'s for both environments (stage and prod:
+   ids of their own, and prod's one override); Terraform's root describes
+   stage only. A peer that differs is reported and left out of the
+   timings (its figures would not be for the same work).
 2. Injected errors, at N = 10: for each of range, ecr, dupbucket, each
    tool must exit non-zero; the first line of its message is shown.
 3. Timings: for each N, REPS rounds; in each round every tool runs once,
    in the same order, so a change in the machine's load hits all of them.
    Every run goes through /usr/bin/time (wall, user, sys, peak RSS). The
    table shows medians, the largest peak RSS, and the ratio of each
-   tool's median CPU time (user+sys) to `sfdc export`'s: CPU time because
+   tool's median CPU time (user+sys) to `sfdc check`'s — the command that,
+   like Pkl's and Jsonnet's programs, evaluates both environments and
+   checks them (`sfdc export --env stage` prints one): CPU time because
    the machine is shared; wall time is shown beside it.
 """
 import json
@@ -31,6 +35,8 @@ sys.path.insert(0, HERE)
 import norm  # noqa: E402
 
 SFDC = os.environ["SFDC_BIN"]
+# the platform's environments: `sfdc check`, Pkl and Jsonnet evaluate both
+ENVS = ("stage", "prod")
 
 
 def gen(n, d, inject=None):
@@ -131,11 +137,13 @@ def equivalence(tmp, excluded):
     d = os.path.join(tmp, "eq")
     gen(10, d)
     print("== equivalence at N = 10 (each peer's JSON, normalised, against `sfdc export`)")
-    ref_path = os.path.join(d, "sfdc.json")
-    st, *_, err = run_tool([[SFDC, "export", "--env", "stage", "platform.sfd"]], d, ref_path)
-    if st:
-        sys.exit("bench/peers: sfdc export failed:\n" + err)
-    ref = norm.load("sfdc", ref_path)
+    ref = {}
+    for env in ENVS:
+        ref_path = os.path.join(d, "sfdc-%s.json" % env)
+        st, *_, err = run_tool([[SFDC, "export", "--env", env, "platform.sfd"]], d, ref_path)
+        if st:
+            sys.exit("bench/peers: sfdc export failed:\n" + err)
+        ref[env] = norm.load("sfdc", ref_path)
     for label, steps, cwd, kind in tools(d)[2:]:
         if label.startswith("terraform"):
             path, err = terraform_json(d)
@@ -148,13 +156,15 @@ def equivalence(tmp, excluded):
             print("  %-24s FAILED to produce JSON: %s" % (label, err.strip().splitlines()[:1]))
             excluded.add(label)
             continue
-        got = norm.load(kind, path)
-        if got == ref:
-            print("  %-24s same %d accounts and settings as sfdc" % (label, len(ref)))
-        else:
-            diff = sorted(k for k in set(ref) | set(got) if ref.get(k) != got.get(k))
-            print("  %-24s DIFFERS from sfdc in %d accounts (first: %s); left out of the timings"
-                  % (label, len(diff), diff[:3]))
+        # Terraform's root describes stage only: `validate` evaluates no values
+        for env in ENVS[:1] if kind == "terraform" else ENVS:
+            got = norm.load(kind, path, env)
+            if got == ref[env]:
+                print("  %-24s %-5s same %d accounts and settings as sfdc" % (label, env, len(got)))
+                continue
+            diff = sorted(k for k in set(ref[env]) | set(got) if ref[env].get(k) != got.get(k))
+            print("  %-24s %-5s DIFFERS from sfdc in %d accounts (first: %s); left out of the timings"
+                  % (label, env, len(diff), diff[:3]))
             excluded.add(label)
 
 
@@ -186,7 +196,7 @@ def timings(tmp, sizes, excluded):
     tf_max = int(os.environ.get("PEERS_TF_MAX", "10000"))
     limit = float(os.environ.get("PEERS_LIMIT", "600"))
     budget = float(os.environ.get("PEERS_BUDGET", "240"))
-    print("== timings: median of REPS interleaved rounds; cpu = user+sys; ratio = cpu / sfdc export's cpu")
+    print("== timings: median of REPS interleaved rounds; cpu = user+sys; ratio = cpu / sfdc check's cpu")
     print("   (a tool whose runs at one N add up to %.0f s wall stops repeating there; a run over %.0f s"
           % (budget, limit))
     print("   is killed and the tool dropped for larger N)")
@@ -211,7 +221,7 @@ def timings(tmp, sizes, excluded):
                     sys.exit("bench/peers: %s failed at N = %d:\n%s" % (label, n, err[-2000:]))
                 else:
                     res[label].append((wall, cpu, rss))
-        base = statistics.median(c for _, c, _ in res["sfdc export"])
+        base = statistics.median(c for _, c, _ in res["sfdc check"])
         for label, runs in res.items():
             if not runs:
                 continue

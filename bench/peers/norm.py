@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reduces each tool's JSON to one shape, so the peers can be compared with sfdc.
 
-Usage: norm.py sfdc|pkl|jsonnet|terraform FILE   (prints the normal form)
+Usage: norm.py sfdc|pkl|jsonnet|terraform FILE [ENV]   (prints the normal form)
 
 The normal form, per account: id, kind, parent, cidr, state bucket, ECR
 repositories (keep), services (image repository, CPU units, MiB, scale
@@ -62,20 +62,23 @@ def canon(v):
     return num(v)
 
 
-def load(tool, path):
+def load(tool, path, env="stage"):
+    """Environment env's accounts: `sfdc export --env ENV` prints one
+    environment; Pkl and Jsonnet print both (`environments.ENV`); the
+    Terraform root describes stage only."""
     with open(path) as f:
         doc = json.load(f)
     if tool == "sfdc":
         return canon(from_sfdc(doc))
     if tool == "terraform":
         return canon(doc["planned_values"]["outputs"]["accounts"]["value"])
-    return canon(doc["accounts"])
+    return canon(doc["environments"][env]["accounts"])
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: norm.py sfdc|pkl|jsonnet|terraform FILE")
-    json.dump(load(sys.argv[1], sys.argv[2]), sys.stdout, indent=1, sort_keys=True)
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: norm.py sfdc|pkl|jsonnet|terraform FILE [ENV]")
+    json.dump(load(*sys.argv[1:]), sys.stdout, indent=1, sort_keys=True)
     print()
 
 
