@@ -19,10 +19,16 @@ core's registry, is a unit here). Optional:
                        when what exists changed
   FAKE_TG_SECRETS=FILE appends the secret key and session token the run was
                        given, for the tier to prove they are printed nowhere
-  FAKE_TG_ENDPOINT=URL talks to the emulator at URL (past a proxy)"""
+  FAKE_TG_ENDPOINT=URL talks to the emulator at URL (past a proxy)
+  FAKE_TG_KILL_PARENT=ACCOUNT  the destroy of ACCOUNT, having deleted its
+                       things but before it writes state, SIGKILLs its
+                       parent (sfdrun) and waits to be stopped: a kill in
+                       the middle of a deploy run, for tier 46"""
 import json
 import os
+import signal
 import sys
+import time
 
 import boto3
 from botocore.exceptions import ClientError
@@ -159,5 +165,9 @@ def write_state(resources):
 
 
 left = destroy_all() if destroy else apply()
+if destroy and os.environ.get("FAKE_TG_KILL_PARENT") == account:
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(10)   # PR_SET_PDEATHSIG's SIGTERM ends it first
+    sys.exit(1)
 if os.environ.get("FAKE_TG_STATE") == "1":
     write_state(left)
