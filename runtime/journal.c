@@ -480,7 +480,10 @@ void journal_close(Journal *j)
 int journal_retire(const char *path, char *err)
 {
     Journal t;
+    struct stat st;
     int rc = -1;
+    if (lstat(path, &st) < 0 && errno == ENOENT)
+        return 0; /* nothing to retire: leave no lock file behind either */
     init_empty(&t);
     if (!(t.path = strdup(path))) {
         snprintf(err, JOURNAL_ERR_MAX, "out of memory");

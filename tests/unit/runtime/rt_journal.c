@@ -190,7 +190,10 @@ static void retire_removes(void **state)
     const char *path = *state;
     char err[JOURNAL_ERR_MAX];
     Journal j;
+    char lock[600];
+    snprintf(lock, sizeof lock, "%s.lock", path);
     assert_int_equal(journal_retire(path, err), 0); /* none yet */
+    assert_int_equal(access(lock, F_OK), -1);        /* and no lock file made */
     assert_int_equal(journal_open(&j, path, SHA_A, err), 0);
     assert_int_equal(journal_append(&j, "a", JOURNAL_DONE, "changed", NULL, err), 0);
     journal_close(&j);
