@@ -99,12 +99,13 @@ def kill_client(k, op, when):
             break
         except (OSError, ValueError):
             time.sleep(0.05)
+    # logged first: the client's death lets the caller stop this proxy
+    State.record({"kill": k, "op": op, "when": when, "pid": pid})
     if pid:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    State.record({"kill": k, "op": op, "when": when, "pid": pid})
 
 
 def operation(headers, body):
