@@ -493,16 +493,20 @@ static long dfa_fail_at(AwscRe *re, const char *s, size_t len)
         if (dfa_state(re, d, set, n) != 0)
             return -2;
     }
+    /* the hot loop: one load and one test a byte once the DFA has seen the
+       platform's names (every derived name of every account comes here) */
     int st = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = (unsigned char)s[i];
-        int t = d->next[st][c];
-        if (t == DFA_UNKNOWN)
-            t = dfa_step(re, d, st, c);
-        if (t == DFA_DEAD)
-            return (long)i;
-        if (t < 0)
-            return -2;
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    for (; p < end; p++) {
+        int t = d->next[st][*p];
+        if (t < 0) {
+            if (t == DFA_UNKNOWN)
+                t = dfa_step(re, d, st, *p);
+            if (t == DFA_DEAD)
+                return (long)(p - (const unsigned char *)s);
+            if (t < 0)
+                return -2;
+        }
         st = t;
     }
     return d->accept[st] ? -1 : (long)len;
@@ -815,21 +819,21 @@ static const char *rule_owner(const AwscParam *p)
 bool awsc_string(const AwscParam *p, const char *what, const char *s, size_t len, RuleMsg *m)
 {
     char help[384];
-    const char *who = rule_owner(p);
+    /* rule_owner(p) is asked on a failure only: most names pass */
     if (p->has_max && len > (size_t)p->max) {
         snprintf(help, sizeof help, "%s allows at most %ld characters (%s): shorten it by %zu",
-                 who, p->max, p->name, len - (size_t)p->max);
+                 rule_owner(p), p->max, p->name, len - (size_t)p->max);
         return fail(m, (size_t)p->max, len - (size_t)p->max, help, "%s `%.*s%s` is %zu characters long",
                     what, len > 48 ? 45 : (int)len, s, len > 48 ? "..." : "", len);
     }
     if (p->has_min && len < (size_t)p->min) {
-        snprintf(help, sizeof help, "%s needs at least %ld characters (%s)", who, p->min, p->name);
+        snprintf(help, sizeof help, "%s needs at least %ld characters (%s)", rule_owner(p), p->min, p->name);
         return fail(m, 0, 0, help, "%s `%.*s` is too short", what, (int)len, s);
     }
     if (p->re) {
         long at = re_fail(p->re, s, len);
         if (at >= 0) {
-            snprintf(help, sizeof help, "%s requires names matching `%s` (%s)", who, p->ere, p->name);
+            snprintf(help, sizeof help, "%s requires names matching `%s` (%s)", rule_owner(p), p->ere, p->name);
             if ((size_t)at >= len)
                 return fail(m, len ? len - 1 : 0, len ? 1 : 0, help,
                             "%s `%.*s` cannot end with `%c`", what, (int)len, s, len ? s[len - 1] : ' ');
@@ -988,6 +992,20 @@ bool awsc_json_has(const cJSON *arr, const char *s)
         if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
             return true;
     return false;
+}
+
+const AwscTable *awsc_shared(const char *path, char *err, size_t errcap)
+{
+    static AwscTable table;
+    static char loaded_from[4096];
+    static bool loaded;
+    if (loaded && strcmp(loaded_from, path) == 0)
+        return &table;
+    if (loaded)
+        awsc_release(&table);
+    loaded = awsc_load(&table, path, err, errcap) == 0;
+    snprintf(loaded_from, sizeof loaded_from, "%s", path);
+    return loaded ? &table : NULL;
 }
 
 const AwscRegions *awsc_regions_shared(const char *stdlib_dir)

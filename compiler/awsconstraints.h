@@ -71,6 +71,12 @@ typedef struct AwscTable {
 int awsc_load(AwscTable *t, const char *path, char *err, size_t errcap);
 int awsc_parse(AwscTable *t, const char *json, size_t len, char *err, size_t errcap);
 void awsc_release(AwscTable *t);
+/* The table of path, loaded on the first call and kept for the process
+ * (every environment's pass asks for it; its patterns' DFAs, built as
+ * names are matched, serve them all); loaded again only for another path.
+ * NULL, with a reason in err, when it cannot be read (not remembered: the
+ * next call tries again). Not thread-safe. */
+const AwscTable *awsc_shared(const char *path, char *err, size_t errcap);
 
 /* The parameter named name, or NULL (binary search). */
 const AwscParam *awsc_find(const AwscTable *t, const char *name);

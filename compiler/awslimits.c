@@ -17,9 +17,14 @@
 #include "distance.h"
 #include "banned.h"
 
+/* An empty answer. Not a memset of the 650-byte RuleMsg: the passes ask
+ * about every name of every account, and a message is read only up to its
+ * first NUL. */
 static void msg_clear(RuleMsg *m)
 {
-    memset(m, 0, sizeof *m);
+    m->level = RULE_OK;
+    m->off = m->len = 0;
+    m->msg[0] = m->help[0] = '\0';
 }
 
 static bool reject(RuleMsg *m, size_t off, size_t len, const char *help, const char *fmt, ...)
@@ -266,14 +271,18 @@ bool awslim_s3_bucket_name(const char *s, size_t len, RuleMsg *m)
         if (dd[1] == '.')
             return reject(m, (size_t)(dd - s), 2, "remove one of the dots",
                           "bucket names cannot contain `..`");
-    if (looks_like_ip(s, len))
+    /* every bucket of every account comes here: a test that cannot match
+       (an IP has dots, every reserved prefix and suffix its first or last
+       letter) is skipped */
+    const char *dot = memchr(s, '.', len);
+    if (dot && looks_like_ip(s, len))
         return reject(m, 0, 0, "add letters: S3 reserves names that look like IP addresses",
                       "bucket name `%.*s` is formatted as an IP address", (int)len, s);
-    for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++)
+    for (size_t k = 0; strchr("xsa", s[0]) && k < sizeof prefixes / sizeof prefixes[0]; k++)
         if (has_prefix(s, len, prefixes[k]))
             return reject(m, 0, strlen(prefixes[k]), "S3 reserves this prefix; start the name differently",
                           "bucket names cannot start with `%s`", prefixes[k]);
-    for (size_t k = 0; k < sizeof suffixes / sizeof suffixes[0]; k++) {
+    for (size_t k = 0; strchr("s3p", s[len - 1]) && k < sizeof suffixes / sizeof suffixes[0]; k++) {
         if (has_suffix(s, len, suffixes[k].suffix)) {
             char help[160];
             snprintf(help, sizeof help, "S3 reserves this suffix for %s; end the name differently",
@@ -282,7 +291,6 @@ bool awslim_s3_bucket_name(const char *s, size_t len, RuleMsg *m)
             return reject(m, len - n, n, help, "bucket names cannot end with `%s`", suffixes[k].suffix);
         }
     }
-    const char *dot = memchr(s, '.', len);
     if (dot) {
         m->level = RULE_WARN;
         m->off = (size_t)(dot - s);
@@ -360,15 +368,31 @@ bool awslim_ecr_repo_name(const char *s, size_t len, RuleMsg *m)
  * IAM User Guide, "IAM and AWS STS quotas": role names 64, policy names 128
  * characters; both of [\w+=,.@-]. */
 
+/* [\w+=,.@-] in the C locale, a byte each: one table lookup a character
+ * (every role name of every service comes here). */
+static const bool *iam_chars(void)
+{
+    static bool table[256];
+    static bool built;
+    if (!built) {
+        for (int ch = 0; ch < 256; ch++)
+            table[ch] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                        (ch && strchr("_+=,.@-", ch));
+        built = true;
+    }
+    return table;
+}
+
 static bool iam_name(const char *what, size_t max, const char *s, size_t len, RuleMsg *m)
 {
     char help[192];
     msg_clear(m);
     if (len == 0)
         return reject(m, 0, 0, NULL, "empty IAM %s name", what);
+    const bool *ok = iam_chars();
     for (size_t k = 0; k < len; k++) {
         char c = s[k];
-        if (isalnum((unsigned char)c) || strchr("_+=,.@-", c))
+        if (ok[(unsigned char)c])
             continue;
         return reject(m, k, 1, "IAM names use letters, digits and `_+=,.@-`",
                       "`%c` is not allowed in an IAM %s name", (unsigned char)c >= 0x20 && (unsigned char)c < 0x7F ? c : '?', what);

@@ -154,6 +154,8 @@ static bool suppress(void *ctx, const Diag *d)
     Eval *e = ctx;
     if (!d->src)
         return false;
+    if (e->quiet)
+        return true;
     if (waived(e, d))
         return true;
     return seen_before(e, d);
@@ -502,6 +504,15 @@ static void collect_waivers(Eval *e, File *f, const Node *items)
 
 /* ---- fields -------------------------------------------------------------- */
 
+/* Expansion just computed something that decides which objects exist: if
+ * it read `env` or an overridden value, the environments' objects may not
+ * be the base's. */
+static void shapes_expansion(Eval *e)
+{
+    e->structural |= e->taint;
+    e->taint = false;
+}
+
 static Value *null_value(void)
 {
     static Value null = {.kind = VAL_NULL};
@@ -554,9 +565,16 @@ static Value *missing(Eval *e, Object *o, const FieldDecl *fd)
     return value_error();
 }
 
+/* A field's bit in Object.tainted; fields past the 64th have none (the
+ * environments then expand again: eval_run). */
+static uint64_t taint_bit(int index)
+{
+    return index < 64 ? (uint64_t)1 << index : 0;
+}
+
 static Value *compute_field(Eval *e, Object *o, FieldDecl *fd)
 {
-    Field *f = &o->fields[fd->index];
+    Field *f = &model_fields(e->m, o)[fd->index];
     if (f->set) {
         Object *outer = e->self;
         e->self = o;
@@ -574,11 +592,17 @@ static Value *compute_field(Eval *e, Object *o, FieldDecl *fd)
 Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, Span at)
 {
     FieldDecl *fd = &((SchemaDecl *)o->schema)->fields[cfd->index];
-    Field *f = &o->fields[fd->index];
+    Field *f = &model_fields(e->m, o)[fd->index];
+    uint64_t bit = taint_bit(fd->index);
     static Value busy = {.kind = VAL_ERROR};   /* marks a field being evaluated */
-    if (f->val && f->val != &busy)
+    if (f->val && f->val != &busy) {
+        e->taint |= (o->tainted & bit) != 0;
         return f->val;
+    }
     if (f->val == &busy) {
+        /* what a cycle yields depends on where it was entered, which an
+           override can move: never shared */
+        e->taint = true;
         Diag *d = eval_err(e, "E0303", src, at, "`%s.%s` depends on itself", o->path, fd->name);
         diag_label(e->d, d, "used here while `%s.%s` is being evaluated", o->path, fd->name);
         if (f->set)
@@ -589,7 +613,12 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
         return value_error();
     }
     f->val = &busy;
+    bool outer = e->taint;
+    e->taint = false;
     Value *v = compute_field(e, o, fd);
+    if (e->taint)
+        o->tainted |= bit;
+    e->taint = outer || (o->tainted & bit);
     f->val = v;
     return v;
 }
@@ -647,7 +676,7 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    Field *f = &parent->fields[fd->index];
+    Field *f = &model_fields(e->m, parent)[fd->index];
     if (f->set) {
         Diag *d = eval_err(e, "E0302", src, n->name_span, "`%s` is set twice in `%s`", n->name, parent->path);
         diag_label(e->d, d, "set again here");
@@ -668,6 +697,7 @@ static const char *label_of(Eval *e, Scope *sc, const Node *l)
     if (l->kind == NODE_IDENT)
         return l->name;
     Value *v = expr_typed(e, sc, l, types_simple(TY_STRING));
+    shapes_expansion(e);
     if (v->kind != VAL_STR)
         return NULL;
     if (!*v->u.str) {
@@ -895,6 +925,30 @@ static bool match_args(Eval *e, Scope *sc, const Template *t, const Node *use, c
     return ok;
 }
 
+/* Remembers b for the environments to evaluate again (Eval.rebind). */
+static void rebind(Eval *e, Binding *b)
+{
+    if (e->nrebind == e->caprebind) {
+        e->caprebind = e->caprebind ? e->caprebind * 2 : 64;
+        e->rebind = xrealloc(e->rebind, (size_t)e->caprebind * sizeof *e->rebind);
+    }
+    e->rebind[e->nrebind++] = b;
+}
+
+/* A parameter's argument (or default), evaluated and type-checked; one
+ * that read `env` or an overridden field is evaluated again per
+ * environment. */
+static Value *param_value(Eval *e, Binding *b)
+{
+    e->taint = false;
+    Value *v = expr_typed(e, b->scope, b->expr, b->type);
+    b->taint = e->taint;
+    e->taint = false;
+    if (b->taint && !e->env_name)
+        rebind(e, b);
+    return v;
+}
+
 /* Binds parameters to evaluated, type-checked arguments (or defaults). */
 static Scope *bind_params(Eval *e, Scope *sc, const Template *t, const Node *use, const Node **bound,
                           bool args_ok)
@@ -904,14 +958,17 @@ static Scope *bind_params(Eval *e, Scope *sc, const Template *t, const Node *use
     for (const Node *p = t->node->a; p; p = p->next, i++) {
         Binding *b = bind(e, ts, p->name, B_PARAM, p);
         b->state = 2;
+        b->type = t->types[i];
         if (bound[i]) {
             b->expr = bound[i]->a;
             b->src = eval_src(sc);
-            b->val = expr_typed(e, sc, bound[i]->a, t->types[i]);
+            b->scope = sc;
+            b->val = param_value(e, b);
         } else if (p->b) {
             b->expr = p->b;
             b->src = t->file->src;
-            b->val = expr_typed(e, e->file_scope[t->file->src->id], p->b, t->types[i]);
+            b->scope = e->file_scope[t->file->src->id];
+            b->val = param_value(e, b);
         } else if (t->types[i]->optional) {
             b->val = null_value();
         } else if (!args_ok) {
@@ -975,6 +1032,7 @@ static void use(Eval *e, Scope *sc, Object *parent, const Node *n)
 static void for_(Eval *e, Scope *sc, Object *parent, const Node *n)
 {
     Value *it = expr_eval(e, sc, n->a, types_simple(TY_ANY));
+    shapes_expansion(e);
     if (it->kind == VAL_ERROR)
         return;
     double lo = 0, count;
@@ -1015,6 +1073,7 @@ static void for_(Eval *e, Scope *sc, Object *parent, const Node *n)
 static void if_(Eval *e, Scope *sc, Object *parent, const Node *n)
 {
     Value *c = expr_typed(e, sc, n->a, types_simple(TY_BOOL));
+    shapes_expansion(e);
     if (c->kind != VAL_BOOL)
         return;
     expand_items(e, sc, parent, c->u.b ? n->b : ast_else(n), false);
@@ -1060,6 +1119,7 @@ static Scope *hoist_lets(Eval *e, Scope *sc, const Node *items)
         b->expr = n->b;
         b->src = eval_src(sc);
         b->scope = s;
+        rebind(e, b);   /* in an environment: see forget_expanded */
     }
     return s ? s : sc;
 }
@@ -1164,23 +1224,27 @@ static void resolve_override(Eval *e, Pending *p)
     if (!o)
         return;
     Source *src = eval_src(p->scope);
-    const Override *prev = table_get(&p->env->by_field, &o->fields[fd->index]);
+    /* the pending overrides may be the base's, shared with this evaluation */
+    Environment *env = model_env(e->m, p->env->name);
+    const Override *prev = table_get(&env->by_field, &model_fields(e->m, o)[fd->index]);
     if (prev) {
         Diag *d = eval_err(e, "E0302", src, p->attr->a->span, "`%s.%s` is overridden twice in `%s`",
-                      o->path, fd->name, p->env->name);
+                      o->path, fd->name, env->name);
         diag_secondary(e->d, d, prev->src, prev->attr->a->span, "first overridden here");
         diag_emit(e->d, d);
         return;
     }
     Override ov = {o, fd, expr_typed(e, p->scope, p->attr->b, fd->type), p->attr, src};
-    model_add_override(e->m, p->env, &ov);
+    model_add_override(e->m, env, &ov);
 }
 
 /* In an environment's own evaluation its overrides replace the attributes
  * before any field is evaluated, so whatever is computed from an
- * overridden field (a `let`, a name, the state bucket) sees the override. */
-static void install_overrides(Eval *e)
+ * overridden field (a `let`, a name, the state bucket) sees the override.
+ * Returns whether expansion already read an overridden field. */
+static bool install_overrides(Eval *e)
 {
+    bool read = false;
     for (Pending *p = e->pending; p; p = p->next) {
         if (!p->env || p->env->name != e->env_name)
             continue;
@@ -1190,8 +1254,58 @@ static void install_overrides(Eval *e)
             continue;
         Assign *as = arena_alloc(e->a, sizeof *as);
         *as = (Assign){p->attr, p->scope, e->env_name};
-        o->fields[fd->index].set = as;
+        Field *f = &model_fields(e->m, o)[fd->index];
+        read |= f->val != NULL;
+        f->set = as;
     }
+    return read;
+}
+
+/* A label, `for` list or `if` of an environment's own expansion that read
+ * an overridden field read it as it is before the override (SPEC §7.5),
+ * and so did every field and `let` computed on the way. Once expansion is
+ * done those values are forgotten, so that the fields themselves and all
+ * that is computed from them follow the override; the labels keep what
+ * they read. Parameters keep their expansion-time values, as they do when
+ * environments share the base's expansion (rebind_env). The lets this
+ * expansion made are e->rebind[first_let...]. */
+static void forget_expanded(Eval *e, int first_let)
+{
+    for (int i = 0; i < e->m->nobjects; i++) {
+        Object *o = e->m->objects[i];
+        Field *f = model_fields(e->m, o);
+        for (int k = 0; k < o->schema->nfields; k++)
+            f[k].val = NULL;
+    }
+    for (size_t i = 0; i < e->lets.cap; i++)
+        if (e->lets.keys[i]) {
+            Binding *b = e->lets.vals[i];
+            b->state = 0, b->val = NULL;
+        }
+    for (int i = first_let; i < e->nrebind; i++)
+        if (e->rebind[i]->kind == B_LET)
+            e->rebind[i]->state = 0, e->rebind[i]->val = NULL;
+}
+
+/* In the base: every field some environment overrides is where taint
+ * starts (Eval.taint). One that expansion already read keeps its value
+ * from before the override in that environment's own expansion, which
+ * sharing would not reproduce: then the environments expand again. Errors
+ * in the overrides are reported later, by resolve_override. */
+static void mark_overridden(Eval *e)
+{
+    e->quiet = true;
+    for (Pending *p = e->pending; p; p = p->next) {
+        const FieldDecl *fd = NULL;
+        Object *o = override_field(e, p, &fd);
+        if (!o)
+            continue;
+        uint64_t bit = taint_bit(fd->index);
+        if (!bit || o->fields[fd->index].val)
+            e->structural = true;
+        o->tainted |= bit;
+    }
+    e->quiet = false;
 }
 
 static bool pending_applies(const Eval *e, const Pending *p)
@@ -1201,6 +1315,7 @@ static bool pending_applies(const Eval *e, const Pending *p)
 
 Value *eval_env_value(Eval *e, Scope *sc, const Node *at)
 {
+    e->taint = true;
     if (e->env_name)
         return value_str(e->a, e->env_name, at, eval_src(sc));
     if (!e->has_envs)
@@ -1215,16 +1330,21 @@ static void evaluate_state(Eval *e)
         return;
     const ObjList *accs = model_kind(e->m, "account");
     int nf = st->schema->nfields;
+    const Field *sfs = model_fields(e->m, st);
     for (int i = 0; i < accs->n; i++) {
         Object *acc = accs->items[i];
-        acc->state = arena_alloc(e->a, (size_t)(nf ? nf : 1) * sizeof *acc->state);
+        Field *mine = arena_alloc(e->a, (size_t)(nf ? nf : 1) * sizeof *mine);
+        if (e->m->states)
+            e->m->states[acc->index] = mine;
+        else
+            acc->state = mine;
         e->late_account = acc;
         for (int k = 0; k < nf; k++) {
-            Field *sf = &st->fields[k];
-            acc->state[k] = *sf;
+            const Field *sf = &sfs[k];
+            mine[k] = *sf;
             if (sf->val && sf->val->kind == VAL_ERROR && sf->val->late && sf->set)
-                acc->state[k].val = expr_typed(e, sf->set->scope, sf->set->attr->b,
-                                               st->schema->fields[k].type);
+                mine[k].val = expr_typed(e, sf->set->scope, sf->set->attr->b,
+                                         st->schema->fields[k].type);
         }
     }
     e->late_account = NULL;
@@ -1293,6 +1413,7 @@ static void expand_and_evaluate(Eval *e)
     int norder = topo_order(e, order);
     /* each evaluation (the base, every environment) has the whole budget */
     memset(&e->spend, 0, sizeof e->spend);
+    int first_let = e->nrebind;
     for (int i = 0; i < norder && !e->spend.over; i++) {
         File *f = pg->files[order[i]];
         e->site = f;
@@ -1304,8 +1425,12 @@ static void expand_and_evaluate(Eval *e)
        missing fields are not more mistakes (one mistake, one error) */
     for (int i = 0; e->spend.over && i < e->m->nobjects; i++)
         e->m->objects[i]->incomplete = true;
-    if (e->env_name)
-        install_overrides(e);
+    if (e->env_name) {
+        if (install_overrides(e))
+            forget_expanded(e, first_let);
+        e->nrebind = first_let;   /* the base's list, for rebind_env */
+    } else if (e->has_envs)
+        mark_overridden(e);
     for (int i = 0; i < e->m->nobjects; i++) {
         Object *o = e->m->objects[i];
         for (int k = 0; k < o->schema->nfields; k++)
@@ -1342,6 +1467,10 @@ void eval_run(Eval *e)
     e->has_envs = declares_envs(e);
     free(order);
     expand_and_evaluate(e);
+    e->share = e->has_envs && !e->structural && !e->spend.over && !e->too_deep &&
+               !e->too_nested && !getenv("SFDC_ENV_FULL");
+    for (int i = 0; e->share && i < e->s->nlist; i++)
+        e->share = e->s->list[i]->nfields <= 64;
 }
 
 /* Forgets what belongs to the model evaluated last: cached references to
@@ -1362,9 +1491,74 @@ static void forget_model(Eval *e, Model *m, const char *env)
         }
 }
 
+/* Before an environment shares the base's objects: the lets that read
+ * `env` or an override are forgotten, then the parameters that did are
+ * evaluated again, in expansion order and before the overrides are
+ * installed, as the environment's own expansion would. */
+static void rebind_env(Eval *e)
+{
+    for (int i = 0; i < e->nrebind; i++) {
+        Binding *b = e->rebind[i];
+        if (b->kind == B_LET && b->taint)
+            b->state = 0, b->val = NULL;
+    }
+    for (size_t i = 0; i < e->lets.cap; i++) {
+        Binding *b = e->lets.keys[i] ? e->lets.vals[i] : NULL;
+        if (b && b->taint)
+            b->state = 0, b->val = NULL;
+    }
+    for (int i = 0; i < e->nrebind; i++) {
+        Binding *b = e->rebind[i];
+        if (b->kind == B_PARAM)
+            b->val = param_value(e, b);
+    }
+}
+
+/* An environment's evaluation on the base's objects (model_share): only
+ * the values the base marked tainted are evaluated again, with the
+ * environment's overrides and `env`, in the order expand_and_evaluate
+ * would; every other value is the base's, which this environment would
+ * have computed the same. */
+static void share_and_evaluate(Eval *e, const Model *base)
+{
+    model_share(e->m, base);
+    for (int i = 0; i < base->nobjects; i++) {
+        const Object *o = base->objects[i];
+        Field *f = model_fields(e->m, o);
+        for (int k = 0; o->tainted && k < o->schema->nfields; k++)
+            if (o->tainted & taint_bit(k))
+                f[k].val = NULL;
+    }
+    memset(&e->spend, 0, sizeof e->spend);
+    rebind_env(e);
+    install_overrides(e);
+    for (int i = 0; i < base->nobjects; i++) {
+        Object *o = base->objects[i];
+        for (int k = 0; o->tainted && k < o->schema->nfields; k++)
+            eval_force_field(e, o, &o->schema->fields[k], o->src, o->node->name_span);
+    }
+    for (Pending *p = e->pending; p; p = p->next)
+        if (pending_applies(e, p))
+            resolve_override(e, p);
+    evaluate_state(e);
+    for (size_t i = 0; i < e->lets.cap; i++) {
+        Binding *b = e->lets.keys[i] ? e->lets.vals[i] : NULL;
+        if (b && b->taint)
+            expr_force_binding(e, b, b->src, b->decl->name_span);
+    }
+}
+
 void eval_run_env(Eval *e, Model *m, const char *env)
 {
     Model *base = e->m;
+    if (e->share) {
+        e->m = m;
+        e->env_name = intern_cstr(e->in, env);
+        share_and_evaluate(e, base);
+        e->m = base;
+        e->env_name = NULL;
+        return;
+    }
     forget_model(e, m, env);
     expand_and_evaluate(e);
     forget_model(e, base, NULL);
@@ -1396,6 +1590,7 @@ void eval_free(Eval *e)
     table_release(&e->templates);
     table_release(&e->waivers);
     table_release(&e->cache);
+    free(e->rebind);
     free(e->wlist);
     free(e->seen);
     free(e->vis);

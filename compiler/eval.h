@@ -43,7 +43,13 @@ void eval_run(Eval *e);
 /* Passes 2–3 again into m (initialised by the caller), as environment env
  * sees the platform (SPEC §7.5): its overrides replace the attributes they
  * name before anything is evaluated, and `env` is its name. Diagnostics
- * already filed are not repeated. Call after eval_run. */
+ * already filed are not repeated. Call after eval_run.
+ * When the base's expansion read neither `env` nor an overridden field,
+ * m shares the base's objects (model_share) and only the values that read
+ * one of them, directly or through lets, parameters, references and the
+ * state block, are evaluated again; SFDC_ENV_FULL=1 in the environment
+ * expands and evaluates everything again (tests/tiers/11-envshare proves
+ * the two agree). */
 void eval_run_env(Eval *e, Model *m, const char *env);
 /* Diagnostics of one environment (SPEC §7.5). From eval_diag_env(e, i)
  * until eval_diag_env(e, -1), what is filed comes from environment i's

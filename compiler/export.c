@@ -91,11 +91,12 @@ static cJSON *object_json(Model *m, const Object *o, const Environment *env)
         const Value *v = model_get_env(m, o, fd->name, env);
         cJSON_AddItemToObject(fields, fd->name, value_json(m, v));
     }
-    if (o->state && m->state) {
+    const Field *state = model_state_fields(m, o);
+    if (state && m->state) {
         cJSON *st = cJSON_AddObjectToObject(j, "state");
         for (int i = 0; i < m->state->schema->nfields; i++)
             cJSON_AddItemToObject(st, m->state->schema->fields[i].name,
-                                  value_json(m, o->state[i].val));
+                                  value_json(m, state[i].val));
     }
     if (o->nchildren) {
         Object **kids = xmalloc((size_t)o->nchildren * sizeof *kids);

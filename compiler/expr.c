@@ -31,9 +31,12 @@ static Value *too_deep(Eval *e, Scope *sc, const Node *n)
 
 Value *expr_force_binding(Eval *e, Binding *b, Source *src, Span at)
 {
-    if (b->state == 2)
+    if (b->state == 2) {
+        e->taint |= b->taint;
         return b->val;
+    }
     if (b->state == 1) {
+        e->taint = true;    /* as a field's cycle (eval_force_field): never shared */
         Diag *d = eval_err(e, "E0303", src, at, "`%s` refers to itself", b->name);
         diag_label(e->d, d, "used here while `%s` is being evaluated", b->name);
         diag_secondary(e->d, d, b->src, b->decl->name_span, "`%s` defined here", b->name);
@@ -42,7 +45,11 @@ Value *expr_force_binding(Eval *e, Binding *b, Source *src, Span at)
         return value_error();
     }
     b->state = 1;
+    bool outer = e->taint;
+    e->taint = false;
     Value *v = expr_eval(e, b->scope, b->expr, types_simple(TY_ANY));
+    b->taint = e->taint;
+    e->taint = outer || b->taint;
     b->val = v;
     b->state = 2;
     return v;
@@ -144,10 +151,13 @@ static Value *ident(Eval *e, Scope *sc, const Node *n, const Type *want)
         for (Binding *b = s->binds; b; b = b->next) {
             if (b->name != n->name)
                 continue;
-            if (b->kind == B_LATE)
+            if (b->kind == B_LATE) {
+                e->taint = true;    /* per account, in every evaluation */
                 return e->late_account ? ref_value(e, sc, n, e->late_account) : value_late();
+            }
             if (b->kind == B_LET)
                 return expr_force_binding(e, b, eval_src(sc), n->span);
+            e->taint |= b->taint;
             return b->val;
         }
     }

@@ -20,6 +20,9 @@ struct Binding {
     File *file;                 /* global lets: the defining file (visibility) */
     Value *val;                 /* the value once known */
     uint8_t state;              /* 0 pending, 1 evaluating, 2 done */
+    bool taint;                 /* val read `env` or an overridden field (Eval.taint) */
+    const Type *type;           /* param: its type, to evaluate expr again in an
+                                   environment (scope: where the argument is written) */
     Binding *next;
 };
 
@@ -113,6 +116,23 @@ struct Eval {
     int diag_env;               /* the environment whose diagnostics are being filed
                                    (eval_diag_env), or -1 */
     Pending *pending, **pending_tail;
+    /* Sharing the base's expansion with the environments (SPEC §7.5: they
+       differ only by overrides and `env`). Each memoised value — field,
+       let, parameter — records whether computing it read `env`, a field
+       some environment overrides, or another such value; an environment
+       that shares the base's objects computes only those again. */
+    bool taint;                 /* the value being computed read such a thing */
+    bool structural;            /* expansion (a label, a `for` list, an `if`) read one,
+                                   or forced a field an environment overrides: the
+                                   environments expand again (eval_run_env) */
+    bool share;                 /* environments share the base's expansion */
+    bool quiet;                 /* diagnostics are dropped (a look-ahead that the
+                                   real pass repeats) */
+    Binding **rebind;           /* lets, and tainted parameters, in creation order:
+                                   what an environment evaluates again (an environment's
+                                   own expansion appends its lets for the time it runs:
+                                   forget_expanded); malloc'd */
+    int nrebind, caprebind;
     /* interned names the language gives meaning to */
     const char *k_account, *k_platform, *k_environment, *k_state, *k_network, *k_all, *k_allow,
         *k_env;

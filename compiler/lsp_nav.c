@@ -1321,7 +1321,7 @@ cJSON *lsp_inlay_hints(Lsp *s, const cJSON *params)
         if (o->src != f->src)
             continue;
         for (int k = 0; k < o->schema->nfields; k++) {
-            const Field *fl = &o->fields[k];
+            const Field *fl = &model_fields(m, o)[k];
             const char *name = o->schema->fields[k].name;
             if (fl->set && model_origin(m, o, name) == ORIGIN_ARGUMENT)
                 hint_argument(m, a, o, name, fl, &hs, &n, &cap);

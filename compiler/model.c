@@ -50,10 +50,14 @@ void model_release(Model *m)
         }
     }
     free(m->envs);
-    free(m->objects);
-    table_release(&m->by_path);
+    if (!m->borrowed) {
+        free(m->objects);
+        table_release(&m->by_path);
+        table_release(&m->accounts);
+    }
     table_release(&m->by_kind);
-    table_release(&m->accounts);
+    free(m->fields);
+    free(m->states);
     free(m->keys);
     memset(m, 0, sizeof *m);
 }
@@ -140,6 +144,44 @@ Environment *model_add_env(Model *m, Object *obj)
     }
     m->envs[m->nenvs++] = e;
     return e;
+}
+
+void model_share(Model *em, const Model *base)
+{
+    Arena *a = &base->pg->arena;
+    em->borrowed = true;
+    em->objects = base->objects;
+    em->nobjects = em->cap = base->nobjects;
+    em->by_path = base->by_path;
+    em->accounts = base->accounts;
+    em->platform = base->platform;
+    em->state = base->state;
+    for (size_t k = 0; k < base->by_kind.cap; k++) {
+        if (!base->by_kind.keys[k])
+            continue;
+        const ObjList *l = base->by_kind.vals[k];
+        ObjList *c = xcalloc(1, sizeof *c);
+        c->n = c->cap = l->n;
+        c->items = xmalloc((size_t)(l->n ? l->n : 1) * sizeof *c->items);
+        memcpy(c->items, l->items, (size_t)l->n * sizeof *c->items);
+        table_put(&em->by_kind, base->by_kind.keys[k], c);
+    }
+    for (int i = 0; i < base->nenvs; i++)
+        model_add_env(em, base->envs[i]->obj);
+    size_t n = (size_t)base->nobjects + 1;
+    em->fields = xmalloc(n * sizeof *em->fields);
+    em->states = xcalloc(n, sizeof *em->states);
+    /* an object none of whose values an environment changes keeps the
+       base's fields (nothing writes them after the base's evaluation) */
+    for (int i = 0; i < base->nobjects; i++) {
+        const Object *o = base->objects[i];
+        size_t nf = (size_t)(o->schema->nfields ? o->schema->nfields : 1);
+        em->fields[i] = model_fields(base, o);
+        if (!o->tainted)
+            continue;
+        em->fields[i] = arena_alloc(a, nf * sizeof **em->fields);
+        memcpy(em->fields[i], model_fields(base, o), nf * sizeof **em->fields);
+    }
 }
 
 void model_keep_deployed(Model *m, const Environment *env)
@@ -274,12 +316,12 @@ void model_add_override(Model *m, Environment *env, const Override *ov)
             memcpy(n, env->ov, (size_t)env->nov * sizeof *n);
         /* by_field points into the old array: re-point it */
         for (int i = 0; i < env->nov; i++)
-            table_put(&env->by_field, &n[i].obj->fields[n[i].field->index], &n[i]);
+            table_put(&env->by_field, &model_fields(m, n[i].obj)[n[i].field->index], &n[i]);
         env->ov = n;
         env->cap = cap;
     }
     env->ov[env->nov] = *ov;
-    table_put(&env->by_field, &ov->obj->fields[ov->field->index], &env->ov[env->nov]);
+    table_put(&env->by_field, &model_fields(m, ov->obj)[ov->field->index], &env->ov[env->nov]);
     env->nov++;
 }
 
@@ -334,7 +376,7 @@ Model *model_for_env(const Model *m, const char *name, const Environment **env)
 const Field *model_field(const Model *m, const Object *obj, const char *name)
 {
     const FieldDecl *fd = schema_field(obj->schema, key(m, name));
-    return fd ? &obj->fields[fd->index] : NULL;
+    return fd ? &model_fields(m, obj)[fd->index] : NULL;
 }
 
 const Override *model_override(const Model *m, const Environment *env, const Object *obj,
@@ -351,7 +393,7 @@ Origin model_origin(const Model *m, const Object *obj, const char *name)
     const FieldDecl *fd = schema_field(obj->schema, key(m, name));
     if (!fd)
         return ORIGIN_UNSET;
-    const Field *f = &obj->fields[fd->index];
+    const Field *f = &model_fields(m, obj)[fd->index];
     if (f->set && f->set->env)
         return ORIGIN_OVERRIDE;
     if (f->set) {
@@ -417,10 +459,11 @@ bool model_range(const Model *m, const Object *obj, const char *name, double *lo
 
 Value *model_state(const Model *m, const Object *account, const char *name)
 {
-    if (!m->state || !account || !account->state)
+    const Field *st = account ? model_state_fields(m, account) : NULL;
+    if (!m->state || !st)
         return NULL;
     const FieldDecl *fd = schema_field(m->state->schema, key(m, name));
-    return fd ? account->state[fd->index].val : NULL;
+    return fd ? st[fd->index].val : NULL;
 }
 
 Site model_obj_site(const Object *obj)

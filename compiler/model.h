@@ -70,8 +70,10 @@ struct Object {
     Object *parent;             /* enclosing object, NULL at top level */
     Object *account;            /* the account it belongs to (itself for an account) */
     const SchemaDecl *schema;
-    Field *fields;              /* schema->nfields entries, in schema order */
-    Field *state;               /* accounts only: platform.state fields for this account */
+    Field *fields;              /* schema->nfields entries, in schema order: the values
+                                   of the model that created it (model_fields) */
+    Field *state;               /* accounts only: platform.state fields for this account,
+                                   in the model that created it (model_state_fields) */
     Object **children;          /* nested blocks in creation order; arena */
     int nchildren, cap_children;
     const Node *node;           /* the BLOCK */
@@ -80,6 +82,9 @@ struct Object {
     const Node *use;            /* innermost `use` that expanded it, or NULL */
     Source *use_src;            /* file of use */
     uint32_t index;             /* position in Model.objects */
+    uint64_t tainted;           /* bit k: field k's base value read `env` or a field some
+                                   environment overrides (eval.c), so an environment that
+                                   shares the base's objects evaluates it again */
     bool incomplete;            /* its block had a syntax error: no E0307 for it */
     /* accounts in an environment's own evaluation (model_mark_deployments): */
     bool multi_env;             /* deployed by more than one environment, so the
@@ -131,7 +136,28 @@ typedef struct Model {
                                    environments' evaluations */
     struct ModelKeys *keys;     /* field and kind names asked for, by address, and
                                    their interned copies (model.c); malloc'd */
+    /* An environment's evaluation whose expansion the base's is (SPEC §7.5:
+       only overrides and `env` differ) shares the base's objects, paths and
+       accounts, and keeps only its own values (model_share): */
+    bool borrowed;              /* objects, by_path and accounts are the base's */
+    Field **fields;             /* per object index, its fields here (the base's when
+                                   none is tainted); NULL: Object.fields; malloc'd,
+                                   the copies in the arena */
+    Field **states;             /* per object index, an account's state fields here;
+                                   NULL: Object.state; malloc'd */
 } Model;
+
+/* obj's fields as m evaluated them. */
+static inline Field *model_fields(const Model *m, const Object *obj)
+{
+    return m->fields ? m->fields[obj->index] : obj->fields;
+}
+
+/* An account's `platform { state {} }` fields as m evaluated them, or NULL. */
+static inline Field *model_state_fields(const Model *m, const Object *acc)
+{
+    return m->states ? m->states[acc->index] : acc->state;
+}
 
 void model_init(Model *m, Program *pg, Schemas *s);
 void model_release(Model *m);
@@ -227,6 +253,11 @@ Environment *model_add_env(Model *m, Object *obj);
  * everything inside those accounts (an environment's own evaluation is
  * checked and built for its deployments only). Paths still find them. */
 void model_keep_deployed(Model *m, const Environment *env);
+/* Makes em (initialised, with env and base set) share base's objects,
+ * paths and accounts, with kind lists and environments of its own and a
+ * copy of every object's field values, for the evaluator to redo those an
+ * environment can change. */
+void model_share(Model *em, const Model *base);
 /* After every environment's evaluation (Environment.eval) exists: marks
  * each deployed account there with multi_env and first_env. */
 void model_mark_deployments(Model *base);

@@ -3,6 +3,7 @@
  * printf and allocates nothing. */
 #include "names.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "awsconstraints.h"
@@ -11,7 +12,12 @@
 
 NameCtx names_ctx(const Model *m, const Environment *env)
 {
-    return (NameCtx){m, env};
+    return (NameCtx){m, env, NULL};
+}
+
+NameCtx names_ctx_memo(const Model *m, const Environment *env, NameMemo *memo)
+{
+    return (NameCtx){m, env, memo};
 }
 
 const char *names_platform(const Model *m)
@@ -28,38 +34,82 @@ typedef struct NameBuf {
     size_t cap, n;
 } NameBuf;
 
-enum { KEEP, DASH, LOWER_DASH, DIR };
+enum { KEEP, DASH, LOWER_DASH, DIR, UNIT };
+
+/* What LOWER_DASH, DIR and UNIT make of each byte (see put): one lookup a
+ * character (unit directories are derived for every block of every
+ * account). */
+static const unsigned char *transform(int how)
+{
+    static unsigned char map[3][256];
+    static bool built;
+    if (!built) {
+        for (int t = 0; t < 3; t++)
+            for (int i = 0; i < 256; i++) {
+                unsigned char ch = (unsigned char)i;
+                if (ch >= 'A' && ch <= 'Z')
+                    ch = (unsigned char)(ch - 'A' + 'a');
+                if (t != DIR - LOWER_DASH && ch == '_')
+                    ch = '-';
+                if (t >= DIR - LOWER_DASH &&
+                    !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+                    ch = '-';
+                map[t][i] = ch;
+            }
+        built = true;
+    }
+    return map[how - LOWER_DASH];
+}
 
 /* Appends s, transformed: DASH `_` -> `-`; LOWER_DASH also lower case;
- * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory).
- * `check` derives every name of every object in every environment, so the
- * common case (KEEP, room left) is one memcpy. */
+ * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory);
+ * UNIT as DIR, and `_` -> `-` too (a unit directory).
+ * `check` derives every name of every object in every environment, and a
+ * name's parts are short (a platform, an account, a label): one pass that
+ * copies and transforms costs less than strlen, memcpy and memchr. */
 static void put(NameBuf *b, const char *s, int how)
 {
-    size_t len = strlen(s);
+    size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0, i = 0;
+    char *out = room ? b->buf + b->n : NULL;
+    if (how == KEEP)
+        for (; i < room && s[i]; i++)
+            out[i] = s[i];
+    else if (how == DASH)
+        for (; i < room && s[i]; i++)
+            out[i] = s[i] == '_' ? '-' : s[i];
+    else {
+        const unsigned char *map = transform(how);
+        for (; i < room && s[i]; i++)
+            out[i] = (char)map[(unsigned char)s[i]];
+    }
+    b->n += i + (s[i] ? strlen(s + i) : 0);     /* what did not fit still counts */
+}
+
+/* Appends s[0, len), a name derived already (its length known: one memcpy). */
+static void put_n(NameBuf *b, const char *s, size_t len)
+{
     size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0;
-    size_t w = len < room ? len : room;
-    char *out = w ? b->buf + b->n : NULL;
+    if (room)
+        memcpy(b->buf + b->n, s, len < room ? len : room);
     b->n += len;
-    if (w == 0)
-        return;
-    if (how == KEEP || how == DASH) {
-        memcpy(out, s, w);
-        char *u = how == DASH ? memchr(out, '_', w) : NULL;
-        for (; u; u = memchr(u, '_', w - (size_t)(u - out)))
-            *u = '-';
-        return;
-    }
-    for (size_t i = 0; i < w; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (how != DASH && ch >= 'A' && ch <= 'Z')
-            ch = (unsigned char)(ch - 'A' + 'a');
-        if (how != DIR && ch == '_')
-            ch = '-';
-        if (how == DIR && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-            ch = '-';
-        out[i] = (char)ch;
-    }
+}
+
+/* Appends a name derived into inner[cap] with length n (truncated when
+ * n >= cap: then only what inner holds). */
+static void put_inner(NameBuf *b, const char *inner, size_t n, size_t cap)
+{
+    if (n < cap)
+        put_n(b, inner, n);
+    else
+        put(b, inner, KEEP);
+}
+
+/* Appends one character (a separator). */
+static void put_ch(NameBuf *b, char ch)
+{
+    if (b->n + 1 < b->cap)
+        b->buf[b->n] = ch;
+    b->n++;
 }
 
 static size_t done(NameBuf *b)
@@ -115,7 +165,7 @@ static void put_acct(NameBuf *b, const NameCtx *c, const Object *acct, int how)
     const char *env = env_of(c, acct);
     if (env) {
         put(b, env, how);
-        put(b, "-", KEEP);
+        put_ch(b, '-');
     }
     put(b, acct_name(acct), how);
 }
@@ -133,16 +183,48 @@ static const Object *account_of(const Object *o)
 
 /* ---- derivations -------------------------------------------------------- */
 
+/* The memo's slot for (o, k). */
+static NameMemoSlot *memo_slot(const NameCtx *c, const Object *o, NameKind k)
+{
+    return &c->memo->slot[(((uintptr_t)o >> 4) * 37u + (size_t)k) & (NAMES_MEMO_SLOTS - 1)];
+}
+
+/* "P-A" (dashed), the start of every derived name of acct. */
+static void put_base(NameBuf *b, const NameCtx *c, const Object *acct)
+{
+    put(b, names_platform(c->m), DASH);
+    put_ch(b, '-');
+    put_acct(b, c, acct, DASH);
+}
+
+/* put_base through the memo: "P-A" is the account's NAME_NETWORK, and the
+ * start of its clusters', services', databases' and buckets' names. */
+static void put_base_memo(NameBuf *b, const NameCtx *c, const Object *acct)
+{
+    NameMemoSlot *e = c->memo && acct ? &c->memo->base : NULL;
+    if (e && e->o == acct && e->k == NAME_NETWORK) {
+        put_n(b, e->text, e->len);
+        return;
+    }
+    size_t from = b->n;
+    put_base(b, c, acct);
+    if (e && b->n + 1 < b->cap && b->n - from < sizeof e->text) {
+        e->len = (unsigned)(b->n - from);
+        memcpy(e->text, b->buf + from, e->len);
+        e->text[e->len] = '\0';
+        e->o = acct;
+        e->k = NAME_NETWORK;
+    }
+}
+
 /* "P-A[-<label>]<suffix>", dashed. */
 static size_t derived(const NameCtx *c, const Object *acct, const char *label, const char *suffix,
                       char *buf, size_t cap)
 {
     NameBuf b = {buf, cap, 0};
-    put(&b, names_platform(c->m), DASH);
-    put(&b, "-", KEEP);
-    put_acct(&b, c, acct, DASH);
+    put_base_memo(&b, c, acct);
     if (label) {
-        put(&b, "-", KEEP);
+        put_ch(&b, '-');
         put(&b, label, DASH);
     }
     put(&b, suffix, KEEP);
@@ -159,9 +241,20 @@ static size_t around(const NameCtx *c, const char *pre, NameKind k, const Object
         return copy("", buf, cap);
     NameBuf b = {buf, cap, 0};
     put(&b, pre, KEEP);
-    put(&b, inner, KEEP);
+    put_inner(&b, inner, n, sizeof inner);
     put(&b, post, KEEP);
     return done(&b);
+}
+
+/* Whether the model has no cluster block at all (the common platform: one
+ * implicit cluster an account), known once a memo's context. */
+static bool no_cluster_blocks(const NameCtx *c)
+{
+    if (!c->memo)
+        return false;
+    if (!c->memo->clusters)
+        c->memo->clusters = model_kind(c->m, "cluster")->n ? 2 : 1;
+    return c->memo->clusters == 1;
 }
 
 const Object *names_cluster_of(const NameCtx *c, const Object *svc)
@@ -169,6 +262,8 @@ const Object *names_cluster_of(const NameCtx *c, const Object *svc)
     const Value *v = get(c, svc, "cluster");
     if (v && v->kind == VAL_REF && v->ref)
         return v->ref;
+    if (no_cluster_blocks(c))
+        return NULL;        /* not a scan of the account's blocks for every service */
     const Object *acct = svc->account, *only = NULL;
     for (int i = 0; acct && i < acct->nchildren; i++)
         if (is_kind(acct->children[i], "cluster")) {
@@ -198,10 +293,10 @@ static size_t in_cluster(const NameCtx *c, const char *pre, const Object *svc, c
                          char *buf, size_t cap)
 {
     char cl[512];
-    names_service_cluster(c, svc, cl, sizeof cl);
+    size_t n = names_service_cluster(c, svc, cl, sizeof cl);
     NameBuf b = {buf, cap, 0};
     put(&b, pre, KEEP);
-    put(&b, cl, KEEP);
+    put_inner(&b, cl, n, sizeof cl);
     put(&b, sep, KEEP);
     put(&b, svc->name ? svc->name : "", KEEP);
     return done(&b);
@@ -227,7 +322,7 @@ static size_t lb_name(const NameCtx *c, const Object *svc, char *buf, size_t cap
     char full[512];
     NameBuf f = {full, sizeof full, 0};
     put_acct(&f, c, svc->account, DASH);
-    put(&f, "-", KEEP);
+    put_ch(&f, '-');
     put(&f, svc->name ? svc->name : "", DASH);
     size_t len = done(&f);
     if (len <= 32)
@@ -257,7 +352,7 @@ static size_t state_bucket(const NameCtx *c, const Object *acct, char *buf, size
     NameBuf b = {buf, cap, 0};
     put(&b, names_platform(c->m), KEEP);
     if (env) {
-        put(&b, "-", KEEP);
+        put_ch(&b, '-');
         put(&b, env, KEEP);
     }
     put(&b, "-tfstate-", KEEP);
@@ -293,9 +388,9 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
         return lock_table(c, acct, buf, cap);
     case NAME_SECRET_PREFIX:        /* secrets/main.tf: "${var.name_prefix}${each.key}" */
         put(&b, names_platform(c->m), KEEP);
-        put(&b, "/", KEEP);
+        put_ch(&b, '/');
         put_acct(&b, c, acct, KEEP);
-        put(&b, "/", KEEP);
+        put_ch(&b, '/');
         return done(&b);
     case NAME_ACCOUNT_ROLE: {
         const char *role = get_str(c, acct, "role");
@@ -304,7 +399,7 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     case NAME_DEPLOYER_ROLE:
         put(&b, names_platform(c->m), LOWER_DASH);
         if (env_of(c, acct)) {
-            put(&b, "-", KEEP);
+            put_ch(&b, '-');
             put(&b, env_of(c, acct), LOWER_DASH);
         }
         put(&b, "-deployer", KEEP);
@@ -312,7 +407,7 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     case NAME_VPN_HUB:          /* transit-gateway/main.tf; one hub per deployment */
         put(&b, names_platform(c->m), LOWER_DASH);
         if (env_of(c, acct)) {
-            put(&b, "-", KEEP);
+            put_ch(&b, '-');
             put(&b, env_of(c, acct), LOWER_DASH);
         }
         put(&b, "-vpn", KEEP);
@@ -448,29 +543,89 @@ const char *names_kind_name(NameKind k)
     return k < NAME_NKINDS ? kinds[k].name : "?";
 }
 
+/* The object kinds names are derived for, a bit each. */
+static unsigned owner_bit(const char *kind, size_t len)
+{
+    static const char *const owners[] = {"account", "cluster", "service", "aurora", "rds",
+                                         "bucket", "ecr", "secret"};
+    for (unsigned i = 0; i < sizeof owners / sizeof owners[0]; i++)
+        if (strlen(owners[i]) == len && memcmp(owners[i], kind, len) == 0)
+            return 1u << i;
+    return 0;
+}
+
+/* kinds[k].objects as owner bits, built on first use: every names_derive()
+ * asks, and comparing words cost more than deriving some names. */
+static unsigned applies_mask(NameKind k)
+{
+    static unsigned mask[NAME_NKINDS];
+    static bool built;
+    if (!built) {
+        for (int i = 0; i < NAME_NKINDS; i++)
+            for (const char *p = kinds[i].objects; *p;) {
+                size_t n = strcspn(p, " ");
+                mask[i] |= owner_bit(p, n);
+                p += n + (p[n] == ' ');
+            }
+        built = true;
+    }
+    return mask[k];
+}
+
+/* The owner bit of an object's kind (bit i is owner_bit's owners[i]):
+ * first by its first letter, which tells the owners apart but for
+ * `account`/`aurora` and `service`/`secret`. */
+static unsigned object_bit(const Object *o)
+{
+    const char *kd = o->kind;
+    switch (kd[0]) {
+    case 'a':
+        return strcmp(kd, "account") == 0 ? 1u << 0 : strcmp(kd, "aurora") == 0 ? 1u << 3 : 0;
+    case 'c':
+        return strcmp(kd, "cluster") == 0 ? 1u << 1 : 0;
+    case 's':
+        return strcmp(kd, "service") == 0 ? 1u << 2 : strcmp(kd, "secret") == 0 ? 1u << 7 : 0;
+    case 'r':
+        return strcmp(kd, "rds") == 0 ? 1u << 4 : 0;
+    case 'b':
+        return strcmp(kd, "bucket") == 0 ? 1u << 5 : 0;
+    case 'e':
+        return strcmp(kd, "ecr") == 0 ? 1u << 6 : 0;
+    default:
+        return 0;
+    }
+}
+
 bool names_applies(NameKind k, const Object *o)
 {
     if (k >= NAME_NKINDS || !o)
         return false;
-    /* word by word: every names_derive() asks */
-    for (const char *p = kinds[k].objects; *p;) {
-        const char *q = o->kind;
-        while (*p && *p != ' ' && *p == *q)
-            p++, q++;
-        if ((*p == ' ' || *p == '\0') && *q == '\0')
-            return true;
-        while (*p && *p != ' ')
-            p++;
-        while (*p == ' ')
-            p++;
-    }
-    return false;
+    return (applies_mask(k) & object_bit(o)) != 0;
 }
 
-size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
+/* names_applies through the memo's kinds: a pointer compare, not strcmp,
+ * for every name derived (a memo lives in one program, whose kinds are
+ * interned). */
+static bool applies(const NameCtx *c, NameKind k, const Object *o)
 {
-    if (!names_applies(k, o))
-        return copy("", buf, cap);
+    if (!c->memo || k >= NAME_NKINDS || !o)
+        return names_applies(k, o);
+    NameMemo *mm = c->memo;
+    int i = 0;
+    for (; i < 8 && mm->kinds[i]; i++)
+        if (mm->kinds[i] == o->kind)
+            return (applies_mask(k) & mm->kind_bits[i]) != 0;
+    unsigned bit = object_bit(o);
+    if (i < 8) {
+        mm->kinds[i] = o->kind;
+        mm->kind_bits[i] = bit;
+    }
+    return (applies_mask(k) & bit) != 0;
+}
+
+/* The derivation itself, once names_derive() has found no memo of it. */
+static size_t derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
+{
     if (k <= NAME_VPN_HUB)
         return account_name(c, k, o, buf, cap);
     if (k <= NAME_INSTANCE_SG)
@@ -488,7 +643,7 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
         NameBuf b = {buf, cap, 0};
         if (env) {
             put(&b, env, KEEP);
-            put(&b, "-", KEEP);
+            put_ch(&b, '-');
         }
         put(&b, o->name ? o->name : "", KEEP);
         return done(&b);
@@ -504,6 +659,30 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
     default:
         return copy("", buf, cap);
     }
+}
+
+size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap)
+{
+    if (!applies(c, k, o))
+        return copy("", buf, cap);
+    if (!c->memo)
+        return derive(c, k, o, buf, cap);
+    NameMemoSlot *e = memo_slot(c, o, k);
+    if (e->o == o && e->k == (int)k) {
+        if (e->len < cap) {
+            memcpy(buf, e->text, e->len + 1);
+            return e->len;
+        }
+        return copy(e->text, buf, cap);
+    }
+    size_t n = derive(c, k, o, buf, cap);
+    if (n < sizeof e->text && n < cap) {
+        memcpy(e->text, buf, n + 1);
+        e->o = o;
+        e->k = (int)k;
+        e->len = (unsigned)n;
+    }
+    return n;
 }
 
 /* ---- parameterised names ------------------------------------------------ */
@@ -528,7 +707,7 @@ size_t names_scheduled_action(const NameCtx *c, const Object *svc, bool up, int 
     put(&b, svc->name ? svc->name : "", DASH);
     put(&b, up ? "-on" : "-off", KEEP);
     if (of > 1) {
-        put(&b, "-", KEEP);
+        put_ch(&b, '-');
         put_int(&b, k);
     }
     return done(&b);
@@ -541,7 +720,7 @@ size_t names_on_demand_rule(const NameCtx *c, const Object *service, const Objec
     names_derive(c, NAME_ROLE_PREFIX, service, pre, sizeof pre);
     NameBuf b = {buf, cap, 0};
     put(&b, pre, KEEP);
-    put(&b, "-", KEEP);
+    put_ch(&b, '-');
     put(&b, bucket && bucket->name ? bucket->name : "", KEEP);
     return done(&b);
 }
@@ -560,7 +739,7 @@ size_t names_db_instance(const NameCtx *c, const Object *db, int n, char *buf, s
     names_derive(c, NAME_DB, db, base, sizeof base);
     NameBuf b = {buf, cap, 0};
     put(&b, base, KEEP);
-    put(&b, "-", KEEP);
+    put_ch(&b, '-');
     put_int(&b, n);
     return done(&b);
 }
@@ -590,16 +769,12 @@ size_t names_account_dir(const NameCtx *c, const Object *acct, char *buf, size_t
 size_t names_unit_dir(const char *kind, const char *label, char *buf, size_t cap)
 {
     NameBuf b = {buf, cap, 0};
-    put(&b, kind, DIR);
+    put(&b, kind, UNIT);
     if (label) {
-        put(&b, "-", KEEP);
-        put(&b, label, DIR);
+        put_ch(&b, '-');
+        put(&b, label, UNIT);
     }
-    size_t n = done(&b);
-    for (char *p = buf; *p; p++)
-        if (*p == '_')
-            *p = '-';
-    return n;
+    return done(&b);
 }
 
 size_t names_state_key(const NameCtx *c, const Object *acct, const char *unit, char *buf, size_t cap)
@@ -609,10 +784,10 @@ size_t names_state_key(const NameCtx *c, const Object *acct, const char *unit, c
     names_account_dir(c, acct, ac, sizeof ac);
     NameBuf b = {buf, cap, 0};
     put(&b, env, KEEP);
-    put(&b, "/", KEEP);
+    put_ch(&b, '/');
     put(&b, ac, KEEP);
     if (unit) {
-        put(&b, "/", KEEP);
+        put_ch(&b, '/');
         put(&b, unit, KEEP);
     }
     put(&b, "/terraform.tfstate", KEEP);

@@ -42,6 +42,28 @@
 
 #include "model.h"
 
+/* Names already derived in one context, so that a pass asking for a name
+ * and for the names built on it (a service's cluster for its family, its
+ * security group and its log group; a role prefix for the task and
+ * execution roles) derives each once. Direct-mapped on (object, kind): a
+ * collision derives again, which costs time, never a wrong name. The
+ * owner zeroes it (calloc) and keeps it for one context only. */
+enum { NAMES_MEMO_SLOTS = 1024, NAMES_MEMO_TEXT = 96 };
+typedef struct NameMemoSlot {
+    const Object *o;            /* whose name, or NULL: an empty slot */
+    int k;                      /* its NameKind */
+    unsigned len;               /* strlen(text) */
+    char text[NAMES_MEMO_TEXT]; /* the name (longer ones are not kept) */
+} NameMemoSlot;
+typedef struct NameMemo {
+    NameMemoSlot slot[NAMES_MEMO_SLOTS];
+    int clusters;           /* 0 not counted yet, 1 the model has no cluster block, 2 some */
+    NameMemoSlot base;      /* the last account's "P-A", which starts most of its names
+                             * (an account's blocks are asked about together) */
+    const char *kinds[8];   /* object kinds seen (interned: one pointer a kind)... */
+    unsigned kind_bits[8];  /* ...and their owner bits (names_applies) */
+} NameMemo;
+
 /* What a name is derived in. */
 typedef struct NameCtx {
     const Model *m;
@@ -51,9 +73,14 @@ typedef struct NameCtx {
                              * has the segment "ENV-A" for "A", and its ECR
                              * repositories not declared shared are "ENV-<label>"
                              * (SPEC §7.5). */
+    NameMemo *memo;         /* names derived in this context already, or NULL */
 } NameCtx;
 
+/* A context without a memo. */
 NameCtx names_ctx(const Model *m, const Environment *env);
+/* A context that remembers what it derives in memo (caller-owned, zeroed,
+ * used with no other m or env). */
+NameCtx names_ctx_memo(const Model *m, const Environment *env, NameMemo *memo);
 
 /* The kinds of names. The comment says which object a kind is asked of and
  * which AWS API parameter the name ends up in. */

@@ -29,11 +29,19 @@ static struct {
     const FieldDecl *fd;        /* what schema_field() answered (may be NULL) */
 } fields[FIELDS];
 
+/* The model rctx_begin() was last given, and whether it has no cluster
+ * block: then a service's cluster is its account's implicit one, without a
+ * scan of the account's blocks for every service. */
+static const Model *begun;
+static bool no_clusters;
+
 void rctx_begin(const Model *m)
 {
     memset(keys, 0, sizeof keys);
     memset(fields, 0, sizeof fields);
     keys_in = &m->pg->in;
+    begun = m;
+    no_clusters = model_kind(m, "cluster")->n == 0;
 }
 
 static const char *key_of(const Model *m, const char *name)
@@ -57,7 +65,7 @@ static const Field *field_of(const Model *m, const Object *o, const char *name)
 {
     if (keys_in != &m->pg->in) {
         const FieldDecl *fd = schema_field(o->schema, key_of(m, name));
-        return fd ? &o->fields[fd->index] : NULL;
+        return fd ? &model_fields(m, o)[fd->index] : NULL;
     }
     size_t h = (((uintptr_t)name >> 3) ^ ((uintptr_t)o->schema >> 4)) & (FIELDS - 1);
     if (fields[h].lit != name || fields[h].schema != o->schema) {
@@ -66,7 +74,7 @@ static const Field *field_of(const Model *m, const Object *o, const char *name)
         fields[h].fd = schema_field(o->schema, key_of(m, name));
     }
     const FieldDecl *fd = fields[h].fd;
-    return fd ? &o->fields[fd->index] : NULL;
+    return fd ? &model_fields(m, o)[fd->index] : NULL;
 }
 
 static const Override *override_of(const Environment *env, const Field *f)
@@ -205,7 +213,7 @@ bool rctx_env_has(const Model *m, const Environment *env, const Object *a)
 Object *rctx_cluster_of(const Model *m, const Object *svc)
 {
     Object *c = rctx_ref(m, svc, "cluster", NULL);
-    if (c)
+    if (c || (m == begun && no_clusters))
         return c;
     const Object *a = svc->account;
     for (int i = 0; a && i < a->nchildren; i++)

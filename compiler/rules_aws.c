@@ -32,7 +32,7 @@ typedef struct Aws {
     DiagEngine *d;
     AwslimEc2Table ec2;       /* instance types, loaded on first use */
     int ec2_state;          /* 0 not loaded, 1 loaded, -1 failed (reported once) */
-    AwscTable cons;         /* stdlib/aws/constraints.json, loaded on first use */
+    const AwscTable *cons;  /* stdlib/aws/constraints.json (awsc_shared), on first use */
     int cons_state;         /* as ec2_state */
     AwscRegions regions;    /* stdlib/aws/regions.json, loaded on first use */
     int regions_state;      /* as ec2_state */
@@ -41,8 +41,15 @@ typedef struct Aws {
     const AwscParam *eni_sgs, *sg_rules;    /* E0520's quotas, looked up once */
     const char *last_region;            /* region_info's last question... */
     const AwscRegion *last_info;        /* ...and answer */
+    const char *ok_engine, *ok_version; /* the last engine and version engine_version() */
+    bool ok_serverless;                 /* passed, and for which mode: most databases of a
+                                         * platform share them, and the answer costs a
+                                         * scan of AWS's version list */
     const Object *db_acct;  /* the account db_count was counted for */
     int db_count;           /* its aurora and rds blocks */
+    NameCtx nc;             /* names in the base values of m, with a memo: a
+                             * name is derived once a pass for every rule that
+                             * checks it or a name built on it */
 } Aws;
 
 static Arena *arena(const Aws *c)
@@ -64,11 +71,12 @@ static const AwscParam *param(Aws *c, const char *name)
     char err[256];
     if (c->cons_state == 0) {
         const char *path = aws_data(c, "constraints.json");
-        c->cons_state = awsc_load(&c->cons, path, err, sizeof err) == 0 ? 1 : -1;
+        c->cons = awsc_shared(path, err, sizeof err);
+        c->cons_state = c->cons ? 1 : -1;
         if (c->cons_state < 0)
             diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
     }
-    return c->cons_state > 0 ? awsc_find(&c->cons, name) : NULL;
+    return c->cons_state > 0 ? awsc_find(c->cons, name) : NULL;
 }
 
 static const AwscRegion *region_info(Aws *c, const char *name)
@@ -243,7 +251,7 @@ static void bucket_names(Aws *c)
         bucket_name(c, &set, bucket_new(c, v->u.str, a, true, model_value_site(v, state_site)), NULL,
                     NULL);
     }
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     for (int i = 0; i < bs->n; i++) {
         Object *o = bs->items[i];
         bool explicit_name;
@@ -283,7 +291,7 @@ static void ecr_names(Aws *c)
 {
     const ObjList *l = model_kind(c->m, "ecr");
     char buf[512];
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     for (int i = 0; i < l->n; i++) {
         Object *o = l->items[i];
         names_ecr(&nc, o, buf, sizeof buf);
@@ -386,8 +394,17 @@ static bool engine_version(Aws *c, Object *o, const Environment *env, bool serve
     RuleMsg rm;
     if (!engine || !v || v->kind != VAL_STR)
         return true;
-    if (awslim_engine_version(engine, v->u.str, serverless_v2, &rm))
-        return !serverless_v2 || version_known(c, o, env, v->u.str);
+    if (c->ok_engine && c->ok_serverless == serverless_v2 && strcmp(c->ok_engine, engine) == 0 &&
+        strcmp(c->ok_version, v->u.str) == 0)
+        return true;
+    if (awslim_engine_version(engine, v->u.str, serverless_v2, &rm)) {
+        if (serverless_v2 && !version_known(c, o, env, v->u.str))
+            return false;
+        c->ok_engine = engine;
+        c->ok_version = v->u.str;
+        c->ok_serverless = serverless_v2;
+        return true;
+    }
     if (!rctx_written(c->m, o, "version", env) && rctx_written(c->m, o, "engine", env)) {
         /* the schema's default version is for the default engine: blame the engine */
         Site e = rctx_site(c->m, o, "engine", env);
@@ -492,7 +509,7 @@ static void rds(void *ctx, Object *o, const Environment *env)
 static void role_name(Aws *c, Object *o, NamesRole kind, const char *pattern)
 {
     char buf[512];
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     names_role(&nc, o, kind, buf, sizeof buf);
     RuleMsg rm;
     if (awslim_iam_role_name(buf, strlen(buf), &rm))
@@ -652,9 +669,17 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc);
 
 /* One block in the overlap sweep, with what to say about it. */
 typedef struct Net {
-    const char *what;       /* "the VPC of `la-camden`" */
+    const char *path;       /* the account (or network) whose range it is */
+    bool vpn;               /* the VPN's range, else a VPC */
     Site site;
 } Net;
+
+/* "the VPC of `la-camden`", formatted only for an overlap: every account
+ * of the platform has a Net. */
+static const char *net_what(Aws *c, const Net *n)
+{
+    return arena_printf(arena(c), n->vpn ? "the VPN range of `%s`" : "the VPC of `%s`", n->path);
+}
 
 /* E0512: every VPC of the platform talks to every other one through the VPN
  * and the cross-account links (image pulls, shared buckets), and the VPN
@@ -669,13 +694,14 @@ static void overlaps(Aws *c, CidrEntry *e, Net *nets, size_t n)
         return;
     for (size_t k = 0; k < np; k++) {
         const Net *a = &nets[pairs[k].a], *b = &nets[pairs[k].b];
+        const char *awhat = net_what(c, a), *bwhat = net_what(c, b);
         char ba[24], bb[24];
         cidr_format(e[pairs[k].a].cidr, ba, sizeof ba);
         cidr_format(e[pairs[k].b].cidr, bb, sizeof bb);
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0512", b->site.src, b->site.span,
-                           "%s (%s) overlaps %s (%s)", b->what, bb, a->what, ba);
-        diag_label(c->d, g, "%s", b->what);
-        diag_secondary(c->d, g, a->site.src, a->site.span, "%s", a->what);
+                           "%s (%s) overlaps %s (%s)", bwhat, bb, awhat, ba);
+        diag_label(c->d, g, "%s", bwhat);
+        diag_secondary(c->d, g, a->site.src, a->site.span, "%s", awhat);
         diag_help(c->d, g, "the accounts reach each other through the VPN and cross-account links: "
                            "give every VPC and the VPN their own range");
         if (more && k + 1 == np)
@@ -705,7 +731,7 @@ static void cidrs(Aws *c)
             continue;
         subnet_layout(c, net, cidr_network(v->u.cidr));
         e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, 0};
-        nets[n++] = (Net){arena_printf(arena(c), "the VPC of `%s`", net->account ? net->account->path : net->path), s};
+        nets[n++] = (Net){net->account ? net->account->path : net->path, false, s};
     }
     for (int i = 0; i < al->n; i++) {
         Object *a = al->items[i];
@@ -714,7 +740,7 @@ static void cidrs(Aws *c)
         if (!v || v->kind != VAL_CIDR || !cidr_ok(c, v, s, NULL))
             continue;
         e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, CIDR_GROUP_ALL};
-        nets[n++] = (Net){arena_printf(arena(c), "the VPN range of `%s`", a->path), s};
+        nets[n++] = (Net){a->path, true, s};
     }
     overlaps(c, e, nets, n);
     free(e);
@@ -1176,6 +1202,27 @@ static bool name_emitted(Aws *c, NameKind k, const Object *o)
     return true;
 }
 
+/* The last name of one kind that passed its checks: names that do not
+ * depend on the object (a deployment's deployer role and VPN hub, the
+ * same for every account) are checked once, not once an account. */
+typedef struct Passed {
+    size_t len;             /* 0: none yet */
+    char text[96];
+} Passed;
+
+static bool same_as_passed(const Passed *p, const char *s, size_t len)
+{
+    return p->len == len && memcmp(p->text, s, len) == 0;
+}
+
+static void note_passed(Passed *p, const char *s, size_t len)
+{
+    if (len < sizeof p->text) {
+        memcpy(p->text, s, len);
+        p->len = len;
+    }
+}
+
 /* E0524: every name names.c derives, as emitted, satisfies the parameters
  * constraints.json's `names` lists for its kind (the AWS API's and the
  * receiving module's validation). Names a hand-written rule checks
@@ -1184,7 +1231,7 @@ static void derived_names(Aws *c)
 {
     if (!param(c, "iam.CreateRole.RoleName"))
         return;                 /* no table: reported once by param() */
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     char buf[1024];
     if (!plan_name_ok(names_platform(c->m)))
         return;
@@ -1193,28 +1240,36 @@ static void derived_names(Aws *c)
         if (l->n == 0)
             continue;
         const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
-        int np[NAME_NKINDS];
-        for (int k = 0; k < NAME_NKINDS; k++)     /* applicability depends on the kind only */
+        int np[NAME_NKINDS], ks[NAME_NKINDS], nks = 0;
+        Passed passed[NAME_NKINDS] = {{0, {0}}};
+        for (int k = 0; k < NAME_NKINDS; k++) {   /* applicability depends on the kind only */
             np[k] = names_applies((NameKind)k, l->items[0])
-                        ? awsc_name_params(&c->cons, names_kind_name((NameKind)k), name_owners[w],
+                        ? awsc_name_params(c->cons, names_kind_name((NameKind)k), name_owners[w],
                                            ps[k], NAME_MAX_PARAMS)
                         : 0;
+            if (np[k])
+                ks[nks++] = k;  /* the kinds to derive, in order: a few of the 35 */
+        }
+        const Object *ok_acct = NULL;   /* the last account whose name plan_name_ok */
         for (int i = 0; i < l->n; i++) {
             Object *o = l->items[i];
-            if (!o->account || !plan_name_ok(o->account->name))
+            if (!o->account || (o->account != ok_acct && !plan_name_ok(o->account->name)))
                 continue;
-            for (int k = 0; k < NAME_NKINDS; k++) {
-                size_t len = np[k] && name_emitted(c, (NameKind)k, o)
+            ok_acct = o->account;
+            for (int j = 0; j < nks; j++) {
+                int k = ks[j];
+                size_t len = name_emitted(c, (NameKind)k, o)
                                  ? names_derive(&nc, (NameKind)k, o, buf, sizeof buf) : 0;
-                if (len == 0 || len >= sizeof buf)
+                if (len == 0 || len >= sizeof buf || same_as_passed(&passed[k], buf, len))
                     continue;
                 RuleMsg rm;
-                for (int p = 0; p < np[k]; p++)
-                    if (!awsc_string(ps[k][p], names_kind_name((NameKind)k),
-                                     buf, len, &rm)) {
-                        bad_name(c, o, (NameKind)k, buf, &rm);
-                        break;
-                    }
+                int p = 0;
+                while (p < np[k] && awsc_string(ps[k][p], names_kind_name((NameKind)k), buf, len, &rm))
+                    p++;
+                if (p < np[k])
+                    bad_name(c, o, (NameKind)k, buf, &rm);
+                else
+                    note_passed(&passed[k], buf, len);
             }
         }
     }
@@ -1227,10 +1282,10 @@ static void on_demand_rule_names(Aws *c)
 {
     const ObjList *l = model_kind(c->m, "service");
     const AwscParam *ps[NAME_MAX_PARAMS];
-    int np = l->n ? awsc_name_params(&c->cons, names_kind_name(NAME_ON_DEMAND_RULE), "service", ps,
+    int np = l->n && c->cons ? awsc_name_params(c->cons, names_kind_name(NAME_ON_DEMAND_RULE), "service", ps,
                                      NAME_MAX_PARAMS)
                   : 0;
-    NameCtx nc = names_ctx(c->m, NULL);
+    const NameCtx nc = c->nc;
     char buf[1024];
     for (int i = 0; np && i < l->n; i++) {
         const Object *o = l->items[i];
@@ -1261,11 +1316,18 @@ typedef struct FieldCheck {
     int np;
 } FieldCheck;
 
-static void field_text(const FieldCheck *f, const char *text, const Value *v, Site s)
+/* text, of field f of o in env: the value v (or a map key, v NULL) whose
+ * element elem (NULL: the whole field) points at it. Where to point is
+ * found on a failure only: most values pass. */
+static void field_text(const FieldCheck *f, Object *o, const Environment *env, const char *text,
+                       const Value *v, const Value *elem)
 {
     RuleMsg rm;
     for (int p = 0; p < f->np; p++)
         if (!awsc_string(f->ps[p], f->field, text, strlen(text), &rm)) {
+            Site s = rctx_site(f->c->m, o, f->field, env);
+            if (elem)
+                s = rctx_elem_site(elem, s);
             rctx_report(f->c->d, DIAG_ERROR, "E0525", v, s, &rm, NULL);
             return;
         }
@@ -1277,14 +1339,13 @@ static void field_values(void *ctx, Object *o, const Environment *env)
     const Value *v = rctx_val(f->c->m, o, f->field, env);
     if (!v)
         return;
-    Site whole = rctx_site(f->c->m, o, f->field, env);
     if (f->shape == ' ' && v->kind == VAL_STR)
-        field_text(f, v->u.str, v, whole);
+        field_text(f, o, env, v->u.str, v, NULL);
     for (uint32_t i = 0; f->shape == '[' && v->kind == VAL_LIST && i < v->n; i++)
         if (v->items[i]->kind == VAL_STR)
-            field_text(f, v->items[i]->u.str, v->items[i], rctx_elem_site(v->items[i], whole));
+            field_text(f, o, env, v->items[i]->u.str, v->items[i], v->items[i]);
     for (uint32_t i = 0; f->shape == '{' && v->kind == VAL_MAP && i < v->n; i++)
-        field_text(f, v->keys[i], NULL, rctx_elem_site(v->items[i], whole));
+        field_text(f, o, env, v->keys[i], NULL, v->items[i]);
 }
 
 /* E0525: every schema field constraints.json's `fields` lists, in every
@@ -1293,8 +1354,8 @@ static void field_params(Aws *c)
 {
     if (!param(c, "iam.CreateRole.RoleName"))
         return;
-    for (size_t i = 0; i < c->cons.nfields; i++) {
-        const AwscNameRule *r = &c->cons.fields[i];
+    for (size_t i = 0; i < c->cons->nfields; i++) {
+        const AwscNameRule *r = &c->cons->fields[i];
         const char *dot = strchr(r->kind, '.');
         if (!dot)
             continue;
@@ -1306,7 +1367,7 @@ static void field_params(Aws *c)
         }
         f.field = arena_strndup(arena(c), dot + 1, n);
         for (int k = 0; k < r->nparams && f.np < NAME_MAX_PARAMS; k++)
-            if ((f.ps[f.np] = awsc_find(&c->cons, r->params[k])) != NULL)
+            if ((f.ps[f.np] = awsc_find(c->cons, r->params[k])) != NULL)
                 f.np++;
         rctx_each(c->m, arena_strndup(arena(c), r->kind, (size_t)(dot - r->kind)), field_values, &f);
     }
@@ -1350,6 +1411,8 @@ static void recovery_windows(Aws *c)
 void rules_aws(Model *m, DiagEngine *d)
 {
     Aws c = {.m = m, .d = d};
+    NameMemo *memo = calloc(1, sizeof *memo);   /* NULL: no memo, names as fast as before */
+    c.nc = names_ctx_memo(m, NULL, memo);
     rctx_begin(m);
     rctx_each(m, "service", service, &c);
     bucket_names(&c);
@@ -1369,9 +1432,8 @@ void rules_aws(Model *m, DiagEngine *d)
     recovery_windows(&c);
     if (c.ec2_state > 0)
         awslim_ec2_release(&c.ec2);
-    if (c.cons_state > 0)
-        awsc_release(&c.cons);
     if (c.regions_state > 0)
         awsc_regions_release(&c.regions);
     awsc_json_free(c.engines);
+    free(memo);
 }

@@ -12,6 +12,8 @@
  *   E0806  private services in a network with neither NAT nor the VPC
  *          endpoints their tasks need to start
  *   E0807  a VPN-only service no route from its VPN can reach
+ *   E0808  an account whose VPN-only services are reached through the VPNs
+ *          of two other accounts (its VPC is attached to one hub's gateway)
  *
  * None of these depends on an environment's overrides (children, labels
  * and `accounts` are not overridable), so each is reported once; E0806
@@ -147,10 +149,14 @@ static void step_labels(Model *m, DiagEngine *d)
     static const char *const kinds[] = {"service", "ecr", "bucket"};
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         const ObjList *l = model_kind(m, kinds[k]);
-        for (int i = 0; i < l->n; i++)
-            if (l->items[i]->name && l->items[i]->account && l->items[i]->account->name &&
-                plan_name_ok(l->items[i]->account->name))
-                step_label(d, l->items[i], k == 2);     /* bucket: chars too */
+        const Object *last = NULL;  /* the last account whose name was plan_name_ok */
+        for (int i = 0; i < l->n; i++) {
+            const Object *a = l->items[i]->account;
+            if (!l->items[i]->name || !a || !a->name || (a != last && !plan_name_ok(a->name)))
+                continue;
+            last = a;           /* an account's blocks come together: its name is asked once */
+            step_label(d, l->items[i], k == 2);     /* bucket: chars too */
+        }
     }
 }
 
@@ -337,9 +343,8 @@ static const Object *vpn_owner(Model *m, const Environment *e, Cidr r)
 static const char *region_of(Model *m, const Environment *e, const Object *a)
 {
     const Value *v = model_get_env(m, a, "region", e);
-    const ObjList *pl = model_kind(m, "platform");
-    if (!v && pl->n)
-        v = model_get_env(m, pl->items[0], "region", e);
+    if (!v && m->platform)      /* the first platform block */
+        v = model_get_env(m, m->platform, "region", e);
     return v && (v->kind == VAL_SYM || v->kind == VAL_STR) ? v->u.str : "";
 }
 
@@ -367,40 +372,114 @@ static const char *unreachable(Model *m, const Environment *e, const Object *s, 
     return NULL;
 }
 
+/* The first service of an account reached through another account's VPN,
+ * in one environment: the VPN whose Transit Gateway the account's VPC is
+ * attached to (lower.c plans one attachment an account, for the first
+ * such service). */
+typedef struct HubUse {
+    const Object *svc;      /* the first service */
+    const Object *hub;      /* the account holding its VPN */
+} HubUse;
+
+/* For VPN-only service s reached through hub in one environment, the first
+ * service of its account that uses another hub's VPN (E0808), else NULL
+ * after noting s's hub when it is the account's first (first: account ->
+ * HubUse, one table an environment). */
+static const HubUse *second_hub(Model *m, Table *first, const Object *s, const Object *hub)
+{
+    const HubUse *u = table_get(first, s->account);
+    if (u)
+        return u->hub == hub ? NULL : u;
+    HubUse *n = arena_alloc(&m->pg->arena, sizeof *n);
+    *n = (HubUse){s, hub};
+    table_put(first, s->account, n);
+    return NULL;
+}
+
+static void report_unreachable(Model *m, DiagEngine *d, const Object *s, const Environment *env,
+                               const char *why, const Object *hub)
+{
+    Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
+    Diag *g = diag_new(d, DIAG_ERROR, "E0807", as.src, as.span,
+                       "VPN-only service `%s` cannot be reached from the VPN%s%s%s", s->path,
+                       env ? ", in environment `" : "", env ? env->name : "", env ? "`" : "");
+    diag_label(d, g, "%s", why);
+    if (hub) {
+        Site hs = model_obj_site(hub);
+        diag_secondary(d, g, hs.src, hs.span, "the VPN of `%s`", hub->path);
+    }
+    diag_help(d, g, hub ? "give `%s` a `network` in the service's region and deploy it with the service: the "
+                          "VPN ends in its VPC, whose Transit Gateway sfdc attaches the service's VPC to"
+                        : "declare the range where the VPN ends, `vpn = CIDR` in that account, and write "
+                          "`access = vpn(ACCOUNT.vpn)`%s",
+              hub ? hub->path : "");
+    diag_emit(d, g);
+}
+
+/* E0808: service s is reached through hub's VPN, but the first VPN-only
+ * service of its account through first->hub's: the account's VPC gets one
+ * attachment, so s would be unreachable though every route looks right. */
+static void report_second_hub(Model *m, DiagEngine *d, const Object *s, const Environment *env,
+                              const Object *hub, const HubUse *first)
+{
+    Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
+    Site fs = model_value_site(model_get_env(m, first->svc, "access", env),
+                               model_site(m, first->svc, "access"));
+    Diag *g = diag_new(d, DIAG_ERROR, "E0808", as.src, as.span,
+                       "account `%s` reaches its VPN-only services through two VPNs, of `%s` and of "
+                       "`%s`%s%s%s", s->account->path, first->hub->path, hub->path,
+                       env ? ", in environment `" : "", env ? env->name : "", env ? "`" : "");
+    diag_label(d, g, "`%s` through the VPN of `%s`", s->path, hub->path);
+    diag_secondary(d, g, fs.src, fs.span, "`%s` through the VPN of `%s`, whose Transit Gateway `%s`'s "
+                   "VPC is attached to", first->svc->path, first->hub->path, s->account->path);
+    diag_help(d, g, "an account's VPC is attached to one VPN's Transit Gateway: use one VPN for "
+                    "every VPN-only service of `%s` (`access = vpn(%s.vpn)`), or move `%s` to an "
+                    "account of its own", s->account->path, first->hub->path, s->path);
+    diag_emit(d, g);
+}
+
 /* E0807: a service `access = vpn(R)` is reached from the VPN through the
  * account whose `vpn` is R: its VPC, a Transit Gateway there, an attachment
  * of the service's VPC. Without that account, its network, or (in an
  * environment) its deployment, the load balancer admits a range from which
- * no packet can arrive. One error per service, in the first environment. */
+ * no packet can arrive. E0808: the services of one account that are reached
+ * through another account's VPN all use the same one, as the account's one
+ * attachment reaches one. One error per service, in the first environment. */
 static void vpn_reach(Model *m, DiagEngine *d)
 {
     const ObjList *svcs = model_kind(m, "service");
+    int nenvs = m->nenvs ? m->nenvs : 1;
+    Table *first = calloc((size_t)nenvs, sizeof *first);
+    if (!first)
+        return;
+    for (int k = 0; k < nenvs; k++)
+        table_init(&first[k]);
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i], *hub = NULL;
         const char *why = NULL;
         const Environment *env = NULL;
-        for (int k = m->nenvs ? 0 : -1; k < m->nenvs && !why; k++) {
+        const HubUse *other = NULL;
+        for (int k = m->nenvs ? 0 : -1; k < m->nenvs && !why && !other; k++) {
             env = k < 0 ? NULL : m->envs[k];
-            why = s->account && deploys(m, env, s->account) ? unreachable(m, env, s, &hub) : NULL;
+            /* whether env deploys the account is asked only of a VPN-only
+               service (most are not): this runs for every service */
+            const char *w = s->account ? unreachable(m, env, s, &hub) : NULL;
+            if (!w && (!hub || hub == s->account))
+                continue;
+            if (!deploys(m, env, s->account))
+                continue;
+            why = w;
+            if (!why)
+                other = second_hub(m, &first[k < 0 ? 0 : k], s, hub);
         }
-        if (!why)
-            continue;
-        Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
-        Diag *g = diag_new(d, DIAG_ERROR, "E0807", as.src, as.span,
-                           "VPN-only service `%s` cannot be reached from the VPN%s%s%s", s->path,
-                           env ? ", in environment `" : "", env ? env->name : "", env ? "`" : "");
-        diag_label(d, g, "%s", why);
-        if (hub) {
-            Site hs = model_obj_site(hub);
-            diag_secondary(d, g, hs.src, hs.span, "the VPN of `%s`", hub->path);
-        }
-        diag_help(d, g, hub ? "give `%s` a `network` in the service's region and deploy it with the service: the "
-                              "VPN ends in its VPC, whose Transit Gateway sfdc attaches the service's VPC to"
-                            : "declare the range where the VPN ends, `vpn = CIDR` in that account, and write "
-                              "`access = vpn(ACCOUNT.vpn)`%s",
-                  hub ? hub->path : "");
-        diag_emit(d, g);
+        if (why)
+            report_unreachable(m, d, s, env, why, hub);
+        else if (other)
+            report_second_hub(m, d, s, env, hub, other);
     }
+    for (int k = 0; k < nenvs; k++)
+        table_release(&first[k]);
+    free(first);
 }
 
 /* ---- E0802 unit directories ---------------------------------------------- */
@@ -418,15 +497,20 @@ static bool has_unit(const Kinds *K, const Object *o)
 /* A unit directory of one account and the block it comes from. */
 typedef struct UnitDir {
     char dir[128];          /* names_unit_dir(), truncated like lower.c's */
+    size_t len;             /* strlen(dir) */
     const Object *o;
 } UnitDir;
 
-/* By directory, then source order: the first of a run is the earlier block. */
-static int cmp_dir(const void *x, const void *y)
+/* The earliest block (in source order) whose directory is u's: u itself
+ * when none before it has u's directory. */
+static const UnitDir *first_of(const UnitDir *buf, int n, const UnitDir *u)
 {
-    const UnitDir *a = x, *b = y;
-    int c = strcmp(a->dir, b->dir);
-    return c ? c : (a->o->index > b->o->index) - (a->o->index < b->o->index);
+    const UnitDir *first = u;
+    for (int j = 0; j < n; j++)
+        if (buf[j].len == u->len && buf[j].o->index < first->o->index &&
+            memcmp(buf[j].dir, u->dir, u->len) == 0)
+            first = &buf[j];
+    return first;
 }
 
 /* Whether a label is its own directory part: lower case, digits, `-`. */
@@ -474,14 +558,15 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
         for (int k = 0; k < a->nchildren; k++)
             if (has_unit(K, a->children[k])) {
                 names_unit_dir(a->children[k]->kind, a->children[k]->name, buf[n].dir, sizeof buf[n].dir);
+                buf[n].len = strlen(buf[n].dir);
                 buf[n++].o = a->children[k];
             }
-        qsort(buf, (size_t)n, sizeof *buf, cmp_dir);
-        for (int k = 1, first = 0; k < n; k++) {
-            if (strcmp(buf[k].dir, buf[first].dir) != 0)
-                first = k;
-            else
-                clash(d, &buf[first], &buf[k]);
+        /* a handful of blocks an account: pairs by length first, no sort
+           (each clash names the earliest block of its directory) */
+        for (int k = 0; k < n; k++) {
+            const UnitDir *first = first_of(buf, n, &buf[k]);
+            if (first != &buf[k])
+                clash(d, first, &buf[k]);
         }
     }
     free(buf);

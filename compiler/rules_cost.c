@@ -1,7 +1,8 @@
 /* rules_cost.c — what is billed while the platform is "at zero" (W07xx):
  * every service scaled to 0 and Aurora paused, yet NAT gateways, interface
  * endpoints and an Aurora minimum above 0 still cost money by the hour, and
- * the alarms that start a service on demand by the month.
+ * the alarms that start a service on demand by the month, and the Transit
+ * Gateway attachments that carry the VPN to VPN-only services by the hour.
  *
  * Prices are vocabulary, not code: stdlib/aws/prices.json, per region,
  * approximate (the file says so). Each warning states the monthly figure
@@ -24,6 +25,10 @@ typedef struct Cost {
     cJSON *prices;          /* the parsed prices.json; owned, deleted at the end */
     double hours;           /* hours_per_month */
     Table groups;           /* site key -> Charge: one warning per written place */
+    const Environment *own; /* the environment whose evaluation m is, or NULL */
+    const Object *hub;      /* the last VPN account vpn_hub() judged... */
+    bool hub_ok;            /* ...whether it has a network and is built... */
+    const char *hub_region; /* ...and its region: every LA asks about the same one */
     struct Charge **order;  /* charges in first-seen order (deterministic output); malloc'd */
     int n, cap;
 } Cost;
@@ -103,12 +108,18 @@ static bool load_prices(Cost *c)
 
 /* The hourly price called name in the object's region, or -1 when the
  * table has none (no warning then: sfdc does not guess prices). */
-static double price(const Cost *c, const Object *o, const char *name, const char **region)
+/* An account's region: its own, else the platform's, else eu-west-2. */
+static const char *region_of(const Cost *c, const Object *acct)
 {
-    const char *r = o->account ? rctx_str(c->m, o->account, "region", NULL, NULL) : NULL;
+    const char *r = acct ? rctx_str(c->m, acct, "region", NULL, NULL) : NULL;
     if (!r && c->m->platform)
         r = rctx_str(c->m, c->m->platform, "region", NULL, NULL);
-    *region = r ? r : "eu-west-2";
+    return r ? r : "eu-west-2";
+}
+
+static double price(const Cost *c, const Object *o, const char *name, const char **region)
+{
+    *region = region_of(c, o->account);
     const cJSON *regions = cJSON_GetObjectItemCaseSensitive(c->prices, "regions");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(regions, *region),
                                                       name);
@@ -321,6 +332,104 @@ static void on_demand(Cost *c, const Object *svc)
               "no alarms) keeps nothing billed, or say it is meant with `@allow(W0705, \"...\")`";
 }
 
+/* ---- W0706 Transit Gateway attachments ------------------------------------------------ */
+
+/* Whether the deployment being checked builds account a: an environment's
+ * own evaluation builds the accounts it selects; the base, all. */
+static bool built(const Cost *c, const Object *a)
+{
+    return !c->own || rctx_env_has(c->m, c->own, a);
+}
+
+/* The account whose `vpn` is range r, or NULL. */
+static const Object *vpn_owner(const Cost *c, Cidr r)
+{
+    const ObjList *accts = model_kind(c->m, "account");
+    for (int i = 0; i < accts->n; i++) {
+        const Value *v = rctx_val(c->m, accts->items[i], "vpn", NULL);
+        if (v && v->kind == VAL_CIDR && v->u.cidr.addr == r.addr && v->u.cidr.prefix == r.prefix)
+            return accts->items[i];
+    }
+    return NULL;
+}
+
+/* The account whose `vpn` is the range of a VPN-only service, when the
+ * service is reached through it (another account, with a network, in the
+ * service's region, built with it; E0807 reports the rest): lower.c
+ * attaches the service's VPC to that account's Transit Gateway. */
+static const Object *vpn_hub(Cost *c, const Object *svc)
+{
+    const Value *acc = rctx_val(c->m, svc, "access", NULL);
+    if (!acc || acc->kind != VAL_CALL || strcmp(acc->u.str, "vpn") != 0 || acc->n == 0 ||
+        acc->items[0]->kind != VAL_CIDR || !svc->account || !rctx_network(c->m, svc->account))
+        return NULL;
+    const Object *hub = vpn_owner(c, acc->items[0]->u.cidr);
+    if (!hub || hub == svc->account || !built(c, svc->account))
+        return NULL;
+    if (hub != c->hub) {
+        c->hub = hub;
+        c->hub_ok = rctx_network(c->m, hub) && built(c, hub);
+        c->hub_region = region_of(c, hub);
+    }
+    return c->hub_ok && strcmp(c->hub_region, region_of(c, svc->account)) == 0 ? hub : NULL;
+}
+
+/* One attachment of o's account's VPC (a spoke: o is its first service
+ * reached through another account's VPN; the hub: o is the VPN's account),
+ * billed by the hour whether or not a packet crosses it. */
+static void attachment(Cost *c, const Object *o, const char *field, bool hub, double hourly,
+                       const char *region)
+{
+    Charge *g = charge(c, key_of(c->m, o, field), "W0706", rctx_site(c->m, o, field, NULL), o,
+                       hourly * c->hours);
+    if (!g)
+        return;
+    const char *acct = hub ? o->path : o->account->path;
+    g->what = hub ? arena_printf(arena(c), "the VPN of `%s` attaches its VPC to its Transit Gateway, "
+                                 "billed while every service is at zero", acct)
+                  : arena_printf(arena(c), "`%s` is reached through a Transit Gateway attachment of `%s`'s "
+                                 "VPC, billed while every service is at zero", o->path, acct);
+    g->label = arena_printf(arena(c), "1 attachment x $%.3f/h in %s, billed every hour it exists",
+                            hourly, region);
+    g->help = hub ? "each VPC attached to the gateway is billed: the VPN's own and one for every account "
+                    "with a service reached through it"
+                  : "one attachment an account, shared by all its VPN-only services; a service in the "
+                    "VPN's own account needs none";
+}
+
+/* W0706: the hub's attachment and one for each account whose VPN-only
+ * services are reached through another account's VPN (SPEC §13.3). */
+static void attachments(Cost *c, const ObjList *svcs)
+{
+    Table hubs, spokes;         /* account -> itself: its attachment is charged already */
+    table_init(&hubs);
+    table_init(&spokes);
+    const char *region = NULL, *last = NULL;
+    double hourly = -1;
+    for (int i = 0; i < svcs->n; i++) {
+        const Object *s = svcs->items[i], *hub = vpn_hub(c, s);
+        if (!hub)
+            continue;
+        if (!last || strcmp(region_of(c, s->account), last) != 0) {
+            /* a platform has a region or two: not a table lookup a spoke */
+            hourly = price(c, s, "transit_gateway_attachment_hour", &region);
+            last = region;
+        }
+        if (hourly < 0)
+            continue;
+        if (!table_get(&hubs, hub)) {
+            table_put(&hubs, hub, (void *)hub);
+            attachment(c, hub, "vpn", true, hourly, region);
+        }
+        if (!table_get(&spokes, s->account)) {
+            table_put(&spokes, s->account, (void *)s->account);
+            attachment(c, s, "access", false, hourly, region);
+        }
+    }
+    table_release(&hubs);
+    table_release(&spokes);
+}
+
 /* ---- the pass ------------------------------------------------------------------------ */
 
 void rules_cost(Model *m, DiagEngine *d)
@@ -330,6 +439,7 @@ void rules_cost(Model *m, DiagEngine *d)
     if (nets->n == 0 && dbs->n == 0 && svcs->n == 0)
         return;
     Cost c = {.m = m, .d = d};
+    c.own = m->env ? model_env(m, m->env) : NULL;
     rctx_begin(m);
     table_init(&c.groups);
     if (!load_prices(&c))
@@ -342,6 +452,7 @@ void rules_cost(Model *m, DiagEngine *d)
         aurora_floor(&c, dbs->items[i]);
     for (int i = 0; i < svcs->n; i++)
         on_demand(&c, svcs->items[i]);
+    attachments(&c, svcs);
     flush(&c);
 out:
     cJSON_Delete(c.prices);

@@ -263,7 +263,7 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
             continue;
         Site at = name_site(nc->m, o, k->kind);
         const Claim *prev = claim(c, k->what, k->global ? "global" : scope, buf, env, o, at);
-        if (!prev || (first && prev->obj != first->obj))
+        if (!prev || (first && (prev->obj != first->obj || prev->env != first->env)))
             continue;
         first = first ? first : prev;
         site = n ? site : at;

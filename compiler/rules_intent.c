@@ -27,6 +27,8 @@ typedef struct Intent {
     const char *ok_text;    /* the last window text that parsed and closed, or NULL */
     Schedule ok;            /* what it parsed to: a template's window is one string value
                                shared by every expansion, parsed once */
+    Schedule *scratch;      /* where another text is parsed (malloc'd once a pass; NULL:
+                               windows are not checked) */
 } Intent;
 
 static Arena *arena(const Intent *c)
@@ -74,19 +76,20 @@ static Site zone_site(const Schedule *s, const Value *v, Site whole)
 
 /* E0652 across services: one account keeps one clock, so that "23:00"
  * means the same hour for all its services. Base platform only. */
-static void account_zone(Intent *c, const Object *svc, const Schedule *s, Site zs)
+static void account_zone(Intent *c, const Object *svc, const Schedule *s, const Value *v)
 {
     if (!svc->account)
         return;
     ZoneSeen *first = table_get(&c->zones, svc->account);
+    if (first && sched_zone_equal(first->zone, s->zone))
+        return;                 /* the common case: where the zone is written is not needed */
+    Site zs = zone_site(s, v, rctx_site(c->m, svc, "window", NULL));
     if (!first) {
         first = arena_alloc(arena(c), sizeof *first);
         *first = (ZoneSeen){svc, arena_strdup(arena(c), s->zone), zs};
         table_put(&c->zones, svc->account, first);
         return;
     }
-    if (sched_zone_equal(first->zone, s->zone))
-        return;
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0652", zs.src, zs.span,
                        "`%s` switches in `%s`, but `%s` in the same account uses `%s`", svc->path,
                        s->zone, first->svc->path, first->zone);
@@ -98,27 +101,26 @@ static void account_zone(Intent *c, const Object *svc, const Schedule *s, Site z
 
 /* Parses a window; returns false (reported) when it is not a sound
  * weekly schedule. */
-static bool window_ok(Intent *c, const Object *o, const Environment *env, Schedule *s)
+static bool window_ok(Intent *c, const Object *o, const Environment *env)
 {
     const Value *v = rctx_val(c->m, o, "window", env);
-    if (!v || v->kind != VAL_STR)
+    Schedule *s = c->scratch;
+    if (!v || v->kind != VAL_STR || !s)
         return false;
-    Site whole = rctx_site(c->m, o, "window", env);
     if (v->u.str == c->ok_text) {   /* values are immutable: same text, same schedule */
-        *s = c->ok;
         if (!env)
-            account_zone(c, o, s, zone_site(s, v, whole));
+            account_zone(c, o, &c->ok, v);
         return true;
     }
     SchedError err;
     if (!sched_parse(v->u.str, strlen(v->u.str), s, &err)) {
-        sched_report(c, v, whole, &err);
+        sched_report(c, v, rctx_site(c->m, o, "window", env), &err);
         return false;
     }
     if (!env)
-        account_zone(c, o, s, zone_site(s, v, whole));
+        account_zone(c, o, s, v);
     if (!sched_check_closes(s, &err)) {
-        sched_report(c, v, whole, &err);
+        sched_report(c, v, rctx_site(c->m, o, "window", env), &err);
         return false;
     }
     c->ok_text = v->u.str;
@@ -287,9 +289,8 @@ static void vpn_only(Intent *c, const Object *o, const Environment *env)
         return;
     bool vpn = strcmp(acc->u.str, "vpn") == 0;
     const Value *range = vpn && acc->n ? acc->items[0] : NULL;
-    Site as = rctx_site(c->m, o, "access", env);
     if (vpn && is_world(range)) {
-        Site s = model_value_site(range, as);
+        Site s = model_value_site(range, rctx_site(c->m, o, "access", env));
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0604", s.src, s.span,
                            "the VPN range of `%s` is 0.0.0.0/0: \"VPN only\" admits the whole internet",
                            o->path);
@@ -297,7 +298,7 @@ static void vpn_only(Intent *c, const Object *o, const Environment *env)
         diag_emit(c->d, g);
     }
     if (rctx_bool(c->m, o, "public_ip", env, false)) {
-        Site s = rctx_site(c->m, o, "public_ip", env);
+        Site s = rctx_site(c->m, o, "public_ip", env), as = rctx_site(c->m, o, "access", env);
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0604", s.src, s.span,
                            "`%s` is %s only, but its tasks get a public IP%s", o->path,
                            vpn ? "VPN" : "private", in_env(c, env));
@@ -322,7 +323,7 @@ static void vpn_only(Intent *c, const Object *o, const Environment *env)
             continue;
         char buf[24];
         cidr_format(r->u.cidr, buf, sizeof buf);
-        Site s = rctx_elem_site(r, whole);
+        Site s = rctx_elem_site(r, whole), as = rctx_site(c->m, o, "access", env);
         Diag *g = diag_new(c->d, DIAG_ERROR, "E0604", s.src, s.span,
                            "`%s` is %s only, but ingress from %s lets %s in%s", o->path,
                            vpn ? "VPN" : "private", buf,
@@ -539,10 +540,8 @@ static void immutable_latest(Intent *c, Object *o, const Environment *env)
 static void service(void *ctx, Object *o, const Environment *env)
 {
     Intent *c = ctx;
-    Schedule *s = malloc(sizeof *s);
-    bool has_window = s && window_ok(c, o, env, s);
+    bool has_window = window_ok(c, o, env);
     const Value *w = rctx_val(c->m, o, "window", env);
-    free(s);
     spot_launch_type(c, o, env);
     spot_on_demand_cluster(c, o, env);
     /* a window that failed to parse still says the service is meant to stop */
@@ -685,6 +684,7 @@ static void registries(Intent *c)
 void rules_intent(Model *m, DiagEngine *d)
 {
     Intent c = {.m = m, .d = d};
+    c.scratch = malloc(sizeof *c.scratch);
     rctx_begin(m);
     table_init(&c.zones);
     rctx_each(m, "service", service, &c);
@@ -693,4 +693,5 @@ void rules_intent(Model *m, DiagEngine *d)
     environments(&c);
     registries(&c);
     table_release(&c.zones);
+    free(c.scratch);
 }
