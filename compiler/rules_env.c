@@ -334,11 +334,11 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
 }
 
 /* The names one deployment creates (names.c derives them all). */
-static void deployment(EnvCheck *c, const Model *m, const Environment *own, const char *env,
-                       const Object *acct)
+static void deployment(EnvCheck *c, const NameCtx *ncp, const char *env, const Object *acct)
 {
     char buf[512], sc[64];
-    NameCtx nc = names_ctx(m, own);
+    const NameCtx nc = *ncp;
+    const Model *m = nc.m;
     const char *id = model_str(m, acct, "id", NULL);
     bool shared = id && table_get(&c->shared_ids, intern_cstr(&c->base->pg->in, id));
     const char *scope = shared ? scope_of(m, acct, sc, sizeof sc) : NULL;
@@ -507,14 +507,21 @@ void rules_env(Model *m, DiagEngine *d)
             if (rctx_env_has(em, env, accs->items[k]))
                 account_id(&c, em, m->envs[i]->name, accs->items[k]);
     }
+    /* one memo an environment: an account's "P-A" derived once for all
+       its names, object kinds told apart by pointer */
+    NameMemo *memo = malloc(sizeof *memo);
     for (int i = 0; i < m->nenvs; i++) {
         const Model *em = m->envs[i]->eval;
         const Environment *env = own_env(m->envs[i]);
         const ObjList *accs = model_kind(em, "account");
+        if (memo)
+            memset(memo, 0, sizeof *memo);
+        NameCtx nc = names_ctx_memo(em, env, memo);
         for (int k = 0; k < accs->n; k++)
             if (rctx_env_has(em, env, accs->items[k]))
-                deployment(&c, em, env, m->envs[i]->name, accs->items[k]);
+                deployment(&c, &nc, m->envs[i]->name, accs->items[k]);
     }
+    free(memo);
     networks(&c);
     set_release(&c.names);
     table_release(&c.ids);
