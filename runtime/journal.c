@@ -476,3 +476,27 @@ void journal_close(Journal *j)
     strmap_release(&j->index);
     init_empty(j);
 }
+
+int journal_retire(const char *path, char *err)
+{
+    Journal t;
+    struct stat st;
+    int rc = -1;
+    if (lstat(path, &st) < 0 && errno == ENOENT)
+        return 0; /* nothing to retire: leave no lock file behind either */
+    init_empty(&t);
+    if (!(t.path = strdup(path))) {
+        snprintf(err, JOURNAL_ERR_MAX, "out of memory");
+    } else if (take_lock(&t, err) == 0) {
+        if (unlink(path) == 0) {
+            sync_dir(path);
+            rc = 1;
+        } else if (errno == ENOENT) {
+            rc = 0;
+        } else {
+            snprintf(err, JOURNAL_ERR_MAX, "%s: cannot remove: %s", path, strerror(errno));
+        }
+    }
+    journal_close(&t);
+    return rc;
+}

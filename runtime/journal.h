@@ -66,6 +66,13 @@ int journal_append_nosync(Journal *j, const char *step, JournalState st, const c
 int journal_sync(Journal *j, char *err);
 /* Rewrites the file as header + latest record per step, atomically. */
 int journal_compact(Journal *j, char *err);
+/* Removes the journal at path, under its run lock, once the world it
+ * records is no longer true: `sfdrun destroy` retires the plan's apply
+ * journal before it changes anything (an apply's "done" would otherwise
+ * skip every step of the next apply), and `sfdrun apply` the destroy
+ * journal. Its run logs (PATH.logs) stay. Returns 1 when a journal was
+ * removed, 0 when there was none, -1 with err (a run holds it). */
+int journal_retire(const char *path, char *err);
 /* Releases the lock, closes the file and frees everything. */
 void journal_close(Journal *j);
 const char *journal_state_name(JournalState st);

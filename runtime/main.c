@@ -296,6 +296,36 @@ static int cmd_status(const Args *a, const Plan *p, const char *jpath)
 static int destroy_state_pass(const Args *a, const Plan *d, Exec *ex, unsigned char *sel,
                               Journal *j);
 
+/* Before an apply or a destroy changes anything, the other command's
+ * journal (at its default path) stops being true: its "done" records would
+ * make the next apply skip what this destroy removes, or the next destroy
+ * skip what this apply creates. Removes it (journal_retire); -1 when a run
+ * of the other command holds it. jpath: this run's journal. */
+static int retire_other(const Args *a, const char *jpath)
+{
+    int destroy = strcmp(a->cmd, "destroy") == 0;
+    char err[JOURNAL_ERR_MAX];
+    char *other = default_journal(a->plan, !destroy);
+    int rc = -1;
+    if (!other) {
+        fprintf(stderr, "sfdrun: out of memory\n");
+        return -1;
+    }
+    if (strcmp(other, jpath) == 0) {
+        rc = 0;
+    } else if ((rc = journal_retire(other, err)) < 0) {
+        fprintf(stderr, "sfdrun: cannot %s while the %s journal is in use: %s\n", a->cmd,
+                destroy ? "apply" : "destroy", err);
+    } else if (rc > 0) {
+        log_event("retired", (LogField[]){ { "journal", other, 0 } }, 1,
+                  "sfdrun: removed %s: %s changes what it recorded, so the next %s reads "
+                  "every step again", other, destroy ? "this destroy" : "this apply",
+                  destroy ? "apply" : "destroy");
+    }
+    free(other);
+    return rc < 0 ? -1 : 0;
+}
+
 /* apply, and destroy (p is then the destroy plan): for destroy with
  * --delete-state the state steps wait for a second pass, which runs only
  * when everything else is gone. */
@@ -324,6 +354,10 @@ static int cmd_apply(const Args *a, const Plan *p, Exec *ex, const char *jpath)
             goto out;
         }
         have_journal = 1;
+        if (retire_other(a, jpath) < 0) {
+            code = EXIT_USAGE;
+            goto out;
+        }
     }
     size_t n_sel = 0;
     for (size_t i = 0; i < p->n_steps; i++)

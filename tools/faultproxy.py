@@ -19,9 +19,23 @@ SigV4 signatures stay valid) unless a fault is drawn for it (probability
   hang      forwards nothing, answers nothing for --hang-seconds, then closes
 --pass-through injects nothing (use it to count requests). --log appends one
 JSON line per request: {"n", "method", "path", "op", "fault"}.
+
+Kill mode, to interrupt a client at an exact point (tests/tiers/46-runtime-destroy):
+    --kill-at K --kill-pid-file F [--kill-when before|after]
+counts the client's mutating requests (reads are S3 GET/HEAD and operations
+named Get*, Describe*, List*, Head*, Search*, AssumeRole, GetCallerIdentity,
+as tests/data/runtime/count-mutations.py counts them) and at the K-th sends
+SIGKILL to the pid in F: `before` forwarding it (the call never happens) or
+`after` moto did it but before the answer (the client dies not knowing it
+happened). That request and every later one get a TCP reset. The kill is
+logged as {"kill": K, "op", "when", "pid"}. Nothing is killed without
+--kill-at and a pid file, so the mode cannot fire by accident.
 """
 import argparse
 import http.client
+import os
+import re
+import signal
 import json
 import random
 import socket
@@ -44,6 +58,11 @@ class State:
     log = None
     upstream = None
     hang = 5.0
+    kill_at = 0          # --kill-at: SIGKILL at this mutating request (0: never)
+    kill_pid_file = None  # --kill-pid-file: where the client's pid is
+    kill_after = False   # --kill-when after: forward the K-th first
+    mutating = 0         # mutating requests seen
+    killed = False       # the kill happened: reset everything from now on
 
     @classmethod
     def draw(cls):
@@ -60,6 +79,33 @@ class State:
             with cls.lock:
                 cls.log.write(json.dumps(rec) + "\n")
                 cls.log.flush()
+
+
+READS = ("Get", "Describe", "List", "Head", "Search")
+
+
+def is_mutating(method, path, op):
+    if op:
+        return not (op.startswith(READS) or op in ("AssumeRole", "GetCallerIdentity"))
+    return method not in ("GET", "HEAD") and not re.fullmatch(r"/(get|list|describe)[a-z]+", path)
+
+
+def kill_client(k, op, when):
+    """SIGKILLs the pid in --kill-pid-file (waiting up to 5 s for it)."""
+    pid = None
+    for _ in range(100):
+        try:
+            pid = int(open(State.kill_pid_file).read().strip())
+            break
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    # logged first: the client's death lets the caller stop this proxy
+    State.record({"kill": k, "op": op, "when": when, "pid": pid})
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def operation(headers, body):
@@ -150,8 +196,33 @@ class Handler(BaseHTTPRequestHandler):
         elif self.command != "HEAD":
             self.wfile.write(data)
 
+    def _kill_point(self, op):
+        """In kill mode: None to go on, "before"/"after" at the K-th mutating
+        request, "dead" once the client was killed."""
+        if not State.kill_at:
+            return None
+        with State.lock:
+            if State.killed:
+                return "dead"
+            if not is_mutating(self.command, self.path.split("?")[0], op):
+                return None
+            State.mutating += 1
+            if State.mutating < State.kill_at:
+                return None
+            State.killed = True
+        return "after" if State.kill_after else "before"
+
     def _handle(self):
         body = self._body()
+        point = self._kill_point(operation(self.headers, body)[0])
+        if point == "dead":
+            return self._reset()
+        if point:
+            op = operation(self.headers, body)[0] or f"{self.command} {self.path}"
+            if point == "after":
+                self._forward(body)
+            kill_client(State.kill_at, op, point)
+            return self._reset()
         n, fault, after = State.draw()
         op, proto = operation(self.headers, body)
         if fault == "truncate" and self.command == "HEAD":
@@ -188,7 +259,14 @@ def main():
     ap.add_argument("--hang-seconds", type=float, default=5.0)
     ap.add_argument("--log")
     ap.add_argument("--pass-through", action="store_true")
+    ap.add_argument("--kill-at", type=int, default=0)
+    ap.add_argument("--kill-pid-file")
+    ap.add_argument("--kill-when", choices=("before", "after"), default="before")
     a = ap.parse_args()
+    if a.kill_at and not a.kill_pid_file:
+        sys.exit("faultproxy: --kill-at needs --kill-pid-file")
+    State.kill_at, State.kill_pid_file = a.kill_at, a.kill_pid_file
+    State.kill_after = a.kill_when == "after"
     State.rng = random.Random(a.seed)
     State.rate = 0.0 if a.pass_through else a.rate
     State.kinds = tuple(k for k in a.faults.split(",") if k)
@@ -203,7 +281,6 @@ def main():
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(f"{srv.server_address[1]}\n")
-    import os
     os.replace(tmp, a.port_file)
     try:
         srv.serve_forever()

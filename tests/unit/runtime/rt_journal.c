@@ -1,7 +1,9 @@
 /* rt_journal.c — the journal: records survive a reopen (replay, last record
  * wins), a torn last line is ignored and compacted away, corruption before
  * the last line and a journal of another plan are refused, a second
- * opener is locked out, and compaction keeps exactly the latest state. */
+ * opener is locked out, and compaction keeps exactly the latest state.
+ * Retiring (what apply does to the destroy journal and destroy to the
+ * apply journal) removes the file, and never while a run holds it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,6 +185,45 @@ static void second_run_locked_out(void **state)
     journal_close(&j);
 }
 
+static void retire_removes(void **state)
+{
+    const char *path = *state;
+    char err[JOURNAL_ERR_MAX];
+    Journal j;
+    char lock[600];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    assert_int_equal(journal_retire(path, err), 0); /* none yet */
+    assert_int_equal(access(lock, F_OK), -1);        /* and no lock file made */
+    assert_int_equal(journal_open(&j, path, SHA_A, err), 0);
+    assert_int_equal(journal_append(&j, "a", JOURNAL_DONE, "changed", NULL, err), 0);
+    journal_close(&j);
+    assert_int_equal(journal_retire(path, err), 1);
+    assert_int_equal(access(path, F_OK), -1);
+    /* the next run starts from nothing: every step is checked again */
+    assert_int_equal(journal_open(&j, path, SHA_A, err), 0);
+    assert_null(journal_get(&j, "a"));
+    journal_close(&j);
+}
+
+static void retire_refused_while_running(void **state)
+{
+    const char *path = *state;
+    char err[JOURNAL_ERR_MAX];
+    Journal j;
+    assert_int_equal(journal_open(&j, path, SHA_A, err), 0);
+    pid_t pid = fork(); /* record locks are per process */
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char e2[JOURNAL_ERR_MAX];
+        int rc = journal_retire(path, e2);
+        _exit(rc == -1 && strstr(e2, "in use") && access(path, F_OK) == 0 ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    journal_close(&j);
+}
+
 static void compaction_keeps_latest(void **state)
 {
     const char *path = *state;
@@ -270,6 +311,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(foreign_plan_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(second_run_locked_out, setup, teardown),
         cmocka_unit_test_setup_teardown(compaction_keeps_latest, setup, teardown),
+        cmocka_unit_test_setup_teardown(retire_removes, setup, teardown),
+        cmocka_unit_test_setup_teardown(retire_refused_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_file_reads_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(planted_tmp_symlink_not_followed, setup, teardown),
     };
