@@ -209,7 +209,7 @@ void rctx_report(DiagEngine *d, DiagLevel lv, const char *code, const Value *v, 
 
 bool rctx_env_has(const Model *m, const Environment *env, const Object *a)
 {
-    const Value *v = model_get(m, env->obj, "accounts");
+    const Value *v = rctx_val(m, env->obj, "accounts", NULL);
     if (!v || v->kind == VAL_SYM || v->kind == VAL_ERROR || v->kind == VAL_NULL)
         return true;    /* `all` (or poison: assume the widest) */
     if (v->kind != VAL_LIST)
