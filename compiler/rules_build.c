@@ -558,10 +558,27 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
         int n = 0;
         for (int k = 0; k < a->nchildren; k++)
             if (has_unit(K, a->children[k])) {
-                names_unit_dir(a->children[k]->kind, a->children[k]->name, buf[n].dir, sizeof buf[n].dir);
-                buf[n].len = strlen(buf[n].dir);
+                buf[n].len = strlen(a->children[k]->name);  /* the label's, for now */
                 buf[n++].o = a->children[k];
             }
+        /* a directory is "<kind>-<label>", byte for byte transformed and
+           kinds have no `-`: two can be one only for one kind and labels of
+           one length (or when both are cut at the buffer's size) */
+        for (int k = 0; k < n; k++) {   /* dir[0]: whether it may clash */
+            bool maybe = strlen(buf[k].o->kind) + 1 + buf[k].len >= sizeof buf[k].dir - 1;
+            for (int j = 0; j < n && !maybe; j++)
+                maybe = j != k && buf[j].o->kind == buf[k].o->kind && buf[j].len == buf[k].len;
+            buf[k].dir[0] = maybe;
+        }
+        int kept = 0;
+        for (int k = 0; k < n; k++)
+            if (buf[k].dir[0])
+                buf[kept++].o = buf[k].o;
+        n = kept;
+        for (int k = 0; k < n; k++) {
+            names_unit_dir(buf[k].o->kind, buf[k].o->name, buf[k].dir, sizeof buf[k].dir);
+            buf[k].len = strlen(buf[k].dir);
+        }
         /* a handful of blocks an account: pairs by length first, no sort
            (each clash names the earliest block of its directory) */
         for (int k = 0; k < n; k++) {
