@@ -128,9 +128,32 @@ static size_t copy(const char *s, char *buf, size_t cap)
 
 /* ---- model access ------------------------------------------------------- */
 
+/* model_field, through the memo's cache of field declarations: names
+ * are derived for every object of every account, each reading a field or
+ * two, and interning the field's name and probing the schema was a third
+ * of a derivation. f is one of this file's literals. */
+static const Field *field(const NameCtx *c, const Object *o, const char *f)
+{
+    if (!c->memo)
+        return model_field(c->m, o, f);
+    size_t h = (((uintptr_t)f >> 3) ^ ((uintptr_t)o->schema >> 4)) &
+               (sizeof c->memo->fields / sizeof c->memo->fields[0] - 1);
+    if (c->memo->fields[h].lit != f || c->memo->fields[h].schema != o->schema) {
+        c->memo->fields[h].lit = f;
+        c->memo->fields[h].schema = o->schema;
+        c->memo->fields[h].fd = schema_field(o->schema, intern_cstr(&c->m->pg->in, f));
+    }
+    const FieldDecl *fd = c->memo->fields[h].fd;
+    return fd ? &model_fields(c->m, o)[fd->index] : NULL;
+}
+
+/* o's field f in the context's environment (model_get_env), or NULL when
+ * it has no value. */
 static const Value *get(const NameCtx *c, const Object *o, const char *f)
 {
-    const Value *v = model_get_env(c->m, o, f, c->env);
+    const Field *fl = field(c, o, f);
+    const Override *ov = fl && c->env ? table_get(&c->env->by_field, fl) : NULL;
+    const Value *v = ov ? ov->val : fl ? fl->val : NULL;
     return v && v->kind != VAL_ERROR && v->kind != VAL_NULL ? v : NULL;
 }
 

@@ -62,6 +62,11 @@ typedef struct NameMemo {
                              * (an account's blocks are asked about together) */
     const char *kinds[8];   /* object kinds seen (interned: one pointer a kind)... */
     unsigned kind_bits[8];  /* ...and their owner bits (names_applies) */
+    struct {                /* the fields names.c reads, by (literal, schema): */
+        const char *lit;    /* a field name literal of names.c, or NULL: empty */
+        const SchemaDecl *schema;
+        const FieldDecl *fd;    /* schema_field()'s answer (may be NULL) */
+    } fields[64];
 } NameMemo;
 
 /* What a name is derived in. */

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "rulectx.h"
 #include "banned.h"
 
 /* The span of a block's label (what a rename changes), else its head. */
@@ -185,7 +186,7 @@ static void env_accounts(Model *m, DiagEngine *d)
 static bool ec2_cluster(Model *m, const Object *c)
 {
     for (int i = -1; i < m->nenvs; i++) {
-        const Value *v = model_get_env(m, c, "compute", i < 0 ? NULL : m->envs[i]);
+        const Value *v = rctx_val(m, c, "compute", i < 0 ? NULL : m->envs[i]);
         if (v && (v->kind == VAL_SYM || v->kind == VAL_STR) && strcmp(v->u.str, "ec2") == 0)
             return true;
     }
@@ -318,7 +319,7 @@ static void egress(Model *m, DiagEngine *d)
 /* Whether environment e (NULL: the base platform) deploys account a. */
 static bool deploys(Model *m, const Environment *e, const Object *a)
 {
-    const Value *v = e ? model_get(m, e->obj, "accounts") : NULL;
+    const Value *v = e ? rctx_val(m, e->obj, "accounts", NULL) : NULL;
     if (!v || v->kind != VAL_LIST)
         return true;
     for (uint32_t i = 0; i < v->n; i++)
@@ -332,7 +333,7 @@ static const Object *vpn_owner(Model *m, const Environment *e, Cidr r)
 {
     const ObjList *accts = model_kind(m, "account");
     for (int i = 0; i < accts->n; i++) {
-        const Value *v = model_get_env(m, accts->items[i], "vpn", e);
+        const Value *v = rctx_val(m, accts->items[i], "vpn", e);
         if (v && v->kind == VAL_CIDR && v->u.cidr.addr == r.addr && v->u.cidr.prefix == r.prefix)
             return accts->items[i];
     }
@@ -342,9 +343,9 @@ static const Object *vpn_owner(Model *m, const Environment *e, Cidr r)
 /* An account's region in environment e: its own, else the platform's. */
 static const char *region_of(Model *m, const Environment *e, const Object *a)
 {
-    const Value *v = model_get_env(m, a, "region", e);
+    const Value *v = rctx_val(m, a, "region", e);
     if (!v && m->platform)      /* the first platform block */
-        v = model_get_env(m, m->platform, "region", e);
+        v = rctx_val(m, m->platform, "region", e);
     return v && (v->kind == VAL_SYM || v->kind == VAL_STR) ? v->u.str : "";
 }
 
@@ -353,7 +354,7 @@ static const char *region_of(Model *m, const Environment *e, const Object *a)
  * service through a Transit Gateway attached to the hub's VPC (SPEC §13.2). */
 static const char *unreachable(Model *m, const Environment *e, const Object *s, const Object **hub)
 {
-    const Value *acc = model_get_env(m, s, "access", e);
+    const Value *acc = rctx_val(m, s, "access", e);
     *hub = NULL;
     if (!acc || acc->kind != VAL_CALL || strcmp(acc->u.str, "vpn") != 0 || acc->n == 0 ||
         acc->items[0]->kind != VAL_CIDR || acc->items[0]->u.cidr.prefix == 0)
@@ -399,7 +400,7 @@ static const HubUse *second_hub(Model *m, Table *first, const Object *s, const O
 static void report_unreachable(Model *m, DiagEngine *d, const Object *s, const Environment *env,
                                const char *why, const Object *hub)
 {
-    Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
+    Site as = model_value_site(rctx_val(m, s, "access", env), model_site(m, s, "access"));
     Diag *g = diag_new(d, DIAG_ERROR, "E0807", as.src, as.span,
                        "VPN-only service `%s` cannot be reached from the VPN%s%s%s", s->path,
                        env ? ", in environment `" : "", env ? env->name : "", env ? "`" : "");
@@ -422,8 +423,8 @@ static void report_unreachable(Model *m, DiagEngine *d, const Object *s, const E
 static void report_second_hub(Model *m, DiagEngine *d, const Object *s, const Environment *env,
                               const Object *hub, const HubUse *first)
 {
-    Site as = model_value_site(model_get_env(m, s, "access", env), model_site(m, s, "access"));
-    Site fs = model_value_site(model_get_env(m, first->svc, "access", env),
+    Site as = model_value_site(rctx_val(m, s, "access", env), model_site(m, s, "access"));
+    Site fs = model_value_site(rctx_val(m, first->svc, "access", env),
                                model_site(m, first->svc, "access"));
     Diag *g = diag_new(d, DIAG_ERROR, "E0808", as.src, as.span,
                        "account `%s` reaches its VPN-only services through two VPNs, of `%s` and of "
@@ -557,10 +558,27 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
         int n = 0;
         for (int k = 0; k < a->nchildren; k++)
             if (has_unit(K, a->children[k])) {
-                names_unit_dir(a->children[k]->kind, a->children[k]->name, buf[n].dir, sizeof buf[n].dir);
-                buf[n].len = strlen(buf[n].dir);
+                buf[n].len = strlen(a->children[k]->name);  /* the label's, for now */
                 buf[n++].o = a->children[k];
             }
+        /* a directory is "<kind>-<label>", byte for byte transformed and
+           kinds have no `-`: two can be one only for one kind and labels of
+           one length (or when both are cut at the buffer's size) */
+        for (int k = 0; k < n; k++) {   /* dir[0]: whether it may clash */
+            bool maybe = strlen(buf[k].o->kind) + 1 + buf[k].len >= sizeof buf[k].dir - 1;
+            for (int j = 0; j < n && !maybe; j++)
+                maybe = j != k && buf[j].o->kind == buf[k].o->kind && buf[j].len == buf[k].len;
+            buf[k].dir[0] = maybe;
+        }
+        int kept = 0;
+        for (int k = 0; k < n; k++)
+            if (buf[k].dir[0])
+                buf[kept++].o = buf[k].o;
+        n = kept;
+        for (int k = 0; k < n; k++) {
+            names_unit_dir(buf[k].o->kind, buf[k].o->name, buf[k].dir, sizeof buf[k].dir);
+            buf[k].len = strlen(buf[k].dir);
+        }
         /* a handful of blocks an account: pairs by length first, no sort
            (each clash names the earliest block of its directory) */
         for (int k = 0; k < n; k++) {

@@ -25,7 +25,10 @@
 typedef struct Claim {
     const char *env;        /* the environment */
     const Object *obj;      /* the object that creates it (in that environment's model) */
-    Site site;              /* where to point */
+    Site site;              /* where to point; no src: name_site(m, obj, kind), found
+                             * only for a diagnostic */
+    const Model *m;         /* that environment's model (a name's claim) */
+    NameKind kind;          /* the name's kind (a name's claim) */
 } Claim;
 
 /* A set of names, malloc'd and freed with the pass: hundreds of thousands
@@ -53,6 +56,9 @@ typedef struct EnvCheck {
     NameSet names;          /* "KIND SCOPE NAME" -> the first claim */
     Table ids;              /* interned account id -> Claim* (the account) */
     Table shared_ids;       /* interned account id -> non-NULL: deployed by two environments */
+    const char *kinds[8];   /* object kinds seen (interned)... */
+    unsigned kind_bits[8];  /* ...and bit i set when checked[i] applies to them */
+    unsigned global;        /* bit i set when checked[i] is unique across AWS */
 } EnvCheck;
 
 static void *grow_to(void *p, size_t *cap, size_t need, size_t size)
@@ -69,11 +75,22 @@ static void *grow_to(void *p, size_t *cap, size_t need, size_t size)
     return q;
 }
 
-static uint64_t fnv(const char *s, size_t n)
+/* A key's hash, eight bytes a step: a name is hashed once per deployment
+ * that creates it, tens of thousands of keys of ~40 bytes (byte-wise FNV
+ * was half of claiming one). */
+static uint64_t key_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, s + i, n - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
     return h ? h : 1;
 }
 
@@ -96,7 +113,7 @@ static const Claim *set_claim(NameSet *s, const char *key, size_t len, Claim cl)
         s->slots = ns;
         s->cap = cap;
     }
-    uint64_t h = fnv(key, len);
+    uint64_t h = key_hash(key, len);
     size_t i = h & (s->cap - 1);
     for (; s->slots[i].hash; i = (i + 1) & (s->cap - 1))
         if (s->slots[i].hash == h && s->slots[i].len == len &&
@@ -149,7 +166,7 @@ static const char *help_for(const char *code)
 /* Records that env's obj creates name (kind, scope). Returns the claim of
  * another environment that already does, or NULL. */
 static const Claim *claim(EnvCheck *c, const char *what, const char *scope, const char *name,
-                          const char *env, const Object *obj, Site site)
+                          Claim cl)
 {
     if (!scope || !name || !*name)
         return NULL;
@@ -163,10 +180,27 @@ static const Claim *claim(EnvCheck *c, const char *what, const char *scope, cons
     memcpy(key + lw + 1, scope, ls);
     key[lw + 1 + ls] = ' ';
     memcpy(key + lw + ls + 2, name, ln);
-    const Claim *prev = set_claim(&c->names, key, n, (Claim){env, obj, site});
+    const Claim *prev = set_claim(&c->names, key, n, cl);
     if (!prev)
         return NULL;
-    return prev->env == env ? NULL : prev;  /* one environment's own are E0503 and friends */
+    return prev->env == cl.env ? NULL : prev;  /* one environment's own are E0503 and friends */
+}
+
+/* Where to point for a name of o: its `name` when written, else the block
+ * (a state bucket: the platform's `state { bucket }`, else the account). */
+static Site name_site(const Model *m, const Object *o, NameKind k)
+{
+    if (k == NAME_STATE_BUCKET)
+        return m->state ? model_site(m, m->state, "bucket") : model_obj_site(o);
+    if (k == NAME_BUCKET && model_attr(m, o, "name"))
+        return model_site(m, o, "name");
+    return model_obj_site(o);
+}
+
+/* Where a claim points. */
+static Site claim_site(const Claim *cl)
+{
+    return cl->site.src ? cl->site : name_site(cl->m, cl->obj, cl->kind);
 }
 
 /* One diagnostic for everything obj in env creates that prev's object
@@ -178,8 +212,9 @@ static void collision(EnvCheck *c, const char *code, const char *names, int n, c
                        "%s %s created by both environment `%s` (`%s`) and `%s` (`%s`)", names,
                        n > 1 ? "are" : "is", prev->env, prev->obj->path, env, obj->path);
     diag_label(c->d, g, "`%s` in environment `%s`", obj->path, env);
-    diag_secondary(c->d, g, prev->site.src, prev->site.span, "`%s` in environment `%s`",
-                   prev->obj->path, prev->env);
+    Site at = claim_site(prev);
+    diag_secondary(c->d, g, at.src, at.span, "`%s` in environment `%s`", prev->obj->path,
+                   prev->env);
     diag_help(c->d, g, "%s", help_for(code));
     diag_emit(c->d, g);
 }
@@ -195,7 +230,7 @@ static void account_id(EnvCheck *c, const Model *m, const char *env, const Objec
     Claim *prev = table_get(&c->ids, k);
     if (!prev) {
         Claim *cl = arena_alloc(c->a, sizeof *cl);
-        *cl = (Claim){env, acct, site};
+        *cl = (Claim){env, acct, site, m, NAME_NETWORK};
         table_put(&c->ids, k, cl);
         return;
     }
@@ -232,12 +267,33 @@ static const Checked checked[] = {
     {NAME_SECRET, "secret", false},
 };
 
-/* Where to point for a name of o: its `name` when written, else the block. */
-static Site name_site(const Model *m, const Object *o, NameKind k)
+/* Bit i set when checked[i] applies to o (names_applies), through the
+ * kinds seen: a pointer compare an object, not a strcmp a kind. */
+static unsigned checked_bits(EnvCheck *c, const Object *o)
 {
-    if (k == NAME_BUCKET && model_attr(m, o, "name"))
-        return model_site(m, o, "name");
-    return model_obj_site(o);
+    int i = 0;
+    for (; i < 8 && c->kinds[i]; i++)
+        if (c->kinds[i] == o->kind)
+            return c->kind_bits[i];
+    unsigned bits = 0;
+    for (size_t k = 0; k < sizeof checked / sizeof checked[0]; k++)
+        if (names_applies(checked[k].kind, o))
+            bits |= 1u << k;
+    if (i < 8) {
+        c->kinds[i] = o->kind;
+        c->kind_bits[i] = bits;
+    }
+    return bits;
+}
+
+/* The bits of checked[] unique across AWS. */
+static unsigned global_bits(void)
+{
+    unsigned bits = 0;
+    for (size_t k = 0; k < sizeof checked / sizeof checked[0]; k++)
+        if (checked[k].global)
+            bits |= 1u << k;
+    return bits;
 }
 
 static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const char *env,
@@ -248,10 +304,12 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
     const Claim *first = NULL;
     Site site = {0};
     int n = 0;
-    for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {
+    /* per-account names meet only in an account two environments use */
+    unsigned bits = checked_bits(c, o) & (scope ? ~0u : c->global);
+    for (size_t i = 0; bits >> i; i++) {
         const Checked *k = &checked[i];
-        if ((!k->global && !scope) || !names_applies(k->kind, o))
-            continue;   /* per-account names meet only in an account two environments use */
+        if (!(bits >> i & 1))
+            continue;
         if (k->kind == NAME_CLUSTER && strcmp(o->kind, "account") == 0 &&
             !names_has_implicit_cluster(nc, o))
             continue;
@@ -261,12 +319,12 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
             continue;   /* one registry for every environment, created by one */
         if (names_derive(nc, k->kind, o, buf, sizeof buf) == 0)
             continue;
-        Site at = name_site(nc->m, o, k->kind);
-        const Claim *prev = claim(c, k->what, k->global ? "global" : scope, buf, env, o, at);
+        const Claim *prev = claim(c, k->what, k->global ? "global" : scope, buf,
+                                  (Claim){env, o, {0}, nc->m, k->kind});
         if (!prev || (first && (prev->obj != first->obj || prev->env != first->env)))
             continue;
         first = first ? first : prev;
-        site = n ? site : at;
+        site = n ? site : name_site(nc->m, o, k->kind);
         names = arena_printf(c->a, "%s%s%s \"%s\"", names ? names : "", names ? ", " : "",
                              k->what, buf);
         n++;
@@ -276,20 +334,20 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
 }
 
 /* The names one deployment creates (names.c derives them all). */
-static void deployment(EnvCheck *c, const Model *m, const Environment *own, const char *env,
-                       const Object *acct)
+static void deployment(EnvCheck *c, const NameCtx *ncp, const char *env, const Object *acct)
 {
     char buf[512], sc[64];
-    NameCtx nc = names_ctx(m, own);
+    const NameCtx nc = *ncp;
+    const Model *m = nc.m;
     const char *id = model_str(m, acct, "id", NULL);
     bool shared = id && table_get(&c->shared_ids, intern_cstr(&c->base->pg->in, id));
     const char *scope = shared ? scope_of(m, acct, sc, sizeof sc) : NULL;
     if (names_derive(&nc, NAME_STATE_BUCKET, acct, buf, sizeof buf) > 0) {
-        Site at = m->state ? model_site(m, m->state, "bucket") : model_obj_site(acct);
-        const Claim *prev = claim(c, "state bucket", "global", buf, env, acct, at);
+        const Claim *prev = claim(c, "state bucket", "global", buf,
+                                  (Claim){env, acct, {0}, m, NAME_STATE_BUCKET});
         if (prev)
             collision(c, "E0902", arena_printf(c->a, "state bucket \"%s\"", buf), 1, env, acct,
-                      at, prev);
+                      name_site(m, acct, NAME_STATE_BUCKET), prev);
     }
     claim_all(c, &nc, scope, env, acct);
     for (int i = 0; i < acct->nchildren; i++)
@@ -438,7 +496,7 @@ void rules_env(Model *m, DiagEngine *d)
     for (int i = 0; i < m->nenvs; i++)
         if (!m->envs[i]->eval || !own_env(m->envs[i]))
             return;
-    EnvCheck c = {.base = m, .d = d, .a = &m->pg->arena};
+    EnvCheck c = {.base = m, .d = d, .a = &m->pg->arena, .global = global_bits()};
     table_init(&c.ids);
     table_init(&c.shared_ids);
     for (int i = 0; i < m->nenvs; i++) {     /* E0903, and which ids are shared */
@@ -449,14 +507,21 @@ void rules_env(Model *m, DiagEngine *d)
             if (rctx_env_has(em, env, accs->items[k]))
                 account_id(&c, em, m->envs[i]->name, accs->items[k]);
     }
+    /* one memo an environment: an account's "P-A" derived once for all
+       its names, object kinds told apart by pointer */
+    NameMemo *memo = malloc(sizeof *memo);
     for (int i = 0; i < m->nenvs; i++) {
         const Model *em = m->envs[i]->eval;
         const Environment *env = own_env(m->envs[i]);
         const ObjList *accs = model_kind(em, "account");
+        if (memo)
+            memset(memo, 0, sizeof *memo);
+        NameCtx nc = names_ctx_memo(em, env, memo);
         for (int k = 0; k < accs->n; k++)
             if (rctx_env_has(em, env, accs->items[k]))
-                deployment(&c, em, env, m->envs[i]->name, accs->items[k]);
+                deployment(&c, &nc, m->envs[i]->name, accs->items[k]);
     }
+    free(memo);
     networks(&c);
     set_release(&c.names);
     table_release(&c.ids);
