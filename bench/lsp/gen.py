@@ -22,6 +22,7 @@ PLATFORM = '''platform bench {
 account core {
   kind = core
   id = "111111111111"
+  @allow(W0706, "the VPN reaches the LAs' web UIs through core's Transit Gateway")
   vpn = 10.250.0.0/16
   network { cidr = { stage = 10.251.0.0/16, prod = 10.253.0.0/16 }[env] }
   ecr dagster {
@@ -79,6 +80,7 @@ account la-la{i:05d} {{
     scale = 0..1
   }}
 
+  @allow(W0706, "the VPN reaches the web UI through the account's Transit Gateway attachment")
   service webserver {{
     image = core.ecr.dagster
     tag = "2026.12.1"
