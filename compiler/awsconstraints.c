@@ -46,7 +46,7 @@ typedef struct ReInst {
  * counters; a transition is computed the first time a byte is read in a
  * state, so matching costs one table lookup a byte once the names of a
  * platform have been seen (the NFA alone costs ~100 instructions a byte). */
-enum { DFA_MAX_STATES = 64, DFA_UNKNOWN = -1, DFA_DEAD = -2 };
+enum { DFA_MAX_STATES = 64, DFA_UNKNOWN = -1, DFA_DEAD = -2, DFA_LAST = 128 };
 
 typedef struct Dfa {
     int nstates;
@@ -55,6 +55,13 @@ typedef struct Dfa {
     int pcs_cap;
     bool accept[DFA_MAX_STATES];        /* the set holds OP_MATCH */
     int16_t next[DFA_MAX_STATES][256];  /* DFA_UNKNOWN, DFA_DEAD or a state */
+    /* The names matched one after another share most of their bytes (an
+     * account's "P-A", a service's "P-A-svc-", an account number's first
+     * digits): the last name's first bytes and the state after each, so
+     * that the next name is read from where the two part. */
+    size_t nlast;                       /* last[0, nlast) and state_at[0 .. nlast] hold */
+    char last[DFA_LAST];
+    int8_t state_at[DFA_LAST + 1];      /* state_at[i]: after last[0, i) */
 } Dfa;
 
 struct AwscRe {
@@ -493,22 +500,38 @@ static long dfa_fail_at(AwscRe *re, const char *s, size_t len)
         if (dfa_state(re, d, set, n) != 0)
             return -2;
     }
+    /* where s parts from the last name: 8 bytes a step, then bytes */
+    size_t i = 0, keep = d->nlast < len ? d->nlast : len;
+    for (uint64_t a, b; i + 8 <= keep; i += 8) {
+        memcpy(&a, s + i, 8);
+        memcpy(&b, d->last + i, 8);
+        if (a != b)
+            break;
+    }
+    while (i < keep && s[i] == d->last[i])
+        i++;
     /* the hot loop: one load and one test a byte once the DFA has seen the
-       platform's names (every derived name of every account comes here) */
-    int st = 0;
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    for (; p < end; p++) {
-        int t = d->next[st][*p];
+       platform's names (every derived name of every account comes here),
+       and the byte and the state kept for the next name */
+    int st = d->state_at[i];
+    for (; i < len; i++) {
+        unsigned c = (unsigned char)s[i];
+        int t = d->next[st][c];
         if (t < 0) {
             if (t == DFA_UNKNOWN)
-                t = dfa_step(re, d, st, *p);
-            if (t == DFA_DEAD)
-                return (long)(p - (const unsigned char *)s);
-            if (t < 0)
-                return -2;
+                t = dfa_step(re, d, st, c);
+            if (t < 0) {
+                d->nlast = i < DFA_LAST ? i : DFA_LAST;
+                return t == DFA_DEAD ? (long)i : -2;
+            }
         }
         st = t;
+        if (i < DFA_LAST) {
+            d->last[i] = (char)c;
+            d->state_at[i + 1] = (int8_t)st;
+        }
     }
+    d->nlast = len < DFA_LAST ? len : DFA_LAST;
     return d->accept[st] ? -1 : (long)len;
 }
 
