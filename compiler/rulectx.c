@@ -19,14 +19,14 @@ static struct {
 } keys[KEYS];
 static const Interner *keys_in;
 
-/* And the field a literal names in a schema: the passes read a few
- * hundred fields per account in every environment, and the schema's hash
- * probe was most of a read. */
+/* And the field a literal names in a schema, as its index in the
+ * object's fields: the passes read a few hundred fields per account in
+ * every environment, and the schema's hash probe was most of a read. */
 enum { FIELDS = 1024 };
 static struct {
     const char *lit;            /* the caller's literal */
     const SchemaDecl *schema;
-    const FieldDecl *fd;        /* what schema_field() answered (may be NULL) */
+    int index;                  /* the FieldDecl's index, -1: the schema has no such field */
 } fields[FIELDS];
 
 /* The model rctx_begin() was last given, and whether it has no cluster
@@ -60,31 +60,37 @@ static const char *key_of(const Model *m, const char *name)
     return intern_cstr(&m->pg->in, name);
 }
 
-/* The FieldDecl name names in schema, through the cache (a miss, or
- * another interner: the schema's hash). Kept out of field_of, whose hit
- * path is then a few instructions with no registers to save: the passes
- * read ~180 fields an account in every environment. */
-static const FieldDecl *__attribute__((noinline))
-field_decl_miss(const Model *m, const SchemaDecl *schema, const char *name, size_t h)
+/* The cache's slot for (name, schema). */
+static inline size_t field_slot(const char *name, const SchemaDecl *schema)
+{
+    return (((uintptr_t)name >> 3) ^ ((uintptr_t)schema >> 4)) & (FIELDS - 1);
+}
+
+/* The index of the field name names in schema (-1: none), through the
+ * cache (a miss, or another interner: the schema's hash). Kept out of
+ * field_of, whose hit path is then a few instructions with no registers
+ * to save: the passes read ~180 fields an account in every environment. */
+static int __attribute__((noinline))
+field_index_miss(const Model *m, const SchemaDecl *schema, const char *name, size_t h)
 {
     const FieldDecl *fd = schema_field(schema, key_of(m, name));
+    int index = fd ? fd->index : -1;
     if (keys_in == &m->pg->in) {
         fields[h].lit = name;
         fields[h].schema = schema;
-        fields[h].fd = fd;
+        fields[h].index = index;
     }
-    return fd;
+    return index;
 }
 
 /* The Field called name of o, or NULL. */
 static inline const Field *field_of(const Model *m, const Object *o, const char *name)
 {
-    size_t h = (((uintptr_t)name >> 3) ^ ((uintptr_t)o->schema >> 4)) & (FIELDS - 1);
-    const FieldDecl *fd = fields[h].lit == name && fields[h].schema == o->schema &&
-                                  keys_in == &m->pg->in
-                              ? fields[h].fd
-                              : field_decl_miss(m, o->schema, name, h);
-    return fd ? &model_fields(m, o)[fd->index] : NULL;
+    size_t h = field_slot(name, o->schema);
+    int i = fields[h].lit == name && fields[h].schema == o->schema && keys_in == &m->pg->in
+                ? fields[h].index
+                : field_index_miss(m, o->schema, name, h);
+    return i >= 0 ? &model_fields(m, o)[i] : NULL;
 }
 
 static const Override *override_of(const Environment *env, const Field *f)
@@ -92,11 +98,26 @@ static const Override *override_of(const Environment *env, const Field *f)
     return env && f ? table_get(&env->by_field, f) : NULL;
 }
 
-Value *rctx_val(const Model *m, const Object *o, const char *name, const Environment *env)
+/* rctx_val's other cases: a miss of the cache, or an environment (its
+ * overrides' table). */
+static Value *__attribute__((noinline))
+val_slow(const Model *m, const Object *o, const char *name, const Environment *env)
 {
     const Field *f = field_of(m, o, name);
     const Override *ov = override_of(env, f);
     return ov ? ov->val : f ? f->val : NULL;
+}
+
+/* Most reads are of the base values, of a field the cache knows: a leaf
+ * that indexes the object's fields, no registers saved (~340k reads a
+ * pass at 1,000 LAs). */
+Value *rctx_val(const Model *m, const Object *o, const char *name, const Environment *env)
+{
+    size_t h = field_slot(name, o->schema);
+    if (env || fields[h].lit != name || fields[h].schema != o->schema || keys_in != &m->pg->in)
+        return val_slow(m, o, name, env);
+    int i = fields[h].index;
+    return i >= 0 ? model_fields(m, o)[i].val : NULL;
 }
 
 double rctx_num(const Model *m, const Object *o, const char *name, const Environment *env,
