@@ -752,6 +752,43 @@ bool out_reuse(OutTree *t, const char *key, int nfiles, uint64_t digest, int64_t
     return true;
 }
 
+/* Whether the entry name below dirfd is a regular file older than before. */
+static bool older_file(int dirfd, const char *name, int64_t before)
+{
+    struct stat sb;
+    return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+           (int64_t)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec < before;
+}
+
+bool out_verify(const char *dir, int64_t before)
+{
+    int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return false;
+    int fd = older_file(rootfd, OUT_MANIFEST, before)
+                 ? openat(rootfd, OUT_MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    bool ok = f != NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while (ok && (n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n')
+            line[--n] = '\0';
+        if (n == 0 || line[0] == '#')
+            continue;
+        /* a path manifest_read would drop: the normal path decides */
+        ok = out_path_ok(line) && older_file(rootfd, line, before);
+    }
+    free(line);
+    if (f)
+        fclose(f);
+    close(rootfd);
+    return ok;
+}
+
 static int cmp_ent(const void *a, const void *b)
 {
     return strcmp(((const OutEntry *)a)->path, ((const OutEntry *)b)->path);

@@ -107,6 +107,12 @@ void out_digest(const OutTree *t, int from, int *n, uint64_t *digest);
  * replacement or touch moves a file's ctime, which cannot be set back).
  * They are then counted unchanged. False (nothing done) otherwise. */
 bool out_reuse(OutTree *t, const char *key, int nfiles, uint64_t digest, int64_t before);
+/* Whether dir is as a run left it at `before` (ns since the epoch), without
+ * rendering anything (the no-change fast path, stamp.h): its manifest and
+ * every file the manifest lists are regular files whose status last changed
+ * before `before` (out_reuse's rule, for the whole tree). Reads only the
+ * manifest and one fstatat per file. */
+bool out_verify(const char *dir, int64_t before);
 /* Leaves manifest entries under prefix alone (prefix is borrowed). */
 void out_keep(OutTree *t, const char *prefix);
 /* Claims the directory prefix ("stage/") as wholly sfdc's, for out_check()

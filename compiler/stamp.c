@@ -96,6 +96,9 @@ struct Stamps {
     int nold;
     StampEnt *now;          /* this run's, in order; malloc'd */
     int nnow, capnow;
+    const BuildInputs *in;  /* for the fast path's record, or NULL */
+    StampRecord rec;        /* DIR's record of the last run, when hasrec */
+    bool hasrec;
 };
 
 static int cmp_acct(const void *a, const void *b)
@@ -287,18 +290,37 @@ static void hx_tree(Hx *x, const char *dir, int depth)
     hx_u64(x, sum);
 }
 
-static void hx_stat(Hx *x, const char *path)
+/* Hashes path's identity; returns its ctime in ns (0 when absent). */
+static int64_t hx_stat(Hx *x, const char *path)
 {
     struct stat sb;
     if (!path || stat(path, &sb) != 0) {
         hx_u64(x, 0);
-        return;
+        return 0;
     }
+    int64_t ctime = (int64_t)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec;
     hx_u64(x, (uint64_t)sb.st_dev);
     hx_u64(x, (uint64_t)sb.st_ino);
     hx_u64(x, (uint64_t)sb.st_size);
     hx_u64(x, (uint64_t)sb.st_mtim.tv_sec * 1000000000ULL + (uint64_t)sb.st_mtim.tv_nsec);
-    hx_u64(x, (uint64_t)sb.st_ctim.tv_sec * 1000000000ULL + (uint64_t)sb.st_ctim.tv_nsec);
+    hx_u64(x, (uint64_t)ctime);
+    return ctime;
+}
+
+/* The time zone database schedules are computed with: where it is and its
+ * identity. Returns the latest ctime seen. */
+static int64_t hx_tz(Hx *x)
+{
+    const char *tz = getenv("TZDIR");
+    tz = tz && *tz ? tz : "/usr/share/zoneinfo";
+    hx_str(x, tz);
+    hx_str(x, getenv("TZ"));
+    int64_t a = hx_stat(x, tz);
+    HclBuf zi = {0};
+    hcl_buf_printf(&zi, "%s/tzdata.zi", tz);
+    int64_t b = hx_stat(x, zi.p);
+    hcl_buf_release(&zi);
+    return a > b ? a : b;
 }
 
 /* What every file depends on outside the model: sfdc itself (a rebuilt
@@ -313,15 +335,7 @@ static uint64_t global_fp(const Stamps *s, const BuildOptions *o, const Hx *nona
     const char *std = bp->m->pg->stdlib_dir ? bp->m->pg->stdlib_dir : "stdlib";
     hx_str(&x, std);
     hx_tree(&x, std, 0);
-    const char *tz = getenv("TZDIR");
-    tz = tz && *tz ? tz : "/usr/share/zoneinfo";
-    hx_str(&x, tz);
-    hx_str(&x, getenv("TZ"));
-    hx_stat(&x, tz);
-    HclBuf zi = {0};
-    hcl_buf_printf(&zi, "%s/tzdata.zi", tz);
-    hx_stat(&x, zi.p);
-    hcl_buf_release(&zi);
+    hx_tz(&x);
     hx_u64(&x, (uint64_t)o->target);
     hx_str(&x, o->env);
     hx_str(&x, bp->platform);
@@ -365,7 +379,7 @@ static void read_stamps(Stamps *s)
         unsigned long long fp, digest;
         long long before;
         int nfiles;
-        if (line[0] == '#' || sscanf(line, "%4095s %llx %d %llx %lld", key, &fp, &nfiles, &digest, &before) != 5)
+        if (line[0] == '#' || line[0] == '@' || sscanf(line, "%4095s %llx %d %llx %lld", key, &fp, &nfiles, &digest, &before) != 5)
             continue;
         if (s->nold == capold) {
             capold = capold ? capold * 2 : 256;
@@ -388,6 +402,8 @@ Stamps *stamp_open(const LowerPlan *bp, const BuildOptions *o, const char *dir)
     hash_platform(s, &nonacct);
     s->global = global_fp(s, o, &nonacct);
     read_stamps(s);
+    s->in = o->in;
+    s->hasrec = s->in && stamp_record_read(dir, &s->rec);
     return s;
 }
 
@@ -402,6 +418,8 @@ void stamp_free(Stamps *s)
     free(s->old);
     free(s->now);
     free(s->accts);
+    if (s->hasrec)
+        stamp_record_release(&s->rec);
     table_release(&s->read);
     free(s->dir);
     free(s);
@@ -522,7 +540,9 @@ static bool same_file(const char *path, const char *text, size_t len)
     return same;
 }
 
-bool stamp_save(Stamps *s, bool wrote)
+static void put_record(Stamps *s, HclBuf *b, bool wrote, int produced, int64_t now);
+
+bool stamp_save(Stamps *s, bool wrote, int produced)
 {
     int64_t now = stamp_time(wrote);
     for (int i = 0; i < s->nnow; i++)
@@ -537,6 +557,7 @@ bool stamp_save(Stamps *s, bool wrote)
     qsort(s->now, (size_t)s->nnow, sizeof *s->now, cmp_ent);
     HclBuf b = {0};
     hcl_buf_puts(&b, stamp_head);
+    put_record(s, &b, wrote, produced, now);
     for (int i = 0; i < s->nnow; i++) {
         const StampEnt *e = &s->now[i];
         hcl_buf_printf(&b, "%s %016llx %d %016llx %lld\n", e->key, (unsigned long long)e->fp, e->nfiles,
@@ -559,4 +580,304 @@ bool stamp_save(Stamps *s, bool wrote)
     hcl_buf_release(&path);
     hcl_buf_release(&tmp);
     return ok;
+}
+
+/* ---- the fast path: the input set and the record -------------------------- */
+
+/* Stops a walk of a directory tree given on the command line, or of the
+ * stdlib, that is larger than any real one (a link loop): doubt. */
+enum { WALK_MAX = 200000 };
+
+static int64_t coarse_now(void)
+{
+    struct timespec c;
+    clock_gettime(CLOCK_REALTIME_COARSE, &c);
+    return (int64_t)c.tv_sec * 1000000000LL + c.tv_nsec;
+}
+
+/* Reads the regular file at path (following links, as source.c does) and
+ * hashes its bytes as hx_bytes would the whole text. False when it is not
+ * a readable regular file. */
+static bool hx_file(Hx *x, int dirfd, const char *path)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat sb;
+    bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    size_t len = ok ? (size_t)sb.st_size : 0, got = 0;
+    char *buf = ok ? xmalloc(len + 1) : NULL;
+    ssize_t n = 0;
+    while (ok && got <= len && (n = read(fd, buf + got, len + 1 - got)) > 0)
+        got += (size_t)n;
+    ok = ok && n >= 0 && got == len;     /* grew or shrank while read: doubt */
+    if (ok)
+        hx_bytes(x, buf, len);
+    free(buf);
+    close(fd);
+    return ok;
+}
+
+/* A stack of directories still to list, relative to a root; malloc'd. */
+typedef struct DirStack {
+    char **dirs;
+    int n, cap;
+} DirStack;
+
+static void push_dir(DirStack *st, char *rel)
+{
+    if (st->n == st->cap) {
+        st->cap = st->cap ? st->cap * 2 : 16;
+        st->dirs = xrealloc(st->dirs, (size_t)st->cap * sizeof *st->dirs);
+    }
+    st->dirs[st->n++] = rel;
+}
+
+/* Walks root without recursion (a tree's depth is untrusted). With bytes,
+ * every entry (the stdlib: names and contents of every file); without,
+ * what load.c finds (names of non-hidden directories, symbolic links to
+ * them not followed, and *.sfd files). Order-independent. False: doubt. */
+static bool hx_walk(Hx *x, const char *root, bool bytes)
+{
+    DirStack st = {0};
+    push_dir(&st, xstrdup(""));
+    uint64_t sum = 0;
+    int seen = 0;
+    bool ok = true;
+    while (st.n > 0) {
+        char *rel = st.dirs[--st.n];
+        HclBuf p = {0};
+        hcl_buf_printf(&p, "%s/%s", root, rel);
+        DIR *d = opendir(p.p);
+        hcl_buf_release(&p);
+        struct dirent *e;
+        while (d && ok && (e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || (!bytes && e->d_name[0] == '.'))
+                continue;
+            HclBuf r = {0};
+            hcl_buf_printf(&r, "%s%s", rel, e->d_name);
+            struct stat sb, lsb;
+            Hx f = {0x454e54ULL};
+            hx_str(&f, r.p);
+            ok = ++seen < WALK_MAX && fstatat(dirfd(d), e->d_name, &sb, 0) == 0;
+            if (ok && S_ISDIR(sb.st_mode)) {
+                bool link = fstatat(dirfd(d), e->d_name, &lsb, AT_SYMLINK_NOFOLLOW) != 0 || S_ISLNK(lsb.st_mode);
+                hx_u64(&f, 'd');
+                if (!link || bytes) {
+                    hcl_buf_put(&r, "/", 1);
+                    push_dir(&st, hcl_buf_take(&r, NULL));
+                }
+            } else if (ok && bytes) {
+                ok = hx_file(&f, dirfd(d), e->d_name);
+            } else if (ok) {
+                size_t n = strlen(e->d_name);
+                if (n <= 4 || strcmp(e->d_name + n - 4, ".sfd") != 0)
+                    f.h = 0;    /* not something load.c reads */
+            }
+            sum += f.h;
+            hcl_buf_release(&r);
+        }
+        ok = ok && d;
+        if (d)
+            closedir(d);
+        free(rel);
+    }
+    for (int i = 0; i < st.n; i++)
+        free(st.dirs[i]);
+    free(st.dirs);
+    hx_u64(x, sum);
+    return ok;
+}
+
+/* The environment variables that reach a build's output or its messages. */
+static const char *const input_env[] = {"SFDC_ENV_FULL", "SFDC_STDLIB", "TZ", "TZDIR", "NO_COLOR"};
+
+void stamp_inputs_pre(BuildInputs *in)
+{
+    int64_t t0 = coarse_now();
+    Hx x = {0x494e505554ULL};
+    hx_str(&x, "sfdc inputs 1 " SFDC_VERSION);
+    hx_stat(&x, "/proc/self/exe");
+    char cwd[4096];
+    in->doubt = !getcwd(cwd, sizeof cwd);
+    hx_str(&x, in->doubt ? NULL : cwd);
+    hx_u64(&x, (uint64_t)in->nargs);
+    for (int i = 0; i < in->nargs; i++)
+        hx_str(&x, in->args[i]);
+    for (size_t i = 0; i < sizeof input_env / sizeof *input_env; i++) {
+        hx_str(&x, input_env[i]);
+        hx_str(&x, getenv(input_env[i]));
+    }
+    hx_u64(&x, (uint64_t)isatty(STDERR_FILENO));
+    hx_str(&x, in->stdlib);
+    if (in->stdlib && !hx_walk(&x, in->stdlib, true))
+        in->doubt = true;
+    if (hx_tz(&x) >= t0)    /* changed in this tick: a change later in it would not show */
+        in->doubt = true;
+    static const char here[] = ".";
+    int n = in->npaths ? in->npaths : 1;
+    for (int i = 0; i < n; i++) {
+        const char *p = in->npaths ? in->paths[i] : here;
+        struct stat sb;
+        hx_str(&x, p);
+        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) && !hx_walk(&x, p, false))
+            in->doubt = true;
+    }
+    in->pre = x.h;
+}
+
+uint64_t stamp_inputs(uint64_t pre, char *const *paths, const char *const *texts, const uint32_t *lens,
+                      int n, bool *doubt)
+{
+    Hx x = {pre};
+    hx_u64(&x, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        hx_str(&x, paths[i]);
+        char real[4096];
+        hx_str(&x, realpath(paths[i], real) ? real : NULL);
+        if (texts)
+            hx_bytes(&x, texts[i], lens[i]);
+        else if (!hx_file(&x, AT_FDCWD, paths[i]))
+            *doubt = true;
+    }
+    return x.h;
+}
+
+static void put_hex(HclBuf *b, const char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    hcl_buf_reserve(b, 2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        b->p[b->n++] = digits[(unsigned char)p[i] >> 4];
+        b->p[b->n++] = digits[(unsigned char)p[i] & 15];
+    }
+    b->p[b->n] = '\0';
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes hex text (up to a newline or NUL); malloc'd, NUL-terminated. */
+static char *get_hex(const char *p, size_t *len)
+{
+    size_t n = strcspn(p, "\n");
+    char *out = xmalloc(n / 2 + 1);
+    size_t k = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        int hi = hex_digit(p[i]), lo = hex_digit(p[i + 1]);
+        if (hi < 0 || lo < 0)
+            break;
+        out[k++] = (char)(hi << 4 | lo);
+    }
+    out[k] = '\0';
+    *len = k;
+    return out;
+}
+
+/* Whether this run's record is the last one's (then its time stays, and a
+ * rebuild that wrote nothing leaves the stamps as they are). */
+static bool same_record(const StampRecord *old, uint64_t fp, int produced, const BuildInputs *in)
+{
+    return old->fp == fp && old->status == 0 && old->produced == produced &&
+           old->printed_stdout == in->printed_stdout && old->nprinted == in->nprinted &&
+           (in->nprinted == 0 || memcmp(old->printed, in->printed, in->nprinted) == 0);
+}
+
+/* The record lines of .sfdc-stamps (see stamp.h): `@input FP STATUS
+ * PRODUCED BEFORE`, `@file HEX` per loaded file, `@out HEX` or `@err HEX`. */
+static void put_record(Stamps *s, HclBuf *b, bool wrote, int produced, int64_t now)
+{
+    const BuildInputs *in = s->in;
+    if (!in || in->doubt || produced < 0)
+        return;
+    const Program *pg = s->bp->m->pg;
+    char **paths = xcalloc((size_t)pg->nfiles + 1, sizeof *paths);
+    const char **texts = xcalloc((size_t)pg->nfiles + 1, sizeof *texts);
+    uint32_t *lens = xcalloc((size_t)pg->nfiles + 1, sizeof *lens);
+    for (int i = 0; i < pg->nfiles; i++) {
+        paths[i] = pg->sources[i]->path;
+        texts[i] = pg->sources[i]->text;
+        lens[i] = pg->sources[i]->len;
+    }
+    bool doubt = false;
+    uint64_t fp = stamp_inputs(in->pre, paths, texts, lens, pg->nfiles, &doubt);
+    int64_t before = !wrote && !in->stale && s->hasrec && same_record(&s->rec, fp, produced, in) ? s->rec.before : now;
+    hcl_buf_printf(b, "@input %016llx 0 %d %lld\n", (unsigned long long)fp, produced, (long long)before);
+    for (int i = 0; i < pg->nfiles; i++) {
+        hcl_buf_puts(b, "@file ");
+        put_hex(b, paths[i], strlen(paths[i]));
+        hcl_buf_put(b, "\n", 1);
+    }
+    hcl_buf_puts(b, in->printed_stdout ? "@out " : "@err ");
+    put_hex(b, in->printed, in->nprinted);
+    hcl_buf_put(b, "\n", 1);
+    free(paths);
+    free(texts);
+    free(lens);
+}
+
+static bool record_line(StampRecord *r, const char *line, bool *input)
+{
+    unsigned long long fp;
+    long long before;
+    if (strncmp(line, "@input ", 7) == 0) {
+        *input = sscanf(line + 7, "%llx %d %d %lld", &fp, &r->status, &r->produced, &before) == 4;
+        r->fp = fp;
+        r->before = before;
+        return *input;
+    }
+    if (strncmp(line, "@file ", 6) == 0) {
+        size_t n;
+        r->files = xrealloc(r->files, ((size_t)r->nfiles + 1) * sizeof *r->files);
+        r->files[r->nfiles++] = get_hex(line + 6, &n);
+        return strlen(r->files[r->nfiles - 1]) == n;
+    }
+    if (strncmp(line, "@out ", 5) == 0 || strncmp(line, "@err ", 5) == 0) {
+        free(r->printed);
+        r->printed = get_hex(line + 5, &r->nprinted);
+        r->printed_stdout = line[1] == 'o';
+    }
+    return true;
+}
+
+bool stamp_record_read(const char *dir, StampRecord *r)
+{
+    memset(r, 0, sizeof *r);
+    HclBuf p = {0};
+    hcl_buf_printf(&p, "%s/%s", dir, STAMP_FILE);
+    int fd = open(p.p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    hcl_buf_release(&p);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    bool ok = true, input = false;
+    while (ok && getline(&line, &cap, f) > 0) {
+        if (line[0] == '#')
+            continue;
+        if (line[0] != '@')     /* the record comes first: the account stamps follow */
+            break;
+        ok = record_line(r, line, &input);
+    }
+    free(line);
+    fclose(f);
+    if (ok && input)
+        return true;
+    stamp_record_release(r);
+    return false;
+}
+
+void stamp_record_release(StampRecord *r)
+{
+    for (int i = 0; i < r->nfiles; i++)
+        free(r->files[i]);
+    free(r->files);
+    free(r->printed);
+    memset(r, 0, sizeof *r);
 }

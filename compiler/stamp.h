@@ -35,7 +35,42 @@
  * build runs, after it was compared (as with git's index), and a file
  * system whose clock is not this machine's (NFS with a skewed server).
  * Stamps live in DIR/.sfdc-stamps, a cache: deleting it only makes the
- * next build render everything. */
+ * next build render everything.
+ *
+ * The no-change fast path. A writing build that succeeded also records, in
+ * the stamps, its input fingerprint, every file it loaded, what it printed
+ * before its summary (the checker's warnings) and its exit status. The
+ * next build computes the fingerprint again before parsing anything; when
+ * it is the same and DIR is as that run left it, it replays the output
+ * byte for byte and exits without parsing, checking or rendering. The
+ * fingerprint covers everything the output is a function of:
+ *   - sfdc itself: its executable's identity (dev, inode, size, mtime,
+ *     ctime; a running executable cannot be written: ETXTBSY);
+ *   - the whole command line after `build` (every option, -o, --env,
+ *     --target, the diagnostic format, --color, -Werror, budgets, paths),
+ *     the working directory (relative paths), and the environment that
+ *     reaches the output: SFDC_ENV_FULL, SFDC_STDLIB, TZ, TZDIR, NO_COLOR
+ *     and whether stderr is a terminal (colour);
+ *   - the stdlib directory: its path, and every file's name and bytes;
+ *   - the time zone database's identity (as the account stamps);
+ *   - every directory named on the command line: the names of the .sfd
+ *     files and directories load.c would find in it (a new file is loaded);
+ *   - every file the run loaded (user files and their imports): its path,
+ *     its real path (symbolic links) and its bytes: the bytes the run
+ *     parsed when it is recorded, the bytes on disk when it is compared.
+ *     Imports are resolved from those bytes and paths alone, so the same
+ *     bytes load the same set of files.
+ * Parts taken before loading (everything but the loaded files) are taken
+ * before the run reads them, so a change while the run goes only makes the
+ * next fingerprint differ. A time zone file whose ctime is not yet before
+ * the clock tick the run started in could still change unseen: such a run
+ * records nothing. "The tree is as that run left it" is the stamps' ctime
+ * rule applied to the manifest and every file it lists, against the time
+ * the record was taken (after the run's last write; every file the run
+ * wrote or compared is older). Not covered, beyond what the stamps leave
+ * out: an import path that is an alias (symbolic link) of a file loaded
+ * under another name, in a directory holding no loaded file, later
+ * replaced by a copy of the same bytes. */
 #ifndef SFDC_STAMP_H
 #define SFDC_STAMP_H
 
@@ -69,8 +104,38 @@ void stamp_rendered(Stamps *s, OutTree *t, const char *key, uint64_t fp, int fro
 
 /* After a successful run that wrote (wrote: it changed anything in DIR):
  * writes DIR's stamps if they changed, keeping those of environments this
- * run did not build. Failing to is not an error (the next build renders
- * more); returns false then. */
-bool stamp_save(Stamps *s, bool wrote);
+ * run did not build; and, when produced >= 0 (the files of the run; -1:
+ * something beyond the diagnostics was printed, no record) and o->in has
+ * no doubt, the fast path's record. Failing to is not an error (the next
+ * build renders more); returns false then. */
+bool stamp_save(Stamps *s, bool wrote, int produced);
+
+/* ---- the fast path's record --------------------------------------------- */
+
+/* What the last recorded run of DIR was made from and printed. */
+typedef struct StampRecord {
+    uint64_t fp;            /* its input fingerprint */
+    int status;             /* its exit status */
+    int produced;           /* the files it produced (its summary's count) */
+    int64_t before;         /* ns since the epoch: DIR's files with an older
+                             * ctime are as it left them */
+    char **files;           /* every file it loaded, as opened; malloc'd */
+    int nfiles;
+    char *printed;          /* what it printed before its summary; malloc'd */
+    size_t nprinted;
+    bool printed_stdout;    /* on stdout (else stderr) */
+} StampRecord;
+
+/* Fingerprints in->pre: everything of the input set but the loaded files;
+ * sets in->doubt when something was changing. */
+void stamp_inputs_pre(BuildInputs *in);
+/* The input fingerprint: pre and the n files at paths, with the bytes in
+ * texts/lens (what the run parsed) or, when texts is NULL, read from disk.
+ * Sets *doubt when a file cannot be read as a regular file. */
+uint64_t stamp_inputs(uint64_t pre, char *const *paths, const char *const *texts, const uint32_t *lens,
+                      int n, bool *doubt);
+/* DIR's record: false when there is none (or it is malformed). */
+bool stamp_record_read(const char *dir, StampRecord *r);
+void stamp_record_release(StampRecord *r);
 
 #endif
