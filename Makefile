@@ -29,7 +29,7 @@ GEN_C      := $(BUILD)/lang/lexer.c $(BUILD)/lang/parser.c
 COMP_SRCS  := $(sort $(wildcard compiler/*.c))
 COMP_OBJS  := $(COMP_SRCS:%.c=$(BUILD)/%.o) $(GEN_C:.c=.o)
 COMP_LIB   := $(filter-out $(BUILD)/compiler/main.o,$(COMP_OBJS))
-COMP_LIBS  := -lcjson -lm
+COMP_LIBS  := -lcjson -lm -pthread
 
 # --- the executor -----------------------------------------------------------
 RT_SRCS    := $(sort $(wildcard runtime/*.c))

@@ -9,6 +9,14 @@
  * renames of an update — are taken in out_finish over the sorted paths, so
  * the output and the guarantees are those of writing a whole tree at once.
  *
+ * The writes run on a thread of their own (the writer): out_open, out_put
+ * and out_close hand the bytes over through a queue bounded in bytes, and
+ * the writer compares, creates and writes while the caller renders the
+ * next file. Only the writer touches the file being written and the
+ * staging directory until out_finish joins it; what it found for each file
+ * comes back in a list the caller applies after the join. Without threads
+ * (pthread_create failing) each step runs at once on the caller's thread.
+ *
  * Durability across a power cut is not promised (no fsync: it would cost
  * more than the whole build); what is promised is that every file is whole
  * — each one appears by rename(2) — and that a failed run changes nothing
@@ -19,6 +27,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -396,6 +405,35 @@ typedef struct OutEntry {
     bool missing;           /* ENT_WRITE: DIR has no such file (else it is stale) */
 } OutEntry;
 
+/* A step handed to the writer. */
+typedef enum OpKind { OP_OPEN, OP_DATA, OP_CLOSE, OP_END } OpKind;
+
+typedef struct OutOp {
+    OpKind kind;
+    int idx;                /* OP_OPEN: the entry (its seq) */
+    const char *path;       /* OP_OPEN: the entry's path (stable until run_free) */
+    char *data;             /* OP_DATA: malloc'd, freed by the writer */
+    size_t len;
+} OutOp;
+
+/* What the writer found for one entry. */
+typedef struct OutResult {
+    int idx;
+    unsigned char what;     /* ENT_* */
+    bool missing;
+} OutResult;
+
+enum {
+    QUEUE_OPS = 256,                /* steps in flight */
+    QUEUE_BYTES = 8 << 20,          /* bytes in flight: the memory the overlap costs */
+    /* a sleeping writer is woken once this many steps or bytes wait (or
+     * at the end): one wake-up per batch, not per step (a futex call and
+     * a context switch each, which cost more than small files' writes) */
+    WAKE_OPS = QUEUE_OPS / 4,
+    WAKE_BYTES = QUEUE_BYTES / 4,
+    CHUNK = 256 << 10,              /* out_put's pieces are handed over in chunks of this */
+};
+
 struct OutRun {
     OutMode mode;
     char *dir;              /* DIR; malloc'd */
@@ -407,10 +445,28 @@ struct OutRun {
     Manifest mf;            /* DIR's manifest (empty when fresh) */
     OutEntry *ents;         /* the run's files; sorted by out_finish; malloc'd */
     int n, cap;
+    bool failed;            /* caller: a path was unsafe: finish changes nothing */
+    bool open;              /* caller: a file is open and its entry is ents[n - 1] */
+    HclBuf chunk;           /* caller: bytes of the open file not handed over yet */
+    /* the queue to the writer */
+    bool started;           /* writer_start ran: writer_stop must too */
+    bool threaded;          /* the writer thread runs (else steps run at once) */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty, nonfull;
+    OutOp q[QUEUE_OPS];     /* a ring: qn steps from qhead */
+    int qhead, qn;
+    size_t qbytes;          /* bytes of the queued steps and those being done */
+    bool wsleeps;           /* the writer waits for steps */
+    bool csleeps;           /* the caller waits for room */
+    /* the writer's (the caller's again after the join) */
+    bool wfailed;           /* a write failed: finish changes nothing */
     HclBuf last;            /* make_parents' cache */
-    bool failed;            /* a path was unsafe or a write failed: finish changes nothing */
-    /* the file being streamed (between out_open and out_close) */
-    bool open;              /* a file is open and its entry is ents[n - 1] */
+    OutResult *res;         /* what each file was found to be; malloc'd */
+    int nres, capres;
+    int cur;                /* the file being written: its entry */
+    const char *curpath;    /* and path */
+    bool curmissing;        /* DIR has no file at the path */
     int old;                /* DIR's file at the same path, or -1 */
     off_t oldsize;          /* its size */
     bool oldfile;           /* DIR holds something at the path that is not a regular file */
@@ -438,7 +494,7 @@ static bool write_all(int fd, const char *data, size_t len)
 static void run_fail(OutRun *r, const char *what, const char *path)
 {
     fprintf(r->err, "sfdc: %s %s: %s\n", what, path, strerror(errno));
-    r->failed = true;
+    r->wfailed = true;
 }
 
 /* mkdtemp of r->dir + suffix ("...-XXXXXX") into r->tmp (malloc'd). */
@@ -482,10 +538,10 @@ static bool staging(OutRun *r)
  * from DIR's file, so an unchanged file is never written at all). */
 static void start_writing(OutRun *r)
 {
-    if (r->failed || r->fd >= 0 || r->mode != OUT_WRITE || !staging(r))
+    if (r->wfailed || r->fd >= 0 || r->mode != OUT_WRITE || !staging(r))
         return;
     HclBuf p = {0};
-    hcl_buf_printf(&p, "%s/%d", r->tmp, r->ents[r->n - 1].seq);
+    hcl_buf_printf(&p, "%s/%d", r->tmp, r->cur);
     r->fd = open(p.p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
     char buf[65536];
     for (size_t off = 0; r->fd >= 0 && off < r->done;) {
@@ -519,7 +575,19 @@ static bool old_matches(OutRun *r, const char *data, size_t len)
     return true;
 }
 
+static void writer_start(OutRun *r);
+
+static int begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err);
+
 int out_begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err)
+{
+    int rc = begin(t, dir, mode, out, err);
+    if (rc == 0)
+        writer_start(t->run);
+    return rc;
+}
+
+static int begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err)
 {
     OutRun *r = xcalloc(1, sizeof *r);
     t->run = r;
@@ -562,29 +630,32 @@ int out_begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err)
     return 0;
 }
 
-void out_open(OutTree *t, const char *path)
+/* ---- the writer ----------------------------------------------------------- */
+
+static void push_result(OutRun *r, unsigned char what)
 {
-    OutRun *r = t->run;
-    if (!out_path_ok(path) || strcmp(path, OUT_MANIFEST) == 0) {
-        fprintf(r->err, "sfdc: internal error: unsafe output path '%s'\n", path);
-        r->failed = true;
-        return;
+    if (r->nres == r->capres) {
+        r->capres = r->capres ? r->capres * 2 : 256;
+        r->res = xrealloc(r->res, (size_t)r->capres * sizeof *r->res);
     }
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 256;
-        r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
-    }
-    r->ents[r->n] = (OutEntry){xstrdup(path), r->n, ENT_WRITE, false};
-    r->n++;
-    r->open = true;
+    r->res[r->nres++] = (OutResult){r->cur, what, r->curmissing};
+}
+
+/* A file starts: created in the fresh tree, or DIR's file opened to
+ * compare with. */
+static void w_open(OutRun *r, int idx, const char *path)
+{
+    r->cur = idx;
+    r->curpath = path;
+    r->curmissing = false;
     r->done = 0;
     r->same = false;
     r->oldfile = false;
-    if (r->failed)
+    if (r->wfailed)
         return;
     if (r->fresh) {
         if (!make_parents(r->tmp, path, &r->last, r->err)) {
-            r->failed = true;
+            r->wfailed = true;
             return;
         }
         char *p = join(r->tmp, path);
@@ -600,7 +671,7 @@ void out_open(OutTree *t, const char *path)
     struct stat sb;
     if (r->old < 0) {
         r->oldfile = errno != ENOENT;
-        r->ents[r->n - 1].missing = !r->oldfile;
+        r->curmissing = !r->oldfile;
     } else if (fstat(r->old, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         r->oldfile = true;
         close(r->old);
@@ -611,10 +682,9 @@ void out_open(OutTree *t, const char *path)
     }
 }
 
-void out_put(OutTree *t, const char *data, size_t len)
+static void w_put(OutRun *r, const char *data, size_t len)
 {
-    OutRun *r = t->run;
-    if (!r->open || len == 0)
+    if (len == 0)
         return;
     if (r->same && !old_matches(r, data, len)) {
         r->same = false;
@@ -622,9 +692,173 @@ void out_put(OutTree *t, const char *data, size_t len)
     } else if (!r->same && !r->fresh) {
         start_writing(r);
     }
-    if (r->fd >= 0 && !r->failed && !write_all(r->fd, data, len))
-        run_fail(r, "cannot write", r->ents[r->n - 1].path);
+    if (r->fd >= 0 && !r->wfailed && !write_all(r->fd, data, len))
+        run_fail(r, "cannot write", r->curpath);
     r->done += len;
+}
+
+static void w_close(OutRun *r)
+{
+    unsigned char what = ENT_WRITE;
+    if (r->same && (off_t)r->done == r->oldsize) {
+        what = ENT_UNCHANGED;
+    } else {
+        r->same = false;
+        if (!r->fresh)
+            start_writing(r);   /* a shorter or empty file: still staged whole */
+        if (r->oldfile || (r->old >= 0 && !manifest_has(&r->mf, r->curpath)))
+            what = r->mode == OUT_WRITE ? ENT_REFUSED : ENT_WRITE;
+    }
+    if (r->fd >= 0 && close(r->fd) != 0 && !r->wfailed)
+        run_fail(r, "cannot write", r->curpath);
+    if (r->old >= 0)
+        close(r->old);
+    r->fd = r->old = -1;
+    push_result(r, what);
+}
+
+static void w_do(OutRun *r, const OutOp *op)
+{
+    switch (op->kind) {
+    case OP_OPEN:
+        w_open(r, op->idx, op->path);
+        break;
+    case OP_DATA:
+        w_put(r, op->data, op->len);
+        break;
+    case OP_CLOSE:
+        w_close(r);
+        break;
+    case OP_END:
+        break;
+    }
+}
+
+/* The writer thread: takes every step queued at once, does them in
+ * order, until OP_END. */
+static void *writer_main(void *arg)
+{
+    OutRun *r = arg;
+    OutOp batch[QUEUE_OPS];
+    for (bool end = false; !end;) {
+        pthread_mutex_lock(&r->mu);
+        while (r->qn == 0) {
+            r->wsleeps = true;
+            pthread_cond_wait(&r->nonempty, &r->mu);
+        }
+        r->wsleeps = false;
+        int n = r->qn;
+        for (int i = 0; i < n; i++)
+            batch[i] = r->q[(r->qhead + i) % QUEUE_OPS];
+        r->qhead = (r->qhead + n) % QUEUE_OPS;
+        r->qn = 0;
+        pthread_mutex_unlock(&r->mu);
+        size_t bytes = 0;
+        for (int i = 0; i < n; i++) {
+            w_do(r, &batch[i]);
+            free(batch[i].data);
+            bytes += batch[i].len;
+            end |= batch[i].kind == OP_END;
+        }
+        pthread_mutex_lock(&r->mu);
+        r->qbytes -= bytes;     /* counted until done: the bound covers them */
+        if (r->csleeps)
+            pthread_cond_signal(&r->nonfull);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return NULL;
+}
+
+static void writer_start(OutRun *r)
+{
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->nonempty, NULL);
+    pthread_cond_init(&r->nonfull, NULL);
+    r->started = true;
+    const char *env = getenv("SFDC_WRITER_THREAD");   /* 0: one thread, to compare */
+    r->threaded = !(env && strcmp(env, "0") == 0) && pthread_create(&r->thread, NULL, writer_main, r) == 0;
+}
+
+/* Hands a step to the writer (data, when any, becomes its); waits while
+ * the queue is full, so memory stays bounded. */
+static void push_op(OutRun *r, OutOp op)
+{
+    if (!r->threaded) {
+        w_do(r, &op);
+        free(op.data);
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    while (r->qn == QUEUE_OPS || (r->qbytes > 0 && r->qbytes + op.len > QUEUE_BYTES)) {
+        r->csleeps = true;
+        if (r->wsleeps)     /* full before a wake-up was due */
+            pthread_cond_signal(&r->nonempty);
+        pthread_cond_wait(&r->nonfull, &r->mu);
+    }
+    r->csleeps = false;
+    r->q[(r->qhead + r->qn) % QUEUE_OPS] = op;
+    r->qn++;
+    r->qbytes += op.len;
+    if (r->wsleeps && (r->qn >= WAKE_OPS || r->qbytes >= WAKE_BYTES || op.kind == OP_END))
+        pthread_cond_signal(&r->nonempty);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Waits for the writer to finish every step; then the writer's state is
+ * the caller's. */
+static void writer_stop(OutRun *r)
+{
+    if (!r->started)
+        return;
+    r->started = false;
+    if (r->threaded) {
+        push_op(r, (OutOp){.kind = OP_END});
+        pthread_join(r->thread, NULL);
+        r->threaded = false;
+    }
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->nonempty);
+    pthread_cond_destroy(&r->nonfull);
+}
+
+/* Hands over the open file's pending bytes. */
+static void flush_chunk(OutRun *r)
+{
+    if (r->chunk.n == 0)
+        return;
+    size_t len;
+    char *data = hcl_buf_take(&r->chunk, &len);
+    push_op(r, (OutOp){.kind = OP_DATA, .data = data, .len = len});
+}
+
+/* ---- the caller's side ------------------------------------------------------ */
+
+void out_open(OutTree *t, const char *path)
+{
+    OutRun *r = t->run;
+    if (!out_path_ok(path) || strcmp(path, OUT_MANIFEST) == 0) {
+        fprintf(r->err, "sfdc: internal error: unsafe output path '%s'\n", path);
+        r->failed = true;
+        return;
+    }
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 256;
+        r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
+    }
+    r->ents[r->n] = (OutEntry){xstrdup(path), r->n, ENT_WRITE, false};
+    r->n++;
+    r->open = true;
+    push_op(r, (OutOp){.kind = OP_OPEN, .idx = r->n - 1, .path = r->ents[r->n - 1].path});
+}
+
+void out_put(OutTree *t, const char *data, size_t len)
+{
+    OutRun *r = t->run;
+    if (!r->open || len == 0)
+        return;
+    hcl_buf_put(&r->chunk, data, len);
+    if (r->chunk.n >= CHUNK)
+        flush_chunk(r);
 }
 
 void out_close(OutTree *t)
@@ -632,21 +866,8 @@ void out_close(OutTree *t)
     OutRun *r = t->run;
     if (!r->open)
         return;
-    OutEntry *e = &r->ents[r->n - 1];
-    if (r->same && (off_t)r->done == r->oldsize) {
-        e->what = ENT_UNCHANGED;
-    } else {
-        r->same = false;
-        if (!r->fresh)
-            start_writing(r);   /* a shorter or empty file: still staged whole */
-        if (r->oldfile || (r->old >= 0 && !manifest_has(&r->mf, e->path)))
-            e->what = r->mode == OUT_WRITE ? ENT_REFUSED : ENT_WRITE;
-    }
-    if (r->fd >= 0 && close(r->fd) != 0 && !r->failed)
-        run_fail(r, "cannot write", e->path);
-    if (r->old >= 0)
-        close(r->old);
-    r->fd = r->old = -1;
+    flush_chunk(r);
+    push_op(r, (OutOp){.kind = OP_CLOSE});
     r->open = false;
 }
 
@@ -660,10 +881,12 @@ void out_add(OutTree *t, const char *path, char *data, size_t len)
         t->files[t->n++] = (OutFile){xstrdup(path), data, len};
         return;
     }
-    out_open(t, path);
-    out_put(t, data, len);
+    out_open(t, path);     /* the bytes are handed over as they are: no copy */
+    if (t->run->open && len > 0)
+        push_op(t->run, (OutOp){.kind = OP_DATA, .data = data, .len = len});
+    else
+        free(data);
     out_close(t);
-    free(data);
 }
 
 /* ---- reusing what DIR holds ------------------------------------------------ */
@@ -818,6 +1041,7 @@ static void run_free(OutTree *t)
     OutRun *r = t->run;
     if (!r)
         return;
+    writer_stop(r);     /* an unfinished run: the writer ends first */
     if (r->fd >= 0)
         close(r->fd);
     if (r->old >= 0)
@@ -833,6 +1057,8 @@ static void run_free(OutTree *t)
     free(r->dir);
     manifest_release(&r->mf);
     hcl_buf_release(&r->last);
+    hcl_buf_release(&r->chunk);
+    free(r->res);
     free(r);
     t->run = NULL;
 }
@@ -1099,8 +1325,13 @@ int out_finish(OutTree *t, OutStats *st)
     if (!r)
         return 1;
     out_close(t);
+    writer_stop(r);
+    for (int i = 0; i < r->nres; i++) {     /* what the writer found */
+        r->ents[r->res[i].idx].what = r->res[i].what;
+        r->ents[r->res[i].idx].missing = r->res[i].missing;
+    }
     int rc = 1;
-    if (!r->failed && sort_entries(r)) {
+    if (!r->failed && !r->wfailed && sort_entries(r)) {
         if (r->mode == OUT_CHECK)
             rc = finish_check(t, r, st);
         else
