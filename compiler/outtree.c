@@ -431,13 +431,13 @@ typedef struct OutResult {
 
 enum {
     QUEUE_OPS = 256,                /* steps in flight */
-    QUEUE_BYTES = 8 << 20,          /* bytes in flight: the memory the overlap costs */
+    QUEUE_BYTES = 1 << 20,          /* bytes in flight: the memory the overlap costs */
     /* a sleeping writer is woken once this many steps or bytes wait (or
      * at the end): one wake-up per batch, not per step (a futex call and
      * a context switch each, which cost more than small files' writes) */
     WAKE_OPS = QUEUE_OPS / 4,
     WAKE_BYTES = QUEUE_BYTES / 4,
-    CHUNK = 256 << 10,              /* out_put's pieces are handed over in chunks of this */
+    CHUNK = 64 << 10,               /* out_put's pieces are handed over in chunks of this */
 };
 
 struct OutRun {

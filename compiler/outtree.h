@@ -7,7 +7,7 @@
  * before out_finish. Without a run, out_add keeps the files until
  * out_write() or out_check() (small trees, tests). During a run the
  * comparing and writing happen on a writer thread (outtree.c), fed through
- * a queue bounded to 8 MB, while the caller renders the next file; results
+ * a queue bounded to 1 MB, while the caller renders the next file; results
  * and messages are the same as writing on the caller's thread
  * (SFDC_WRITER_THREAD=0 does that). The guarantees:
  *   - Paths are checked: relative, no empty, `.` or `..` component, no
