@@ -29,6 +29,8 @@ typedef struct Intent {
                                shared by every expansion, parsed once */
     Schedule *scratch;      /* where another text is parsed (malloc'd once a pass; NULL:
                                windows are not checked) */
+    const Object *fixed_acct;   /* the account service_fixed last asked about... */
+    bool fixed_acct_ok;         /* ...and whether its network's range is fixed */
 } Intent;
 
 static Arena *arena(const Intent *c)
@@ -542,9 +544,14 @@ static void immutable_latest(Intent *c, Object *o, const Environment *env)
  * spot, its network's range and its registry's immutability. */
 static bool service_fixed(const void *ctx, const Object *o)
 {
-    const Model *m = ((const Intent *)ctx)->m;
-    return rctx_fixed(m, o) && rctx_fixed_field(m, rctx_cluster_of(m, o), "spot") &&
-           rctx_fixed_field(m, rctx_network(m, o->account), "cidr") &&
+    Intent *c = (Intent *)ctx;
+    const Model *m = c->m;
+    if (!o->account || o->account != c->fixed_acct) {   /* an account's services come together */
+        c->fixed_acct = o->account;
+        c->fixed_acct_ok = rctx_fixed_field(m, rctx_network(m, o->account), "cidr");
+    }
+    return c->fixed_acct_ok && rctx_fixed(m, o) &&
+           rctx_fixed_field(m, rctx_cluster_of(m, o), "spot") &&
            rctx_fixed_field(m, rctx_ref(m, o, "image", NULL), "immutable");
 }
 
