@@ -383,6 +383,13 @@ bool rctx_fixed_self(const void *m, const Object *o)
     return rctx_fixed(m, o);
 }
 
+bool rctx_fixed_shape(const void *ctx, const Object *o)
+{
+    (void)ctx;
+    (void)o;
+    return true;
+}
+
 bool rctx_once(RctxOnce *t, const Model *m, int id, const Object *o, const Environment *env,
                RctxFixed fixed, const void *ctx)
 {

@@ -109,6 +109,8 @@ typedef enum RctxOnceId {
     RCTX_ONCE_DB_ZONES,         /* rules_aws: E0517 of a database */
     RCTX_ONCE_INTENT_SERVICE,   /* rules_intent: E0601, E0602, E0604, E0605, E0609 */
     RCTX_ONCE_INTENT_BUCKET,    /* rules_intent: E0606 */
+    RCTX_ONCE_UNIT_DIRS,        /* rules_build: E0802 of an account */
+    RCTX_ONCE_STEP_LABEL,       /* rules_build: E0804 of a label */
     RCTX_ONCE_FIELDS,           /* rules_aws: E0525, one id per constraints.json entry */
     RCTX_ONCE_MAX = RCTX_ONCE_FIELDS + 64
 } RctxOnceId;
@@ -146,6 +148,10 @@ typedef struct RctxOnce {
 } RctxOnce;
 /* An RctxFixed for checks that read only o's own values (ctx: the Model). */
 bool rctx_fixed_self(const void *m, const Object *o);
+/* An RctxFixed for checks that read no value at all, only labels, names and
+ * which blocks an account holds: the model's shape, the same in every
+ * environment that shares the base's objects. */
+bool rctx_fixed_shape(const void *ctx, const Object *o);
 bool rctx_once(RctxOnce *t, const Model *m, int id, const Object *o, const Environment *env,
                RctxFixed fixed, const void *ctx);
 void rctx_once_done(RctxOnce *t);
