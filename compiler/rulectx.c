@@ -411,3 +411,55 @@ void rctx_once_done(RctxOnce *t)
         share.clean[t->id] = xcalloc(share.nobjects / 8 + 1, 1);
     share.clean[t->id][t->o->index >> 3] |= (uint8_t)(1u << (t->o->index & 7));
 }
+
+/* ---- bucket names rules_aws derived, for rules_env ------------------------------ */
+
+static struct {
+    const Model *base;          /* whose environments' evaluations the names are of */
+    uint32_t nobjects;          /* the base's objects: the length of each array */
+    const char **names[EVAL_MAX_DIAG_ENVS];     /* per environment, per object index: the
+                                                   bucket's name, or NULL; calloc'd */
+} kept;
+
+void rctx_names_begin(const Model *base)
+{
+    rctx_names_end();
+    kept.base = base;
+    kept.nobjects = (uint32_t)base->nobjects;
+}
+
+void rctx_names_end(void)
+{
+    for (int i = 0; i < EVAL_MAX_DIAG_ENVS; i++)
+        free(kept.names[i]);
+    memset(&kept, 0, sizeof kept);
+}
+
+/* The slot of environment evaluation m among the base's, or -1. Only an
+ * evaluation that shares the base's objects: then an object's index is
+ * the same in it and in the base. */
+static int kept_slot(const Model *m, const Object *o)
+{
+    if (!kept.base || !m->borrowed || m->base != kept.base || o->index >= kept.nobjects)
+        return -1;
+    for (int i = 0; i < kept.base->nenvs && i < EVAL_MAX_DIAG_ENVS; i++)
+        if (kept.base->envs[i]->eval == m)
+            return i;
+    return -1;
+}
+
+void rctx_keep_bucket(const Model *m, const Object *o, const char *name)
+{
+    int i = kept_slot(m, o);
+    if (i < 0)
+        return;
+    if (!kept.names[i])
+        kept.names[i] = xcalloc(kept.nobjects, sizeof *kept.names[i]);
+    kept.names[i][o->index] = name;
+}
+
+const char *rctx_kept_bucket(const Model *m, const Object *o)
+{
+    int i = kept_slot(m, o);
+    return i >= 0 && kept.names[i] ? kept.names[i][o->index] : NULL;
+}

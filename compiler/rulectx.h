@@ -156,4 +156,19 @@ bool rctx_once(RctxOnce *t, const Model *m, int id, const Object *o, const Envir
                RctxFixed fixed, const void *ctx);
 void rctx_once_done(RctxOnce *t);
 
+/* ---- bucket names rules_aws derived, for rules_env ----------------------
+ *
+ * E0502 derives the name of every bucket an environment deploys, in that
+ * environment's own evaluation; rules_env claims the same names across
+ * environments. rctx_names_begin (rules_check, before the environments'
+ * passes) keeps them until rctx_names_end, so that rules_env does not
+ * derive them again. */
+void rctx_names_begin(const Model *base);
+void rctx_names_end(void);
+/* Keeps name (arena, not copied) as names_derive(NAME_BUCKET) of bucket o
+ * in m, read with no environment's overrides (rules_aws's context). */
+void rctx_keep_bucket(const Model *m, const Object *o, const char *name);
+/* The name kept for o in m, or NULL. */
+const char *rctx_kept_bucket(const Model *m, const Object *o);
+
 #endif

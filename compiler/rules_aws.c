@@ -259,6 +259,7 @@ static void bucket_names(Aws *c)
         bool explicit_name;
         names_bucket(&nc, o, buf, sizeof buf, &explicit_name);
         const char *name = arena_strdup(arena(c), buf);
+        rctx_keep_bucket(c->m, o, name);    /* rules_env claims it too */
         if (explicit_name)
             bucket_name(c, &set, bucket_new(c, name, o, false, rctx_site(c->m, o, "name", NULL)),
                         rctx_val(c->m, o, "name", NULL), NULL);
