@@ -141,9 +141,9 @@ typedef bool (*RctxFixed)(const void *ctx, const Object *o);
  * rctx_each passes (an override's check is never shared). */
 typedef struct RctxOnce {
     int id;                 /* the RctxOnceId, or -1: not remembered */
-    const Object *o;
-    RctxFixed fixed;
-    const void *ctx;
+    const Object *o;        /* the object checked */
+    RctxFixed fixed;        /* the caller's proof that its values are fixed... */
+    const void *ctx;        /* ...and what the proof is given */
     unsigned long filed;    /* diagnostics offered to the engine before the check */
 } RctxOnce;
 /* An RctxFixed for checks that read only o's own values (ctx: the Model). */
