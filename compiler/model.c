@@ -394,7 +394,7 @@ Origin model_origin(const Model *m, const Object *obj, const char *name)
     if (!fd)
         return ORIGIN_UNSET;
     const Field *f = &model_fields(m, obj)[fd->index];
-    if (f->set && f->set->env)
+    if (f->set && model_assign_is_override(f->set))
         return ORIGIN_OVERRIDE;
     if (f->set) {
         Site arg;
