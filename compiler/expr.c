@@ -232,8 +232,27 @@ static Value *get_child(Eval *e, Scope *sc, const Node *n, Object *o, const char
     return value_error();
 }
 
+/* Whether name, looked up from sc as ident() does, is the late-bound
+ * `account` of platform.state. */
+static bool names_late(const Scope *sc, const char *name)
+{
+    for (const Scope *s = sc; s; s = s->up)
+        for (const Binding *b = s->binds; b; b = b->next)
+            if (b->name == name)
+                return b->kind == B_LATE;
+    return false;
+}
+
 static Value *get(Eval *e, Scope *sc, const Node *n)
 {
+    /* `account.id` in platform.state, evaluated once an account per
+       evaluation: the account's field, without a reference made for each
+       (30,000 at 10,000 LAs, each kept to the end) */
+    if (e->late_account && n->a->kind == NODE_IDENT && e->expr_depth < EVAL_MAX_EXPR &&
+        names_late(sc, n->a->name)) {
+        e->taint = true;    /* as ident(): per account, in every evaluation */
+        return get_member(e, sc, n, e->late_account);
+    }
     Value *base = expr_eval(e, sc, n->a, types_simple(TY_ANY));
     if (base->kind == VAL_ERROR)
         return base;

@@ -121,8 +121,10 @@ typedef struct Environment {
 
 /* All objects of one kind, in creation order. */
 typedef struct ObjList {
-    Object **items;             /* malloc'd */
+    Object **items;             /* malloc'd, unless borrowed */
     int n, cap;
+    bool borrowed;              /* items are the base model's (model_share), until
+                                   model_keep_deployed drops one and copies them */
 } ObjList;
 
 typedef struct Model {
@@ -261,9 +263,9 @@ Environment *model_add_env(Model *m, Object *obj);
  * checked and built for its deployments only). Paths still find them. */
 void model_keep_deployed(Model *m, const Environment *env);
 /* Makes em (initialised, with env and base set) share base's objects,
- * paths and accounts, with kind lists and environments of its own and a
- * copy of every object's field values, for the evaluator to redo those an
- * environment can change. */
+ * paths and accounts, with environments of its own, kind lists that borrow
+ * the base's items (ObjList.borrowed) and a copy of the field values of
+ * every object an environment can change, for the evaluator to redo. */
 void model_share(Model *em, const Model *base);
 /* After every environment's evaluation (Environment.eval) exists: marks
  * each deployed account there with multi_env and first_env. */
