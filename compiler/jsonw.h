@@ -66,14 +66,20 @@ void jw_number(JsonWriter *w, double d);
 void jw_bool(JsonWriter *w, bool b);
 void jw_null(JsonWriter *w);
 
+/* A member whose key is k (kn bytes needing no escaping) and value the
+ * string v: the plan's commonest line, in one append. */
+void jw_member_plain(JsonWriter *w, const char *k, size_t kn, const char *v);
+
 /* An array of n strings. */
 void jw_strings(JsonWriter *w, const char *const *items, int n);
 
 /* Literal keys and strings, their length counted by the compiler:
- * JW_KEY(w, "id"), JW_STR(w, "bootstrap"). Only for literals that need
+ * JW_KEY(w, "id"), JW_STR(w, "bootstrap"), JW_MEMBER(w, "id", id). Only
+ * for literals that need
  * no escaping (no `"`, `\` or control characters). */
 #define JW_KEY(w, lit) jw_key_plain((w), "" lit, sizeof(lit) - 1)
 #define JW_STR(w, lit) jw_string_plain((w), "" lit, sizeof(lit) - 1)
+#define JW_MEMBER(w, lit, v) jw_member_plain((w), "" lit, sizeof(lit) - 1, (v))
 
 /* s escaped as a JSON string, quotes included, appended to b. */
 void jw_escape(StrBuf *b, const char *s);

@@ -169,13 +169,6 @@ static const char *unique_id(Emit *e, const char *id)
     return u;
 }
 
-/* A string member. */
-static void member(JsonWriter *w, const char *key, const char *value)
-{
-    jw_key(w, key);
-    jw_string(w, value);
-}
-
 /* Opens a step of phase ph: id (made unique), phase, account, region (when
  * not the plan's), title, after. The caller adds call/check or run, then
  * step_end. Returns the id the step got. */
@@ -185,20 +178,13 @@ static const char *step_begin(Emit *e, int ph, const Acct *ac, const char *id, c
     JsonWriter *w = &e->w;
     const char *u = unique_id(e, id);
     jw_object(w);
-    JW_KEY(w, "id");
-    jw_string(w, u);
-    JW_KEY(w, "phase");
-    jw_string(w, phase_names[ph]);
-    JW_KEY(w, "account");
-    jw_string(w, ac->name);
-    if (strcmp(ac->region, e->region) != 0) {
-        JW_KEY(w, "region");
-        jw_string(w, ac->region);
-    }
-    if (title) {
-        JW_KEY(w, "title");
-        jw_string(w, title);
-    }
+    JW_MEMBER(w, "id", u);
+    JW_MEMBER(w, "phase", phase_names[ph]);
+    JW_MEMBER(w, "account", ac->name);
+    if (strcmp(ac->region, e->region) != 0)
+        JW_MEMBER(w, "region", ac->region);
+    if (title)
+        JW_MEMBER(w, "title", title);
     if (after && after->n) {
         JW_KEY(w, "after");
         jw_strings(w, after->ids, after->n);
@@ -215,10 +201,8 @@ static void call_begin(Emit *e, const char *service, const char *op)
     JsonWriter *w = &e->w;
     JW_KEY(w, "call");
     jw_object(w);
-    JW_KEY(w, "service");
-    jw_string(w, service);
-    JW_KEY(w, "operation");
-    jw_string(w, op);
+    JW_MEMBER(w, "service", service);
+    JW_MEMBER(w, "operation", op);
     JW_KEY(w, "args");
     jw_object(w);
 }
@@ -243,8 +227,7 @@ static void check_begin(Emit *e, const char *op)
     JsonWriter *w = &e->w;
     JW_KEY(w, "check");
     jw_object(w);
-    JW_KEY(w, "operation");
-    jw_string(w, op);
+    JW_MEMBER(w, "operation", op);
     JW_KEY(w, "args");
     jw_object(w);
 }
@@ -273,7 +256,7 @@ static void check_end(Emit *e, const char *const *missing, int nmissing)
 static void expect_begin(Emit *e, const char *path, const char *how)
 {
     jw_object(&e->w);
-    member(&e->w, "path", path);
+    JW_MEMBER(&e->w, "path", path);
     jw_key(&e->w, how);
 }
 
@@ -339,8 +322,8 @@ static void tls_statement(Emit *e, Policy *p, const char *bucket)
 static void put_statement(JsonWriter *w, const Stmt *s)
 {
     jw_object(w);
-    member(w, "Sid", s->sid);
-    member(w, "Effect", s->effect);
+    JW_MEMBER(w, "Sid", s->sid);
+    JW_MEMBER(w, "Effect", s->effect);
     JW_KEY(w, "Principal");
     if (s->prin == PRIN_ANY) {
         JW_STR(w, "*");
@@ -359,7 +342,7 @@ static void put_statement(JsonWriter *w, const Stmt *s)
     else
         jw_strings(w, s->actions, s->nactions);
     if (s->resource) {
-        member(w, "Resource", s->resource);
+        JW_MEMBER(w, "Resource", s->resource);
     } else if (s->resources[0]) {
         JW_KEY(w, "Resource");
         jw_strings(w, s->resources, 2);
@@ -369,7 +352,7 @@ static void put_statement(JsonWriter *w, const Stmt *s)
         jw_object(w);
         JW_KEY(w, "Bool");
         jw_object(w);
-        member(w, "aws:SecureTransport", "false");
+        JW_MEMBER(w, "aws:SecureTransport", "false");
         jw_object_end(w);
         jw_object_end(w);
     }
@@ -379,7 +362,7 @@ static void put_statement(JsonWriter *w, const Stmt *s)
 static void put_policy(JsonWriter *w, const Policy *p)
 {
     jw_object(w);
-    member(w, "Version", "2012-10-17");
+    JW_MEMBER(w, "Version", "2012-10-17");
     JW_KEY(w, "Statement");
     jw_array(w);
     for (int i = 0; i < p->n; i++)
@@ -406,11 +389,11 @@ static void bucket_policy_step(Emit *e, int ph, const Acct *ac, const char *id,
     static const char *const missing[] = {"NoSuchBucketPolicy"};
     step_begin(e, ph, ac, id, title, after);
     call_begin(e, "s3", "PutBucketPolicy");
-    member(&e->w, "Bucket", bucket);
+    JW_MEMBER(&e->w, "Bucket", bucket);
     policy_arg(e, "Policy", doc);
     call_end(e);
     check_begin(e, "GetBucketPolicy");
-    member(&e->w, "Bucket", bucket);
+    JW_MEMBER(&e->w, "Bucket", bucket);
     check_expect(e);
     expect_begin(e, "Policy", "json");
     put_policy(&e->w, doc);
@@ -428,18 +411,18 @@ static const char *boot_bucket_create(Emit *e, Acct *ac, const char *bucket)
     const char *id = arena_printf(&e->a, "bootstrap/%s/state-bucket", ac->name);
     step_begin(e, PHASE_BOOT, ac, id, arena_printf(&e->a, "create state bucket %s", bucket), NULL);
     call_begin(e, "s3", "CreateBucket");
-    member(w, "Bucket", bucket);
+    JW_MEMBER(w, "Bucket", bucket);
     /* us-east-1 is the one region CreateBucket refuses to be told about */
     if (strcmp(ac->region, "us-east-1") != 0) {
         JW_KEY(w, "CreateBucketConfiguration");
         jw_object(w);
-        member(w, "LocationConstraint", ac->region);
+        JW_MEMBER(w, "LocationConstraint", ac->region);
         jw_object_end(w);
     }
     call_end(e);
     exists_ok(e, "BucketAlreadyOwnedByYou");
     check_begin(e, "HeadBucket");
-    member(w, "Bucket", bucket);
+    JW_MEMBER(w, "Bucket", bucket);
     check_expect(e);
     expect_str(e, "BucketRegion", "equals", ac->region);
     check_end(e, missing, 2);
@@ -455,7 +438,7 @@ typedef void (*PutFn)(JsonWriter *w);
 static void put_versioning(JsonWriter *w)
 {
     jw_object(w);
-    member(w, "Status", "Enabled");
+    JW_MEMBER(w, "Status", "Enabled");
     jw_object_end(w);
 }
 
@@ -469,7 +452,7 @@ static void put_encryption(JsonWriter *w)
     jw_object(w);
     JW_KEY(w, "ApplyServerSideEncryptionByDefault");
     jw_object(w);
-    member(w, "SSEAlgorithm", "aws:kms");
+    JW_MEMBER(w, "SSEAlgorithm", "aws:kms");
     jw_object_end(w);
     JW_KEY(w, "BucketKeyEnabled");
     jw_bool(w, true);
@@ -504,12 +487,12 @@ static const char *boot_bucket_setting(Emit *e, Acct *ac, const char *bucket, co
     const char *id = arena_printf(&e->a, "bootstrap/%s/state-bucket/%s", ac->name, what);
     step_begin(e, PHASE_BOOT, ac, id, NULL, after);
     call_begin(e, "s3", put);
-    member(w, "Bucket", bucket);
+    JW_MEMBER(w, "Bucket", bucket);
     jw_key(w, member_name);
     config(w);
     call_end(e);
     check_begin(e, getop);
-    member(w, "Bucket", bucket);
+    JW_MEMBER(w, "Bucket", bucket);
     check_expect(e);
     expect_begin(e, path, "equals");
     want(w);
@@ -554,8 +537,8 @@ static void put_lock_key(JsonWriter *w)
 {
     jw_array(w);
     jw_object(w);
-    member(w, "AttributeName", "LockID");
-    member(w, "KeyType", "HASH");
+    JW_MEMBER(w, "AttributeName", "LockID");
+    JW_MEMBER(w, "KeyType", "HASH");
     jw_object_end(w);
     jw_array_end(w);
 }
@@ -568,13 +551,13 @@ static void boot_lock_table(Emit *e, Acct *ac, const char *table)
     step_begin(e, PHASE_BOOT, ac, id, arena_printf(&e->a, "create state lock table %s", table),
                NULL);
     call_begin(e, "dynamodb", "CreateTable");
-    member(w, "TableName", table);
-    member(w, "BillingMode", "PAY_PER_REQUEST");
+    JW_MEMBER(w, "TableName", table);
+    JW_MEMBER(w, "BillingMode", "PAY_PER_REQUEST");
     JW_KEY(w, "AttributeDefinitions");
     jw_array(w);
     jw_object(w);
-    member(w, "AttributeName", "LockID");
-    member(w, "AttributeType", "S");
+    JW_MEMBER(w, "AttributeName", "LockID");
+    JW_MEMBER(w, "AttributeType", "S");
     jw_object_end(w);
     jw_array_end(w);
     JW_KEY(w, "KeySchema");
@@ -587,7 +570,7 @@ static void boot_lock_table(Emit *e, Acct *ac, const char *table)
     call_end(e);
     exists_ok(e, "ResourceInUseException");
     check_begin(e, "DescribeTable");
-    member(w, "TableName", table);
+    JW_MEMBER(w, "TableName", table);
     check_expect(e);
     expect_begin(e, "Table.KeySchema", "equals");
     put_lock_key(w);
@@ -667,15 +650,15 @@ static void hand_deployer(Emit *e, Acct *ac)
                    : arena_printf(&e->a, "role %s that this account's deploys run as", role),
                NULL);
     call_begin(e, "iam", "CreateRole");
-    member(w, "RoleName", role);
-    member(w, "Path", NAMES_DEPLOYER_PATH);
+    JW_MEMBER(w, "RoleName", role);
+    JW_MEMBER(w, "Path", NAMES_DEPLOYER_PATH);
     policy_arg(e, "AssumeRolePolicyDocument", &trust);
     JW_KEY(w, "MaxSessionDuration");
     jw_int(w, 3600);
     call_end(e);
     exists_ok(e, "EntityAlreadyExists");
     check_begin(e, "GetRole");
-    member(w, "RoleName", role);
+    JW_MEMBER(w, "RoleName", role);
     check_expect(e);
     expect_begin(e, "Role.AssumeRolePolicyDocument", "json");
     put_policy(w, &trust);
@@ -690,11 +673,11 @@ static void hand_deployer(Emit *e, Acct *ac)
     const char *aid = arena_printf(&e->a, "%s/admin", id);
     step_begin(e, PHASE_HAND, ac, aid, NULL, &after);
     call_begin(e, "iam", "AttachRolePolicy");
-    member(w, "RoleName", role);
-    member(w, "PolicyArn", admin);
+    JW_MEMBER(w, "RoleName", role);
+    JW_MEMBER(w, "PolicyArn", admin);
     call_end(e);
     check_begin(e, "ListAttachedRolePolicies");
-    member(w, "RoleName", role);
+    JW_MEMBER(w, "RoleName", role);
     check_expect(e);
     expect_begin(e, arena_printf(&e->a, "AttachedPolicies[PolicyArn=%s]", admin), "exists");
     jw_bool(w, true);
@@ -790,11 +773,11 @@ static void hand_ecr(Emit *e, const Object *repo)
                                               npush == 1 ? "" : "s", name),
                         &after);
         call_begin(e, "ecr", "SetRepositoryPolicy");
-        member(&e->w, "repositoryName", name);
+        JW_MEMBER(&e->w, "repositoryName", name);
         policy_arg(e, "policyText", &doc);
         call_end(e);
         check_begin(e, "GetRepositoryPolicy");
-        member(&e->w, "repositoryName", name);
+        JW_MEMBER(&e->w, "repositoryName", name);
         check_expect(e);
         expect_begin(e, "policyText", "json");
         put_policy(&e->w, &doc);
@@ -885,12 +868,11 @@ static void run_begin(Emit *e, const Acct *ac, const char *const *argv, int argc
     jw_object(w);
     JW_KEY(w, "argv");
     jw_strings(w, argv, argc);
-    JW_KEY(w, "cwd");
-    jw_string(w, arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->dir));
+    JW_MEMBER(w, "cwd", arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->dir));
     if (e->opt.deploy == PLAN_DEPLOY_TERRAGRUNT) {
         JW_KEY(w, "env");
         jw_object(w);
-        member(w, "TG_TF_PATH", "terraform");
+        JW_MEMBER(w, "TG_TF_PATH", "terraform");
         jw_object_end(w);
     }
 }
@@ -919,9 +901,9 @@ static void add_shared(Emit *e, const Acct *ac)
                 any = true;
             }
             jw_object(w);
-            member(w, "unit", e->opt.deploy == PLAN_DEPLOY_TERRAFORM
+            JW_MEMBER(w, "unit", e->opt.deploy == PLAN_DEPLOY_TERRAFORM
                                   ? arena_printf(&e->a, "module.%s", dir) : dir);
-            member(w, "resource", o->path);
+            JW_MEMBER(w, "resource", o->path);
             JW_KEY(w, "used_by");
             jw_strings(w, users, n);
             jw_object_end(w);
@@ -996,10 +978,10 @@ static const char *ecs_cluster(Emit *e, const Object *svc)
 static void target_args(Emit *e, const char *resource, bool ids)
 {
     JsonWriter *w = &e->w;
-    member(w, "ServiceNamespace", "ecs");
+    JW_MEMBER(w, "ServiceNamespace", "ecs");
     if (!ids)
-        member(w, "ResourceId", resource);
-    member(w, "ScalableDimension", "ecs:service:DesiredCount");
+        JW_MEMBER(w, "ResourceId", resource);
+    JW_MEMBER(w, "ScalableDimension", "ecs:service:DesiredCount");
     if (ids) {
         JW_KEY(w, "ResourceIds");
         jw_strings(w, &resource, 1);
@@ -1064,9 +1046,9 @@ static void op_action(Emit *e, const Acct *ac, const char *base, const Object *s
                after);
     call_begin(e, "application-autoscaling", "PutScheduledAction");
     target_args(e, resource, false);
-    member(w, "ScheduledActionName", name);
-    member(w, "Schedule", act->cron);
-    member(w, "Timezone", zone);
+    JW_MEMBER(w, "ScheduledActionName", name);
+    JW_MEMBER(w, "Schedule", act->cron);
+    JW_MEMBER(w, "Timezone", zone);
     JW_KEY(w, "ScalableTargetAction");
     put_capacity(w, mn, mx);
     call_end(e);
@@ -1092,13 +1074,13 @@ static void op_off(Emit *e, const Acct *ac, const char *base, const char *cluste
     const char *id = arena_printf(&e->a, "%s/off", base);
     step_begin(e, PHASE_OPERATE, ac, id, arena_printf(&e->a, "%s is off by default", svc), after);
     call_begin(e, "ecs", "UpdateService");
-    member(w, "cluster", cluster);
-    member(w, "service", svc);
+    JW_MEMBER(w, "cluster", cluster);
+    JW_MEMBER(w, "service", svc);
     JW_KEY(w, "desiredCount");
     jw_int(w, 0);
     call_end(e);
     check_begin(e, "DescribeServices");
-    member(w, "cluster", cluster);
+    JW_MEMBER(w, "cluster", cluster);
     JW_KEY(w, "services");
     jw_strings(w, &svc, 1);
     check_expect(e);
@@ -1238,9 +1220,9 @@ static void put_accounts(Emit *e)
         const Acct *ac = &e->accts[i];
         jw_key(w, ac->name);
         jw_object(w);
-        member(w, "id", ac->id);
+        JW_MEMBER(w, "id", ac->id);
         /* the role the tree's providers and backends assume (names.h) */
-        member(w, "role_arn", arena_printf(&e->a, "arn:aws:iam::%s:role/%s", ac->id,
+        JW_MEMBER(w, "role_arn", arena_printf(&e->a, "arn:aws:iam::%s:role/%s", ac->id,
                                            name_of(e, NAME_ACCOUNT_ROLE, ac->obj)));
         jw_object_end(w);
     }
@@ -1302,11 +1284,11 @@ static void put_services(Emit *e)
         const char *name = name_of(e, NAME_SERVICE, svc);
         jw_key(w, arena_printf(&e->a, "%s/%s", ac->name, name));
         jw_object(w);
-        member(w, "account", ac->name);
+        JW_MEMBER(w, "account", ac->name);
         if (strcmp(ac->region, e->region) != 0)
-            member(w, "region", ac->region);
-        member(w, "cluster", ecs_cluster(e, svc));
-        member(w, "service", name);
+            JW_MEMBER(w, "region", ac->region);
+        JW_MEMBER(w, "cluster", ecs_cluster(e, svc));
+        JW_MEMBER(w, "service", name);
         JW_KEY(w, "scalable_target");
         jw_bool(w, lower_autoscaled(e->m, svc, e->env));
         jw_object_end(w);
@@ -1326,12 +1308,12 @@ static void put_head(Emit *e)
     JW_STR(w, "sfdc-plan");
     JW_KEY(w, "version");
     jw_int(w, 1);
-    member(w, "source_hash", hash);
-    member(w, "generator", e->opt.generator);
-    member(w, "platform", e->platform);
+    JW_MEMBER(w, "source_hash", hash);
+    JW_MEMBER(w, "generator", e->opt.generator);
+    JW_MEMBER(w, "platform", e->platform);
     if (e->env)
-        member(w, "environment", e->env->name);
-    member(w, "region", e->region);
+        JW_MEMBER(w, "environment", e->env->name);
+    JW_MEMBER(w, "region", e->region);
     put_accounts(e);
 }
 
