@@ -11,7 +11,6 @@
 #include "jsonw.h"
 
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,10 +402,9 @@ void jw_number(JsonWriter *w, double d)
         jw_null(w);
         return;
     }
-    /* cJSON keeps an int beside the double, saturated at int's limits */
-    int i = d >= (double)INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
-    if (d == (double)i) {
-        jw_int(w, i);
+    /* what %1.15g prints for an integer below 1e15 (all of them but -0) */
+    if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+        jw_int(w, (long long)d);
         return;
     }
     char buf[32];

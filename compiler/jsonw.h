@@ -59,9 +59,9 @@ void jw_string(JsonWriter *w, const char *s);
 /* A string value of n bytes known to need no escaping. */
 void jw_string_plain(JsonWriter *w, const char *s, size_t n);
 void jw_int(JsonWriter *w, long long v);
-/* A number as cJSON prints it: an integral value within int's range as
- * an integer, others with 15 significant digits when they read back
- * (within cJSON's tolerance), else 17; NaN and infinities as null. */
+/* A number as cJSON (1.7.15) prints it: with 15 significant digits when
+ * they read back (within cJSON's tolerance), else 17; NaN and infinities
+ * as null. */
 void jw_number(JsonWriter *w, double d);
 void jw_bool(JsonWriter *w, bool b);
 void jw_null(JsonWriter *w);
