@@ -112,22 +112,27 @@ static void deep_indent(JsonWriter *w, int levels)
     }
 }
 
-/* The row piece from `from` (0: ",\n", 1: "\n", 2: no line break) with
- * depth levels of blanks. Beyond the rows, it is put here and the piece
- * returned is empty. */
-static Lead line(JsonWriter *w, int from, int depth)
+/* The newline and blanks of line (below) deeper than the rows reach: put
+ * here, a level at a time; the piece returned is empty. */
+static Lead deep_line(JsonWriter *w, int from, int depth)
 {
-    bool pretty = w->layout == JW_PRETTY;
-    const char *row = pretty ? pretty_row : cjson_row;
-    size_t per = pretty ? 2 : 1;
-    if (depth > ROW_LEVELS) {
-        char *d = room(w->out, 2);
-        if (d)
-            commit(w->out, copy(d, row + from, (size_t)(2 - from)));
-        deep_indent(w, depth);
-        return (Lead){"", 0};
-    }
-    return (Lead){row + from, (size_t)(2 - from) + per * (size_t)depth};
+    const char *row = w->layout == JW_PRETTY ? pretty_row : cjson_row;
+    char *d = room(w->out, 2);
+    if (d)
+        commit(w->out, copy(d, row + from, (size_t)(2 - from)));
+    deep_indent(w, depth);
+    return (Lead){"", 0};
+}
+
+/* The row piece from `from` (0: ",\n", 1: "\n", 2: no line break) with
+ * depth levels of blanks. */
+static inline Lead line(JsonWriter *w, int from, int depth)
+{
+    if (depth > ROW_LEVELS)
+        return deep_line(w, from, depth);
+    if (w->layout == JW_PRETTY)
+        return (Lead){pretty_row + from, (size_t)(2 - from) + 2 * (size_t)depth};
+    return (Lead){cjson_row + from, (size_t)(2 - from) + (size_t)depth};
 }
 
 /* What goes before a value or a key: nothing after a key or at the top;
