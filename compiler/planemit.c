@@ -67,6 +67,8 @@ typedef struct Emit {
     IdList core_deploys;        /* deploy step ids of the core accounts, in order */
     const Object *first_core;   /* the platform's first core account, found once */
     bool first_core_known;
+    const char *sched_text;     /* the window the operate phase parsed last */
+    int sched_n;                /* its scheduled actions (0: none, or it did not parse) */
     Table ids;                  /* interned step id -> (void *)1: ids in use */
     StrBuf out;                 /* printed text not yet handed to sink */
     JsonWriter w;               /* prints into out */
@@ -1125,10 +1127,15 @@ static bool service_schedule(Emit *e, const Object *svc, Schedule *sc, SchedActi
     bool off = def && strcmp(def, "off") == 0;
     if (off && !(e->env && get_bool(e, e->env->obj, "scheduled_on", false)))
         return false;
-    SchedError err;
-    if (!sched_parse(w->u.str, strlen(w->u.str), sc, &err))
-        return false;
-    *nacts = sched_actions(sc, acts, SCHED_MAX_IVS);
+    /* the services of a template share one window: sc and acts still hold
+       the last one's parse, which was most of the operate phase's time */
+    if (!e->sched_text || strcmp(e->sched_text, w->u.str) != 0) {
+        SchedError err;
+        e->sched_text = w->u.str;
+        e->sched_n = sched_parse(w->u.str, strlen(w->u.str), sc, &err)
+                         ? sched_actions(sc, acts, SCHED_MAX_IVS) : 0;
+    }
+    *nacts = e->sched_n;
     return *nacts > 0;
 }
 
