@@ -30,6 +30,7 @@ explicit name (dupbucket). Each tool should reject it.
 """
 import importlib.util
 import os
+import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -116,9 +117,12 @@ class Range {
 class Ecr {
   name: String(matches(Regex(#"[a-z][a-z0-9_-]*"#)))
   keep: Int(isBetween(1, 1000))
+  scanOnPush: Boolean = true
+  immutableTags: Boolean = true
 }
 class Service {
   image: Ecr
+  tag: String
   vcpu: Number(List(0.25, 0.5, 1, 2, 4, 8, 16).contains(this))
   memoryGiB: Number(isBetween(0.5, 120))
   scale: Range = new Range { min = 0; max = 1 }
@@ -127,6 +131,7 @@ class Service {
   access: "private"|"vpn" = "private"
 }
 class Aurora {
+  engine: "postgres16"|"postgres15" = "postgres16"
   capacity: Range
   autoPause: Duration
 }
@@ -142,21 +147,23 @@ class Account {
   id: String(matches(Regex(#"\\d{12}"#)))
   parent: String?
   cidr: String(matches(Regex(#"\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+"#)))
+  vpn: String? = null
+  nat: "none"|"single"|"per_az" = "none"
   ecr: Mapping<String, Ecr> = new {}
   services: Mapping<String, Service> = new {}
   aurora: Mapping<String, Aurora> = new {}
   buckets: Mapping<String, Bucket> = new {}
 }
 
-function bucket(account: String, key: String, p: String, exp: Duration?, rd: Listing<String>): Bucket = new {
+function bucket(env: String, account: String, key: String, p: String, exp: Duration?, rd: Listing<String>): Bucket = new {
   purpose = p
   expire = exp
   readers = rd
-  name = "bench-\\(account)-\\(key.replaceAll("_", "-"))"
+  name = "bench-\\(env)-\\(account)-\\(key.replaceAll("_", "-"))"
 }
 
 core: Account = new {
-  name = "core"; kind = "core"; id = "111111111111"; cidr = "10.251.0.0/16"
+  name = "core"; kind = "core"; id = "111111111111"; cidr = "10.251.0.0/16"; vpn = "10.250.0.0/16"
   ecr { ["dagster"] { name = "dagster"; keep = 30 } }
 }
 org: Account = new {
@@ -166,21 +173,21 @@ org: Account = new {
 // core's and org's as in platform.sfd.
 local function envId(env: String, stage: String, prod: String): String = if (env == "prod") prod else stage
 
-function la(code: String, id_: String, cidr_: String): Account = new {
-  name = "la-\\(code)"; kind = "la"; id = id_; parent = "core"; cidr = cidr_
+function la(env: String, code: String, id_: String, cidr_: String): Account = new {
+  name = "la-\\(code)"; kind = "la"; id = id_; parent = "core"; cidr = cidr_; nat = "single"
   services {
-    ["daemon"] { image = core.ecr["dagster"]; vcpu = 0.25; memoryGiB = 1
+    ["daemon"] { image = core.ecr["dagster"]; tag = "2026.12.1"; vcpu = 0.25; memoryGiB = 1
                  window = "Mon-Fri 23:00-05:00 Europe/London" }
-    ["code_server"] { image = core.ecr["dagster"]; vcpu = 0.25; memoryGiB = 1 }
-    ["webserver"] { image = core.ecr["dagster"]; vcpu = 0.5; memoryGiB = 1
+    ["code_server"] { image = core.ecr["dagster"]; tag = "2026.12.1"; vcpu = 0.25; memoryGiB = 1 }
+    ["webserver"] { image = core.ecr["dagster"]; tag = "2026.12.1"; vcpu = 0.5; memoryGiB = 1
                     default = "off"; access = "vpn" }
   }
   aurora { ["dagster"] { capacity { min = 0; max = 4 }; autoPause = 30.min } }
   buckets {
-    ["data_store"] = bucket(name, "data_store", "data_store", 2190.d, new Listing<String> {})
-    ["workspace"] = bucket(name, "workspace", "workspace", 90.d, new Listing<String> {})
-    ["shared"] = bucket(name, "shared", "shared", null, new Listing<String> { "org" })
-    ["external_data"] = bucket(name, "external_data", "external_data", null, new Listing<String> {})
+    ["data_store"] = bucket(env, name, "data_store", "data_store", 2190.d, new Listing<String> {})
+    ["workspace"] = bucket(env, name, "workspace", "workspace", 90.d, new Listing<String> {})
+    ["shared"] = bucket(env, name, "shared", "shared", null, new Listing<String> { "org" })
+    ["external_data"] = bucket(env, name, "external_data", "external_data", null, new Listing<String> {})
   }
 }
 
@@ -194,23 +201,24 @@ local function accountsOf(env: String): Listing<Account> = new {
   (org) { id = envId(env, "999999999999", "999999999998") }
   for (r in las) {
     when (env == "prod" && r[0] == "la00000") {
-      (la(r[0], r[2], r[3])) { services { ["daemon"] { memoryGiB = 2 } } }
+      (la(env, r[0], r[2], r[3])) { services { ["daemon"] { memoryGiB = 2 } } }
     } else {
-      la(r[0], envId(env, r[1], r[2]), r[3])
+      la(env, r[0], envId(env, r[1], r[2]), r[3])
     }
   }
-  for (a in extra) { (a) { id = envId(env, a.id, "3" + a.id.drop(1)) } }
+  for (a in extra(env)) { (a) { id = envId(env, a.id, "3" + a.id.drop(1)) } }
 }
 
 class Environment {
   accounts: Listing<Account>
+  deletionProtection: Boolean = false
   // S3 bucket names are global: no two buckets of an environment share one.
   bucketNames: List<String>(isDistinct) =
     accounts.toList().flatMap((a) -> a.buckets.toMap().values.map((b) -> b.name))
 }
 environments: Mapping<String, Environment> = new {
   ["stage"] { accounts = accountsOf("stage") }
-  ["prod"] { accounts = accountsOf("prod") }
+  ["prod"] { accounts = accountsOf("prod"); deletionProtection = true }
 }
 
 local function secs(d: Duration?) = if (d == null) null else d.toUnit("s").value.toInt()
@@ -249,18 +257,18 @@ def pkl_inject(inject):
     for name, days, readers in BUCKETS:
         exp = "%d.d" % days if days else "null"
         rd = "new Listing<String> { %s }" % " ".join('"%s"' % r for r in readers)
-        call = 'bucket("la-inject", "%s", "%s", %s, %s)' % (name, name, exp, rd)
+        call = 'bucket(env, "la-inject", "%s", "%s", %s, %s)' % (name, name, exp, rd)
         if name in names:
             call = '(%s) { name = "%s" }' % (call, names[name])
         b.append('      ["%s"] = %s' % (name, call))
     return '''  new Account {
-    name = "la-inject"; kind = "la"; id = "%s"; parent = "core"; cidr = "%s"
+    name = "la-inject"; kind = "la"; id = "%s"; parent = "core"; cidr = "%s"; nat = "single"
     services {
-      ["daemon"] { image = core.ecr["%s"]; vcpu = 0.25; memoryGiB = 1
+      ["daemon"] { image = core.ecr["%s"]; tag = "2026.12.1"; vcpu = 0.25; memoryGiB = 1
                    scale { min = %d; max = %d }
                    window = "Mon-Fri 23:00-05:00 Europe/London" }
-      ["code_server"] { image = core.ecr["%s"]; vcpu = 0.25; memoryGiB = 1 }
-      ["webserver"] { image = core.ecr["%s"]; vcpu = 0.5; memoryGiB = 1
+      ["code_server"] { image = core.ecr["%s"]; tag = "2026.12.1"; vcpu = 0.25; memoryGiB = 1 }
+      ["webserver"] { image = core.ecr["%s"]; tag = "2026.12.1"; vcpu = 0.5; memoryGiB = 1
                       default = "off"; access = "vpn" }
     }
     aurora { ["dagster"] { capacity { min = 0; max = 4 }; autoPause = 30.min } }
@@ -277,8 +285,17 @@ def write_pkl(n, path, inject):
         f.write("local las = List(\n")
         f.write(",\n".join('  List("%s", "%s", "%s", "%s")' % (c, i, prod_id(i), r) for c, i, r in rows(n)))
         f.write("\n)\n")
-        f.write("local extra: Listing<Account> = new {\n%s}\n" % (pkl_inject(inject) if inject else ""))
+        f.write("local function extra(env: String): Listing<Account> = new {\n%s}\n" % (pkl_inject(inject) if inject else ""))
         f.write(PKL_TAIL)
+
+
+def write_pkl_tree(d):
+    """tree.pkl (Pkl writing the tree `sfdc build --env prod` writes), and the
+    stdlib it reads sfdc's Terraform modules from, as a link."""
+    shutil.copyfile(os.path.join(HERE, "tree.pkl"), os.path.join(d, "tree.pkl"))
+    link = os.path.join(d, "stdlib")
+    if not os.path.islink(link):
+        os.symlink(os.path.join(HERE, "..", "..", "stdlib"), link)
 
 
 # ---- Jsonnet ---------------------------------------------------------------
@@ -640,6 +657,7 @@ def main():
     os.makedirs(d, exist_ok=True)
     write_sfd(n, os.path.join(d, "platform.sfd"), inject)
     write_pkl(n, os.path.join(d, "platform.pkl"), inject)
+    write_pkl_tree(d)
     write_jsonnet(n, os.path.join(d, "platform.jsonnet"), inject)
     write_tf(n, os.path.join(d, "tf"), inject)
 

@@ -12,6 +12,8 @@ auto-pause seconds) and buckets (purpose, expiry seconds, readers).
 in `terraform show -json` of a plan.
 """
 import json
+import os
+import re
 import sys
 
 
@@ -73,6 +75,35 @@ def load(tool, path, env="stage"):
     if tool == "terraform":
         return canon(doc["planned_values"]["outputs"]["accounts"]["value"])
     return canon(doc["environments"][env]["accounts"])
+
+
+# sfdc's own bookkeeping of what it wrote (safe writes, `--check`): no peer writes these
+TREE_SKIP = {".sfdc-manifest", ".sfdc-stamps"}
+
+
+def tree(root):
+    """A written tree: {path: (bytes, normal form)}. plan.json's normal form
+    is its JSON without source_hash and generator (the source's hash and the
+    tool's name); a text file's is its text without blanks, and without the
+    comma HCL allows after a list's last item (so layout and alignment do not
+    count, every token does)."""
+    files = {}
+    for d, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(d, name)
+            rel = os.path.relpath(path, root)
+            if rel in TREE_SKIP:
+                continue
+            with open(path, "rb") as f:
+                raw = f.read()
+            if name == "plan.json":
+                doc = json.loads(raw)
+                doc.pop("source_hash", None)
+                doc.pop("generator", None)
+                files[rel] = (raw, canon(doc))
+            else:
+                files[rel] = (raw, re.sub(r"\s+", "", raw.decode()).replace(",]", "]"))
+    return files
 
 
 def main():
