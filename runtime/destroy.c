@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #include "banned.h"
 
 /* What the derivation knows how to undo: the resources bootstrap and
@@ -673,51 +675,103 @@ static void names_of(const Plan *p, size_t a, const char *op, const char *key, c
     }
 }
 
+/* One line of the report: for people, "sfdrun: TEXT" on f; under
+ * --log-format json, a `kept` event on the log's stream, so a CI reading
+ * JSON lines sees what destroy leaves and why (kind: shared, role, state
+ * or hint). */
+static void kept_line(FILE *f, const char *kind, const char *account, const char *what,
+                      const char *used_by, const char *text)
+{
+    if (log_format() == LOG_JSON) {
+        LogField fl[] = {
+            { "kind", kind, 0 }, { "account", account, 0 }, { "what", what, 0 },
+            { "used_by", used_by, 0 }, { "message", text, 0 },
+        };
+        log_event("kept", fl, sizeof fl / sizeof *fl, NULL);
+        return;
+    }
+    fprintf(f, "sfdrun: %s\n", text);
+}
+
+/* The environments using shared resource sh, as "`a`, `b` and `c`" into
+ * buf, and as "a,b,c" into csv. */
+static void used_by_list(const PlanShared *sh, char *buf, size_t n, char *csv, size_t ncsv)
+{
+    size_t used = 0, ucsv = 0;
+    buf[0] = csv[0] = 0;
+    for (size_t e = 0; e < sh->n_used_by; e++) {
+        if (used < n)
+            used += (size_t)snprintf(buf + used, n - used, "%s`%s`",
+                                     e ? (e + 1 == sh->n_used_by ? " and " : ", ") : "",
+                                     sh->used_by[e]);
+        if (ucsv < ncsv)
+            ucsv += (size_t)snprintf(csv + ucsv, ncsv - ucsv, "%s%s", e ? "," : "",
+                                     sh->used_by[e]);
+    }
+}
+
+/* Every environment that uses a kept resource, once each, as "a,b". */
+static void all_users(const Plan *p, char *users, size_t n)
+{
+    size_t used = 0;
+    users[0] = 0;
+    for (size_t i = 0; i < p->n_steps; i++)
+        for (size_t k = 0; k < shared_of(&p->steps[i]); k++)
+            for (size_t e = 0; e < p->steps[i].run.shared[k].n_used_by; e++) {
+                const char *u = p->steps[i].run.shared[k].used_by[e];
+                if (!in_list(users, u) && used < n)
+                    used += (size_t)snprintf(users + used, n - used, "%s%s", used ? "," : "", u);
+            }
+}
+
+/* What account a keeps besides the shared resources: the role the kept
+ * resources' runs assume, and (with delete_state) the state recording them. */
+static void report_account_kept(const Plan *p, size_t a, int delete_state, FILE *f)
+{
+    char roles[512], buckets[512], tables[512], text[2048];
+    const char *acct = p->accounts[a].name;
+    names_of(p, a, "CreateRole", "RoleName", roles, sizeof roles);
+    names_of(p, a, "CreateBucket", "Bucket", buckets, sizeof buckets);
+    names_of(p, a, "CreateTable", "TableName", tables, sizeof tables);
+    if (roles[0]) {
+        snprintf(text, sizeof text, "keeping role %s of account %s: the kept resources' "
+                 "Terraform runs assume it", roles, acct);
+        kept_line(f, "role", acct, roles, NULL, text);
+    }
+    if (delete_state && (buckets[0] || tables[0])) {
+        char what[1100];
+        snprintf(what, sizeof what, "%s%s%s", buckets, buckets[0] && tables[0] ? ", " : "",
+                 tables);
+        snprintf(text, sizeof text, "keeping the state of account %s (%s): it records the "
+                 "kept resources", acct, what);
+        kept_line(f, "state", acct, what, NULL, text);
+    }
+}
+
 size_t destroy_report_kept(const Plan *p, int delete_state, FILE *f)
 {
     size_t kept = 0;
+    char text[2048], users[512], csv[512];
     for (size_t i = 0; i < p->n_steps; i++) {
         const PlanStep *s = &p->steps[i];
         for (size_t k = 0; k < shared_of(s); k++) {
             const PlanShared *sh = &s->run.shared[k];
-            fprintf(f, "sfdrun: keeping %s (%s in %s): shared, and used by environment%s ",
-                    sh->resource, sh->unit, s->run.cwd ? s->run.cwd : ".",
-                    sh->n_used_by > 1 ? "s" : "");
-            for (size_t e = 0; e < sh->n_used_by; e++)
-                fprintf(f, "%s`%s`", e ? (e + 1 == sh->n_used_by ? " and " : ", ") : "",
-                        sh->used_by[e]);
-            fputs(" (SPEC 7.5)\n", f);
+            used_by_list(sh, users, sizeof users, csv, sizeof csv);
+            snprintf(text, sizeof text, "keeping %s (%s in %s): shared, and used by "
+                     "environment%s %s (SPEC 7.5)", sh->resource, sh->unit,
+                     s->run.cwd ? s->run.cwd : ".", sh->n_used_by > 1 ? "s" : "", users);
+            kept_line(f, "shared", p->accounts[s->account].name, sh->resource, csv, text);
             kept++;
         }
     }
-    for (size_t a = 0; kept && a < p->n_accounts; a++) {
-        char roles[512], buckets[512], tables[512];
-        if (!destroy_keeps(p, a))
-            continue;
-        names_of(p, a, "CreateRole", "RoleName", roles, sizeof roles);
-        names_of(p, a, "CreateBucket", "Bucket", buckets, sizeof buckets);
-        names_of(p, a, "CreateTable", "TableName", tables, sizeof tables);
-        if (roles[0])
-            fprintf(f, "sfdrun: keeping role %s of account %s: the kept resources' Terraform "
-                    "runs assume it\n", roles, p->accounts[a].name);
-        if (delete_state && (buckets[0] || tables[0]))
-            fprintf(f, "sfdrun: keeping the state of account %s (%s%s%s): it records the kept "
-                    "resources\n", p->accounts[a].name, buckets, buckets[0] && tables[0] ? ", " : "",
-                    tables);
-    }
+    for (size_t a = 0; kept && a < p->n_accounts; a++)
+        if (destroy_keeps(p, a))
+            report_account_kept(p, a, delete_state, f);
     if (kept) {
-        char users[512] = "";
-        size_t used = 0;
-        for (size_t i = 0; i < p->n_steps; i++)
-            for (size_t k = 0; k < shared_of(&p->steps[i]); k++)
-                for (size_t e = 0; e < p->steps[i].run.shared[k].n_used_by; e++) {
-                    const char *u = p->steps[i].run.shared[k].used_by[e];
-                    if (!in_list(users, u) && used < sizeof users)
-                        used += (size_t)snprintf(users + used, sizeof users - used, "%s%s",
-                                                 used ? "," : "", u);
-                }
-        fprintf(f, "sfdrun: to destroy them too, once %s no longer use%s them: "
-                "--include-shared %s\n", users, strchr(users, ',') ? "" : "s", users);
+        all_users(p, users, sizeof users);
+        snprintf(text, sizeof text, "to destroy them too, once %s no longer use%s them: "
+                 "--include-shared %s", users, strchr(users, ',') ? "" : "s", users);
+        kept_line(f, "hint", NULL, NULL, users, text);
     }
     return kept;
 }

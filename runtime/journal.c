@@ -500,3 +500,118 @@ int journal_retire(const char *path, char *err)
     journal_close(&t);
     return rc;
 }
+
+/* The registry: one line "KIND PATH" per journal a run kept somewhere other
+ * than its default path. Lines are appended with one O_APPEND write each
+ * (atomic up to PIPE_BUF, so two runs cannot interleave them); a path is
+ * written once. */
+static char *registry_abs(const char *jpath)
+{
+    char cwd[4096];
+    size_t n;
+    char *abs;
+    if (jpath[0] == '/')
+        return strdup(jpath);
+    if (!getcwd(cwd, sizeof cwd))
+        return NULL;
+    n = strlen(cwd) + strlen(jpath) + 2;
+    if ((abs = malloc(n)))
+        snprintf(abs, n, "%s%s%s", cwd, cwd[strlen(cwd) - 1] == '/' ? "" : "/", jpath);
+    return abs;
+}
+
+/* Whether path holds a journal (its header line): a registry line torn by a
+ * crash may name some other file, which must never be retired. */
+static int is_journal(const char *path)
+{
+    static const char head[] = "{\"" HEADER_KEY "\":";
+    char buf[sizeof head];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    ssize_t k = read(fd, buf, sizeof head - 1);
+    close(fd);
+    return k == (ssize_t)(sizeof head - 1) && memcmp(buf, head, sizeof head - 1) == 0;
+}
+
+/* KIND's paths in the registry; with journals_only, those that hold a
+ * journal now. */
+static char **registry_list(const char *registry, const char *kind, int journals_only, size_t *n)
+{
+    char *text = NULL, err[JOURNAL_ERR_MAX];
+    size_t len = 0, k = strlen(kind);
+    char **out = NULL;
+    *n = 0;
+    if (slurp(registry, &text, &len, err) < 0 || !text)
+        return NULL;
+    size_t cap = 1;
+    for (size_t i = 0; i < len; i++)
+        cap += text[i] == '\n';
+    if (!(out = calloc(cap, sizeof *out))) {
+        free(text);
+        return NULL;
+    }
+    char *line = text, *end = text + len, *nl;
+    for (; line < end && (nl = memchr(line, '\n', (size_t)(end - line))); line = nl + 1) {
+        *nl = 0;    /* a torn last line (no newline) is ignored */
+        if (strncmp(line, kind, k) == 0 && line[k] == ' ' && line[k + 1] == '/' &&
+            (!journals_only || is_journal(line + k + 1)) && (out[*n] = strdup(line + k + 1)))
+            (*n)++;
+    }
+    free(text);
+    return out;
+}
+
+char **journal_registered(const char *registry, const char *kind, size_t *n)
+{
+    return registry_list(registry, kind, 1, n);
+}
+
+int journal_register(const char *registry, const char *kind, const char *jpath, char *err)
+{
+    char *abs = registry_abs(jpath), *line = NULL;
+    size_t n = 0;
+    int rc = -1;
+    if (!abs) {
+        snprintf(err, JOURNAL_ERR_MAX, "cannot resolve %.200s: %s", jpath, strerror(errno));
+        return -1;
+    }
+    if (strchr(abs, '\n')) {
+        snprintf(err, JOURNAL_ERR_MAX, "a journal path may not contain a newline");
+        free(abs);
+        return -1;
+    }
+    char **known = registry_list(registry, kind, 0, &n);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        found |= strcmp(known[i], abs) == 0;
+        free(known[i]);
+    }
+    free(known);
+    size_t len = strlen(kind) + strlen(abs) + 3;     /* [\n]KIND PATH\n */
+    int fd = -1;
+    if (found) {
+        rc = 0;
+    } else if (!(line = malloc(len + 1))) {
+        snprintf(err, JOURNAL_ERR_MAX, "out of memory");
+    } else if ((fd = open(registry, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        snprintf(err, JOURNAL_ERR_MAX, "%.300s: %s", registry, strerror(errno));
+    } else {
+        struct stat st;
+        char last = '\n';
+        if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+            last = '\n';
+        /* after a torn line, start a line of our own */
+        int nl = last != '\n';
+        snprintf(line, len + 1, "%s%s %s\n", nl ? "\n" : "", kind, abs);
+        if (write_all(fd, line, strlen(line)) < 0 || fdatasync(fd) < 0)
+            snprintf(err, JOURNAL_ERR_MAX, "%.300s: cannot write: %s", registry, strerror(errno));
+        else
+            rc = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    free(line);
+    free(abs);
+    return rc;
+}

@@ -73,6 +73,15 @@ int journal_compact(Journal *j, char *err);
  * journal. Its run logs (PATH.logs) stay. Returns 1 when a journal was
  * removed, 0 when there was none, -1 with err (a run holds it). */
 int journal_retire(const char *path, char *err);
+/* The registry of journals kept away from their default path (PLAN.journals):
+ * `--journal FILE` runs record "KIND ABSOLUTE-PATH" there (KIND apply or
+ * destroy) before they change anything, so the other command can retire
+ * them too, wherever they are. journal_register adds jpath once (-1 with
+ * err when it cannot be written); journal_registered returns KIND's paths
+ * that hold a journal now (a line torn by a crash may name another file)
+ * as a malloc'd array of malloc'd strings, *n of them (NULL when none). */
+int journal_register(const char *registry, const char *kind, const char *jpath, char *err);
+char **journal_registered(const char *registry, const char *kind, size_t *n);
 /* Releases the lock, closes the file and frees everything. */
 void journal_close(Journal *j);
 const char *journal_state_name(JournalState st);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -296,24 +297,27 @@ static int cmd_status(const Args *a, const Plan *p, const char *jpath)
 static int destroy_state_pass(const Args *a, const Plan *d, Exec *ex, unsigned char *sel,
                               Journal *j);
 
-/* Before an apply or a destroy changes anything, the other command's
- * journal (at its default path) stops being true: its "done" records would
- * make the next apply skip what this destroy removes, or the next destroy
- * skip what this apply creates. Removes it (journal_retire); -1 when a run
- * of the other command holds it. jpath: this run's journal. */
-static int retire_other(const Args *a, const char *jpath)
+/* PLAN.journals: where runs given --journal record their journal (malloc'd). */
+static char *registry_path(const char *plan)
+{
+    size_t n = strlen(plan) + sizeof ".journals";
+    char *r = malloc(n);
+    if (r)
+        snprintf(r, n, "%s.journals", plan);
+    return r;
+}
+
+/* Retires one journal of the other command; -1 when a run holds it. */
+static int retire_one(const Args *a, const char *other, const char *jpath)
 {
     int destroy = strcmp(a->cmd, "destroy") == 0;
     char err[JOURNAL_ERR_MAX];
-    char *other = default_journal(a->plan, !destroy);
-    int rc = -1;
-    if (!other) {
-        fprintf(stderr, "sfdrun: out of memory\n");
-        return -1;
-    }
-    if (strcmp(other, jpath) == 0) {
-        rc = 0;
-    } else if ((rc = journal_retire(other, err)) < 0) {
+    struct stat so, sj;
+    int rc;
+    if (strcmp(other, jpath) == 0 || (stat(other, &so) == 0 && stat(jpath, &sj) == 0 &&
+                                      so.st_dev == sj.st_dev && so.st_ino == sj.st_ino))
+        return 0;   /* this run's own journal, however it is spelt */
+    if ((rc = journal_retire(other, err)) < 0) {
         fprintf(stderr, "sfdrun: cannot %s while the %s journal is in use: %s\n", a->cmd,
                 destroy ? "apply" : "destroy", err);
     } else if (rc > 0) {
@@ -322,8 +326,44 @@ static int retire_other(const Args *a, const char *jpath)
                   "every step again", other, destroy ? "this destroy" : "this apply",
                   destroy ? "apply" : "destroy");
     }
-    free(other);
     return rc < 0 ? -1 : 0;
+}
+
+/* Before an apply or a destroy changes anything, the other command's
+ * journals stop being true: their "done" records would make the next apply
+ * skip what this destroy removes, or the next destroy skip what this apply
+ * creates. Retires the one at its default path and every one a --journal
+ * run registered in PLAN.journals (after registering this run's own, when
+ * it has one); -1 when a run of the other command holds one. jpath: this
+ * run's journal. */
+static int retire_other(const Args *a, const char *jpath)
+{
+    int destroy = strcmp(a->cmd, "destroy") == 0;
+    char err[JOURNAL_ERR_MAX];
+    char *other = default_journal(a->plan, !destroy), *reg = registry_path(a->plan);
+    char *mine = default_journal(a->plan, destroy);
+    char **listed = NULL;
+    size_t n = 0;
+    int rc = -1;
+    if (!other || !reg || !mine) {
+        fprintf(stderr, "sfdrun: out of memory\n");
+    } else if (strcmp(mine, jpath) != 0 &&
+               journal_register(reg, destroy ? "destroy" : "apply", jpath, err) < 0) {
+        fprintf(stderr, "sfdrun: cannot record the journal's place in %s: %s\n", reg, err);
+    } else {
+        rc = retire_one(a, other, jpath);
+        listed = journal_registered(reg, destroy ? "apply" : "destroy", &n);
+        for (size_t i = 0; i < n; i++)
+            if (rc == 0)
+                rc = retire_one(a, listed[i], jpath);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(listed[i]);
+    free(listed);
+    free(other);
+    free(reg);
+    free(mine);
+    return rc;
 }
 
 /* apply, and destroy (p is then the destroy plan): for destroy with

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "destroy.h"
+#include "log.h"
 #include "match.h"
 
 /* The example's shape, two accounts: core's deploy first, the LA's after
@@ -336,6 +337,24 @@ static void test_shared_kept_terraform(void **state)
     assert_non_null(strstr(out, "keeping role `d` of account core"));
     assert_non_null(strstr(out, "keeping the state of account core (`sb-core`)"));
     assert_non_null(strstr(out, "--include-shared prod,qa"));
+    free(out);
+    /* under --log-format json the same report is JSON lines on the log */
+    f = open_memstream(&out, &n);
+    log_init(LOG_JSON, 0, f);
+    assert_int_equal(destroy_report_kept(&p, 1, stderr), 1);
+    log_init(LOG_HUMAN, 0, NULL);
+    fclose(f);
+    assert_null(strstr(out, "sfdrun: keeping"));
+    assert_non_null(strstr(out, "\"event\":\"kept\",\"kind\":\"shared\",\"account\":\"core\","
+                                "\"what\":\"core.ecr.dagster\",\"used_by\":\"prod,qa\""));
+    assert_non_null(strstr(out, "\"kind\":\"role\""));
+    assert_non_null(strstr(out, "\"kind\":\"state\""));
+    assert_non_null(strstr(out, "\"kind\":\"hint\""));
+    for (char *line = out; *line; line = strchr(line, '\n') + 1) {
+        cJSON *ev = cJSON_Parse(line);   /* stops at the newline: one object per line */
+        assert_non_null(ev);
+        cJSON_Delete(ev);
+    }
     free(out);
     shared_plan_release(dir, &p);
 }

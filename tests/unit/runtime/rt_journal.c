@@ -205,6 +205,65 @@ static void retire_removes(void **state)
     journal_close(&j);
 }
 
+/* The registry of journals kept elsewhere (--journal): each path once,
+ * absolute, listed by kind; a torn last line is not a path. */
+static void registry_lists_by_kind(void **state)
+{
+    const char *path = *state;
+    char err[JOURNAL_ERR_MAX], reg[600], a[600], d[600], e[600], other[600], cwd[4096];
+    size_t n = 0;
+    Journal j;
+    snprintf(reg, sizeof reg, "%s.journals", path);
+    snprintf(a, sizeof a, "%s.a", path);
+    snprintf(d, sizeof d, "%s.d", path);
+    snprintf(e, sizeof e, "%s.e", path);
+    snprintf(other, sizeof other, "%s.notajournal", path);
+    assert_null(journal_registered(reg, "apply", &n));
+    assert_int_equal(n, 0);
+    const char *made[] = { a, d, e };
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(journal_open(&j, made[i], SHA_A, err), 0);
+        journal_close(&j);
+    }
+    FILE *f = fopen(other, "w");
+    fputs("precious\n", f);
+    fclose(f);
+    assert_int_equal(journal_register(reg, "apply", a, err), 0);
+    assert_int_equal(journal_register(reg, "apply", a, err), 0);   /* once */
+    assert_int_equal(journal_register(reg, "destroy", d, err), 0);
+    assert_int_equal(journal_register(reg, "apply", other, err), 0);
+    assert_int_equal(journal_register(reg, "apply", "bad\nname", err), -1);
+    f = fopen(reg, "a");        /* a run killed inside its write */
+    fputs("apply /tm", f);
+    fclose(f);
+    /* a relative path is recorded absolute, on a line of its own */
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir("/"), 0);
+    assert_int_equal(journal_register(reg, "apply", e + 1, err), 0);
+    assert_int_equal(chdir(cwd), 0);
+    char *text = read_all(reg);
+    char want[700];
+    snprintf(want, sizeof want, "apply /tm\napply %s\n", e);
+    assert_non_null(strstr(text, want));
+    char *first = strstr(text, a);      /* a, registered twice, is written once */
+    assert_non_null(first);
+    assert_null(strstr(first + 1, a));
+    free(text);
+    /* listed: journals only (not the torn line, not the other file) */
+    char **l = journal_registered(reg, "apply", &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(l[0], a);
+    assert_string_equal(l[1], e);
+    for (size_t i = 0; i < n; i++)
+        free(l[i]);
+    free(l);
+    l = journal_registered(reg, "destroy", &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(l[0], d);
+    free(l[0]);
+    free(l);
+}
+
 static void retire_refused_while_running(void **state)
 {
     const char *path = *state;
@@ -313,6 +372,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(compaction_keeps_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(retire_removes, setup, teardown),
         cmocka_unit_test_setup_teardown(retire_refused_while_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(registry_lists_by_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_file_reads_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(planted_tmp_symlink_not_followed, setup, teardown),
     };
