@@ -56,6 +56,26 @@ def from_sfdc(doc):
     return accounts
 
 
+def from_pkl(doc, env):
+    """Pkl prints its whole checked model (bench/peers/gen.py); the normal
+    form is read from it as from sfdc's export."""
+    accounts = {}
+    for a in doc["environments"][env]["accounts"]:
+        accounts[a["name"]] = {
+            "id": a["id"], "kind": a["kind"], "parent": a["parent"], "cidr": a["cidr"],
+            "state_bucket": a["stateBucket"],
+            "ecr": {k: {"keep": e["keep"]} for k, e in a["ecr"].items()},
+            "services": {k: {"image": s["image"]["name"], "cpu": s["cpu"], "memory": s["memory"],
+                             "scale": [s["scale"]["min"], s["scale"]["max"]], "default": s["default"],
+                             "window": s["window"], "access": s["access"]}
+                         for k, s in a["services"].items()},
+            "aurora": {k: {"capacity": [d["capacity"]["min"], d["capacity"]["max"]],
+                           "auto_pause": d["autoPause"]} for k, d in a["aurora"].items()},
+            "buckets": {k: {"purpose": b["purpose"], "expire": b["expire"], "readers": b["readers"]}
+                        for k, b in a["buckets"].items()}}
+    return accounts
+
+
 def canon(v):
     if isinstance(v, dict):
         return {k: canon(x) for k, x in sorted(v.items())}
@@ -66,7 +86,8 @@ def canon(v):
 
 def load(tool, path, env="stage"):
     """Environment env's accounts: `sfdc export --env ENV` prints one
-    environment; Pkl and Jsonnet print both (`environments.ENV`); the
+    environment; Pkl (its whole model) and Jsonnet print both
+    (`environments.ENV`); the
     Terraform root describes stage only."""
     with open(path) as f:
         doc = json.load(f)
@@ -74,6 +95,8 @@ def load(tool, path, env="stage"):
         return canon(from_sfdc(doc))
     if tool == "terraform":
         return canon(doc["planned_values"]["outputs"]["accounts"]["value"])
+    if tool == "pkl":
+        return canon(from_pkl(doc, env))
     return canon(doc["environments"][env]["accounts"])
 
 
