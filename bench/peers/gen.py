@@ -189,8 +189,9 @@ typealias PrincipalArn = String(length.isBetween(1, 2048),
 // ---- schemas (stdlib/resources.sfd) -------------------------------------------------
 class Scale {
   min: Int(isBetween(0, 5000))                                                  // E0420
-  max: Int(isBetween(0, 5000), this >= min)                                     // E0420, E0421
+  max: Int(isBetween(0, 5000))
 }
+typealias TaskRange = Scale(max >= min)                                         // E0421
 class Capacity {
   min: Acu
   max: Acu(this >= min, this >= 1)                                             // E0421, E0505
@@ -215,10 +216,10 @@ class Service {
   compute: "fargate"|"ec2" = "fargate"
   spot: Boolean = true
   launchType: ("FARGATE"|"EC2")?(this == null || !spot)                         // E0601
+  scale: TaskRange = new Scale { min = 0; max = 1 }
   // off by default or outside a window: the autoscaling minimum must not keep it on (E0602)
-  scale: Scale(this.min == 0 || (default == "on" && window == null)) = new Scale { min = 0; max = 1 }
-  default: "on"|"off" = "on"
-  window: Window?
+  default: ("on"|"off")(this == "on" || scale.min == 0) = "on"
+  window: Window?(this == null || scale.min == 0)
   access: "private"|"vpn"|"public" = "private"
   port: Port = 3000
   publicIp: Boolean(!this || access == "public") = false                       // E0604
