@@ -9,19 +9,26 @@ DIR/platform.pkl, DIR/platform.jsonnet and DIR/tf/ describe the same
 accounts and settings in each peer's own idiom, doing the work sfdc does
 for them: the template is a function (Pkl, Jsonnet) or a module (Terraform,
 one module call per account); units are converted (vCPU to CPU units, GiB
-to MiB, days and minutes to seconds); the constraints the injected errors
-break are stated the way each tool states constraints (Pkl typed classes
-with constraints, Jsonnet `assert`, Terraform variable `validation`).
+to MiB, days and minutes to seconds); and the rules sfdc checks are stated
+the way each tool states constraints: Pkl every schema type and bound and
+the AWS rules on values and derived names (typed classes, typealiases with
+constraints), Jsonnet those it can state cheaply (`assert`), Terraform the
+ones the injected errors need (variable `validation`). bench/README.md
+lists which rules each peer states.
 
 Like platform.sfd, the Pkl and Jsonnet programs describe both
 environments, stage and prod, each in accounts of its own (prod's ids are
 stage's with 3 for the leading 2) with prod's one override, and evaluate
-and check both, as `sfdc check` does. They print JSON in the shape
-bench/peers/norm.py reduces `sfdc export --env ENV` to, one object per
-environment; Terraform's root module (stage only: `terraform validate`
-evaluates no values) has the same shape as an output
-(read with `terraform plan` + `terraform show -json` by the equivalence
-check only; the timed work is `terraform fmt` + `terraform validate`).
+and check both, as `sfdc check` does. Pkl prints its whole checked model,
+Jsonnet the shape bench/peers/norm.py reduces `sfdc export --env ENV` to,
+one object per environment; Terraform's root module (stage only: `terraform
+validate` evaluates no values) has the same shape as an output (read with
+`terraform plan` + `terraform show -json` by the equivalence check only;
+the timed work is `terraform fmt` + `terraform validate`).
+
+DIR/tree.pkl (a copy of bench/peers/tree.pkl, with DIR/stdlib a link to
+the repository's stdlib) writes, from platform.pkl's model, the tree `sfdc
+build --env prod -o OUT` writes: `pkl eval -m OUT tree.pkl`.
 
 --inject adds one more account, `la-inject`, written out in full, with one
 mistake: a scale range whose max is below its min (range), an image from

@@ -9,6 +9,9 @@ PEER_JSONNET, PEER_TERRAFORM; a peer whose variable is unset is skipped)
    ids of their own, and prod's one override); Terraform's root describes
    stage only. A peer that differs is reported and left out of the
    timings (its figures would not be for the same work).
+   The tree writers too: `pkl eval -m` of tree.pkl must write the files
+   `sfdc build --env prod` writes (norm.tree: the same paths, plan.json the
+   same JSON, every other file the same text but for blanks).
 2. Injected errors, at N = 10: for each of range, ecr, dupbucket, each
    tool must exit non-zero; the first line of its message is shown.
 3. Timings: for each N, REPS rounds; in each round every tool runs once,
@@ -18,7 +21,10 @@ PEER_JSONNET, PEER_TERRAFORM; a peer whose variable is unset is skipped)
    tool's median CPU time (user+sys) to `sfdc check`'s — the command that,
    like Pkl's and Jsonnet's programs, evaluates both environments and
    checks them (`sfdc export --env stage` prints one): CPU time because
-   the machine is shared; wall time is shown beside it.
+   the machine is shared; wall time is shown beside it. The tree writers
+   (`sfdc build --env prod`, `pkl eval -m`) write into a new directory
+   under TMPDIR each run (removed after it, untimed), and their ratio is
+   to `sfdc build`'s CPU time.
 """
 import json
 import os
