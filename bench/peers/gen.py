@@ -133,11 +133,11 @@ const function ipv4(s: String): Int = s.split(".").fold(0, (n, o) -> n * 256 + o
 const function prefixOf(c: String): Int = c.split("/")[1].toInt()
 const function firstOf(c: String): Int = ipv4(c.split("/")[0])
 const function lastOf(c: String): Int = firstOf(c) + 1.shl(32 - prefixOf(c)) - 1
-// a CIDR block: four octets 0..255, a prefix 0..32, no host bits set (E0410, E0510)
+// a CIDR block: four octets 0..255, a prefix 0..32 (E0406), no host bits set (E0510)
 typealias Cidr = String(
   matches(Regex(#"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}/(3[0-2]|[12]?\d)"#)),
   firstOf(this) % 1.shl(32 - prefixOf(this)) == 0)
-// a VPC: /16 to /28 (E0510), and sfdc's network module divides /16 to /24 (E0514)
+// a VPC: /16 to /28 (E0510), and sfdc's network module divides /16 to /24 (E0519)
 typealias VpcCidr = Cidr(prefixOf(this).isBetween(16, 24))
 typealias Port = Int(isBetween(1, 65535))
 // a weekly window "Mon-Fri 23:00-05:00 Europe/London": days, times, one time zone (E0406,
@@ -165,7 +165,7 @@ const auroraVersions: List<String> = List(
 const function pauses(v: String): Boolean =
   let (p = v.split(".").map((x) -> x.toInt())) p[1] >= Map(13, 15, 14, 12, 15, 7, 16, 3)[p[0]]
 
-// ---- AWS names (stdlib/aws/constraint-map.json "names"; compiler/awslimits.c) ---------
+// ---- AWS names (stdlib/aws/constraint-map.json "names"; compiler/awslimits.c): E0524 ----
 // S3 bucket names (E0502): 3..63, lowercase letters, digits, `.` and `-`, a letter or
 // digit at each end, no `..`, not an IP address, none of S3's reserved prefixes/suffixes
 typealias S3Name = String(length.isBetween(3, 63), matches(Regex(#"[a-z0-9][a-z0-9.-]*[a-z0-9]"#)),
@@ -236,7 +236,7 @@ class Service {
 class Aurora {
   // sfdc's modules build PostgreSQL only (E0515)
   engine: ("postgres13"|"postgres14"|"postgres15"|"postgres16"|"mysql8")(this != "mysql8") = "postgres16"
-  // a version AWS released for the engine (E0513), that pauses when capacity starts at 0 (E0506)
+  // a version AWS released for the engine (E0523), that pauses when capacity starts at 0 (E0506)
   version: String(auroraVersions.contains(this), startsWith(engine.drop(8) + "."),
     capacity.min > 0 || pauses(this)) = "16.4"
   capacity: Capacity = new Capacity { min = 0; max = 2 }
@@ -362,7 +362,7 @@ class Environment {
   // platform-wide rules, over every account of the environment
   hidden all: List<Account> = accounts.toList()
   hidden names: Set<String> = all.map((a) -> a.name).toSet()
-  accountNames: List<String>(isDistinct) = all.map((a) -> a.name)               // E0202
+  accountNames: List<String>(isDistinct) = all.map((a) -> a.name)               // E0302
   accountIds: List<String>(isDistinct) = all.map((a) -> a.id)                   // E0509
   // S3 bucket names are global: no two buckets of an environment, state buckets
   // included, share one (E0503)
