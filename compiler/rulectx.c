@@ -2,6 +2,7 @@
 #include "rulectx.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eval.h"
@@ -298,4 +299,167 @@ int rctx_envs(const Model *m, Environment *const **envs)
         }
     *envs = m->envs;
     return m->nenvs;
+}
+
+/* ---- checks the environments share ------------------------------------------ */
+
+/* The sharing of one rules_check (rulectx.h): on only between
+ * rctx_share_begin and rctx_share_end. */
+static struct {
+    bool on;
+    const Model *base;          /* whose environments' evaluations share its objects */
+    DiagEngine *d;              /* the engine whose filter is wrapped */
+    bool (*suppress)(void *ctx, const Diag *g);    /* the filter it had, called through */
+    void *suppress_ctx;
+    unsigned long filed;        /* diagnostics offered to the engine since begin */
+    uint32_t nobjects;          /* the base's objects: the bits below */
+    uint8_t *clean[RCTX_ONCE_MAX];  /* per check, a bit per object: run clean on fixed
+                                       values (calloc'd when the first is set) */
+} share;
+
+/* The engine's filter while sharing: counts what is offered, so that a
+ * check's run is known to have filed nothing, then filters as before. */
+static bool share_count(void *ctx, const Diag *g)
+{
+    (void)ctx;
+    share.filed++;
+    return share.suppress ? share.suppress(share.suppress_ctx, g) : false;
+}
+
+void rctx_share_begin(const Model *base, DiagEngine *d)
+{
+    rctx_share_end(d);
+    if (base->nenvs < 2)
+        return;         /* one environment checks everything once anyway */
+    share.on = true;
+    share.base = base;
+    share.d = d;
+    share.suppress = d->suppress;
+    share.suppress_ctx = d->suppress_ctx;
+    share.nobjects = (uint32_t)base->nobjects;
+    d->suppress = share_count;
+    d->suppress_ctx = &share;
+}
+
+void rctx_share_end(DiagEngine *d)
+{
+    if (!share.on)
+        return;
+    if (d->suppress == share_count) {
+        d->suppress = share.suppress;
+        d->suppress_ctx = share.suppress_ctx;
+    }
+    for (int i = 0; i < RCTX_ONCE_MAX; i++)
+        free(share.clean[i]);
+    memset(&share, 0, sizeof share);
+}
+
+bool rctx_sharing(const Model *m)
+{
+    return share.on && m->env && m->borrowed && m->fields && m->base == share.base;
+}
+
+bool rctx_fixed(const Model *m, const Object *o)
+{
+    return rctx_sharing(m) && (!o || (!o->tainted && o->schema->nfields <= 64));
+}
+
+bool rctx_fixed_field(const Model *m, const Object *o, const char *name)
+{
+    if (!rctx_sharing(m))
+        return false;
+    if (!o)
+        return true;
+    size_t h = field_slot(name, o->schema);
+    int i = fields[h].lit == name && fields[h].schema == o->schema && keys_in == &m->pg->in
+                ? fields[h].index
+                : field_index_miss(m, o->schema, name, h);
+    /* no such field: NULL everywhere; past the 64th: no taint bit to ask */
+    return i < 0 || (i < 64 && !(o->tainted >> i & 1));
+}
+
+bool rctx_fixed_self(const void *m, const Object *o)
+{
+    return rctx_fixed(m, o);
+}
+
+bool rctx_fixed_shape(const void *ctx, const Object *o)
+{
+    (void)ctx;
+    (void)o;
+    return true;
+}
+
+bool rctx_once(RctxOnce *t, const Model *m, int id, const Object *o, const Environment *env,
+               RctxFixed fixed, const void *ctx)
+{
+    t->id = -1;
+    if (env || id < 0 || id >= RCTX_ONCE_MAX || !rctx_sharing(m) || o->index >= share.nobjects)
+        return true;
+    const uint8_t *bits = share.clean[id];
+    if (bits && (bits[o->index >> 3] >> (o->index & 7) & 1))
+        return false;
+    *t = (RctxOnce){id, o, fixed, ctx, share.filed};
+    return true;
+}
+
+void rctx_once_done(RctxOnce *t)
+{
+    if (t->id < 0 || !share.on || share.filed != t->filed || !t->fixed(t->ctx, t->o))
+        return;
+    if (!share.clean[t->id])
+        share.clean[t->id] = xcalloc(share.nobjects / 8 + 1, 1);
+    share.clean[t->id][t->o->index >> 3] |= (uint8_t)(1u << (t->o->index & 7));
+}
+
+/* ---- bucket names rules_aws derived, for rules_env ------------------------------ */
+
+static struct {
+    const Model *base;          /* whose environments' evaluations the names are of */
+    uint32_t nobjects;          /* the base's objects: the length of each array */
+    const char **names[EVAL_MAX_DIAG_ENVS];     /* per environment, per object index: the
+                                                   bucket's name, or NULL; calloc'd */
+} kept;
+
+void rctx_names_begin(const Model *base)
+{
+    rctx_names_end();
+    kept.base = base;
+    kept.nobjects = (uint32_t)base->nobjects;
+}
+
+void rctx_names_end(void)
+{
+    for (int i = 0; i < EVAL_MAX_DIAG_ENVS; i++)
+        free(kept.names[i]);
+    memset(&kept, 0, sizeof kept);
+}
+
+/* The slot of environment evaluation m among the base's, or -1. Only an
+ * evaluation that shares the base's objects: then an object's index is
+ * the same in it and in the base. */
+static int kept_slot(const Model *m, const Object *o)
+{
+    if (!kept.base || !m->borrowed || m->base != kept.base || o->index >= kept.nobjects)
+        return -1;
+    for (int i = 0; i < kept.base->nenvs && i < EVAL_MAX_DIAG_ENVS; i++)
+        if (kept.base->envs[i]->eval == m)
+            return i;
+    return -1;
+}
+
+void rctx_keep_bucket(const Model *m, const Object *o, const char *name)
+{
+    int i = kept_slot(m, o);
+    if (i < 0)
+        return;
+    if (!kept.names[i])
+        kept.names[i] = xcalloc(kept.nobjects, sizeof *kept.names[i]);
+    kept.names[i][o->index] = name;
+}
+
+const char *rctx_kept_bucket(const Model *m, const Object *o)
+{
+    int i = kept_slot(m, o);
+    return i >= 0 && kept.names[i] ? kept.names[i][o->index] : NULL;
 }

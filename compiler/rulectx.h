@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "awslimits.h"
 #include "diag.h"
@@ -79,5 +80,95 @@ int rctx_envs(const Model *m, Environment *const **envs);
 
 /* The account's network object, or NULL. */
 Object *rctx_network(const Model *m, const Object *account);
+
+/* ---- checks the environments share (SPEC §7.5) --------------------------
+ *
+ * When the environments share the base's objects (model_share), an object
+ * no environment changes has the same values in every environment's own
+ * evaluation, and a check that reads only such values gives the same
+ * answer in each. rules_check turns the sharing on (rctx_share_begin, not
+ * with SFDC_RULES_FULL=1); then a check wrapped in rctx_once/rctx_once_done
+ * runs on such an object in the first environment's pass that reaches it,
+ * and a later environment's pass skips it if that run filed nothing. A run
+ * that filed anything (even a waived or repeated diagnostic) is run again
+ * in every environment, as without sharing, so that each diagnostic is
+ * found, merged and attributed (eval_diag_env) exactly as before; a clean
+ * run would have been clean again, so skipping it changes no output.
+ *
+ * Only checks whose answer depends on nothing but the object's own values,
+ * other objects' values the caller names as fixed, and the model's shape
+ * (the same objects in every environment) may be wrapped: not a check that
+ * derives a name (an account several environments deploy has the
+ * environment in its names), asks which environment deploys what, or
+ * keeps state across objects that decides a diagnostic. */
+typedef enum RctxOnceId {
+    RCTX_ONCE_AWS_SERVICE,      /* rules_aws: E0501, E0517, E0520, E0521, E0522 of a service */
+    RCTX_ONCE_AURORA,           /* rules_aws: E0505, E0506, E0507, E0515, E0523 */
+    RCTX_ONCE_RDS,              /* rules_aws: E0507, E0515, E0523, E0526 */
+    RCTX_ONCE_NETWORK_ZONES,    /* rules_aws: E0516 */
+    RCTX_ONCE_DB_ZONES,         /* rules_aws: E0517 of a database */
+    RCTX_ONCE_INTENT_SERVICE,   /* rules_intent: E0601, E0602, E0604, E0605, E0609 */
+    RCTX_ONCE_INTENT_BUCKET,    /* rules_intent: E0606 */
+    RCTX_ONCE_UNIT_DIRS,        /* rules_build: E0802 of an account */
+    RCTX_ONCE_STEP_LABEL,       /* rules_build: E0804 of a label */
+    RCTX_ONCE_FIELDS,           /* rules_aws: E0525, one id per constraints.json entry */
+    RCTX_ONCE_MAX = RCTX_ONCE_FIELDS + 64
+} RctxOnceId;
+
+/* Turns the sharing on for the environments of base (d: the engine their
+ * passes file into), or leaves it off; rctx_share_end turns it off and
+ * frees what it remembered. */
+void rctx_share_begin(const Model *base, DiagEngine *d);
+void rctx_share_end(DiagEngine *d);
+/* Whether the sharing is on for m's pass (an environment's own
+ * evaluation on the base's objects). */
+bool rctx_sharing(const Model *m);
+/* Whether every value of o (rctx_fixed), or its field name, is the same
+ * in every environment's evaluation: false when the sharing is off. NULL
+ * is fixed (the model's shape is the same everywhere). */
+bool rctx_fixed(const Model *m, const Object *o);
+bool rctx_fixed_field(const Model *m, const Object *o, const char *name);
+
+/* Whether every value a wrapped check of o reads is fixed: the caller's
+ * proof, asked only after a clean run with sharing on. */
+typedef bool (*RctxFixed)(const void *ctx, const Object *o);
+
+/* One wrapped check of one object. rctx_once returns false when the check
+ * may be skipped: an earlier environment's pass ran it clean on values it
+ * proved fixed (a property of the shared objects, the same in every
+ * environment). Otherwise run it, then call rctx_once_done, which
+ * remembers a clean run if fixed(ctx, o) says so. env: the environment
+ * rctx_each passes (an override's check is never shared). */
+typedef struct RctxOnce {
+    int id;                 /* the RctxOnceId, or -1: not remembered */
+    const Object *o;        /* the object checked */
+    RctxFixed fixed;        /* the caller's proof that its values are fixed... */
+    const void *ctx;        /* ...and what the proof is given */
+    unsigned long filed;    /* diagnostics offered to the engine before the check */
+} RctxOnce;
+/* An RctxFixed for checks that read only o's own values (ctx: the Model). */
+bool rctx_fixed_self(const void *m, const Object *o);
+/* An RctxFixed for checks that read no value at all, only labels, names and
+ * which blocks an account holds: the model's shape, the same in every
+ * environment that shares the base's objects. */
+bool rctx_fixed_shape(const void *ctx, const Object *o);
+bool rctx_once(RctxOnce *t, const Model *m, int id, const Object *o, const Environment *env,
+               RctxFixed fixed, const void *ctx);
+void rctx_once_done(RctxOnce *t);
+
+/* ---- bucket names rules_aws derived, for rules_env ----------------------
+ *
+ * E0502 derives the name of every bucket an environment deploys, in that
+ * environment's own evaluation; rules_env claims the same names across
+ * environments. rctx_names_begin (rules_check, before the environments'
+ * passes) keeps them until rctx_names_end, so that rules_env does not
+ * derive them again. */
+void rctx_names_begin(const Model *base);
+void rctx_names_end(void);
+/* Keeps name (arena, not copied) as names_derive(NAME_BUCKET) of bucket o
+ * in m, read with no environment's overrides (rules_aws's context). */
+void rctx_keep_bucket(const Model *m, const Object *o, const char *name);
+/* The name kept for o in m, or NULL. */
+const char *rctx_kept_bucket(const Model *m, const Object *o);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "eval.h"
+#include "rulectx.h"
 
 #include "banned.h"
 
@@ -157,15 +158,27 @@ void rules_check(Eval *ev, Model *base, DiagEngine *d)
     model_mark_deployments(base);
     if (base->nenvs > EVAL_MAX_DIAG_ENVS || !envs_cover_base(base))
         rules_run(base, d);
+    /* what no environment changes is checked in the first environment
+       that reaches it, and again only where that filed something, and
+       rules_env claims the bucket names E0502 derived (rulectx.h);
+       SFDC_RULES_FULL=1 checks everything in every environment and
+       derives every name again (tests/tiers/11-envshare proves the two
+       agree) */
+    if (!getenv("SFDC_RULES_FULL")) {
+        rctx_share_begin(base, d);
+        rctx_names_begin(base);
+    }
     for (int i = 0; i < base->nenvs; i++) {
         env_phase(ev, d, base, i);
         rules_run(base->envs[i]->eval, d);
         end_phase(ev, d);
     }
+    rctx_share_end(d);
     const char **names = xcalloc((size_t)base->nenvs, sizeof *names);
     for (int i = 0; i < base->nenvs; i++)
         names[i] = base->envs[i]->name;
     eval_diag_envs_done(ev, names, base->nenvs);
     free(names);
     rules_env(base, d);
+    rctx_names_end();
 }

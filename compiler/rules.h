@@ -38,8 +38,11 @@ struct Eval;
  * its own Model (Environment.eval, SPEC §7.5) and checked with rules_run,
  * diagnostics that only some environments find naming them, then rules_env
  * across them. The base is checked as well only for what no environment
- * deploys. `sfdc check` and the language server call this same function,
- * so both report the same diagnostics. */
+ * deploys. A check of values no environment changes runs once for all the
+ * environments that share them, and again only where it found something
+ * (rctx_once, rulectx.h; SFDC_RULES_FULL=1: in every environment). `sfdc
+ * check` and the language server call this same function, so both report
+ * the same diagnostics. */
 void rules_check(struct Eval *ev, Model *base, DiagEngine *d);
 
 /* The passes, in the order rules_run calls them. */

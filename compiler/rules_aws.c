@@ -47,6 +47,8 @@ typedef struct Aws {
                                          * scan of AWS's version list */
     const Object *db_acct;  /* the account db_count was counted for */
     int db_count;           /* its aurora and rds blocks */
+    const Object *fixed_acct;   /* the account service_fixed last asked about... */
+    bool fixed_acct_ok;         /* ...and whether its part of the answer is fixed */
     NameCtx nc;             /* names in the base values of m, with a memo: a
                              * name is derived once a pass for every rule that
                              * checks it or a name built on it */
@@ -257,6 +259,7 @@ static void bucket_names(Aws *c)
         bool explicit_name;
         names_bucket(&nc, o, buf, sizeof buf, &explicit_name);
         const char *name = arena_strdup(arena(c), buf);
+        rctx_keep_bucket(c->m, o, name);    /* rules_env claims it too */
         if (explicit_name)
             bucket_name(c, &set, bucket_new(c, name, o, false, rctx_site(c->m, o, "name", NULL)),
                         rctx_val(c->m, o, "name", NULL), NULL);
@@ -426,9 +429,10 @@ static bool engine_version(Aws *c, Object *o, const Environment *env, bool serve
     return false;
 }
 
-static void aurora(void *ctx, Object *o, const Environment *env)
+/* E0505, E0506, E0507, E0515, E0523 of one aurora: its own values only,
+ * so checked once for the environments that share them (rctx_once). */
+static void aurora_checks(Aws *c, Object *o, const Environment *env)
 {
-    Aws *c = ctx;
     if (!engine_version(c, o, env, true)) {
         engine_port(c, o, env, awslim_engine_family(rctx_str(c->m, o, "engine", env, "")));
         return;
@@ -472,6 +476,16 @@ static void aurora(void *ctx, Object *o, const Environment *env)
     engine_port(c, o, env, fam);
 }
 
+static void aurora(void *ctx, Object *o, const Environment *env)
+{
+    Aws *c = ctx;
+    RctxOnce once;
+    if (!rctx_once(&once, c->m, RCTX_ONCE_AURORA, o, env, rctx_fixed_self, c->m))
+        return;
+    aurora_checks(c, o, env);
+    rctx_once_done(&once);
+}
+
 /* E0526: an rds instance class is of a family RDS for PostgreSQL offers
  * (stdlib/aws/engine-versions.json). */
 static void instance_class(Aws *c, Object *o, const Environment *env, AwslimEngine fam)
@@ -496,30 +510,36 @@ static void instance_class(Aws *c, Object *o, const Environment *env, AwslimEngi
 static void rds(void *ctx, Object *o, const Environment *env)
 {
     Aws *c = ctx;
+    RctxOnce once;
+    if (!rctx_once(&once, c->m, RCTX_ONCE_RDS, o, env, rctx_fixed_self, c->m))
+        return;
     engine_version(c, o, env, false);
     instance_class(c, o, env, awslim_engine_family(rctx_str(c->m, o, "engine", env, "")));
     const char *engine = rctx_str(c->m, o, "engine", env, NULL);
     AwslimEngine fam = engine ? awslim_engine_family(engine) : AWSLIM_ENGINE_UNKNOWN;
     engine_supported(c, o, env, fam);
     engine_port(c, o, env, fam);
+    rctx_once_done(&once);
 }
 
 /* ---- E0508 IAM role names --------------------------------------------------- */
 
-static void role_name(Aws *c, Object *o, NamesRole kind, const char *pattern)
+/* E0508 on one role sfdc names; false when reported. */
+static bool role_name(Aws *c, Object *o, NamesRole kind, const char *pattern)
 {
     char buf[512];
     const NameCtx nc = c->nc;
     names_role(&nc, o, kind, buf, sizeof buf);
     RuleMsg rm;
     if (awslim_iam_role_name(buf, strlen(buf), &rm))
-        return;
+        return true;
     Site s = model_obj_site(o);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0508", s.src, s.span, "%s: `%s`", rm.msg, buf);
     diag_label(c->d, g, "sfdc creates this role for `%s`", o->path);
     diag_help(c->d, g, "shorten the platform, account or %s name", o->kind);
     diag_note(c->d, g, "the role is named `%s`", pattern);
     diag_emit(c->d, g);
+    return false;
 }
 
 /* `role = "ci/deployer"`: the ARN sfdc writes is `...:role/ci/deployer`, a
@@ -557,10 +577,14 @@ static void account_role(Aws *c, Object *a)
 static void role_names(Aws *c)
 {
     const ObjList *l = model_kind(c->m, "service");
-    for (int i = 0; i < l->n; i++) {
-        role_name(c, l->items[i], NAMES_ROLE_TASK, "<platform>-<account>-<service>-task");
-        role_name(c, l->items[i], NAMES_ROLE_EXEC, "<platform>-<account>-<service>-exec");
-    }
+    /* the execution role is the task role with "-exec" for "-task"
+       (names.c: both are the role prefix and a suffix of 5 characters IAM
+       accepts), and IAM asks only for characters and a length: it passes
+       exactly when the task role does, and is derived only when that
+       failed (half of E0508's work: ~12,000 roles at 1,000 LAs) */
+    for (int i = 0; i < l->n; i++)
+        if (!role_name(c, l->items[i], NAMES_ROLE_TASK, "<platform>-<account>-<service>-task"))
+            role_name(c, l->items[i], NAMES_ROLE_EXEC, "<platform>-<account>-<service>-exec");
     l = model_kind(c->m, "cluster");
     for (int i = 0; i < l->n; i++)
         if (strcmp(rctx_str(c->m, l->items[i], "compute", NULL, "fargate"), "ec2") == 0)
@@ -873,9 +897,8 @@ static const char *account_region(const Aws *c, const Object *a)
 /* E0516: a network's zones are the region's first `azs` zones that one
  * account may use, in regions.json's order; awsc_zone names them for the
  * tree too (names_zone), so what is checked here is what build emits. */
-static void network_zones(void *ctx, Object *net, const Environment *env)
+static void network_zones_check(Aws *c, Object *net, const Environment *env)
 {
-    Aws *c = ctx;
     double azs = rctx_num(c->m, net, "azs", env, 2);
     const char *region = account_region(c, net->account);
     const AwscRegion *r = region_info(c, region);
@@ -903,6 +926,25 @@ static void network_zones(void *ctx, Object *net, const Environment *env)
     diag_emit(c->d, g);
 }
 
+/* E0516 reads the network's zones and its account's (or the platform's)
+ * region: an RctxFixed. */
+static bool network_fixed(const void *ctx, const Object *net)
+{
+    const Model *m = ((const Aws *)ctx)->m;
+    return rctx_fixed(m, net) && rctx_fixed_field(m, net->account, "region") &&
+           rctx_fixed_field(m, m->platform, "region");
+}
+
+static void network_zones(void *ctx, Object *net, const Environment *env)
+{
+    Aws *c = ctx;
+    RctxOnce once;
+    if (!rctx_once(&once, c->m, RCTX_ONCE_NETWORK_ZONES, net, env, network_fixed, c))
+        return;
+    network_zones_check(c, net, env);
+    rctx_once_done(&once);
+}
+
 /* E0517: what needs subnets in two Availability Zones (a load balancer, a
  * DB subnet group) in an account whose network has fewer. */
 static void two_zones(Aws *c, Object *o, const Environment *env, const char *what)
@@ -923,9 +965,21 @@ static void two_zones(Aws *c, Object *o, const Environment *env, const char *wha
     diag_emit(c->d, g);
 }
 
+/* E0517 of a database reads its account's network's zones: an RctxFixed. */
+static bool db_zones_fixed(const void *ctx, const Object *o)
+{
+    const Model *m = ((const Aws *)ctx)->m;
+    return rctx_fixed_field(m, rctx_network(m, o->account), "azs");
+}
+
 static void db_zones(void *ctx, Object *o, const Environment *env)
 {
+    Aws *c = ctx;
+    RctxOnce once;
+    if (!rctx_once(&once, c->m, RCTX_ONCE_DB_ZONES, o, env, db_zones_fixed, c))
+        return;
     two_zones(ctx, o, env, "the DB subnet group");
+    rctx_once_done(&once);
 }
 
 /* A service is behind a load balancer when public, or VPN-only with a range
@@ -1314,6 +1368,7 @@ typedef struct FieldCheck {
     char shape;                 /* ' ' the value, '[' each list item, '{' each map key */
     const AwscParam *ps[NAME_MAX_PARAMS];
     int np;
+    int once;                   /* its RctxOnceId: the check reads the one field */
 } FieldCheck;
 
 /* text, of field f of o in env: the value v (or a map key, v NULL) whose
@@ -1333,12 +1388,9 @@ static void field_text(const FieldCheck *f, Object *o, const Environment *env, c
         }
 }
 
-static void field_values(void *ctx, Object *o, const Environment *env)
+/* E0525 on the value v of field f of o in env. */
+static void field_value(const FieldCheck *f, Object *o, const Environment *env, const Value *v)
 {
-    FieldCheck *f = ctx;
-    const Value *v = rctx_val(f->c->m, o, f->field, env);
-    if (!v)
-        return;
     if (f->shape == ' ' && v->kind == VAL_STR)
         field_text(f, o, env, v->u.str, v, NULL);
     for (uint32_t i = 0; f->shape == '[' && v->kind == VAL_LIST && i < v->n; i++)
@@ -1346,6 +1398,25 @@ static void field_values(void *ctx, Object *o, const Environment *env)
             field_text(f, o, env, v->items[i]->u.str, v->items[i], v->items[i]);
     for (uint32_t i = 0; f->shape == '{' && v->kind == VAL_MAP && i < v->n; i++)
         field_text(f, o, env, v->keys[i], NULL, v->items[i]);
+}
+
+/* E0525 reads the one field: an RctxFixed. */
+static bool field_fixed(const void *ctx, const Object *o)
+{
+    const FieldCheck *f = ctx;
+    return rctx_fixed_field(f->c->m, o, f->field);
+}
+
+static void field_values(void *ctx, Object *o, const Environment *env)
+{
+    FieldCheck *f = ctx;
+    RctxOnce once;
+    if (!rctx_once(&once, f->c->m, f->once, o, env, field_fixed, f))
+        return;
+    const Value *v = rctx_val(f->c->m, o, f->field, env);
+    if (v)
+        field_value(f, o, env, v);
+    rctx_once_done(&once);
 }
 
 /* E0525: every schema field constraints.json's `fields` lists, in every
@@ -1360,7 +1431,7 @@ static void field_params(Aws *c)
         if (!dot)
             continue;
         size_t n = strlen(dot + 1);
-        FieldCheck f = {c, NULL, ' ', {NULL}, 0};
+        FieldCheck f = {c, NULL, ' ', {NULL}, 0, i < 64 ? RCTX_ONCE_FIELDS + (int)i : -1};
         if (n > 2 && (strcmp(dot + 1 + n - 2, "[]") == 0 || strcmp(dot + 1 + n - 2, "{}") == 0)) {
             f.shape = dot[n - 1];
             n -= 2;
@@ -1375,8 +1446,32 @@ static void field_params(Aws *c)
 
 /* ---- the pass ---------------------------------------------------------------- */
 
+/* Whether every value service() reads for svc is the same in every
+ * environment (an RctxFixed): its own, its account's and the platform's
+ * region, its network's zones, its cluster's compute. Its account's blocks
+ * (E0520's databases) are the model's shape, the same everywhere. The
+ * account's part is asked once for its services, which come together. */
+static bool service_fixed(const void *ctx, const Object *svc)
+{
+    Aws *c = (Aws *)ctx;
+    const Model *m = c->m;
+    const Object *a = svc->account;
+    if (!a || a != c->fixed_acct) {
+        c->fixed_acct = a;
+        c->fixed_acct_ok = rctx_fixed_field(m, a, "region") &&
+                           rctx_fixed_field(m, m->platform, "region") &&
+                           rctx_fixed_field(m, rctx_network(m, a), "azs");
+    }
+    return c->fixed_acct_ok && rctx_fixed(m, svc) &&
+           rctx_fixed_field(m, rctx_cluster_of(m, svc), "compute");
+}
+
 static void service(void *ctx, Object *o, const Environment *env)
 {
+    Aws *c = ctx;
+    RctxOnce once;
+    if (!rctx_once(&once, c->m, RCTX_ONCE_AWS_SERVICE, o, env, service_fixed, c))
+        return;
     fargate_size(ctx, o, env);
     bool lb = behind_lb(ctx, o, env);
     if (lb)
@@ -1384,6 +1479,7 @@ static void service(void *ctx, Object *o, const Environment *env)
     sg_quotas(ctx, o, env, lb);
     ec2_needs_capacity(ctx, o, env);
     certificate(ctx, o, env, lb);
+    rctx_once_done(&once);
 }
 
 /* E0420: an environment's secret_recovery (Secrets Manager

@@ -156,7 +156,11 @@ static void step_labels(Model *m, DiagEngine *d)
             if (!l->items[i]->name || !a || !a->name || (a != last && !plan_name_ok(a->name)))
                 continue;
             last = a;           /* an account's blocks come together: its name is asked once */
+            RctxOnce once;      /* a label and an account name: the same in every environment */
+            if (!rctx_once(&once, m, RCTX_ONCE_STEP_LABEL, l->items[i], NULL, rctx_fixed_shape, NULL))
+                continue;
             step_label(d, l->items[i], k == 2);     /* bucket: chars too */
+            rctx_once_done(&once);
         }
     }
 }
@@ -536,55 +540,66 @@ static void clash(DiagEngine *d, const UnitDir *first, const UnitDir *u)
     diag_emit(d, g);
 }
 
-/* Labels of one kind are unique in an account (E0302), so two directories
+/* E0802 in account a (*bufp: a scratch of *cap entries, grown here).
+ * Labels of one kind are unique in an account (E0302), so two directories
  * can only clash if a label changes on the way: accounts whose labels are
  * all plain cost one scan (this runs for every account of the platform). */
+static void unit_dirs_of(DiagEngine *d, const Kinds *K, const Object *a, UnitDir **bufp, int *cap)
+{
+    bool any = false;
+    for (int k = 0; k < a->nchildren && !any; k++)
+        any = has_unit(K, a->children[k]) && !plain(a->children[k]->name);
+    if (!any)
+        return;
+    if (a->nchildren > *cap) {
+        *cap = a->nchildren;
+        *bufp = xrealloc(*bufp, (size_t)*cap * sizeof **bufp);
+    }
+    UnitDir *buf = *bufp;
+    int n = 0;
+    for (int k = 0; k < a->nchildren; k++)
+        if (has_unit(K, a->children[k])) {
+            buf[n].len = strlen(a->children[k]->name);  /* the label's, for now */
+            buf[n++].o = a->children[k];
+        }
+    /* a directory is "<kind>-<label>", byte for byte transformed and
+       kinds have no `-`: two can be one only for one kind and labels of
+       one length (or when both are cut at the buffer's size) */
+    for (int k = 0; k < n; k++) {   /* dir[0]: whether it may clash */
+        bool maybe = strlen(buf[k].o->kind) + 1 + buf[k].len >= sizeof buf[k].dir - 1;
+        for (int j = 0; j < n && !maybe; j++)
+            maybe = j != k && buf[j].o->kind == buf[k].o->kind && buf[j].len == buf[k].len;
+        buf[k].dir[0] = maybe;
+    }
+    int kept = 0;
+    for (int k = 0; k < n; k++)
+        if (buf[k].dir[0])
+            buf[kept++].o = buf[k].o;
+    n = kept;
+    for (int k = 0; k < n; k++) {
+        names_unit_dir(buf[k].o->kind, buf[k].o->name, buf[k].dir, sizeof buf[k].dir);
+        buf[k].len = strlen(buf[k].dir);
+    }
+    /* a handful of blocks an account: pairs by length first, no sort
+       (each clash names the earliest block of its directory) */
+    for (int k = 0; k < n; k++) {
+        const UnitDir *first = first_of(buf, n, &buf[k]);
+        if (first != &buf[k])
+            clash(d, first, &buf[k]);
+    }
+}
+
 static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
 {
     UnitDir *buf = NULL;
     int cap = 0;
     const ObjList *accts = model_kind(m, "account");
     for (int i = 0; i < accts->n; i++) {
-        const Object *a = accts->items[i];
-        bool any = false;
-        for (int k = 0; k < a->nchildren && !any; k++)
-            any = has_unit(K, a->children[k]) && !plain(a->children[k]->name);
-        if (!any)
-            continue;
-        if (a->nchildren > cap) {
-            cap = a->nchildren;
-            buf = xrealloc(buf, (size_t)cap * sizeof *buf);
-        }
-        int n = 0;
-        for (int k = 0; k < a->nchildren; k++)
-            if (has_unit(K, a->children[k])) {
-                buf[n].len = strlen(a->children[k]->name);  /* the label's, for now */
-                buf[n++].o = a->children[k];
-            }
-        /* a directory is "<kind>-<label>", byte for byte transformed and
-           kinds have no `-`: two can be one only for one kind and labels of
-           one length (or when both are cut at the buffer's size) */
-        for (int k = 0; k < n; k++) {   /* dir[0]: whether it may clash */
-            bool maybe = strlen(buf[k].o->kind) + 1 + buf[k].len >= sizeof buf[k].dir - 1;
-            for (int j = 0; j < n && !maybe; j++)
-                maybe = j != k && buf[j].o->kind == buf[k].o->kind && buf[j].len == buf[k].len;
-            buf[k].dir[0] = maybe;
-        }
-        int kept = 0;
-        for (int k = 0; k < n; k++)
-            if (buf[k].dir[0])
-                buf[kept++].o = buf[k].o;
-        n = kept;
-        for (int k = 0; k < n; k++) {
-            names_unit_dir(buf[k].o->kind, buf[k].o->name, buf[k].dir, sizeof buf[k].dir);
-            buf[k].len = strlen(buf[k].dir);
-        }
-        /* a handful of blocks an account: pairs by length first, no sort
-           (each clash names the earliest block of its directory) */
-        for (int k = 0; k < n; k++) {
-            const UnitDir *first = first_of(buf, n, &buf[k]);
-            if (first != &buf[k])
-                clash(d, first, &buf[k]);
+        /* labels and blocks only: the same in every environment */
+        RctxOnce once;
+        if (rctx_once(&once, m, RCTX_ONCE_UNIT_DIRS, accts->items[i], NULL, rctx_fixed_shape, NULL)) {
+            unit_dirs_of(d, K, accts->items[i], &buf, &cap);
+            rctx_once_done(&once);
         }
     }
     free(buf);

@@ -296,6 +296,23 @@ static unsigned global_bits(void)
     return bits;
 }
 
+/* The name of kind k of o into buf; false when it has none. A bucket's is
+ * the one E0502 derived in the same evaluation (rctx_kept_bucket), unless
+ * this environment overrides its `name`: E0502 read the field, this pass
+ * reads the override, which may be evaluated apart from it. */
+static bool derive_name(const NameCtx *nc, NameKind k, const Object *o, char *buf, size_t cap)
+{
+    const char *kept = k == NAME_BUCKET ? rctx_kept_bucket(nc->m, o) : NULL;
+    if (kept && !(nc->env && rctx_overridden(nc->m, o, "name", nc->env))) {
+        size_t n = strlen(kept);
+        if (n < cap) {
+            memcpy(buf, kept, n + 1);
+            return n > 0;
+        }
+    }
+    return names_derive(nc, k, o, buf, cap) > 0;
+}
+
 static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const char *env,
                       const Object *o)
 {
@@ -317,7 +334,7 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const char *scope, const c
             continue;   /* no VPC, no flow logs */
         if (k->kind == NAME_ECR && model_bool(nc->m, o, "shared", false))
             continue;   /* one registry for every environment, created by one */
-        if (names_derive(nc, k->kind, o, buf, sizeof buf) == 0)
+        if (!derive_name(nc, k->kind, o, buf, sizeof buf))
             continue;
         const Claim *prev = claim(c, k->what, k->global ? "global" : scope, buf,
                                   (Claim){env, o, {0}, nc->m, k->kind});

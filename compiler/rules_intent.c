@@ -29,6 +29,8 @@ typedef struct Intent {
                                shared by every expansion, parsed once */
     Schedule *scratch;      /* where another text is parsed (malloc'd once a pass; NULL:
                                windows are not checked) */
+    const Object *fixed_acct;   /* the account service_fixed last asked about... */
+    bool fixed_acct_ok;         /* ...and whether its network's range is fixed */
 } Intent;
 
 static Arena *arena(const Intent *c)
@@ -537,10 +539,31 @@ static void immutable_latest(Intent *c, Object *o, const Environment *env)
     diag_emit(c->d, g);
 }
 
+/* Whether every value service()'s checks after its window read for o is
+ * the same in every environment (an RctxFixed): its own, its cluster's
+ * spot, its network's range and its registry's immutability. */
+static bool service_fixed(const void *ctx, const Object *o)
+{
+    Intent *c = (Intent *)ctx;
+    const Model *m = c->m;
+    if (!o->account || o->account != c->fixed_acct) {   /* an account's services come together */
+        c->fixed_acct = o->account;
+        c->fixed_acct_ok = rctx_fixed_field(m, rctx_network(m, o->account), "cidr");
+    }
+    return c->fixed_acct_ok && rctx_fixed(m, o) &&
+           rctx_fixed_field(m, rctx_cluster_of(m, o), "spot") &&
+           rctx_fixed_field(m, rctx_ref(m, o, "image", NULL), "immutable");
+}
+
+/* The window is checked in every environment: E0652 compares it with the
+ * account's other services' (Intent.zones). */
 static void service(void *ctx, Object *o, const Environment *env)
 {
     Intent *c = ctx;
     bool has_window = window_ok(c, o, env);
+    RctxOnce once;
+    if (!rctx_once(&once, c->m, RCTX_ONCE_INTENT_SERVICE, o, env, service_fixed, c))
+        return;
     const Value *w = rctx_val(c->m, o, "window", env);
     spot_launch_type(c, o, env);
     spot_on_demand_cluster(c, o, env);
@@ -549,6 +572,7 @@ static void service(void *ctx, Object *o, const Environment *env)
     vpn_only(c, o, env);
     plain_secrets(c, o, env);
     immutable_latest(c, o, env);
+    rctx_once_done(&once);
 }
 
 /* Per-cluster facts, and E0603 for each service. Base platform only. */
@@ -587,6 +611,9 @@ static void clusters(Intent *c)
 static void bucket(void *ctx, Object *o, const Environment *env)
 {
     Intent *c = ctx;
+    RctxOnce once;
+    if (!rctx_once(&once, c->m, RCTX_ONCE_INTENT_BUCKET, o, env, rctx_fixed_self, c->m))
+        return;
     static const struct {
         const char *field;  /* the bool field */
         bool safe;          /* its safe value */
@@ -609,6 +636,7 @@ static void bucket(void *ctx, Object *o, const Environment *env)
         diag_help(c->d, g, "%s", rules[k].help);
         diag_emit(c->d, g);
     }
+    rctx_once_done(&once);
 }
 
 /* Databases of a protected environment that switch protection off. */

@@ -4,7 +4,10 @@ fields, `env` put into values, fields reading other fields, plus the
 generic token and line mutations — each checked, and exported as the base
 and every environment sees it, twice: with environments sharing the base's
 expansion, and with SFDC_ENV_FULL=1 (each environment evaluated from
-scratch). Any difference, or a crash, fails (tests/tiers/11-envshare).
+scratch); and a third time with SFDC_RULES_FULL=1 (every rule checks
+every object in every environment, rather than once the values no
+environment changes). Any difference, or a crash, fails
+(tests/tiers/11-envshare).
 
 Usage: tests/envshare/mutants.py COUNT SEED [SCRATCH_DIR]
 Prints one FAIL line per differing mutant (kept in SCRATCH_DIR) and ends
@@ -58,7 +61,7 @@ def mutate(text):
     return "\n".join(lines)
 def run(d, full):
     env = dict(os.environ)
-    if full: env["SFDC_ENV_FULL"] = "1"
+    if full: env[full] = "1"
     out = []
     r = subprocess.run([sfdc, "check", "--diag-format=gcc", d], capture_output=True, env=env, timeout=20)
     out.append(r.stdout + r.stderr + b"rc%d" % r.returncode)
@@ -76,11 +79,12 @@ for k in range(n):
     for _ in range(rnd.randrange(1, 4)):
         f = rnd.choice(files); t[f] = mutate(t[f])
     for f, s in t.items(): open(os.path.join(d, f), "w").write(s)
-    a, b = run(d, False), run(d, True)
+    a, b, c = run(d, None), run(d, "SFDC_ENV_FULL"), run(d, "SFDC_RULES_FULL")
     stats[a[0][-3:]] = stats.get(a[0][-3:], 0) + 1
-    if a != b or b"CRASH" in a[0]:
+    if a != b or a != c or b"CRASH" in a[0]:
         bad += 1
-        print("FAIL mutant %d (seed %d): sharing the base's expansion changed the output; kept in %s" % (k, seed, d))
+        what = "sharing the base's expansion" if a != b else "checking shared objects once"
+        print("FAIL mutant %d (seed %d): %s changed the output; kept in %s" % (k, seed, what, d))
     else:
         shutil.rmtree(d)
 print("mutants by check's exit status:", {k.decode(): v for k, v in sorted(stats.items())})
