@@ -206,6 +206,16 @@ static const Object *account_of(const Object *o)
 
 /* ---- derivations -------------------------------------------------------- */
 
+/* The kinds other names are built on: the only ones the memo keeps (a
+ * name nothing is built on is asked for once a pass; keeping it would
+ * only copy it). */
+static bool kept_kind(NameKind k)
+{
+    return k == NAME_NETWORK || k == NAME_CLUSTER || k == NAME_CAPACITY_PROVIDER ||
+           k == NAME_ROLE_PREFIX || k == NAME_LOAD_BALANCER || k == NAME_DB ||
+           k == NAME_SECRET_PREFIX;
+}
+
 /* The memo's slot for (o, k). */
 static NameMemoSlot *memo_slot(const NameCtx *c, const Object *o, NameKind k)
 {
@@ -254,12 +264,38 @@ static size_t derived(const NameCtx *c, const Object *acct, const char *label, c
     return done(&b);
 }
 
+/* Derives the name of kind k of o (or the cluster svc runs in: o NULL)
+ * into buf after pre, in place. Returns its length, or SIZE_MAX when it
+ * would not fit 512 bytes or buf: then the caller derives it apart (into
+ * 512 bytes, truncated, as it always has; back ends see the same names). */
+static size_t inner_in_place(const NameCtx *c, const char *pre, NameKind k, const Object *o,
+                             const Object *svc, char *buf, size_t cap)
+{
+    size_t lp = strlen(pre);
+    if (cap <= lp + 1)
+        return SIZE_MAX;
+    size_t room = cap - lp < 512 ? cap - lp : 512;
+    size_t n = svc ? names_service_cluster(c, svc, buf + lp, room) : names_derive(c, k, o, buf + lp, room);
+    if (n >= room)
+        return SIZE_MAX;
+    memcpy(buf, pre, lp);
+    return n;
+}
+
 /* pre + the name of kind k of o + post (a module's "${var.name}-alb"). */
 static size_t around(const NameCtx *c, const char *pre, NameKind k, const Object *o, const char *post,
                      char *buf, size_t cap)
 {
+    size_t n = inner_in_place(c, pre, k, o, NULL, buf, cap);
+    if (n != SIZE_MAX) {
+        if (n == 0)
+            return copy("", buf, cap);
+        NameBuf b = {buf, cap, strlen(pre) + n};
+        put(&b, post, KEEP);
+        return done(&b);
+    }
     char inner[512];
-    size_t n = names_derive(c, k, o, inner, sizeof inner);
+    n = names_derive(c, k, o, inner, sizeof inner);
     if (n == 0)
         return copy("", buf, cap);
     NameBuf b = {buf, cap, 0};
@@ -315,8 +351,15 @@ size_t names_service_cluster(const NameCtx *c, const Object *svc, char *buf, siz
 static size_t in_cluster(const NameCtx *c, const char *pre, const Object *svc, const char *sep,
                          char *buf, size_t cap)
 {
+    size_t n = inner_in_place(c, pre, NAME_CLUSTER, NULL, svc, buf, cap);
+    if (n != SIZE_MAX) {
+        NameBuf b = {buf, cap, strlen(pre) + n};
+        put(&b, sep, KEEP);
+        put(&b, svc->name ? svc->name : "", KEEP);
+        return done(&b);
+    }
     char cl[512];
-    size_t n = names_service_cluster(c, svc, cl, sizeof cl);
+    n = names_service_cluster(c, svc, cl, sizeof cl);
     NameBuf b = {buf, cap, 0};
     put(&b, pre, KEEP);
     put_inner(&b, cl, n, sizeof cl);
@@ -688,7 +731,7 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
 {
     if (!applies(c, k, o))
         return copy("", buf, cap);
-    if (!c->memo)
+    if (!c->memo || !kept_kind(k))
         return derive(c, k, o, buf, cap);
     NameMemoSlot *e = memo_slot(c, o, k);
     if (e->o == o && e->k == (int)k) {
