@@ -155,7 +155,7 @@ static void fargate_size(Aws *c, Object *o, const Environment *env)
 /* One bucket name sfdc creates, for E0503's second span. */
 typedef struct Bucket {
     const char *name;       /* the final name (arena) */
-    uint32_t hash;          /* intern_hash(name) */
+    uint32_t hash;          /* name_hash(name) */
     const Object *obj;      /* the bucket, or the account whose state bucket it is */
     bool state;             /* a state bucket */
     Site site;
@@ -172,6 +172,24 @@ static const char *bucket_what(Aws *c, const Bucket *b)
 {
     return b->state ? arena_printf(arena(c), "the state bucket of `%s`", b->obj->path)
                     : arena_printf(arena(c), "`%s`", b->obj->path);
+}
+
+/* A bucket name's hash for the set, eight bytes a step: every bucket of
+ * every account is hashed once a pass, and byte-wise FNV (intern_hash)
+ * was a third of checking one. */
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, s + i, n - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h ^ h >> 29);
 }
 
 /* Returns the bucket already holding b's name, or NULL after adding b. */
@@ -202,7 +220,7 @@ static void bucket_name(Aws *c, BucketSet *set, Bucket *b, const Value *v, const
         diag_emit(c->d, g);
         return;
     }
-    b->hash = intern_hash(b->name, len);
+    b->hash = name_hash(b->name, len);
     Bucket *first = bucket_claim(set, b);
     if (!first)
         return;
