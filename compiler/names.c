@@ -4,6 +4,7 @@
 #include "names.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "awsconstraints.h"
@@ -230,24 +231,70 @@ static void put_base(NameBuf *b, const NameCtx *c, const Object *acct)
     put_acct(b, c, acct, DASH);
 }
 
+/* The memo's slot for acct's "P-A" (empty when it has none yet), or
+ * NULL when the table cannot be had: sized once, for every account of
+ * the model, so it never grows. */
+static struct NameBase *base_slot(const NameCtx *c, const Object *acct)
+{
+    NameMemo *mm = c->memo;
+    if (!mm->bases) {
+        size_t n = 64, accs = (size_t)model_kind(c->m, "account")->n;
+        while (n < 2 * accs && n < ((size_t)1 << 40))
+            n *= 2;
+        if (!(mm->bases = calloc(n, sizeof *mm->bases)))
+            return NULL;
+        mm->nbases = n;
+    }
+    uint64_t h = ((uint64_t)(uintptr_t)acct >> 4) * 0x9e3779b97f4a7c15ull;
+    size_t i = (size_t)(h ^ h >> 29) & (mm->nbases - 1), probes = 0;
+    for (; mm->bases[i].acct && mm->bases[i].acct != acct; i = (i + 1) & (mm->nbases - 1))
+        if (++probes == mm->nbases / 2)
+            return NULL;    /* more accounts than counted: derive, never fill up */
+    return &mm->bases[i];
+}
+
+/* Keeps text[0, len) as e's account's "P-A" (nothing when out of memory). */
+static void base_keep(NameMemo *mm, struct NameBase *e, const Object *acct, const char *text, size_t len)
+{
+    if (len >= UINT32_MAX / 4 || mm->btlen + len >= UINT32_MAX / 2)
+        return;
+    if (mm->btlen + len > mm->btcap) {
+        size_t cap = mm->btcap ? mm->btcap : 4096;
+        while (cap < mm->btlen + len)
+            cap *= 2;
+        char *t = realloc(mm->btext, cap);
+        if (!t)
+            return;
+        mm->btext = t;
+        mm->btcap = cap;
+    }
+    memcpy(mm->btext + mm->btlen, text, len);
+    *e = (struct NameBase){acct, (uint32_t)mm->btlen, (uint32_t)len};
+    mm->btlen += len;
+}
+
+void names_memo_release(NameMemo *memo)
+{
+    free(memo->bases);
+    free(memo->btext);
+    memo->bases = NULL;
+    memo->btext = NULL;
+    memo->nbases = memo->btlen = memo->btcap = 0;
+}
+
 /* put_base through the memo: "P-A" is the account's NAME_NETWORK, and the
  * start of its clusters', services', databases' and buckets' names. */
 static void put_base_memo(NameBuf *b, const NameCtx *c, const Object *acct)
 {
-    NameMemoSlot *e = c->memo && acct ? &c->memo->base : NULL;
-    if (e && e->o == acct && e->k == NAME_NETWORK) {
-        put_n(b, e->text, e->len);
+    struct NameBase *e = c->memo && acct ? base_slot(c, acct) : NULL;
+    if (e && e->acct == acct) {
+        put_n(b, c->memo->btext + e->off, e->len);
         return;
     }
     size_t from = b->n;
     put_base(b, c, acct);
-    if (e && b->n + 1 < b->cap && b->n - from < sizeof e->text) {
-        e->len = (unsigned)(b->n - from);
-        memcpy(e->text, b->buf + from, e->len);
-        e->text[e->len] = '\0';
-        e->o = acct;
-        e->k = NAME_NETWORK;
-    }
+    if (e && b->n + 1 < b->cap)
+        base_keep(c->memo, e, acct, b->buf + from, b->n - from);
 }
 
 /* "P-A[-<label>]<suffix>", dashed. */

@@ -1549,5 +1549,7 @@ void rules_aws(Model *m, DiagEngine *d)
     if (c.regions_state > 0)
         awsc_regions_release(&c.regions);
     awsc_json_free(c.engines);
+    if (memo)
+        names_memo_release(memo);
     free(memo);
 }

@@ -547,18 +547,22 @@ void rules_env(Model *m, DiagEngine *d)
     set_reserve(&c.names, expect);
     /* one memo an environment: an account's "P-A" derived once for all
        its names, object kinds told apart by pointer */
-    NameMemo *memo = malloc(sizeof *memo);
+    NameMemo *memo = calloc(1, sizeof *memo);
     for (int i = 0; i < m->nenvs; i++) {
         const Model *em = m->envs[i]->eval;
         const Environment *env = own_env(m->envs[i]);
         const ObjList *accs = model_kind(em, "account");
-        if (memo)
+        if (memo) {     /* a memo serves one context */
+            names_memo_release(memo);
             memset(memo, 0, sizeof *memo);
+        }
         NameCtx nc = names_ctx_memo(em, env, memo);
         for (int k = 0; k < accs->n; k++)
             if (rctx_env_has(em, env, accs->items[k]))
                 deployment(&c, &nc, m->envs[i]->name, accs->items[k]);
     }
+    if (memo)
+        names_memo_release(memo);
     free(memo);
     networks(&c);
     set_release(&c.names);
