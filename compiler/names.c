@@ -669,20 +669,27 @@ static unsigned owner_bit(const char *kind, size_t len)
 
 /* kinds[k].objects as owner bits, built on first use: every names_derive()
  * asks, and comparing words cost more than deriving some names. */
-static unsigned applies_mask(NameKind k)
+static unsigned applies_masks[NAME_NKINDS];
+static bool applies_built;
+
+static void build_applies(void)
 {
-    static unsigned mask[NAME_NKINDS];
-    static bool built;
-    if (!built) {
-        for (int i = 0; i < NAME_NKINDS; i++)
-            for (const char *p = kinds[i].objects; *p;) {
-                size_t n = strcspn(p, " ");
-                mask[i] |= owner_bit(p, n);
-                p += n + (p[n] == ' ');
-            }
-        built = true;
-    }
-    return mask[k];
+    for (int i = 0; i < NAME_NKINDS; i++)
+        for (const char *p = kinds[i].objects; *p;) {
+            size_t n = strcspn(p, " ");
+            applies_masks[i] |= owner_bit(p, n);
+            p += n + (p[n] == ' ');
+        }
+    applies_built = true;
+}
+
+/* (the table's test inlined, its building not: a call a name cost more
+ * than the lookup) */
+static inline unsigned applies_mask(NameKind k)
+{
+    if (!applies_built)
+        build_applies();
+    return applies_masks[k];
 }
 
 /* The owner bit of an object's kind (bit i is owner_bit's owners[i]):
@@ -734,6 +741,12 @@ static bool applies(const NameCtx *c, NameKind k, const Object *o)
         mm->kind_bits[i] = bit;
     }
     return (applies_mask(k) & bit) != 0;
+}
+
+bool names_deployment_wide(NameKind k)
+{
+    /* account_name(): the platform, env_of() and a suffix, nothing else */
+    return k == NAME_DEPLOYER_ROLE || k == NAME_VPN_HUB;
 }
 
 /* The derivation itself, once names_derive() has found no memo of it. */

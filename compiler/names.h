@@ -155,6 +155,13 @@ typedef enum NameKind {
 const char *names_kind_name(NameKind k);
 bool names_applies(NameKind k, const Object *o);
 
+/* Whether the name of kind k of an account depends on nothing but the
+ * platform's name, the context's environment and the account's
+ * multi_env (whether its deployment carries the environment's name):
+ * the deployer role and the VPN hub, one a deployment. A rule may check
+ * such a name once per multi_env value of a context. */
+bool names_deployment_wide(NameKind k);
+
 /* The name of kind k of object o (see NameKind for which objects). */
 size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap);
 
