@@ -602,10 +602,16 @@ static size_t db_name(const NameCtx *c, NameKind k, const Object *db, char *buf,
     }
 }
 
+/* A bucket's name, given its `name` field's text (NULL: not set). */
+static size_t bucket_named(const NameCtx *c, const Object *bucket, const char *name, char *buf,
+                           size_t cap)
+{
+    return name ? copy(name, buf, cap) : derived(c, bucket->account, bucket->name, "", buf, cap);
+}
+
 static size_t bucket_name(const NameCtx *c, const Object *bucket, char *buf, size_t cap)
 {
-    const char *name = get_str(c, bucket, "name");
-    return name ? copy(name, buf, cap) : derived(c, bucket->account, bucket->name, "", buf, cap);
+    return bucket_named(c, bucket, get_str(c, bucket, "name"), buf, cap);
 }
 
 /* ---- the table of kinds ------------------------------------------------- */
@@ -726,7 +732,7 @@ bool names_applies(NameKind k, const Object *o)
 /* names_applies through the memo's kinds: a pointer compare, not strcmp,
  * for every name derived (a memo lives in one program, whose kinds are
  * interned). */
-static bool applies(const NameCtx *c, NameKind k, const Object *o)
+static inline bool applies(const NameCtx *c, NameKind k, const Object *o)
 {
     if (!c->memo || k >= NAME_NKINDS || !o)
         return names_applies(k, o);
@@ -924,9 +930,15 @@ size_t names_state_key(const NameCtx *c, const Object *acct, const char *unit, c
 
 size_t names_bucket(const NameCtx *c, const Object *bucket, char *buf, size_t cap, bool *explicit_name)
 {
+    /* names_derive(NAME_BUCKET) with `name` read once, not twice: E0502
+       asks this of every bucket of every environment (NAME_BUCKET is not
+       kept in a memo, so there is none to consult) */
+    const char *name = get_str(c, bucket, "name");
     if (explicit_name)
-        *explicit_name = get_str(c, bucket, "name") != NULL;
-    return names_derive(c, NAME_BUCKET, bucket, buf, cap);
+        *explicit_name = name != NULL;
+    if (!applies(c, NAME_BUCKET, bucket))
+        return copy("", buf, cap);
+    return bucket_named(c, bucket, name, buf, cap);
 }
 
 size_t names_state_bucket(const NameCtx *c, const Object *acct, char *buf, size_t cap)
