@@ -123,7 +123,8 @@ static size_t done(NameBuf *b)
 static size_t copy(const char *s, char *buf, size_t cap)
 {
     NameBuf b = {buf, cap, 0};
-    put(&b, s ? s : "", KEEP);
+    if (s && *s)    /* "": an object without such a name, asked of most */
+        put(&b, s, KEEP);
     return done(&b);
 }
 
@@ -297,9 +298,8 @@ static void put_base_memo(NameBuf *b, const NameCtx *c, const Object *acct)
         base_keep(c->memo, e, acct, b->buf + from, b->n - from);
 }
 
-/* "P-A[-<label>]<suffix>", dashed. */
-static size_t derived(const NameCtx *c, const Object *acct, const char *label, const char *suffix,
-                      char *buf, size_t cap)
+/* "P-A[-<label>]", dashed. */
+static size_t derived(const NameCtx *c, const Object *acct, const char *label, char *buf, size_t cap)
 {
     NameBuf b = {buf, cap, 0};
     put_base_memo(&b, c, acct);
@@ -307,7 +307,6 @@ static size_t derived(const NameCtx *c, const Object *acct, const char *label, c
         put_ch(&b, '-');
         put(&b, label, DASH);
     }
-    put(&b, suffix, KEEP);
     return done(&b);
 }
 
@@ -488,7 +487,7 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     NameBuf b = {buf, cap, 0};
     switch (k) {
     case NAME_NETWORK:
-        return derived(c, acct, NULL, "", buf, cap);
+        return derived(c, acct, NULL, buf, cap);
     case NAME_ENDPOINT_SG:          /* network/main.tf */
         return around(c, "", NAME_NETWORK, acct, "-vpc-endpoints", buf, cap);
     case NAME_FLOW_LOG_GROUP:
@@ -535,7 +534,7 @@ static size_t cluster_name(const NameCtx *c, NameKind k, const Object *o, char *
 {
     bool block = is_kind(o, "cluster");
     if (k == NAME_CLUSTER)
-        return derived(c, account_of(o), block ? o->name : NULL, "", buf, cap);
+        return derived(c, account_of(o), block ? o->name : NULL, buf, cap);
     const char *compute = block ? get_str(c, o, "compute") : NULL;
     if (!compute || strcmp(compute, "ec2") != 0)
         return copy("", buf, cap);
@@ -562,7 +561,7 @@ static size_t service_name(const NameCtx *c, NameKind k, const Object *svc, char
     case NAME_LOG_GROUP:
         return in_cluster(c, "/ecs/", svc, "/", buf, cap);
     case NAME_ROLE_PREFIX:
-        return derived(c, svc->account, svc->name, "", buf, cap);
+        return derived(c, svc->account, svc->name, buf, cap);
     case NAME_TASK_ROLE:
         return around(c, "", NAME_ROLE_PREFIX, svc, "-task", buf, cap);
     case NAME_EXEC_ROLE:
@@ -590,7 +589,7 @@ static size_t db_name(const NameCtx *c, NameKind k, const Object *db, char *buf,
     switch (k) {
     case NAME_DB:
     case NAME_DB_SUBNET_GROUP:      /* aurora, rds/main.tf: subnet group = var.name */
-        return derived(c, db->account, db->name, "", buf, cap);
+        return derived(c, db->account, db->name, buf, cap);
     case NAME_DB_SG:
         return around(c, "", NAME_DB, db, "-db", buf, cap);
     case NAME_DB_CLIENT_SG:
@@ -606,7 +605,7 @@ static size_t db_name(const NameCtx *c, NameKind k, const Object *db, char *buf,
 static size_t bucket_named(const NameCtx *c, const Object *bucket, const char *name, char *buf,
                            size_t cap)
 {
-    return name ? copy(name, buf, cap) : derived(c, bucket->account, bucket->name, "", buf, cap);
+    return name ? copy(name, buf, cap) : derived(c, bucket->account, bucket->name, buf, cap);
 }
 
 static size_t bucket_name(const NameCtx *c, const Object *bucket, char *buf, size_t cap)
