@@ -849,8 +849,17 @@ static void block(Eval *e, Scope *sc, Object *parent, const Node *n)
     o->site = e->site;
     o->use = e->use;
     o->use_src = e->use_src;
-    for (const Node *it = n->b; it; it = it->next)
+    int nblocks = 0;
+    for (const Node *it = n->b; it; it = it->next) {
         o->incomplete |= it->kind == NODE_ERROR;
+        nblocks += it->kind == NODE_BLOCK;
+    }
+    /* room for the nested blocks written here (a loop inside grows it):
+       an LA's 10 children in an array of 10, not 8 then 16 */
+    if (nblocks) {
+        o->children = arena_alloc_raw(e->a, (size_t)nblocks * sizeof *o->children);
+        o->cap_children = nblocks;
+    }
     Scope *body = sc;
     if (k->name == e->k_platform && !e->m->platform)
         e->m->platform = o;
@@ -1253,7 +1262,7 @@ static bool install_overrides(Eval *e)
         if (!o)
             continue;
         Assign *as = arena_alloc(e->a, sizeof *as);
-        *as = (Assign){p->attr, p->scope, e->env_name};
+        *as = (Assign){p->attr, p->scope};
         Field *f = &model_fields(e->m, o)[fd->index];
         read |= f->val != NULL;
         f->set = as;

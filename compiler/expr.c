@@ -232,8 +232,27 @@ static Value *get_child(Eval *e, Scope *sc, const Node *n, Object *o, const char
     return value_error();
 }
 
+/* Whether name, looked up from sc as ident() does, is the late-bound
+ * `account` of platform.state. */
+static bool names_late(const Scope *sc, const char *name)
+{
+    for (const Scope *s = sc; s; s = s->up)
+        for (const Binding *b = s->binds; b; b = b->next)
+            if (b->name == name)
+                return b->kind == B_LATE;
+    return false;
+}
+
 static Value *get(Eval *e, Scope *sc, const Node *n)
 {
+    /* `account.id` in platform.state, evaluated once an account per
+       evaluation: the account's field, without a reference made for each
+       (30,000 at 10,000 LAs, each kept to the end) */
+    if (e->late_account && n->a->kind == NODE_IDENT && e->expr_depth < EVAL_MAX_EXPR &&
+        names_late(sc, n->a->name)) {
+        e->taint = true;    /* as ident(): per account, in every evaluation */
+        return get_member(e, sc, n, e->late_account);
+    }
     Value *base = expr_eval(e, sc, n->a, types_simple(TY_ANY));
     if (base->kind == VAL_ERROR)
         return base;
@@ -294,12 +313,21 @@ static Value *build_string(Eval *e, Scope *sc, const Node *n, const char *const 
     return value_str(e->a, value_join(e->a, parts, lens, np, total), n, eval_src(sc));
 }
 
-/* "a-${x}-b": each part rendered as text, then joined once. */
+/* "a-${x}-b": each part rendered as text, then joined once. The part
+ * arrays are scratch, on the stack for the usual few parts: in the arena
+ * they were 2.6 MB at 10,000 LAs, kept to the end. */
 static Value *interp(Eval *e, Scope *sc, const Node *n)
 {
+    enum { FEW_PARTS = 16 };
+    const char *few_parts[FEW_PARTS];
+    size_t few_lens[FEW_PARTS];
     size_t np = (size_t)ast_count(n->a), i = 0;
-    const char **parts = arena_alloc(e->a, (np + 1) * sizeof *parts);
-    size_t *lens = arena_alloc(e->a, (np + 1) * sizeof *lens);
+    const char **parts = few_parts;
+    size_t *lens = few_lens;
+    if (np > FEW_PARTS) {
+        parts = arena_alloc(e->a, np * sizeof *parts);
+        lens = arena_alloc(e->a, np * sizeof *lens);
+    }
     for (const Node *p = n->a; p; p = p->next, i++) {
         if (p->kind == NODE_STR) {
             parts[i] = p->v.str;
@@ -391,12 +419,21 @@ static Value *range(Eval *e, Scope *sc, const Node *n, const Type *want)
         return lo;
     if (hi->kind == VAL_ERROR)
         return hi;
-    Value *v = value_new(e->a, VAL_RANGE, n, eval_src(sc));
+    /* `scale = 0..1` in a template: every expansion evaluates the same two
+       (cached) literals, so the range made last time at n is this one */
+    Value *v = table_get(&e->cache, n);
+    if (v && v->kind == VAL_RANGE && v->items[0] == lo && v->items[1] == hi &&
+        v->src == eval_src(sc))
+        return v;
+    v = value_new(e->a, VAL_RANGE, n, eval_src(sc));
     v->n = 2;
     v->items = arena_alloc(e->a, 2 * sizeof *v->items);
     v->items[0] = lo;
     v->items[1] = hi;
-    return nested(e, sc, n, v);
+    v = nested(e, sc, n, v);
+    if (v->kind == VAL_RANGE)
+        table_put(&e->cache, n, v);
+    return v;
 }
 
 /* vpn(cidr), private(), public(), secret("name"), ssm("/path"). */

@@ -12,19 +12,21 @@ typedef enum BindKind { B_LET, B_PARAM, B_FOR, B_LATE } BindKind;
 typedef struct Binding Binding;
 struct Binding {
     const char *name;           /* interned */
-    BindKind kind;
+    uint8_t kind;               /* BindKind */
+    uint8_t state;              /* 0 pending, 1 evaluating, 2 done */
+    bool taint;                 /* val read `env` or an overridden field (Eval.taint) */
     const Node *decl;           /* LET, PARAM or FOR node: what "defined here" points at */
     const Node *expr;           /* let: its value; param: the argument (or default) */
     Source *src;                /* file of expr */
     Scope *scope;               /* let: where expr is evaluated */
     File *file;                 /* global lets: the defining file (visibility) */
     Value *val;                 /* the value once known */
-    uint8_t state;              /* 0 pending, 1 evaluating, 2 done */
-    bool taint;                 /* val read `env` or an overridden field (Eval.taint) */
     const Type *type;           /* param: its type, to evaluate expr again in an
                                    environment (scope: where the argument is written) */
     Binding *next;
 };
+/* 80 bytes: four an LA (three parameters and the loop's variable). */
+_Static_assert(sizeof(Binding) <= 80, "Binding grew");
 
 struct Scope {
     Scope *up;                  /* enclosing scope; NULL: globals come next */

@@ -48,13 +48,17 @@ typedef enum Origin {
     ORIGIN_OVERRIDE,    /* an environment's dotted override */
 } Origin;
 
-/* An attribute that set a field: allocated only for fields set in source. */
+/* An attribute that set a field: allocated only for fields set in source
+ * (~30 an LA), so 16 bytes. An environment's override installed in its own
+ * evaluation (eval_run_env) is the dotted ATTR, which has no name: see
+ * model_assign_is_override. */
 typedef struct Assign {
     const Node *attr;           /* the ATTR */
     struct Scope *scope;        /* the scope it is evaluated in (eval's business) */
-    const char *env;            /* an environment's override installed in its own
-                                   evaluation (eval_run_env), else NULL */
 } Assign;
+
+/* Whether as is an environment's override rather than a block's attribute. */
+static inline bool model_assign_is_override(const Assign *as) { return as->attr->name == NULL; }
 
 /* One field of one object: 16 bytes, as there are many (100 per LA). */
 typedef struct Field {
@@ -81,10 +85,10 @@ struct Object {
     File *site;                 /* file whose top-level item created it (visibility) */
     const Node *use;            /* innermost `use` that expanded it, or NULL */
     Source *use_src;            /* file of use */
-    uint32_t index;             /* position in Model.objects */
     uint64_t tainted;           /* bit k: field k's base value read `env` or a field some
                                    environment overrides (eval.c), so an environment that
                                    shares the base's objects evaluates it again */
+    uint32_t index;             /* position in Model.objects */
     bool incomplete;            /* its block had a syntax error: no E0307 for it */
     /* accounts in an environment's own evaluation (model_mark_deployments): */
     bool multi_env;             /* deployed by more than one environment, so the
@@ -92,6 +96,9 @@ struct Object {
     const char *first_env;      /* the first environment, in source order, that
                                    deploys it: the owner of its shared resources */
 };
+/* 144 bytes (a multiple of the arena's 16-byte alignment): one an object,
+ * 100,000 at 10,000 LAs; the small members sit together, no padding. */
+_Static_assert(sizeof(Object) <= 144, "Object grew: the model's memory depends on its size");
 
 /* One dotted override of an environment: `la-camden.service.daemon.cpu = 1 vcpu`. */
 typedef struct Override {
@@ -114,8 +121,10 @@ typedef struct Environment {
 
 /* All objects of one kind, in creation order. */
 typedef struct ObjList {
-    Object **items;             /* malloc'd */
+    Object **items;             /* malloc'd, unless borrowed */
     int n, cap;
+    bool borrowed;              /* items are the base model's (model_share), until
+                                   model_keep_deployed drops one and copies them */
 } ObjList;
 
 typedef struct Model {
@@ -254,9 +263,9 @@ Environment *model_add_env(Model *m, Object *obj);
  * checked and built for its deployments only). Paths still find them. */
 void model_keep_deployed(Model *m, const Environment *env);
 /* Makes em (initialised, with env and base set) share base's objects,
- * paths and accounts, with kind lists and environments of its own and a
- * copy of every object's field values, for the evaluator to redo those an
- * environment can change. */
+ * paths and accounts, with environments of its own, kind lists that borrow
+ * the base's items (ObjList.borrowed) and a copy of the field values of
+ * every object an environment can change, for the evaluator to redo. */
 void model_share(Model *em, const Model *base);
 /* After every environment's evaluation (Environment.eval) exists: marks
  * each deployed account there with multi_env and first_env. */
