@@ -5,57 +5,84 @@
  * nested under their parent. Order is deterministic: objects sorted by
  * path, fields in schema order. Quantities are numbers in base units
  * (listed under "units"); references are {"ref": PATH}; constructors
- * ({"call": "vpn", "args": [...]}) keep their shape. */
+ * ({"call": "vpn", "args": [...]}) keep their shape. It is printed as it
+ * is walked by the JSON writer (jsonw.h) in cJSON_Print's layout (tabs,
+ * arrays on one line), which is what printed it before: byte for byte the
+ * same document, without a tree of nodes built first. */
 #include "explain.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
+#include "jsonw.h"
 
 #include "banned.h"
 
-static cJSON *value_json(Model *m, const Value *v)
+/* The text is written out in pieces of about this size. */
+enum { EXPORT_CHUNK = 64 << 10 };
+
+static void member(JsonWriter *w, Model *m, const char *key, const Value *v);
+
+/* cJSON, which printed this document until 2026-12, dropped a member or
+ * element whose string was NULL (its CreateString failed): so do we. */
+static bool omitted(const Value *v)
+{
+    return (v->kind == VAL_STR || v->kind == VAL_SYM) && !v->u.str;
+}
+
+static void value_json(JsonWriter *w, Model *m, const Value *v)
 {
     switch ((ValKind)v->kind) {
-    case VAL_ERROR: case VAL_NULL: case VAL_KINDSEL: return cJSON_CreateNull();
-    case VAL_BOOL: return cJSON_CreateBool(v->u.b);
-    case VAL_NUM: return cJSON_CreateNumber(v->u.num);
-    case VAL_STR: case VAL_SYM: return cJSON_CreateString(v->u.str);
-    case VAL_CIDR: {
-        const char *s = value_show(&m->pg->arena, v);
-        return cJSON_CreateString(s);
-    }
-    case VAL_REF: {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "ref", v->ref ? v->ref->path : "");
-        return o;
-    }
-    case VAL_RANGE: {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "min", value_json(m, v->items[0]));
-        cJSON_AddItemToObject(o, "max", value_json(m, v->items[1]));
-        return o;
-    }
-    case VAL_LIST: case VAL_CALL: {
-        cJSON *arr = cJSON_CreateArray();
+    case VAL_ERROR: case VAL_NULL: case VAL_KINDSEL: jw_null(w); return;
+    case VAL_BOOL: jw_bool(w, v->u.b); return;
+    case VAL_NUM: jw_number(w, v->u.num); return;
+    case VAL_STR: case VAL_SYM: jw_string(w, v->u.str); return;
+    case VAL_CIDR: jw_string(w, value_show(&m->pg->arena, v)); return;
+    case VAL_REF:
+        jw_object(w);
+        if (!v->ref || v->ref->path)
+            JW_MEMBER(w, "ref", v->ref ? v->ref->path : "");
+        jw_object_end(w);
+        return;
+    case VAL_RANGE:
+        jw_object(w);
+        member(w, m, "min", v->items[0]);
+        member(w, m, "max", v->items[1]);
+        jw_object_end(w);
+        return;
+    case VAL_LIST: case VAL_CALL:
+        if (v->kind == VAL_CALL) {
+            jw_object(w);
+            if (v->u.str)
+                JW_MEMBER(w, "call", v->u.str);
+            JW_KEY(w, "args");
+        }
+        jw_array(w);
         for (uint32_t i = 0; i < v->n; i++)
-            cJSON_AddItemToArray(arr, value_json(m, v->items[i]));
-        if (v->kind == VAL_LIST)
-            return arr;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "call", v->u.str);
-        cJSON_AddItemToObject(o, "args", arr);
-        return o;
-    }
-    case VAL_MAP: {
-        cJSON *o = cJSON_CreateObject();
+            if (!omitted(v->items[i]))
+                value_json(w, m, v->items[i]);
+        jw_array_end(w);
+        if (v->kind == VAL_CALL)
+            jw_object_end(w);
+        return;
+    case VAL_MAP:
+        jw_object(w);
         for (uint32_t i = 0; i < v->n; i++)
-            cJSON_AddItemToObject(o, v->keys[i], value_json(m, v->items[i]));
-        return o;
+            if (v->keys[i])
+                member(w, m, v->keys[i], v->items[i]);
+        jw_object_end(w);
+        return;
     }
-    }
-    return cJSON_CreateNull();
+    jw_null(w);
+}
+
+/* key: v, unless cJSON would have dropped it. */
+static void member(JsonWriter *w, Model *m, const char *key, const Value *v)
+{
+    if (!key || omitted(v))
+        return;
+    jw_key(w, key);
+    value_json(w, m, v);
 }
 
 static int by_path(const void *a, const void *b)
@@ -77,53 +104,70 @@ static bool in_env(Model *m, const Environment *env, const Object *o)
     return false;
 }
 
-static void add_children(Model *m, cJSON *into, Object **objs, int n, const Environment *env);
+static void add_children(JsonWriter *w, Model *m, Object **objs, int n, const Environment *env,
+                         FILE *spill);
 
-static cJSON *object_json(Model *m, const Object *o, const Environment *env)
+static void object_json(JsonWriter *w, Model *m, const Object *o, const Environment *env)
 {
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "kind", o->kind);
+    jw_object(w);
+    JW_MEMBER(w, "kind", o->kind);
     if (o->name)
-        cJSON_AddStringToObject(j, "name", o->name);
-    cJSON *fields = cJSON_AddObjectToObject(j, "fields");
+        JW_MEMBER(w, "name", o->name);
+    JW_KEY(w, "fields");
+    jw_object(w);
     for (int i = 0; i < o->schema->nfields; i++) {
         const FieldDecl *fd = &o->schema->fields[i];
-        const Value *v = model_get_env(m, o, fd->name, env);
-        cJSON_AddItemToObject(fields, fd->name, value_json(m, v));
+        member(w, m, fd->name, model_get_env(m, o, fd->name, env));
     }
+    jw_object_end(w);
     const Field *state = model_state_fields(m, o);
     if (state && m->state) {
-        cJSON *st = cJSON_AddObjectToObject(j, "state");
+        JW_KEY(w, "state");
+        jw_object(w);
         for (int i = 0; i < m->state->schema->nfields; i++)
-            cJSON_AddItemToObject(st, m->state->schema->fields[i].name,
-                                  value_json(m, state[i].val));
+            member(w, m, m->state->schema->fields[i].name, state[i].val);
+        jw_object_end(w);
     }
     if (o->nchildren) {
         Object **kids = xmalloc((size_t)o->nchildren * sizeof *kids);
         memcpy(kids, o->children, (size_t)o->nchildren * sizeof *kids);
-        add_children(m, cJSON_AddObjectToObject(j, "children"), kids, o->nchildren, env);
+        JW_KEY(w, "children");
+        add_children(w, m, kids, o->nchildren, env, NULL);
         free(kids);
     }
-    return j;
+    jw_object_end(w);
 }
 
-/* Adds objs (sorted here by path) to into, keyed by path. */
-static void add_children(Model *m, cJSON *into, Object **objs, int n, const Environment *env)
+/* objs (sorted here by path) as an object keyed by path. spill, at the
+ * top level: the text so far is written to it after each object that
+ * leaves more than EXPORT_CHUNK, so memory holds about one account. */
+static void add_children(JsonWriter *w, Model *m, Object **objs, int n, const Environment *env,
+                         FILE *spill)
 {
     qsort(objs, (size_t)n, sizeof *objs, by_path);
+    jw_object(w);
     for (int i = 0; i < n; i++)
-        if (in_env(m, env, objs[i]))
-            cJSON_AddItemToObject(into, objs[i]->path, object_json(m, objs[i], env));
+        if (in_env(m, env, objs[i])) {
+            jw_key(w, objs[i]->path);
+            object_json(w, m, objs[i], env);
+            if (spill && !w->out->oom && w->out->n >= EXPORT_CHUNK) {
+                fwrite(w->out->p, 1, w->out->n, spill);
+                w->out->n = 0;
+            }
+        }
+    jw_object_end(w);
 }
 
-static void add_units(cJSON *root)
+static void add_units(JsonWriter *w)
 {
-    cJSON *u = cJSON_AddObjectToObject(root, "units");
-    cJSON_AddStringToObject(u, "cpu", "cpu units (1 vcpu = 1024)");
-    cJSON_AddStringToObject(u, "memory", "MiB");
-    cJSON_AddStringToObject(u, "acu", "ACU");
-    cJSON_AddStringToObject(u, "duration", "seconds");
-    cJSON_AddStringToObject(u, "percent", "percent");
+    JW_KEY(w, "units");
+    jw_object(w);
+    JW_MEMBER(w, "cpu", "cpu units (1 vcpu = 1024)");
+    JW_MEMBER(w, "memory", "MiB");
+    JW_MEMBER(w, "acu", "ACU");
+    JW_MEMBER(w, "duration", "seconds");
+    JW_MEMBER(w, "percent", "percent");
+    jw_object_end(w);
 }
 
 int export_run(Model *m, const char *env_name, FILE *out, FILE *err)
@@ -133,29 +177,32 @@ int export_run(Model *m, const char *env_name, FILE *out, FILE *err)
         fprintf(err, "sfdc: no environment `%s`\n", env_name);
         return 1;
     }
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "format", "sfdc-export/1");
+    StrBuf b = {0};
+    JsonWriter w;
+    jw_init(&w, &b, JW_CJSON);
+    jw_object(&w);
+    JW_MEMBER(&w, "format", "sfdc-export/1");
+    JW_KEY(&w, "environment");
     if (env)
-        cJSON_AddStringToObject(root, "environment", env->name);
+        jw_string(&w, env->name);
     else
-        cJSON_AddNullToObject(root, "environment");
-    add_units(root);
+        jw_null(&w);
+    add_units(&w);
     int n = 0;
     Object **top = xmalloc((size_t)(m->nobjects + 1) * sizeof *top);
     for (int i = 0; i < m->nobjects; i++)
         if (!m->objects[i]->parent)
             top[n++] = m->objects[i];
-    add_children(m, cJSON_AddObjectToObject(root, "objects"), top, n, env);
+    JW_KEY(&w, "objects");
+    add_children(&w, m, top, n, env, out);
     free(top);
-    char *s = cJSON_Print(root);
-    int rc = 0;
-    if (s) {
-        fputs(s, out);
-        fputc('\n', out);
-    } else {
-        rc = 70;
-    }
+    jw_object_end(&w);
+    jw_release(&w);
+    char *s = sb_finish(&b);
+    if (!s)
+        return 70;
+    fwrite(s, 1, b.n, out);
+    fputc('\n', out);
     free(s);
-    cJSON_Delete(root);
-    return rc;
+    return 0;
 }

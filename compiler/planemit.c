@@ -1,28 +1,29 @@
 /* planemit.c — the runtime plan back end (see planemit.h; the format is
  * SPEC.md "Outputs: the runtime plan").
  *
- * One pass per phase over the accounts of the environment, each adding
- * cJSON steps to its phase's array; ids are computed, not looked up, so a
- * step can name a step of a later phase in `after` (`deploy/ACCOUNT`)
- * before it exists. The document is printed by a small printer of our own
- * (two-space indentation, members in insertion order) so golden files
- * read like hand-written JSON and stay byte-identical run to run.
+ * One pass per phase over the accounts of the environment, each printing
+ * its steps as it makes them with the streaming JSON writer (jsonw.h: two
+ * spaces of indentation, members in the order written), so golden files
+ * read like hand-written JSON and stay byte-identical run to run. A phase
+ * only ever makes steps of its own phase and the phases run in the
+ * document's order, so printing as they come keeps it; ids are computed,
+ * not looked up, so a step can name a step of a later phase in `after`
+ * (`deploy/ACCOUNT`) before it exists.
  *
  * The plan is streamed: after each account (or repository, bucket,
- * service) its steps are printed, handed to the caller's sink in pieces of
- * about PLAN_CHUNK bytes, and their cJSON nodes released (the node arena
- * is reset to a mark). A phase only ever adds steps of its own phase, so
- * printing as they come keeps the document's order. What stays is one
- * string per step id (unique ids, `after` lists): at 10,000 accounts a
- * plan of ~190 MB is written in a few tens of MB. */
+ * service) the text printed is handed to the caller's sink once there is
+ * about PLAN_CHUNK bytes of it. What stays is one string per step id
+ * (unique ids, `after` lists): at 10,000 accounts a plan of ~190 MB is
+ * written in a few tens of MB. Until 2026-12 the steps were cJSON trees
+ * built and printed per account; building and freeing ~1.5 million nodes
+ * for a 1,000-LA plan was a third of `sfdc build`'s instructions. */
 #include "planemit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
+#include "jsonw.h"
 #include "lower.h"
 #include "names.h"
 #include "schedule.h"
@@ -66,20 +67,19 @@ typedef struct Emit {
     IdList core_deploys;        /* deploy step ids of the core accounts, in order */
     const Object *first_core;   /* the platform's first core account, found once */
     bool first_core_known;
-    cJSON *steps[NPHASES];      /* steps by phase not printed yet (emptied by flush) */
+    const char *sched_text;     /* the window the operate phase parsed last */
+    int sched_n;                /* its scheduled actions (0: none, or it did not parse) */
     Table ids;                  /* interned step id -> (void *)1: ids in use */
     StrBuf out;                 /* printed text not yet handed to sink */
+    JsonWriter w;               /* prints into out */
     PlanSink sink;              /* where the text goes */
     void *sink_ctx;             /* passed to sink */
-    int nprinted;               /* items printed in the current array or object */
-    Arena *nodes;               /* the cJSON node arena (json_arena) */
-    ArenaMark nodes_mark;       /* its state before the first step */
 } Emit;
 
 /* Text is handed to the sink in pieces of about this size. */
 enum { PLAN_CHUNK = 64 << 10 };
 
-static void flush(Emit *e);
+static void hand_over(Emit *e, bool force);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -119,6 +119,30 @@ static const char *slug(Emit *e, const char *s)
     return out;
 }
 
+/* The concatenation of the n parts in the arena: the plan's ids, titles
+ * and ARNs, ~100,000 of them for 1,000 LAs, where arena_printf's vsnprintf
+ * cost more than the rest of their making. A NULL part reads "(null)", as
+ * printf's %s did. */
+static const char *cat_parts(Emit *e, const char *const *parts, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(parts[i] ? parts[i] : "(null)");
+    char *out = arena_alloc_raw(&e->a, len), *d = out;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = parts[i] ? parts[i] : "(null)";
+        size_t k = strlen(p);
+        memcpy(d, p, k);
+        d += k;
+    }
+    *d = '\0';
+    return out;
+}
+
+#define CAT(e, ...)                                                                  \
+    cat_parts((e), (const char *const[]){__VA_ARGS__},                              \
+              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
 /* The name of kind k of o (names.h), in the arena. */
 static const char *name_of(Emit *e, NameKind k, const Object *o)
 {
@@ -136,15 +160,7 @@ static Acct *acct_of(const Emit *e, const Object *account)
 
 static const char *root_arn(Emit *e, const char *account_id)
 {
-    return arena_printf(&e->a, "arn:aws:iam::%s:root", account_id);
-}
-
-static cJSON *str_array(const char *const *items, int n)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (int i = 0; i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
-    return a;
+    return CAT(e, "arn:aws:iam::", account_id, ":root");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -179,132 +195,237 @@ static const char *unique_id(Emit *e, const char *id)
     return u;
 }
 
-/* The id a step got (unique_id), as a string of e->a: the step itself
- * lives in the node arena, which is reset once it is printed. */
-static const char *step_id(Emit *e, const cJSON *s)
+/* Opens a step of phase ph: id (made unique), phase, account, region (when
+ * not the plan's), title, after. The caller adds call/check or run, then
+ * step_end. Returns the id the step got. */
+static const char *step_begin(Emit *e, int ph, const Acct *ac, const char *id, const char *title,
+                              const IdList *after)
 {
-    return arena_strdup(&e->a, cJSON_GetObjectItemCaseSensitive(s, "id")->valuestring);
+    JsonWriter *w = &e->w;
+    const char *u = unique_id(e, id);
+    jw_object(w);
+    JW_MEMBER(w, "id", u);
+    JW_MEMBER(w, "phase", phase_names[ph]);
+    JW_MEMBER(w, "account", ac->name);
+    if (strcmp(ac->region, e->region) != 0)
+        JW_MEMBER(w, "region", ac->region);
+    if (title)
+        JW_MEMBER(w, "title", title);
+    if (after && after->n) {
+        JW_KEY(w, "after");
+        jw_strings(w, after->ids, after->n);
+    }
+    return u;
 }
 
-/* A new step in phase ph: id (made unique), phase, account, region (when
- * not the plan's), title, after. The caller adds call/check or run. */
-static cJSON *step_new(Emit *e, int ph, const Acct *ac, const char *id, const char *title,
-                       const IdList *after)
+static void step_end(Emit *e) { jw_object_end(&e->w); }
+
+/* "call": {"service", "operation", "args": {: the caller writes the
+ * arguments, then call_end. */
+static void call_begin(Emit *e, const char *service, const char *op)
 {
-    cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "id", unique_id(e, id));
-    cJSON_AddStringToObject(s, "phase", phase_names[ph]);
-    cJSON_AddStringToObject(s, "account", ac->name);
-    if (strcmp(ac->region, e->region) != 0)
-        cJSON_AddStringToObject(s, "region", ac->region);
-    if (title)
-        cJSON_AddStringToObject(s, "title", title);
-    if (after && after->n)
-        cJSON_AddItemToObject(s, "after", str_array(after->ids, after->n));
-    cJSON_AddItemToArray(e->steps[ph], s);
+    JsonWriter *w = &e->w;
+    JW_KEY(w, "call");
+    jw_object(w);
+    JW_MEMBER(w, "service", service);
+    JW_MEMBER(w, "operation", op);
+    JW_KEY(w, "args");
+    jw_object(w);
+}
+
+static void call_end(Emit *e)
+{
+    jw_object_end(&e->w);
+    jw_object_end(&e->w);
+}
+
+/* "exists_ok": [code]: the error that means the call's work is done. */
+static void exists_ok(Emit *e, const char *code)
+{
+    JW_KEY(&e->w, "exists_ok");
+    jw_strings(&e->w, &code, 1);
+}
+
+/* "check": {"operation", "args": {: a read, its arguments written by the
+ * caller, then check_expect, the expectations, and check_end. */
+static void check_begin(Emit *e, const char *op)
+{
+    JsonWriter *w = &e->w;
+    JW_KEY(w, "check");
+    jw_object(w);
+    JW_MEMBER(w, "operation", op);
+    JW_KEY(w, "args");
+    jw_object(w);
+}
+
+/* Ends the check's arguments and opens its "expect" list. */
+static void check_expect(Emit *e)
+{
+    jw_object_end(&e->w);
+    JW_KEY(&e->w, "expect");
+    jw_array(&e->w);
+}
+
+/* Ends the expectations; "missing": the error codes meaning "not there". */
+static void check_end(Emit *e, const char *const *missing, int nmissing)
+{
+    jw_array_end(&e->w);
+    if (nmissing) {
+        JW_KEY(&e->w, "missing");
+        jw_strings(&e->w, missing, nmissing);
+    }
+    jw_object_end(&e->w);
+}
+
+/* Opens one expectation {"path": path, how: — the caller writes the
+ * value, then expect_end. */
+static void expect_begin(Emit *e, const char *path, const char *how)
+{
+    jw_object(&e->w);
+    JW_MEMBER(&e->w, "path", path);
+    jw_key(&e->w, how);
+}
+
+static void expect_end(Emit *e) { jw_object_end(&e->w); }
+
+/* An expectation whose value is a string. */
+static void expect_str(Emit *e, const char *path, const char *how, const char *value)
+{
+    expect_begin(e, path, how);
+    jw_string(&e->w, value);
+    expect_end(e);
+}
+
+/* ---- policy documents --------------------------------------------------- */
+
+/* How a statement names its principal. */
+typedef enum PrinKind {
+    PRIN_ANY,                   /* "Principal": "*" */
+    PRIN_ONE,                   /* "Principal": {"AWS": "arn"} */
+    PRIN_LIST,                  /* "Principal": {"AWS": ["arn", ...]} (even of one) */
+} PrinKind;
+
+/* One statement of a policy document. A policy is printed twice (in the
+ * call and in its check), so it is kept as data until then. */
+typedef struct Stmt {
+    const char *sid, *effect;
+    PrinKind prin;
+    const char *const *principals;  /* PRIN_ONE: one, PRIN_LIST: nprincipals */
+    int nprincipals;
+    const char *const *actions;     /* one is printed as a string, more as a list */
+    int nactions;
+    const char *resource;           /* "Resource": one string, or NULL */
+    const char *resources[2];       /* else "Resource": this list when [0] is set */
+    bool tls_condition;             /* "Condition": aws:SecureTransport false */
+} Stmt;
+
+/* A policy document: Version 2012-10-17 and its statements. */
+typedef struct Policy {
+    Stmt st[4];
+    int n;
+} Policy;
+
+static Stmt *statement(Policy *p, const char *sid, const char *effect, PrinKind prin,
+                       const char *const *principals, int nprincipals,
+                       const char *const *actions, int nactions)
+{
+    Stmt *s = &p->st[p->n++];
+    *s = (Stmt){.sid = sid, .effect = effect, .prin = prin, .principals = principals,
+                .nprincipals = nprincipals, .actions = actions, .nactions = nactions};
     return s;
 }
 
-static void add_call(cJSON *s, const char *service, const char *op, cJSON *args)
-{
-    cJSON *c = cJSON_AddObjectToObject(s, "call");
-    cJSON_AddStringToObject(c, "service", service);
-    cJSON_AddStringToObject(c, "operation", op);
-    cJSON_AddItemToObject(c, "args", args);
-}
-
-/* The check: a read, its expectations and the error codes meaning "not there". */
-static cJSON *add_check(cJSON *s, const char *op, cJSON *args, const char *const *missing,
-                        int nmissing)
-{
-    cJSON *c = cJSON_AddObjectToObject(s, "check");
-    cJSON_AddStringToObject(c, "operation", op);
-    cJSON_AddItemToObject(c, "args", args);
-    cJSON *ex = cJSON_AddArrayToObject(c, "expect");
-    if (nmissing)
-        cJSON_AddItemToObject(c, "missing", str_array(missing, nmissing));
-    return ex;
-}
-
-static void expect(cJSON *ex, const char *path, const char *how, cJSON *value)
-{
-    cJSON *x = cJSON_CreateObject();
-    cJSON_AddStringToObject(x, "path", path);
-    cJSON_AddItemToObject(x, how, value);
-    cJSON_AddItemToArray(ex, x);
-}
-
-static void exists_ok(cJSON *s, const char *code)
-{
-    cJSON_AddItemToObject(s, "exists_ok", str_array(&code, 1));
-}
-
-/* {"$json": doc}: a JSON document passed as a string member. */
-static cJSON *as_json_string(cJSON *doc)
-{
-    cJSON *w = cJSON_CreateObject();
-    cJSON_AddItemToObject(w, "$json", doc);
-    return w;
-}
-
-static cJSON *args1(const char *k, const char *v)
-{
-    cJSON *a = cJSON_CreateObject();
-    cJSON_AddStringToObject(a, k, v);
-    return a;
-}
-
-static cJSON *policy_doc(void)
-{
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "Version", "2012-10-17");
-    cJSON_AddArrayToObject(d, "Statement");
-    return d;
-}
-
-/* A statement; principal_aws NULL means "Principal": "*". */
-static cJSON *statement(cJSON *doc, const char *sid, const char *effect, cJSON *principal_aws,
-                        const char *const *actions, int nactions)
-{
-    cJSON *st = cJSON_CreateObject();
-    cJSON_AddStringToObject(st, "Sid", sid);
-    cJSON_AddStringToObject(st, "Effect", effect);
-    if (principal_aws) {
-        cJSON *p = cJSON_AddObjectToObject(st, "Principal");
-        cJSON_AddItemToObject(p, "AWS", principal_aws);
-    } else {
-        cJSON_AddStringToObject(st, "Principal", "*");
-    }
-    cJSON_AddItemToObject(st, "Action", nactions == 1 ? cJSON_CreateString(actions[0])
-                                                      : str_array(actions, nactions));
-    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(doc, "Statement"), st);
-    return st;
-}
-
 /* Deny every request not made over TLS, on a bucket and its objects. */
-static void tls_statement(Emit *e, cJSON *doc, const char *bucket)
+static void tls_statement(Emit *e, Policy *p, const char *bucket)
 {
     static const char *const all[] = {"s3:*"};
-    cJSON *st = statement(doc, "DenyInsecureTransport", "Deny", NULL, all, 1);
-    const char *res[] = {arena_printf(&e->a, "arn:aws:s3:::%s", bucket),
-                         arena_printf(&e->a, "arn:aws:s3:::%s/*", bucket)};
-    cJSON_AddItemToObject(st, "Resource", str_array(res, 2));
-    cJSON *cond = cJSON_AddObjectToObject(st, "Condition");
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(cond, "Bool"), "aws:SecureTransport", "false");
+    Stmt *s = statement(p, "DenyInsecureTransport", "Deny", PRIN_ANY, NULL, 0, all, 1);
+    s->resources[0] = CAT(e, "arn:aws:s3:::", bucket);
+    s->resources[1] = CAT(e, "arn:aws:s3:::", bucket, "/*");
+    s->tls_condition = true;
+}
+
+static void put_statement(JsonWriter *w, const Stmt *s)
+{
+    jw_object(w);
+    JW_MEMBER(w, "Sid", s->sid);
+    JW_MEMBER(w, "Effect", s->effect);
+    JW_KEY(w, "Principal");
+    if (s->prin == PRIN_ANY) {
+        JW_STR(w, "*");
+    } else {
+        jw_object(w);
+        JW_KEY(w, "AWS");
+        if (s->prin == PRIN_ONE)
+            jw_string(w, s->principals[0]);
+        else
+            jw_strings(w, s->principals, s->nprincipals);
+        jw_object_end(w);
+    }
+    JW_KEY(w, "Action");
+    if (s->nactions == 1)
+        jw_string(w, s->actions[0]);
+    else
+        jw_strings(w, s->actions, s->nactions);
+    if (s->resource) {
+        JW_MEMBER(w, "Resource", s->resource);
+    } else if (s->resources[0]) {
+        JW_KEY(w, "Resource");
+        jw_strings(w, s->resources, 2);
+    }
+    if (s->tls_condition) {
+        JW_KEY(w, "Condition");
+        jw_object(w);
+        JW_KEY(w, "Bool");
+        jw_object(w);
+        JW_MEMBER(w, "aws:SecureTransport", "false");
+        jw_object_end(w);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+}
+
+static void put_policy(JsonWriter *w, const Policy *p)
+{
+    jw_object(w);
+    JW_MEMBER(w, "Version", "2012-10-17");
+    JW_KEY(w, "Statement");
+    jw_array(w);
+    for (int i = 0; i < p->n; i++)
+        put_statement(w, &p->st[i]);
+    jw_array_end(w);
+    jw_object_end(w);
+}
+
+/* key: {"$json": doc}: a JSON document passed as a string member. */
+static void policy_arg(Emit *e, const char *key, const Policy *p)
+{
+    jw_key(&e->w, key);
+    jw_object(&e->w);
+    JW_KEY(&e->w, "$json");
+    put_policy(&e->w, p);
+    jw_object_end(&e->w);
 }
 
 /* A bucket policy step: PutBucketPolicy, checked as a policy document. */
 static void bucket_policy_step(Emit *e, int ph, const Acct *ac, const char *id,
                                const char *title, const IdList *after, const char *bucket,
-                               cJSON *doc)
+                               const Policy *doc)
 {
     static const char *const missing[] = {"NoSuchBucketPolicy"};
-    cJSON *s = step_new(e, ph, ac, id, title, after);
-    cJSON *args = args1("Bucket", bucket);
-    cJSON_AddItemToObject(args, "Policy", as_json_string(cJSON_Duplicate(doc, true)));
-    add_call(s, "s3", "PutBucketPolicy", args);
-    cJSON *ex = add_check(s, "GetBucketPolicy", args1("Bucket", bucket), missing, 1);
-    expect(ex, "Policy", "json", doc);
+    step_begin(e, ph, ac, id, title, after);
+    call_begin(e, "s3", "PutBucketPolicy");
+    JW_MEMBER(&e->w, "Bucket", bucket);
+    policy_arg(e, "Policy", doc);
+    call_end(e);
+    check_begin(e, "GetBucketPolicy");
+    JW_MEMBER(&e->w, "Bucket", bucket);
+    check_expect(e);
+    expect_begin(e, "Policy", "json");
+    put_policy(&e->w, doc);
+    expect_end(e);
+    check_end(e, missing, 1);
+    step_end(e);
 }
 
 /* ---- bootstrap: the state bucket (and lock table) of each account ------- */
@@ -312,47 +433,100 @@ static void bucket_policy_step(Emit *e, int ph, const Acct *ac, const char *id,
 static const char *boot_bucket_create(Emit *e, Acct *ac, const char *bucket)
 {
     static const char *const missing[] = {"NotFound", "NoSuchBucket"};
-    const char *id = arena_printf(&e->a, "bootstrap/%s/state-bucket", ac->name);
-    cJSON *s = step_new(e, PHASE_BOOT, ac, id,
-                        arena_printf(&e->a, "create state bucket %s", bucket), NULL);
-    cJSON *args = args1("Bucket", bucket);
+    JsonWriter *w = &e->w;
+    const char *id = CAT(e, "bootstrap/", ac->name, "/state-bucket");
+    step_begin(e, PHASE_BOOT, ac, id, CAT(e, "create state bucket ", bucket), NULL);
+    call_begin(e, "s3", "CreateBucket");
+    JW_MEMBER(w, "Bucket", bucket);
     /* us-east-1 is the one region CreateBucket refuses to be told about */
-    if (strcmp(ac->region, "us-east-1") != 0)
-        cJSON_AddItemToObject(args, "CreateBucketConfiguration",
-                              args1("LocationConstraint", ac->region));
-    add_call(s, "s3", "CreateBucket", args);
-    exists_ok(s, "BucketAlreadyOwnedByYou");
-    cJSON *ex = add_check(s, "HeadBucket", args1("Bucket", bucket), missing, 2);
-    expect(ex, "BucketRegion", "equals", cJSON_CreateString(ac->region));
+    if (strcmp(ac->region, "us-east-1") != 0) {
+        JW_KEY(w, "CreateBucketConfiguration");
+        jw_object(w);
+        JW_MEMBER(w, "LocationConstraint", ac->region);
+        jw_object_end(w);
+    }
+    call_end(e);
+    exists_ok(e, "BucketAlreadyOwnedByYou");
+    check_begin(e, "HeadBucket");
+    JW_MEMBER(w, "Bucket", bucket);
+    check_expect(e);
+    expect_str(e, "BucketRegion", "equals", ac->region);
+    check_end(e, missing, 2);
+    step_end(e);
     ids_push(&ac->ready, id);
     return id;
+}
+
+/* Writes a configuration or the value a check expects. */
+typedef void (*PutFn)(JsonWriter *w);
+
+/* {"Status": "Enabled"} */
+static void put_versioning(JsonWriter *w)
+{
+    jw_object(w);
+    JW_MEMBER(w, "Status", "Enabled");
+    jw_object_end(w);
+}
+
+static void put_enabled(JsonWriter *w) { JW_STR(w, "Enabled"); }
+
+static void put_encryption(JsonWriter *w)
+{
+    jw_object(w);
+    JW_KEY(w, "Rules");
+    jw_array(w);
+    jw_object(w);
+    JW_KEY(w, "ApplyServerSideEncryptionByDefault");
+    jw_object(w);
+    JW_MEMBER(w, "SSEAlgorithm", "aws:kms");
+    jw_object_end(w);
+    JW_KEY(w, "BucketKeyEnabled");
+    jw_bool(w, true);
+    jw_object_end(w);
+    jw_array_end(w);
+    jw_object_end(w);
+}
+
+static void put_kms(JsonWriter *w) { JW_STR(w, "aws:kms"); }
+
+static void put_public_access_block(JsonWriter *w)
+{
+    jw_object(w);
+    JW_KEY(w, "BlockPublicAcls");
+    jw_bool(w, true);
+    JW_KEY(w, "IgnorePublicAcls");
+    jw_bool(w, true);
+    JW_KEY(w, "BlockPublicPolicy");
+    jw_bool(w, true);
+    JW_KEY(w, "RestrictPublicBuckets");
+    jw_bool(w, true);
+    jw_object_end(w);
 }
 
 /* One Put* configuration of the state bucket, checked by its Get*. */
 static const char *boot_bucket_setting(Emit *e, Acct *ac, const char *bucket, const char *what,
-                                       const IdList *after, const char *put, const char *member,
-                                       cJSON *config, const char *getop, const char *path,
-                                       cJSON *want, const char *missing)
+                                       const IdList *after, const char *put, const char *key,
+                                       PutFn config, const char *getop, const char *path,
+                                       PutFn want, const char *missing)
 {
-    const char *id = arena_printf(&e->a, "bootstrap/%s/state-bucket/%s", ac->name, what);
-    cJSON *s = step_new(e, PHASE_BOOT, ac, id, NULL, after);
-    cJSON *args = args1("Bucket", bucket);
-    cJSON_AddItemToObject(args, member, config);
-    add_call(s, "s3", put, args);
-    cJSON *ex = add_check(s, getop, args1("Bucket", bucket), &missing, missing ? 1 : 0);
-    expect(ex, path, "equals", want);
+    JsonWriter *w = &e->w;
+    const char *id = CAT(e, "bootstrap/", ac->name, "/state-bucket/", what);
+    step_begin(e, PHASE_BOOT, ac, id, NULL, after);
+    call_begin(e, "s3", put);
+    JW_MEMBER(w, "Bucket", bucket);
+    jw_key(w, key);
+    config(w);
+    call_end(e);
+    check_begin(e, getop);
+    JW_MEMBER(w, "Bucket", bucket);
+    check_expect(e);
+    expect_begin(e, path, "equals");
+    want(w);
+    expect_end(e);
+    check_end(e, &missing, missing ? 1 : 0);
+    step_end(e);
     ids_push(&ac->ready, id);
     return id;
-}
-
-static cJSON *public_access_block(void)
-{
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddTrueToObject(p, "BlockPublicAcls");
-    cJSON_AddTrueToObject(p, "IgnorePublicAcls");
-    cJSON_AddTrueToObject(p, "BlockPublicPolicy");
-    cJSON_AddTrueToObject(p, "RestrictPublicBuckets");
-    return p;
 }
 
 static void boot_state_bucket(Emit *e, Acct *ac, const char *bucket)
@@ -360,60 +534,75 @@ static void boot_state_bucket(Emit *e, Acct *ac, const char *bucket)
     IdList after = {0};
     ids_push(&after, boot_bucket_create(e, ac, bucket));
     boot_bucket_setting(e, ac, bucket, "versioning", &after, "PutBucketVersioning",
-                        "VersioningConfiguration", args1("Status", "Enabled"),
-                        "GetBucketVersioning", "Status", cJSON_CreateString("Enabled"), NULL);
-    cJSON *rule = cJSON_CreateObject();
-    cJSON_AddItemToObject(rule, "ApplyServerSideEncryptionByDefault",
-                          args1("SSEAlgorithm", "aws:kms"));
-    cJSON_AddTrueToObject(rule, "BucketKeyEnabled");
-    cJSON *sse = cJSON_CreateObject();
-    cJSON_AddItemToObject(sse, "Rules", cJSON_CreateArray());
-    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(sse, "Rules"), rule);
+                        "VersioningConfiguration", put_versioning, "GetBucketVersioning", "Status",
+                        put_enabled, NULL);
     boot_bucket_setting(e, ac, bucket, "encryption", &after, "PutBucketEncryption",
-                        "ServerSideEncryptionConfiguration", sse, "GetBucketEncryption",
+                        "ServerSideEncryptionConfiguration", put_encryption, "GetBucketEncryption",
                         "ServerSideEncryptionConfiguration.Rules[0]."
                         "ApplyServerSideEncryptionByDefault.SSEAlgorithm",
-                        cJSON_CreateString("aws:kms"),
-                        "ServerSideEncryptionConfigurationNotFoundError");
+                        put_kms, "ServerSideEncryptionConfigurationNotFoundError");
     const char *pab = boot_bucket_setting(
         e, ac, bucket, "public-access-block", &after, "PutPublicAccessBlock",
-        "PublicAccessBlockConfiguration", public_access_block(), "GetPublicAccessBlock",
-        "PublicAccessBlockConfiguration", public_access_block(),
+        "PublicAccessBlockConfiguration", put_public_access_block, "GetPublicAccessBlock",
+        "PublicAccessBlockConfiguration", put_public_access_block,
         "NoSuchPublicAccessBlockConfiguration");
     /* the policy after the block: S3 may refuse policies while it changes */
     after.n = 0;
     ids_push(&after, pab);
-    const char *id = arena_printf(&e->a, "bootstrap/%s/state-bucket/tls-only", ac->name);
-    cJSON *doc = policy_doc();
-    tls_statement(e, doc, bucket);
+    const char *id = CAT(e, "bootstrap/", ac->name, "/state-bucket/tls-only");
+    Policy doc = {0};
+    tls_statement(e, &doc, bucket);
     bucket_policy_step(e, PHASE_BOOT, ac, id, "deny every request not made over TLS", &after,
-                       bucket, doc);
+                       bucket, &doc);
     ids_push(&ac->ready, id);
     free(after.ids);
+}
+
+/* [{"AttributeName": "LockID", "KeyType": "HASH"}] */
+static void put_lock_key(JsonWriter *w)
+{
+    jw_array(w);
+    jw_object(w);
+    JW_MEMBER(w, "AttributeName", "LockID");
+    JW_MEMBER(w, "KeyType", "HASH");
+    jw_object_end(w);
+    jw_array_end(w);
 }
 
 static void boot_lock_table(Emit *e, Acct *ac, const char *table)
 {
     static const char *const missing[] = {"ResourceNotFoundException"};
-    const char *id = arena_printf(&e->a, "bootstrap/%s/lock-table", ac->name);
-    cJSON *s = step_new(e, PHASE_BOOT, ac, id,
-                        arena_printf(&e->a, "create state lock table %s", table), NULL);
-    cJSON *args = args1("TableName", table);
-    cJSON_AddStringToObject(args, "BillingMode", "PAY_PER_REQUEST");
-    cJSON *attr = args1("AttributeName", "LockID");
-    cJSON_AddStringToObject(attr, "AttributeType", "S");
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(args, "AttributeDefinitions"), attr);
-    cJSON *key = args1("AttributeName", "LockID");
-    cJSON_AddStringToObject(key, "KeyType", "HASH");
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(args, "KeySchema"), key);
-    cJSON_AddItemToObject(args, "SSESpecification", cJSON_CreateObject());
-    cJSON_AddTrueToObject(cJSON_GetObjectItemCaseSensitive(args, "SSESpecification"), "Enabled");
-    cJSON *want = cJSON_CreateArray();
-    cJSON_AddItemToArray(want, cJSON_Duplicate(key, true));
-    add_call(s, "dynamodb", "CreateTable", args);
-    exists_ok(s, "ResourceInUseException");
-    cJSON *ex = add_check(s, "DescribeTable", args1("TableName", table), missing, 1);
-    expect(ex, "Table.KeySchema", "equals", want);
+    JsonWriter *w = &e->w;
+    const char *id = CAT(e, "bootstrap/", ac->name, "/lock-table");
+    step_begin(e, PHASE_BOOT, ac, id, CAT(e, "create state lock table ", table),
+               NULL);
+    call_begin(e, "dynamodb", "CreateTable");
+    JW_MEMBER(w, "TableName", table);
+    JW_MEMBER(w, "BillingMode", "PAY_PER_REQUEST");
+    JW_KEY(w, "AttributeDefinitions");
+    jw_array(w);
+    jw_object(w);
+    JW_MEMBER(w, "AttributeName", "LockID");
+    JW_MEMBER(w, "AttributeType", "S");
+    jw_object_end(w);
+    jw_array_end(w);
+    JW_KEY(w, "KeySchema");
+    put_lock_key(w);
+    JW_KEY(w, "SSESpecification");
+    jw_object(w);
+    JW_KEY(w, "Enabled");
+    jw_bool(w, true);
+    jw_object_end(w);
+    call_end(e);
+    exists_ok(e, "ResourceInUseException");
+    check_begin(e, "DescribeTable");
+    JW_MEMBER(w, "TableName", table);
+    check_expect(e);
+    expect_begin(e, "Table.KeySchema", "equals");
+    put_lock_key(w);
+    expect_end(e);
+    check_end(e, missing, 1);
+    step_end(e);
     ids_push(&ac->ready, id);
 }
 
@@ -429,7 +618,7 @@ static void phase_bootstrap(Emit *e)
         const char *table = name_of(e, NAME_LOCK_TABLE, ac->obj);
         if (*table)
             boot_lock_table(e, ac, table);
-        flush(e);
+        hand_over(e, false);
     }
 }
 
@@ -470,48 +659,64 @@ static void hand_deployer(Emit *e, Acct *ac)
     static const char *const missing[] = {"NoSuchEntity"};
     static const char *const assume[] = {"sts:AssumeRole"};
     static const char admin[] = "arn:aws:iam::aws:policy/AdministratorAccess";
+    JsonWriter *w = &e->w;
     const Object *parent = trusted_account(e, ac);
     const char *pid = parent ? get_str(e, parent, "id") : NULL;
     const char *role = name_of(e, NAME_DEPLOYER_ROLE, ac->obj);
-    const char *id = arena_printf(&e->a, "handshake/%s/deployer-role", ac->name);
-    cJSON *trust = policy_doc();
+    const char *id = CAT(e, "handshake/", ac->name, "/deployer-role");
+    const char *parent_root = pid ? root_arn(e, pid) : NULL;
+    const char *own_root = root_arn(e, ac->id);
+    Policy trust = {0};
     if (pid && strcmp(pid, ac->id) != 0)
-        statement(trust, "TrustParent", "Allow", cJSON_CreateString(root_arn(e, pid)), assume, 1);
-    statement(trust, "TrustOwnAccount", "Allow", cJSON_CreateString(root_arn(e, ac->id)), assume, 1);
-    cJSON *s = step_new(e, PHASE_HAND, ac, id,
-                        pid ? arena_printf(&e->a, "role %s lets account %s (and this one) deploy here", role,
-                                           parent->name)
-                            : arena_printf(&e->a, "role %s that this account's deploys run as", role),
-                        NULL);
-    cJSON *args = args1("RoleName", role);
-    cJSON_AddStringToObject(args, "Path", NAMES_DEPLOYER_PATH);
-    cJSON_AddItemToObject(args, "AssumeRolePolicyDocument",
-                          as_json_string(cJSON_Duplicate(trust, true)));
-    cJSON_AddNumberToObject(args, "MaxSessionDuration", 3600);
-    add_call(s, "iam", "CreateRole", args);
-    exists_ok(s, "EntityAlreadyExists");
-    cJSON *ex = add_check(s, "GetRole", args1("RoleName", role), missing, 1);
-    expect(ex, "Role.AssumeRolePolicyDocument", "json", trust);
-    expect(ex, "Role.Path", "equals", cJSON_CreateString(NAMES_DEPLOYER_PATH));
+        statement(&trust, "TrustParent", "Allow", PRIN_ONE, &parent_root, 1, assume, 1);
+    statement(&trust, "TrustOwnAccount", "Allow", PRIN_ONE, &own_root, 1, assume, 1);
+    step_begin(e, PHASE_HAND, ac, id,
+               pid ? CAT(e, "role ", role, " lets account ", parent->name,
+                         " (and this one) deploy here")
+                   : CAT(e, "role ", role, " that this account's deploys run as"),
+               NULL);
+    call_begin(e, "iam", "CreateRole");
+    JW_MEMBER(w, "RoleName", role);
+    JW_MEMBER(w, "Path", NAMES_DEPLOYER_PATH);
+    policy_arg(e, "AssumeRolePolicyDocument", &trust);
+    JW_KEY(w, "MaxSessionDuration");
+    jw_int(w, 3600);
+    call_end(e);
+    exists_ok(e, "EntityAlreadyExists");
+    check_begin(e, "GetRole");
+    JW_MEMBER(w, "RoleName", role);
+    check_expect(e);
+    expect_begin(e, "Role.AssumeRolePolicyDocument", "json");
+    put_policy(w, &trust);
+    expect_end(e);
+    expect_str(e, "Role.Path", "equals", NAMES_DEPLOYER_PATH);
+    check_end(e, missing, 1);
+    step_end(e);
     ids_push(&ac->ready, id);
 
     IdList after = {0};
     ids_push(&after, id);
-    const char *aid = arena_printf(&e->a, "%s/admin", id);
-    s = step_new(e, PHASE_HAND, ac, aid, NULL, &after);
-    args = args1("RoleName", role);
-    cJSON_AddStringToObject(args, "PolicyArn", admin);
-    add_call(s, "iam", "AttachRolePolicy", args);
-    ex = add_check(s, "ListAttachedRolePolicies", args1("RoleName", role), NULL, 0);
-    expect(ex, arena_printf(&e->a, "AttachedPolicies[PolicyArn=%s]", admin), "exists",
-           cJSON_CreateTrue());
+    const char *aid = CAT(e, id, "/admin");
+    step_begin(e, PHASE_HAND, ac, aid, NULL, &after);
+    call_begin(e, "iam", "AttachRolePolicy");
+    JW_MEMBER(w, "RoleName", role);
+    JW_MEMBER(w, "PolicyArn", admin);
+    call_end(e);
+    check_begin(e, "ListAttachedRolePolicies");
+    JW_MEMBER(w, "RoleName", role);
+    check_expect(e);
+    expect_begin(e, CAT(e, "AttachedPolicies[PolicyArn=", admin, "]"), "exists");
+    jw_bool(w, true);
+    expect_end(e);
+    check_end(e, NULL, 0);
+    step_end(e);
     ids_push(&ac->ready, aid);
     free(after.ids);
 }
 
 static const char *deploy_id(Emit *e, const Acct *ac)
 {
-    return e->opt.deploy == PLAN_DEPLOY_NONE ? NULL : arena_printf(&e->a, "deploy/%s", ac->name);
+    return e->opt.deploy == PLAN_DEPLOY_NONE ? NULL : CAT(e, "deploy/", ac->name);
 }
 
 /* Accounts whose deploy waits for the repository policy: pulling accounts
@@ -577,28 +782,33 @@ static void hand_ecr(Emit *e, const Object *repo)
     if (nroots || npush) {
         char name[512];
         names_ecr(&e->nc, repo, name, sizeof name);
-        cJSON *doc = policy_doc();
+        Policy doc = {0};
         if (nroots)
-            statement(doc, "CrossAccountPull", "Allow", str_array(roots, nroots), pull, 3);
+            statement(&doc, "CrossAccountPull", "Allow", PRIN_LIST, roots, nroots, pull, 3);
         if (npush)
-            statement(doc, "Push", "Allow", str_array(pushers, npush), push, 7);
-        const char *id = arena_printf(&e->a, "handshake/%s/ecr-pull/%s", owner->name,
-                                      slug(e, repo->name));
+            statement(&doc, "Push", "Allow", PRIN_LIST, pushers, npush, push, 7);
+        const char *id = CAT(e, "handshake/", owner->name, "/ecr-pull/", slug(e, repo->name));
         IdList after = {0};
         if (deploy_id(e, owner))
             ids_push(&after, deploy_id(e, owner));
-        cJSON *s = step_new(e, PHASE_HAND, owner, id,
-                            nroots ? arena_printf(&e->a, "let %d account%s pull from %s%s", nroots,
-                                                  nroots == 1 ? "" : "s", name, npush ? " (and CI push)" : "")
-                                   : arena_printf(&e->a, "let %d principal%s push to %s", npush,
-                                                  npush == 1 ? "" : "s", name),
-                            &after);
-        cJSON *args = args1("repositoryName", name);
-        cJSON_AddItemToObject(args, "policyText", as_json_string(cJSON_Duplicate(doc, true)));
-        add_call(s, "ecr", "SetRepositoryPolicy", args);
-        cJSON *ex = add_check(s, "GetRepositoryPolicy", args1("repositoryName", name), missing, 1);
-        expect(ex, "policyText", "json", doc);
-        id = step_id(e, s);
+        id = step_begin(e, PHASE_HAND, owner, id,
+                        nroots ? arena_printf(&e->a, "let %d account%s pull from %s%s", nroots,
+                                              nroots == 1 ? "" : "s", name, npush ? " (and CI push)" : "")
+                               : arena_printf(&e->a, "let %d principal%s push to %s", npush,
+                                              npush == 1 ? "" : "s", name),
+                        &after);
+        call_begin(e, "ecr", "SetRepositoryPolicy");
+        JW_MEMBER(&e->w, "repositoryName", name);
+        policy_arg(e, "policyText", &doc);
+        call_end(e);
+        check_begin(e, "GetRepositoryPolicy");
+        JW_MEMBER(&e->w, "repositoryName", name);
+        check_expect(e);
+        expect_begin(e, "policyText", "json");
+        put_policy(&e->w, &doc);
+        expect_end(e);
+        check_end(e, missing, 1);
+        step_end(e);
         for (int i = 0; i < n; i++) {
             IdList *r = &who[i]->ready;
             if (waits_for(who[i], owner) && !(r->n && r->ids[r->n - 1] == id))
@@ -633,22 +843,21 @@ static void hand_bucket_readers(Emit *e, const Object *b)
     if (n) {
         char name[512];
         names_bucket(&e->nc, b, name, sizeof name, NULL);
-        cJSON *doc = policy_doc();
+        Policy doc = {0};
         if (get_bool(e, b, "tls_only", true))
-            tls_statement(e, doc, name);
-        cJSON *st = statement(doc, "CrossAccountList", "Allow", str_array(roots, n), list, 2);
-        cJSON_AddStringToObject(st, "Resource", arena_printf(&e->a, "arn:aws:s3:::%s", name));
-        st = statement(doc, "CrossAccountRead", "Allow", str_array(roots, n), read, 2);
-        cJSON_AddStringToObject(st, "Resource", arena_printf(&e->a, "arn:aws:s3:::%s/*", name));
+            tls_statement(e, &doc, name);
+        Stmt *st = statement(&doc, "CrossAccountList", "Allow", PRIN_LIST, roots, n, list, 2);
+        st->resource = CAT(e, "arn:aws:s3:::", name);
+        st = statement(&doc, "CrossAccountRead", "Allow", PRIN_LIST, roots, n, read, 2);
+        st->resource = CAT(e, "arn:aws:s3:::", name, "/*");
         IdList after = {0};
         if (deploy_id(e, owner))
             ids_push(&after, deploy_id(e, owner));
-        const char *id = arena_printf(&e->a, "handshake/%s/bucket-readers/%s", owner->name,
-                                      slug(e, b->name));
+        const char *id = CAT(e, "handshake/", owner->name, "/bucket-readers/", slug(e, b->name));
         bucket_policy_step(e, PHASE_HAND, owner, id,
                            arena_printf(&e->a, "let %d account%s read bucket %s", n,
                                         n == 1 ? "" : "s", name),
-                           &after, name, doc);
+                           &after, name, &doc);
         free(after.ids);
     }
     free(roots);
@@ -658,39 +867,48 @@ static void phase_handshake(Emit *e)
 {
     for (int i = 0; i < e->naccts; i++) {
         hand_deployer(e, &e->accts[i]);
-        flush(e);
+        hand_over(e, false);
     }
     const ObjList *repos = model_kind(e->m, "ecr");
     for (int i = 0; i < repos->n; i++) {
         hand_ecr(e, repos->items[i]);
-        flush(e);
+        hand_over(e, false);
     }
     const ObjList *buckets = model_kind(e->m, "bucket");
     for (int i = 0; i < buckets->n; i++) {
         hand_bucket_readers(e, buckets->items[i]);
-        flush(e);
+        hand_over(e, false);
     }
 }
 
 /* ---- deploy ------------------------------------------------------------- */
 
-static cJSON *run_obj(Emit *e, const Acct *ac, const char *const *argv, int argc)
+/* Opens "run": {"argv", "cwd", "env"}: the caller may add "shared", then
+ * closes it with jw_object_end. */
+static void run_begin(Emit *e, const Acct *ac, const char *const *argv, int argc)
 {
-    cJSON *r = cJSON_CreateObject();
-    cJSON_AddItemToObject(r, "argv", str_array(argv, argc));
-    cJSON_AddStringToObject(r, "cwd", arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->dir));
-    if (e->opt.deploy == PLAN_DEPLOY_TERRAGRUNT)
-        cJSON_AddItemToObject(r, "env", args1("TG_TF_PATH", "terraform"));
-    return r;
+    JsonWriter *w = &e->w;
+    JW_KEY(w, "run");
+    jw_object(w);
+    JW_KEY(w, "argv");
+    jw_strings(w, argv, argc);
+    JW_MEMBER(w, "cwd", CAT(e, e->opt.deploy_dir, ac->dir));
+    if (e->opt.deploy == PLAN_DEPLOY_TERRAGRUNT) {
+        JW_KEY(w, "env");
+        jw_object(w);
+        JW_MEMBER(w, "TG_TF_PATH", "terraform");
+        jw_object_end(w);
+    }
 }
 
 /* run.shared: the units (terragrunt) or modules (terraform) of account ac
  * that hold a shared resource this environment owns and other
  * environments use (SPEC §7.5), so `sfdrun destroy` keeps them. */
-static void add_shared(Emit *e, const Acct *ac, cJSON *run)
+static void add_shared(Emit *e, const Acct *ac)
 {
+    JsonWriter *w = &e->w;
     const ObjList *repos = model_kind(e->m, "ecr");
-    cJSON *list = NULL;
+    bool any = false;
     for (int i = 0; i < repos->n; i++) {
         const Object *o = repos->items[i];
         const char **users = NULL;
@@ -701,17 +919,23 @@ static void add_shared(Emit *e, const Acct *ac, cJSON *run)
             names_unit_dir("ecr", o->name, dir, sizeof dir);
             if (e->opt.deploy == PLAN_DEPLOY_TERRAFORM)
                 names_unit_label(dir);
-            cJSON *s = cJSON_CreateObject();
-            cJSON_AddStringToObject(s, "unit", e->opt.deploy == PLAN_DEPLOY_TERRAFORM
-                                                   ? arena_printf(&e->a, "module.%s", dir) : dir);
-            cJSON_AddStringToObject(s, "resource", o->path);
-            cJSON_AddItemToObject(s, "used_by", str_array(users, n));
-            if (!list)
-                list = cJSON_AddArrayToObject(run, "shared");
-            cJSON_AddItemToArray(list, s);
+            if (!any) {
+                JW_KEY(w, "shared");
+                jw_array(w);
+                any = true;
+            }
+            jw_object(w);
+            JW_MEMBER(w, "unit", e->opt.deploy == PLAN_DEPLOY_TERRAFORM
+                                  ? CAT(e, "module.", dir) : dir);
+            JW_MEMBER(w, "resource", o->path);
+            JW_KEY(w, "used_by");
+            jw_strings(w, users, n);
+            jw_object_end(w);
         }
         free(users);
     }
+    if (any)
+        jw_array_end(w);
 }
 
 static void deploy_account(Emit *e, const Acct *ac)
@@ -726,25 +950,27 @@ static void deploy_account(Emit *e, const Acct *ac)
     for (int i = 0; !ac->core && i < e->core_deploys.n; i++)
         ids_push(&after, e->core_deploys.ids[i]);
     const char *id = deploy_id(e, ac);
-    const char *dir = arena_printf(&e->a, "%s%s", e->opt.deploy_dir, ac->dir);
+    const char *dir = CAT(e, e->opt.deploy_dir, ac->dir);
     if (e->opt.deploy == PLAN_DEPLOY_TERRAFORM) {
-        const char *iid = arena_printf(&e->a, "%s/init", id);
-        cJSON *s = step_new(e, PHASE_DEPLOY, ac, iid,
-                            arena_printf(&e->a, "terraform init in %s", dir), &after);
-        cJSON_AddItemToObject(s, "run", run_obj(e, ac, init, 3));
+        const char *iid = CAT(e, id, "/init");
+        step_begin(e, PHASE_DEPLOY, ac, iid, CAT(e, "terraform init in ", dir),
+                   &after);
+        run_begin(e, ac, init, 3);
+        jw_object_end(&e->w);
+        step_end(e);
         after.n = 0;
         ids_push(&after, iid);
-        s = step_new(e, PHASE_DEPLOY, ac, id, arena_printf(&e->a, "terraform apply in %s", dir),
-                     &after);
-        cJSON_AddItemToObject(s, "run", run_obj(e, ac, apply, 4));
-        add_shared(e, ac, cJSON_GetObjectItemCaseSensitive(s, "run"));
+        step_begin(e, PHASE_DEPLOY, ac, id, CAT(e, "terraform apply in ", dir),
+                   &after);
+        run_begin(e, ac, apply, 4);
     } else {
-        cJSON *s = step_new(e, PHASE_DEPLOY, ac, id,
-                            arena_printf(&e->a, "terragrunt apply of every unit in %s", dir),
-                            &after);
-        cJSON_AddItemToObject(s, "run", run_obj(e, ac, tg, 7));
-        add_shared(e, ac, cJSON_GetObjectItemCaseSensitive(s, "run"));
+        step_begin(e, PHASE_DEPLOY, ac, id,
+                   CAT(e, "terragrunt apply of every unit in ", dir), &after);
+        run_begin(e, ac, tg, 7);
     }
+    add_shared(e, ac);
+    jw_object_end(&e->w);
+    step_end(e);
     free(after.ids);
 }
 
@@ -756,7 +982,7 @@ static void phase_deploy(Emit *e)
         for (int i = 0; i < e->naccts; i++)
             if (e->accts[i].core == (core == 1)) {
                 deploy_account(e, &e->accts[i]);
-                flush(e);
+                hand_over(e, false);
             }
 }
 
@@ -771,20 +997,30 @@ static const char *ecs_cluster(Emit *e, const Object *svc)
     return arena_strdup(&e->a, buf);
 }
 
-static cJSON *target_args(const char *resource)
+/* The members naming a service's scalable target; with ids, ResourceIds
+ * [resource] (the read) in place of ResourceId, after the dimension. */
+static void target_args(Emit *e, const char *resource, bool ids)
 {
-    cJSON *a = args1("ServiceNamespace", "ecs");
-    cJSON_AddStringToObject(a, "ResourceId", resource);
-    cJSON_AddStringToObject(a, "ScalableDimension", "ecs:service:DesiredCount");
-    return a;
+    JsonWriter *w = &e->w;
+    JW_MEMBER(w, "ServiceNamespace", "ecs");
+    if (!ids)
+        JW_MEMBER(w, "ResourceId", resource);
+    JW_MEMBER(w, "ScalableDimension", "ecs:service:DesiredCount");
+    if (ids) {
+        JW_KEY(w, "ResourceIds");
+        jw_strings(w, &resource, 1);
+    }
 }
 
-static cJSON *capacity(int lo, int hi)
+/* {"MinCapacity": lo, "MaxCapacity": hi} */
+static void put_capacity(JsonWriter *w, int lo, int hi)
 {
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddNumberToObject(c, "MinCapacity", lo);
-    cJSON_AddNumberToObject(c, "MaxCapacity", hi);
-    return c;
+    jw_object(w);
+    JW_KEY(w, "MinCapacity");
+    jw_int(w, lo);
+    JW_KEY(w, "MaxCapacity");
+    jw_int(w, hi);
+    jw_object_end(w);
 }
 
 /* The scalable target, registered at zero: the service is off until its
@@ -792,18 +1028,23 @@ static cJSON *capacity(int lo, int hi)
 static const char *op_target(Emit *e, const Acct *ac, const char *base, const char *resource,
                              const IdList *after)
 {
-    const char *id = arena_printf(&e->a, "%s/scalable-target", base);
-    cJSON *s = step_new(e, PHASE_OPERATE, ac, id, NULL, after);
-    cJSON *args = target_args(resource);
-    cJSON_AddNumberToObject(args, "MinCapacity", 0);
-    cJSON_AddNumberToObject(args, "MaxCapacity", 0);
-    add_call(s, "application-autoscaling", "RegisterScalableTarget", args);
-    cJSON *read = target_args(resource);
-    cJSON_AddItemToObject(read, "ResourceIds", str_array(&resource, 1));
-    cJSON_DeleteItemFromObjectCaseSensitive(read, "ResourceId");
-    cJSON *ex = add_check(s, "DescribeScalableTargets", read, NULL, 0);
-    expect(ex, "ScalableTargets[0].ResourceId", "equals", cJSON_CreateString(resource));
-    return step_id(e, s);
+    JsonWriter *w = &e->w;
+    const char *id = CAT(e, base, "/scalable-target");
+    id = step_begin(e, PHASE_OPERATE, ac, id, NULL, after);
+    call_begin(e, "application-autoscaling", "RegisterScalableTarget");
+    target_args(e, resource, false);
+    JW_KEY(w, "MinCapacity");
+    jw_int(w, 0);
+    JW_KEY(w, "MaxCapacity");
+    jw_int(w, 0);
+    call_end(e);
+    check_begin(e, "DescribeScalableTargets");
+    target_args(e, resource, true);
+    check_expect(e);
+    expect_str(e, "ScalableTargets[0].ResourceId", "equals", resource);
+    check_end(e, NULL, 0);
+    step_end(e);
+    return id;
 }
 
 /* One scheduled action. Its name is the one lower.c gives the ecs-service
@@ -814,47 +1055,64 @@ static void op_action(Emit *e, const Acct *ac, const char *base, const Object *s
                       const char *resource, const SchedAction *act, int k, int of,
                       const char *zone, int lo, int hi, const IdList *after)
 {
+    JsonWriter *w = &e->w;
     const char *what = of > 1 ? arena_printf(&e->a, "%s-%d", act->up ? "on" : "off", k)
                               : (act->up ? "on" : "off");
     const char *svc = so->name;
     char buf[512];
     names_scheduled_action(&e->nc, so, act->up, k, of, buf, sizeof buf);
     const char *name = arena_strdup(&e->a, buf);
-    const char *id = arena_printf(&e->a, "%s/schedule-%s", base, what);
+    const char *id = CAT(e, base, "/schedule-", what);
     int mn = act->up ? lo : 0, mx = act->up ? hi : 0;
-    cJSON *s = step_new(e, PHASE_OPERATE, ac, id,
-                        act->up ? arena_printf(&e->a, "switch %s on at %s", svc, act->cron)
-                                : arena_printf(&e->a, "switch %s off (max 0) at %s", svc, act->cron),
-                        after);
-    cJSON *args = target_args(resource);
-    cJSON_AddStringToObject(args, "ScheduledActionName", name);
-    cJSON_AddStringToObject(args, "Schedule", act->cron);
-    cJSON_AddStringToObject(args, "Timezone", zone);
-    cJSON_AddItemToObject(args, "ScalableTargetAction", capacity(mn, mx));
-    add_call(s, "application-autoscaling", "PutScheduledAction", args);
-    cJSON *read = target_args(resource);
-    cJSON_AddItemToObject(read, "ScheduledActionNames", str_array(&name, 1));
-    cJSON *ex = add_check(s, "DescribeScheduledActions", read, NULL, 0);
-    expect(ex, "ScheduledActions[0].Schedule", "equals", cJSON_CreateString(act->cron));
-    expect(ex, "ScheduledActions[0].Timezone", "equals", cJSON_CreateString(zone));
-    expect(ex, "ScheduledActions[0].ScalableTargetAction", "equals", capacity(mn, mx));
+    step_begin(e, PHASE_OPERATE, ac, id,
+               act->up ? CAT(e, "switch ", svc, " on at ", act->cron)
+                       : CAT(e, "switch ", svc, " off (max 0) at ", act->cron),
+               after);
+    call_begin(e, "application-autoscaling", "PutScheduledAction");
+    target_args(e, resource, false);
+    JW_MEMBER(w, "ScheduledActionName", name);
+    JW_MEMBER(w, "Schedule", act->cron);
+    JW_MEMBER(w, "Timezone", zone);
+    JW_KEY(w, "ScalableTargetAction");
+    put_capacity(w, mn, mx);
+    call_end(e);
+    check_begin(e, "DescribeScheduledActions");
+    target_args(e, resource, false);
+    JW_KEY(w, "ScheduledActionNames");
+    jw_strings(w, &name, 1);
+    check_expect(e);
+    expect_str(e, "ScheduledActions[0].Schedule", "equals", act->cron);
+    expect_str(e, "ScheduledActions[0].Timezone", "equals", zone);
+    expect_begin(e, "ScheduledActions[0].ScalableTargetAction", "equals");
+    put_capacity(w, mn, mx);
+    expect_end(e);
+    check_end(e, NULL, 0);
+    step_end(e);
 }
 
 /* A service off by default and never switched on by schedule: desired 0. */
 static void op_off(Emit *e, const Acct *ac, const char *base, const char *cluster,
                    const char *svc, const IdList *after)
 {
-    const char *id = arena_printf(&e->a, "%s/off", base);
-    cJSON *s = step_new(e, PHASE_OPERATE, ac, id,
-                        arena_printf(&e->a, "%s is off by default", svc), after);
-    cJSON *args = args1("cluster", cluster);
-    cJSON_AddStringToObject(args, "service", svc);
-    cJSON_AddNumberToObject(args, "desiredCount", 0);
-    add_call(s, "ecs", "UpdateService", args);
-    cJSON *read = args1("cluster", cluster);
-    cJSON_AddItemToObject(read, "services", str_array(&svc, 1));
-    cJSON *ex = add_check(s, "DescribeServices", read, NULL, 0);
-    expect(ex, "services[0].desiredCount", "equals", cJSON_CreateNumber(0));
+    JsonWriter *w = &e->w;
+    const char *id = CAT(e, base, "/off");
+    step_begin(e, PHASE_OPERATE, ac, id, CAT(e, svc, " is off by default"), after);
+    call_begin(e, "ecs", "UpdateService");
+    JW_MEMBER(w, "cluster", cluster);
+    JW_MEMBER(w, "service", svc);
+    JW_KEY(w, "desiredCount");
+    jw_int(w, 0);
+    call_end(e);
+    check_begin(e, "DescribeServices");
+    JW_MEMBER(w, "cluster", cluster);
+    JW_KEY(w, "services");
+    jw_strings(w, &svc, 1);
+    check_expect(e);
+    expect_begin(e, "services[0].desiredCount", "equals");
+    jw_int(w, 0);
+    expect_end(e);
+    check_end(e, NULL, 0);
+    step_end(e);
 }
 
 /* The on-window of a service as scheduled actions; false when it has no
@@ -869,10 +1127,15 @@ static bool service_schedule(Emit *e, const Object *svc, Schedule *sc, SchedActi
     bool off = def && strcmp(def, "off") == 0;
     if (off && !(e->env && get_bool(e, e->env->obj, "scheduled_on", false)))
         return false;
-    SchedError err;
-    if (!sched_parse(w->u.str, strlen(w->u.str), sc, &err))
-        return false;
-    *nacts = sched_actions(sc, acts, SCHED_MAX_IVS);
+    /* the services of a template share one window: sc and acts still hold
+       the last one's parse, which was most of the operate phase's time */
+    if (!e->sched_text || strcmp(e->sched_text, w->u.str) != 0) {
+        SchedError err;
+        e->sched_text = w->u.str;
+        e->sched_n = sched_parse(w->u.str, strlen(w->u.str), sc, &err)
+                         ? sched_actions(sc, acts, SCHED_MAX_IVS) : 0;
+    }
+    *nacts = e->sched_n;
     return *nacts > 0;
 }
 
@@ -883,8 +1146,8 @@ static void operate_service(Emit *e, const Object *svc, Schedule *sc, SchedActio
         return;
     const char *cluster = ecs_cluster(e, svc);
     const char *name = name_of(e, NAME_SERVICE, svc);
-    const char *base = arena_printf(&e->a, "operate/%s/%s", ac->name, slug(e, name));
-    const char *resource = arena_printf(&e->a, "service/%s/%s", cluster, name);
+    const char *base = CAT(e, "operate/", ac->name, "/", slug(e, name));
+    const char *resource = CAT(e, "service/", cluster, "/", name);
     IdList after = {0};
     if (deploy_id(e, ac))
         ids_push(&after, deploy_id(e, ac));
@@ -928,7 +1191,7 @@ static void phase_operate(Emit *e)
     const ObjList *svcs = model_kind(e->m, "service");
     for (int i = 0; i < svcs->n; i++) {
         operate_service(e, svcs->items[i], sc, acts);
-        flush(e);
+        hand_over(e, false);
     }
     free(sc);
     free(acts);
@@ -976,140 +1239,23 @@ static void collect_accounts(Emit *e)
     }
 }
 
-static cJSON *accounts_json(Emit *e)
+/* "accounts": {NAME: {"id", "role_arn"}} */
+static void put_accounts(Emit *e)
 {
-    cJSON *j = cJSON_CreateObject();
+    JsonWriter *w = &e->w;
+    JW_KEY(w, "accounts");
+    jw_object(w);
     for (int i = 0; i < e->naccts; i++) {
         const Acct *ac = &e->accts[i];
-        cJSON *a = args1("id", ac->id);
+        jw_key(w, ac->name);
+        jw_object(w);
+        JW_MEMBER(w, "id", ac->id);
         /* the role the tree's providers and backends assume (names.h) */
-        cJSON_AddStringToObject(a, "role_arn", arena_printf(&e->a, "arn:aws:iam::%s:role/%s", ac->id,
-                                                            name_of(e, NAME_ACCOUNT_ROLE, ac->obj)));
-        cJSON_AddItemToObject(j, ac->name, a);
+        JW_MEMBER(w, "role_arn", CAT(e, "arn:aws:iam::", ac->id, ":role/",
+                                     name_of(e, NAME_ACCOUNT_ROLE, ac->obj)));
+        jw_object_end(w);
     }
-    return j;
-}
-
-/* ---- printing: two-space indentation, insertion order ------------------- */
-
-
-/* Appends n bytes to b: inline while there is room, as the printer appends
- * millions of pieces of a few bytes; sb_putn grows the buffer otherwise. */
-static inline void put(StrBuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap || b->oom) {
-        sb_putn(b, s, n);
-        return;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void put_str(StrBuf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void indent(StrBuf *b, int depth)
-{
-    static const char spaces[] = "                                ";
-    for (size_t n = (size_t)depth * 2; n > 0;) {
-        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
-        put(b, spaces, k);
-        n -= k;
-    }
-}
-
-/* s as a JSON string, escaped as cJSON escapes it (no allocation: the
- * printer runs once per member of plans with tens of thousands of steps). */
-static void put_string(StrBuf *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    /* the bytes that end a plain run: controls (and the NUL), `"`, `\\` */
-    static const bool stop[256] = {
-        [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
-        [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1,
-        [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
-        [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
-        ['"'] = 1, ['\\'] = 1,
-    };
-    put(b, "\"", 1);
-    const char *run = s;
-    for (;; s++) {
-        while (!stop[(unsigned char)*s])
-            s++;
-        unsigned char c = (unsigned char)*s;
-        if (!c)
-            break;
-        put(b, run, (size_t)(s - run));
-        run = s + 1;
-        char esc[7] = {'\\', 0};
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-        }
-        put_str(b, esc);
-    }
-    put(b, run, (size_t)(s - run));
-    put(b, "\"", 1);
-}
-
-/* A scalar as JSON text (numbers: integers exactly, others round-trip). */
-static void put_scalar(StrBuf *b, const cJSON *j)
-{
-    char num[40];
-    if (cJSON_IsString(j)) {
-        put_string(b, j->valuestring);
-    } else if (cJSON_IsNumber(j)) {
-        double d = j->valuedouble;
-        if (d == (double)(long long)d && d > -1e15 && d < 1e15)
-            snprintf(num, sizeof num, "%lld", (long long)d);
-        else
-            snprintf(num, sizeof num, "%.17g", d);
-        put_str(b, num);
-    } else if (cJSON_IsBool(j)) {
-        put_str(b, cJSON_IsTrue(j) ? "true" : "false");
-    } else {
-        put_str(b, "null");
-    }
-}
-
-static void put_json(StrBuf *b, const cJSON *j, int depth)
-{
-    bool obj = cJSON_IsObject(j);
-    if (!obj && !cJSON_IsArray(j)) {
-        put_scalar(b, j);
-        return;
-    }
-    if (!j->child) {
-        put_str(b, obj ? "{}" : "[]");
-        return;
-    }
-    put(b, obj ? "{\n" : "[\n", 2);
-    for (const cJSON *c = j->child; c; c = c->next) {
-        indent(b, depth + 1);
-        if (obj) {
-            put_string(b, c->string);
-            put(b, ": ", 2);
-        }
-        put_json(b, c, depth + 1);
-        if (c->next)
-            put(b, ",\n", 2);
-        else
-            put(b, "\n", 1);
-    }
-    indent(b, depth);
-    put(b, obj ? "}" : "]", 1);
+    jw_object_end(w);
 }
 
 void planemit_source_hash(const Program *pg, char out[72])
@@ -1150,51 +1296,14 @@ static void hand_over(Emit *e, bool force)
     e->out.p[0] = '\0';
 }
 
-/* One element of the array or object being streamed at depth (key NULL in
- * an array): the opening bracket before the first, a comma before others. */
-static void put_item(Emit *e, const char *key, const cJSON *v, bool obj, int depth)
-{
-    put_str(&e->out, e->nprinted ? ",\n" : obj ? "{\n" : "[\n");
-    indent(&e->out, depth + 1);
-    if (key) {
-        put_string(&e->out, key);
-        put_str(&e->out, ": ");
-    }
-    put_json(&e->out, v, depth + 1);
-    e->nprinted++;
-}
-
-/* Ends the array or object of put_item, `[]`/`{}` when it stayed empty. */
-static void put_close(Emit *e, bool obj, int depth)
-{
-    if (!e->nprinted) {
-        put_str(&e->out, obj ? "{}" : "[]");
-        return;
-    }
-    put_str(&e->out, "\n");
-    indent(&e->out, depth);
-    put_str(&e->out, obj ? "}" : "]");
-}
-
-/* Prints the steps made since the last flush (elements of the root's
- * "steps") and releases their nodes. */
-static void flush(Emit *e)
-{
-    for (int ph = 0; ph < NPHASES; ph++) {
-        for (const cJSON *c = e->steps[ph]->child; c; c = c->next)
-            put_item(e, NULL, c, false, 1);
-        e->steps[ph]->child = NULL;
-    }
-    arena_reset(e->nodes, e->nodes_mark);
-    hand_over(e, false);
-}
-
 /* The "services" member, one entry per service with a sfdrun target,
  * printed as it is made (the strings it needs are released with it). */
 static void put_services(Emit *e)
 {
+    JsonWriter *w = &e->w;
     const ObjList *svcs = model_kind(e->m, "service");
-    e->nprinted = 0;
+    JW_KEY(w, "services");
+    jw_object(w);
     for (int i = 0; i < svcs->n; i++) {
         const Object *svc = svcs->items[i];
         Acct *ac = acct_of(e, svc->account);
@@ -1202,71 +1311,58 @@ static void put_services(Emit *e)
             continue;
         ArenaMark m = arena_mark(&e->a);
         const char *name = name_of(e, NAME_SERVICE, svc);
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "account", ac->name);
+        jw_key(w, CAT(e, ac->name, "/", name));
+        jw_object(w);
+        JW_MEMBER(w, "account", ac->name);
         if (strcmp(ac->region, e->region) != 0)
-            cJSON_AddStringToObject(j, "region", ac->region);
-        cJSON_AddStringToObject(j, "cluster", ecs_cluster(e, svc));
-        cJSON_AddStringToObject(j, "service", name);
-        cJSON_AddBoolToObject(j, "scalable_target", lower_autoscaled(e->m, svc, e->env));
-        put_item(e, arena_printf(&e->a, "%s/%s", ac->name, name), j, true, 1);
+            JW_MEMBER(w, "region", ac->region);
+        JW_MEMBER(w, "cluster", ecs_cluster(e, svc));
+        JW_MEMBER(w, "service", name);
+        JW_KEY(w, "scalable_target");
+        jw_bool(w, lower_autoscaled(e->m, svc, e->env));
+        jw_object_end(w);
         arena_reset(&e->a, m);
-        arena_reset(e->nodes, e->nodes_mark);
         hand_over(e, false);
     }
-    put_close(e, true, 1);
+    jw_object_end(w);
 }
 
 /* The members before "services", in the order of the format. */
 static void put_head(Emit *e)
 {
+    JsonWriter *w = &e->w;
     char hash[72];
     planemit_source_hash(e->m->pg, hash);
-    cJSON *head = cJSON_CreateObject();
-    cJSON_AddStringToObject(head, "format", "sfdc-plan");
-    cJSON_AddNumberToObject(head, "version", 1);
-    cJSON_AddStringToObject(head, "source_hash", hash);
-    cJSON_AddStringToObject(head, "generator", e->opt.generator);
-    cJSON_AddStringToObject(head, "platform", e->platform);
+    JW_KEY(w, "format");
+    JW_STR(w, "sfdc-plan");
+    JW_KEY(w, "version");
+    jw_int(w, 1);
+    JW_MEMBER(w, "source_hash", hash);
+    JW_MEMBER(w, "generator", e->opt.generator);
+    JW_MEMBER(w, "platform", e->platform);
     if (e->env)
-        cJSON_AddStringToObject(head, "environment", e->env->name);
-    cJSON_AddStringToObject(head, "region", e->region);
-    cJSON_AddItemToObject(head, "accounts", accounts_json(e));
-    e->nprinted = 0;
-    for (const cJSON *c = head->child; c; c = c->next)
-        put_item(e, c->string, c, true, 0);
-    arena_reset(e->nodes, e->nodes_mark);
+        JW_MEMBER(w, "environment", e->env->name);
+    JW_MEMBER(w, "region", e->region);
+    put_accounts(e);
 }
 
 static void document(Emit *e)
 {
+    JsonWriter *w = &e->w;
+    jw_object(w);
     put_head(e);
-    put_str(&e->out, ",\n  \"services\": ");
-    int members = e->nprinted;
     put_services(e);
-    put_str(&e->out, ",\n  \"steps\": ");
-    e->nprinted = 0;
+    JW_KEY(w, "steps");
+    jw_array(w);
     phase_bootstrap(e);
     phase_handshake(e);
     phase_deploy(e);
     phase_operate(e);
-    put_close(e, false, 1);
-    e->nprinted = members + 2;
-    put_close(e, true, 0);
-    put_str(&e->out, "\n");
+    jw_array_end(w);
+    jw_object_end(w);
+    sb_putn(&e->out, "\n", 1);
     hand_over(e, true);
 }
-
-/* While a plan is built, cJSON allocates from this arena and frees nothing:
- * a 1,000-LA plan is ~1.5 million small nodes, and malloc/free of each one
- * was most of the rendering time. cJSON's hooks are process-wide, so they
- * are set only for the duration of one rendering (the compiler is single
- * threaded) and put back to malloc/free after it. */
-static Arena *json_arena;
-
-static void *json_alloc(size_t n) { return arena_alloc(json_arena, n); }
-
-static void json_free(void *p) { (void)p; }
 
 bool planemit_write(const Model *m, const Environment *env, const PlanEmitOptions *o, PlanSink sink,
                     void *ctx)
@@ -1285,22 +1381,13 @@ bool planemit_write(const Model *m, const Environment *env, const PlanEmitOption
     const char *r = m->platform ? get_str(&e, m->platform, "region") : NULL;
     e.region = r ? r : "eu-west-2";
     collect_accounts(&e);
-    Arena nodes;
-    arena_init(&nodes);
-    json_arena = &nodes;
-    cJSON_InitHooks(&(cJSON_Hooks){.malloc_fn = json_alloc, .free_fn = json_free});
-    for (int ph = 0; ph < NPHASES; ph++)
-        e.steps[ph] = cJSON_CreateArray();
-    e.nodes = &nodes;
-    e.nodes_mark = arena_mark(&nodes);
     e.out.cap = PLAN_CHUNK * 2;
     e.out.p = malloc(e.out.cap);
     e.out.oom = !e.out.p;
+    jw_init(&e.w, &e.out, JW_PRETTY);
     document(&e);
     bool ok = !e.out.oom;
-    cJSON_InitHooks(NULL);
-    json_arena = NULL;
-    arena_release(&nodes);
+    jw_release(&e.w);
     for (int i = 0; i < e.naccts; i++)
         free(e.accts[i].ready.ids);
     free(e.accts);
