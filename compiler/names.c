@@ -4,6 +4,7 @@
 #include "names.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "awsconstraints.h"
@@ -122,7 +123,8 @@ static size_t done(NameBuf *b)
 static size_t copy(const char *s, char *buf, size_t cap)
 {
     NameBuf b = {buf, cap, 0};
-    put(&b, s ? s : "", KEEP);
+    if (s && *s)    /* "": an object without such a name, asked of most */
+        put(&b, s, KEEP);
     return done(&b);
 }
 
@@ -206,6 +208,16 @@ static const Object *account_of(const Object *o)
 
 /* ---- derivations -------------------------------------------------------- */
 
+/* The kinds other names are built on: the only ones the memo keeps (a
+ * name nothing is built on is asked for once a pass; keeping it would
+ * only copy it). */
+static bool kept_kind(NameKind k)
+{
+    return k == NAME_NETWORK || k == NAME_CLUSTER || k == NAME_CAPACITY_PROVIDER ||
+           k == NAME_ROLE_PREFIX || k == NAME_LOAD_BALANCER || k == NAME_DB ||
+           k == NAME_SECRET_PREFIX;
+}
+
 /* The memo's slot for (o, k). */
 static NameMemoSlot *memo_slot(const NameCtx *c, const Object *o, NameKind k)
 {
@@ -220,29 +232,74 @@ static void put_base(NameBuf *b, const NameCtx *c, const Object *acct)
     put_acct(b, c, acct, DASH);
 }
 
+/* The memo's slot for acct's "P-A" (empty when it has none yet), or
+ * NULL when the table cannot be had: sized once, for every account of
+ * the model, so it never grows. */
+static struct NameBase *base_slot(const NameCtx *c, const Object *acct)
+{
+    NameMemo *mm = c->memo;
+    if (!mm->bases) {
+        size_t n = 64, accs = (size_t)model_kind(c->m, "account")->n;
+        while (n < 2 * accs && n < ((size_t)1 << 40))
+            n *= 2;
+        if (!(mm->bases = calloc(n, sizeof *mm->bases)))
+            return NULL;
+        mm->nbases = n;
+    }
+    uint64_t h = ((uint64_t)(uintptr_t)acct >> 4) * 0x9e3779b97f4a7c15ull;
+    size_t i = (size_t)(h ^ h >> 29) & (mm->nbases - 1), probes = 0;
+    for (; mm->bases[i].acct && mm->bases[i].acct != acct; i = (i + 1) & (mm->nbases - 1))
+        if (++probes == mm->nbases / 2)
+            return NULL;    /* more accounts than counted: derive, never fill up */
+    return &mm->bases[i];
+}
+
+/* Keeps text[0, len) as e's account's "P-A" (nothing when out of memory). */
+static void base_keep(NameMemo *mm, struct NameBase *e, const Object *acct, const char *text, size_t len)
+{
+    if (len >= UINT32_MAX / 4 || mm->btlen + len >= UINT32_MAX / 2)
+        return;
+    if (mm->btlen + len > mm->btcap) {
+        size_t cap = mm->btcap ? mm->btcap : 4096;
+        while (cap < mm->btlen + len)
+            cap *= 2;
+        char *t = realloc(mm->btext, cap);
+        if (!t)
+            return;
+        mm->btext = t;
+        mm->btcap = cap;
+    }
+    memcpy(mm->btext + mm->btlen, text, len);
+    *e = (struct NameBase){acct, (uint32_t)mm->btlen, (uint32_t)len};
+    mm->btlen += len;
+}
+
+void names_memo_release(NameMemo *memo)
+{
+    free(memo->bases);
+    free(memo->btext);
+    memo->bases = NULL;
+    memo->btext = NULL;
+    memo->nbases = memo->btlen = memo->btcap = 0;
+}
+
 /* put_base through the memo: "P-A" is the account's NAME_NETWORK, and the
  * start of its clusters', services', databases' and buckets' names. */
 static void put_base_memo(NameBuf *b, const NameCtx *c, const Object *acct)
 {
-    NameMemoSlot *e = c->memo && acct ? &c->memo->base : NULL;
-    if (e && e->o == acct && e->k == NAME_NETWORK) {
-        put_n(b, e->text, e->len);
+    struct NameBase *e = c->memo && acct ? base_slot(c, acct) : NULL;
+    if (e && e->acct == acct) {
+        put_n(b, c->memo->btext + e->off, e->len);
         return;
     }
     size_t from = b->n;
     put_base(b, c, acct);
-    if (e && b->n + 1 < b->cap && b->n - from < sizeof e->text) {
-        e->len = (unsigned)(b->n - from);
-        memcpy(e->text, b->buf + from, e->len);
-        e->text[e->len] = '\0';
-        e->o = acct;
-        e->k = NAME_NETWORK;
-    }
+    if (e && b->n + 1 < b->cap)
+        base_keep(c->memo, e, acct, b->buf + from, b->n - from);
 }
 
-/* "P-A[-<label>]<suffix>", dashed. */
-static size_t derived(const NameCtx *c, const Object *acct, const char *label, const char *suffix,
-                      char *buf, size_t cap)
+/* "P-A[-<label>]", dashed. */
+static size_t derived(const NameCtx *c, const Object *acct, const char *label, char *buf, size_t cap)
 {
     NameBuf b = {buf, cap, 0};
     put_base_memo(&b, c, acct);
@@ -250,16 +307,41 @@ static size_t derived(const NameCtx *c, const Object *acct, const char *label, c
         put_ch(&b, '-');
         put(&b, label, DASH);
     }
-    put(&b, suffix, KEEP);
     return done(&b);
+}
+
+/* Derives the name of kind k of o (or the cluster svc runs in: o NULL)
+ * into buf after pre, in place. Returns its length, or SIZE_MAX when it
+ * would not fit 512 bytes or buf: then the caller derives it apart (into
+ * 512 bytes, truncated, as it always has; back ends see the same names). */
+static size_t inner_in_place(const NameCtx *c, const char *pre, NameKind k, const Object *o,
+                             const Object *svc, char *buf, size_t cap)
+{
+    size_t lp = strlen(pre);
+    if (cap <= lp + 1)
+        return SIZE_MAX;
+    size_t room = cap - lp < 512 ? cap - lp : 512;
+    size_t n = svc ? names_service_cluster(c, svc, buf + lp, room) : names_derive(c, k, o, buf + lp, room);
+    if (n >= room)
+        return SIZE_MAX;
+    memcpy(buf, pre, lp);
+    return n;
 }
 
 /* pre + the name of kind k of o + post (a module's "${var.name}-alb"). */
 static size_t around(const NameCtx *c, const char *pre, NameKind k, const Object *o, const char *post,
                      char *buf, size_t cap)
 {
+    size_t n = inner_in_place(c, pre, k, o, NULL, buf, cap);
+    if (n != SIZE_MAX) {
+        if (n == 0)
+            return copy("", buf, cap);
+        NameBuf b = {buf, cap, strlen(pre) + n};
+        put(&b, post, KEEP);
+        return done(&b);
+    }
     char inner[512];
-    size_t n = names_derive(c, k, o, inner, sizeof inner);
+    n = names_derive(c, k, o, inner, sizeof inner);
     if (n == 0)
         return copy("", buf, cap);
     NameBuf b = {buf, cap, 0};
@@ -315,8 +397,15 @@ size_t names_service_cluster(const NameCtx *c, const Object *svc, char *buf, siz
 static size_t in_cluster(const NameCtx *c, const char *pre, const Object *svc, const char *sep,
                          char *buf, size_t cap)
 {
+    size_t n = inner_in_place(c, pre, NAME_CLUSTER, NULL, svc, buf, cap);
+    if (n != SIZE_MAX) {
+        NameBuf b = {buf, cap, strlen(pre) + n};
+        put(&b, sep, KEEP);
+        put(&b, svc->name ? svc->name : "", KEEP);
+        return done(&b);
+    }
     char cl[512];
-    size_t n = names_service_cluster(c, svc, cl, sizeof cl);
+    n = names_service_cluster(c, svc, cl, sizeof cl);
     NameBuf b = {buf, cap, 0};
     put(&b, pre, KEEP);
     put_inner(&b, cl, n, sizeof cl);
@@ -398,7 +487,7 @@ static size_t account_name(const NameCtx *c, NameKind k, const Object *acct, cha
     NameBuf b = {buf, cap, 0};
     switch (k) {
     case NAME_NETWORK:
-        return derived(c, acct, NULL, "", buf, cap);
+        return derived(c, acct, NULL, buf, cap);
     case NAME_ENDPOINT_SG:          /* network/main.tf */
         return around(c, "", NAME_NETWORK, acct, "-vpc-endpoints", buf, cap);
     case NAME_FLOW_LOG_GROUP:
@@ -445,7 +534,7 @@ static size_t cluster_name(const NameCtx *c, NameKind k, const Object *o, char *
 {
     bool block = is_kind(o, "cluster");
     if (k == NAME_CLUSTER)
-        return derived(c, account_of(o), block ? o->name : NULL, "", buf, cap);
+        return derived(c, account_of(o), block ? o->name : NULL, buf, cap);
     const char *compute = block ? get_str(c, o, "compute") : NULL;
     if (!compute || strcmp(compute, "ec2") != 0)
         return copy("", buf, cap);
@@ -472,7 +561,7 @@ static size_t service_name(const NameCtx *c, NameKind k, const Object *svc, char
     case NAME_LOG_GROUP:
         return in_cluster(c, "/ecs/", svc, "/", buf, cap);
     case NAME_ROLE_PREFIX:
-        return derived(c, svc->account, svc->name, "", buf, cap);
+        return derived(c, svc->account, svc->name, buf, cap);
     case NAME_TASK_ROLE:
         return around(c, "", NAME_ROLE_PREFIX, svc, "-task", buf, cap);
     case NAME_EXEC_ROLE:
@@ -500,7 +589,7 @@ static size_t db_name(const NameCtx *c, NameKind k, const Object *db, char *buf,
     switch (k) {
     case NAME_DB:
     case NAME_DB_SUBNET_GROUP:      /* aurora, rds/main.tf: subnet group = var.name */
-        return derived(c, db->account, db->name, "", buf, cap);
+        return derived(c, db->account, db->name, buf, cap);
     case NAME_DB_SG:
         return around(c, "", NAME_DB, db, "-db", buf, cap);
     case NAME_DB_CLIENT_SG:
@@ -512,10 +601,16 @@ static size_t db_name(const NameCtx *c, NameKind k, const Object *db, char *buf,
     }
 }
 
+/* A bucket's name, given its `name` field's text (NULL: not set). */
+static size_t bucket_named(const NameCtx *c, const Object *bucket, const char *name, char *buf,
+                           size_t cap)
+{
+    return name ? copy(name, buf, cap) : derived(c, bucket->account, bucket->name, buf, cap);
+}
+
 static size_t bucket_name(const NameCtx *c, const Object *bucket, char *buf, size_t cap)
 {
-    const char *name = get_str(c, bucket, "name");
-    return name ? copy(name, buf, cap) : derived(c, bucket->account, bucket->name, "", buf, cap);
+    return bucket_named(c, bucket, get_str(c, bucket, "name"), buf, cap);
 }
 
 /* ---- the table of kinds ------------------------------------------------- */
@@ -579,20 +674,27 @@ static unsigned owner_bit(const char *kind, size_t len)
 
 /* kinds[k].objects as owner bits, built on first use: every names_derive()
  * asks, and comparing words cost more than deriving some names. */
-static unsigned applies_mask(NameKind k)
+static unsigned applies_masks[NAME_NKINDS];
+static bool applies_built;
+
+static void build_applies(void)
 {
-    static unsigned mask[NAME_NKINDS];
-    static bool built;
-    if (!built) {
-        for (int i = 0; i < NAME_NKINDS; i++)
-            for (const char *p = kinds[i].objects; *p;) {
-                size_t n = strcspn(p, " ");
-                mask[i] |= owner_bit(p, n);
-                p += n + (p[n] == ' ');
-            }
-        built = true;
-    }
-    return mask[k];
+    for (int i = 0; i < NAME_NKINDS; i++)
+        for (const char *p = kinds[i].objects; *p;) {
+            size_t n = strcspn(p, " ");
+            applies_masks[i] |= owner_bit(p, n);
+            p += n + (p[n] == ' ');
+        }
+    applies_built = true;
+}
+
+/* (the table's test inlined, its building not: a call a name cost more
+ * than the lookup) */
+static inline unsigned applies_mask(NameKind k)
+{
+    if (!applies_built)
+        build_applies();
+    return applies_masks[k];
 }
 
 /* The owner bit of an object's kind (bit i is owner_bit's owners[i]):
@@ -629,7 +731,7 @@ bool names_applies(NameKind k, const Object *o)
 /* names_applies through the memo's kinds: a pointer compare, not strcmp,
  * for every name derived (a memo lives in one program, whose kinds are
  * interned). */
-static bool applies(const NameCtx *c, NameKind k, const Object *o)
+static inline bool applies(const NameCtx *c, NameKind k, const Object *o)
 {
     if (!c->memo || k >= NAME_NKINDS || !o)
         return names_applies(k, o);
@@ -644,6 +746,12 @@ static bool applies(const NameCtx *c, NameKind k, const Object *o)
         mm->kind_bits[i] = bit;
     }
     return (applies_mask(k) & bit) != 0;
+}
+
+bool names_deployment_wide(NameKind k)
+{
+    /* account_name(): the platform, env_of() and a suffix, nothing else */
+    return k == NAME_DEPLOYER_ROLE || k == NAME_VPN_HUB;
 }
 
 /* The derivation itself, once names_derive() has found no memo of it. */
@@ -688,7 +796,7 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
 {
     if (!applies(c, k, o))
         return copy("", buf, cap);
-    if (!c->memo)
+    if (!c->memo || !kept_kind(k))
         return derive(c, k, o, buf, cap);
     NameMemoSlot *e = memo_slot(c, o, k);
     if (e->o == o && e->k == (int)k) {
@@ -821,9 +929,15 @@ size_t names_state_key(const NameCtx *c, const Object *acct, const char *unit, c
 
 size_t names_bucket(const NameCtx *c, const Object *bucket, char *buf, size_t cap, bool *explicit_name)
 {
+    /* names_derive(NAME_BUCKET) with `name` read once, not twice: E0502
+       asks this of every bucket of every environment (NAME_BUCKET is not
+       kept in a memo, so there is none to consult) */
+    const char *name = get_str(c, bucket, "name");
     if (explicit_name)
-        *explicit_name = get_str(c, bucket, "name") != NULL;
-    return names_derive(c, NAME_BUCKET, bucket, buf, cap);
+        *explicit_name = name != NULL;
+    if (!applies(c, NAME_BUCKET, bucket))
+        return copy("", buf, cap);
+    return bucket_named(c, bucket, name, buf, cap);
 }
 
 size_t names_state_bucket(const NameCtx *c, const Object *acct, char *buf, size_t cap)

@@ -39,6 +39,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model.h"
 
@@ -47,7 +48,8 @@
  * security group and its log group; a role prefix for the task and
  * execution roles) derives each once. Direct-mapped on (object, kind): a
  * collision derives again, which costs time, never a wrong name. The
- * owner zeroes it (calloc) and keeps it for one context only. */
+ * owner zeroes it (calloc), keeps it for one context only and frees it
+ * with names_memo_release. */
 enum { NAMES_MEMO_SLOTS = 1024, NAMES_MEMO_TEXT = 96 };
 typedef struct NameMemoSlot {
     const Object *o;            /* whose name, or NULL: an empty slot */
@@ -58,8 +60,15 @@ typedef struct NameMemoSlot {
 typedef struct NameMemo {
     NameMemoSlot slot[NAMES_MEMO_SLOTS];
     int clusters;           /* 0 not counted yet, 1 the model has no cluster block, 2 some */
-    NameMemoSlot base;      /* the last account's "P-A", which starts most of its names
-                             * (an account's blocks are asked about together) */
+    struct NameBase {       /* every account's "P-A", which starts most of its names
+                             * (walks of accounts, then services, then databases
+                             * each reach every account): */
+        const Object *acct; /* the account, or NULL: an empty slot */
+        uint32_t off, len;  /* its "P-A": btext[off, off + len) */
+    } *bases;               /* open addressing, 2x the accounts; malloc'd, or NULL */
+    size_t nbases;          /* slots (a power of two) */
+    char *btext;            /* the "P-A"s back to back; malloc'd */
+    size_t btlen, btcap;
     const char *kinds[8];   /* object kinds seen (interned: one pointer a kind)... */
     unsigned kind_bits[8];  /* ...and their owner bits (names_applies) */
     struct {                /* the fields names.c reads, by (literal, schema): */
@@ -68,6 +77,9 @@ typedef struct NameMemo {
         const FieldDecl *fd;    /* schema_field()'s answer (may be NULL) */
     } fields[64];
 } NameMemo;
+
+/* Frees the tables memo holds (not memo); zero it before another use. */
+void names_memo_release(NameMemo *memo);
 
 /* What a name is derived in. */
 typedef struct NameCtx {
@@ -142,6 +154,13 @@ typedef enum NameKind {
  * ("service"; "account cluster" for NAME_CLUSTER...), for tables and tests. */
 const char *names_kind_name(NameKind k);
 bool names_applies(NameKind k, const Object *o);
+
+/* Whether the name of kind k of an account depends on nothing but the
+ * platform's name, the context's environment and the account's
+ * multi_env (whether its deployment carries the environment's name):
+ * the deployer role and the VPN hub, one a deployment. A rule may check
+ * such a name once per multi_env value of a context. */
+bool names_deployment_wide(NameKind k);
 
 /* The name of kind k of object o (see NameKind for which objects). */
 size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, size_t cap);

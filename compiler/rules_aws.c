@@ -155,7 +155,7 @@ static void fargate_size(Aws *c, Object *o, const Environment *env)
 /* One bucket name sfdc creates, for E0503's second span. */
 typedef struct Bucket {
     const char *name;       /* the final name (arena) */
-    uint32_t hash;          /* intern_hash(name) */
+    uint32_t hash;          /* name_hash(name) */
     const Object *obj;      /* the bucket, or the account whose state bucket it is */
     bool state;             /* a state bucket */
     Site site;
@@ -172,6 +172,24 @@ static const char *bucket_what(Aws *c, const Bucket *b)
 {
     return b->state ? arena_printf(arena(c), "the state bucket of `%s`", b->obj->path)
                     : arena_printf(arena(c), "`%s`", b->obj->path);
+}
+
+/* A bucket name's hash for the set, eight bytes a step: every bucket of
+ * every account is hashed once a pass, and byte-wise FNV (intern_hash)
+ * was a third of checking one. */
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, s + i, n - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h ^ h >> 29);
 }
 
 /* Returns the bucket already holding b's name, or NULL after adding b. */
@@ -202,7 +220,7 @@ static void bucket_name(Aws *c, BucketSet *set, Bucket *b, const Value *v, const
         diag_emit(c->d, g);
         return;
     }
-    b->hash = intern_hash(b->name, len);
+    b->hash = name_hash(b->name, len);
     Bucket *first = bucket_claim(set, b);
     if (!first)
         return;
@@ -1256,25 +1274,52 @@ static bool name_emitted(Aws *c, NameKind k, const Object *o)
     return true;
 }
 
-/* The last name of one kind that passed its checks: names that do not
- * depend on the object (a deployment's deployer role and VPN hub, the
- * same for every account) are checked once, not once an account. */
+/* The last names of one kind that passed its checks. A name's checks are
+ * a function of its text (the same parameters for every object of the
+ * kind), so a name equal to one that passed passes: names that do not
+ * depend on the account are checked once, not once an account. A
+ * service's name is its label, and the services of every account are
+ * written by one template: the last PASSED_RING of them are kept; other
+ * kinds keep the last one (their names carry the account: comparing
+ * with more would cost more than it saves). */
+enum { PASSED_RING = 4 };
 typedef struct Passed {
-    size_t len;             /* 0: none yet */
-    char text[96];
+    size_t len[PASSED_RING];    /* 0: none yet */
+    char text[PASSED_RING][96];
+    int next;                   /* where the next one goes */
 } Passed;
 
-static bool same_as_passed(const Passed *p, const char *s, size_t len)
+static bool same_as_passed(const Passed *p, NameKind k, const char *s, size_t len)
 {
-    return p->len == len && memcmp(p->text, s, len) == 0;
+    int n = k == NAME_SERVICE ? PASSED_RING : 1;
+    for (int i = 0; i < n; i++)
+        if (p->len[i] == len && memcmp(p->text[i], s, len) == 0)
+            return true;
+    return false;
 }
 
-static void note_passed(Passed *p, const char *s, size_t len)
+static void note_passed(Passed *p, NameKind k, const char *s, size_t len)
 {
-    if (len < sizeof p->text) {
-        memcpy(p->text, s, len);
-        p->len = len;
-    }
+    if (len >= sizeof p->text[0])
+        return;
+    int i = k == NAME_SERVICE ? p->next : 0;
+    memcpy(p->text[i], s, len);
+    p->len[i] = len;
+    p->next = (p->next + 1) % PASSED_RING;
+}
+
+/* plan_name_ok of o's account, asked once an account a pass: ok[index]
+ * 0 not asked yet, 1 yes, 2 no (ok NULL: asked every time). */
+static bool account_ok(const Model *m, uint8_t *ok, const Object *o)
+{
+    const Object *a = o->account;
+    if (!a)
+        return false;
+    if (!ok || a->index >= (uint32_t)m->nobjects)
+        return plan_name_ok(a->name);
+    if (!ok[a->index])
+        ok[a->index] = plan_name_ok(a->name) ? 1 : 2;
+    return ok[a->index] == 1;
 }
 
 /* E0524: every name names.c derives, as emitted, satisfies the parameters
@@ -1289,13 +1334,21 @@ static void derived_names(Aws *c)
     char buf[1024];
     if (!plan_name_ok(names_platform(c->m)))
         return;
+    uint8_t *acct_ok = calloc((size_t)c->m->nobjects + 1, 1);
+    /* a deployment-wide name passed, by its account's multi_env */
+    bool wide_passed[NAME_NKINDS][2] = {{false}};
     for (size_t w = 0; w < sizeof name_owners / sizeof name_owners[0]; w++) {
         const ObjList *l = model_kind(c->m, name_owners[w]);
         if (l->n == 0)
             continue;
         const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
         int np[NAME_NKINDS], ks[NAME_NKINDS], nks = 0;
-        Passed passed[NAME_NKINDS] = {{0, {0}}};
+        static const Passed none;
+        Passed *passed = malloc(NAME_NKINDS * sizeof *passed);
+        if (!passed)
+            break;
+        for (int k = 0; k < NAME_NKINDS; k++)
+            passed[k] = none;
         for (int k = 0; k < NAME_NKINDS; k++) {   /* applicability depends on the kind only */
             np[k] = names_applies((NameKind)k, l->items[0])
                         ? awsc_name_params(c->cons, names_kind_name((NameKind)k), name_owners[w],
@@ -1304,17 +1357,18 @@ static void derived_names(Aws *c)
             if (np[k])
                 ks[nks++] = k;  /* the kinds to derive, in order: a few of the 35 */
         }
-        const Object *ok_acct = NULL;   /* the last account whose name plan_name_ok */
         for (int i = 0; i < l->n; i++) {
             Object *o = l->items[i];
-            if (!o->account || (o->account != ok_acct && !plan_name_ok(o->account->name)))
+            if (!account_ok(c->m, acct_ok, o))
                 continue;
-            ok_acct = o->account;
             for (int j = 0; j < nks; j++) {
                 int k = ks[j];
+                bool wide = w == 0 && names_deployment_wide((NameKind)k);
+                if (wide && wide_passed[k][o->multi_env])
+                    continue;   /* the same name as one that passed (names.h) */
                 size_t len = name_emitted(c, (NameKind)k, o)
                                  ? names_derive(&nc, (NameKind)k, o, buf, sizeof buf) : 0;
-                if (len == 0 || len >= sizeof buf || same_as_passed(&passed[k], buf, len))
+                if (len == 0 || len >= sizeof buf || same_as_passed(&passed[k], (NameKind)k, buf, len))
                     continue;
                 RuleMsg rm;
                 int p = 0;
@@ -1322,11 +1376,16 @@ static void derived_names(Aws *c)
                     p++;
                 if (p < np[k])
                     bad_name(c, o, (NameKind)k, buf, &rm);
-                else
-                    note_passed(&passed[k], buf, len);
+                else {
+                    note_passed(&passed[k], (NameKind)k, buf, len);
+                    if (wide)
+                        wide_passed[k][o->multi_env] = true;
+                }
             }
         }
+        free(passed);
     }
+    free(acct_ok);
 }
 
 /* E0524 for the names derived per pair, not per object: the EventBridge
@@ -1531,5 +1590,7 @@ void rules_aws(Model *m, DiagEngine *d)
     if (c.regions_state > 0)
         awsc_regions_release(&c.regions);
     awsc_json_free(c.engines);
+    if (memo)
+        names_memo_release(memo);
     free(memo);
 }

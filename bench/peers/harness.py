@@ -9,6 +9,9 @@ PEER_JSONNET, PEER_TERRAFORM; a peer whose variable is unset is skipped)
    ids of their own, and prod's one override); Terraform's root describes
    stage only. A peer that differs is reported and left out of the
    timings (its figures would not be for the same work).
+   The tree writers too: `pkl eval -m` of tree.pkl must write the files
+   `sfdc build --env prod` writes (norm.tree: the same paths, plan.json the
+   same JSON, every other file the same text but for blanks).
 2. Injected errors, at N = 10: for each of range, ecr, dupbucket, each
    tool must exit non-zero; the first line of its message is shown.
 3. Timings: for each N, REPS rounds; in each round every tool runs once,
@@ -18,10 +21,14 @@ PEER_JSONNET, PEER_TERRAFORM; a peer whose variable is unset is skipped)
    tool's median CPU time (user+sys) to `sfdc check`'s — the command that,
    like Pkl's and Jsonnet's programs, evaluates both environments and
    checks them (`sfdc export --env stage` prints one): CPU time because
-   the machine is shared; wall time is shown beside it.
+   the machine is shared; wall time is shown beside it. The tree writers
+   (`sfdc build --env prod`, `pkl eval -m`) write into a new directory
+   under TMPDIR each run (removed after it, untimed), and their ratio is
+   to `sfdc build`'s CPU time.
 """
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import signal
@@ -64,7 +71,23 @@ def tools(d):
         t.append(("terraform fmt+validate", [[tf, "fmt", "-check", "-recursive"],
                                              [tf, "validate", "-no-color"]],
                   os.path.join(d, "tf"), None))
+    # the tree: sfdc's Terragrunt tree and plan for prod, and Pkl writing the same files
+    # (tree.pkl); FRESH is a new directory for each run, on the same file system
+    t.append(("sfdc build", [[SFDC, "build", "--env", "prod", "-o", FRESH, "platform.sfd"]], d, None))
+    if os.environ.get("PEER_PKL"):
+        t.append(("pkl eval -m (tree)", [[os.environ["PEER_PKL"], "eval", "-m", FRESH, "tree.pkl"]], d, None))
     return t
+
+
+# what each tool's CPU time is compared with: the tree writers with `sfdc build`
+BASE = {"sfdc build": "sfdc build", "pkl eval -m (tree)": "sfdc build"}
+FRESH = "@FRESH@"
+fresh_count = [0]
+
+
+def fresh_dir(cwd):
+    fresh_count[0] += 1
+    return os.path.join(cwd, "fresh-%d" % fresh_count[0])
 
 
 def kill_group(pgid):
@@ -106,12 +129,24 @@ def timed(argv, cwd, out=None, limit=None):
     return os.waitstatus_to_exitcode(status), wall, ru.ru_utime + ru.ru_stime, rss, body
 
 
-def run_tool(steps, cwd, out=None, limit=None):
+def run_tool(steps, cwd, out=None, limit=None, keep=None):
     """All steps of one tool, in order, stopping at the first failure;
-    the error text names the failing step when there are several."""
+    the error text names the failing step when there are several. A tree
+    writer writes into a new directory (keep, if given), removed after the
+    run (untimed) unless it is keep."""
+    out_dir = keep or fresh_dir(cwd)
+    try:
+        return run_steps(steps, cwd, out, limit, out_dir)
+    finally:
+        if not keep:
+            shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def run_steps(steps, cwd, out, limit, out_dir):
     wall = cpu = 0.0
     rss, err = 0, ""
     for argv in steps:
+        argv = [out_dir if x == FRESH else x for x in argv]
         st, w, c, r, e = timed(argv, cwd, out, limit)
         wall, cpu, rss, err = wall + w, cpu + c, max(rss, r), err + e
         if st is None or st:
@@ -145,6 +180,8 @@ def equivalence(tmp, excluded):
             sys.exit("bench/peers: sfdc export failed:\n" + err)
         ref[env] = norm.load("sfdc", ref_path)
     for label, steps, cwd, kind in tools(d)[2:]:
+        if label in BASE:
+            continue
         if label.startswith("terraform"):
             path, err = terraform_json(d)
             kind = "terraform"
@@ -166,6 +203,38 @@ def equivalence(tmp, excluded):
             print("  %-24s %-5s DIFFERS from sfdc in %d accounts (first: %s); left out of the timings"
                   % (label, env, len(diff), diff[:3]))
             excluded.add(label)
+    tree_equivalence(d, excluded)
+
+
+def tree_equivalence(d, excluded):
+    """The tree writers against `sfdc build --env prod`: the same paths (but
+    sfdc's own .sfdc-manifest and .sfdc-stamps), plan.json the same JSON
+    (but source_hash and generator), every other file the same text
+    (byte for byte, or else the same after norm.py's whitespace folding)."""
+    trees = [t for t in tools(d) if t[0] in BASE]
+    ref_dir = os.path.join(d, "tree-sfdc")
+    st, *_, err = run_tool(trees[0][1], d, keep=ref_dir)
+    if st:
+        sys.exit("bench/peers: sfdc build failed:\n" + err)
+    ref = norm.tree(ref_dir)
+    print("== the tree at N = 10 (each tree writer's files against `sfdc build --env prod`'s)")
+    for label, steps, cwd, _ in trees[1:]:
+        out_dir = os.path.join(d, "tree-" + label.split()[0])
+        st, *_, err = run_tool(steps, cwd, keep=out_dir)
+        if st:
+            print("  %-24s FAILED: %s" % (label, err.strip().splitlines()[:1]))
+            excluded.add(label)
+            continue
+        got = norm.tree(out_dir)
+        missing, extra = sorted(set(ref) - set(got)), sorted(set(got) - set(ref))
+        differ = sorted(p for p in set(ref) & set(got) if ref[p][1] != got[p][1])
+        if missing or extra or differ:
+            print("  %-24s DIFFERS: %d missing (%s), %d extra (%s), %d differ (%s); left out of the timings"
+                  % (label, len(missing), missing[:2], len(extra), extra[:2], len(differ), differ[:2]))
+            excluded.add(label)
+            continue
+        same = sum(1 for p in ref if ref[p][0] == got[p][0])
+        print("  %-24s same %d files as sfdc (%d byte for byte; plan.json as JSON)" % (label, len(ref), same))
 
 
 # the diagnostic sfdc must give for each injected error
@@ -183,11 +252,11 @@ def injections(tmp):
             st, *_, err = run_tool(steps, cwd)
             lines = [x.strip() for x in err.splitlines() if x.strip() and not x.startswith("––")
                      and not set(x.strip()) <= set("│╷╵")]
-            if label == "sfdc check":  # the line with the expected code, if any
+            if label.startswith("sfdc"):  # the line with the expected code, if any
                 lines = [x for x in lines if SFDC_CODE[inject] in x] or lines
             first = lines[0][:90] if lines else ""
             verdict = "rejects" if st else "ACCEPTS (cannot express this check)"
-            if st and label == "sfdc check" and SFDC_CODE[inject] not in err:
+            if st and label.startswith("sfdc") and SFDC_CODE[inject] not in err:
                 verdict = "WRONG (not %s)" % SFDC_CODE[inject]
             print("  %-10s %-24s %-8s %s" % (inject, label, verdict, first))
 
@@ -197,6 +266,7 @@ def timings(tmp, sizes, excluded):
     limit = float(os.environ.get("PEERS_LIMIT", "600"))
     budget = float(os.environ.get("PEERS_BUDGET", "240"))
     print("== timings: median of REPS interleaved rounds; cpu = user+sys; ratio = cpu / sfdc check's cpu")
+    print("   (for the tree writers, sfdc build and pkl eval -m, ratio = cpu / sfdc build's cpu)")
     print("   (a tool whose runs at one N add up to %.0f s wall stops repeating there; a run over %.0f s"
           % (budget, limit))
     print("   is killed and the tool dropped for larger N)")
@@ -221,13 +291,14 @@ def timings(tmp, sizes, excluded):
                     sys.exit("bench/peers: %s failed at N = %d:\n%s" % (label, n, err[-2000:]))
                 else:
                     res[label].append((wall, cpu, rss))
-        base = statistics.median(c for _, c, _ in res["sfdc check"])
+        med = {k: statistics.median(c for _, c, _ in v) for k, v in res.items() if v}
         for label, runs in res.items():
             if not runs:
                 continue
             wall = statistics.median(w for w, _, _ in runs)
             cpu = statistics.median(c for _, c, _ in runs)
             rss = max(r for _, _, r in runs) / 1024
+            base = med.get(BASE.get(label, "sfdc check"), 0)
             ratio = "%.1fx" % (cpu / base) if base > 0 else "-"
             print("%7d  %-24s %4d %10.3f %10.3f %9.1f %8s" % (n, label, len(runs), wall, cpu, rss, ratio))
         if n > tf_max and os.environ.get("PEER_TERRAFORM"):

@@ -12,6 +12,8 @@ auto-pause seconds) and buckets (purpose, expiry seconds, readers).
 in `terraform show -json` of a plan.
 """
 import json
+import os
+import re
 import sys
 
 
@@ -54,6 +56,26 @@ def from_sfdc(doc):
     return accounts
 
 
+def from_pkl(doc, env):
+    """Pkl prints its whole checked model (bench/peers/gen.py); the normal
+    form is read from it as from sfdc's export."""
+    accounts = {}
+    for a in doc["environments"][env]["accounts"]:
+        accounts[a["name"]] = {
+            "id": a["id"], "kind": a["kind"], "parent": a["parent"], "cidr": a["cidr"],
+            "state_bucket": a["stateBucket"],
+            "ecr": {k: {"keep": e["keep"]} for k, e in a["ecr"].items()},
+            "services": {k: {"image": s["image"]["name"], "cpu": s["cpu"], "memory": s["memory"],
+                             "scale": [s["scale"]["min"], s["scale"]["max"]], "default": s["default"],
+                             "window": s["window"], "access": s["access"]}
+                         for k, s in a["services"].items()},
+            "aurora": {k: {"capacity": [d["capacity"]["min"], d["capacity"]["max"]],
+                           "auto_pause": d["autoPause"]} for k, d in a["aurora"].items()},
+            "buckets": {k: {"purpose": b["purpose"], "expire": b["expire"], "readers": b["readers"]}
+                        for k, b in a["buckets"].items()}}
+    return accounts
+
+
 def canon(v):
     if isinstance(v, dict):
         return {k: canon(x) for k, x in sorted(v.items())}
@@ -64,7 +86,8 @@ def canon(v):
 
 def load(tool, path, env="stage"):
     """Environment env's accounts: `sfdc export --env ENV` prints one
-    environment; Pkl and Jsonnet print both (`environments.ENV`); the
+    environment; Pkl (its whole model) and Jsonnet print both
+    (`environments.ENV`); the
     Terraform root describes stage only."""
     with open(path) as f:
         doc = json.load(f)
@@ -72,7 +95,38 @@ def load(tool, path, env="stage"):
         return canon(from_sfdc(doc))
     if tool == "terraform":
         return canon(doc["planned_values"]["outputs"]["accounts"]["value"])
+    if tool == "pkl":
+        return canon(from_pkl(doc, env))
     return canon(doc["environments"][env]["accounts"])
+
+
+# sfdc's own bookkeeping of what it wrote (safe writes, `--check`): no peer writes these
+TREE_SKIP = {".sfdc-manifest", ".sfdc-stamps"}
+
+
+def tree(root):
+    """A written tree: {path: (bytes, normal form)}. plan.json's normal form
+    is its JSON without source_hash and generator (the source's hash and the
+    tool's name); a text file's is its text without blanks, and without the
+    comma HCL allows after a list's last item (so layout and alignment do not
+    count, every token does)."""
+    files = {}
+    for d, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(d, name)
+            rel = os.path.relpath(path, root)
+            if rel in TREE_SKIP:
+                continue
+            with open(path, "rb") as f:
+                raw = f.read()
+            if name == "plan.json":
+                doc = json.loads(raw)
+                doc.pop("source_hash", None)
+                doc.pop("generator", None)
+                files[rel] = (raw, canon(doc))
+            else:
+                files[rel] = (raw, re.sub(r"\s+", "", raw.decode()).replace(",]", "]"))
+    return files
 
 
 def main():
