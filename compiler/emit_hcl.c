@@ -9,6 +9,7 @@
  * anything else comes. */
 #include "emit_hcl.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,8 +140,19 @@ static int columns(const char *s, size_t n)
 
 /* ---- one-line renderings ------------------------------------------------ */
 
-/* Writes v on one line; false if it cannot be (a heredoc inside). */
-static bool inline_into(HclWriter *w, HclBuf *out, const HclVal *v)
+/* True once the text from `start` is wider than `room` columns: a list or
+ * object that cannot fit stops rendering there, instead of rendering every
+ * nested value in full at each level it is tried (columns <= bytes, so the
+ * code points are counted only past `room` bytes). */
+static bool too_wide(const HclBuf *out, size_t start, int room)
+{
+    size_t n = out->n - start;
+    return n > (size_t)room && columns(out->p + start, n) > room;
+}
+
+/* Writes v on one line; false if it cannot be (a heredoc inside) or, for a
+ * list or object, once the text from `start` is wider than `room`. */
+static bool inline_into(HclWriter *w, HclBuf *out, const HclVal *v, size_t start, int room)
 {
     switch (v->kind) {
     case HCL_STR: hcl_quote(out, v->s); return true;
@@ -157,7 +169,7 @@ static bool inline_into(HclWriter *w, HclBuf *out, const HclVal *v)
                 escape_into(out, p->s);
             } else {
                 hcl_buf_put(out, "${", 2);
-                if (!inline_into(w, out, p))
+                if (!inline_into(w, out, p, start, room))
                     return false;
                 hcl_buf_put(out, "}", 1);
             }
@@ -169,7 +181,7 @@ static bool inline_into(HclWriter *w, HclBuf *out, const HclVal *v)
         for (int i = 0; i < v->n; i++) {
             if (i)
                 hcl_buf_put(out, ", ", 2);
-            if (!inline_into(w, out, v->items[i]))
+            if (!inline_into(w, out, v->items[i], start, room) || too_wide(out, start, room))
                 return false;
         }
         hcl_buf_put(out, "]", 1);
@@ -185,7 +197,7 @@ static bool inline_into(HclWriter *w, HclBuf *out, const HclVal *v)
                 hcl_buf_put(out, ", ", 2);
             key_into(out, v->keys[i]);
             hcl_buf_put(out, " = ", 3);
-            if (!inline_into(w, out, v->items[i]))
+            if (!inline_into(w, out, v->items[i], start, room) || too_wide(out, start, room))
                 return false;
         }
         hcl_buf_put(out, " }", 2);
@@ -200,10 +212,12 @@ static bool try_inline(HclWriter *w, const HclVal *v, int room)
     w->tmp.n = 0;
     if (w->tmp.p)
         w->tmp.p[0] = '\0';
-    if (v->multiline || !inline_into(w, &w->tmp, v))
+    if (v->multiline)
         return false;
     bool scalar = v->kind != HCL_LIST && v->kind != HCL_OBJ;
-    return scalar || columns(w->tmp.p ? w->tmp.p : "", w->tmp.n) <= room;
+    if (scalar)     /* a scalar goes on its line whatever its width */
+        return inline_into(w, &w->tmp, v, 0, INT_MAX);
+    return inline_into(w, &w->tmp, v, 0, room) && columns(w->tmp.p ? w->tmp.p : "", w->tmp.n) <= room;
 }
 
 /* ---- the aligned run ---------------------------------------------------- */
@@ -297,7 +311,7 @@ static void multi_into(HclWriter *w, const HclVal *v)
         indent(out, w->depth);
         hcl_buf_put(out, "EOF", 3);
     } else {
-        inline_into(w, out, v);
+        inline_into(w, out, v, out->n, INT_MAX);
     }
 }
 
