@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,20 +38,56 @@ static void indent(HclBuf *b, int depth)
 
 /* ---- scalars ------------------------------------------------------------ */
 
+/* Does the 8-byte word x hold a byte that stops a plain run: a control
+ * (or the NUL), DEL, `\\`, `"`, `$` or `%`? Exact for "any" (the bit tricks
+ * of "Bit Twiddling Hacks", as jsonw.c's word_stops), so a word that says
+ * no is copied as it is. */
+static inline bool word_stops(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t hit = (x - ones * 0x20) & ~x & highs;
+    static const unsigned char eq[] = {0x7f, '\\', '"', '$', '%'};
+    for (size_t i = 0; i < sizeof eq; i++) {
+        uint64_t q = x ^ (ones * eq[i]);
+        hit |= (q - ones) & ~q & highs;
+    }
+    return hit != 0;
+}
+
+static inline bool byte_stops(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f || c == '\\' || c == '"' || c == '$' || c == '%';
+}
+
+/* How many bytes of s (n long) come before the first that may need
+ * escaping: eight at a time, then byte by byte from the word that said
+ * yes. Most strings (names, ARNs, ids) have none. */
+static size_t plain_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (uint64_t x; i + 8 <= n; i += 8) {
+        memcpy(&x, s + i, 8);
+        if (word_stops(x))
+            break;
+    }
+    while (i < n && !byte_stops((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
 /* The text of a string literal without quotes. */
 static void escape_into(HclBuf *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s, *run = p;
-    for (;; p++) {
-        unsigned char c = *p;
-        bool plain = c >= 0x20 && c != 0x7f && c != '\\' && c != '"' &&
-                     !((c == '$' || c == '%') && p[1] == '{');
-        if (c && plain)
-            continue;
-        hcl_buf_put(out, (const char *)run, (size_t)(p - run));   /* the plain run before c */
-        run = p + 1;
+    size_t n = strlen(s);
+    hcl_buf_reserve(out, n + 2);
+    for (size_t i = 0;;) {
+        size_t k = plain_len(s + i, n - i);
+        hcl_buf_put(out, s + i, k);
+        i += k;
+        if (i == n)
+            return;
+        unsigned char c = (unsigned char)s[i++];
         switch (c) {
-        case '\0': return;
         case '\\': hcl_buf_put(out, "\\\\", 2); break;
         case '"': hcl_buf_put(out, "\\\"", 2); break;
         case '\n': hcl_buf_put(out, "\\n", 2); break;
@@ -59,8 +96,9 @@ static void escape_into(HclBuf *out, const char *s)
         case '$':
         case '%':
             /* `${` and `%{` open template sequences: double the sign */
-            hcl_buf_put(out, (const char *)p, 1);
-            hcl_buf_put(out, (const char *)p, 1);
+            hcl_buf_put(out, (const char *)&c, 1);
+            if (s[i] == '{')
+                hcl_buf_put(out, (const char *)&c, 1);
             break;
         default:
             hcl_buf_printf(out, "\\u%04x", c);
@@ -103,14 +141,25 @@ void hcl_format_num(HclBuf *out, double num)
     hcl_buf_puts(out, tmp);
 }
 
+/* 2: may start an identifier (letters, `_`); 1: may follow (digits, `-`). */
+static const unsigned char ident_byte[256] = {
+    ['_'] = 2, ['-'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['a'] = 2, ['b'] = 2, ['c'] = 2, ['d'] = 2, ['e'] = 2, ['f'] = 2, ['g'] = 2, ['h'] = 2, ['i'] = 2,
+    ['j'] = 2, ['k'] = 2, ['l'] = 2, ['m'] = 2, ['n'] = 2, ['o'] = 2, ['p'] = 2, ['q'] = 2, ['r'] = 2,
+    ['s'] = 2, ['t'] = 2, ['u'] = 2, ['v'] = 2, ['w'] = 2, ['x'] = 2, ['y'] = 2, ['z'] = 2,
+    ['A'] = 2, ['B'] = 2, ['C'] = 2, ['D'] = 2, ['E'] = 2, ['F'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2,
+    ['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2, ['N'] = 2, ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2,
+    ['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2, ['Z'] = 2,
+};
+
 bool hcl_is_ident(const char *s)
 {
     static const char *const words[] = {"true", "false", "null", "for", "in", "if", NULL};
-    if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+    if (ident_byte[(unsigned char)*s] != 2)
         return false;
-    for (const char *p = s + 1; *p; p++)
-        if (!(*p == '_' || *p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9')))
+    for (const unsigned char *p = (const unsigned char *)s + 1; *p; p++)
+        if (!ident_byte[*p])
             return false;
     if (!strchr("tfni", *s))       /* no keyword starts otherwise: most keys */
         return true;
@@ -131,11 +180,15 @@ static void key_into(HclBuf *out, const char *key)
 /* Display columns of n bytes of UTF-8: code points. */
 static int columns(const char *s, size_t n)
 {
-    int c = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80)
-            c++;
-    return c;
+    size_t i = 0, cont = 0;
+    for (uint64_t x; i + 8 <= n; i += 8) {    /* ASCII words: a column a byte */
+        memcpy(&x, s + i, 8);
+        if (x & 0x8080808080808080u)
+            break;
+    }
+    for (size_t k = i; k < n; k++)
+        cont += ((unsigned char)s[k] & 0xc0) == 0x80;
+    return (int)(n - cont);
 }
 
 /* ---- one-line renderings ------------------------------------------------ */
