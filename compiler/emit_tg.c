@@ -16,7 +16,6 @@
 
 #include "emit_hcl.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,29 +34,6 @@ static void tg_ref(void *ctx, HclBuf *out, const HclVal *ref)
         hcl_quote(out, ref->key);
         hcl_buf_put(out, "]", 1);
     }
-}
-
-/* The strings up to a NULL, concatenated in a: paths and comments made for
- * every unit, where arena_printf's formatting was a tenth of the render. */
-static const char *cat(Arena *a, ...) __attribute__((sentinel));
-static const char *cat(Arena *a, ...)
-{
-    va_list ap;
-    size_t n = 0;
-    va_start(ap, a);
-    for (const char *s; (s = va_arg(ap, const char *));)
-        n += strlen(s);
-    va_end(ap);
-    char *p = arena_alloc_raw(a, n + 1), *q = p;
-    va_start(ap, a);
-    for (const char *s; (s = va_arg(ap, const char *));) {
-        size_t k = strlen(s);
-        memcpy(q, s, k);
-        q += k;
-    }
-    va_end(ap);
-    *q = '\0';
-    return p;
 }
 
 /* Adds the text of buf as a file and empties buf. */
@@ -250,7 +226,7 @@ static void emit_dependency(HclWriter *w, const LowerAccount *ac, const Dep *d, 
     const LowerUnit *dep = lower_unit(ac, d->label);
     const char *labels[] = {d->label};
     hcl_block_open(w, "dependency", labels, 1);
-    hcl_attr(w, "config_path", hcl_str(a, cat(a, "../", dep ? dep->name : d->label, NULL)));
+    hcl_attr(w, "config_path", hcl_str(a, lower_cat(a, "../", dep ? dep->name : d->label, NULL)));
     HclVal *mocks = hcl_obj(a);
     for (int i = 0; i < d->n; i++) {
         const HclVal *m = NULL;
@@ -276,7 +252,7 @@ static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount
     HclWriter w;
     hcl_writer_init(&w, &buf, tg_ref, NULL);
     hcl_comment(&w, lower_header(a, lower_src(bp, u->obj->src)));
-    hcl_comment(&w, cat(a, u->obj->path, " in environment ", e->dir, ": module ", u->module, ".", NULL));
+    hcl_comment(&w, lower_cat(a, u->obj->path, " in environment ", e->dir, ": module ", u->module, ".", NULL));
     hcl_blank(&w);
     static const char *const root[] = {"root"};
     hcl_block_open(&w, "include", root, 1);
@@ -284,7 +260,7 @@ static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount
     hcl_block_close(&w);
     hcl_blank(&w);
     hcl_block_open(&w, "terraform", NULL, 0);
-    hcl_attr(&w, "source", hcl_str(a, cat(a, "../../../modules//", u->module, NULL)));
+    hcl_attr(&w, "source", hcl_str(a, lower_cat(a, "../../../modules//", u->module, NULL)));
     hcl_block_close(&w);
     Dep deps[32];
     int ndeps = 0;
@@ -300,7 +276,7 @@ static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount
         hcl_block_open(&w, "dependencies", NULL, 0);
         HclVal *paths = hcl_list(a);
         for (int i = 0; i < u->nafter; i++)
-            hcl_push(a, paths, hcl_str(a, cat(a, "../../", u->after[i], NULL)));
+            hcl_push(a, paths, hcl_str(a, lower_cat(a, "../../", u->after[i], NULL)));
         hcl_attr(&w, "paths", paths);
         hcl_block_close(&w);
     }
@@ -313,7 +289,7 @@ static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount
         hcl_attr(&w, "inputs", inputs);
     }
     hcl_writer_release(&w);
-    add_file(t, cat(a, e->dir, "/", ac->dir, "/", u->name, "/terragrunt.hcl", NULL), &buf);
+    add_file(t, lower_cat(a, e->dir, "/", ac->dir, "/", u->name, "/terragrunt.hcl", NULL), &buf);
 }
 
 void emit_tg_root(const LowerPlan *bp, OutTree *t)

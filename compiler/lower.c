@@ -196,7 +196,7 @@ static void mock(B *b, LowerUnit *u, const char *output, HclVal *v)
 
 static void after(B *b, LowerUnit *u, const char *acct_dir, const char *unit)
 {
-    const char *p = arena_printf(b->a, "%s/%s", acct_dir, unit);
+    const char *p = lower_cat(b->a, acct_dir, "/", unit, NULL);
     for (int i = 0; i < u->nafter; i++)
         if (strcmp(u->after[i], p) == 0)
             return;
@@ -358,8 +358,8 @@ static void plan_ecr(B *b, const Object *e)
     if (push)
         qsort(push->items, (size_t)push->n, sizeof *push->items, cmp_hcl_str);
     in(b, u, "push_principal_arns", push);
-    mock(b, u, "repository_arn", S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo)));
-    mock(b, u, "repository_url", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s", id, region, repo)));
+    mock(b, u, "repository_arn", S(b, lower_cat(b->a, "arn:aws:ecr:", region, ":", id, ":repository/", repo, NULL)));
+    mock(b, u, "repository_url", S(b, lower_cat(b->a, id, ".dkr.ecr.", region, ".amazonaws.com/", repo, NULL)));
 }
 
 /* The environment's secret_recovery in days: 0 deletes a secret at once
@@ -389,8 +389,7 @@ static void plan_secrets(B *b, Acct *ac)
         hcl_set(b->a, spec, "recovery_window_in_days", N(b, recovery_days(b)));
         hcl_set(b->a, secrets, c->name, spec);
         hcl_set(b->a, arns, c->name,
-                S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", region, id,
-                                  name_of(b, NAME_SECRET, c))));
+                S(b, lower_cat(b->a, "arn:aws:secretsmanager:", region, ":", id, ":secret:", name_of(b, NAME_SECRET, c), "-AbCdEf", NULL)));
     }
     if (!first)
         return;
@@ -446,8 +445,7 @@ static void plan_cluster(B *b, Acct *ac, Cluster *cl)
         in(b, u, "default_capacity_provider_strategy", list1(b, e));
     }
     mock(b, u, "cluster_name", S(b, name));
-    mock(b, u, "cluster_arn", S(b, arena_printf(b->a, "arn:aws:ecs:%s:%s:cluster/%s", acct_region(b, ac->obj),
-                                                acct_id(b, ac->obj), name)));
+    mock(b, u, "cluster_arn", S(b, lower_cat(b->a, "arn:aws:ecs:", acct_region(b, ac->obj), ":", acct_id(b, ac->obj), ":cluster/", name, NULL)));
 }
 
 /* access = vpn(cidr) | private() | public(): the constructor's name and,
@@ -481,8 +479,7 @@ static LowerUnit *plan_lb(B *b, Acct *ac, const Object *s)
     in(b, u, "target_port", N(b, get_num(b, s, "port", 3000)));
     const char *region = acct_region(b, ac->obj), *id = acct_id(b, ac->obj);
     mock(b, u, "security_group_id", S(b, "sg-00000000000000000"));
-    mock(b, u, "target_group_arn", S(b, arena_printf(b->a, "arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/0000000000000000",
-                                                      region, id, name)));
+    mock(b, u, "target_group_arn", S(b, lower_cat(b->a, "arn:aws:elasticloadbalancing:", region, ":", id, ":targetgroup/", name, "/0000000000000000", NULL)));
     return u;
 }
 
@@ -505,16 +502,16 @@ static void plan_image(B *b, Acct *ac, LowerUnit *u, const Object *s)
         if (eu) {
             HclVal *t = hcl_tmpl(b->a);
             hcl_push(b->a, t, R(b, eu, "repository_url"));
-            hcl_push(b->a, t, S(b, arena_printf(b->a, ":%s", tag)));
+            hcl_push(b->a, t, S(b, lower_cat(b->a, ":", tag, NULL)));
             in(b, u, "image", t);
             in(b, u, "image_repository_arns", list1(b, R(b, eu, "repository_arn")));
             return;
         }
     }
     const char *repo = name_of(b, NAME_ECR, e);
-    in(b, u, "image", S(b, arena_printf(b->a, "%s.dkr.ecr.%s.amazonaws.com/%s:%s", id, region, repo, tag)));
+    in(b, u, "image", S(b, lower_cat(b->a, id, ".dkr.ecr.", region, ".amazonaws.com/", repo, ":", tag, NULL)));
     in(b, u, "image_repository_arns",
-       list1(b, S(b, arena_printf(b->a, "arn:aws:ecr:%s:%s:repository/%s", region, id, repo))));
+       list1(b, S(b, lower_cat(b->a, "arn:aws:ecr:", region, ":", id, ":repository/", repo, NULL))));
     if (e->account != ac->obj && b->selected[e->account->index] && model_creates(b->m, e)) {
         char dir[128], unit[128];
         NameCtx nc = names_ctx(b->m, b->env);
@@ -541,12 +538,11 @@ static HclVal *plan_secret_refs(B *b, Acct *ac, const Object *s)
         } else if (x->kind == VAL_CALL && x->n > 0 && x->items[0]->kind == VAL_STR) {
             const char *arg = x->items[0]->u.str;
             if (strcmp(x->u.str, "ssm") == 0)
-                val = S(b, arena_printf(b->a, "arn:aws:ssm:%s:%s:parameter%s%s", region, id,
-                                        arg[0] == '/' ? "" : "/", arg));
+                val = S(b, lower_cat(b->a, "arn:aws:ssm:", region, ":", id, ":parameter", arg[0] == '/' ? "" : "/", arg, NULL));
             else if (model_child(b->m, ac->obj, "secret", arg))
                 name = arg;
             else
-                val = S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:%s", region, id, arg));
+                val = S(b, lower_cat(b->a, "arn:aws:secretsmanager:", region, ":", id, ":secret:", arg, NULL));
         }
         if (name && ac->secrets) {
             val = R(b, ac->secrets, "secret_arns");
@@ -611,18 +607,18 @@ static void wire_databases(B *b, LowerUnit **dbs, int ndbs, HclVal *env, HclVal 
         snprintf(up, sizeof up, "%s", d->name ? d->name : "db");
         for (char *p = up; *p; p++)
             *p = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p == '-' ? '_' : *p;
-        const char *k = arena_printf(b->a, "%s_DB_", up);
-        set_default(b, env, secrets, arena_printf(b->a, "%sHOST", k), R(b, dbs[i], "endpoint"));
-        set_default(b, env, secrets, arena_printf(b->a, "%sPORT", k),
+        const char *k = lower_cat(b->a, up, "_DB_", NULL);
+        set_default(b, env, secrets, lower_cat(b->a, k, "HOST", NULL), R(b, dbs[i], "endpoint"));
+        set_default(b, env, secrets, lower_cat(b->a, k, "PORT", NULL),
                     S(b, arena_printf(b->a, "%.0f", get_num(b, d, "port", 5432))));
         if (db_name(d))
-            set_default(b, env, secrets, arena_printf(b->a, "%sNAME", k), S(b, db_name(d)));
+            set_default(b, env, secrets, lower_cat(b->a, k, "NAME", NULL), S(b, db_name(d)));
         static const char *const fields[][2] = {{"USER", ":username::"}, {"PASSWORD", ":password::"}};
         for (int f = 0; f < 2; f++) {
             HclVal *t = hcl_tmpl(b->a);
             hcl_push(b->a, t, R(b, dbs[i], "master_user_secret_arn"));
             hcl_push(b->a, t, S(b, fields[f][1]));
-            set_default(b, secrets, env, arena_printf(b->a, "%s%s", k, fields[f][0]), t);
+            set_default(b, secrets, env, lower_cat(b->a, k, fields[f][0], NULL), t);
         }
     }
 }
@@ -736,8 +732,7 @@ static LowerUnit *plan_service(B *b, Acct *ac, const Object *s, const Cluster *c
     in(b, u, "target_group_arn", lb ? R(b, lb, "target_group_arn") : NULL);
     plan_scaling(b, u, s);
     mock(b, u, "security_group_id", S(b, "sg-11111111111111111"));
-    mock(b, u, "task_role_arn", S(b, arena_printf(b->a, "arn:aws:iam::%s:role/%s", acct_id(b, ac->obj),
-                                                    name_of(b, NAME_TASK_ROLE, s))));
+    mock(b, u, "task_role_arn", S(b, lower_cat(b->a, "arn:aws:iam::", acct_id(b, ac->obj), ":role/", name_of(b, NAME_TASK_ROLE, s), NULL)));
     return u;
 }
 
@@ -784,11 +779,9 @@ static LowerUnit *plan_database(B *b, Acct *ac, const Object *d)
     in(b, u, "deletion_protection", T(b, deletion_protection(b, d)));
     const char *name = name_of(b, NAME_DB, d), *region = acct_region(b, ac->obj);
     mock(b, u, "client_security_group_id", S(b, "sg-22222222222222222"));
-    mock(b, u, "endpoint", S(b, arena_printf(b->a, "%s.%s000000000000.%s.rds.amazonaws.com", name,
-                                             aurora ? "cluster-" : "", region)));
+    mock(b, u, "endpoint", S(b, lower_cat(b->a, name, ".", aurora ? "cluster-" : "", "000000000000.", region, ".rds.amazonaws.com", NULL)));
     mock(b, u, "master_user_secret_arn",
-         S(b, arena_printf(b->a, "arn:aws:secretsmanager:%s:%s:secret:rds!%s-00000000-0000-0000-0000-000000000000-AbCdEf",
-                           region, acct_id(b, ac->obj), aurora ? "cluster" : "db")));
+         S(b, lower_cat(b->a, "arn:aws:secretsmanager:", region, ":", acct_id(b, ac->obj), ":secret:rds!", aurora ? "cluster" : "db", "-00000000-0000-0000-0000-000000000000-AbCdEf", NULL)));
     return u;
 }
 
@@ -949,7 +942,7 @@ static void plan_on_demand(B *b, Acct *ac, const Object *s, LowerUnit *su, const
             continue;
         mock(b, ku, "bucket", S(b, name_of(b, NAME_BUCKET, k)));
         mock(b, su, "service_name", S(b, s->name));
-        const char *label = arena_printf(b->a, "%s-%s", s->name, k->name);
+        const char *label = lower_cat(b->a, s->name, "-", k->name, NULL);
         LowerUnit *u = unit_add(b, "on-demand", label, "ecs-on-demand", s);
         char rule[512];
         NameCtx nc = names_ctx(b->m, b->env);
@@ -972,8 +965,7 @@ static void plan_on_demand(B *b, Acct *ac, const Object *s, LowerUnit *su, const
             in(b, u, "subnet_ids", R(b, ac->network, "private_subnet_ids"));
             in(b, u, "security_group_ids", list1(b, R(b, su, "security_group_id")));
             in(b, u, "iam_role_name_prefix", S(b, name_of(b, NAME_ROLE_PREFIX, s)));
-            mock(b, su, "execution_role_arn", S(b, arena_printf(b->a, "arn:aws:iam::%s:role/%s", acct_id(b, ac->obj),
-                                                                 name_of(b, NAME_EXEC_ROLE, s))));
+            mock(b, su, "execution_role_arn", S(b, lower_cat(b->a, "arn:aws:iam::", acct_id(b, ac->obj), ":role/", name_of(b, NAME_EXEC_ROLE, s), NULL)));
         } else {
             const Value *idle = get(b, s, "idle");
             in(b, u, "min_capacity", N(b, lo));
@@ -1213,8 +1205,7 @@ static void plan_env(B *b, LowerEnv *e)
         ba->region = acct_region(b, acct);
         /* the role the handshake creates for deploys (planemit.c), not the
          * account's `role`, which sfdrun assumes for its own steps */
-        ba->role_arn = arena_printf(b->a, "arn:aws:iam::%s:role%s%s", ba->id, NAMES_DEPLOYER_PATH,
-                                    name_of(b, NAME_DEPLOYER_ROLE, acct));
+        ba->role_arn = lower_cat(b->a, "arn:aws:iam::", ba->id, ":role", NAMES_DEPLOYER_PATH, name_of(b, NAME_DEPLOYER_ROLE, acct), NULL);
         ba->state_bucket = name_of(b, NAME_STATE_BUCKET, acct);
         const char *table = name_of(b, NAME_LOCK_TABLE, acct);
         ba->lock_table = *table ? table : NULL;
@@ -1292,7 +1283,7 @@ bool lower_plan(LowerPlan *bp, const Model *m, const char *env_name, FILE *err)
         const char *lock = get_str(st, m->state, "lock");
         bp->lock_dynamodb = lock && strcmp(lock, "dynamodb") == 0;
     }
-    bp->modules_dir = arena_printf(&bp->arena, "%s/modules", m->pg->stdlib_dir ? m->pg->stdlib_dir : "stdlib");
+    bp->modules_dir = lower_cat(&bp->arena, m->pg->stdlib_dir ? m->pg->stdlib_dir : "stdlib", "/modules", NULL);
     if (env_name && !model_env(m, env_name)) {
         fprintf(err, "sfdc: build: no environment `%s`\n", env_name);
         return false;
@@ -1353,8 +1344,28 @@ bool lower_autoscaled(const Model *m, const Object *svc, const Environment *env)
     return scale->items[1]->u.num > 0;
 }
 
+char *lower_cat(Arena *a, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        n += strlen(s);
+    va_end(ap);
+    char *p = arena_alloc_raw(a, n + 1), *q = p;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));) {
+        size_t k = strlen(s);
+        memcpy(q, s, k);
+        q += k;
+    }
+    va_end(ap);
+    *q = '\0';
+    return p;
+}
+
 const char *lower_header(Arena *a, const char *src)
 {
-    return arena_printf(a, "Generated by sfdc %s from %s \xe2\x80\x94 do not edit.", SFDC_VERSION, src);
+    return lower_cat(a, "Generated by sfdc ", SFDC_VERSION, " from ", src, " \xe2\x80\x94 do not edit.", NULL);
 }
 
