@@ -259,18 +259,23 @@ static bool inline_into(HclWriter *w, HclBuf *out, const HclVal *v, size_t start
     return false;
 }
 
-/* v's one-line text in w->tmp if it fits in `room` columns; else false. */
-static bool try_inline(HclWriter *w, const HclVal *v, int room)
+/* Appends v's one-line text to out if it fits in `room` columns; else
+ * leaves out as it was and returns false. The text goes straight where it
+ * is kept (the run, the output): no scratch copy. */
+static bool try_inline(HclWriter *w, HclBuf *out, const HclVal *v, int room)
 {
-    w->tmp.n = 0;
-    if (w->tmp.p)
-        w->tmp.p[0] = '\0';
     if (v->multiline)
         return false;
+    size_t start = out->n;
     bool scalar = v->kind != HCL_LIST && v->kind != HCL_OBJ;
-    if (scalar)     /* a scalar goes on its line whatever its width */
-        return inline_into(w, &w->tmp, v, 0, INT_MAX);
-    return inline_into(w, &w->tmp, v, 0, room) && columns(w->tmp.p ? w->tmp.p : "", w->tmp.n) <= room;
+    bool ok = scalar    /* a scalar goes on its line whatever its width */
+                  ? inline_into(w, out, v, start, INT_MAX)
+                  : inline_into(w, out, v, start, room) && columns(out->p + start, out->n - start) <= room;
+    if (!ok && out->p) {
+        out->n = start;
+        out->p[start] = '\0';
+    }
+    return ok;
 }
 
 /* ---- the aligned run ---------------------------------------------------- */
@@ -283,33 +288,45 @@ void hcl_flush(HclWriter *w)
     for (int i = 0; i < w->nrun; i++)
         if (w->run[i].cols > width)
             width = w->run[i].cols;
-    for (int i = 0; i < w->nrun; i++) {
+    HclBuf *out = w->out;
+    size_t ind = 2 * (size_t)(w->depth > 0 ? w->depth : 0);
+    for (int i = 0; i < w->nrun; i++) {    /* each line reserved once, then copied in */
         const HclRunItem *r = &w->run[i];
-        indent(w->out, w->depth);
-        hcl_buf_put(w->out, w->run_text.p + r->key, r->klen);
-        indent_cols(w->out, width - r->cols);
-        hcl_buf_put(w->out, " = ", 3);
-        hcl_buf_put(w->out, w->run_text.p + r->val, r->vlen);
-        hcl_buf_put(w->out, "\n", 1);
+        size_t pad = (size_t)(width - r->cols);
+        hcl_buf_reserve(out, ind + r->klen + pad + 3 + r->vlen + 1);
+        char *d = out->p + out->n;
+        memset(d, ' ', ind);
+        d += ind;
+        memcpy(d, w->run_text.p + r->key, r->klen);
+        d += r->klen;
+        memset(d, ' ', pad);
+        d += pad;
+        memcpy(d, " = ", 3);
+        d += 3;
+        memcpy(d, w->run_text.p + r->val, r->vlen);
+        d += r->vlen;
+        *d++ = '\n';
+        *d = '\0';
+        out->n = (size_t)(d - out->p);
     }
     w->nrun = 0;
     w->run_text.n = 0;
 }
 
-static void run_push(HclWriter *w, const char *key, size_t klen, const char *val, size_t vlen)
+/* Adds to the run the name at run_text[key..key+klen) and the value from
+ * there to the end of run_text, both already appended by the caller. */
+static void run_push(HclWriter *w, size_t key, size_t klen, int cols)
 {
     if (w->nrun == w->caprun) {
         w->caprun = w->caprun ? w->caprun * 2 : 16;
         w->run = xrealloc(w->run, (size_t)w->caprun * sizeof *w->run);
     }
     HclRunItem *r = &w->run[w->nrun++];
-    r->key = w->run_text.n;
+    r->key = key;
     r->klen = klen;
-    hcl_buf_put(&w->run_text, key, klen);
-    r->val = w->run_text.n;
-    r->vlen = vlen;
-    hcl_buf_put(&w->run_text, val, vlen);
-    r->cols = columns(key, klen);
+    r->val = key + klen;
+    r->vlen = w->run_text.n - r->val;
+    r->cols = cols;
 }
 
 /* ---- multi-line renderings ---------------------------------------------- */
@@ -340,9 +357,7 @@ static void multi_into(HclWriter *w, const HclVal *v)
         w->depth++;
         for (int i = 0; i < v->n; i++) {
             indent(out, w->depth);
-            if (try_inline(w, v->items[i], HCL_WIDTH - 2 * w->depth - 1))
-                hcl_buf_put(out, w->tmp.p, w->tmp.n);
-            else
+            if (!try_inline(w, out, v->items[i], HCL_WIDTH - 2 * w->depth - 1))
                 multi_into(w, v->items[i]);
             hcl_buf_put(out, ",\n", 2);
         }
@@ -373,22 +388,25 @@ static void attr_keyed(HclWriter *w, const char *keytext, const HclVal *v)
     blank_if_pending(w);
     w->at_start = false;
     size_t klen = strlen(keytext);
+    int cols = columns(keytext, klen);
+    size_t key = w->run_text.n;
+    hcl_buf_put(&w->run_text, keytext, klen);
     if (v->kind == HCL_HEREDOC) {
         /* `name = <<-EOF` is a whole assignment to terraform fmt, and the
          * heredoc is one token: the run goes on through it. */
-        w->tmp.n = 0;
         HclBuf *saved = w->out;
-        w->out = &w->tmp;
+        w->out = &w->run_text;
         multi_into(w, v);
         w->out = saved;
-        run_push(w, keytext, klen, w->tmp.p, w->tmp.n);
+        run_push(w, key, klen, cols);
         return;
     }
-    int room = HCL_WIDTH - 2 * w->depth - columns(keytext, klen) - 3;
-    if (try_inline(w, v, room)) {
-        run_push(w, keytext, klen, w->tmp.p, w->tmp.n);
+    if (try_inline(w, &w->run_text, v, HCL_WIDTH - 2 * w->depth - cols - 3)) {
+        run_push(w, key, klen, cols);
         return;
     }
+    w->run_text.n = key;    /* the name goes out with the multi-line value */
+    w->run_text.p[key] = '\0';
     hcl_flush(w);
     indent(w->out, w->depth);
     hcl_buf_put(w->out, keytext, klen);
@@ -424,7 +442,6 @@ void hcl_writer_release(HclWriter *w)
     hcl_flush(w);
     free(w->run);
     hcl_buf_release(&w->run_text);
-    hcl_buf_release(&w->tmp);
     w->run = NULL;
     w->nrun = w->caprun = 0;
 }

@@ -49,7 +49,6 @@ typedef struct HclWriter {
     HclRunItem *run;        /* the current run of single-line attributes */
     int nrun, caprun;
     HclBuf run_text;        /* names and values of the run */
-    HclBuf tmp;             /* scratch for trial renderings */
     bool at_start;          /* nothing written yet in the current body */
     bool blank;             /* a blank line is due before the next item */
 } HclWriter;
