@@ -45,13 +45,10 @@ static void indent(HclBuf *b, int depth)
 static inline bool word_stops(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    uint64_t hit = (x - ones * 0x20) & ~x & highs;
-    static const unsigned char eq[] = {0x7f, '\\', '"', '$', '%'};
-    for (size_t i = 0; i < sizeof eq; i++) {
-        uint64_t q = x ^ (ones * eq[i]);
-        hit |= (q - ones) & ~q & highs;
-    }
-    return hit != 0;
+    uint64_t del = x ^ (ones * 0x7f), bs = x ^ (ones * '\\'), q = x ^ (ones * '"');
+    uint64_t dollar = x ^ (ones * '$'), pct = x ^ (ones * '%');
+    return (((x - ones * 0x20) & ~x) | ((del - ones) & ~del) | ((bs - ones) & ~bs) | ((q - ones) & ~q) |
+            ((dollar - ones) & ~dollar) | ((pct - ones) & ~pct)) & highs;
 }
 
 static inline bool byte_stops(unsigned char c)
@@ -60,15 +57,22 @@ static inline bool byte_stops(unsigned char c)
 }
 
 /* How many bytes of s (n long) come before the first that may need
- * escaping: eight at a time, then byte by byte from the word that said
- * yes. Most strings (names, ARNs, ids) have none. */
+ * escaping: eight at a time, the last eight overlapping, then byte by byte
+ * from the word that said yes. Most strings (names, ARNs, ids) have none. */
 static size_t plain_len(const char *s, size_t n)
 {
     size_t i = 0;
-    for (uint64_t x; i + 8 <= n; i += 8) {
+    uint64_t x;
+    for (; i + 8 <= n; i += 8) {
         memcpy(&x, s + i, 8);
         if (word_stops(x))
             break;
+    }
+    if (n >= 8 && i + 8 > n) {
+        memcpy(&x, s + n - 8, 8);
+        if (!word_stops(x))
+            return n;
+        i = n - 8;
     }
     while (i < n && !byte_stops((unsigned char)s[i]))
         i++;
@@ -79,7 +83,8 @@ static size_t plain_len(const char *s, size_t n)
 static void escape_into(HclBuf *out, const char *s)
 {
     size_t n = strlen(s);
-    hcl_buf_reserve(out, n + 2);
+    if (out->n + n + 3 > out->cap)
+        hcl_buf_reserve(out, n + 2);
     for (size_t i = 0;;) {
         size_t k = plain_len(s + i, n - i);
         hcl_buf_put(out, s + i, k);
@@ -293,7 +298,9 @@ void hcl_flush(HclWriter *w)
     for (int i = 0; i < w->nrun; i++) {    /* each line reserved once, then copied in */
         const HclRunItem *r = &w->run[i];
         size_t pad = (size_t)(width - r->cols);
-        hcl_buf_reserve(out, ind + r->klen + pad + 3 + r->vlen + 1);
+        size_t need = ind + r->klen + pad + 3 + r->vlen + 1;
+        if (out->n + need + 1 > out->cap)
+            hcl_buf_reserve(out, need);
         char *d = out->p + out->n;
         memset(d, ' ', ind);
         d += ind;
