@@ -166,7 +166,7 @@ bool hcl_is_ident(const char *s)
     for (const unsigned char *p = (const unsigned char *)s + 1; *p; p++)
         if (!ident_byte[*p])
             return false;
-    if (!strchr("tfni", *s))       /* no keyword starts otherwise: most keys */
+    if (*s != 't' && *s != 'f' && *s != 'n' && *s != 'i')   /* no keyword starts otherwise: most keys */
         return true;
     for (int i = 0; words[i]; i++)
         if (strcmp(s, words[i]) == 0)
@@ -348,11 +348,15 @@ static void multi_into(HclWriter *w, const HclVal *v)
     if (v->kind == HCL_OBJ) {
         hcl_buf_put(out, "{\n", 2);
         w->depth++;
-        HclBuf key = {0};
+        HclBuf key = {0};   /* a key that needs quotes; most are written as they are */
         for (int i = 0; i < v->n; i++) {
-            key.n = 0;
-            key_into(&key, v->keys[i]);
-            attr_keyed(w, key.p, v->items[i]);
+            const char *k = v->keys[i];
+            if (!hcl_is_ident(k)) {
+                key.n = 0;
+                hcl_quote(&key, k);
+                k = key.p;
+            }
+            attr_keyed(w, k, v->items[i]);
         }
         hcl_buf_release(&key);
         hcl_flush(w);
