@@ -15,7 +15,7 @@
  * about PLAN_CHUNK bytes of it, and the strings made for it (ARNs, policy
  * documents, titles) are released: each phase loop resets the arena to a
  * mark taken before it. What stays is one interned string per step id
- * (unique ids, the `ready` lists), in the program's interner, so a
+ * (unique ids, the `ready` lists), in an interner of the plan's own, so a
  * 10,000-account plan of ~190 MB is written with the arena at about one
  * account's worth (it was 33 MB of ARNs and ids). Until 2026-12 the steps were cJSON trees
  * built and printed per account; building and freeing ~1.5 million nodes
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intern.h"
 #include "jsonw.h"
 #include "lower.h"
 #include "names.h"
@@ -72,7 +73,11 @@ typedef struct Emit {
     bool first_core_known;
     const char *sched_text;     /* the window the operate phase parsed last */
     int sched_n;                /* its scheduled actions (0: none, or it did not parse) */
-    Table ids;                  /* interned step id -> (void *)1: ids in use */
+    Arena ida;                  /* the step ids: they outlive the strings in a */
+    Interner idin;              /* the step ids in use, interned into ida: a
+                                   table of their own, so the program's
+                                   (~250,000 names at 10,000 LAs) does not
+                                   double for them */
     StrBuf out;                 /* printed text not yet handed to sink */
     JsonWriter w;               /* prints into out */
     PlanSink sink;              /* where the text goes */
@@ -190,13 +195,17 @@ static int sort_unique(const char **v, int n)
  * clash), so this is a safety net: the plan stays valid regardless. */
 static const char *unique_id(Emit *e, const char *id)
 {
-    Interner *in = &e->m->pg->in;
+    /* every string in idin is an id in use (ready_push only adds ids a
+       step got), so a string new to it is free: it is interned, taken */
+    Interner *in = &e->idin;
     const char *u = id;
-    for (int n = 2; table_get(&e->ids, intern_cstr(in, u)); n++)
+    for (int n = 2;; n++) {
+        size_t had = in->count;
+        const char *kept = intern_cstr(in, u);
+        if (in->count > had)
+            return kept;    /* the interned copy outlives the step's scratch */
         u = arena_printf(&e->a, "%s-%d", id, n);
-    u = intern_cstr(in, u);
-    table_put(&e->ids, u, (void *)1);
-    return u;      /* the interned copy: it outlives the step's scratch */
+    }
 }
 
 /* Adds step id to the steps ac's deploy waits for. The id is interned
@@ -205,7 +214,7 @@ static const char *unique_id(Emit *e, const char *id)
  * steps are printed: the phase loops reset the arena to their mark. */
 static void ready_push(Emit *e, Acct *ac, const char *id)
 {
-    ids_push(&ac->ready, intern_cstr(&e->m->pg->in, id));
+    ids_push(&ac->ready, intern_cstr(&e->idin, id));
 }
 
 /* Opens a step of phase ph: id (made unique), phase, account, region (when
@@ -1268,8 +1277,10 @@ static void put_accounts(Emit *e)
     JsonWriter *w = &e->w;
     JW_KEY(w, "accounts");
     jw_object(w);
+    ArenaMark mk = arena_mark(&e->a);
     for (int i = 0; i < e->naccts; i++) {
         const Acct *ac = &e->accts[i];
+        arena_reset(&e->a, mk);
         jw_key(w, ac->name);
         jw_object(w);
         JW_MEMBER(w, "id", ac->id);
@@ -1398,7 +1409,8 @@ bool planemit_write(const Model *m, const Environment *env, const PlanEmitOption
     if (!e.opt.generator)
         e.opt.generator = "sfdc " SFDC_VERSION;
     arena_init(&e.a);
-    table_init(&e.ids);
+    arena_init(&e.ida);
+    intern_init(&e.idin, &e.ida);
     table_init(&e.acct_by_obj);
     e.platform = names_platform(m);
     const char *r = m->platform ? get_str(&e, m->platform, "region") : NULL;
@@ -1415,7 +1427,8 @@ bool planemit_write(const Model *m, const Environment *env, const PlanEmitOption
         free(e.accts[i].ready.ids);
     free(e.accts);
     arena_release(&e.a);
-    table_release(&e.ids);
+    intern_release(&e.idin);
+    arena_release(&e.ida);
     table_release(&e.acct_by_obj);
     free(e.core_deploys.ids);
     free(sb_finish(&e.out));
