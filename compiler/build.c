@@ -281,6 +281,7 @@ static int render(LowerPlan *bp, const BuildOptions *o, Stamps *sp, OutTree *t, 
         return 1;
     if (!emit_accounts(bp, o, sp, t))
         return bp->internal ? 70 : 1;
+    lower_units_release(bp);    /* the plans do not read units: their pages go before the plans' */
     return emit_plans(bp, o, sp, t, err) ? 0 : 70;
 }
 
