@@ -85,3 +85,18 @@ const char *intern(Interner *in, const char *s, size_t len)
 }
 
 const char *intern_cstr(Interner *in, const char *s) { return intern(in, s, strlen(s)); }
+
+uint64_t intern_hash_words(const char *s, size_t n)
+{
+    uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, s + i, n - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ h >> 29;
+}

@@ -30,5 +30,8 @@ const char *intern(Interner *in, const char *s, size_t len);
 const char *intern_cstr(Interner *in, const char *s);
 /* FNV-1a, also used by the hash sets of the checker. */
 uint32_t intern_hash(const char *s, size_t len);
+/* A hash eight bytes a step, for the checker's sets of many long keys
+ * (derived names); not the interner's own. */
+uint64_t intern_hash_words(const char *s, size_t len);
 
 #endif

@@ -1328,6 +1328,16 @@ bool lower_account(LowerPlan *bp, const LowerEnv *e, LowerAccount *a)
     return b->ok;
 }
 
+void lower_units_release(LowerPlan *bp)
+{
+    if (bp->lowered) {
+        bp->lowered->units = NULL;
+        bp->lowered->nunits = bp->lowered->cap = 0;
+        bp->lowered = NULL;
+    }
+    arena_release(&bp->units);
+}
+
 void lower_release(LowerPlan *bp)
 {
     arena_release(&bp->arena);

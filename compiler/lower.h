@@ -112,6 +112,10 @@ bool lower_plan(LowerPlan *bp, const Model *m, const char *env_name, FILE *err);
  * the account lowered before. False (message on the err of lower_plan, and
  * bp->internal set) when the account meets what the checker refuses. */
 bool lower_account(LowerPlan *bp, const LowerEnv *e, LowerAccount *a);
+/* Releases the units of the account lowered last (and the arena's chunk
+ * kept for the next one: the core account's, listing every puller, is
+ * megabytes), once no account is lowered any more; bp stays usable. */
+void lower_units_release(LowerPlan *bp);
 void lower_release(LowerPlan *bp);
 
 /* Whether the service's unit registers an Application Auto Scaling target

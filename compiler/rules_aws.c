@@ -174,23 +174,9 @@ static const char *bucket_what(Aws *c, const Bucket *b)
                     : arena_printf(arena(c), "`%s`", b->obj->path);
 }
 
-/* A bucket name's hash for the set, eight bytes a step: every bucket of
- * every account is hashed once a pass, and byte-wise FNV (intern_hash)
- * was a third of checking one. */
-static uint32_t name_hash(const char *s, size_t n)
-{
-    uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    w = 0;
-    memcpy(&w, s + i, n - i);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    return (uint32_t)(h ^ h >> 29);
-}
+/* A bucket name's hash for the set (every bucket of every account is
+ * hashed once a pass, and byte-wise FNV was a third of checking one). */
+static uint32_t name_hash(const char *s, size_t n) { return (uint32_t)intern_hash_words(s, n); }
 
 /* Returns the bucket already holding b's name, or NULL after adding b. */
 static Bucket *bucket_claim(BucketSet *set, Bucket *b)

@@ -75,22 +75,12 @@ static void *grow_to(void *p, size_t *cap, size_t need, size_t size)
     return q;
 }
 
-/* A key's hash, eight bytes a step: a name is hashed once per deployment
- * that creates it, tens of thousands of keys of ~40 bytes (byte-wise FNV
- * was half of claiming one). */
+/* A key's hash (a name is hashed once per deployment that creates it,
+ * tens of thousands of keys of ~40 bytes; byte-wise FNV was half of
+ * claiming one); never 0. */
 static uint64_t key_hash(const char *s, size_t n)
 {
-    uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    w = 0;
-    memcpy(&w, s + i, n - i);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
+    uint64_t h = intern_hash_words(s, n);
     return h ? h : 1;
 }
 

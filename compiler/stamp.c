@@ -358,19 +358,26 @@ static int cmp_ent(const void *a, const void *b)
     return strcmp(((const StampEnt *)a)->key, ((const StampEnt *)b)->key);
 }
 
-/* DIR/.sfdc-stamps into s->old (nothing when absent or unreadable). */
-static void read_stamps(Stamps *s)
+/* DIR/.sfdc-stamps opened for reading (never through a symbolic link), or
+ * NULL when absent or unreadable. */
+static FILE *open_stamps(const char *dir)
 {
     HclBuf p = {0};
-    hcl_buf_printf(&p, "%s/%s", s->dir, STAMP_FILE);
+    hcl_buf_printf(&p, "%s/%s", dir, STAMP_FILE);
     int fd = open(p.p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     hcl_buf_release(&p);
     FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
+    if (!f && fd >= 0)
+        close(fd);
+    return f;
+}
+
+/* DIR/.sfdc-stamps into s->old (nothing when absent or unreadable). */
+static void read_stamps(Stamps *s)
+{
+    FILE *f = open_stamps(s->dir);
+    if (!f)
         return;
-    }
     char *line = NULL;
     size_t cap = 0;
     int capold = 0;
@@ -845,16 +852,9 @@ static bool record_line(StampRecord *r, const char *line, bool *input)
 bool stamp_record_read(const char *dir, StampRecord *r)
 {
     memset(r, 0, sizeof *r);
-    HclBuf p = {0};
-    hcl_buf_printf(&p, "%s/%s", dir, STAMP_FILE);
-    int fd = open(p.p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    hcl_buf_release(&p);
-    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
+    FILE *f = open_stamps(dir);
+    if (!f)
         return false;
-    }
     char *line = NULL;
     size_t cap = 0;
     bool ok = true, input = false;
