@@ -111,6 +111,11 @@ static void escape_into(HclBuf *out, const char *s)
     }
 }
 
+void hcl_escape(HclBuf *out, const char *s)
+{
+    escape_into(out, s);
+}
+
 void hcl_quote(HclBuf *out, const char *s)
 {
     hcl_buf_put(out, "\"", 1);

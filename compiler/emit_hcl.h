@@ -71,6 +71,9 @@ void hcl_flush(HclWriter *w);
 
 /* Writes s as an HCL quoted string literal (with the quotes). */
 void hcl_quote(HclBuf *out, const char *s);
+/* The same without the quotes: for literals whose other pieces the caller
+ * writes as they are. */
+void hcl_escape(HclBuf *out, const char *s);
 /* Writes a number the way terraform fmt leaves it: integers without a
  * fraction, others in the shortest form that reads back exactly. */
 void hcl_format_num(HclBuf *out, double num);
