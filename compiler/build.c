@@ -179,17 +179,24 @@ static void report_writes(char *log, const char *dir, const BuildOptions *o, FIL
     diag_release(&dg);
 }
 
-/* Hands the plan's text to the file being streamed. */
+/* Hands the plan's text to the file being streamed: its buffers as they
+ * are (plan_to_tree, the copying sink, is not called then). */
 static void plan_to_tree(void *ctx, const char *text, size_t len)
 {
     out_put(ctx, text, len);
+}
+
+static void plan_take(void *ctx, char *text, size_t len)
+{
+    out_put_take(ctx, text, len);
 }
 
 /* ENV/plan.json: the runtime plan of each environment (planemit.c), its
  * deploy steps pointed at the ENV/ACCOUNT directories of this tree. */
 static bool emit_plans(const LowerPlan *bp, const BuildOptions *o, Stamps *sp, OutTree *t, FILE *err)
 {
-    PlanEmitOptions po = {.deploy = o->target == BUILD_TERRAFORM ? PLAN_DEPLOY_TERRAFORM : PLAN_DEPLOY_TERRAGRUNT};
+    PlanEmitOptions po = {.deploy = o->target == BUILD_TERRAFORM ? PLAN_DEPLOY_TERRAFORM : PLAN_DEPLOY_TERRAGRUNT,
+                          .take = plan_take};
     for (int i = 0; i < bp->nenvs; i++) {
         char path[160];
         snprintf(path, sizeof path, "%s/plan.json", bp->envs[i].dir);

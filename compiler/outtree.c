@@ -897,6 +897,17 @@ void out_put(OutTree *t, const char *data, size_t len)
         flush_chunk(r);
 }
 
+void out_put_take(OutTree *t, char *data, size_t len)
+{
+    OutRun *r = t->run;
+    if (!r || !r->open || len == 0) {
+        free(data);
+        return;
+    }
+    flush_chunk(r);     /* what out_put left goes first */
+    push_op(r, (OutOp){.kind = OP_DATA, .data = data, .len = len});
+}
+
 void out_close(OutTree *t)
 {
     OutRun *r = t->run;

@@ -92,6 +92,9 @@ int out_begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err);
  * file is open at a time. */
 void out_open(OutTree *t, const char *path);
 void out_put(OutTree *t, const char *data, size_t len);
+/* out_put of a malloc'd buffer, which the tree owns from then on (freed
+ * once written): no copy. */
+void out_put_take(OutTree *t, char *data, size_t len);
 void out_close(OutTree *t);
 /* Ends the run: checks the paths (each once), then with OUT_WRITE writes
  * the manifest and renames the tree (or the staged files) into place and

@@ -1325,6 +1325,15 @@ static void hand_over(Emit *e, bool force)
 {
     if (e->out.oom || e->out.n == 0 || (!force && e->out.n < PLAN_CHUNK))
         return;
+    if (e->opt.take) {     /* the buffer goes; the next one is as big */
+        e->opt.take(e->sink_ctx, e->out.p, e->out.n);
+        e->out.n = 0;
+        e->out.p = malloc(e->out.cap);
+        e->out.oom = !e->out.p;
+        if (e->out.p)
+            e->out.p[0] = '\0';
+        return;
+    }
     e->sink(e->sink_ctx, e->out.p, e->out.n);
     e->out.n = 0;
     e->out.p[0] = '\0';

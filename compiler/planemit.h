@@ -46,6 +46,10 @@ typedef struct PlanEmitOptions {
     const char *deploy_dir;
     /* Free text for the plan's "generator" member; NULL: "sfdc VERSION". */
     const char *generator;
+    /* planemit_write: when set, the text goes to take instead of the sink,
+     * in malloc'd pieces take owns from then on (no copy on the way to a
+     * writer that queues them, outtree's out_put_take). */
+    void (*take)(void *ctx, char *text, size_t len);
 } PlanEmitOptions;
 
 /* Receives the plan's text piece by piece, in order. */
