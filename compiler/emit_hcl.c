@@ -79,14 +79,11 @@ static size_t plain_len(const char *s, size_t n)
     return i;
 }
 
-/* The text of a string literal without quotes. */
-static void escape_into(HclBuf *out, const char *s)
+/* The text of s (n bytes, the first k of them known plain) as the inside
+ * of a string literal; room for n bytes is reserved. */
+static void escape_rest(HclBuf *out, const char *s, size_t n, size_t k)
 {
-    size_t n = strlen(s);
-    if (out->n + n + 3 > out->cap)
-        hcl_buf_reserve(out, n + 2);
     for (size_t i = 0;;) {
-        size_t k = plain_len(s + i, n - i);
         hcl_buf_put(out, s + i, k);
         i += k;
         if (i == n)
@@ -108,7 +105,17 @@ static void escape_into(HclBuf *out, const char *s)
         default:
             hcl_buf_printf(out, "\\u%04x", c);
         }
+        k = plain_len(s + i, n - i);
     }
+}
+
+/* The text of a string literal without quotes. */
+static void escape_into(HclBuf *out, const char *s)
+{
+    size_t n = strlen(s);
+    if (out->n + n + 3 > out->cap)
+        hcl_buf_reserve(out, n + 2);
+    escape_rest(out, s, n, plain_len(s, n));
 }
 
 void hcl_escape(HclBuf *out, const char *s)
@@ -116,10 +123,25 @@ void hcl_escape(HclBuf *out, const char *s)
     escape_into(out, s);
 }
 
+/* Most strings (names, ARNs, ids) need no escape: quotes and bytes are
+ * copied in one step. */
 void hcl_quote(HclBuf *out, const char *s)
 {
+    size_t n = strlen(s);
+    if (out->n + n + 3 > out->cap)
+        hcl_buf_reserve(out, n + 2);
+    size_t k = plain_len(s, n);
+    if (k == n) {
+        char *d = out->p + out->n;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        d[n + 2] = '\0';
+        out->n += n + 2;
+        return;
+    }
     hcl_buf_put(out, "\"", 1);
-    escape_into(out, s);
+    escape_rest(out, s, n, k);
     hcl_buf_put(out, "\"", 1);
 }
 
@@ -163,26 +185,39 @@ static const unsigned char ident_byte[256] = {
     ['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2, ['Z'] = 2,
 };
 
-bool hcl_is_ident(const char *s)
+/* hcl_is_ident, also giving s's length when it is one (an identifier is
+ * ASCII: as many columns as bytes). */
+static bool ident_len(const char *s, size_t *len)
 {
-    static const char *const words[] = {"true", "false", "null", "for", "in", "if", NULL};
     if (ident_byte[(unsigned char)*s] != 2)
         return false;
-    for (const unsigned char *p = (const unsigned char *)s + 1; *p; p++)
-        if (!ident_byte[*p])
-            return false;
-    if (*s != 't' && *s != 'f' && *s != 'n' && *s != 'i')   /* no keyword starts otherwise: most keys */
-        return true;
-    for (int i = 0; words[i]; i++)
-        if (strcmp(s, words[i]) == 0)
-            return false;
-    return true;
+    const unsigned char *p = (const unsigned char *)s + 1;
+    while (ident_byte[*p])
+        p++;
+    if (*p)
+        return false;
+    size_t n = (size_t)(p - (const unsigned char *)s);
+    *len = n;
+    switch (n) {    /* the keywords: true, false, null, for, in, if */
+    case 2: return memcmp(s, "in", 2) != 0 && memcmp(s, "if", 2) != 0;
+    case 3: return memcmp(s, "for", 3) != 0;
+    case 4: return memcmp(s, "true", 4) != 0 && memcmp(s, "null", 4) != 0;
+    case 5: return memcmp(s, "false", 5) != 0;
+    default: return true;
+    }
+}
+
+bool hcl_is_ident(const char *s)
+{
+    size_t n;
+    return ident_len(s, &n);
 }
 
 static void key_into(HclBuf *out, const char *key)
 {
-    if (hcl_is_ident(key))
-        hcl_buf_puts(out, key);
+    size_t n;
+    if (ident_len(key, &n))
+        hcl_buf_put(out, key, n);
     else
         hcl_quote(out, key);
 }
@@ -343,7 +378,7 @@ static void run_push(HclWriter *w, size_t key, size_t klen, int cols)
 
 /* ---- multi-line renderings ---------------------------------------------- */
 
-static void attr_keyed(HclWriter *w, const char *keytext, const HclVal *v);
+static void attr_keyed(HclWriter *w, const char *keytext, size_t klen, int cols, const HclVal *v);
 
 /* Writes v starting mid-line at w->depth, over several lines; leaves the
  * cursor after the closing bracket (no newline). */
@@ -356,12 +391,14 @@ static void multi_into(HclWriter *w, const HclVal *v)
         HclBuf key = {0};   /* a key that needs quotes; most are written as they are */
         for (int i = 0; i < v->n; i++) {
             const char *k = v->keys[i];
-            if (!hcl_is_ident(k)) {
+            size_t klen;
+            if (ident_len(k, &klen)) {
+                attr_keyed(w, k, klen, (int)klen, v->items[i]);
+            } else {
                 key.n = 0;
                 hcl_quote(&key, k);
-                k = key.p;
+                attr_keyed(w, key.p, key.n, columns(key.p, key.n), v->items[i]);
             }
-            attr_keyed(w, k, v->items[i]);
         }
         hcl_buf_release(&key);
         hcl_flush(w);
@@ -399,12 +436,11 @@ static void multi_into(HclWriter *w, const HclVal *v)
     }
 }
 
-static void attr_keyed(HclWriter *w, const char *keytext, const HclVal *v)
+/* `keytext = v`: keytext is klen bytes, cols columns wide. */
+static void attr_keyed(HclWriter *w, const char *keytext, size_t klen, int cols, const HclVal *v)
 {
     blank_if_pending(w);
     w->at_start = false;
-    size_t klen = strlen(keytext);
-    int cols = columns(keytext, klen);
     size_t key = w->run_text.n;
     hcl_buf_put(&w->run_text, keytext, klen);
     if (v->kind == HCL_HEREDOC) {
@@ -464,7 +500,8 @@ void hcl_writer_release(HclWriter *w)
 
 void hcl_attr(HclWriter *w, const char *name, const HclVal *v)
 {
-    attr_keyed(w, name, v);
+    size_t n = strlen(name);
+    attr_keyed(w, name, n, columns(name, n), v);
 }
 
 void hcl_block_open(HclWriter *w, const char *type, const char *const *labels, int nlabels)
@@ -497,6 +534,14 @@ void hcl_blank(HclWriter *w)
     hcl_flush(w);
     if (!w->at_start)
         w->blank = true;
+}
+
+void hcl_raw(HclWriter *w, const char *text, size_t n)
+{
+    blank_if_pending(w);
+    hcl_flush(w);
+    hcl_buf_put(w->out, text, n);
+    w->at_start = false;
 }
 
 void hcl_comment(HclWriter *w, const char *text)

@@ -64,6 +64,9 @@ void hcl_block_open(HclWriter *w, const char *type, const char *const *labels, i
 void hcl_block_close(HclWriter *w);
 /* A blank line (never two in a row, never first in a body). */
 void hcl_blank(HclWriter *w);
+/* Text already in HCL form, as one item of the body (what a block written
+ * by another writer at the same depth gave): the pending blank line first. */
+void hcl_raw(HclWriter *w, const char *text, size_t n);
 /* `# text` (one comment line per line of text). */
 void hcl_comment(HclWriter *w, const char *text);
 /* Writes everything pending. */
