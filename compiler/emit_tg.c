@@ -222,6 +222,31 @@ static void collect_refs(const HclVal *v, Dep *deps, int *ndeps, int cap)
             collect_refs(v->items[i], deps, ndeps, cap);
 }
 
+/* A dependency block rendered in this account: its text serves every unit
+ * that reads the same outputs of the same unit (the services read the
+ * cluster, network and database alike). */
+typedef struct DepText {
+    Dep dep;                /* the label and outputs it was rendered for */
+    const char *text;       /* the block; in the account's arena */
+    size_t len;
+} DepText;
+
+/* The account's rendered dependency blocks. */
+typedef struct DepCache {
+    DepText *v;             /* arena */
+    int n, cap;
+} DepCache;
+
+static bool same_dep(const Dep *x, const Dep *y)
+{
+    if (x->n != y->n || strcmp(x->label, y->label) != 0)
+        return false;
+    for (int i = 0; i < x->n; i++)
+        if (x->outputs[i] != y->outputs[i] && strcmp(x->outputs[i], y->outputs[i]) != 0)
+            return false;
+    return true;
+}
+
 static void emit_dependency(HclWriter *w, const LowerAccount *ac, const Dep *d, Arena *a)
 {
     const LowerUnit *dep = lower_unit(ac, d->label);
@@ -245,6 +270,33 @@ static void emit_dependency(HclWriter *w, const LowerAccount *ac, const Dep *d, 
      * values to delete what their own state holds) */
     hcl_attr(w, "mock_outputs_allowed_terraform_commands", hcl_expr(a, "[\"validate\", \"plan\", \"destroy\"]"));
     hcl_block_close(w);
+}
+
+/* emit_dependency through the account's cache: rendered once by a writer
+ * of its own (at depth 0, as the unit's), then copied. */
+static void dependency_cached(HclWriter *w, const LowerAccount *ac, const Dep *d, DepCache *c, Arena *a)
+{
+    for (int i = 0; i < c->n; i++)
+        if (same_dep(&c->v[i].dep, d)) {
+            hcl_raw(w, c->v[i].text, c->v[i].len);
+            return;
+        }
+    HclBuf buf = {0};
+    HclWriter bw;
+    hcl_writer_init(&bw, &buf, w->ref, w->ref_ctx);
+    emit_dependency(&bw, ac, d, a);
+    hcl_writer_release(&bw);
+    if (c->n == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 16;
+        DepText *v = arena_alloc(a, (size_t)cap * sizeof *v);
+        if (c->n)
+            memcpy(v, c->v, (size_t)c->n * sizeof *v);
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = (DepText){*d, arena_strdup(a, buf.p), buf.n};
+    hcl_raw(w, buf.p, buf.n);
+    hcl_buf_release(&buf);
 }
 
 /* `# ` and the pieces (NULL-terminated) as one comment line, written
@@ -336,7 +388,8 @@ static void unit_head(HclWriter *w, const char *src, const LowerEnv *e, const Lo
     hcl_buf_put(w->out, "\"\n}\n", 4);
 }
 
-static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount *ac, const LowerUnit *u, OutTree *t, Arena *a)
+static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount *ac, const LowerUnit *u,
+                      DepCache *deps_done, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     hcl_buf_reserve(&buf, 2048);
@@ -349,7 +402,7 @@ static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount
         collect_refs(u->inputs[i].val, deps, &ndeps, 32);
     for (int i = 0; i < ndeps; i++) {
         hcl_blank(&w);
-        emit_dependency(&w, ac, &deps[i], a);
+        dependency_cached(&w, ac, &deps[i], deps_done, a);
     }
     if (u->nafter) {
         hcl_blank(&w);
@@ -382,7 +435,8 @@ void emit_tg_account(const LowerPlan *bp, const LowerEnv *e, const LowerAccount 
     Arena a;
     arena_init(&a);
     emit_account(bp, e, ac, t, &a);
+    DepCache deps_done = {0};
     for (int k = 0; k < ac->nunits; k++)
-        emit_unit(bp, e, ac, ac->units[k], t, &a);
+        emit_unit(bp, e, ac, ac->units[k], &deps_done, t, &a);
     arena_release(&a);
 }
