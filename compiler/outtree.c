@@ -111,18 +111,19 @@ bool out_path_ok(const char *path)
 {
     if (!*path || *path == '/')
         return false;
-    const char *p = path;
-    for (;;) {
-        const char *end = strchr(p, '/');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return false;
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)p[i] < 0x20 || p[i] == '\\' || p[i] == 0x7f)
+    const char *start = path;   /* the current component */
+    for (const char *p = path;; p++) {     /* one pass: called for every file */
+        unsigned char c = (unsigned char)*p;
+        if (c == '/' || c == '\0') {
+            size_t n = (size_t)(p - start);
+            if (n == 0 || (n == 1 && start[0] == '.') || (n == 2 && start[0] == '.' && start[1] == '.'))
                 return false;
-        if (!end)
-            return true;
-        p = end + 1;
+            if (!c)
+                return true;
+            start = p + 1;
+        } else if (c < 0x20 || c == '\\' || c == 0x7f) {
+            return false;
+        }
     }
 }
 
@@ -815,29 +816,42 @@ static void writer_start(OutRun *r)
     r->threaded = !(env && strcmp(env, "0") == 0) && pthread_create(&r->thread, NULL, writer_main, r) == 0;
 }
 
-/* Hands a step to the writer (data, when any, becomes its); waits while
- * the queue is full, so memory stays bounded. */
-static void push_op(OutRun *r, OutOp op)
+/* Hands n steps to the writer at once (data, when any, becomes its);
+ * waits while the queue is full, so memory stays bounded. */
+static void push_ops(OutRun *r, OutOp *ops, int n)
 {
     if (!r->threaded) {
-        w_do(r, &op);
-        free(op.data);
+        for (int i = 0; i < n; i++) {
+            w_do(r, &ops[i]);
+            free(ops[i].data);
+        }
         return;
     }
+    size_t len = 0;
+    bool end = false;
+    for (int i = 0; i < n; i++) {
+        len += ops[i].len;
+        end |= ops[i].kind == OP_END;
+    }
     pthread_mutex_lock(&r->mu);
-    while (r->qn == QUEUE_OPS || (r->qbytes > 0 && r->qbytes + op.len > QUEUE_BYTES)) {
+    while (r->qn + n > QUEUE_OPS || (r->qbytes > 0 && r->qbytes + len > QUEUE_BYTES)) {
         r->csleeps = true;
         if (r->wsleeps)     /* full before a wake-up was due */
             pthread_cond_signal(&r->nonempty);
         pthread_cond_wait(&r->nonfull, &r->mu);
     }
     r->csleeps = false;
-    r->q[(r->qhead + r->qn) % QUEUE_OPS] = op;
-    r->qn++;
-    r->qbytes += op.len;
-    if (r->wsleeps && (r->qn >= WAKE_OPS || r->qbytes >= WAKE_BYTES || op.kind == OP_END))
+    for (int i = 0; i < n; i++)
+        r->q[(r->qhead + r->qn++) % QUEUE_OPS] = ops[i];
+    r->qbytes += len;
+    if (r->wsleeps && (r->qn >= WAKE_OPS || r->qbytes >= WAKE_BYTES || end))
         pthread_cond_signal(&r->nonempty);
     pthread_mutex_unlock(&r->mu);
+}
+
+static void push_op(OutRun *r, OutOp op)
+{
+    push_ops(r, &op, 1);
 }
 
 /* Waits for the writer to finish every step; then the writer's state is
@@ -869,22 +883,30 @@ static void flush_chunk(OutRun *r)
 
 /* ---- the caller's side ------------------------------------------------------ */
 
-void out_open(OutTree *t, const char *path)
+/* A new entry for path, or -1 (and the run fails) when path is unsafe. */
+static int entry_add(OutRun *r, const char *path)
 {
-    OutRun *r = t->run;
     if (!out_path_ok(path) || strcmp(path, OUT_MANIFEST) == 0) {
         fprintf(r->err, "sfdc: internal error: unsafe output path '%s'\n", path);
         r->failed = true;
-        return;
+        return -1;
     }
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 256;
         r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
     }
     r->ents[r->n] = (OutEntry){arena_strdup(&r->paths, path), r->n, ENT_WRITE, false};
-    r->n++;
+    return r->n++;
+}
+
+void out_open(OutTree *t, const char *path)
+{
+    OutRun *r = t->run;
+    int idx = entry_add(r, path);
+    if (idx < 0)
+        return;
     r->open = true;
-    push_op(r, (OutOp){.kind = OP_OPEN, .idx = r->n - 1, .path = r->ents[r->n - 1].path});
+    push_op(r, (OutOp){.kind = OP_OPEN, .idx = idx, .path = r->ents[idx].path});
 }
 
 void out_put(OutTree *t, const char *data, size_t len)
@@ -928,12 +950,22 @@ void out_add(OutTree *t, const char *path, char *data, size_t len)
         t->files[t->n++] = (OutFile){xstrdup(path), data, len};
         return;
     }
-    out_open(t, path);     /* the bytes are handed over as they are: no copy */
-    if (t->run->open && len > 0)
-        push_op(t->run, (OutOp){.kind = OP_DATA, .data = data, .len = len});
+    OutRun *r = t->run;
+    int idx = entry_add(r, path);
+    if (idx < 0) {
+        free(data);
+        return;
+    }
+    /* open, the bytes as they are (no copy) and close: one hand-over */
+    OutOp ops[3];
+    int n = 0;
+    ops[n++] = (OutOp){.kind = OP_OPEN, .idx = idx, .path = r->ents[idx].path};
+    if (len > 0)
+        ops[n++] = (OutOp){.kind = OP_DATA, .data = data, .len = len};
     else
         free(data);
-    out_close(t);
+    ops[n++] = (OutOp){.kind = OP_CLOSE};
+    push_ops(r, ops, n);
 }
 
 /* ---- reusing what DIR holds ------------------------------------------------ */
