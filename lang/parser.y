@@ -139,10 +139,10 @@ static Node *binary(Parser *p, Span sp, BinOp op, Node *a, Node *b)
 %token SCHEMA "schema" ENUM "enum"
 %token DOTDOT ".." EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||"
 
-%type <node> items item item_core target label body body_fields
+%type <node> items item target label body body_fields
 %type <node> params params_opt param args args_opt arg annot
 %type <node> else_opt fields field parents idents
-%type <node> type type_args bounds bound expr postfix primary string str_parts
+%type <node> type type_args bounds bound expr postfix string str_parts
 %type <node> list_items list_opt record_items record_item
 
 %nonassoc DOTDOT
@@ -166,25 +166,19 @@ items
     | items error               { $$ = append($1, mk(p, NODE_ERROR, @2)); }
     ;
 
-/* item = { annotation } item-core ; */
-item
-    : item_core                 { $$ = $1; }
-    | annot item                { $$ = $2; if ($$) { $1->next = $$->annots; $$->annots = $1; $$->span.start = @$.start; } }
-    ;
-
 /* annotation = "@" ident "(" [ args ] ")" ; */
 annot
     : '@' IDENT '(' args_opt ')'
                                 { $$ = named(p, NODE_ANNOT, @$, $2, @2); $$->a = $4; }
     ;
 
-item_core
+/* item = { annotation } item-core ; the item-core alternatives are written
+ * here directly: a unit rule `item: item_core` cost a reduction per item. */
+item
     : IMPORT string             { $$ = mk2(p, NODE_IMPORT, @$, $2, NULL); p->has_imports = true; }
     | LET IDENT '=' expr        { $$ = named(p, NODE_LET, @$, $2, @2); $$->b = $4; }
-    | target '=' expr           { if ($1->kind == NODE_IDENT) {   /* its node becomes the attribute */
-                                      $$ = $1; $$->kind = NODE_ATTR; $$->span = @$; $$->b = $3;
-                                  } else
-                                      $$ = mk2(p, NODE_ATTR, @$, $1, $3); }
+    | IDENT '=' expr            { $$ = named(p, NODE_ATTR, @$, $1, @1); $$->b = $3; }
+    | target '=' expr           { $$ = mk2(p, NODE_ATTR, @$, $1, $3); }
     | IDENT label body          { $$ = named(p, NODE_BLOCK, @$, $1, @1); $$->a = $2; $$->b = $3; }
     | IDENT body                { $$ = named(p, NODE_BLOCK, @$, $1, @1); $$->b = $2; }
     | TEMPLATE IDENT '(' params_opt ')' body
@@ -198,6 +192,7 @@ item_core
                                 { $$ = named(p, NODE_SCHEMA, @$, $2, @2); $$->a = close_list($4); $$->b = $5; }
     | ENUM IDENT '{' idents '}' { $$ = named(p, NODE_ENUM, @$, $2, @2); $$->a = close_list($4); }
     | ';'                       { $$ = NULL; }
+    | annot item                { $$ = $2; if ($$) { $1->next = $$->annots; $$->annots = $1; $$->span.start = @$.start; } }
     ;
 
 body
@@ -215,9 +210,10 @@ else_opt
                                 { $$ = mk2(p, NODE_IF, @$, $3, $4); $$->els = $5; }
     ;
 
-/* target = ident { "." ident } ; */
+/* target = ident { "." ident } ; a dotted one (a simple one is the ATTR's
+ * own name: see item) */
 target
-    : IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
+    : IDENT '.' IDENT           { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = named(p, NODE_IDENT, @1, $1, @1); }
     | target '.' IDENT          { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; }
     ;
 
@@ -332,14 +328,10 @@ expr
     | '-' expr %prec UMINUS     { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NEG; $$ = deepen(p, $$); }
     ;
 
+/* postfix = primary { "." ident | "[" expr "]" | "(" [ args ] ")" } ;
+ * primary's alternatives are written here directly: a unit rule
+ * `postfix: primary` cost a reduction per operand. */
 postfix
-    : primary                   { $$ = $1; }
-    | postfix '.' IDENT         { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; $$ = deepen(p, $$); }
-    | postfix '[' expr ']'      { $$ = deepen(p, mk2(p, NODE_INDEX, @$, $1, $3)); }
-    | postfix '(' args_opt ')'  { $$ = mk2(p, NODE_CALL, @$, $1, NULL); $$ = deepen(p, $$); $$->b = $3; }
-    ;
-
-primary
     : NUMBER                    { $$ = $1; }
     | QUANTITY                  { $$ = $1; }
     | CIDR                      { $$ = $1; }
@@ -351,19 +343,26 @@ primary
     | '[' list_opt ']'          { $$ = mk2(p, NODE_LIST, @$, $2, NULL); }
     | '{' record_items '}'      { $$ = mk2(p, NODE_RECORD, @$, close_list($2), NULL); }
     | '(' expr ')'              { $$ = $2; }
+    | postfix '.' IDENT         { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; $$ = deepen(p, $$); }
+    | postfix '[' expr ']'      { $$ = deepen(p, mk2(p, NODE_INDEX, @$, $1, $3)); }
+    | postfix '(' args_opt ')'  { $$ = mk2(p, NODE_CALL, @$, $1, NULL); $$ = deepen(p, $$); $$->b = $3; }
     ;
 
-/* string = '"' { text | "${" expr "}" } '"' ; a lone text part is a STR */
+/* string = '"' { text | "${" expr "}" } '"' ; a lone text part is a STR.
+ * str_parts has no empty alternative: an empty one cost a reduction per
+ * string. */
 string
-    : STR_BEGIN str_parts STR_END
+    : STR_BEGIN STR_END         { $$ = mk(p, NODE_STR, @$); $$->v.str = ""; }
+    | STR_BEGIN str_parts STR_END
                                 { Node *parts = close_list($2);
-                                  if (!parts) { $$ = mk(p, NODE_STR, @$); $$->v.str = ""; }
-                                  else if (!parts->next && parts->kind == NODE_STR) { $$ = parts; $$->span = @$; }
+                                  if (!parts->next && parts->kind == NODE_STR) { $$ = parts; $$->span = @$; }
                                   else $$ = mk2(p, NODE_INTERP, @$, parts, NULL); }
     ;
 
 str_parts
-    : %empty                    { $$ = NULL; }
+    : STR_TEXT                  { $$ = append(NULL, $1); }
+    | INTERP_BEGIN expr INTERP_END
+                                { $$ = append(NULL, $2); }
     | str_parts STR_TEXT        { $$ = append($1, $2); }
     | str_parts INTERP_BEGIN expr INTERP_END
                                 { $$ = append($1, $3); }
