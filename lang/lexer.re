@@ -649,19 +649,22 @@ static int lex_scan(Lexer *lx, YYSTYPE *val, Span *loc)
             return *loc = (Span){off(lx, lx->lim), off(lx, lx->lim)}, TOK_END;
         if (lx->depth > 0 && lx->modes[lx->depth - 1] == LEX_STRING)
             return string_part(lx, val, loc);
+    /* White space and comments change neither the mode nor too_deep, so
+     * after them the next token is matched straight away. */
+    next_token:
         lx->tok = lx->cur;
         /*!re2c
             $       { return end_of_input(lx, loc); }
             ws      {
                 if (lx->depth > 0 && (tok = interp_at_newline(lx, loc)) != 0)
                     return tok;
-                continue;
+                goto next_token;
             }
             "//" | "#" {
                 line_comment(lx, lx->tok[0] == '/' && lx->cur[0] == '/' && lx->cur[1] != '/');
-                continue;
+                goto next_token;
             }
-            "/*"    { block_comment(lx); continue; }
+            "/*"    { block_comment(lx); goto next_token; }
 
             octet "." octet "." octet "." octet ("/" digit+)? { tok = cidr(lx, val); break; }
             digit+  { tok = number(lx, val); break; }
