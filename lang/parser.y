@@ -399,7 +399,9 @@ static int yylex(YYSTYPE *val, Span *loc, Parser *p)
 {
     for (;;) {
         int tok = lex_next(&p->lx, val, loc);
-        if (!p->skip_to || tok == TOK_END || loc->start >= p->skip_to) {
+        if (!p->skip_to)        /* nearly always: no error on this line */
+            return tok;
+        if (tok == TOK_END || loc->start >= p->skip_to) {
             p->skip_to = 0;
             return tok;
         }
