@@ -142,7 +142,7 @@ static Node *binary(Parser *p, Span sp, BinOp op, Node *a, Node *b)
 %type <node> items item target label body body_fields
 %type <node> params params_opt param args args_opt arg annot
 %type <node> else_opt fields field parents idents
-%type <node> type type_args bounds bound expr postfix string str_parts
+%type <node> type type_args bounds bound expr string str_parts
 %type <node> list_items list_opt record_items record_item
 
 %nonassoc DOTDOT
@@ -152,6 +152,11 @@ static Node *binary(Parser *p, Span sp, BinOp op, Node *a, Node *b)
 %left '+' '-'
 %left '*' '/' '%'
 %precedence '!' UMINUS
+/* The other character tokens in their order of first use in the rules:
+ * token numbers order expected-token lists, and the next line would
+ * otherwise number `.`, `[` and `(` first. */
+%token '@' '(' ')' '=' '{' '}' ';' '.' ',' ':' '?' '[' ']'
+%precedence '.' '[' '('         /* postfix operators bind tightest */
 
 %%
 
@@ -308,8 +313,26 @@ type_args
     | type_args ',' type        { $$ = append($1, mk2(p, NODE_ARG, @3, $3, NULL)); }
     ;
 
+/* expr = operand { "." ident | "[" expr "]" | "(" [ args ] ")" }
+ *      | expr binop expr | unop expr ;
+ * The operands and postfix forms are expr's own alternatives, with the
+ * postfix operators at the highest precedence: a separate `postfix`
+ * nonterminal cost a unit reduction per operand. */
 expr
-    : postfix                   { $$ = $1; }
+    : NUMBER                    { $$ = $1; }
+    | QUANTITY                  { $$ = $1; }
+    | CIDR                      { $$ = $1; }
+    | TRUE                      { $$ = mk(p, NODE_BOOL, @$); $$->flags = NF_TRUE; }
+    | FALSE                     { $$ = mk(p, NODE_BOOL, @$); }
+    | NULL                      { $$ = mk(p, NODE_NULL, @$); }
+    | IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
+    | string                    { $$ = $1; }
+    | '[' list_opt ']'          { $$ = mk2(p, NODE_LIST, @$, $2, NULL); }
+    | '{' record_items '}'      { $$ = mk2(p, NODE_RECORD, @$, close_list($2), NULL); }
+    | '(' expr ')'              { $$ = $2; }
+    | expr '.' IDENT            { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; $$ = deepen(p, $$); }
+    | expr '[' expr ']'         { $$ = deepen(p, mk2(p, NODE_INDEX, @$, $1, $3)); }
+    | expr '(' args_opt ')'     { $$ = mk2(p, NODE_CALL, @$, $1, NULL); $$ = deepen(p, $$); $$->b = $3; }
     | expr DOTDOT expr          { $$ = deepen(p, mk2(p, NODE_RANGE, @$, $1, $3)); }
     | expr OR expr              { $$ = binary(p, @$, OP_OR, $1, $3); }
     | expr AND expr             { $$ = binary(p, @$, OP_AND, $1, $3); }
@@ -326,26 +349,6 @@ expr
     | expr '%' expr             { $$ = binary(p, @$, OP_MOD, $1, $3); }
     | '!' expr                  { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NOT; $$ = deepen(p, $$); }
     | '-' expr %prec UMINUS     { $$ = mk2(p, NODE_UNARY, @$, $2, NULL); $$->op = OP_NEG; $$ = deepen(p, $$); }
-    ;
-
-/* postfix = primary { "." ident | "[" expr "]" | "(" [ args ] ")" } ;
- * primary's alternatives are written here directly: a unit rule
- * `postfix: primary` cost a reduction per operand. */
-postfix
-    : NUMBER                    { $$ = $1; }
-    | QUANTITY                  { $$ = $1; }
-    | CIDR                      { $$ = $1; }
-    | TRUE                      { $$ = mk(p, NODE_BOOL, @$); $$->flags = NF_TRUE; }
-    | FALSE                     { $$ = mk(p, NODE_BOOL, @$); }
-    | NULL                      { $$ = mk(p, NODE_NULL, @$); }
-    | IDENT                     { $$ = named(p, NODE_IDENT, @$, $1, @1); }
-    | string                    { $$ = $1; }
-    | '[' list_opt ']'          { $$ = mk2(p, NODE_LIST, @$, $2, NULL); }
-    | '{' record_items '}'      { $$ = mk2(p, NODE_RECORD, @$, close_list($2), NULL); }
-    | '(' expr ')'              { $$ = $2; }
-    | postfix '.' IDENT         { $$ = named(p, NODE_GET, @$, $3, @3); $$->a = $1; $$ = deepen(p, $$); }
-    | postfix '[' expr ']'      { $$ = deepen(p, mk2(p, NODE_INDEX, @$, $1, $3)); }
-    | postfix '(' args_opt ')'  { $$ = mk2(p, NODE_CALL, @$, $1, NULL); $$ = deepen(p, $$); $$->b = $3; }
     ;
 
 /* string = '"' { text | "${" expr "}" } '"' ; a lone text part is a STR.
