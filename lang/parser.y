@@ -8,7 +8,8 @@
  * instructions of a parse). The table is larger (862 states, not 203);
  * the messages, recovery and trees are the same.
  *
- * SPEC.md's EBNF mirrors these rules; change both together. Lists are built
+ * SPEC.md's EBNF mirrors these rules (item-core, postfix and primary are
+ * written into their users here); change both together. Lists are built
  * circular (O(1) per element, in order) and cut once complete: see append.
  * Error recovery happens only at item level (`items error`), so a mistake
  * costs the rest of one item, never the rest of the file. */
