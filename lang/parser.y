@@ -56,7 +56,7 @@ static Node *mk2(Parser *p, NodeKind k, Span sp, Node *a, Node *b)
     return n;
 }
 
-static Node *named(Parser *p, NodeKind k, Span sp, const char *name, Span name_sp)
+static inline Node *named(Parser *p, NodeKind k, Span sp, const char *name, Span name_sp)
 {
     Node *n = mk(p, k, sp);
     n->name = name;
