@@ -65,25 +65,27 @@ static const unsigned char *transform(int how)
 /* Appends s, transformed: DASH `_` -> `-`; LOWER_DASH also lower case;
  * DIR lower case and anything outside [a-z0-9_-] -> `-` (a directory);
  * UNIT as DIR, and `_` -> `-` too (a unit directory).
- * `check` derives every name of every object in every environment, and a
- * name's parts are short (a platform, an account, a label): one pass that
- * copies and transforms costs less than strlen, memcpy and memchr. */
+ * `check` derives every name of every object in every environment: KEEP
+ * and DASH, nearly all of them, are a strlen and a memcpy (and a memchr
+ * for the rare `_`), fewer instructions than a loop a byte from ~6
+ * bytes on, and a name's parts (a platform, an account, a label) are
+ * about 10. */
 static void put(NameBuf *b, const char *s, int how)
 {
-    size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0, i = 0;
-    char *out = room ? b->buf + b->n : NULL;
-    if (how == KEEP)
-        for (; i < room && s[i]; i++)
-            out[i] = s[i];
-    else if (how == DASH)
-        for (; i < room && s[i]; i++)
-            out[i] = s[i] == '_' ? '-' : s[i];
-    else {
+    size_t room = b->n + 1 < b->cap ? b->cap - 1 - b->n : 0, len = strlen(s);
+    size_t w = len < room ? len : room;
+    char *out = w ? b->buf + b->n : NULL;
+    if (w && how <= DASH) {
+        memcpy(out, s, w);
+        if (how == DASH)
+            for (char *p = memchr(out, '_', w); p; p = memchr(p + 1, '_', (size_t)(out + w - p - 1)))
+                *p = '-';
+    } else if (w) {
         const unsigned char *map = transform(how);
-        for (; i < room && s[i]; i++)
+        for (size_t i = 0; i < w; i++)
             out[i] = (char)map[(unsigned char)s[i]];
     }
-    b->n += i + (s[i] ? strlen(s + i) : 0);     /* what did not fit still counts */
+    b->n += len;    /* what did not fit still counts */
 }
 
 /* Appends s[0, len), a name derived already (its length known: one memcpy). */
@@ -122,9 +124,13 @@ static size_t done(NameBuf *b)
 
 static size_t copy(const char *s, char *buf, size_t cap)
 {
+    if (!s || !*s) {    /* "": an object without such a name, asked of most */
+        if (cap)
+            buf[0] = '\0';
+        return 0;
+    }
     NameBuf b = {buf, cap, 0};
-    if (s && *s)    /* "": an object without such a name, asked of most */
-        put(&b, s, KEEP);
+    put(&b, s, KEEP);
     return done(&b);
 }
 
@@ -247,7 +253,8 @@ static struct NameBase *base_slot(const NameCtx *c, const Object *acct)
         mm->nbases = n;
     }
     uint64_t h = ((uint64_t)(uintptr_t)acct >> 4) * 0x9e3779b97f4a7c15ull;
-    size_t i = (size_t)(h ^ h >> 29) & (mm->nbases - 1), probes = 0;
+    /* the product's high half: its low bits repeat the objects' spacing */
+    size_t i = (size_t)(h >> 32 ^ h >> 13) & (mm->nbases - 1), probes = 0;
     for (; mm->bases[i].acct && mm->bases[i].acct != acct; i = (i + 1) & (mm->nbases - 1))
         if (++probes == mm->nbases / 2)
             return NULL;    /* more accounts than counted: derive, never fill up */
@@ -736,16 +743,12 @@ static inline bool applies(const NameCtx *c, NameKind k, const Object *o)
     if (!c->memo || k >= NAME_NKINDS || !o)
         return names_applies(k, o);
     NameMemo *mm = c->memo;
-    int i = 0;
-    for (; i < 8 && mm->kinds[i]; i++)
-        if (mm->kinds[i] == o->kind)
-            return (applies_mask(k) & mm->kind_bits[i]) != 0;
-    unsigned bit = object_bit(o);
-    if (i < 8) {
-        mm->kinds[i] = o->kind;
-        mm->kind_bits[i] = bit;
+    size_t h = (size_t)(((uintptr_t)o->kind * 0x9e3779b97f4a7c15ull) >> 60) & 15;
+    if (mm->kinds[h] != o->kind) {
+        mm->kinds[h] = o->kind;
+        mm->kind_bits[h] = object_bit(o);
     }
-    return (applies_mask(k) & bit) != 0;
+    return (applies_mask(k) & mm->kind_bits[h]) != 0;
 }
 
 bool names_deployment_wide(NameKind k)
