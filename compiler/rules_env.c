@@ -11,7 +11,9 @@
  * the pass is linear in the deployments; the overlap sweep is O(n log n)
  * per pair of connected environments (environments are few). At 10,000
  * accounts the pass claims ~100,000 names: its tables are small (8-byte
- * slots) and keep pointers, not copies, so that it runs from the cache. */
+ * slots) and keep pointers, not copies; every claim is recorded first,
+ * then the table is probed in the claims' order with prefetch, then the
+ * diagnostics are reported in that order (the deployments'). */
 #include "rules.h"
 
 #include <stdio.h>
