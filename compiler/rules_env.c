@@ -280,14 +280,15 @@ static const char *help_for(const char *code)
 }
 
 /* Records that cl (its env's obj) creates cl.name in namespace cl.ns,
- * scoped by sc (NULL: unique across AWS). */
-static void claim(EnvCheck *c, const Scope *sc, Claim cl, bool stable)
+ * scoped by sc (NULL: unique across AWS). False for no name. */
+static bool claim(EnvCheck *c, const Scope *sc, Claim cl, bool stable)
 {
     if (!cl.len)
-        return;
+        return false;
     cl.scope = sc ? sc->text : NULL;
     cl.hash = hash32(cl.name, cl.len, (sc ? sc->hash : 0) ^ (cl.ns + 1u) * 0x9e3779b97f4a7c15ull);
     add_claim(&c->names, cl, stable);
+    return true;
 }
 
 /* Where to point for a name of o: its `name` when written, else the block
@@ -477,9 +478,9 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const Scope *sc, uint32_t 
         const char *name = name_of(c, nc, k->kind, o, buf, sizeof buf, &len, &stable);
         if (!name)
             continue;
-        claim(c, k->global ? NULL : sc,
-              (Claim){o, name, NULL, (uint32_t)len, ei, k->kind, k->ns, group, 0}, stable);
-        group = false;
+        if (claim(c, k->global ? NULL : sc,
+                  (Claim){o, name, NULL, (uint32_t)len, ei, k->kind, k->ns, group, 0}, stable))
+            group = false;
     }
 }
 
