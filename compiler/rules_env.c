@@ -345,7 +345,7 @@ static void same_id(EnvCheck *c, const char *id, uint32_t ei, const Object *acct
  * id's index in c->ids, or UINT32_MAX when the account has none. */
 static uint32_t account_id(EnvCheck *c, const Model *m, uint32_t ei, const Object *acct)
 {
-    const Value *v = model_get(m, acct, "id");
+    const Value *v = rctx_val(m, acct, "id", NULL);     /* model_get, through rulectx's cache */
     const char *id = v && (v->kind == VAL_STR || v->kind == VAL_SYM) ? v->u.str : NULL;
     if (!id)
         return UINT32_MAX;
@@ -748,7 +748,7 @@ void rules_env(Model *m, DiagEngine *d)
        its names, object kinds told apart by pointer */
     NameMemo *memo = calloc(1, sizeof *memo);
     for (int i = 0; i < m->nenvs; i++) {
-        if (memo) {     /* a memo serves one context */
+        if (memo && i > 0) {    /* a memo serves one context (the first: calloc'd) */
             names_memo_release(memo);
             memset(memo, 0, sizeof *memo);
         }
