@@ -61,6 +61,7 @@ static void unique_account_ids(Model *m, DiagEngine *d)
     Table seen;
     table_init(&seen);
     for (int i = 0; i < accs->n; i++) {
+        rctx_prefetch(m, accs, i);
         Object *a = accs->items[i];
         const char *id = model_str(m, a, "id", NULL);
         if (!id)

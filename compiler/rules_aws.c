@@ -246,6 +246,7 @@ static void bucket_names(Aws *c)
         goto out;
     Site state_site = c->m->state ? rctx_site(c->m, c->m->state, "bucket", NULL) : (Site){0};
     for (int i = 0; c->m->state && i < accs->n; i++) {
+        rctx_prefetch(c->m, accs, i);
         Object *a = accs->items[i];
         const Value *v = model_state(c->m, a, "bucket");
         const char *id = rctx_str(c->m, a, "id", NULL, NULL);
@@ -259,6 +260,7 @@ static void bucket_names(Aws *c)
     }
     const NameCtx nc = c->nc;
     for (int i = 0; i < bs->n; i++) {
+        rctx_prefetch(c->m, bs, i);
         Object *o = bs->items[i];
         bool explicit_name;
         names_bucket(&nc, o, buf, sizeof buf, &explicit_name);
@@ -586,17 +588,23 @@ static void role_names(Aws *c)
        accepts), and IAM asks only for characters and a length: it passes
        exactly when the task role does, and is derived only when that
        failed (half of E0508's work: ~12,000 roles at 1,000 LAs) */
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         if (!role_name(c, l->items[i], NAMES_ROLE_TASK, "<platform>-<account>-<service>-task"))
             role_name(c, l->items[i], NAMES_ROLE_EXEC, "<platform>-<account>-<service>-exec");
+    }
     l = model_kind(c->m, "cluster");
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         if (strcmp(rctx_str(c->m, l->items[i], "compute", NULL, "fargate"), "ec2") == 0)
             role_name(c, l->items[i], NAMES_ROLE_INSTANCE, "<platform>-<account>-<cluster>-ec2-ecs-instance");
+    }
     /* the role sfdc assumes into each account is named by the user */
     l = model_kind(c->m, "account");
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         account_role(c, l->items[i]);
+    }
 }
 
 /* ---- E0510, E0511 CIDR blocks ---------------------------------------------- */
@@ -750,6 +758,7 @@ static void cidrs(Aws *c)
         return;
     }
     for (int i = 0; i < nl->n; i++) {
+        rctx_prefetch(c->m, nl, i);
         Object *net = nl->items[i];
         const Value *v = rctx_val(c->m, net, "cidr", NULL);
         Site s = rctx_site(c->m, net, "cidr", NULL);
@@ -762,6 +771,7 @@ static void cidrs(Aws *c)
         nets[n++] = (Net){net->account ? net->account->path : net->path, false, s};
     }
     for (int i = 0; i < al->n; i++) {
+        rctx_prefetch(c->m, al, i);
         Object *a = al->items[i];
         const Value *v = rctx_val(c->m, a, "vpn", NULL);
         Site s = rctx_site(c->m, a, "vpn", NULL);
@@ -869,8 +879,10 @@ static void ec2_capacity(Aws *c)
     Table loads;
     table_init(&loads);
     const ObjList *sl = model_kind(c->m, "service");
-    for (int i = 0; i < sl->n; i++)
+    for (int i = 0; i < sl->n; i++) {
+        rctx_prefetch(c->m, sl, i);
         note_task(c, &loads, sl->items[i]);
+    }
     for (int i = 0; i < cl->n; i++) {
         Object *o = cl->items[i];
         asg_sizes(c, o);
@@ -1344,6 +1356,7 @@ static void derived_names(Aws *c)
                 ks[nks++] = k;  /* the kinds to derive, in order: a few of the 35 */
         }
         for (int i = 0; i < l->n; i++) {
+            rctx_prefetch(c->m, l, i);
             Object *o = l->items[i];
             if (!account_ok(c->m, acct_ok, o))
                 continue;
@@ -1387,6 +1400,7 @@ static void on_demand_rule_names(Aws *c)
     const NameCtx nc = c->nc;
     char buf[1024];
     for (int i = 0; np && i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         const Object *o = l->items[i];
         const Value *v = rctx_val(c->m, o, "starts_on", NULL);
         if (!o->account || !plan_name_ok(o->account->name) || !v || v->kind != VAL_LIST)

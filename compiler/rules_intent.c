@@ -582,6 +582,7 @@ static void clusters(Intent *c)
     table_init(&uses);
     const ObjList *sl = model_kind(c->m, "service");
     for (int i = 0; i < sl->n; i++) {
+        rctx_prefetch(c->m, sl, i);
         Object *o = sl->items[i];
         switched_on_in_prod(c, o);
         const Object *cl = rctx_cluster_of(c->m, o);
@@ -644,6 +645,7 @@ static void db_protection(Intent *c, const Environment *env, const char *kind)
 {
     const ObjList *l = model_kind(c->m, kind);
     for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         const Object *o = l->items[i];
         const Value *v = rctx_val(c->m, o, "deletion_protection", env);
         if (!v || v->kind != VAL_BOOL || v->u.b || !rctx_env_has(c->m, env, o->account))
