@@ -694,8 +694,8 @@ static void subnets(Aws *c, Object *net, const Value *vpc, bool vpc_ok)
     Cidr *taken = NULL;
     for (size_t f = 0; f < 3; f++) {
         const Value *l = rctx_val(c->m, net, subnet_fields[f], NULL);
-        if (!l || l->kind != VAL_LIST)
-            continue;
+        if (!l || l->kind != VAL_LIST || l->n == 0)
+            continue;   /* most networks: the module divides the VPC */
         Site whole = rctx_site(c->m, net, subnet_fields[f], NULL);
         for (uint32_t i = 0; i < l->n; i++) {
             Site s = rctx_elem_site(l->items[i], whole);
