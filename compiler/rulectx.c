@@ -266,7 +266,9 @@ Object *rctx_network(const Model *m, const Object *account)
  * spread over the array). */
 enum { AHEAD = 4, FIELD_LINES = 12 };
 
-void rctx_prefetch(const Model *m, const ObjList *l, int i)
+/* noipa: GCC finds a function of prefetches alone free of effects and
+ * drops the calls it can see (here, rctx_each's and rctx_prefetch's). */
+__attribute__((noipa)) void rctx_prefetch_objects(const ObjList *l, int i)
 {
     if (i + 4 * AHEAD < l->n) {
         const char *o = (const char *)l->items[i + 4 * AHEAD];
@@ -274,6 +276,11 @@ void rctx_prefetch(const Model *m, const ObjList *l, int i)
         __builtin_prefetch(o + 64);
         __builtin_prefetch(o + 128);
     }
+}
+
+__attribute__((noipa)) void rctx_prefetch(const Model *m, const ObjList *l, int i)
+{
+    rctx_prefetch_objects(l, i);
     if (m->fields && i + 2 * AHEAD < l->n)
         __builtin_prefetch(&m->fields[l->items[i + 2 * AHEAD]->index]);
     if (i + AHEAD < l->n) {

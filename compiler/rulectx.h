@@ -70,8 +70,10 @@ Object *rctx_cluster_of(const Model *m, const Object *svc);
  * (the object, its slot of m's field table, its fields) is otherwise
  * missed one link after another, item after item; ahead, the links of
  * several items are fetched at once. Not inline: GCC finds a function of
- * prefetches alone free of effects and drops its inlined calls. */
+ * prefetches alone free of effects and drops the calls it can see. */
 void rctx_prefetch(const Model *m, const ObjList *l, int i);
+/* The same for a walk that reads no field: the objects only. */
+void rctx_prefetch_objects(const ObjList *l, int i);
 
 /* Calls fn for every object of kind as the base platform sees it (env
  * NULL), then once per environment for each object that environment

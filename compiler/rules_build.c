@@ -152,7 +152,7 @@ static void step_labels(Model *m, DiagEngine *d)
         const ObjList *l = model_kind(m, kinds[k]);
         const Object *last = NULL;  /* the last account whose name was plan_name_ok */
         for (int i = 0; i < l->n; i++) {
-            rctx_prefetch(m, l, i);
+            rctx_prefetch_objects(l, i);
             const Object *a = l->items[i]->account;
             if (!l->items[i]->name || !a || !a->name || (a != last && !plan_name_ok(a->name)))
                 continue;
@@ -599,7 +599,7 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
     int cap = 0;
     const ObjList *accts = model_kind(m, "account");
     for (int i = 0; i < accts->n; i++) {
-        rctx_prefetch(m, accts, i);
+        rctx_prefetch_objects(accts, i);
         /* labels and blocks only: the same in every environment */
         RctxOnce once;
         if (rctx_once(&once, m, RCTX_ONCE_UNIT_DIRS, accts->items[i], NULL, rctx_fixed_shape, NULL)) {
