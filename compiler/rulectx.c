@@ -254,6 +254,37 @@ Object *rctx_cluster_of(const Model *m, const Object *svc)
     return NULL;
 }
 
+void rctx_strset_init(RctxStrSet *set, size_t n)
+{
+    set->cap = 16;
+    while (set->cap < 2 * n)
+        set->cap *= 2;
+    set->slots = xcalloc(set->cap, sizeof *set->slots);
+}
+
+void rctx_strset_release(RctxStrSet *set)
+{
+    free(set->slots);
+    set->slots = NULL;
+}
+
+void *rctx_strset_put(RctxStrSet *set, const char *s, void *val)
+{
+    if (!set->slots)
+        return NULL;
+    size_t len = strlen(s);
+    uint32_t h = (uint32_t)intern_hash_words(s, len);
+    size_t i = h & (set->cap - 1);
+    for (size_t probes = 0; set->slots[i].s; i = (i + 1) & (set->cap - 1)) {
+        if (set->slots[i].hash == h && strcmp(set->slots[i].s, s) == 0)
+            return set->slots[i].val;
+        if (++probes == set->cap)
+            return NULL;    /* full: more strings than the set was made for */
+    }
+    set->slots[i] = (struct RctxStrSlot){s, h, val};
+    return NULL;
+}
+
 Object *rctx_network(const Model *m, const Object *account)
 {
     return account ? model_child(m, account, "network", NULL) : NULL;

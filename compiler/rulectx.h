@@ -89,6 +89,25 @@ void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx);
  * evaluation, where it is asked again; in the base, every environment. */
 int rctx_envs(const Model *m, Environment *const **envs);
 
+/* A set of strings by their text, each with a value: the passes that ask
+ * whether an account id was seen before (E0509, E0502's state buckets)
+ * keep one of their own, sized for the accounts, rather than interning
+ * every id in the program's interner (a miss in a large table at 10,000
+ * LAs) to key a Table by pointer. */
+typedef struct RctxStrSet {
+    struct RctxStrSlot {
+        const char *s;      /* the text (the caller's, not copied), NULL: empty */
+        uint32_t hash;
+        void *val;
+    } *slots;               /* xcalloc'd */
+    size_t cap;             /* a power of two, at least twice the strings put */
+} RctxStrSet;
+void rctx_strset_init(RctxStrSet *set, size_t n);
+void rctx_strset_release(RctxStrSet *set);
+/* The value of s if it is in the set; else adds s with val and returns
+ * NULL. At most the n strings of rctx_strset_init. */
+void *rctx_strset_put(RctxStrSet *set, const char *s, void *val);
+
 /* The account's network object, or NULL. */
 Object *rctx_network(const Model *m, const Object *account);
 

@@ -239,8 +239,8 @@ static void bucket_names(Aws *c)
     while (set.cap < 2 * ((size_t)accs->n + (size_t)bs->n))
         set.cap *= 2;
     set.slots = calloc(set.cap, sizeof *set.slots);
-    Table ids;
-    table_init(&ids);
+    RctxStrSet ids;     /* account ids seen */
+    rctx_strset_init(&ids, (size_t)accs->n);
     char buf[512];
     if (!set.slots)
         goto out;
@@ -251,7 +251,7 @@ static void bucket_names(Aws *c)
         const Value *v = model_state(c->m, a, "bucket");
         const char *id = rctx_str(c->m, a, "id", NULL, NULL);
         /* a second account with one id is E0509; its state bucket is the same mistake */
-        if (id && table_put(&ids, intern_cstr(&c->m->pg->in, id), a))
+        if (id && rctx_strset_put(&ids, id, a))
             continue;
         if (!v || v->kind != VAL_STR)
             continue;
@@ -276,7 +276,7 @@ static void bucket_names(Aws *c)
     }
 out:
     free(set.slots);
-    table_release(&ids);
+    rctx_strset_release(&ids);
 }
 
 /* ---- E0504 ECR repository names ------------------------------------------- */
