@@ -298,8 +298,18 @@ Object *rctx_network(const Model *m, const Object *account)
 enum { AHEAD = 4, FIELD_LINES = 12 };
 
 /* noipa: GCC finds a function of prefetches alone free of effects and
- * drops the calls it can see (here, rctx_each's and rctx_prefetch's). */
-__attribute__((noipa)) void rctx_prefetch_objects(const ObjList *l, int i)
+ * drops the calls it can see (here, rctx_each's and rctx_prefetch's);
+ * clang has no noipa, and keeps them. */
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
+#define KEEP_CALLS __attribute__((noipa))
+#endif
+#endif
+#ifndef KEEP_CALLS
+#define KEEP_CALLS __attribute__((noinline))
+#endif
+
+KEEP_CALLS void rctx_prefetch_objects(const ObjList *l, int i)
 {
     if (i + 4 * AHEAD < l->n) {
         const char *o = (const char *)l->items[i + 4 * AHEAD];
@@ -309,7 +319,7 @@ __attribute__((noipa)) void rctx_prefetch_objects(const ObjList *l, int i)
     }
 }
 
-__attribute__((noipa)) void rctx_prefetch(const Model *m, const ObjList *l, int i)
+KEEP_CALLS void rctx_prefetch(const Model *m, const ObjList *l, int i)
 {
     rctx_prefetch_objects(l, i);
     if (m->fields && i + 2 * AHEAD < l->n)
