@@ -623,6 +623,26 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
     return v;
 }
 
+/* Every field of o, in schema order, as the evaluation's last pass asks
+ * for them. Most (100 of an LA's 130) are the schema's default or were
+ * forced already through a reference: those are settled here, inline,
+ * with the taint eval_force_field would record; only the rest pay for its
+ * frame. */
+static void force_fields(Eval *e, Object *o)
+{
+    const FieldDecl *fds = o->schema->fields;
+    Field *fs = model_fields(e->m, o);
+    for (int k = 0; k < o->schema->nfields; k++) {
+        Field *f = &fs[k];
+        if (!f->val && !f->set && fds[k].def_val)
+            f->val = fds[k].def_val;
+        if (f->val)
+            e->taint |= (o->tainted & taint_bit(k)) != 0;
+        else
+            eval_force_field(e, o, &fds[k], o->src, o->node->name_span);
+    }
+}
+
 /* ---- pass 2: expansion --------------------------------------------------- */
 
 static void expand_items(Eval *e, Scope *sc, Object *parent, const Node *items, bool top);
@@ -1440,11 +1460,8 @@ static void expand_and_evaluate(Eval *e)
         e->nrebind = first_let;   /* the base's list, for rebind_env */
     } else if (e->has_envs)
         mark_overridden(e);
-    for (int i = 0; i < e->m->nobjects; i++) {
-        Object *o = e->m->objects[i];
-        for (int k = 0; k < o->schema->nfields; k++)
-            eval_force_field(e, o, &o->schema->fields[k], o->src, o->node->name_span);
-    }
+    for (int i = 0; i < e->m->nobjects; i++)
+        force_fields(e, e->m->objects[i]);
     for (Pending *p = e->pending; p; p = p->next)
         if (pending_applies(e, p))
             resolve_override(e, p);
@@ -1541,11 +1558,9 @@ static void share_and_evaluate(Eval *e, const Model *base)
     memset(&e->spend, 0, sizeof e->spend);
     rebind_env(e);
     install_overrides(e);
-    for (int i = 0; i < base->nobjects; i++) {
-        Object *o = base->objects[i];
-        for (int k = 0; o->tainted && k < o->schema->nfields; k++)
-            eval_force_field(e, o, &o->schema->fields[k], o->src, o->node->name_span);
-    }
+    for (int i = 0; i < base->nobjects; i++)
+        if (base->objects[i]->tainted)
+            force_fields(e, base->objects[i]);
     for (Pending *p = e->pending; p; p = p->next)
         if (pending_applies(e, p))
             resolve_override(e, p);
