@@ -572,14 +572,58 @@ static uint64_t taint_bit(int index)
     return index < 64 ? (uint64_t)1 << index : 0;
 }
 
+/* An attribute whose value is a constant of the source (expr_constant):
+ * `cpu = 0.25 vcpu` in a template used 10,000 times is one Assign, and one
+ * value checked against the field's type, for all the blocks it sets
+ * (23 of an LA's 31 attributes; each was 16 bytes and a type check). The
+ * scope is the first expansion's, which has the same file and, for a
+ * constant, nothing else that matters. */
+typedef struct SharedAssign {
+    Assign as;                  /* first: Field.set points here */
+    const Type *type;           /* the field type it sets, which val is checked against */
+    Value *val;                 /* the typed value once computed, or NULL */
+} SharedAssign;
+
+/* The Assign for attribute n of field fd, written in scope sc. */
+static const Assign *assign_for(Eval *e, Scope *sc, const Node *n, const FieldDecl *fd)
+{
+    if (expr_constant(sc, n->b, fd->type)) {
+        SharedAssign *sa = table_get(&e->constants, n);
+        if (sa && sa->type == fd->type)
+            return &sa->as;
+        if (!sa) {
+            sa = arena_alloc(e->a, sizeof *sa);
+            *sa = (SharedAssign){{n, sc}, fd->type, NULL};
+            table_put(&e->constants, n, sa);
+            return &sa->as;
+        }
+    }
+    Assign *as = arena_alloc(e->a, sizeof *as);
+    *as = (Assign){n, sc};
+    return as;
+}
+
+/* The SharedAssign as is, or NULL. */
+static SharedAssign *shared_assign(Eval *e, const Assign *as)
+{
+    SharedAssign *sa = model_assign_is_override(as) ? NULL : table_get(&e->constants, as->attr);
+    return sa && &sa->as == as ? sa : NULL;
+}
+
 static Value *compute_field(Eval *e, Object *o, FieldDecl *fd)
 {
     Field *f = &model_fields(e->m, o)[fd->index];
     if (f->set) {
+        SharedAssign *sa = shared_assign(e, f->set);
+        if (sa && sa->val)
+            return sa->val;
         Object *outer = e->self;
         e->self = o;
         Value *v = expr_typed(e, f->set->scope, f->set->attr->b, fd->type);
         e->self = outer;
+        /* an error may come from where it was asked (nested too deeply) */
+        if (sa && v->kind != VAL_ERROR)
+            sa->val = v;
         return v;
     }
     if (fd->def)
@@ -705,10 +749,7 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    Assign *as = arena_alloc(e->a, sizeof *as);
-    as->attr = n;
-    as->scope = sc;
-    f->set = as;
+    f->set = assign_for(e, sc, n, fd);
 }
 
 /* A block's label: an identifier, or a string (interpolation allowed). */
@@ -1394,6 +1435,7 @@ Eval *eval_new(Program *pg, Schemas *s, Model *m)
     table_init(&e->templates);
     table_init(&e->waivers);
     table_init(&e->cache);
+    table_init(&e->constants);
     e->pending_tail = &e->pending;
     e->k_account = intern_cstr(e->in, "account");
     e->k_platform = intern_cstr(e->in, "platform");
@@ -1507,6 +1549,8 @@ static void forget_model(Eval *e, Model *m, const char *env)
     e->env_name = env ? intern_cstr(e->in, env) : NULL;
     table_release(&e->cache);
     table_init(&e->cache);
+    table_release(&e->constants);
+    table_init(&e->constants);
     e->pending = NULL;
     e->pending_tail = &e->pending;
     for (size_t i = 0; i < e->lets.cap; i++)
@@ -1614,6 +1658,7 @@ void eval_free(Eval *e)
     table_release(&e->templates);
     table_release(&e->waivers);
     table_release(&e->cache);
+    table_release(&e->constants);
     free(e->rebind);
     free(e->wlist);
     free(e->seen);

@@ -664,6 +664,30 @@ Value *expr_eval(Eval *e, Scope *sc, const Node *n, const Type *want)
     return v;
 }
 
+/* Whether name is bound anywhere up sc's chain. */
+static bool bound(const Scope *sc, const char *name)
+{
+    for (const Scope *s = sc; s; s = s->up)
+        for (const Binding *b = s->binds; b; b = b->next)
+            if (b->name == name)
+                return true;
+    return false;
+}
+
+bool expr_constant(const Scope *sc, const Node *n, const Type *want)
+{
+    if (!n)
+        return false;
+    if (is_literal(n))
+        return true;
+    if (n->kind == NODE_RANGE)
+        return n->a && n->b && is_literal(n->a) && is_literal(n->b);
+    /* ident() takes a member of the enum before any binding, but a bound
+       name would make provenance point at the binding's argument */
+    return n->kind == NODE_IDENT && want->kind == TY_ENUM && schema_enum_has(want->en, n->name) &&
+           !bound(sc, n->name);
+}
+
 /* Evaluates and checks against a type, blaming n when the value has no
  * span of its own. */
 Value *expr_typed(Eval *e, Scope *sc, const Node *n, const Type *t)
