@@ -580,20 +580,23 @@ static uint64_t taint_bit(int index)
  * constant, nothing else that matters. */
 typedef struct SharedAssign {
     Assign as;                  /* first: Field.set points here */
-    const Type *type;           /* the field type it sets, which val is checked against */
+    const SchemaDecl *schema;   /* the kind of block it sets a field of */
+    const FieldDecl *fd;        /* that field, whose type val is checked against */
     Value *val;                 /* the typed value once computed, or NULL */
 } SharedAssign;
 
-/* The Assign for attribute n of field fd, written in scope sc. */
-static const Assign *assign_for(Eval *e, Scope *sc, const Node *n, const FieldDecl *fd)
+/* The Assign for attribute n of field fd of a block of kind sd, written
+ * in scope sc. */
+static const Assign *assign_for(Eval *e, Scope *sc, const Node *n, const SchemaDecl *sd,
+                                const FieldDecl *fd)
 {
     if (expr_constant(sc, n->b, fd->type)) {
         SharedAssign *sa = table_get(&e->constants, n);
-        if (sa && sa->type == fd->type)
+        if (sa && sa->schema == sd)
             return &sa->as;
         if (!sa) {
             sa = arena_alloc(e->a, sizeof *sa);
-            *sa = (SharedAssign){{n, sc}, fd->type, NULL};
+            *sa = (SharedAssign){{n, sc}, sd, fd, NULL};
             table_put(&e->constants, n, sa);
             return &sa->as;
         }
@@ -667,19 +670,36 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
     return v;
 }
 
+/* What compute_field would make of f, field fd of o, when that needs no
+ * evaluation (and so reads nothing that taints): the default evaluated
+ * already, null for an optional field never set, a constant attribute's
+ * value computed for another block. NULL: evaluate it. */
+static Value *settled(Eval *e, const Object *o, const FieldDecl *fd, const Field *f)
+{
+    if (f->set) {
+        const SharedAssign *sa = shared_assign(e, f->set);
+        return sa ? sa->val : NULL;
+    }
+    if (fd->def)
+        return fd->def_val;
+    if (fd->type->optional || fd->type->kind == TY_ERROR || o->incomplete)
+        return null_value();
+    return NULL;
+}
+
 /* Every field of o, in schema order, as the evaluation's last pass asks
- * for them. Most (100 of an LA's 130) are the schema's default or were
- * forced already through a reference: those are settled here, inline,
- * with the taint eval_force_field would record; only the rest pay for its
- * frame. */
+ * for them. Most (120 of an LA's 130) are defaults, optional and unset,
+ * constants or were forced already through a reference: those are settled
+ * here, inline, with the taint eval_force_field would record; only the
+ * rest pay for its frame. */
 static void force_fields(Eval *e, Object *o)
 {
     const FieldDecl *fds = o->schema->fields;
     Field *fs = model_fields(e->m, o);
     for (int k = 0; k < o->schema->nfields; k++) {
         Field *f = &fs[k];
-        if (!f->val && !f->set && fds[k].def_val)
-            f->val = fds[k].def_val;
+        if (!f->val)
+            f->val = settled(e, o, &fds[k], f);
         if (f->val)
             e->taint |= (o->tainted & taint_bit(k)) != 0;
         else
@@ -727,7 +747,10 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    const FieldDecl *fd = schema_field(parent->schema, n->name);
+    /* a constant attribute remembers its field: no lookup by name */
+    const SharedAssign *sa = table_get(&e->constants, n);
+    const FieldDecl *fd = sa && sa->schema == parent->schema ? sa->fd
+                                                             : schema_field(parent->schema, n->name);
     if (!fd) {
         const char *cands[64];
         int nc = 0;
@@ -749,7 +772,7 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    f->set = assign_for(e, sc, n, fd);
+    f->set = assign_for(e, sc, n, parent->schema, fd);
 }
 
 /* A block's label: an identifier, or a string (interpolation allowed). */
