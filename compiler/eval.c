@@ -1408,12 +1408,18 @@ static bool pending_applies(const Eval *e, const Pending *p)
 
 Value *eval_env_value(Eval *e, Scope *sc, const Node *at)
 {
+    static const char dflt[] = "default";
     e->taint = true;
-    if (e->env_name)
-        return value_str(e->a, e->env_name, at, eval_src(sc));
-    if (!e->has_envs)
-        return value_str(e->a, "default", at, eval_src(sc));
-    return value_late();
+    if (!e->env_name && e->has_envs)
+        return value_late();
+    /* `la.id[env]` in a loop over 10,000 LAs: one value for the node */
+    const char *name = e->env_name ? e->env_name : dflt;
+    Value *v = table_get(&e->cache, at);
+    if (v && v->kind == VAL_STR && v->u.str == name && v->src == eval_src(sc))
+        return v;
+    v = value_str(e->a, name, at, eval_src(sc));
+    table_put(&e->cache, at, v);
+    return v;
 }
 
 static void evaluate_state(Eval *e)
