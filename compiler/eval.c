@@ -208,8 +208,8 @@ void eval_suggest(Eval *e, Diag *d, const char *word, const char *const *cands, 
 int eval_names(const Table *t, const char **out, int n, int max)
 {
     for (size_t i = 0; i < t->cap && n < max; i++)
-        if (t->keys[i])
-            out[n++] = t->keys[i];
+        if (table_key(t, i))
+            out[n++] = table_key(t, i);
     return n;
 }
 
@@ -1371,8 +1371,8 @@ static void forget_expanded(Eval *e, int first_let)
             f[k].val = NULL;
     }
     for (size_t i = 0; i < e->lets.cap; i++)
-        if (e->lets.keys[i]) {
-            Binding *b = e->lets.vals[i];
+        if (table_key(&e->lets, i)) {
+            Binding *b = table_val(&e->lets, i);
             b->state = 0, b->val = NULL;
         }
     for (int i = first_let; i < e->nrebind; i++)
@@ -1483,9 +1483,9 @@ Eval *eval_new(Program *pg, Schemas *s, Model *m)
 static void check_params(Eval *e)
 {
     for (size_t i = 0; i < e->templates.cap; i++) {
-        if (!e->templates.keys[i])
+        if (!table_key(&e->templates, i))
             continue;
-        Template *t = e->templates.vals[i];
+        Template *t = table_val(&e->templates, i);
         for (const Node *p = t->node->a; p; p = p->next)
             for (const Node *q = p->next; q; q = q->next)
                 if (q->name == p->name)
@@ -1539,8 +1539,8 @@ static void expand_and_evaluate(Eval *e)
     evaluate_state(e);
     /* global lets nobody used are still checked */
     for (size_t i = 0; i < e->lets.cap; i++)
-        if (e->lets.keys[i]) {
-            Binding *b = e->lets.vals[i];
+        if (table_key(&e->lets, i)) {
+            Binding *b = table_val(&e->lets, i);
             expr_force_binding(e, b, b->src, b->decl->name_span);
         }
 }
@@ -1583,8 +1583,8 @@ static void forget_model(Eval *e, Model *m, const char *env)
     e->pending = NULL;
     e->pending_tail = &e->pending;
     for (size_t i = 0; i < e->lets.cap; i++)
-        if (e->lets.keys[i]) {
-            Binding *b = e->lets.vals[i];
+        if (table_key(&e->lets, i)) {
+            Binding *b = table_val(&e->lets, i);
             b->state = 0;
             b->val = NULL;
         }
@@ -1602,7 +1602,7 @@ static void rebind_env(Eval *e)
             b->state = 0, b->val = NULL;
     }
     for (size_t i = 0; i < e->lets.cap; i++) {
-        Binding *b = e->lets.keys[i] ? e->lets.vals[i] : NULL;
+        Binding *b = table_key(&e->lets, i) ? table_val(&e->lets, i) : NULL;
         if (b && b->taint)
             b->state = 0, b->val = NULL;
     }
@@ -1639,7 +1639,7 @@ static void share_and_evaluate(Eval *e, const Model *base)
             resolve_override(e, p);
     evaluate_state(e);
     for (size_t i = 0; i < e->lets.cap; i++) {
-        Binding *b = e->lets.keys[i] ? e->lets.vals[i] : NULL;
+        Binding *b = table_key(&e->lets, i) ? table_val(&e->lets, i) : NULL;
         if (b && b->taint)
             expr_force_binding(e, b, b->src, b->decl->name_span);
     }

@@ -36,9 +36,9 @@ void model_init(Model *m, Program *pg, Schemas *s)
 void model_release(Model *m)
 {
     for (size_t i = 0; i < m->by_kind.cap; i++) {
-        if (!m->by_kind.keys[i])
+        if (!table_key(&m->by_kind, i))
             continue;
-        ObjList *l = m->by_kind.vals[i];
+        ObjList *l = table_val(&m->by_kind, i);
         if (!l->borrowed)
             free(l->items);
         free(l);
@@ -158,15 +158,15 @@ void model_share(Model *em, const Model *base)
     em->platform = base->platform;
     em->state = base->state;
     for (size_t k = 0; k < base->by_kind.cap; k++) {
-        if (!base->by_kind.keys[k])
+        if (!table_key(&base->by_kind, k))
             continue;
         /* the base's items until model_keep_deployed drops an object: an
            environment that deploys every account copies none (0.8 MB an
            environment at 10,000 LAs) */
-        const ObjList *l = base->by_kind.vals[k];
+        const ObjList *l = table_val(&base->by_kind, k);
         ObjList *c = xcalloc(1, sizeof *c);
         *c = (ObjList){l->items, l->n, l->n, true};
-        table_put(&em->by_kind, base->by_kind.keys[k], c);
+        table_put(&em->by_kind, table_key(&base->by_kind, k), c);
     }
     for (int i = 0; i < base->nenvs; i++)
         model_add_env(em, base->envs[i]->obj);
@@ -197,9 +197,9 @@ void model_keep_deployed(Model *m, const Environment *env)
         if (v->items[i]->kind == VAL_REF)
             table_put(&sel, v->items[i]->ref, v->items[i]->ref);
     for (size_t k = 0; k < m->by_kind.cap; k++) {
-        if (!m->by_kind.keys[k])
+        if (!table_key(&m->by_kind, k))
             continue;
-        ObjList *l = m->by_kind.vals[k];
+        ObjList *l = table_val(&m->by_kind, k);
         int n = 0;
         while (n < l->n && (!l->items[n]->account || table_get(&sel, l->items[n]->account)))
             n++;

@@ -20,8 +20,8 @@ void schema_release(Schemas *s)
     for (int i = 0; i < s->nlist; i++)
         table_release(&s->list[i]->by_name);
     for (size_t i = 0; i < s->enums.cap; i++)
-        if (s->enums.keys[i])
-            table_release(&((EnumDecl *)s->enums.vals[i])->set);
+        if (table_key(&s->enums, i))
+            table_release(&((EnumDecl *)table_val(&s->enums, i))->set);
     table_release(&s->schemas);
     table_release(&s->enums);
     free(s->list);

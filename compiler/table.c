@@ -11,8 +11,7 @@ void table_init(Table *t) { memset(t, 0, sizeof *t); }
 
 void table_release(Table *t)
 {
-    free(t->keys);
-    free(t->vals);
+    free(t->slots);
     memset(t, 0, sizeof *t);
 }
 
@@ -30,30 +29,26 @@ void *table_get(const Table *t, const void *key)
 {
     if (!t->cap)
         return NULL;
-    for (size_t i = slot_of(key, t->cap); t->keys[i]; i = (i + 1) & (t->cap - 1))
-        if (t->keys[i] == key)
-            return t->vals[i];
+    for (size_t i = slot_of(key, t->cap); t->slots[i].key; i = (i + 1) & (t->cap - 1))
+        if (t->slots[i].key == key)
+            return t->slots[i].val;
     return NULL;
 }
 
 static void grow(Table *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 64;
-    const void **keys = xcalloc(cap, sizeof *keys);
-    void **vals = xcalloc(cap, sizeof *vals);
+    TableSlot *slots = xcalloc(cap, sizeof *slots);
     for (size_t i = 0; i < t->cap; i++) {
-        if (!t->keys[i])
+        if (!t->slots[i].key)
             continue;
-        size_t j = slot_of(t->keys[i], cap);
-        while (keys[j])
+        size_t j = slot_of(t->slots[i].key, cap);
+        while (slots[j].key)
             j = (j + 1) & (cap - 1);
-        keys[j] = t->keys[i];
-        vals[j] = t->vals[i];
+        slots[j] = t->slots[i];
     }
-    free(t->keys);
-    free(t->vals);
-    t->keys = keys;
-    t->vals = vals;
+    free(t->slots);
+    t->slots = slots;
     t->cap = cap;
 }
 
@@ -62,15 +57,14 @@ void *table_put(Table *t, const void *key, void *val)
     if ((t->count + 1) * 2 > t->cap)
         grow(t);
     size_t i = slot_of(key, t->cap);
-    for (; t->keys[i]; i = (i + 1) & (t->cap - 1)) {
-        if (t->keys[i] == key) {
-            void *old = t->vals[i];
-            t->vals[i] = val;
+    for (; t->slots[i].key; i = (i + 1) & (t->cap - 1)) {
+        if (t->slots[i].key == key) {
+            void *old = t->slots[i].val;
+            t->slots[i].val = val;
             return old;
         }
     }
-    t->keys[i] = key;
-    t->vals[i] = val;
+    t->slots[i] = (TableSlot){key, val};
     t->count++;
     return NULL;
 }

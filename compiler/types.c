@@ -64,8 +64,8 @@ static const Type *unknown_type(Schemas *s, DiagEngine *d, Source *src, const No
     for (size_t i = 0; i < sizeof ctors / sizeof ctors[0]; i++)
         cands[nc++] = ctors[i].name;
     for (size_t i = 0; i < s->enums.cap && nc < 64; i++)
-        if (s->enums.keys[i])
-            cands[nc++] = s->enums.keys[i];
+        if (table_key(&s->enums, i))
+            cands[nc++] = table_key(&s->enums, i);
     Diag *dg = diag_new(d, DIAG_ERROR, "E0301", src, n->name_span.end ? n->name_span : n->span,
                         "unknown type `%s`", n->name ? n->name : "?");
     diag_label(d, dg, "not a type or enum");
