@@ -685,6 +685,11 @@ Value *expr_eval(Eval *e, Scope *sc, const Node *n, const Type *want)
     if (!n)
         return value_error();
     if (is_literal(n)) {
+        /* written in a file's own scope (a global let, a top-level block
+           or `use`), a literal is evaluated once: caching it would only
+           grow the table, by 40,000 entries for the list of LAs at 10,000 */
+        if (sc == e->file_scope[sc->file->src->id])
+            return eval_node(e, sc, n, want);
         Value *v = table_get(&e->cache, n);
         if (!v) {
             v = eval_node(e, sc, n, want);
