@@ -586,12 +586,11 @@ typedef struct SharedAssign {
 } SharedAssign;
 
 /* The Assign for attribute n of field fd of a block of kind sd, written
- * in scope sc. */
-static const Assign *assign_for(Eval *e, Scope *sc, const Node *n, const SchemaDecl *sd,
-                                const FieldDecl *fd)
+ * in scope sc; sa is n's SharedAssign if it has one. */
+static const Assign *assign_for(Eval *e, Scope *sc, const Node *n, SharedAssign *sa,
+                                const SchemaDecl *sd, const FieldDecl *fd)
 {
     if (expr_constant(sc, n->b, fd->type)) {
-        SharedAssign *sa = table_get(&e->constants, n);
         if (sa && sa->schema == sd)
             return &sa->as;
         if (!sa) {
@@ -748,7 +747,7 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         return;
     }
     /* a constant attribute remembers its field: no lookup by name */
-    const SharedAssign *sa = table_get(&e->constants, n);
+    SharedAssign *sa = table_get(&e->constants, n);
     const FieldDecl *fd = sa && sa->schema == parent->schema ? sa->fd
                                                              : schema_field(parent->schema, n->name);
     if (!fd) {
@@ -772,7 +771,7 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    f->set = assign_for(e, sc, n, parent->schema, fd);
+    f->set = assign_for(e, sc, n, sa, parent->schema, fd);
 }
 
 /* A block's label: an identifier, or a string (interpolation allowed). */
