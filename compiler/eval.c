@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1083,11 +1084,13 @@ static void use(Eval *e, Scope *sc, Object *parent, const Node *n)
 {
     Template *t = table_get(&e->templates, n->name);
     if (!t) {
-        const char *cands[256];
-        int nc = eval_names(&e->templates, cands, 0, 256);
+        size_t max = e->templates.count + 1;     /* all: see override_target */
+        const char **cands = xmalloc(max * sizeof *cands);
+        int nc = eval_names(&e->templates, cands, 0, max > INT_MAX ? INT_MAX : (int)max);
         Diag *d = eval_err(e, "E0301", eval_src(sc), n->name_span, "unknown template `%s`", n->name);
         diag_label(e->d, d, "no template of this name");
         eval_suggest(e, d, n->name, cands, nc);
+        free(cands);
         diag_emit(e->d, d);
         return;
     }
@@ -1232,11 +1235,14 @@ static Object *override_target(Eval *e, Scope *sc, const Node **segs, int ns)
     Source *src = eval_src(sc);
     Object *o = table_get(&e->m->accounts, segs[0]->name);
     if (!o) {
-        const char *cands[4096];
-        int nc = eval_names(&e->m->accounts, cands, 0, 4096);
+        /* every account: a cut in the table's order would vary by run */
+        size_t max = e->m->accounts.count + 1;
+        const char **cands = xmalloc(max * sizeof *cands);
+        int nc = eval_names(&e->m->accounts, cands, 0, max > INT_MAX ? INT_MAX : (int)max);
         Diag *d = eval_err(e, "E0301", src, segs[0]->span, "unknown account `%s`", segs[0]->name);
         diag_label(e->d, d, "overrides start with an account name");
         eval_suggest(e, d, segs[0]->name, cands, nc);
+        free(cands);
         diag_emit(e->d, d);
         return NULL;
     }

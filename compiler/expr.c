@@ -9,6 +9,7 @@
 #include "expr.h"
 
 #include <math.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,9 +73,16 @@ static int ident_candidates(Eval *e, Scope *sc, const Type *want, const char **o
 
 static Value *unknown_ident(Eval *e, Scope *sc, const Node *n, const Type *want)
 {
-    enum { MAXC = 4096 };
-    const char **cands = xmalloc(MAXC * sizeof *cands);
-    int nc = ident_candidates(e, sc, want, cands, MAXC);
+    /* room for every candidate: a cut taken in a table's (run-dependent)
+       order would make the suggestion vary from run to run */
+    size_t max = e->lets.count + e->m->accounts.count + 1;
+    for (Scope *s = sc; s; s = s->up)
+        for (Binding *b = s->binds; b; b = b->next)
+            max++;
+    if (want->kind == TY_ENUM)
+        max += (size_t)want->en->nmembers;
+    const char **cands = xmalloc(max * sizeof *cands);
+    int nc = ident_candidates(e, sc, want, cands, max > INT_MAX ? INT_MAX : (int)max);
     Diag *d;
     if (want->kind == TY_ENUM) {
         d = eval_err(e, "E0405", eval_src(sc), n->span, "`%s` is not a member of enum `%s`", n->name,
