@@ -6,16 +6,6 @@
 
 #include "banned.h"
 
-/* Every field is written by one compound literal (a few vector stores)
- * rather than a memset call and then the fields: nodes are the bulk of
- * what a parse allocates. */
-Node *ast_new(Arena *a, NodeKind k, Span sp)
-{
-    Node *n = arena_alloc_raw(a, sizeof *n);
-    *n = (Node){.kind = (uint8_t)k, .span = sp};
-    return n;
-}
-
 int ast_count(const Node *list)
 {
     int n = 0;

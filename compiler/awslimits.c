@@ -209,6 +209,23 @@ static bool looks_like_ip(const char *s, size_t len)
     return parts == 4;
 }
 
+/* The length of the prefix of s[0, len) whose bytes ok allows (len: all).
+ * Every bucket and role name comes here and nearly all pass: eight
+ * lookups are ANDed with no branch between them, and only a block with a
+ * refused byte is scanned again to find it. */
+static size_t allowed_prefix(const bool *ok, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8)
+        if (!(ok[u[k]] & ok[u[k + 1]] & ok[u[k + 2]] & ok[u[k + 3]] & ok[u[k + 4]] & ok[u[k + 5]] &
+              ok[u[k + 6]] & ok[u[k + 7]]))
+            break;
+    while (k < len && ok[u[k]])
+        k++;
+    return k;
+}
+
 /* The name lowercased with `_` and other strays turned into `-`: offered as
  * the fix when the name's only fault is its characters. */
 static void s3_fixed(const char *s, size_t len, char *out, size_t cap)
@@ -237,11 +254,9 @@ static const bool *s3_allowed(void)
 
 static bool s3_chars(const char *s, size_t len, RuleMsg *m)
 {
-    const bool *ok = s3_allowed();
-    for (size_t k = 0; k < len; k++) {
+    size_t k = allowed_prefix(s3_allowed(), s, len);
+    if (k < len) {
         char c = s[k];
-        if (ok[(unsigned char)c])
-            continue;
         char fixed[80], help[160];
         s3_fixed(s, len, fixed, sizeof fixed);
         snprintf(help, sizeof help, "write `%s`", fixed);
@@ -293,11 +308,14 @@ bool awslim_s3_bucket_name(const char *s, size_t len, RuleMsg *m)
     if (dot && looks_like_ip(s, len))
         return reject(m, 0, 0, "add letters: S3 reserves names that look like IP addresses",
                       "bucket name `%.*s` is formatted as an IP address", (int)len, s);
-    for (size_t k = 0; strchr("xsa", s[0]) && k < sizeof prefixes / sizeof prefixes[0]; k++)
+    bool pre = s[0] == 'x' || s[0] == 's' || s[0] == 'a';    /* not strchr: a call a name */
+    for (size_t k = 0; pre && k < sizeof prefixes / sizeof prefixes[0]; k++)
         if (has_prefix(s, len, prefixes[k]))
             return reject(m, 0, strlen(prefixes[k]), "S3 reserves this prefix; start the name differently",
                           "bucket names cannot start with `%s`", prefixes[k]);
-    for (size_t k = 0; strchr("s3p", s[len - 1]) && k < sizeof suffixes / sizeof suffixes[0]; k++) {
+    char last = s[len - 1];
+    bool suf = last == 's' || last == '3' || last == 'p';
+    for (size_t k = 0; suf && k < sizeof suffixes / sizeof suffixes[0]; k++) {
         if (has_suffix(s, len, suffixes[k].suffix)) {
             char help[160];
             snprintf(help, sizeof help, "S3 reserves this suffix for %s; end the name differently",
@@ -404,11 +422,9 @@ static bool iam_name(const char *what, size_t max, const char *s, size_t len, Ru
     msg_clear(m);
     if (len == 0)
         return reject(m, 0, 0, NULL, "empty IAM %s name", what);
-    const bool *ok = iam_chars();
-    for (size_t k = 0; k < len; k++) {
+    size_t k = allowed_prefix(iam_chars(), s, len);
+    if (k < len) {
         char c = s[k];
-        if (ok[(unsigned char)c])
-            continue;
         return reject(m, k, 1, "IAM names use letters, digits and `_+=,.@-`",
                       "`%c` is not allowed in an IAM %s name", (unsigned char)c >= 0x20 && (unsigned char)c < 0x7F ? c : '?', what);
     }

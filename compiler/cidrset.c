@@ -43,9 +43,13 @@ bool cidr_contains(Cidr a, Cidr b)
     return a.prefix <= b.prefix && cidr_first(a) == (cidr_first(b) & mask_of(a.prefix));
 }
 
+/* Two blocks nest or are disjoint: they overlap when they agree on the
+ * bits of the shorter prefix (one mask, one compare: every subnet pair of
+ * every network comes here). */
 bool cidr_overlap(Cidr a, Cidr b)
 {
-    return cidr_contains(a, b) || cidr_contains(b, a);
+    uint32_t m = mask_of(a.prefix < b.prefix ? a.prefix : b.prefix);
+    return ((a.addr ^ b.addr) & m) == 0;
 }
 
 static bool reject(RuleMsg *m, const char *msg, const char *help)

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -572,14 +573,60 @@ static uint64_t taint_bit(int index)
     return index < 64 ? (uint64_t)1 << index : 0;
 }
 
+/* An attribute whose value is a constant of the source (expr_constant):
+ * `cpu = 0.25 vcpu` in a template used 10,000 times is one Assign, and one
+ * value checked against the field's type, for all the blocks it sets
+ * (23 of an LA's 31 attributes; each was 16 bytes and a type check). The
+ * scope is the first expansion's, which has the same file and, for a
+ * constant, nothing else that matters. */
+typedef struct SharedAssign {
+    Assign as;                  /* first: Field.set points here */
+    const SchemaDecl *schema;   /* the kind of block it sets a field of */
+    const FieldDecl *fd;        /* that field, whose type val is checked against */
+    Value *val;                 /* the typed value once computed, or NULL */
+} SharedAssign;
+
+/* The Assign for attribute n of field fd of a block of kind sd, written
+ * in scope sc; sa is n's SharedAssign if it has one. */
+static const Assign *assign_for(Eval *e, Scope *sc, const Node *n, SharedAssign *sa,
+                                const SchemaDecl *sd, const FieldDecl *fd)
+{
+    if (expr_constant(sc, n->b, fd->type)) {
+        if (sa && sa->schema == sd)
+            return &sa->as;
+        if (!sa) {
+            sa = arena_alloc(e->a, sizeof *sa);
+            *sa = (SharedAssign){{n, sc}, sd, fd, NULL};
+            table_put(&e->constants, n, sa);
+            return &sa->as;
+        }
+    }
+    Assign *as = arena_alloc(e->a, sizeof *as);
+    *as = (Assign){n, sc};
+    return as;
+}
+
+/* The SharedAssign as is, or NULL. */
+static SharedAssign *shared_assign(Eval *e, const Assign *as)
+{
+    SharedAssign *sa = model_assign_is_override(as) ? NULL : table_get(&e->constants, as->attr);
+    return sa && &sa->as == as ? sa : NULL;
+}
+
 static Value *compute_field(Eval *e, Object *o, FieldDecl *fd)
 {
     Field *f = &model_fields(e->m, o)[fd->index];
     if (f->set) {
+        SharedAssign *sa = shared_assign(e, f->set);
+        if (sa && sa->val)
+            return sa->val;
         Object *outer = e->self;
         e->self = o;
         Value *v = expr_typed(e, f->set->scope, f->set->attr->b, fd->type);
         e->self = outer;
+        /* an error may come from where it was asked (nested too deeply) */
+        if (sa && v->kind != VAL_ERROR)
+            sa->val = v;
         return v;
     }
     if (fd->def)
@@ -623,6 +670,43 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
     return v;
 }
 
+/* What compute_field would make of f, field fd of o, when that needs no
+ * evaluation (and so reads nothing that taints): the default evaluated
+ * already, null for an optional field never set, a constant attribute's
+ * value computed for another block. NULL: evaluate it. */
+static Value *settled(Eval *e, const Object *o, const FieldDecl *fd, const Field *f)
+{
+    if (f->set) {
+        const SharedAssign *sa = shared_assign(e, f->set);
+        return sa ? sa->val : NULL;
+    }
+    if (fd->def)
+        return fd->def_val;
+    if (fd->type->optional || fd->type->kind == TY_ERROR || o->incomplete)
+        return null_value();
+    return NULL;
+}
+
+/* Every field of o, in schema order, as the evaluation's last pass asks
+ * for them. Most (120 of an LA's 130) are defaults, optional and unset,
+ * constants or were forced already through a reference: those are settled
+ * here, inline, with the taint eval_force_field would record; only the
+ * rest pay for its frame. */
+static void force_fields(Eval *e, Object *o)
+{
+    const FieldDecl *fds = o->schema->fields;
+    Field *fs = model_fields(e->m, o);
+    for (int k = 0; k < o->schema->nfields; k++) {
+        Field *f = &fs[k];
+        if (!f->val)
+            f->val = settled(e, o, &fds[k], f);
+        if (f->val)
+            e->taint |= (o->tainted & taint_bit(k)) != 0;
+        else
+            eval_force_field(e, o, &fds[k], o->src, o->node->name_span);
+    }
+}
+
 /* ---- pass 2: expansion --------------------------------------------------- */
 
 static void expand_items(Eval *e, Scope *sc, Object *parent, const Node *items, bool top);
@@ -663,7 +747,10 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    const FieldDecl *fd = schema_field(parent->schema, n->name);
+    /* a constant attribute remembers its field: no lookup by name */
+    SharedAssign *sa = table_get(&e->constants, n);
+    const FieldDecl *fd = sa && sa->schema == parent->schema ? sa->fd
+                                                             : schema_field(parent->schema, n->name);
     if (!fd) {
         const char *cands[64];
         int nc = 0;
@@ -685,10 +772,7 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    Assign *as = arena_alloc(e->a, sizeof *as);
-    as->attr = n;
-    as->scope = sc;
-    f->set = as;
+    f->set = assign_for(e, sc, n, sa, parent->schema, fd);
 }
 
 /* A block's label: an identifier, or a string (interpolation allowed). */
@@ -1000,11 +1084,13 @@ static void use(Eval *e, Scope *sc, Object *parent, const Node *n)
 {
     Template *t = table_get(&e->templates, n->name);
     if (!t) {
-        const char *cands[256];
-        int nc = eval_names(&e->templates, cands, 0, 256);
+        size_t max = e->templates.count + 1;     /* all: see override_target */
+        const char **cands = xmalloc(max * sizeof *cands);
+        int nc = eval_names(&e->templates, cands, 0, max > INT_MAX ? INT_MAX : (int)max);
         Diag *d = eval_err(e, "E0301", eval_src(sc), n->name_span, "unknown template `%s`", n->name);
         diag_label(e->d, d, "no template of this name");
         eval_suggest(e, d, n->name, cands, nc);
+        free(cands);
         diag_emit(e->d, d);
         return;
     }
@@ -1149,11 +1235,14 @@ static Object *override_target(Eval *e, Scope *sc, const Node **segs, int ns)
     Source *src = eval_src(sc);
     Object *o = table_get(&e->m->accounts, segs[0]->name);
     if (!o) {
-        const char *cands[4096];
-        int nc = eval_names(&e->m->accounts, cands, 0, 4096);
+        /* every account: a cut in the table's order would vary by run */
+        size_t max = e->m->accounts.count + 1;
+        const char **cands = xmalloc(max * sizeof *cands);
+        int nc = eval_names(&e->m->accounts, cands, 0, max > INT_MAX ? INT_MAX : (int)max);
         Diag *d = eval_err(e, "E0301", src, segs[0]->span, "unknown account `%s`", segs[0]->name);
         diag_label(e->d, d, "overrides start with an account name");
         eval_suggest(e, d, segs[0]->name, cands, nc);
+        free(cands);
         diag_emit(e->d, d);
         return NULL;
     }
@@ -1324,12 +1413,18 @@ static bool pending_applies(const Eval *e, const Pending *p)
 
 Value *eval_env_value(Eval *e, Scope *sc, const Node *at)
 {
+    static const char dflt[] = "default";
     e->taint = true;
-    if (e->env_name)
-        return value_str(e->a, e->env_name, at, eval_src(sc));
-    if (!e->has_envs)
-        return value_str(e->a, "default", at, eval_src(sc));
-    return value_late();
+    if (!e->env_name && e->has_envs)
+        return value_late();
+    /* `la.id[env]` in a loop over 10,000 LAs: one value for the node */
+    const char *name = e->env_name ? e->env_name : dflt;
+    Value *v = table_get(&e->cache, at);
+    if (v && v->kind == VAL_STR && v->u.str == name && v->src == eval_src(sc))
+        return v;
+    v = value_str(e->a, name, at, eval_src(sc));
+    table_put(&e->cache, at, v);
+    return v;
 }
 
 static void evaluate_state(Eval *e)
@@ -1374,6 +1469,7 @@ Eval *eval_new(Program *pg, Schemas *s, Model *m)
     table_init(&e->templates);
     table_init(&e->waivers);
     table_init(&e->cache);
+    table_init(&e->constants);
     e->pending_tail = &e->pending;
     e->k_account = intern_cstr(e->in, "account");
     e->k_platform = intern_cstr(e->in, "platform");
@@ -1440,11 +1536,8 @@ static void expand_and_evaluate(Eval *e)
         e->nrebind = first_let;   /* the base's list, for rebind_env */
     } else if (e->has_envs)
         mark_overridden(e);
-    for (int i = 0; i < e->m->nobjects; i++) {
-        Object *o = e->m->objects[i];
-        for (int k = 0; k < o->schema->nfields; k++)
-            eval_force_field(e, o, &o->schema->fields[k], o->src, o->node->name_span);
-    }
+    for (int i = 0; i < e->m->nobjects; i++)
+        force_fields(e, e->m->objects[i]);
     for (Pending *p = e->pending; p; p = p->next)
         if (pending_applies(e, p))
             resolve_override(e, p);
@@ -1490,6 +1583,8 @@ static void forget_model(Eval *e, Model *m, const char *env)
     e->env_name = env ? intern_cstr(e->in, env) : NULL;
     table_release(&e->cache);
     table_init(&e->cache);
+    table_release(&e->constants);
+    table_init(&e->constants);
     e->pending = NULL;
     e->pending_tail = &e->pending;
     for (size_t i = 0; i < e->lets.cap; i++)
@@ -1541,11 +1636,9 @@ static void share_and_evaluate(Eval *e, const Model *base)
     memset(&e->spend, 0, sizeof e->spend);
     rebind_env(e);
     install_overrides(e);
-    for (int i = 0; i < base->nobjects; i++) {
-        Object *o = base->objects[i];
-        for (int k = 0; o->tainted && k < o->schema->nfields; k++)
-            eval_force_field(e, o, &o->schema->fields[k], o->src, o->node->name_span);
-    }
+    for (int i = 0; i < base->nobjects; i++)
+        if (base->objects[i]->tainted)
+            force_fields(e, base->objects[i]);
     for (Pending *p = e->pending; p; p = p->next)
         if (pending_applies(e, p))
             resolve_override(e, p);
@@ -1599,6 +1692,7 @@ void eval_free(Eval *e)
     table_release(&e->templates);
     table_release(&e->waivers);
     table_release(&e->cache);
+    table_release(&e->constants);
     free(e->rebind);
     free(e->wlist);
     free(e->seen);

@@ -9,6 +9,7 @@
 #include "expr.h"
 
 #include <math.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,9 +73,16 @@ static int ident_candidates(Eval *e, Scope *sc, const Type *want, const char **o
 
 static Value *unknown_ident(Eval *e, Scope *sc, const Node *n, const Type *want)
 {
-    enum { MAXC = 4096 };
-    const char **cands = xmalloc(MAXC * sizeof *cands);
-    int nc = ident_candidates(e, sc, want, cands, MAXC);
+    /* room for every candidate: a cut taken in a table's (run-dependent)
+       order would make the suggestion vary from run to run */
+    size_t max = e->lets.count + e->m->accounts.count + 1;
+    for (Scope *s = sc; s; s = s->up)
+        for (Binding *b = s->binds; b; b = b->next)
+            max++;
+    if (want->kind == TY_ENUM)
+        max += (size_t)want->en->nmembers;
+    const char **cands = xmalloc(max * sizeof *cands);
+    int nc = ident_candidates(e, sc, want, cands, max > INT_MAX ? INT_MAX : (int)max);
     Diag *d;
     if (want->kind == TY_ENUM) {
         d = eval_err(e, "E0405", eval_src(sc), n->span, "`%s` is not a member of enum `%s`", n->name,
@@ -376,16 +384,45 @@ static Value *nested(Eval *e, Scope *sc, const Node *n, Value *v)
     return v;
 }
 
+/* The list made at n before, if it holds the same count items (values
+ * are immutable, so the same items make the same list). */
+static Value *same_list(Eval *e, Scope *sc, const Node *n, Value *const *items, uint32_t count)
+{
+    Value *v = table_get(&e->cache, n);
+    if (!v || v->kind != VAL_LIST || v->n != count || v->src != eval_src(sc))
+        return NULL;
+    for (uint32_t i = 0; i < count; i++)
+        if (v->items[i] != items[i])
+            return NULL;
+    return v;
+}
+
+/* `readers = [org]` in a template: each expansion evaluates the same
+ * (cached) reference, so a short list whose items are the ones made last
+ * time at n is that list. The items are gathered on the stack first. */
 static Value *list(Eval *e, Scope *sc, const Node *n, const Type *want)
 {
+    enum { FEW = 8 };
     const Type *elem = want->kind == TY_LIST ? want->elem : types_simple(TY_ANY);
-    Value *v = value_new(e->a, VAL_LIST, n, eval_src(sc));
-    v->n = (uint32_t)ast_count(n->a);
-    v->items = arena_alloc(e->a, (v->n ? v->n : 1) * sizeof *v->items);
-    uint32_t i = 0;
+    uint32_t count = (uint32_t)ast_count(n->a), i = 0;
+    Value *few[FEW];
+    Value **items = count <= FEW ? few : arena_alloc(e->a, count * sizeof *items);
     for (const Node *x = n->a; x; x = x->next)
-        v->items[i++] = expr_eval(e, sc, x, elem);
-    return nested(e, sc, n, v);
+        items[i++] = expr_eval(e, sc, x, elem);
+    Value *v = count <= FEW ? same_list(e, sc, n, items, count) : NULL;
+    if (v)
+        return v;
+    v = value_new(e->a, VAL_LIST, n, eval_src(sc));
+    v->n = count;
+    v->items = items;
+    if (items == few) {
+        v->items = arena_alloc(e->a, (count ? count : 1) * sizeof *v->items);
+        memcpy(v->items, few, count * sizeof *few);
+    }
+    v = nested(e, sc, n, v);
+    if (v->kind == VAL_LIST && count <= FEW)
+        table_put(&e->cache, n, v);
+    return v;
 }
 
 static Value *record(Eval *e, Scope *sc, const Node *n, const Type *want)
@@ -457,18 +494,25 @@ static Value *call(Eval *e, Scope *sc, const Node *n)
             diag_emit(e->d, d);
             return value_error();
         }
-        Value *v = value_new(e->a, VAL_CALL, n, eval_src(sc));
-        v->u.str = callee->name;
-        v->n = (uint32_t)na;
-        v->items = arena_alloc(e->a, (size_t)(na ? na : 1) * sizeof *v->items);
+        Value *a = NULL;
         if (na) {
             const Type *t = types_simple(fns[i].arg);
-            Value *a = expr_eval(e, sc, n->b->a, t);
+            a = expr_eval(e, sc, n->b->a, t);
             a = types_check(e->a, e->d, eval_src(sc), n->b->span, a, t);
             if (a->kind == VAL_ERROR)
                 return a;
-            v->items[0] = a;
         }
+        /* `access = vpn(core.vpn)` in a template: the same argument makes
+           the same call, as made at n last time */
+        Value *v = table_get(&e->cache, n);
+        if (v && v->kind == VAL_CALL && v->src == eval_src(sc) && (na ? v->items[0] == a : !v->n))
+            return v;
+        v = value_new(e->a, VAL_CALL, n, eval_src(sc));
+        v->u.str = callee->name;
+        v->n = (uint32_t)na;
+        v->items = arena_alloc(e->a, (size_t)(na ? na : 1) * sizeof *v->items);
+        v->items[0] = a;
+        table_put(&e->cache, n, v);
         return v;
     }
     const char *cands[] = {"vpn", "private", "public", "secret", "ssm"};
@@ -649,6 +693,11 @@ Value *expr_eval(Eval *e, Scope *sc, const Node *n, const Type *want)
     if (!n)
         return value_error();
     if (is_literal(n)) {
+        /* written in a file's own scope (a global let, a top-level block
+           or `use`), a literal is evaluated once: caching it would only
+           grow the table, by 40,000 entries for the list of LAs at 10,000 */
+        if (sc == e->file_scope[sc->file->src->id])
+            return eval_node(e, sc, n, want);
         Value *v = table_get(&e->cache, n);
         if (!v) {
             v = eval_node(e, sc, n, want);
@@ -662,6 +711,30 @@ Value *expr_eval(Eval *e, Scope *sc, const Node *n, const Type *want)
     Value *v = eval_node(e, sc, n, want);
     e->expr_depth--;
     return v;
+}
+
+/* Whether name is bound anywhere up sc's chain. */
+static bool bound(const Scope *sc, const char *name)
+{
+    for (const Scope *s = sc; s; s = s->up)
+        for (const Binding *b = s->binds; b; b = b->next)
+            if (b->name == name)
+                return true;
+    return false;
+}
+
+bool expr_constant(const Scope *sc, const Node *n, const Type *want)
+{
+    if (!n)
+        return false;
+    if (is_literal(n))
+        return true;
+    if (n->kind == NODE_RANGE)
+        return n->a && n->b && is_literal(n->a) && is_literal(n->b);
+    /* ident() takes a member of the enum before any binding, but a bound
+       name would make provenance point at the binding's argument */
+    return n->kind == NODE_IDENT && want->kind == TY_ENUM && schema_enum_has(want->en, n->name) &&
+           !bound(sc, n->name);
 }
 
 /* Evaluates and checks against a type, blaming n when the value has no

@@ -111,6 +111,9 @@ struct Eval {
     Table cache;                /* Node -> Value: literals and references, which a
                                    template expanded N times would otherwise
                                    allocate N times (values are immutable) */
+    Table constants;            /* ATTR node -> SharedAssign: attributes whose value
+                                   is a constant of the source, set once for every
+                                   expansion of their block (eval.c) */
     Waiver **wlist;             /* every waiver, in collection order; malloc'd */
     int nw, capw;
     Seen *seen;                 /* open-addressed set; malloc'd */
@@ -144,6 +147,12 @@ struct Eval {
  * enum type makes bare identifiers its members). Never returns NULL; after
  * an error, the poison value. */
 Value *expr_eval(Eval *e, Scope *sc, const Node *n, const Type *want);
+/* Whether n, the value of an attribute of type want written in scope sc,
+ * is a constant of the source: a literal, a range of two, or a member of
+ * want's enum that no binding in sc shadows. It evaluates to the same
+ * value in every expansion of a template, reads nothing (no `env`, no
+ * field, no parameter) and has no argument to point back to. */
+bool expr_constant(const Scope *sc, const Node *n, const Type *want);
 /* expr_eval, then types_check against t. */
 Value *expr_typed(Eval *e, Scope *sc, const Node *n, const Type *t);
 /* The value of a let (evaluated on first use; a cycle is E0303). */

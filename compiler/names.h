@@ -69,8 +69,9 @@ typedef struct NameMemo {
     size_t nbases;          /* slots (a power of two) */
     char *btext;            /* the "P-A"s back to back; malloc'd */
     size_t btlen, btcap;
-    const char *kinds[8];   /* object kinds seen (interned: one pointer a kind)... */
-    unsigned kind_bits[8];  /* ...and their owner bits (names_applies) */
+    const char *kinds[16];  /* object kinds seen (interned: one pointer a kind),
+                             * direct-mapped by pointer... */
+    unsigned kind_bits[16]; /* ...and their owner bits (names_applies) */
     struct {                /* the fields names.c reads, by (literal, schema): */
         const char *lit;    /* a field name literal of names.c, or NULL: empty */
         const SchemaDecl *schema;

@@ -254,9 +254,96 @@ Object *rctx_cluster_of(const Model *m, const Object *svc)
     return NULL;
 }
 
+void rctx_strset_init(RctxStrSet *set, size_t n)
+{
+    set->cap = 16;
+    while (set->cap < 2 * n)
+        set->cap *= 2;
+    set->slots = xcalloc(set->cap, sizeof *set->slots);
+}
+
+void rctx_strset_release(RctxStrSet *set)
+{
+    free(set->slots);
+    set->slots = NULL;
+}
+
+void *rctx_strset_put(RctxStrSet *set, const char *s, void *val)
+{
+    if (!set->slots)
+        return NULL;
+    size_t len = strlen(s);
+    uint32_t h = (uint32_t)intern_hash_words(s, len);
+    size_t i = h & (set->cap - 1);
+    for (size_t probes = 0; set->slots[i].s; i = (i + 1) & (set->cap - 1)) {
+        if (set->slots[i].hash == h && strcmp(set->slots[i].s, s) == 0)
+            return set->slots[i].val;
+        if (++probes == set->cap)
+            return NULL;    /* full: more strings than the set was made for */
+    }
+    set->slots[i] = (struct RctxStrSlot){s, h, val};
+    return NULL;
+}
+
 Object *rctx_network(const Model *m, const Object *account)
 {
     return account ? model_child(m, account, "network", NULL) : NULL;
+}
+
+/* Three stages, each a few items behind the one before: the object of
+ * item i + 4 * AHEAD (its header's three lines), the field-table slot of
+ * i + 2 * AHEAD (its index is in the cache by then), and the fields of
+ * i + AHEAD (up to FIELD_LINES lines: the passes read a dozen fields
+ * spread over the array). */
+enum { AHEAD = 4, FIELD_LINES = 12 };     /* the switch below counts to 12 */
+
+/* noipa: GCC finds a function of prefetches alone free of effects and
+ * drops the calls it can see (here, rctx_each's and rctx_prefetch's);
+ * clang has no noipa, and keeps them. */
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
+#define KEEP_CALLS __attribute__((noipa))
+#endif
+#endif
+#ifndef KEEP_CALLS
+#define KEEP_CALLS __attribute__((noinline))
+#endif
+
+KEEP_CALLS void rctx_prefetch_objects(const ObjList *l, int i)
+{
+    if (i + 4 * AHEAD < l->n) {
+        const char *o = (const char *)l->items[i + 4 * AHEAD];
+        __builtin_prefetch(o);
+        __builtin_prefetch(o + 64);
+        __builtin_prefetch(o + 128);
+    }
+}
+
+KEEP_CALLS void rctx_prefetch(const Model *m, const ObjList *l, int i)
+{
+    rctx_prefetch_objects(l, i);
+    if (m->fields && i + 2 * AHEAD < l->n)
+        __builtin_prefetch(&m->fields[l->items[i + 2 * AHEAD]->index]);
+    if (i + AHEAD < l->n) {
+        const Object *o = l->items[i + AHEAD];
+        const char *f = (const char *)model_fields(m, o);
+        int lines = (o->schema->nfields * (int)sizeof(Field) + 63) / 64;
+        switch (lines < FIELD_LINES ? lines : FIELD_LINES) {   /* a jump, no loop */
+        case 12: __builtin_prefetch(f + 64 * 11); /* fall through */
+        case 11: __builtin_prefetch(f + 64 * 10); /* fall through */
+        case 10: __builtin_prefetch(f + 64 * 9); /* fall through */
+        case 9: __builtin_prefetch(f + 64 * 8); /* fall through */
+        case 8: __builtin_prefetch(f + 64 * 7); /* fall through */
+        case 7: __builtin_prefetch(f + 64 * 6); /* fall through */
+        case 6: __builtin_prefetch(f + 64 * 5); /* fall through */
+        case 5: __builtin_prefetch(f + 64 * 4); /* fall through */
+        case 4: __builtin_prefetch(f + 64 * 3); /* fall through */
+        case 3: __builtin_prefetch(f + 64 * 2); /* fall through */
+        case 2: __builtin_prefetch(f + 64); /* fall through */
+        case 1: __builtin_prefetch(f); /* fall through */
+        default: break;
+        }
+    }
 }
 
 /* fn for each object of kind that env overrides, once. */
@@ -283,8 +370,10 @@ void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx)
     const Environment *own = m->env ? model_env(m, m->env) : NULL;
     if (own)
         each_overridden(own, kind, fn, ctx);
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(m, l, i);
         fn(ctx, l->items[i], NULL);
+    }
     for (int e = 0; e < m->nenvs; e++)
         if (m->envs[e] != own)
             each_overridden(m->envs[e], kind, fn, ctx);

@@ -64,6 +64,17 @@ bool rctx_env_has(const Model *m, const Environment *env, const Object *a);
  * cluster, else NULL. */
 Object *rctx_cluster_of(const Model *m, const Object *svc);
 
+/* Before a walk over l reads item i, asks the memory for what the walk
+ * will read of the items ahead: at 10,000 LAs a pass streams ~100k
+ * objects and their fields, which no cache holds, and an object's chain
+ * (the object, its slot of m's field table, its fields) is otherwise
+ * missed one link after another, item after item; ahead, the links of
+ * several items are fetched at once. Not inline: GCC finds a function of
+ * prefetches alone free of effects and drops the calls it can see. */
+void rctx_prefetch(const Model *m, const ObjList *l, int i);
+/* The same for a walk that reads no field: the objects only. */
+void rctx_prefetch_objects(const ObjList *l, int i);
+
 /* Calls fn for every object of kind as the base platform sees it (env
  * NULL), then once per environment for each object that environment
  * overrides. In an environment's own evaluation (m->env), the objects its
@@ -77,6 +88,25 @@ void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx);
  * another environment's overrides are installed only in that one's own
  * evaluation, where it is asked again; in the base, every environment. */
 int rctx_envs(const Model *m, Environment *const **envs);
+
+/* A set of strings by their text, each with a value: the passes that ask
+ * whether an account id was seen before (E0509, E0502's state buckets)
+ * keep one of their own, sized for the accounts, rather than interning
+ * every id in the program's interner (a miss in a large table at 10,000
+ * LAs) to key a Table by pointer. */
+typedef struct RctxStrSet {
+    struct RctxStrSlot {
+        const char *s;      /* the text (the caller's, not copied), NULL: empty */
+        uint32_t hash;
+        void *val;
+    } *slots;               /* xcalloc'd */
+    size_t cap;             /* a power of two, at least twice the strings put */
+} RctxStrSet;
+void rctx_strset_init(RctxStrSet *set, size_t n);
+void rctx_strset_release(RctxStrSet *set);
+/* The value of s if it is in the set; else adds s with val and returns
+ * NULL. At most the n strings of rctx_strset_init. */
+void *rctx_strset_put(RctxStrSet *set, const char *s, void *val);
 
 /* The account's network object, or NULL. */
 Object *rctx_network(const Model *m, const Object *account);

@@ -58,19 +58,17 @@ static void one_platform(Model *m, DiagEngine *d)
 static void unique_account_ids(Model *m, DiagEngine *d)
 {
     const ObjList *accs = model_kind(m, "account");
-    Table seen;
-    table_init(&seen);
+    RctxStrSet seen;    /* id -> the first account with it */
+    rctx_strset_init(&seen, (size_t)accs->n);
     for (int i = 0; i < accs->n; i++) {
+        rctx_prefetch(m, accs, i);
         Object *a = accs->items[i];
         const char *id = model_str(m, a, "id", NULL);
         if (!id)
             continue;
-        const char *key = intern_cstr(&m->pg->in, id);
-        Object *first = table_get(&seen, key);
-        if (!first) {
-            table_put(&seen, key, a);
+        Object *first = rctx_strset_put(&seen, id, a);
+        if (!first)
             continue;
-        }
         Site s = model_value_site(model_get(m, a, "id"), model_site(m, a, "id"));
         Site f = model_value_site(model_get(m, first, "id"), model_site(m, first, "id"));
         Diag *g = diag_new(d, DIAG_ERROR, "E0509", s.src, s.span,
@@ -80,7 +78,7 @@ static void unique_account_ids(Model *m, DiagEngine *d)
         diag_help(d, g, "every account has its own 12-digit id");
         diag_emit(d, g);
     }
-    table_release(&seen);
+    rctx_strset_release(&seen);
 }
 
 void rules_structure(Model *m, DiagEngine *d)

@@ -239,18 +239,19 @@ static void bucket_names(Aws *c)
     while (set.cap < 2 * ((size_t)accs->n + (size_t)bs->n))
         set.cap *= 2;
     set.slots = calloc(set.cap, sizeof *set.slots);
-    Table ids;
-    table_init(&ids);
+    RctxStrSet ids;     /* account ids seen */
+    rctx_strset_init(&ids, (size_t)accs->n);
     char buf[512];
     if (!set.slots)
         goto out;
     Site state_site = c->m->state ? rctx_site(c->m, c->m->state, "bucket", NULL) : (Site){0};
     for (int i = 0; c->m->state && i < accs->n; i++) {
+        rctx_prefetch(c->m, accs, i);
         Object *a = accs->items[i];
         const Value *v = model_state(c->m, a, "bucket");
         const char *id = rctx_str(c->m, a, "id", NULL, NULL);
         /* a second account with one id is E0509; its state bucket is the same mistake */
-        if (id && table_put(&ids, intern_cstr(&c->m->pg->in, id), a))
+        if (id && rctx_strset_put(&ids, id, a))
             continue;
         if (!v || v->kind != VAL_STR)
             continue;
@@ -259,6 +260,7 @@ static void bucket_names(Aws *c)
     }
     const NameCtx nc = c->nc;
     for (int i = 0; i < bs->n; i++) {
+        rctx_prefetch(c->m, bs, i);
         Object *o = bs->items[i];
         bool explicit_name;
         names_bucket(&nc, o, buf, sizeof buf, &explicit_name);
@@ -274,7 +276,7 @@ static void bucket_names(Aws *c)
     }
 out:
     free(set.slots);
-    table_release(&ids);
+    rctx_strset_release(&ids);
 }
 
 /* ---- E0504 ECR repository names ------------------------------------------- */
@@ -586,20 +588,33 @@ static void role_names(Aws *c)
        accepts), and IAM asks only for characters and a length: it passes
        exactly when the task role does, and is derived only when that
        failed (half of E0508's work: ~12,000 roles at 1,000 LAs) */
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         if (!role_name(c, l->items[i], NAMES_ROLE_TASK, "<platform>-<account>-<service>-task"))
             role_name(c, l->items[i], NAMES_ROLE_EXEC, "<platform>-<account>-<service>-exec");
+    }
     l = model_kind(c->m, "cluster");
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         if (strcmp(rctx_str(c->m, l->items[i], "compute", NULL, "fargate"), "ec2") == 0)
             role_name(c, l->items[i], NAMES_ROLE_INSTANCE, "<platform>-<account>-<cluster>-ec2-ecs-instance");
+    }
     /* the role sfdc assumes into each account is named by the user */
     l = model_kind(c->m, "account");
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         account_role(c, l->items[i]);
+    }
 }
 
 /* ---- E0510, E0511 CIDR blocks ---------------------------------------------- */
+
+/* Whether v is a valid block (what, "VPC" or "subnet", also checks the
+ * size); rm says why not. */
+static bool cidr_valid(const Value *v, const char *what, RuleMsg *rm)
+{
+    return cidr_check(v->u.cidr, rm) && (!what || cidr_check_size(v->u.cidr, what, rm));
+}
 
 /* E0510 on one block; what ("VPC", "subnet") also checks the size. */
 static bool cidr_ok(Aws *c, const Value *v, Site s, const char *what)
@@ -607,8 +622,22 @@ static bool cidr_ok(Aws *c, const Value *v, Site s, const char *what)
     RuleMsg rm;
     if (!v || v->kind != VAL_CIDR)
         return false;
-    if (!cidr_check(v->u.cidr, &rm) || (what && !cidr_check_size(v->u.cidr, what, &rm))) {
+    if (!cidr_valid(v, what, &rm)) {
         rctx_report(c->d, DIAG_ERROR, "E0510", NULL, s, &rm, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* cidr_ok on field of o, whose site is looked for on a failure only:
+ * every network and account of every environment comes here. */
+static bool cidr_field_ok(Aws *c, const Value *v, Object *o, const char *field, const char *what)
+{
+    RuleMsg rm;
+    if (!v || v->kind != VAL_CIDR)
+        return false;
+    if (!cidr_valid(v, what, &rm)) {
+        rctx_report(c->d, DIAG_ERROR, "E0510", NULL, rctx_site(c->m, o, field, NULL), &rm, NULL);
         return false;
     }
     return true;
@@ -665,8 +694,8 @@ static void subnets(Aws *c, Object *net, const Value *vpc, bool vpc_ok)
     Cidr *taken = NULL;
     for (size_t f = 0; f < 3; f++) {
         const Value *l = rctx_val(c->m, net, subnet_fields[f], NULL);
-        if (!l || l->kind != VAL_LIST)
-            continue;
+        if (!l || l->kind != VAL_LIST || l->n == 0)
+            continue;   /* most networks: the module divides the VPC */
         Site whole = rctx_site(c->m, net, subnet_fields[f], NULL);
         for (uint32_t i = 0; i < l->n; i++) {
             Site s = rctx_elem_site(l->items[i], whole);
@@ -699,8 +728,14 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc);
 typedef struct Net {
     const char *path;       /* the account (or network) whose range it is */
     bool vpn;               /* the VPN's range, else a VPC */
-    Site site;
+    Object *obj;            /* the network or account whose field it is (its site is
+                               looked for on an overlap only) */
 } Net;
+
+static Site net_site(Aws *c, const Net *n)
+{
+    return rctx_site(c->m, n->obj, n->vpn ? "vpn" : "cidr", NULL);
+}
 
 /* "the VPC of `la-camden`", formatted only for an overlap: every account
  * of the platform has a Net. */
@@ -723,13 +758,14 @@ static void overlaps(Aws *c, CidrEntry *e, Net *nets, size_t n)
     for (size_t k = 0; k < np; k++) {
         const Net *a = &nets[pairs[k].a], *b = &nets[pairs[k].b];
         const char *awhat = net_what(c, a), *bwhat = net_what(c, b);
+        Site as = net_site(c, a), bs = net_site(c, b);
         char ba[24], bb[24];
         cidr_format(e[pairs[k].a].cidr, ba, sizeof ba);
         cidr_format(e[pairs[k].b].cidr, bb, sizeof bb);
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0512", b->site.src, b->site.span,
+        Diag *g = diag_new(c->d, DIAG_ERROR, "E0512", bs.src, bs.span,
                            "%s (%s) overlaps %s (%s)", bwhat, bb, awhat, ba);
         diag_label(c->d, g, "%s", bwhat);
-        diag_secondary(c->d, g, a->site.src, a->site.span, "%s", awhat);
+        diag_secondary(c->d, g, as.src, as.span, "%s", awhat);
         diag_help(c->d, g, "the accounts reach each other through the VPN and cross-account links: "
                            "give every VPC and the VPN their own range");
         if (more && k + 1 == np)
@@ -750,25 +786,25 @@ static void cidrs(Aws *c)
         return;
     }
     for (int i = 0; i < nl->n; i++) {
+        rctx_prefetch(c->m, nl, i);
         Object *net = nl->items[i];
         const Value *v = rctx_val(c->m, net, "cidr", NULL);
-        Site s = rctx_site(c->m, net, "cidr", NULL);
-        bool ok = cidr_ok(c, v, s, "VPC");
+        bool ok = cidr_field_ok(c, v, net, "cidr", "VPC");
         subnets(c, net, v, ok);
         if (!ok)
             continue;
         subnet_layout(c, net, cidr_network(v->u.cidr));
         e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, 0};
-        nets[n++] = (Net){net->account ? net->account->path : net->path, false, s};
+        nets[n++] = (Net){net->account ? net->account->path : net->path, false, net};
     }
     for (int i = 0; i < al->n; i++) {
+        rctx_prefetch(c->m, al, i);
         Object *a = al->items[i];
         const Value *v = rctx_val(c->m, a, "vpn", NULL);
-        Site s = rctx_site(c->m, a, "vpn", NULL);
-        if (!v || v->kind != VAL_CIDR || !cidr_ok(c, v, s, NULL))
+        if (!v || v->kind != VAL_CIDR || !cidr_field_ok(c, v, a, "vpn", NULL))
             continue;
         e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, CIDR_GROUP_ALL};
-        nets[n++] = (Net){a->path, true, s};
+        nets[n++] = (Net){a->path, true, a};
     }
     overlaps(c, e, nets, n);
     free(e);
@@ -869,8 +905,10 @@ static void ec2_capacity(Aws *c)
     Table loads;
     table_init(&loads);
     const ObjList *sl = model_kind(c->m, "service");
-    for (int i = 0; i < sl->n; i++)
+    for (int i = 0; i < sl->n; i++) {
+        rctx_prefetch(c->m, sl, i);
         note_task(c, &loads, sl->items[i]);
+    }
     for (int i = 0; i < cl->n; i++) {
         Object *o = cl->items[i];
         asg_sizes(c, o);
@@ -1040,7 +1078,7 @@ typedef struct Subnet {
     Cidr cidr;
     int tier, index;        /* "public subnet 2": tier 0, index 2 */
     bool computed;          /* by the network module, not written */
-    Site site;
+    const Value *elem;      /* the written block (its site is found on an error only), or NULL */
 } Subnet;
 
 static void subnet_error(Aws *c, Site s, Site vs, const char *help, const char *msg)
@@ -1058,11 +1096,11 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
 {
     static const char *const tiers[] = {"public", "private", "database"};
     int azs = (int)rctx_num(c->m, net, "azs", NULL, 2);
-    Site vs = rctx_site(c->m, net, "cidr", NULL);
     Subnet all[3 * 6];
     int n = 0;
     char buf[24];
     if (vpc.prefix > NET_MAX_PREFIX) {
+        Site vs = rctx_site(c->m, net, "cidr", NULL);
         cidr_format(vpc, buf, sizeof buf);
         subnet_error(c, vs, vs, "give the VPC a /24 or larger block",
                      arena_printf(arena(c), "VPC `%s` is smaller than sfdc's network module takes "
@@ -1071,11 +1109,11 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
     }
     for (int t = 0; t < 3 && azs >= 1 && azs <= 6; t++) {
         const Value *l = rctx_val(c->m, net, subnet_fields[t], NULL);
-        Site whole = rctx_site(c->m, net, subnet_fields[t], NULL);
         if (l && l->kind == VAL_LIST && l->n > 0) {
             if ((int)l->n != azs) {
-                subnet_error(c, whole, vs, arena_printf(arena(c), "give one block per zone (azs = %d), "
-                             "or none to let sfdc divide the VPC", azs),
+                subnet_error(c, rctx_site(c->m, net, subnet_fields[t], NULL), rctx_site(c->m, net, "cidr", NULL),
+                             arena_printf(arena(c), "give one block per zone (azs = %d), "
+                                          "or none to let sfdc divide the VPC", azs),
                              arena_printf(arena(c), "`%s` has %u block%s for the network's %d zones",
                                           subnet_fields[t], l->n, l->n == 1 ? "" : "s", azs));
                 return;
@@ -1083,11 +1121,11 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
             for (uint32_t i = 0; i < l->n; i++)
                 if (l->items[i]->kind == VAL_CIDR)
                     all[n++] = (Subnet){cidr_network(l->items[i]->u.cidr), t, (int)i + 1, false,
-                                        rctx_elem_site(l->items[i], whole)};
+                                        l->items[i]};
             continue;
         }
         for (int i = 0; i < azs; i++)
-            all[n++] = (Subnet){computed_subnet(vpc, t, i), t, i + 1, true, vs};
+            all[n++] = (Subnet){computed_subnet(vpc, t, i), t, i + 1, true, NULL};
     }
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
@@ -1096,7 +1134,11 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
             char a[24], b[24];
             cidr_format(all[i].cidr, a, sizeof a);
             cidr_format(all[j].cidr, b, sizeof b);
-            subnet_error(c, all[j].site, vs,
+            Site vs = rctx_site(c->m, net, "cidr", NULL);
+            Site js = all[j].elem
+                          ? rctx_elem_site(all[j].elem, rctx_site(c->m, net, subnet_fields[all[j].tier], NULL))
+                          : vs;
+            subnet_error(c, js, vs,
                          "give every tier's subnets explicitly, or none: computed blocks take slots "
                          "0-3 (public), 4-7 (private) and 8-11 (database) of the VPC divided by 16",
                          arena_printf(arena(c), "%s subnet %d (%s%s) overlaps %s subnet %d (%s%s)",
@@ -1344,6 +1386,7 @@ static void derived_names(Aws *c)
                 ks[nks++] = k;  /* the kinds to derive, in order: a few of the 35 */
         }
         for (int i = 0; i < l->n; i++) {
+            rctx_prefetch(c->m, l, i);
             Object *o = l->items[i];
             if (!account_ok(c->m, acct_ok, o))
                 continue;
@@ -1387,6 +1430,7 @@ static void on_demand_rule_names(Aws *c)
     const NameCtx nc = c->nc;
     char buf[1024];
     for (int i = 0; np && i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         const Object *o = l->items[i];
         const Value *v = rctx_val(c->m, o, "starts_on", NULL);
         if (!o->account || !plan_name_ok(o->account->name) || !v || v->kind != VAL_LIST)

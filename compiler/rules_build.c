@@ -152,6 +152,7 @@ static void step_labels(Model *m, DiagEngine *d)
         const ObjList *l = model_kind(m, kinds[k]);
         const Object *last = NULL;  /* the last account whose name was plan_name_ok */
         for (int i = 0; i < l->n; i++) {
+            rctx_prefetch_objects(l, i);
             const Object *a = l->items[i]->account;
             if (!l->items[i]->name || !a || !a->name || (a != last && !plan_name_ok(a->name)))
                 continue;
@@ -201,6 +202,7 @@ static void networks(Model *m, DiagEngine *d, const Kinds *K)
 {
     const ObjList *accts = model_kind(m, "account");
     for (int i = 0; i < accts->n; i++) {
+        rctx_prefetch(m, accts, i);
         const Object *a = accts->items[i];
         const Object *need = NULL;
         bool net = false;
@@ -288,6 +290,7 @@ static void egress(Model *m, DiagEngine *d)
 {
     const ObjList *nets = model_kind(m, "network");
     for (int i = 0; i < nets->n; i++) {
+        rctx_prefetch(m, nets, i);
         const Object *net = nets->items[i], *svc = NULL;
         const Value *nat = model_get(m, net, "nat");
         if (!net->account || (nat && (nat->kind == VAL_SYM || nat->kind == VAL_STR) && strcmp(nat->u.str, "none") != 0))
@@ -460,6 +463,7 @@ static void vpn_reach(Model *m, DiagEngine *d)
     for (int k = 0; k < nenvs; k++)
         table_init(&first[k]);
     for (int i = 0; i < svcs->n; i++) {
+        rctx_prefetch(m, svcs, i);
         const Object *s = svcs->items[i], *hub = NULL;
         const char *why = NULL;
         const Environment *env = NULL;
@@ -595,6 +599,7 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
     int cap = 0;
     const ObjList *accts = model_kind(m, "account");
     for (int i = 0; i < accts->n; i++) {
+        rctx_prefetch_objects(accts, i);
         /* labels and blocks only: the same in every environment */
         RctxOnce once;
         if (rctx_once(&once, m, RCTX_ONCE_UNIT_DIRS, accts->items[i], NULL, rctx_fixed_shape, NULL)) {

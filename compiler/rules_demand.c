@@ -209,6 +209,8 @@ static void connects(Demand *c, const Object *o, const Environment *env)
 {
     uint32_t n;
     Value **it = items(c, o, "connects", env, &n);
+    if (n == 0)
+        return;     /* most services: no site to look for */
     Site whole = rctx_site(c->m, o, "connects", env);
     for (uint32_t i = 0; i < n; i++) {
         const Object *t = it[i]->kind == VAL_REF ? it[i]->ref : NULL;

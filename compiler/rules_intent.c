@@ -310,8 +310,8 @@ static void vpn_only(Intent *c, const Object *o, const Environment *env)
         diag_emit(c->d, g);
     }
     const Value *in = rctx_val(c->m, o, "ingress", env);
-    if (!in || in->kind != VAL_LIST)
-        return;
+    if (!in || in->kind != VAL_LIST || in->n == 0)
+        return;     /* most services: no site to look for */
     Site whole = rctx_site(c->m, o, "ingress", env);
     const Object *net = rctx_network(c->m, o->account);
     const Value *vpc = net ? rctx_val(c->m, net, "cidr", NULL) : NULL;
@@ -492,8 +492,8 @@ static void plain_literal(Intent *c, const Object *o, const char *key, const Val
 static void plain_secrets(Intent *c, const Object *o, const Environment *env)
 {
     const Value *m = rctx_val(c->m, o, "env", env);
-    if (!m || m->kind != VAL_MAP)
-        return;
+    if (!m || m->kind != VAL_MAP || m->n == 0)
+        return;     /* most services: no site to look for */
     Site whole = rctx_site(c->m, o, "env", env);
     for (uint32_t i = 0; i < m->n; i++) {
         const Value *v = m->items[i];
@@ -582,6 +582,7 @@ static void clusters(Intent *c)
     table_init(&uses);
     const ObjList *sl = model_kind(c->m, "service");
     for (int i = 0; i < sl->n; i++) {
+        rctx_prefetch(c->m, sl, i);
         Object *o = sl->items[i];
         switched_on_in_prod(c, o);
         const Object *cl = rctx_cluster_of(c->m, o);
@@ -644,6 +645,7 @@ static void db_protection(Intent *c, const Environment *env, const char *kind)
 {
     const ObjList *l = model_kind(c->m, kind);
     for (int i = 0; i < l->n; i++) {
+        rctx_prefetch(c->m, l, i);
         const Object *o = l->items[i];
         const Value *v = rctx_val(c->m, o, "deletion_protection", env);
         if (!v || v->kind != VAL_BOOL || v->u.b || !rctx_env_has(c->m, env, o->account))

@@ -45,7 +45,9 @@ const char *types_suggest(const char *word, const char *const *cands, int n)
         if (!cands[i] || strcmp(cands[i], word) == 0)
             continue;
         int dd = text_distance(word, strlen(word), cands[i], strlen(cands[i]), true);
-        if (dd < bestd) {
+        /* a tie goes to the first in byte order: candidates often come
+           from a pointer-keyed table, whose order changes from run to run */
+        if (dd < bestd || (dd == bestd && best && strcmp(cands[i], best) < 0)) {
             bestd = dd;
             best = cands[i];
         }

@@ -163,13 +163,43 @@ static void check_utf8(Lexer *lx, const unsigned char *p, const unsigned char *e
     }
 }
 
+/* What ends a run of plain text in a comment or a string, one table load
+ * per byte: CH_EOL line breaks, CH_ODD NUL and non-ASCII bytes (which
+ * need a UTF-8 check; the NUL after the text stops every scan), CH_STR
+ * `"`, `$` and backslash (which matter in strings only). */
+enum { CH_EOL = 1, CH_ODD = 2, CH_STR = 4 };
+static const unsigned char char_class[256] = {
+    2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 4, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 /* `#`, `//` and `///` comments run to the end of the line. */
 static void line_comment(Lexer *lx, bool doc)
 {
     const unsigned char *p = lx->cur;
     unsigned odd = 0;           /* nonzero if a byte was NUL or not ASCII */
-    for (; p < lx->lim && *p != '\n' && *p != '\r'; p++)
-        odd |= *p - 1u >= 0x7Fu;
+    for (;;) {
+        while (!(char_class[*p] & (CH_EOL | CH_ODD)))
+            p++;
+        if (p >= lx->lim || char_class[*p] & CH_EOL)
+            break;
+        odd = 1;
+        p++;
+    }
     if (odd)
         check_utf8(lx, lx->cur, p);
     add_comment(lx, (Span){off(lx, lx->tok), off(lx, p)}, doc);
@@ -524,20 +554,39 @@ static int string_part(Lexer *lx, YYSTYPE *val, Span *loc)
         *loc = (Span){off(lx, p), off(lx, p)};
         return TOK_STR_END;
     }
-    /* Text: decoded into an arena buffer no longer than the source run. */
+    /* Text: up to `"`, a line break, `${` or the end; a backslash takes
+     * the next byte with it (unless it is a line break). */
     const unsigned char *end = p;
     unsigned odd = 0;           /* nonzero if a byte was NUL or not ASCII */
-    while (end < lx->lim && *end != '"' && *end != '\n' && *end != '\r' &&
-           !(end[0] == '$' && end[1] == '{')) {
-        odd |= (end[0] - 1u >= 0x7Fu) | (end[1] - 1u >= 0x7Fu);
-        end += end[0] == '\\' && end + 1 < lx->lim && end[1] != '\n' && end[1] != '\r' ? 2 : 1;
+    bool escapes = false;
+    for (;;) {
+        while (!char_class[*end])
+            end++;
+        unsigned char c = *end;
+        if (end >= lx->lim || c == '"' || c == '\n' || c == '\r' || (c == '$' && end[1] == '{'))
+            break;
+        if (c == '\\') {
+            escapes = true;
+            bool pair = end + 1 < lx->lim && end[1] != '\n' && end[1] != '\r';
+            odd |= pair && end[1] - 1u >= 0x7Fu;
+            end += pair ? 2 : 1;
+            continue;
+        }
+        odd |= c != '$';
+        end++;
     }
     if (end > lx->lim)
         end = lx->lim;
     if (odd)
         check_utf8(lx, p, end);
+    /* Decoded into an arena buffer no longer than the source run. */
     char *buf = arena_alloc_raw(lx->arena, (size_t)(end - p) + 1);
     size_t n = 0;
+    if (!escapes) {
+        n = (size_t)(end - p);
+        memcpy(buf, p, n);
+        p = end;
+    }
     while (p < end) {
         if (*p == '\\') {
             char tmp[8];
@@ -649,19 +698,22 @@ static int lex_scan(Lexer *lx, YYSTYPE *val, Span *loc)
             return *loc = (Span){off(lx, lx->lim), off(lx, lx->lim)}, TOK_END;
         if (lx->depth > 0 && lx->modes[lx->depth - 1] == LEX_STRING)
             return string_part(lx, val, loc);
+    /* White space and comments change neither the mode nor too_deep, so
+     * after them the next token is matched straight away. */
+    next_token:
         lx->tok = lx->cur;
         /*!re2c
             $       { return end_of_input(lx, loc); }
             ws      {
                 if (lx->depth > 0 && (tok = interp_at_newline(lx, loc)) != 0)
                     return tok;
-                continue;
+                goto next_token;
             }
             "//" | "#" {
                 line_comment(lx, lx->tok[0] == '/' && lx->cur[0] == '/' && lx->cur[1] != '/');
-                continue;
+                goto next_token;
             }
-            "/*"    { block_comment(lx); continue; }
+            "/*"    { block_comment(lx); goto next_token; }
 
             octet "." octet "." octet "." octet ("/" digit+)? { tok = cidr(lx, val); break; }
             digit+  { tok = number(lx, val); break; }

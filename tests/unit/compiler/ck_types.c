@@ -106,6 +106,11 @@ static void test_suggest(void **state)
     assert_string_equal(types_suggest("Keep", c, 4), "keep");
     assert_null(types_suggest("region", c, 4));
     assert_null(types_suggest("keep", c, 4));   /* the word itself is no suggestion */
+    /* a tie is decided by byte order, not by the candidates' order (which
+       follows a pointer-keyed table's, different from run to run) */
+    const char *t1[] = {"k", "c", "r"}, *t2[] = {"r", "k", "c"};
+    assert_string_equal(types_suggest("a", t1, 3), "c");
+    assert_string_equal(types_suggest("a", t2, 3), "c");
 }
 
 /* Checks v against a field's type; returns the result and the codes filed. */
