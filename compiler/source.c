@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "arena.h"
@@ -86,27 +85,6 @@ static SrcError slurp(FILE *f, size_t hint, char **out, size_t *outlen)
 static SrcOverlay overlay_fn;     /* see src_set_overlay */
 static void *overlay_ctx;
 
-enum { MAP_MIN_BYTES = 2 << 20 };
-
-/* A big regular file is mapped rather than read: its pages come from the
- * page cache as they are, where a read would clear a fresh page for every
- * 4 KiB and copy the text into it (a tenth of the page faults of parsing
- * a large platform). The NUL sentinel is free when the size is not a
- * multiple of the page size: the rest of the last page reads as zeros.
- * Not for the language server (overlay_fn set), which keeps sources for
- * as long as it runs: a file truncated under a mapping faults on access.
- * Returns NULL when the file does not qualify or mapping fails. */
-static char *map_file(int fd, const struct stat *st)
-{
-    long page = sysconf(_SC_PAGESIZE);
-    if (overlay_fn || !S_ISREG(st->st_mode) || st->st_size < MAP_MIN_BYTES || page <= 0 ||
-        st->st_size % page == 0)
-        return NULL;
-    void *p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-                   fd, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
 void src_set_overlay(SrcOverlay fn, void *ctx)
 {
     overlay_fn = fn;
@@ -141,17 +119,6 @@ Source *src_load(const char *path, SrcError *err)
         return NULL;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    char *mapped = map_file(fd, &st);
-    if (mapped) {
-        close(fd);
-        Source *s = xcalloc(1, sizeof *s);
-        s->path = xstrdup(path);
-        s->text = mapped;
-        s->len = (uint32_t)st.st_size;
-        s->mapped = true;
-        *err = SRC_OK;
-        return s;
-    }
     FILE *f = fdopen(fd, "rb");
     if (!f) {
         *err = from_errno(errno);
@@ -177,10 +144,7 @@ void src_free(Source *s)
     if (!s)
         return;
     free(s->path);
-    if (s->mapped)
-        munmap(s->text, s->len);
-    else
-        free(s->text);
+    free(s->text);
     free(s->lines);
     free(s);
 }

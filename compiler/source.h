@@ -7,7 +7,6 @@
 #ifndef SFDC_SOURCE_H
 #define SFDC_SOURCE_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,9 +18,8 @@ typedef struct Span {
 
 typedef struct Source {
     char *path;         /* as given by the user or the importing file; malloc'd */
-    char *text;         /* len bytes plus a NUL; malloc'd, or mapped read-only (below) */
+    char *text;         /* len bytes plus a NUL; malloc'd */
     uint32_t len;       /* bytes in text, excluding the NUL */
-    bool mapped;        /* text is a private file mapping (src_load of a big file) */
     uint32_t *lines;    /* offsets of line starts; NULL until first needed */
     uint32_t nlines;    /* entries in lines */
     int id;             /* index in the compilation's source list */
