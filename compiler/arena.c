@@ -17,6 +17,7 @@
  * which cuts page faults on large inputs by two orders of magnitude
  * (measured: 167k faults for a 40 MB file before, a few thousand after). */
 enum {
+    BIG_CALLOC = 64 << 10,      /* xcalloc prefaults from this size up */
     ARENA_MIN_CHUNK = 64 << 10,
     ARENA_MAX_CHUNK = 32 << 20,
     HUGE_PAGE = 2 << 20,
@@ -50,12 +51,19 @@ static void *checked(void *p, size_t n)
     return p;
 }
 
+static void prefault(void *p, size_t n);
+
 void *xmalloc(size_t n) { return checked(malloc(n ? n : 1), n ? n : 1); }
 void *xcalloc(size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         out_of_memory(SIZE_MAX);
-    return checked(calloc(n ? n : 1, size ? size : 1), n * size + 1);
+    void *p = checked(calloc(n ? n : 1, size ? size : 1), n * size + 1);
+    /* big zeroed arrays are hash tables (the interner's, the model's by
+       path), whose every page is written at their load factor */
+    if (n * size >= BIG_CALLOC)
+        prefault(p, n * size);
+    return p;
 }
 void *xrealloc(void *p, size_t n)
 {
@@ -124,6 +132,56 @@ void *xmalloc_big(size_t bytes)
     return p;
 }
 
+/* A chunk's pages are faulted in ahead of the bump pointer, POPULATE
+ * bytes at a time, by one madvise each, instead of one page fault per
+ * 4 KiB page on first touch: on this VM a fault's entry, allocation and
+ * accounting cost far more than clearing the page (perf at 10,000 LAs:
+ * faults 19% of `sfdc check`, clear_page 0.8%). Arena.end is kept at
+ * the edge of what is populated, so the inline path is unchanged and
+ * arena_alloc_grow moves the edge; the memory touched stays what is
+ * allocated, plus at most one window. */
+enum { POPULATE = 256 << 10, PAGE = 4096 };
+
+#ifdef MADV_POPULATE_WRITE
+static bool populate_works = true;   /* false once the kernel refused (before 5.14) */
+#else
+static const bool populate_works = false;
+#endif
+
+/* Faults in the pages [lo, hi) (page-aligned) with one call; false when
+ * the kernel cannot. */
+static bool populate_pages(uintptr_t lo, uintptr_t hi)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (populate_works && hi > lo && madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) != 0)
+        populate_works = false;
+#else
+    (void)lo, (void)hi;
+#endif
+    return populate_works;
+}
+
+/* The whole pages inside [p, p + n), faulted in. */
+static void prefault(void *p, size_t n)
+{
+    uintptr_t lo = ((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+    uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(PAGE - 1);
+    populate_pages(lo, hi);
+}
+
+/* Faults in a chunk's [from, from + need + a window), clamped to limit;
+ * returns the new edge (limit itself when populating does not work). */
+static char *populate(char *from, char *limit, size_t need)
+{
+    size_t want = need > POPULATE ? need : POPULATE;
+    uintptr_t lo = (uintptr_t)from & ~(uintptr_t)(PAGE - 1);
+    uintptr_t hi = ((uintptr_t)from + want + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+    char *to = (size_t)(limit - from) <= want || (char *)hi >= limit ? limit : (char *)hi;
+    if (to == limit)
+        hi = ((uintptr_t)limit + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+    return populate_pages(lo, hi) ? to : limit;
+}
+
 static void grow(Arena *a, size_t n)
 {
     size_t next = a->head ? a->head->size * 2 : ARENA_MIN_CHUNK;
@@ -135,13 +193,17 @@ static void grow(Arena *a, size_t n)
     c->size = size;
     a->head = c;
     a->cur = c->data;
-    a->end = c->data + size;
+    a->end = populate(c->data, c->data + size, n);
     a->total += size;
 }
 
 void *arena_alloc_grow(Arena *a, size_t n)
 {
-    grow(a, n);
+    char *limit = a->head ? a->head->data + a->head->size : NULL;
+    if (limit && a->end < limit && (size_t)(limit - a->cur) >= n)
+        a->end = populate(a->end, limit, n - (size_t)(a->end - a->cur));
+    else
+        grow(a, n);
     void *p = a->cur;
     a->cur += n;
     return p;
