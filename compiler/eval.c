@@ -804,7 +804,10 @@ static bool path_put(char **w, const char *end, const char *s, size_t n)
 
 /* PARENT.KIND[.NAME], KIND[.NAME], or an account's NAME (SPEC §7.1),
  * interned. Built with memcpy: every object of every evaluation asks. */
-static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name)
+/* The interned path of a block; *fresh: no object can have it yet (it
+ * was never interned), so the duplicate check needs no lookup. */
+static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name,
+                               bool *fresh)
 {
     char buf[512], *w = buf;
     const char *end = buf + sizeof buf;
@@ -819,7 +822,8 @@ static const char *object_path(Eval *e, Object *parent, const char *kind, const 
     if (ok && name)
         ok = path_put(&w, end, name, strlen(name));
     if (ok)
-        return intern(e->in, buf, (size_t)(w - buf));
+        return intern_new(e->in, buf, (size_t)(w - buf), fresh);
+    *fresh = false;
     const char *p = parent ? arena_printf(e->a, "%s.%s.%s", parent->path, kind, name ? name : "")
                            : arena_printf(e->a, "%s.%s", kind, name ? name : "");
     return intern_cstr(e->in, p);
@@ -923,8 +927,9 @@ static void block(Eval *e, Scope *sc, Object *parent, const Node *n)
         if (!name)
             return;
     }
-    const char *path = object_path(e, parent, k->name, name);
-    Object *prev = table_get(&e->m->by_path, path);
+    bool fresh;
+    const char *path = object_path(e, parent, k->name, name, &fresh);
+    Object *prev = fresh ? NULL : table_get(&e->m->by_path, path);
     if (prev) {
         dup_object(e, sc, n, prev, path);
         return;

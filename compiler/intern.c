@@ -107,15 +107,24 @@ static void rehash(Interner *in)
 
 const char *intern(Interner *in, const char *s, size_t len)
 {
+    bool fresh;
+    return intern_new(in, s, len, &fresh);
+}
+
+const char *intern_new(Interner *in, const char *s, size_t len, bool *fresh)
+{
     if (in->count * 2 >= in->cap)
         rehash(in);
     uint32_t h = slot_hash(s, len);
     size_t i = h & (in->cap - 1);
     for (; in->slots[i].str; i = (i + 1) & (in->cap - 1)) {
         const InternSlot *sl = &in->slots[i];
-        if (sl->hash == h && sl->len == len && same_bytes(sl->str, s, len))
+        if (sl->hash == h && sl->len == len && same_bytes(sl->str, s, len)) {
+            *fresh = false;
             return sl->str;
+        }
     }
+    *fresh = true;
     in->slots[i] = (InternSlot){arena_strndup(in->arena, s, len), h, (uint32_t)len};
     in->count++;
     return in->slots[i].str;

@@ -4,6 +4,7 @@
 #ifndef SFDC_INTERN_H
 #define SFDC_INTERN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ typedef struct Interner {
 void intern_init(Interner *in, Arena *arena);
 void intern_release(Interner *in);
 const char *intern(Interner *in, const char *s, size_t len);
+/* intern, telling whether the string is new: no table keyed by interned
+ * pointers can hold it yet (the evaluator's duplicate-path check). */
+const char *intern_new(Interner *in, const char *s, size_t len, bool *fresh);
 const char *intern_cstr(Interner *in, const char *s);
 /* FNV-1a, also used by the hash sets of the checker. */
 uint32_t intern_hash(const char *s, size_t len);
