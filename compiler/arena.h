@@ -62,6 +62,12 @@ char *xstrdup(const char *s);
  * Freed with free. */
 void *xmalloc_big(size_t n);
 
+/* Faults in, with one system call, the pages of a big malloc'd buffer
+ * about to be written all over (a hash table, an array filled to its
+ * end): first touches of 4 KiB pages one at a time cost more than the
+ * work on them. Does nothing below 64 KiB or where the kernel cannot. */
+void xprefault(void *p, size_t n);
+
 /* Test hook: make the Nth allocation from now (1-based) fail; 0 disables. */
 void arena_fail_after(long n);
 

@@ -172,6 +172,7 @@ void model_share(Model *em, const Model *base)
         model_add_env(em, base->envs[i]->obj);
     size_t n = (size_t)base->nobjects + 1;
     em->fields = xmalloc(n * sizeof *em->fields);
+    xprefault(em->fields, n * sizeof *em->fields);
     em->states = xcalloc(n, sizeof *em->states);
     /* an object none of whose values an environment changes keeps the
        base's fields (nothing writes them after the base's evaluation) */

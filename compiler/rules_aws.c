@@ -239,6 +239,8 @@ static void bucket_names(Aws *c)
     while (set.cap < 2 * ((size_t)accs->n + (size_t)bs->n))
         set.cap *= 2;
     set.slots = calloc(set.cap, sizeof *set.slots);
+    if (set.slots)
+        xprefault(set.slots, set.cap * sizeof *set.slots);
     RctxStrSet ids;     /* account ids seen */
     rctx_strset_init(&ids, (size_t)accs->n);
     char buf[512];

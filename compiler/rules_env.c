@@ -105,6 +105,7 @@ static void *grow_to(void *p, size_t *cap, size_t need, size_t size)
     void *q = realloc(p, c * size);
     if (!q)
         abort();
+    xprefault((char *)q + *cap * size, (need - *cap) * size);   /* not the slack: RSS */
     *cap = c;
     return q;
 }
@@ -121,6 +122,7 @@ static void slots_reserve(Slots *t, size_t n)
         cap *= 2;
     if (!(t->slot = calloc(cap, sizeof *t->slot)))
         abort();
+    xprefault(t->slot, cap * sizeof *t->slot);
     t->cap = cap;
 }
 
@@ -763,6 +765,7 @@ void rules_env(Model *m, DiagEngine *d)
     uint32_t *first = malloc((c.names.nclaims ? c.names.nclaims : 1) * sizeof *first);
     if (!first)
         abort();
+    xprefault(first, c.names.nclaims * sizeof *first);
     probe_all(&c.names, first);
     report_all(&c, first);
     free(first);
