@@ -92,6 +92,7 @@ static void rehash(Interner *in)
 {
     size_t cap = in->cap * 2;
     InternSlot *slots = xcalloc(cap, sizeof *slots);
+    xprefault(slots, cap * sizeof *slots);    /* at a quarter load every page is written */
     for (size_t i = 0; i < in->cap; i++) {
         if (!in->slots[i].str)
             continue;

@@ -39,6 +39,7 @@ static void grow(Table *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 64;
     TableSlot *slots = xcalloc(cap, sizeof *slots);
+    xprefault(slots, cap * sizeof *slots);    /* at half load every page is written */
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->slots[i].key)
             continue;
