@@ -19,13 +19,27 @@ arn:aws:iam::aws:policy/AdministratorAccess exist as in AWS.
 Optional: SFD_MOTO_SESSION_SECONDS=N makes AssumeRole sessions last at most N
 seconds and rejects expired ones with ExpiredToken (patch_expiry.py).
 Optional: SFD_MOTO_REQUEST_LOG=FILE appends one JSON line per request
-({"method", "path", "op"}) so tests can count mutating calls.
+({"method", "path", "query", "op", and for SDK clients "attempt"}) so tests
+can count mutating calls and see client retries.
+
+Serving (serve_middleware):
+  5. moto's backends are plain dicts shared by the server's request threads
+     and are not thread-safe (getmoto/moto#372); under load a request could
+     fail half-done.  One request runs at a time (the server still accepts
+     and reads on many connections).
+  6. An SDK retry of a request whose earlier attempt the emulator carried
+     out and answered 2xx (same amz-sdk-invocation-id, attempt > 1) gets that
+     answer again instead of a second execution, as an idempotent service
+     would give; each replay is logged on stderr.  Measured: under load on
+     two cores, Terraform's creates failed as duplicates of themselves
+     (InvalidGroup.Duplicate, RouteAlreadyExists).
 """
 import json
 import os
 import socket
 import sys
 import threading
+import time
 
 
 def warn(msg):
@@ -154,6 +168,56 @@ def patch_rds():
     cls.scaling_configuration_info = property(info)
 
 
+def sdk_attempt(environ):
+    """The attempt number of an AWS SDK request (amz-sdk-request: attempt=N;
+    max=M), 1 when absent."""
+    for part in environ.get("HTTP_AMZ_SDK_REQUEST", "").split(";"):
+        k, _, v = part.strip().partition("=")
+        if k == "attempt" and v.isdigit():
+            return int(v)
+    return 1
+
+
+def serve_middleware(app):
+    """Patches 5 and 6 of the module's docstring: one request at a time, and
+    a retried invocation answered from its earlier 2xx answer."""
+    lock = threading.Lock()
+    answered = {}  # invocation id -> (status, headers, body), insertion order
+    keep = 4096
+
+    def wrapped(environ, start_response):
+        inv = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
+        with lock:
+            if inv and sdk_attempt(environ) > 1 and inv in answered:
+                status, headers, body, done, took = answered[inv]
+                print(f"sfd-moto: replayed {status} to retry {sdk_attempt(environ)} "
+                      f"of invocation {inv} (answered {time.monotonic() - done:.1f} s "
+                      f"earlier, in {took:.2f} s)", file=sys.stderr, flush=True)
+                start_response(status, headers)
+                return [body]
+            got = {}
+
+            def capture(status, headers, exc_info=None):
+                got["status"], got["headers"] = status, list(headers)
+                return start_response(status, headers, exc_info)
+
+            t0 = time.monotonic()
+            result = app(environ, capture)
+            try:
+                body = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+            if inv and got.get("status", "").startswith("2"):
+                answered[inv] = (got["status"], got["headers"], body,
+                                 time.monotonic(), time.monotonic() - t0)
+                if len(answered) > keep:
+                    del answered[next(iter(answered))]
+            return [body]
+
+    return wrapped
+
+
 def request_log_middleware(app, path):
     """Wrap the WSGI app to log method, path and operation name per request."""
     import io
@@ -182,6 +246,9 @@ def request_log_middleware(app, path):
                "path": environ.get("PATH_INFO"),
                "query": environ.get("QUERY_STRING", ""),
                "op": op_of(environ, body)}
+        n = sdk_attempt(environ)
+        if n > 1:
+            rec["attempt"] = n
         if not rec["path"].startswith("/moto-api"):
             with lock:
                 out.write(json.dumps(rec) + "\n")
@@ -233,6 +300,7 @@ def main():
     log_path = os.environ.get("SFD_MOTO_REQUEST_LOG")
 
     def run_on_our_socket(host, _port, app, **kw):
+        app = serve_middleware(app)
         if expiry:
             app = expiry.middleware(app)
         if log_path:
