@@ -498,6 +498,15 @@ void hcl_writer_release(HclWriter *w)
     w->nrun = w->caprun = 0;
 }
 
+void hcl_writer_reset(HclWriter *w, HclBuf *out)
+{
+    hcl_flush(w);
+    w->out = out;
+    w->depth = 0;
+    w->at_start = true;
+    w->blank = false;
+}
+
 void hcl_attr(HclWriter *w, const char *name, const HclVal *v)
 {
     size_t n = strlen(name);

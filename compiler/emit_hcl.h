@@ -56,6 +56,11 @@ typedef struct HclWriter {
 void hcl_writer_init(HclWriter *w, HclBuf *out, HclRefFn ref, void *ref_ctx);
 /* Flushes what is pending and frees the writer's buffers. */
 void hcl_writer_release(HclWriter *w);
+/* Flushes what is pending into the current text, then points w at out
+ * for a new text from the top level, keeping the writer's buffers: one
+ * writer can serve every file of an account (their run buffers were
+ * allocated and freed once a file). */
+void hcl_writer_reset(HclWriter *w, HclBuf *out);
 
 /* `name = value`. */
 void hcl_attr(HclWriter *w, const char *name, const HclVal *v);

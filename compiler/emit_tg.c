@@ -388,37 +388,37 @@ static void unit_head(HclWriter *w, const char *src, const LowerEnv *e, const Lo
     hcl_buf_put(w->out, "\"\n}\n", 4);
 }
 
+/* One unit's terragrunt.hcl, through the account's writer w. */
 static void emit_unit(const LowerPlan *bp, const LowerEnv *e, const LowerAccount *ac, const LowerUnit *u,
-                      DepCache *deps_done, OutTree *t, Arena *a)
+                      DepCache *deps_done, HclWriter *w, OutTree *t, Arena *a)
 {
     HclBuf buf = {0};
     hcl_buf_reserve(&buf, 2048);
-    HclWriter w;
-    hcl_writer_init(&w, &buf, tg_ref, NULL);
-    unit_head(&w, lower_src(bp, u->obj->src), e, u, a);
+    hcl_writer_reset(w, &buf);
+    unit_head(w, lower_src(bp, u->obj->src), e, u, a);
     Dep deps[32];
     int ndeps = 0;
     for (int i = 0; i < u->ninputs; i++)
         collect_refs(u->inputs[i].val, deps, &ndeps, 32);
     for (int i = 0; i < ndeps; i++) {
-        hcl_blank(&w);
-        dependency_cached(&w, ac, &deps[i], deps_done, a);
+        hcl_blank(w);
+        dependency_cached(w, ac, &deps[i], deps_done, a);
     }
     if (u->nafter) {
-        hcl_blank(&w);
-        hcl_comment(&w, "Applied after these units of other accounts (values known at build time, no outputs read).");
-        hcl_block_open(&w, "dependencies", NULL, 0);
+        hcl_blank(w);
+        hcl_comment(w, "Applied after these units of other accounts (values known at build time, no outputs read).");
+        hcl_block_open(w, "dependencies", NULL, 0);
         HclVal *paths = hcl_list(a);
         for (int i = 0; i < u->nafter; i++)
             hcl_push(a, paths, hcl_str(a, lower_cat(a, "../../", u->after[i], NULL)));
-        hcl_attr(&w, "paths", paths);
-        hcl_block_close(&w);
+        hcl_attr(w, "paths", paths);
+        hcl_block_close(w);
     }
     if (u->ninputs) {
-        hcl_blank(&w);
-        hcl_attr(&w, "inputs", inputs_obj(u, a));
+        hcl_blank(w);
+        hcl_attr(w, "inputs", inputs_obj(u, a));
     }
-    hcl_writer_release(&w);
+    hcl_writer_reset(w, NULL);     /* the text is complete: flushed into buf */
     add_file(t, lower_cat(a, e->dir, "/", ac->dir, "/", u->name, "/terragrunt.hcl", NULL), &buf);
 }
 
@@ -436,7 +436,10 @@ void emit_tg_account(const LowerPlan *bp, const LowerEnv *e, const LowerAccount 
     arena_init(&a);
     emit_account(bp, e, ac, t, &a);
     DepCache deps_done = {0};
+    HclWriter w;
+    hcl_writer_init(&w, NULL, tg_ref, NULL);
     for (int k = 0; k < ac->nunits; k++)
-        emit_unit(bp, e, ac, ac->units[k], &deps_done, t, &a);
+        emit_unit(bp, e, ac, ac->units[k], &deps_done, &w, t, &a);
+    hcl_writer_release(&w);
     arena_release(&a);
 }

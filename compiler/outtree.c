@@ -107,24 +107,59 @@ void out_sanitize(const char *in, char *buf, size_t cap)
         buf[n] = '\0';
 }
 
+/* The bytes of the 8-byte word x that end a component or are refused (a
+ * control or the NUL, `/`, `\\`, DEL), as the high bit of each (the bit
+ * tricks of "Bit Twiddling Hacks", as jsonw.c's). Exact for the lowest
+ * byte flagged (a borrow can only flag a byte above a true one), so the
+ * first stop is found at once and a word with none holds eight plain bytes
+ * of one component. */
+static inline uint64_t word_stops(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t sl = x ^ (ones * '/'), bs = x ^ (ones * '\\'), del = x ^ (ones * 0x7f);
+    return (((x - ones * 0x20) & ~x) | ((sl - ones) & ~sl) | ((bs - ones) & ~bs) | ((del - ones) & ~del)) &
+           highs;
+}
+
+/* Whether the component [start, end) is acceptable: not empty, `.` or `..`. */
+static inline bool component_ok(const char *start, const char *end)
+{
+    size_t n = (size_t)(end - start);
+    return !(n == 0 || (n == 1 && start[0] == '.') || (n == 2 && start[0] == '.' && start[1] == '.'));
+}
+
 bool out_path_ok(const char *path)
 {
     if (!*path || *path == '/')
         return false;
-    const char *start = path;   /* the current component */
-    for (const char *p = path;; p++) {     /* one pass: called for every file */
+    /* one pass, eight bytes at a time, straight to the next `/` or refused
+     * byte: called for every file (byte by byte it cost ~770 instructions
+     * a path) */
+    size_t len = strlen(path);
+    const char *start = path, *end = path + len;   /* start: the current component */
+    for (const char *p = path; p < end;) {
+        if (end - p >= 8) {
+            uint64_t x, stops;
+            memcpy(&x, p, 8);
+            if (!(stops = word_stops(x))) {
+                p += 8;
+                continue;
+            }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            p += __builtin_ctzll(stops) / 8;     /* the first stop: the lowest byte flagged */
+#endif
+        }
         unsigned char c = (unsigned char)*p;
-        if (c == '/' || c == '\0') {
-            size_t n = (size_t)(p - start);
-            if (n == 0 || (n == 1 && start[0] == '.') || (n == 2 && start[0] == '.' && start[1] == '.'))
+        if (c == '/') {
+            if (!component_ok(start, p))
                 return false;
-            if (!c)
-                return true;
             start = p + 1;
         } else if (c < 0x20 || c == '\\' || c == 0x7f) {
             return false;
         }
+        p++;
     }
+    return component_ok(start, end);
 }
 
 /* ---- the manifest ------------------------------------------------------- */
