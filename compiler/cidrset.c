@@ -32,10 +32,35 @@ Cidr cidr_network(Cidr c)
     return (Cidr){cidr_first(c), c.prefix};
 }
 
-void cidr_format(Cidr c, char *buf, size_t cap)
+/* Appends the decimal digits of u (below 1000) at d; returns the end. */
+static char *put_small(char *d, unsigned u)
 {
-    snprintf(buf, cap, "%u.%u.%u.%u/%u", c.addr >> 24, c.addr >> 16 & 0xFF, c.addr >> 8 & 0xFF,
-             c.addr & 0xFF, (unsigned)c.prefix);
+    if (u >= 100)
+        *d++ = (char)('0' + u / 100);
+    if (u >= 10)
+        *d++ = (char)('0' + u / 10 % 10);
+    *d++ = (char)('0' + u % 10);
+    return d;
+}
+
+/* Without printf: the back end formats every network, subnet and VPN
+ * access of every account through here (~12 M instructions at 1,000 LAs
+ * through snprintf). */
+size_t cidr_format(Cidr c, char *buf, size_t cap)
+{
+    char text[20], *d = text;   /* 255.255.255.255/32 */
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        d = put_small(d, c.addr >> shift & 0xFF);
+        *d++ = shift ? '.' : '/';
+    }
+    d = put_small(d, c.prefix);
+    size_t n = (size_t)(d - text);
+    if (cap) {      /* as snprintf: truncated to cap - 1, always terminated */
+        size_t k = n < cap - 1 ? n : cap - 1;
+        memcpy(buf, text, k);
+        buf[k] = '\0';
+    }
+    return n;
 }
 
 bool cidr_contains(Cidr a, Cidr b)

@@ -30,8 +30,8 @@ uint32_t cidr_last(Cidr c);
 /* The block with its host bits cleared: 10.1.2.0/16 -> 10.1.0.0/16. */
 Cidr cidr_network(Cidr c);
 
-/* "10.1.0.0/16"; buf of at least 19 bytes. */
-void cidr_format(Cidr c, char *buf, size_t cap);
+/* "10.1.0.0/16"; buf of at least 19 bytes. Returns the text's length. */
+size_t cidr_format(Cidr c, char *buf, size_t cap);
 
 /* a contains b (equal blocks contain each other). */
 bool cidr_contains(Cidr a, Cidr b);

@@ -336,10 +336,35 @@ static void test_overlaps_reused_block(void **state)
     free(e);
 }
 
+/* cidr_format writes what "%u.%u.%u.%u/%u" would, without printf: the
+ * extremes, random blocks, and snprintf's truncation and length. */
+static void test_format_like_printf(void **state)
+{
+    (void)state;
+    uint32_t x = 0x9e3779b9u;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        Cidr c = {i == 0 ? 0u : i == 1 ? UINT32_MAX : x, (uint8_t)(i < 2 ? 32u * (uint32_t)i : x % 33)};
+        char want[32], got[32];
+        int n = snprintf(want, sizeof want, "%u.%u.%u.%u/%u", c.addr >> 24, c.addr >> 16 & 0xFF,
+                         c.addr >> 8 & 0xFF, c.addr & 0xFF, (unsigned)c.prefix);
+        assert_int_equal(cidr_format(c, got, sizeof got), n);
+        assert_string_equal(got, want);
+        size_t cap = (size_t)(x >> 8) % 20;     /* 0..19: truncated as snprintf does */
+        memset(got, 'x', sizeof got);
+        memset(want, 'x', sizeof want);
+        snprintf(want, cap, "%u.%u.%u.%u/%u", c.addr >> 24, c.addr >> 16 & 0xFF, c.addr >> 8 & 0xFF,
+                 c.addr & 0xFF, (unsigned)c.prefix);
+        assert_int_equal(cidr_format(c, got, cap), n);
+        assert_memory_equal(got, want, sizeof got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arith),
+        cmocka_unit_test(test_format_like_printf),
         cmocka_unit_test(test_contains_overlap),
         cmocka_unit_test(test_host_bits),
         cmocka_unit_test(test_size),
