@@ -319,31 +319,61 @@ KEEP_CALLS void rctx_prefetch_objects(const ObjList *l, int i)
     }
 }
 
+/* Up to FIELD_LINES lines of o's fields in m. Inlined into its callers:
+ * a function of prefetches alone that GCC can see is dropped (KEEP_CALLS). */
+static inline __attribute__((always_inline)) void prefetch_fields(const Model *m, const Object *o)
+{
+    const char *f = (const char *)model_fields(m, o);
+    int lines = (o->schema->nfields * (int)sizeof(Field) + 63) / 64;
+    switch (lines < FIELD_LINES ? lines : FIELD_LINES) {   /* a jump, no loop */
+    case 12: __builtin_prefetch(f + 64 * 11); /* fall through */
+    case 11: __builtin_prefetch(f + 64 * 10); /* fall through */
+    case 10: __builtin_prefetch(f + 64 * 9); /* fall through */
+    case 9: __builtin_prefetch(f + 64 * 8); /* fall through */
+    case 8: __builtin_prefetch(f + 64 * 7); /* fall through */
+    case 7: __builtin_prefetch(f + 64 * 6); /* fall through */
+    case 6: __builtin_prefetch(f + 64 * 5); /* fall through */
+    case 5: __builtin_prefetch(f + 64 * 4); /* fall through */
+    case 4: __builtin_prefetch(f + 64 * 3); /* fall through */
+    case 3: __builtin_prefetch(f + 64 * 2); /* fall through */
+    case 2: __builtin_prefetch(f + 64); /* fall through */
+    case 1: __builtin_prefetch(f); /* fall through */
+    default: break;
+    }
+}
+
 KEEP_CALLS void rctx_prefetch(const Model *m, const ObjList *l, int i)
 {
     rctx_prefetch_objects(l, i);
     if (m->fields && i + 2 * AHEAD < l->n)
         __builtin_prefetch(&m->fields[l->items[i + 2 * AHEAD]->index]);
-    if (i + AHEAD < l->n) {
-        const Object *o = l->items[i + AHEAD];
-        const char *f = (const char *)model_fields(m, o);
-        int lines = (o->schema->nfields * (int)sizeof(Field) + 63) / 64;
-        switch (lines < FIELD_LINES ? lines : FIELD_LINES) {   /* a jump, no loop */
-        case 12: __builtin_prefetch(f + 64 * 11); /* fall through */
-        case 11: __builtin_prefetch(f + 64 * 10); /* fall through */
-        case 10: __builtin_prefetch(f + 64 * 9); /* fall through */
-        case 9: __builtin_prefetch(f + 64 * 8); /* fall through */
-        case 8: __builtin_prefetch(f + 64 * 7); /* fall through */
-        case 7: __builtin_prefetch(f + 64 * 6); /* fall through */
-        case 6: __builtin_prefetch(f + 64 * 5); /* fall through */
-        case 5: __builtin_prefetch(f + 64 * 4); /* fall through */
-        case 4: __builtin_prefetch(f + 64 * 3); /* fall through */
-        case 3: __builtin_prefetch(f + 64 * 2); /* fall through */
-        case 2: __builtin_prefetch(f + 64); /* fall through */
-        case 1: __builtin_prefetch(f); /* fall through */
-        default: break;
-        }
+    if (i + AHEAD < l->n)
+        prefetch_fields(m, l->items[i + AHEAD]);
+}
+
+/* The account of item k of l when item k - 1 has another, else NULL:
+ * the blocks of one account are neighbours in l, and the first of them
+ * brings the account into the cache for the rest. */
+static const Object *new_account(const ObjList *l, int k)
+{
+    const Object *o = l->items[k], *a = o->account;
+    if (!a || a == o || (k > 0 && l->items[k - 1]->account == a))
+        return NULL;
+    return a;
+}
+
+KEEP_CALLS void rctx_prefetch_account(const Model *m, const ObjList *l, int i)
+{
+    rctx_prefetch(m, l, i);
+    const Object *a;
+    if (i + 3 * AHEAD < l->n && (a = new_account(l, i + 3 * AHEAD))) {
+        __builtin_prefetch(a);
+        __builtin_prefetch((const char *)a + offsetof(Object, index));
     }
+    if (m->fields && i + 2 * AHEAD < l->n && (a = new_account(l, i + 2 * AHEAD)))
+        __builtin_prefetch(&m->fields[a->index]);
+    if (i + AHEAD < l->n && (a = new_account(l, i + AHEAD)))
+        prefetch_fields(m, a);
 }
 
 /* fn for each object of kind that env overrides, once. */

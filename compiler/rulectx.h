@@ -72,6 +72,11 @@ Object *rctx_cluster_of(const Model *m, const Object *svc);
  * several items are fetched at once. Not inline: GCC finds a function of
  * prefetches alone free of effects and drops the calls it can see. */
 void rctx_prefetch(const Model *m, const ObjList *l, int i);
+/* rctx_prefetch for a walk that also reads each item's account's fields
+ * (its region, for a price or a Transit Gateway): the account is not in
+ * the walk's stream, and at 30,000 LAs its header, its field-table slot
+ * and its fields were each a miss at the first block of every account. */
+void rctx_prefetch_account(const Model *m, const ObjList *l, int i);
 /* The same for a walk that reads no field: the objects only. */
 void rctx_prefetch_objects(const ObjList *l, int i);
 

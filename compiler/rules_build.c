@@ -463,7 +463,7 @@ static void vpn_reach(Model *m, DiagEngine *d)
     for (int k = 0; k < nenvs; k++)
         table_init(&first[k]);
     for (int i = 0; i < svcs->n; i++) {
-        rctx_prefetch(m, svcs, i);
+        rctx_prefetch_account(m, svcs, i);
         const Object *s = svcs->items[i], *hub = NULL;
         const char *why = NULL;
         const Environment *env = NULL;

@@ -402,7 +402,7 @@ static void attachments(Cost *c, const ObjList *svcs)
     const char *region = NULL, *last = NULL;
     double hourly = -1;
     for (int i = 0; i < svcs->n; i++) {
-        rctx_prefetch(c->m, svcs, i);
+        rctx_prefetch_account(c->m, svcs, i);
         const Object *s = svcs->items[i], *hub = vpn_hub(c, s);
         if (!hub)
             continue;
@@ -441,12 +441,12 @@ void rules_cost(Model *m, DiagEngine *d)
     if (!load_prices(&c))
         goto out;
     for (int i = 0; i < nets->n; i++) {
-        rctx_prefetch(m, nets, i);
+        rctx_prefetch_account(m, nets, i);
         nat(&c, nets->items[i]);
         endpoints(&c, nets->items[i]);
     }
     for (int i = 0; i < dbs->n; i++) {
-        rctx_prefetch(m, dbs, i);
+        rctx_prefetch_account(m, dbs, i);
         aurora_floor(&c, dbs->items[i]);
     }
     for (int i = 0; i < svcs->n; i++) {
