@@ -67,6 +67,8 @@ typedef struct NameMemo {
         uint32_t off, len;  /* its "P-A": btext[off, off + len) */
     } *bases;               /* open addressing, 2x the accounts; malloc'd, or NULL */
     size_t nbases;          /* slots (a power of two) */
+    size_t bspan;           /* the model's objects when bases was made: an account
+                             * of index i starts probing at i * nbases / bspan */
     char *btext;            /* the "P-A"s back to back; malloc'd */
     size_t btlen, btcap;
     const char *kinds[16];  /* object kinds seen (interned: one pointer a kind),
