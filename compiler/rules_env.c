@@ -508,6 +508,33 @@ static void deployment(EnvCheck *c, const NameCtx *nc, uint32_t ei, const Deploy
         claim_all(c, nc, &scope, ei, acct->children[i]);
 }
 
+/* Before deployment k of deps[k, end) is claimed, asks for what the
+ * deployments ahead will read, one link a stage: the account of k + 8
+ * (its list of blocks), that list at k + 6, the blocks' headers at k + 4,
+ * their slots of m's field table at k + 2. At 30,000 LAs none of it is in
+ * the cache, and claim_all stalled on each block's header in turn.
+ * Inlined: GCC drops the calls of a function of prefetches alone. */
+static inline __attribute__((always_inline)) void
+deployment_prefetch(const Model *m, const Deploy *deps, size_t k, size_t end)
+{
+    if (k + 8 < end)
+        __builtin_prefetch((const char *)deps[k + 8].acct + offsetof(Object, children));
+    if (k + 6 < end)
+        __builtin_prefetch(deps[k + 6].acct->children);
+    if (k + 4 < end) {
+        const Object *a = deps[k + 4].acct;
+        for (int i = 0; i < a->nchildren && i < 16; i++) {
+            __builtin_prefetch(a->children[i]);
+            __builtin_prefetch((const char *)a->children[i] + offsetof(Object, index));
+        }
+    }
+    if (k + 2 < end && m->fields) {
+        const Object *a = deps[k + 2].acct;
+        for (int i = 0; i < a->nchildren && i < 16; i++)
+            __builtin_prefetch(&m->fields[a->children[i]->index]);
+    }
+}
+
 /* The names of one group that other environments create first (E0901:
  * one diagnostic for everything an object creates that one other
  * object does). */
@@ -756,8 +783,10 @@ void rules_env(Model *m, DiagEngine *d)
         }
         NameCtx nc = names_ctx_memo(m->envs[i]->eval, own_env(m->envs[i]), memo);
         c.name_ov = overrides_names(nc.env);
-        for (size_t k = c.env_deps[i]; k < c.env_deps[i + 1]; k++)
+        for (size_t k = c.env_deps[i]; k < c.env_deps[i + 1]; k++) {
+            deployment_prefetch(nc.m, c.deps, k, c.env_deps[i + 1]);
             deployment(&c, &nc, (uint32_t)i, &c.deps[k]);
+        }
     }
     if (memo)
         names_memo_release(memo);
