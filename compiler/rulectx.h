@@ -79,6 +79,9 @@ void rctx_prefetch(const Model *m, const ObjList *l, int i);
 void rctx_prefetch_account(const Model *m, const ObjList *l, int i);
 /* The same for a walk that reads no field: the objects only. */
 void rctx_prefetch_objects(const ObjList *l, int i);
+/* For a walk over accounts that reads their blocks' headers (kind, label),
+ * not their fields: the objects, their lists of blocks, the blocks. */
+void rctx_prefetch_children(const ObjList *l, int i);
 
 /* Calls fn for every object of kind as the base platform sees it (env
  * NULL), then once per environment for each object that environment

@@ -599,7 +599,7 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
     int cap = 0;
     const ObjList *accts = model_kind(m, "account");
     for (int i = 0; i < accts->n; i++) {
-        rctx_prefetch_objects(accts, i);
+        rctx_prefetch_children(accts, i);
         /* labels and blocks only: the same in every environment */
         RctxOnce once;
         if (rctx_once(&once, m, RCTX_ONCE_UNIT_DIRS, accts->items[i], NULL, rctx_fixed_shape, NULL)) {
