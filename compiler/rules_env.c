@@ -750,10 +750,12 @@ static void deployments(EnvCheck *c)
         const Environment *env = own_env(m->envs[i]);
         const ObjList *accs = model_kind(em, "account");
         c->env_deps[i] = n;
-        for (int k = 0; k < accs->n; k++)
+        for (int k = 0; k < accs->n; k++) {
+            rctx_prefetch(em, accs, k);     /* account_id reads each account's `id` */
             if (rctx_env_has(em, env, accs->items[k]))
                 c->deps[n++] = (Deploy){accs->items[k],
                                         account_id(c, em, (uint32_t)i, accs->items[k])};
+        }
     }
     c->env_deps[m->nenvs] = n;
 }
