@@ -268,12 +268,20 @@ void rctx_strset_release(RctxStrSet *set)
     set->slots = NULL;
 }
 
+uint32_t rctx_strset_hash(const char *s)
+{
+    return (uint32_t)intern_hash_words(s, strlen(s));
+}
+
 void *rctx_strset_put(RctxStrSet *set, const char *s, void *val)
+{
+    return set->slots ? rctx_strset_put_hashed(set, s, rctx_strset_hash(s), val) : NULL;
+}
+
+void *rctx_strset_put_hashed(RctxStrSet *set, const char *s, uint32_t h, void *val)
 {
     if (!set->slots)
         return NULL;
-    size_t len = strlen(s);
-    uint32_t h = (uint32_t)intern_hash_words(s, len);
     size_t i = h & (set->cap - 1);
     for (size_t probes = 0; set->slots[i].s; i = (i + 1) & (set->cap - 1)) {
         if (set->slots[i].hash == h && strcmp(set->slots[i].s, s) == 0)

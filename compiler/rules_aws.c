@@ -262,6 +262,44 @@ static inline __attribute__((always_inline)) void bucket_prefetch(const BucketSe
         __builtin_prefetch(&set->slots[set->all[k + BUCKET_AHEAD].hash & (set->cap - 1)], 1);
 }
 
+/* An account's id and its state bucket, read a walk ahead of the id's
+ * claim (state_buckets). */
+typedef struct StateBucket {
+    Object *a;
+    const char *id;         /* or NULL */
+    uint32_t hash;          /* rctx_strset_hash(id) */
+    const Value *v;         /* the state bucket's name, or NULL */
+} StateBucket;
+
+/* The state bucket of each account whose id no account before it has
+ * (a second account with one id is E0509; its state bucket is the same
+ * mistake), into set->all. The ids are read and hashed first, then
+ * claimed with each slot asked for a few ids ahead. */
+static void state_buckets(Aws *c, BucketSet *set, uint32_t *n, RctxStrSet *ids)
+{
+    const ObjList *accs = model_kind(c->m, "account");
+    StateBucket *st = xmalloc((accs->n ? (size_t)accs->n : 1) * sizeof *st);
+    for (int i = 0; i < accs->n; i++) {
+        rctx_prefetch(c->m, accs, i);
+        Object *a = accs->items[i];
+        const char *id = rctx_str(c->m, a, "id", NULL, NULL);
+        st[i] = (StateBucket){a, id, id ? rctx_strset_hash(id) : 0, model_state(c->m, a, "bucket")};
+    }
+    Site state_site = rctx_site(c->m, c->m->state, "bucket", NULL);
+    for (int i = 0; i < accs->n; i++) {
+        if (i + BUCKET_AHEAD < accs->n && st[i + BUCKET_AHEAD].id)
+            rctx_strset_prefetch(ids, st[i + BUCKET_AHEAD].hash);
+        const StateBucket *b = &st[i];
+        if (b->id && rctx_strset_put_hashed(ids, b->id, b->hash, b->a))
+            continue;
+        if (!b->v || b->v->kind != VAL_STR)
+            continue;
+        bucket_add(set, n, (Bucket){.name = b->v->u.str, .obj = b->a, .state = true,
+                                    .site = model_value_site(b->v, state_site)});
+    }
+    free(st);
+}
+
 /* Every bucket sfdc creates: the state bucket of each account, then each
  * bucket block. Their names are derived first, into one array (the names
  * stay in the program's arena: rules_env claims them), then checked and
@@ -280,21 +318,8 @@ static void bucket_names(Aws *c)
     rctx_strset_init(&ids, (size_t)accs->n);
     char buf[512];
     uint32_t n = 0;
-    Site state_site = c->m->state ? rctx_site(c->m, c->m->state, "bucket", NULL) : (Site){0};
-    for (int i = 0; c->m->state && i < accs->n; i++) {
-        rctx_prefetch(c->m, accs, i);
-        Object *a = accs->items[i];
-        const Value *v = model_state(c->m, a, "bucket");
-        const char *id = rctx_str(c->m, a, "id", NULL, NULL);
-        /* a second account with one id is E0509; its state bucket is the same mistake */
-        if (id && rctx_strset_put(&ids, id, a))
-            continue;
-        if (!v || v->kind != VAL_STR)
-            continue;
-        bucket_add(&set, &n,
-                   (Bucket){.name = v->u.str, .obj = a, .state = true,
-                            .site = model_value_site(v, state_site)});
-    }
+    if (c->m->state)
+        state_buckets(c, &set, &n, &ids);
     const NameCtx nc = c->nc;
     for (int i = 0; i < bs->n; i++) {
         rctx_prefetch(c->m, bs, i);
