@@ -73,7 +73,8 @@ Object *rctx_cluster_of(const Model *m, const Object *svc);
  * prefetches alone free of effects and drops the calls it can see. */
 void rctx_prefetch(const Model *m, const ObjList *l, int i);
 /* rctx_prefetch for a walk that also reads each item's account's fields
- * (its region, for a price or a Transit Gateway): the account is not in
+ * (its region, for a price or a Transit Gateway; whether they are fixed;
+ * rctx_each's checks): the account is not in
  * the walk's stream, and at 30,000 LAs its header, its field-table slot
  * and its fields were each a miss at the first block of every account. */
 void rctx_prefetch_account(const Model *m, const ObjList *l, int i);
