@@ -573,6 +573,21 @@ static uint64_t taint_bit(int index)
     return index < 64 ? (uint64_t)1 << index : 0;
 }
 
+/* Sets o's taint bit, remembering o (Eval.changing) the first time. */
+static void taint_field(Eval *e, Object *o, uint64_t bit)
+{
+    if (!bit || (o->tainted & bit))
+        return;
+    if (!o->tainted) {
+        if (e->nchanging == e->capchanging) {
+            e->capchanging = e->capchanging ? e->capchanging * 2 : 256;
+            e->changing = xrealloc(e->changing, (size_t)e->capchanging * sizeof *e->changing);
+        }
+        e->changing[e->nchanging++] = o->index;
+    }
+    o->tainted |= bit;
+}
+
 /* An attribute whose value is a constant of the source (expr_constant):
  * `cpu = 0.25 vcpu` in a template used 10,000 times is one Assign, and one
  * value checked against the field's type, for all the blocks it sets
@@ -664,7 +679,7 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
     e->taint = false;
     Value *v = compute_field(e, o, fd);
     if (e->taint)
-        o->tainted |= bit;
+        taint_field(e, o, bit);
     e->taint = outer || (o->tainted & bit);
     f->val = v;
     return v;
@@ -1406,7 +1421,7 @@ static void mark_overridden(Eval *e)
         uint64_t bit = taint_bit(fd->index);
         if (!bit || o->fields[fd->index].val)
             e->structural = true;
-        o->tainted |= bit;
+        taint_field(e, o, bit);
     }
     e->quiet = false;
 }
@@ -1623,6 +1638,20 @@ static void rebind_env(Eval *e)
     }
 }
 
+static bool sorted_u32(const uint32_t *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (v[i - 1] > v[i])
+            return false;
+    return true;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* An environment's evaluation on the base's objects (model_share): only
  * the values the base marked tainted are evaluated again, with the
  * environment's overrides and `env`, in the order expand_and_evaluate
@@ -1630,20 +1659,23 @@ static void rebind_env(Eval *e)
  * have computed the same. */
 static void share_and_evaluate(Eval *e, const Model *base)
 {
-    model_share(e->m, base);
-    for (int i = 0; i < base->nobjects; i++) {
-        const Object *o = base->objects[i];
+    /* in index order, as a walk over every object would meet them; a
+       tenth of an LA's objects, so the other nine are never visited */
+    if (!sorted_u32(e->changing, e->nchanging))
+        qsort(e->changing, (size_t)e->nchanging, sizeof *e->changing, by_u32);
+    model_share(e->m, base, e->changing, e->nchanging);
+    for (int i = 0; i < e->nchanging; i++) {
+        const Object *o = base->objects[e->changing[i]];
         Field *f = model_fields(e->m, o);
-        for (int k = 0; o->tainted && k < o->schema->nfields; k++)
+        for (int k = 0; k < o->schema->nfields; k++)
             if (o->tainted & taint_bit(k))
                 f[k].val = NULL;
     }
     memset(&e->spend, 0, sizeof e->spend);
     rebind_env(e);
     install_overrides(e);
-    for (int i = 0; i < base->nobjects; i++)
-        if (base->objects[i]->tainted)
-            force_fields(e, base->objects[i]);
+    for (int i = 0; i < e->nchanging; i++)
+        force_fields(e, base->objects[e->changing[i]]);
     for (Pending *p = e->pending; p; p = p->next)
         if (pending_applies(e, p))
             resolve_override(e, p);
@@ -1699,6 +1731,7 @@ void eval_free(Eval *e)
     table_release(&e->cache);
     table_release(&e->constants);
     free(e->rebind);
+    free(e->changing);
     free(e->wlist);
     free(e->seen);
     free(e->vis);

@@ -53,6 +53,7 @@ void model_release(Model *m)
     free(m->envs);
     if (!m->borrowed) {
         free(m->objects);
+        free(m->own_fields);
         table_release(&m->by_path);
         table_release(&m->accounts);
     }
@@ -118,8 +119,10 @@ Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *
     if (m->nobjects == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 256;
         m->objects = xrealloc(m->objects, (size_t)m->cap * sizeof *m->objects);
+        m->own_fields = xrealloc(m->own_fields, (size_t)m->cap * sizeof *m->own_fields);
     }
     o->index = (uint32_t)m->nobjects;
+    m->own_fields[m->nobjects] = o->fields;
     m->objects[m->nobjects++] = o;
     table_put(&m->by_path, path, o);
     ObjList *l = table_get(&m->by_kind, sc->name);
@@ -147,7 +150,7 @@ Environment *model_add_env(Model *m, Object *obj)
     return e;
 }
 
-void model_share(Model *em, const Model *base)
+void model_share(Model *em, const Model *base, const uint32_t *changing, int nchanging)
 {
     Arena *a = &base->pg->arena;
     em->borrowed = true;
@@ -176,14 +179,12 @@ void model_share(Model *em, const Model *base)
     em->states = xcalloc(n, sizeof *em->states);
     /* an object none of whose values an environment changes keeps the
        base's fields (nothing writes them after the base's evaluation) */
-    for (int i = 0; i < base->nobjects; i++) {
-        const Object *o = base->objects[i];
+    memcpy(em->fields, base->own_fields, (size_t)base->nobjects * sizeof *em->fields);
+    for (int i = 0; i < nchanging; i++) {
+        const Object *o = base->objects[changing[i]];
         size_t nf = (size_t)(o->schema->nfields ? o->schema->nfields : 1);
-        em->fields[i] = model_fields(base, o);
-        if (!o->tainted)
-            continue;
-        em->fields[i] = arena_alloc(a, nf * sizeof **em->fields);
-        memcpy(em->fields[i], model_fields(base, o), nf * sizeof **em->fields);
+        em->fields[o->index] = arena_alloc(a, nf * sizeof **em->fields);
+        memcpy(em->fields[o->index], model_fields(base, o), nf * sizeof **em->fields);
     }
 }
 

@@ -131,6 +131,9 @@ typedef struct Model {
     Program *pg;                /* files, arena, interner */
     Schemas *schemas;           /* the vocabulary */
     Object **objects;           /* every object in creation order; malloc'd */
+    Field **own_fields;         /* per object index, its Object.fields, so that
+                                   model_share copies them all without visiting every
+                                   object; malloc'd (NULL when borrowed) */
     int nobjects, cap;
     Table by_path;              /* interned path -> Object */
     Table by_kind;              /* interned kind -> ObjList (malloc'd) */
@@ -265,8 +268,9 @@ void model_keep_deployed(Model *m, const Environment *env);
 /* Makes em (initialised, with env and base set) share base's objects,
  * paths and accounts, with environments of its own, kind lists that borrow
  * the base's items (ObjList.borrowed) and a copy of the field values of
- * every object an environment can change, for the evaluator to redo. */
-void model_share(Model *em, const Model *base);
+ * every object an environment can change, for the evaluator to redo: the
+ * nchanging objects at indexes changing[], ascending (Object.tainted). */
+void model_share(Model *em, const Model *base, const uint32_t *changing, int nchanging);
 /* After every environment's evaluation (Environment.eval) exists: marks
  * each deployed account there with multi_env and first_env. */
 void model_mark_deployments(Model *base);
