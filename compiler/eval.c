@@ -820,7 +820,8 @@ static bool path_put(char **w, const char *end, const char *s, size_t n)
 /* PARENT.KIND[.NAME], KIND[.NAME], or an account's NAME (SPEC §7.1),
  * interned. Built with memcpy: every object of every evaluation asks. */
 /* The interned path of a block; *fresh: no object can have it yet (it
- * was never interned), so the duplicate check needs no lookup. */
+ * was never a path: intern_mark), so the duplicate check needs no lookup
+ * and the by-path index is not built (model_at). */
 static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name,
                                bool *fresh)
 {
@@ -837,7 +838,7 @@ static const char *object_path(Eval *e, Object *parent, const char *kind, const 
     if (ok && name)
         ok = path_put(&w, end, name, strlen(name));
     if (ok)
-        return intern_new(e->in, buf, (size_t)(w - buf), fresh);
+        return intern_mark(e->in, buf, (size_t)(w - buf), fresh);
     *fresh = false;
     const char *p = parent ? arena_printf(e->a, "%s.%s.%s", parent->path, kind, name ? name : "")
                            : arena_printf(e->a, "%s.%s", kind, name ? name : "");
@@ -944,7 +945,7 @@ static void block(Eval *e, Scope *sc, Object *parent, const Node *n)
     }
     bool fresh;
     const char *path = object_path(e, parent, k->name, name, &fresh);
-    Object *prev = fresh ? NULL : table_get(&e->m->by_path, path);
+    Object *prev = fresh ? NULL : model_at(e->m, path);
     if (prev) {
         dup_object(e, sc, n, prev, path);
         return;

@@ -22,13 +22,22 @@ struct ModelKeys {
     } slot[MODEL_KEYS];
 };
 
+/* The by-path index, behind a pointer so that a const Model can bring it
+ * up to date, and an environment that borrows the base's objects shares
+ * the one index (built no earlier than someone asks). */
+struct ModelPaths {
+    Table by_path;              /* interned path -> Object */
+    int n;                      /* objects[0, n) are in by_path */
+};
+
 void model_init(Model *m, Program *pg, Schemas *s)
 {
     memset(m, 0, sizeof *m);
     m->keys = xcalloc(1, sizeof *m->keys);
     m->pg = pg;
     m->schemas = s;
-    table_init(&m->by_path);
+    m->paths = xcalloc(1, sizeof *m->paths);
+    table_init(&m->paths->by_path);
     table_init(&m->by_kind);
     table_init(&m->accounts);
 }
@@ -54,7 +63,8 @@ void model_release(Model *m)
     if (!m->borrowed) {
         free(m->objects);
         free(m->own_fields);
-        table_release(&m->by_path);
+        table_release(&m->paths->by_path);
+        free(m->paths);
         table_release(&m->accounts);
     }
     table_release(&m->by_kind);
@@ -124,7 +134,6 @@ Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *
     o->index = (uint32_t)m->nobjects;
     m->own_fields[m->nobjects] = o->fields;
     m->objects[m->nobjects++] = o;
-    table_put(&m->by_path, path, o);
     ObjList *l = table_get(&m->by_kind, sc->name);
     if (!l) {
         l = xcalloc(1, sizeof *l);
@@ -156,7 +165,9 @@ void model_share(Model *em, const Model *base, const uint32_t *changing, int nch
     em->borrowed = true;
     em->objects = base->objects;
     em->nobjects = em->cap = base->nobjects;
-    em->by_path = base->by_path;
+    table_release(&em->paths->by_path);
+    free(em->paths);
+    em->paths = base->paths;
     em->accounts = base->accounts;
     em->platform = base->platform;
     em->state = base->state;
@@ -346,7 +357,15 @@ const ObjList *model_kind(const Model *m, const char *kind)
     return l ? l : &empty;
 }
 
-Object *model_find(const Model *m, const char *path) { return table_get(&m->by_path, key(m, path)); }
+Object *model_find(const Model *m, const char *path) { return model_at(m, key(m, path)); }
+
+Object *model_at(const Model *m, const char *path)
+{
+    struct ModelPaths *p = m->paths;
+    for (; p->n < m->nobjects; p->n++)
+        table_put(&p->by_path, m->objects[p->n]->path, m->objects[p->n]);
+    return table_get(&p->by_path, path);
+}
 
 Object *model_account(const Model *m, const char *name)
 {

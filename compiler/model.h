@@ -135,7 +135,9 @@ typedef struct Model {
                                    model_share copies them all without visiting every
                                    object; malloc'd (NULL when borrowed) */
     int nobjects, cap;
-    Table by_path;              /* interned path -> Object */
+    struct ModelPaths *paths;   /* interned path -> Object, filled at the first lookup
+                                   (model_find): a check rarely asks, and each entry is
+                                   a cache miss at 30,000 LAs; malloc'd */
     Table by_kind;              /* interned kind -> ObjList (malloc'd) */
     Table accounts;             /* interned account name -> Object */
     Object *platform;           /* the first platform block, or NULL */
@@ -151,7 +153,7 @@ typedef struct Model {
     /* An environment's evaluation whose expansion the base's is (SPEC §7.5:
        only overrides and `env` differ) shares the base's objects, paths and
        accounts, and keeps only its own values (model_share): */
-    bool borrowed;              /* objects, by_path and accounts are the base's */
+    bool borrowed;              /* objects, paths and accounts are the base's */
     Field **fields;             /* per object index, its fields here (the base's when
                                    none is tainted); NULL: Object.fields; malloc'd,
                                    the copies in the arena */
@@ -181,6 +183,8 @@ void model_release(Model *m);
 const ObjList *model_kind(const Model *m, const char *kind);
 /* The object at a dotted path, or NULL. */
 Object *model_find(const Model *m, const char *path);
+/* model_find for an interned path. */
+Object *model_at(const Model *m, const char *path);
 /* An account by name, or NULL. */
 Object *model_account(const Model *m, const char *name);
 /* A direct child of obj by kind and name (name NULL: the unlabelled one). */
