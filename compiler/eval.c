@@ -818,15 +818,13 @@ static bool path_put(char **w, const char *end, const char *s, size_t n)
 }
 
 /* PARENT.KIND[.NAME], KIND[.NAME], or an account's NAME (SPEC §7.1),
- * interned. Built with memcpy: every object of every evaluation asks. */
-/* The interned path of a block; *fresh: no object can have it yet (it
- * was never a path: intern_mark), so the duplicate check needs no lookup
- * and the by-path index is not built (model_at). */
-static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name,
-                               bool *fresh)
+ * written into buf (512 bytes); its length, or -1 when it does not fit.
+ * Built with memcpy: every object of every evaluation asks. */
+static int path_build(const Eval *e, const Object *parent, const char *kind, const char *name,
+                      char *buf)
 {
-    char buf[512], *w = buf;
-    const char *end = buf + sizeof buf;
+    char *w = buf;
+    const char *end = buf + 512;
     bool ok = true;
     if (parent)
         ok = path_put(&w, end, parent->path, strlen(parent->path)) && path_put(&w, end, ".", 1);
@@ -837,12 +835,39 @@ static const char *object_path(Eval *e, Object *parent, const char *kind, const 
     }
     if (ok && name)
         ok = path_put(&w, end, name, strlen(name));
-    if (ok)
-        return intern_mark(e->in, buf, (size_t)(w - buf), fresh);
+    return ok ? (int)(w - buf) : -1;
+}
+
+/* The interned path of a block; *fresh: no object can have it yet (it
+ * was never a path: intern_mark), so the duplicate check needs no lookup
+ * and the by-path index is not built (model_at). */
+static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name,
+                               bool *fresh)
+{
+    char buf[512];
+    int len = path_build(e, parent, kind, name, buf);
+    if (len >= 0)
+        return intern_mark(e->in, buf, (size_t)len, fresh);
     *fresh = false;
     const char *p = parent ? arena_printf(e->a, "%s.%s.%s", parent->path, kind, name ? name : "")
                            : arena_printf(e->a, "%s.%s", kind, name ? name : "");
     return intern_cstr(e->in, p);
+}
+
+/* Before parent's items expand: the interner's slots for the paths of
+ * the blocks written directly in them with a plain label (an LA's nine),
+ * fetched all at once. Each path is new, so each insert would otherwise
+ * wait for a slot of a table far larger than the cache, one at a time. */
+static void prefetch_paths(Eval *e, const Object *parent, const Node *items)
+{
+    char buf[512];
+    for (const Node *n = items; n; n = n->next) {
+        if (n->kind != NODE_BLOCK || (n->a && n->a->kind != NODE_IDENT))
+            continue;
+        int len = path_build(e, parent, n->name, n->a ? n->a->name : NULL, buf);
+        if (len >= 0)
+            intern_prefetch(e->in, buf, (size_t)len);
+    }
 }
 
 static bool check_placement(Eval *e, Scope *sc, Object *parent, const Node *n, const SchemaDecl *k)
@@ -1244,6 +1269,8 @@ static void expand_items(Eval *e, Scope *sc, Object *parent, const Node *items, 
 {
     if (!top)
         sc = hoist_lets(e, sc, items);
+    if (parent)
+        prefetch_paths(e, parent, items);
     for (const Node *n = items; n && !e->spend.over; n = n->next)
         expand_item(e, sc, parent, n, top);
 }
@@ -1616,6 +1643,44 @@ static void forget_model(Eval *e, Model *m, const char *env)
         }
 }
 
+/* How many parameters apart rebind_env's prefetch stages are. */
+enum { PARAM_AHEAD = 4 };
+
+/* 30,000 arguments `la.id[env]`, written long before: each a chain of
+ * pointers no hardware prefetcher follows (binding, the scope it is
+ * written in, that scope's first binding -- a `for`'s variable, which
+ * arguments read -- its value, that record's keys and items). Stage s
+ * fetches one link for the parameter s * PARAM_AHEAD ahead, whose earlier
+ * links the stages before it fetched. */
+static const Binding *param_at(const Eval *e, int i)
+{
+    if (i >= e->nrebind)
+        return NULL;
+    const Binding *b = e->rebind[i];
+    return b->kind == B_PARAM && b->scope ? b : NULL;
+}
+
+static void prefetch_param(const Eval *e, int i)
+{
+    if (i + 5 * PARAM_AHEAD < e->nrebind)
+        __builtin_prefetch(e->rebind[i + 5 * PARAM_AHEAD]);
+    const Binding *b = param_at(e, i + 4 * PARAM_AHEAD);
+    if (b)
+        __builtin_prefetch(b->scope);
+    b = param_at(e, i + 3 * PARAM_AHEAD);
+    if (b && b->scope->binds)
+        __builtin_prefetch(b->scope->binds);
+    b = param_at(e, i + 2 * PARAM_AHEAD);
+    if (b && b->scope->binds && b->scope->binds->val)
+        __builtin_prefetch(b->scope->binds->val);
+    b = param_at(e, i + PARAM_AHEAD);
+    const Binding *v = b ? b->scope->binds : NULL;
+    if (v && v->val) {
+        __builtin_prefetch(v->val->keys);
+        __builtin_prefetch(v->val->items);
+    }
+}
+
 /* Before an environment shares the base's objects: the lets that read
  * `env` or an override are forgotten, then the parameters that did are
  * evaluated again, in expansion order and before the overrides are
@@ -1633,6 +1698,7 @@ static void rebind_env(Eval *e)
             b->state = 0, b->val = NULL;
     }
     for (int i = 0; i < e->nrebind; i++) {
+        prefetch_param(e, i);
         Binding *b = e->rebind[i];
         if (b->kind == B_PARAM)
             b->val = param_value(e, b);

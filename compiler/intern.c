@@ -135,6 +135,11 @@ const char *intern_mark(Interner *in, const char *s, size_t len, bool *first)
 
 const char *intern_cstr(Interner *in, const char *s) { return intern(in, s, strlen(s)); }
 
+void intern_prefetch(const Interner *in, const char *s, size_t len)
+{
+    __builtin_prefetch(&in->slots[slot_hash(s, len) & (in->cap - 1)], 1);
+}
+
 uint64_t intern_hash_words(const char *s, size_t n)
 {
     uint64_t h = n * 0x9e3779b97f4a7c15ull, w;

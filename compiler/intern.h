@@ -34,6 +34,9 @@ const char *intern(Interner *in, const char *s, size_t len);
  * yet, even when the same text was interned as an account's label. */
 const char *intern_mark(Interner *in, const char *s, size_t len, bool *first);
 const char *intern_cstr(Interner *in, const char *s);
+/* Starts fetching the slot where s would be found or go: a hint, so that
+ * interning s soon after waits less for memory. */
+void intern_prefetch(const Interner *in, const char *s, size_t len);
 /* FNV-1a, also used by the hash sets of the checker. */
 uint32_t intern_hash(const char *s, size_t len);
 /* A hash eight bytes a step, for the checker's sets of many long keys
