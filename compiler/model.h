@@ -68,14 +68,25 @@ typedef struct Field {
 
 typedef struct Object Object;
 struct Object {
+    /* what the rule passes read of nearly every object they visit, in its
+       first 64 bytes: its kind and values (model_fields reads index in an
+       environment's evaluation), whether they are shared, its account */
     const char *kind;           /* schema name, interned: "service" */
-    const char *name;           /* label, interned ("daemon"), or NULL if unlabelled */
-    const char *path;           /* dotted path, interned: "la-camden.service.daemon" */
-    Object *parent;             /* enclosing object, NULL at top level */
-    Object *account;            /* the account it belongs to (itself for an account) */
     const SchemaDecl *schema;
     Field *fields;              /* schema->nfields entries, in schema order: the values
                                    of the model that created it (model_fields) */
+    uint32_t index;             /* position in Model.objects */
+    bool incomplete;            /* its block had a syntax error: no E0307 for it */
+    /* accounts in an environment's own evaluation (model_mark_deployments): */
+    bool multi_env;             /* deployed by more than one environment, so the
+                                   names sfdc derives in it carry the environment */
+    uint64_t tainted;           /* bit k: field k's base value read `env` or a field some
+                                   environment overrides (eval.c), so an environment that
+                                   shares the base's objects evaluates it again */
+    Object *account;            /* the account it belongs to (itself for an account) */
+    const char *name;           /* label, interned ("daemon"), or NULL if unlabelled */
+    const char *path;           /* dotted path, interned: "la-camden.service.daemon" */
+    Object *parent;             /* enclosing object, NULL at top level */
     Field *state;               /* accounts only: platform.state fields for this account,
                                    in the model that created it (model_state_fields) */
     Object **children;          /* nested blocks in creation order; arena */
@@ -85,19 +96,13 @@ struct Object {
     File *site;                 /* file whose top-level item created it (visibility) */
     const Node *use;            /* innermost `use` that expanded it, or NULL */
     Source *use_src;            /* file of use */
-    uint64_t tainted;           /* bit k: field k's base value read `env` or a field some
-                                   environment overrides (eval.c), so an environment that
-                                   shares the base's objects evaluates it again */
-    uint32_t index;             /* position in Model.objects */
-    bool incomplete;            /* its block had a syntax error: no E0307 for it */
-    /* accounts in an environment's own evaluation (model_mark_deployments): */
-    bool multi_env;             /* deployed by more than one environment, so the
-                                   names sfdc derives in it carry the environment */
-    const char *first_env;      /* the first environment, in source order, that
-                                   deploys it: the owner of its shared resources */
+    const char *first_env;      /* accounts in an environment's own evaluation: the first
+                                   environment, in source order, that deploys it: the
+                                   owner of its shared resources */
 };
 /* 144 bytes (a multiple of the arena's 16-byte alignment): one an object,
- * 100,000 at 10,000 LAs; the small members sit together, no padding. */
+ * 100,000 at 10,000 LAs; the small members sit together (2 bytes of
+ * padding). */
 _Static_assert(sizeof(Object) <= 144, "Object grew: the model's memory depends on its size");
 
 /* One dotted override of an environment: `la-camden.service.daemon.cpu = 1 vcpu`. */
