@@ -1643,44 +1643,6 @@ static void forget_model(Eval *e, Model *m, const char *env)
         }
 }
 
-/* How many parameters apart rebind_env's prefetch stages are. */
-enum { PARAM_AHEAD = 4 };
-
-/* 30,000 arguments `la.id[env]`, written long before: each a chain of
- * pointers no hardware prefetcher follows (binding, the scope it is
- * written in, that scope's first binding -- a `for`'s variable, which
- * arguments read -- its value, that record's keys and items). Stage s
- * fetches one link for the parameter s * PARAM_AHEAD ahead, whose earlier
- * links the stages before it fetched. */
-static const Binding *param_at(const Eval *e, int i)
-{
-    if (i >= e->nrebind)
-        return NULL;
-    const Binding *b = e->rebind[i];
-    return b->kind == B_PARAM && b->scope ? b : NULL;
-}
-
-static void prefetch_param(const Eval *e, int i)
-{
-    if (i + 5 * PARAM_AHEAD < e->nrebind)
-        __builtin_prefetch(e->rebind[i + 5 * PARAM_AHEAD]);
-    const Binding *b = param_at(e, i + 4 * PARAM_AHEAD);
-    if (b)
-        __builtin_prefetch(b->scope);
-    b = param_at(e, i + 3 * PARAM_AHEAD);
-    if (b && b->scope->binds)
-        __builtin_prefetch(b->scope->binds);
-    b = param_at(e, i + 2 * PARAM_AHEAD);
-    if (b && b->scope->binds && b->scope->binds->val)
-        __builtin_prefetch(b->scope->binds->val);
-    b = param_at(e, i + PARAM_AHEAD);
-    const Binding *v = b ? b->scope->binds : NULL;
-    if (v && v->val) {
-        __builtin_prefetch(v->val->keys);
-        __builtin_prefetch(v->val->items);
-    }
-}
-
 /* Before an environment shares the base's objects: the lets that read
  * `env` or an override are forgotten, then the parameters that did are
  * evaluated again, in expansion order and before the overrides are
@@ -1698,7 +1660,6 @@ static void rebind_env(Eval *e)
             b->state = 0, b->val = NULL;
     }
     for (int i = 0; i < e->nrebind; i++) {
-        prefetch_param(e, i);
         Binding *b = e->rebind[i];
         if (b->kind == B_PARAM)
             b->val = param_value(e, b);
