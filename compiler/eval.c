@@ -573,6 +573,21 @@ static uint64_t taint_bit(int index)
     return index < 64 ? (uint64_t)1 << index : 0;
 }
 
+/* Sets o's taint bit, remembering o (Eval.changing) the first time. */
+static void taint_field(Eval *e, Object *o, uint64_t bit)
+{
+    if (!bit || (o->tainted & bit))
+        return;
+    if (!o->tainted) {
+        if (e->nchanging == e->capchanging) {
+            e->capchanging = e->capchanging ? e->capchanging * 2 : 256;
+            e->changing = xrealloc(e->changing, (size_t)e->capchanging * sizeof *e->changing);
+        }
+        e->changing[e->nchanging++] = o->index;
+    }
+    o->tainted |= bit;
+}
+
 /* An attribute whose value is a constant of the source (expr_constant):
  * `cpu = 0.25 vcpu` in a template used 10,000 times is one Assign, and one
  * value checked against the field's type, for all the blocks it sets
@@ -664,7 +679,7 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
     e->taint = false;
     Value *v = compute_field(e, o, fd);
     if (e->taint)
-        o->tainted |= bit;
+        taint_field(e, o, bit);
     e->taint = outer || (o->tainted & bit);
     f->val = v;
     return v;
@@ -803,14 +818,13 @@ static bool path_put(char **w, const char *end, const char *s, size_t n)
 }
 
 /* PARENT.KIND[.NAME], KIND[.NAME], or an account's NAME (SPEC §7.1),
- * interned. Built with memcpy: every object of every evaluation asks. */
-/* The interned path of a block; *fresh: no object can have it yet (it
- * was never interned), so the duplicate check needs no lookup. */
-static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name,
-                               bool *fresh)
+ * written into buf (512 bytes); its length, or -1 when it does not fit.
+ * Built with memcpy: every object of every evaluation asks. */
+static int path_build(const Eval *e, const Object *parent, const char *kind, const char *name,
+                      char *buf)
 {
-    char buf[512], *w = buf;
-    const char *end = buf + sizeof buf;
+    char *w = buf;
+    const char *end = buf + 512;
     bool ok = true;
     if (parent)
         ok = path_put(&w, end, parent->path, strlen(parent->path)) && path_put(&w, end, ".", 1);
@@ -821,12 +835,39 @@ static const char *object_path(Eval *e, Object *parent, const char *kind, const 
     }
     if (ok && name)
         ok = path_put(&w, end, name, strlen(name));
-    if (ok)
-        return intern_new(e->in, buf, (size_t)(w - buf), fresh);
+    return ok ? (int)(w - buf) : -1;
+}
+
+/* The interned path of a block; *fresh: no object can have it yet (it
+ * was never a path: intern_mark), so the duplicate check needs no lookup
+ * and the by-path index is not built (model_at). */
+static const char *object_path(Eval *e, Object *parent, const char *kind, const char *name,
+                               bool *fresh)
+{
+    char buf[512];
+    int len = path_build(e, parent, kind, name, buf);
+    if (len >= 0)
+        return intern_mark(e->in, buf, (size_t)len, fresh);
     *fresh = false;
     const char *p = parent ? arena_printf(e->a, "%s.%s.%s", parent->path, kind, name ? name : "")
                            : arena_printf(e->a, "%s.%s", kind, name ? name : "");
     return intern_cstr(e->in, p);
+}
+
+/* Before parent's items expand: the interner's slots for the paths of
+ * the blocks written directly in them with a plain label (an LA's nine),
+ * fetched all at once. Each path is new, so each insert would otherwise
+ * wait for a slot of a table far larger than the cache, one at a time. */
+static void prefetch_paths(Eval *e, const Object *parent, const Node *items)
+{
+    char buf[512];
+    for (const Node *n = items; n; n = n->next) {
+        if (n->kind != NODE_BLOCK || (n->a && n->a->kind != NODE_IDENT))
+            continue;
+        int len = path_build(e, parent, n->name, n->a ? n->a->name : NULL, buf);
+        if (len >= 0)
+            intern_prefetch(e->in, buf, (size_t)len);
+    }
 }
 
 static bool check_placement(Eval *e, Scope *sc, Object *parent, const Node *n, const SchemaDecl *k)
@@ -929,7 +970,7 @@ static void block(Eval *e, Scope *sc, Object *parent, const Node *n)
     }
     bool fresh;
     const char *path = object_path(e, parent, k->name, name, &fresh);
-    Object *prev = fresh ? NULL : table_get(&e->m->by_path, path);
+    Object *prev = fresh ? NULL : model_at(e->m, path);
     if (prev) {
         dup_object(e, sc, n, prev, path);
         return;
@@ -1228,6 +1269,8 @@ static void expand_items(Eval *e, Scope *sc, Object *parent, const Node *items, 
 {
     if (!top)
         sc = hoist_lets(e, sc, items);
+    if (parent)
+        prefetch_paths(e, parent, items);
     for (const Node *n = items; n && !e->spend.over; n = n->next)
         expand_item(e, sc, parent, n, top);
 }
@@ -1406,7 +1449,7 @@ static void mark_overridden(Eval *e)
         uint64_t bit = taint_bit(fd->index);
         if (!bit || o->fields[fd->index].val)
             e->structural = true;
-        o->tainted |= bit;
+        taint_field(e, o, bit);
     }
     e->quiet = false;
 }
@@ -1623,6 +1666,20 @@ static void rebind_env(Eval *e)
     }
 }
 
+static bool sorted_u32(const uint32_t *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (v[i - 1] > v[i])
+            return false;
+    return true;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* An environment's evaluation on the base's objects (model_share): only
  * the values the base marked tainted are evaluated again, with the
  * environment's overrides and `env`, in the order expand_and_evaluate
@@ -1630,20 +1687,23 @@ static void rebind_env(Eval *e)
  * have computed the same. */
 static void share_and_evaluate(Eval *e, const Model *base)
 {
-    model_share(e->m, base);
-    for (int i = 0; i < base->nobjects; i++) {
-        const Object *o = base->objects[i];
+    /* in index order, as a walk over every object would meet them; a
+       tenth of an LA's objects, so the other nine are never visited */
+    if (!sorted_u32(e->changing, e->nchanging))
+        qsort(e->changing, (size_t)e->nchanging, sizeof *e->changing, by_u32);
+    model_share(e->m, base, e->changing, e->nchanging);
+    for (int i = 0; i < e->nchanging; i++) {
+        const Object *o = base->objects[e->changing[i]];
         Field *f = model_fields(e->m, o);
-        for (int k = 0; o->tainted && k < o->schema->nfields; k++)
+        for (int k = 0; k < o->schema->nfields; k++)
             if (o->tainted & taint_bit(k))
                 f[k].val = NULL;
     }
     memset(&e->spend, 0, sizeof e->spend);
     rebind_env(e);
     install_overrides(e);
-    for (int i = 0; i < base->nobjects; i++)
-        if (base->objects[i]->tainted)
-            force_fields(e, base->objects[i]);
+    for (int i = 0; i < e->nchanging; i++)
+        force_fields(e, base->objects[e->changing[i]]);
     for (Pending *p = e->pending; p; p = p->next)
         if (pending_applies(e, p))
             resolve_override(e, p);
@@ -1699,6 +1759,7 @@ void eval_free(Eval *e)
     table_release(&e->cache);
     table_release(&e->constants);
     free(e->rebind);
+    free(e->changing);
     free(e->wlist);
     free(e->seen);
     free(e->vis);

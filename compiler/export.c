@@ -85,9 +85,46 @@ static void member(JsonWriter *w, Model *m, const char *key, const Value *v)
     value_json(w, m, v);
 }
 
+/* An object to sort, with the first 16 bytes of its path as two
+ * big-endian words (zero-padded): most comparisons of 30,000 account
+ * names end there, without reading two path strings from all over
+ * memory. Paths are unique, so the order is strcmp's. */
+typedef struct SortKey {
+    uint64_t hi, lo;
+    Object *obj;
+} SortKey;
+
+static uint64_t be_word(const char *s, size_t len)
+{
+    uint64_t w = 0;
+    for (size_t i = 0; i < 8; i++)
+        w = w << 8 | (i < len ? (unsigned char)s[i] : 0);
+    return w;
+}
+
 static int by_path(const void *a, const void *b)
 {
-    return strcmp((*(Object *const *)a)->path, (*(Object *const *)b)->path);
+    const SortKey *x = a, *y = b;
+    if (x->hi != y->hi)
+        return x->hi < y->hi ? -1 : 1;
+    if (x->lo != y->lo)
+        return x->lo < y->lo ? -1 : 1;
+    return strcmp(x->obj->path, y->obj->path);
+}
+
+/* objs sorted by path, as strcmp orders them. */
+static void sort_by_path(Object **objs, int n)
+{
+    SortKey *k = xmalloc((size_t)(n ? n : 1) * sizeof *k);
+    for (int i = 0; i < n; i++) {
+        const char *p = objs[i]->path;
+        size_t len = strnlen(p, 16);
+        k[i] = (SortKey){be_word(p, len), len > 8 ? be_word(p + 8, len - 8) : 0, objs[i]};
+    }
+    qsort(k, (size_t)n, sizeof *k, by_path);
+    for (int i = 0; i < n; i++)
+        objs[i] = k[i].obj;
+    free(k);
 }
 
 /* Is account a deployed in env (env.accounts is `all` or a list)? */
@@ -144,7 +181,7 @@ static void object_json(JsonWriter *w, Model *m, const Object *o, const Environm
 static void add_children(JsonWriter *w, Model *m, Object **objs, int n, const Environment *env,
                          FILE *spill)
 {
-    qsort(objs, (size_t)n, sizeof *objs, by_path);
+    sort_by_path(objs, n);
     jw_object(w);
     for (int i = 0; i < n; i++)
         if (in_env(m, env, objs[i])) {

@@ -138,6 +138,11 @@ struct Eval {
                                    own expansion appends its lets for the time it runs:
                                    forget_expanded); malloc'd */
     int nrebind, caprebind;
+    uint32_t *changing;         /* Object.index of every object whose `tainted` became
+                                   non-zero, in that order: what an environment that
+                                   shares the base's objects evaluates again, without
+                                   visiting the others (share_and_evaluate); malloc'd */
+    int nchanging, capchanging;
     /* interned names the language gives meaning to */
     const char *k_account, *k_platform, *k_environment, *k_state, *k_network, *k_all, *k_allow,
         *k_env;

@@ -106,32 +106,39 @@ static void rehash(Interner *in)
     in->cap = cap;
 }
 
-const char *intern(Interner *in, const char *s, size_t len)
-{
-    bool fresh;
-    return intern_new(in, s, len, &fresh);
-}
-
-const char *intern_new(Interner *in, const char *s, size_t len, bool *fresh)
+/* The slot holding s, inserted if absent. */
+static InternSlot *slot_of(Interner *in, const char *s, size_t len)
 {
     if (in->count * 2 >= in->cap)
         rehash(in);
     uint32_t h = slot_hash(s, len);
     size_t i = h & (in->cap - 1);
     for (; in->slots[i].str; i = (i + 1) & (in->cap - 1)) {
-        const InternSlot *sl = &in->slots[i];
-        if (sl->hash == h && sl->len == len && same_bytes(sl->str, s, len)) {
-            *fresh = false;
-            return sl->str;
-        }
+        InternSlot *sl = &in->slots[i];
+        if (sl->hash == h && sl->len == len && same_bytes(sl->str, s, len))
+            return sl;
     }
-    *fresh = true;
-    in->slots[i] = (InternSlot){arena_strndup(in->arena, s, len), h, (uint32_t)len};
+    in->slots[i] = (InternSlot){arena_strndup(in->arena, s, len), h, (uint32_t)len, 0};
     in->count++;
-    return in->slots[i].str;
+    return &in->slots[i];
+}
+
+const char *intern(Interner *in, const char *s, size_t len) { return slot_of(in, s, len)->str; }
+
+const char *intern_mark(Interner *in, const char *s, size_t len, bool *first)
+{
+    InternSlot *sl = slot_of(in, s, len);
+    *first = !sl->marked;
+    sl->marked = 1;
+    return sl->str;
 }
 
 const char *intern_cstr(Interner *in, const char *s) { return intern(in, s, strlen(s)); }
+
+void intern_prefetch(const Interner *in, const char *s, size_t len)
+{
+    __builtin_prefetch(&in->slots[slot_hash(s, len) & (in->cap - 1)], 1);
+}
 
 uint64_t intern_hash_words(const char *s, size_t n)
 {

@@ -15,7 +15,8 @@
 typedef struct InternSlot {
     const char *str;        /* the interned string, or NULL for an empty slot */
     uint32_t hash;          /* the table's own hash of str */
-    uint32_t len;           /* strlen(str) */
+    uint32_t len : 31;      /* strlen(str) */
+    uint32_t marked : 1;    /* interned by intern_mark (an object's path) */
 } InternSlot;
 
 typedef struct Interner {
@@ -28,10 +29,14 @@ typedef struct Interner {
 void intern_init(Interner *in, Arena *arena);
 void intern_release(Interner *in);
 const char *intern(Interner *in, const char *s, size_t len);
-/* intern, telling whether the string is new: no table keyed by interned
- * pointers can hold it yet (the evaluator's duplicate-path check). */
-const char *intern_new(Interner *in, const char *s, size_t len, bool *fresh);
+/* intern, marking the string; *first: it was not marked before. For the
+ * evaluator's duplicate-path check: a path never marked is no object's
+ * yet, even when the same text was interned as an account's label. */
+const char *intern_mark(Interner *in, const char *s, size_t len, bool *first);
 const char *intern_cstr(Interner *in, const char *s);
+/* Starts fetching the slot where s would be found or go: a hint, so that
+ * interning s soon after waits less for memory. */
+void intern_prefetch(const Interner *in, const char *s, size_t len);
 /* FNV-1a, also used by the hash sets of the checker. */
 uint32_t intern_hash(const char *s, size_t len);
 /* A hash eight bytes a step, for the checker's sets of many long keys

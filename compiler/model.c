@@ -22,13 +22,22 @@ struct ModelKeys {
     } slot[MODEL_KEYS];
 };
 
+/* The by-path index, behind a pointer so that a const Model can bring it
+ * up to date, and an environment that borrows the base's objects shares
+ * the one index (built no earlier than someone asks). */
+struct ModelPaths {
+    Table by_path;              /* interned path -> Object */
+    int n;                      /* objects[0, n) are in by_path */
+};
+
 void model_init(Model *m, Program *pg, Schemas *s)
 {
     memset(m, 0, sizeof *m);
     m->keys = xcalloc(1, sizeof *m->keys);
     m->pg = pg;
     m->schemas = s;
-    table_init(&m->by_path);
+    m->paths = xcalloc(1, sizeof *m->paths);
+    table_init(&m->paths->by_path);
     table_init(&m->by_kind);
     table_init(&m->accounts);
 }
@@ -53,7 +62,9 @@ void model_release(Model *m)
     free(m->envs);
     if (!m->borrowed) {
         free(m->objects);
-        table_release(&m->by_path);
+        free(m->own_fields);
+        table_release(&m->paths->by_path);
+        free(m->paths);
         table_release(&m->accounts);
     }
     table_release(&m->by_kind);
@@ -118,10 +129,11 @@ Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *
     if (m->nobjects == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 256;
         m->objects = xrealloc(m->objects, (size_t)m->cap * sizeof *m->objects);
+        m->own_fields = xrealloc(m->own_fields, (size_t)m->cap * sizeof *m->own_fields);
     }
     o->index = (uint32_t)m->nobjects;
+    m->own_fields[m->nobjects] = o->fields;
     m->objects[m->nobjects++] = o;
-    table_put(&m->by_path, path, o);
     ObjList *l = table_get(&m->by_kind, sc->name);
     if (!l) {
         l = xcalloc(1, sizeof *l);
@@ -147,13 +159,15 @@ Environment *model_add_env(Model *m, Object *obj)
     return e;
 }
 
-void model_share(Model *em, const Model *base)
+void model_share(Model *em, const Model *base, const uint32_t *changing, int nchanging)
 {
     Arena *a = &base->pg->arena;
     em->borrowed = true;
     em->objects = base->objects;
     em->nobjects = em->cap = base->nobjects;
-    em->by_path = base->by_path;
+    table_release(&em->paths->by_path);
+    free(em->paths);
+    em->paths = base->paths;
     em->accounts = base->accounts;
     em->platform = base->platform;
     em->state = base->state;
@@ -176,14 +190,12 @@ void model_share(Model *em, const Model *base)
     em->states = xcalloc(n, sizeof *em->states);
     /* an object none of whose values an environment changes keeps the
        base's fields (nothing writes them after the base's evaluation) */
-    for (int i = 0; i < base->nobjects; i++) {
-        const Object *o = base->objects[i];
+    memcpy(em->fields, base->own_fields, (size_t)base->nobjects * sizeof *em->fields);
+    for (int i = 0; i < nchanging; i++) {
+        const Object *o = base->objects[changing[i]];
         size_t nf = (size_t)(o->schema->nfields ? o->schema->nfields : 1);
-        em->fields[i] = model_fields(base, o);
-        if (!o->tainted)
-            continue;
-        em->fields[i] = arena_alloc(a, nf * sizeof **em->fields);
-        memcpy(em->fields[i], model_fields(base, o), nf * sizeof **em->fields);
+        em->fields[o->index] = arena_alloc(a, nf * sizeof **em->fields);
+        memcpy(em->fields[o->index], model_fields(base, o), nf * sizeof **em->fields);
     }
 }
 
@@ -345,7 +357,15 @@ const ObjList *model_kind(const Model *m, const char *kind)
     return l ? l : &empty;
 }
 
-Object *model_find(const Model *m, const char *path) { return table_get(&m->by_path, key(m, path)); }
+Object *model_find(const Model *m, const char *path) { return model_at(m, key(m, path)); }
+
+Object *model_at(const Model *m, const char *path)
+{
+    struct ModelPaths *p = m->paths;
+    for (; p->n < m->nobjects; p->n++)
+        table_put(&p->by_path, m->objects[p->n]->path, m->objects[p->n]);
+    return table_get(&p->by_path, path);
+}
 
 Object *model_account(const Model *m, const char *name)
 {

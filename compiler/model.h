@@ -68,14 +68,25 @@ typedef struct Field {
 
 typedef struct Object Object;
 struct Object {
+    /* what the rule passes read of nearly every object they visit, in its
+       first 64 bytes: its kind and values (model_fields reads index in an
+       environment's evaluation), whether they are shared, its account */
     const char *kind;           /* schema name, interned: "service" */
-    const char *name;           /* label, interned ("daemon"), or NULL if unlabelled */
-    const char *path;           /* dotted path, interned: "la-camden.service.daemon" */
-    Object *parent;             /* enclosing object, NULL at top level */
-    Object *account;            /* the account it belongs to (itself for an account) */
     const SchemaDecl *schema;
     Field *fields;              /* schema->nfields entries, in schema order: the values
                                    of the model that created it (model_fields) */
+    uint32_t index;             /* position in Model.objects */
+    bool incomplete;            /* its block had a syntax error: no E0307 for it */
+    /* accounts in an environment's own evaluation (model_mark_deployments): */
+    bool multi_env;             /* deployed by more than one environment, so the
+                                   names sfdc derives in it carry the environment */
+    uint64_t tainted;           /* bit k: field k's base value read `env` or a field some
+                                   environment overrides (eval.c), so an environment that
+                                   shares the base's objects evaluates it again */
+    Object *account;            /* the account it belongs to (itself for an account) */
+    const char *name;           /* label, interned ("daemon"), or NULL if unlabelled */
+    const char *path;           /* dotted path, interned: "la-camden.service.daemon" */
+    Object *parent;             /* enclosing object, NULL at top level */
     Field *state;               /* accounts only: platform.state fields for this account,
                                    in the model that created it (model_state_fields) */
     Object **children;          /* nested blocks in creation order; arena */
@@ -85,19 +96,13 @@ struct Object {
     File *site;                 /* file whose top-level item created it (visibility) */
     const Node *use;            /* innermost `use` that expanded it, or NULL */
     Source *use_src;            /* file of use */
-    uint64_t tainted;           /* bit k: field k's base value read `env` or a field some
-                                   environment overrides (eval.c), so an environment that
-                                   shares the base's objects evaluates it again */
-    uint32_t index;             /* position in Model.objects */
-    bool incomplete;            /* its block had a syntax error: no E0307 for it */
-    /* accounts in an environment's own evaluation (model_mark_deployments): */
-    bool multi_env;             /* deployed by more than one environment, so the
-                                   names sfdc derives in it carry the environment */
-    const char *first_env;      /* the first environment, in source order, that
-                                   deploys it: the owner of its shared resources */
+    const char *first_env;      /* accounts in an environment's own evaluation: the first
+                                   environment, in source order, that deploys it: the
+                                   owner of its shared resources */
 };
 /* 144 bytes (a multiple of the arena's 16-byte alignment): one an object,
- * 100,000 at 10,000 LAs; the small members sit together, no padding. */
+ * 100,000 at 10,000 LAs; the small members sit together (2 bytes of
+ * padding). */
 _Static_assert(sizeof(Object) <= 144, "Object grew: the model's memory depends on its size");
 
 /* One dotted override of an environment: `la-camden.service.daemon.cpu = 1 vcpu`. */
@@ -131,8 +136,13 @@ typedef struct Model {
     Program *pg;                /* files, arena, interner */
     Schemas *schemas;           /* the vocabulary */
     Object **objects;           /* every object in creation order; malloc'd */
+    Field **own_fields;         /* per object index, its Object.fields, so that
+                                   model_share copies them all without visiting every
+                                   object; malloc'd (NULL when borrowed) */
     int nobjects, cap;
-    Table by_path;              /* interned path -> Object */
+    struct ModelPaths *paths;   /* interned path -> Object, filled at the first lookup
+                                   (model_find): a check rarely asks, and each entry is
+                                   a cache miss at 30,000 LAs; malloc'd */
     Table by_kind;              /* interned kind -> ObjList (malloc'd) */
     Table accounts;             /* interned account name -> Object */
     Object *platform;           /* the first platform block, or NULL */
@@ -148,7 +158,7 @@ typedef struct Model {
     /* An environment's evaluation whose expansion the base's is (SPEC §7.5:
        only overrides and `env` differ) shares the base's objects, paths and
        accounts, and keeps only its own values (model_share): */
-    bool borrowed;              /* objects, by_path and accounts are the base's */
+    bool borrowed;              /* objects, paths and accounts are the base's */
     Field **fields;             /* per object index, its fields here (the base's when
                                    none is tainted); NULL: Object.fields; malloc'd,
                                    the copies in the arena */
@@ -178,6 +188,8 @@ void model_release(Model *m);
 const ObjList *model_kind(const Model *m, const char *kind);
 /* The object at a dotted path, or NULL. */
 Object *model_find(const Model *m, const char *path);
+/* model_find for an interned path. */
+Object *model_at(const Model *m, const char *path);
 /* An account by name, or NULL. */
 Object *model_account(const Model *m, const char *name);
 /* A direct child of obj by kind and name (name NULL: the unlabelled one). */
@@ -265,8 +277,9 @@ void model_keep_deployed(Model *m, const Environment *env);
 /* Makes em (initialised, with env and base set) share base's objects,
  * paths and accounts, with environments of its own, kind lists that borrow
  * the base's items (ObjList.borrowed) and a copy of the field values of
- * every object an environment can change, for the evaluator to redo. */
-void model_share(Model *em, const Model *base);
+ * every object an environment can change, for the evaluator to redo: the
+ * nchanging objects at indexes changing[], ascending (Object.tainted). */
+void model_share(Model *em, const Model *base, const uint32_t *changing, int nchanging);
 /* After every environment's evaluation (Environment.eval) exists: marks
  * each deployed account there with multi_env and first_env. */
 void model_mark_deployments(Model *base);
