@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "banned.h"
 
 /* n spaces. */
@@ -152,16 +153,13 @@ void hcl_format_num(HclBuf *out, double num)
         return;
     }
     if (num == floor(num) && fabs(num) < 1e15) {     /* as "%.0f" prints it, without printf */
-        char digits[24];
-        int i = (int)sizeof digits;
+        char digits[SB_DIGITS_MAX + 1];
         long long v = (long long)num;
-        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        do
-            digits[--i] = (char)('0' + u % 10);
-        while ((u /= 10) > 0);
+        char *p = sb_digits(digits + sizeof digits,
+                            v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
         if (v < 0)
-            digits[--i] = '-';
-        hcl_buf_put(out, digits + i, sizeof digits - (size_t)i);
+            *--p = '-';
+        hcl_buf_put(out, p, (size_t)(digits + sizeof digits - p));
         return;
     }
     char tmp[40];

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "strbuf.h"
 #include "banned.h"
 
 /* Flags of an open container (JsonWriter.open). */
@@ -381,14 +382,9 @@ void jw_strings(JsonWriter *w, const char *const *items, int n)
 
 void jw_int(JsonWriter *w, long long v)
 {
-    char buf[24];
-    char *p = buf + sizeof buf;
+    char buf[SB_DIGITS_MAX + 1];
     /* through unsigned, so LLONG_MIN negates without overflow */
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    char *p = sb_digits(buf + sizeof buf, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
     if (v < 0)
         *--p = '-';
     piece(w, p, (size_t)(buf + sizeof buf - p));

@@ -22,6 +22,7 @@
 #include "cidrset.h"
 #include "names.h"
 #include "schedule.h"
+#include "strbuf.h"
 #include "banned.h"
 
 /* The builder's state (LowerPlan.state): of the environment and account
@@ -608,12 +609,7 @@ static const char *port_text(B *b, double port)
 {
     if (!(port >= 0 && port < 1e9 && port == (double)(long)port))
         return arena_printf(b->a, "%.0f", port);
-    char buf[16], *p = buf + sizeof buf;
-    unsigned long u = (unsigned long)port;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    char buf[SB_DIGITS_MAX], *p = sb_digits(buf + sizeof buf, (unsigned long long)port);
     return arena_strndup(b->a, p, (size_t)(buf + sizeof buf - p));
 }
 

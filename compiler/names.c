@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "awsconstraints.h"
+#include "strbuf.h"
 
 #include "banned.h"
 
@@ -830,14 +831,9 @@ size_t names_derive(const NameCtx *c, NameKind k, const Object *o, char *buf, si
 
 static void put_int(NameBuf *b, int n)
 {
-    char digits[16];
-    int i = (int)sizeof digits - 1;
-    digits[i] = '\0';
-    unsigned u = n < 0 ? 0u : (unsigned)n;
-    do
-        digits[--i] = (char)('0' + u % 10);
-    while ((u /= 10) && i > 0);
-    put(b, digits + i, KEEP);
+    char digits[SB_DIGITS_MAX + 1];
+    digits[SB_DIGITS_MAX] = '\0';
+    put(b, sb_digits(digits + SB_DIGITS_MAX, n < 0 ? 0u : (unsigned)n), KEEP);
 }
 
 size_t names_scheduled_action(const NameCtx *c, const Object *svc, bool up, int k, int of, char *buf,

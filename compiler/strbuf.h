@@ -21,4 +21,17 @@ void sb_puts(StrBuf *b, const char *s);
  * buffer is freed then). An empty buffer gives "". */
 char *sb_finish(StrBuf *b);
 
+/* The decimal digits of u, written backwards to end just before end;
+ * returns where they start, at most SB_DIGITS_MAX bytes before end. Every
+ * writer of whole numbers (HCL, JSON, derived names, ports) shares it:
+ * printf's parsing of the format was a measurable part of a render. */
+enum { SB_DIGITS_MAX = 20 };
+static inline char *sb_digits(char *end, unsigned long long u)
+{
+    do
+        *--end = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    return end;
+}
+
 #endif
