@@ -375,9 +375,11 @@ KEEP_CALLS void rctx_prefetch_account(const Model *m, const ObjList *l, int i)
     rctx_prefetch(m, l, i);
     const Object *a;
     if (i + 3 * AHEAD < l->n && (a = new_account(l, i + 3 * AHEAD))) {
-        __builtin_prefetch(a);      /* its header's three lines (schema, taint, index) */
+        /* its first 64 bytes (what the checks read of nearly every object,
+           model.h), which the arena's 16-byte alignment may spread over two
+           lines, and past them its state fields and block list (rctx_network) */
+        __builtin_prefetch(a);
         __builtin_prefetch((const char *)a + 64);
-        __builtin_prefetch((const char *)a + offsetof(Object, index));
     }
     if (m->fields && i + 2 * AHEAD < l->n && (a = new_account(l, i + 2 * AHEAD)))
         __builtin_prefetch(&m->fields[a->index]);
