@@ -595,7 +595,7 @@ static void taint_field(Eval *e, Object *o, uint64_t bit)
  * scope is the first expansion's, which has the same file and, for a
  * constant, nothing else that matters. */
 typedef struct SharedAssign {
-    Assign as;                  /* first: Field.set points here */
+    Assign as;                  /* first: the field's origin (model_assigns) points here */
     const SchemaDecl *schema;   /* the kind of block it sets a field of */
     const FieldDecl *fd;        /* that field, whose type val is checked against */
     Value *val;                 /* the typed value once computed, or NULL */
@@ -630,14 +630,14 @@ static SharedAssign *shared_assign(Eval *e, const Assign *as)
 
 static Value *compute_field(Eval *e, Object *o, FieldDecl *fd)
 {
-    Field *f = &model_fields(e->m, o)[fd->index];
-    if (f->set) {
-        SharedAssign *sa = shared_assign(e, f->set);
+    const Assign *as = model_assigns(e->m, o)[fd->index];
+    if (as) {
+        SharedAssign *sa = shared_assign(e, as);
         if (sa && sa->val)
             return sa->val;
         Object *outer = e->self;
         e->self = o;
-        Value *v = expr_typed(e, f->set->scope, f->set->attr->b, fd->type);
+        Value *v = expr_typed(e, as->scope, as->attr->b, fd->type);
         e->self = outer;
         /* an error may come from where it was asked (nested too deeply) */
         if (sa && v->kind != VAL_ERROR)
@@ -667,8 +667,9 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
         e->taint = true;
         Diag *d = eval_err(e, "E0303", src, at, "`%s.%s` depends on itself", o->path, fd->name);
         diag_label(e->d, d, "used here while `%s.%s` is being evaluated", o->path, fd->name);
-        if (f->set)
-            diag_secondary(e->d, d, eval_scope_src(f->set->scope), f->set->attr->span,
+        const Assign *as = model_assigns(e->m, o)[fd->index];
+        if (as)
+            diag_secondary(e->d, d, eval_scope_src(as->scope), as->attr->span,
                            "`%s` is set here", fd->name);
         diag_help(e->d, d, "break the cycle: one of the values must not depend on the other");
         diag_emit(e->d, d);
@@ -685,14 +686,15 @@ Value *eval_force_field(Eval *e, Object *o, const FieldDecl *cfd, Source *src, S
     return v;
 }
 
-/* What compute_field would make of f, field fd of o, when that needs no
- * evaluation (and so reads nothing that taints): the default evaluated
- * already, null for an optional field never set, a constant attribute's
- * value computed for another block. NULL: evaluate it. */
-static Value *settled(Eval *e, const Object *o, const FieldDecl *fd, const Field *f)
+/* What compute_field would make of field fd of o, set by as (NULL: not
+ * set), when that needs no evaluation (and so reads nothing that taints):
+ * the default evaluated already, null for an optional field never set, a
+ * constant attribute's value computed for another block. NULL: evaluate
+ * it. */
+static Value *settled(Eval *e, const Object *o, const FieldDecl *fd, const Assign *as)
 {
-    if (f->set) {
-        const SharedAssign *sa = shared_assign(e, f->set);
+    if (as) {
+        const SharedAssign *sa = shared_assign(e, as);
         return sa ? sa->val : NULL;
     }
     if (fd->def)
@@ -711,10 +713,11 @@ static void force_fields(Eval *e, Object *o)
 {
     const FieldDecl *fds = o->schema->fields;
     Field *fs = model_fields(e->m, o);
+    const Assign **set = model_assigns(e->m, o);
     for (int k = 0; k < o->schema->nfields; k++) {
         Field *f = &fs[k];
         if (!f->val)
-            f->val = settled(e, o, &fds[k], f);
+            f->val = settled(e, o, &fds[k], set[k]);
         if (f->val)
             e->taint |= (o->tainted & taint_bit(k)) != 0;
         else
@@ -778,16 +781,16 @@ static void attr(Eval *e, Scope *sc, Object *parent, const Node *n)
         diag_emit(e->d, d);
         return;
     }
-    Field *f = &model_fields(e->m, parent)[fd->index];
-    if (f->set) {
+    const Assign **set = &model_assigns(e->m, parent)[fd->index];
+    if (*set) {
         Diag *d = eval_err(e, "E0302", src, n->name_span, "`%s` is set twice in `%s`", n->name, parent->path);
         diag_label(e->d, d, "set again here");
-        diag_secondary(e->d, d, eval_scope_src(f->set->scope), f->set->attr->name_span,
+        diag_secondary(e->d, d, eval_scope_src((*set)->scope), (*set)->attr->name_span,
                        "first set here");
         diag_emit(e->d, d);
         return;
     }
-    f->set = assign_for(e, sc, n, sa, parent->schema, fd);
+    *set = assign_for(e, sc, n, sa, parent->schema, fd);
 }
 
 /* A block's label: an identifier, or a string (interpolation allowed). */
@@ -1400,9 +1403,8 @@ static bool install_overrides(Eval *e)
             continue;
         Assign *as = arena_alloc(e->a, sizeof *as);
         *as = (Assign){p->attr, p->scope};
-        Field *f = &model_fields(e->m, o)[fd->index];
-        read |= f->val != NULL;
-        f->set = as;
+        read |= model_fields(e->m, o)[fd->index].val != NULL;
+        model_assigns(e->m, o)[fd->index] = as;
     }
     return read;
 }
@@ -1483,8 +1485,10 @@ static void evaluate_state(Eval *e)
     const ObjList *accs = model_kind(e->m, "account");
     int nf = st->schema->nfields;
     const Field *sfs = model_fields(e->m, st);
+    const Assign **set = model_assigns(e->m, st);
     for (int i = 0; i < accs->n; i++) {
         Object *acc = accs->items[i];
+        /* values only: the origins are the state block's (set) */
         Field *mine = arena_alloc(e->a, (size_t)(nf ? nf : 1) * sizeof *mine);
         if (e->m->states)
             e->m->states[acc->index] = mine;
@@ -1494,8 +1498,8 @@ static void evaluate_state(Eval *e)
         for (int k = 0; k < nf; k++) {
             const Field *sf = &sfs[k];
             mine[k] = *sf;
-            if (sf->val && sf->val->kind == VAL_ERROR && sf->val->late && sf->set)
-                mine[k].val = expr_typed(e, sf->set->scope, sf->set->attr->b,
+            if (sf->val && sf->val->kind == VAL_ERROR && sf->val->late && set[k])
+                mine[k].val = expr_typed(e, set[k]->scope, set[k]->attr->b,
                                          st->schema->fields[k].type);
         }
     }

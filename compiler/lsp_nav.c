@@ -1284,13 +1284,13 @@ static void hint_add(HintAcc **hs, int *n, int *cap, const Node *attr, const cha
     (*hs)[(*n)++].text = append(NULL, "%s%s", piece, "");
 }
 
-/* A template argument's value; one that reads `env` has none in the base
+/* A template argument's value v, set by as; one that reads `env` has none in the base
  * evaluation (SPEC §7.5), so each environment's value is shown instead. */
-static void hint_argument(Model *m, Arena *a, const Object *o, const char *name, const Field *fl,
-                          HintAcc **hs, int *n, int *cap)
+static void hint_argument(Model *m, Arena *a, const Object *o, const char *name, const Value *v,
+                          const Assign *as, HintAcc **hs, int *n, int *cap)
 {
-    if (!(fl->val && fl->val->kind == VAL_ERROR && fl->val->late) || m->nenvs == 0) {
-        hint_add(hs, n, cap, fl->set->attr, value_show(a, fl->val));
+    if (!(v && v->kind == VAL_ERROR && v->late) || m->nenvs == 0) {
+        hint_add(hs, n, cap, as->attr, value_show(a, v));
         return;
     }
     for (int e = 0; e < m->nenvs; e++) {
@@ -1298,7 +1298,7 @@ static void hint_argument(Model *m, Arena *a, const Object *o, const char *name,
         const Model *em = model_for_env(m, m->envs[e]->name, &env);
         const Object *eo = em ? model_find(em, o->path) : NULL;
         if (eo)
-            hint_add(hs, n, cap, fl->set->attr,
+            hint_add(hs, n, cap, as->attr,
                      arena_printf(a, "%s: %s", m->envs[e]->name, value_show(a, model_get(em, eo, name))));
     }
 }
@@ -1321,14 +1321,14 @@ cJSON *lsp_inlay_hints(Lsp *s, const cJSON *params)
         if (o->src != f->src)
             continue;
         for (int k = 0; k < o->schema->nfields; k++) {
-            const Field *fl = &model_fields(m, o)[k];
+            const Assign *as = model_assigns(m, o)[k];
             const char *name = o->schema->fields[k].name;
-            if (fl->set && model_origin(m, o, name) == ORIGIN_ARGUMENT)
-                hint_argument(m, a, o, name, fl, &hs, &n, &cap);
-            for (int e = 0; fl->set && e < m->nenvs; e++) {
+            if (as && model_origin(m, o, name) == ORIGIN_ARGUMENT)
+                hint_argument(m, a, o, name, model_fields(m, o)[k].val, as, &hs, &n, &cap);
+            for (int e = 0; as && e < m->nenvs; e++) {
                 const Override *ov = model_override(m, m->envs[e], o, name);
                 if (ov)
-                    hint_add(&hs, &n, &cap, fl->set->attr,
+                    hint_add(&hs, &n, &cap, as->attr,
                              arena_printf(a, "%s: %s", m->envs[e]->name, value_show(a, ov->val)));
             }
         }

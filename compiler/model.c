@@ -111,7 +111,8 @@ Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *
     o->schema = sc;
     o->node = node;
     o->src = src;
-    o->fields = arena_alloc(a, (size_t)(sc->nfields ? sc->nfields : 1) * sizeof *o->fields);
+    /* zeroed: no values, no origins yet */
+    o->fields = arena_alloc(a, model_block_size(sc->nfields));
     o->account = parent ? parent->account : NULL;
     if (!parent && strcmp(sc->name, "account") == 0)
         o->account = o;
@@ -193,9 +194,10 @@ void model_share(Model *em, const Model *base, const uint32_t *changing, int nch
     memcpy(em->fields, base->own_fields, (size_t)base->nobjects * sizeof *em->fields);
     for (int i = 0; i < nchanging; i++) {
         const Object *o = base->objects[changing[i]];
-        size_t nf = (size_t)(o->schema->nfields ? o->schema->nfields : 1);
-        em->fields[o->index] = arena_alloc(a, nf * sizeof **em->fields);
-        memcpy(em->fields[o->index], model_fields(base, o), nf * sizeof **em->fields);
+        /* the origins too: install_overrides replaces them here */
+        size_t size = model_block_size(o->schema->nfields);
+        em->fields[o->index] = arena_alloc(a, size);
+        memcpy(em->fields[o->index], model_fields(base, o), size);
     }
 }
 
@@ -426,21 +428,27 @@ Origin model_origin(const Model *m, const Object *obj, const char *name)
     const FieldDecl *fd = schema_field(obj->schema, key(m, name));
     if (!fd)
         return ORIGIN_UNSET;
-    const Field *f = &model_fields(m, obj)[fd->index];
-    if (f->set && model_assign_is_override(f->set))
+    const Assign *as = model_assigns(m, obj)[fd->index];
+    if (as && model_assign_is_override(as))
         return ORIGIN_OVERRIDE;
-    if (f->set) {
+    if (as) {
         Site arg;
-        return eval_param_site(f->set->scope, f->set->attr->b, &arg) ? ORIGIN_ARGUMENT
-                                                                     : ORIGIN_SOURCE;
+        return eval_param_site(as->scope, as->attr->b, &arg) ? ORIGIN_ARGUMENT : ORIGIN_SOURCE;
     }
     return fd->def ? ORIGIN_DEFAULT : ORIGIN_UNSET;
 }
 
+/* How obj.name was set in m, or NULL (no such field, a default, unset). */
+static const Assign *assign_of(const Model *m, const Object *obj, const char *name)
+{
+    const FieldDecl *fd = schema_field(obj->schema, key(m, name));
+    return fd ? model_assigns(m, obj)[fd->index] : NULL;
+}
+
 const Node *model_attr(const Model *m, const Object *obj, const char *name)
 {
-    const Field *f = model_field(m, obj, name);
-    return f && f->set ? f->set->attr : NULL;
+    const Assign *as = assign_of(m, obj, name);
+    return as ? as->attr : NULL;
 }
 
 Value *model_get(const Model *m, const Object *obj, const char *name)
@@ -516,9 +524,9 @@ Site model_value_site(const Value *v, Site fallback)
 
 Site model_site(const Model *m, const Object *obj, const char *name)
 {
-    const Field *f = model_field(m, obj, name);
-    if (f && f->set && f->set->attr->b)
-        return (Site){eval_scope_src(f->set->scope), f->set->attr->b->span};
+    const Assign *as = assign_of(m, obj, name);
+    if (as && as->attr->b)
+        return (Site){eval_scope_src(as->scope), as->attr->b->span};
     return model_obj_site(obj);
 }
 
@@ -546,7 +554,8 @@ int model_provenance(const Model *m, const Object *obj, const char *name,
                          model_value_site(ov->val, (Site){0}));
     }
     const FieldDecl *fd = schema_field(obj->schema, key(m, name));
-    if (!f->set) {
+    const Assign *as = model_assigns(m, obj)[fd->index];
+    if (!as) {
         if (!fd->def)
             return push_step(out, n, max, ORIGIN_UNSET, "optional field, never set",
                              (Site){fd->file->src, fd->node->span});
@@ -554,11 +563,11 @@ int model_provenance(const Model *m, const Object *obj, const char *name,
                          arena_printf(a, "default of `%s.%s`", obj->kind, name),
                          (Site){fd->file->src, fd->node->span});
     }
-    const Node *attr = f->set->attr;
-    Source *asrc = eval_scope_src(f->set->scope);
+    const Node *attr = as->attr;
+    Source *asrc = eval_scope_src(as->scope);
     n = push_step(out, n, max, ORIGIN_SOURCE, "set here", (Site){asrc, attr->span});
     Site arg = {0};
-    if (eval_param_site(f->set->scope, attr->b, &arg))
+    if (eval_param_site(as->scope, attr->b, &arg))
         n = push_step(out, n, max, ORIGIN_ARGUMENT, "template argument", arg);
     Site lit = model_value_site(f->val, (Site){0});
     bool seen = lit.src == asrc && lit.span.start >= attr->span.start &&

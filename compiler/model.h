@@ -60,11 +60,20 @@ typedef struct Assign {
 /* Whether as is an environment's override rather than a block's attribute. */
 static inline bool model_assign_is_override(const Assign *as) { return as->attr->name == NULL; }
 
-/* One field of one object: 16 bytes, as there are many (100 per LA). */
+/* One field's value slot: 8 bytes, as there are many (~13 an object,
+ * 100,000 objects at 10,000 LAs). An object's fields are one block:
+ * nfields value slots, then nfields origins (model_assigns), so a walk
+ * that reads values only (the rule passes) touches half the bytes. */
 typedef struct Field {
     Value *val;                 /* the value; never NULL after eval_run */
-    const Assign *set;          /* how it was set, or NULL (default or unset) */
 } Field;
+_Static_assert(sizeof(Field) == sizeof(const Assign *), "a block's two halves are alike");
+
+/* The bytes of an object's fields block for nf fields (at least one slot). */
+static inline size_t model_block_size(int nf)
+{
+    return (size_t)(nf ? 2 * nf : 1) * sizeof(Field);
+}
 
 typedef struct Object Object;
 struct Object {
@@ -73,8 +82,9 @@ struct Object {
        environment's evaluation), whether they are shared, its account */
     const char *kind;           /* schema name, interned: "service" */
     const SchemaDecl *schema;
-    Field *fields;              /* schema->nfields entries, in schema order: the values
-                                   of the model that created it (model_fields) */
+    Field *fields;              /* schema->nfields value slots, in schema order, and
+                                   their origins after them: the block of the model
+                                   that created it (model_fields) */
     uint32_t index;             /* position in Model.objects */
     bool incomplete;            /* its block had a syntax error: no E0307 for it */
     /* accounts in an environment's own evaluation (model_mark_deployments): */
@@ -87,8 +97,10 @@ struct Object {
     const char *name;           /* label, interned ("daemon"), or NULL if unlabelled */
     const char *path;           /* dotted path, interned: "la-camden.service.daemon" */
     Object *parent;             /* enclosing object, NULL at top level */
-    Field *state;               /* accounts only: platform.state fields for this account,
-                                   in the model that created it (model_state_fields) */
+    Field *state;               /* accounts only: platform.state values for this account,
+                                   in the model that created it (model_state_fields);
+                                   values only, no origins (those are the state
+                                   block's own) */
     Object **children;          /* nested blocks in creation order; arena */
     int nchildren, cap_children;
     const Node *node;           /* the BLOCK */
@@ -119,7 +131,8 @@ typedef struct Environment {
     const char *name;           /* "prod" */
     Override *ov;               /* overrides in source order; arena */
     int nov, cap;
-    Table by_field;             /* Field* (of the overridden object) -> Override* */
+    Table by_field;             /* Field* (the overridden object's value slot, in the
+                                   model that holds the environment) -> Override* */
     struct Model *eval;         /* the platform evaluated again in this environment
                                    (SPEC §7.5); owned; NULL inside such a model */
 } Environment;
@@ -136,7 +149,7 @@ typedef struct Model {
     Program *pg;                /* files, arena, interner */
     Schemas *schemas;           /* the vocabulary */
     Object **objects;           /* every object in creation order; malloc'd */
-    Field **own_fields;         /* per object index, its Object.fields, so that
+    Field **own_fields;         /* per object index, its Object.fields block, so that
                                    model_share copies them all without visiting every
                                    object; malloc'd (NULL when borrowed) */
     int nobjects, cap;
@@ -159,7 +172,7 @@ typedef struct Model {
        only overrides and `env` differ) shares the base's objects, paths and
        accounts, and keeps only its own values (model_share): */
     bool borrowed;              /* objects, paths and accounts are the base's */
-    Field **fields;             /* per object index, its fields here (the base's when
+    Field **fields;             /* per object index, its fields block here (the base's when
                                    none is tainted); NULL: Object.fields; malloc'd,
                                    the copies in the arena */
     Field **states;             /* per object index, an account's state fields here;
@@ -170,6 +183,13 @@ typedef struct Model {
 static inline Field *model_fields(const Model *m, const Object *obj)
 {
     return m->fields ? m->fields[obj->index] : obj->fields;
+}
+
+/* How obj's fields were set in m, in schema order: the cold half of its
+ * block, after the values; each the Assign, or NULL (default or unset). */
+static inline const Assign **model_assigns(const Model *m, const Object *obj)
+{
+    return (const Assign **)(model_fields(m, obj) + obj->schema->nfields);
 }
 
 /* An account's `platform { state {} }` fields as m evaluated them, or NULL. */
@@ -204,7 +224,8 @@ Model *model_for_env(const Model *m, const char *name, const Environment **env);
 
 /* ---- field values ------------------------------------------------------ */
 
-/* The Field called name (NULL if the schema has no such field). */
+/* The value slot of the field called name (NULL if the schema has no such
+ * field). */
 const Field *model_field(const Model *m, const Object *obj, const char *name);
 /* Where obj.name's base value came from (ORIGIN_UNSET if no such field). */
 Origin model_origin(const Model *m, const Object *obj, const char *name);

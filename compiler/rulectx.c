@@ -84,7 +84,7 @@ field_index_miss(const Model *m, const SchemaDecl *schema, const char *name, siz
     return index;
 }
 
-/* The Field called name of o, or NULL. */
+/* The value slot of the field called name of o, or NULL. */
 static inline const Field *field_of(const Model *m, const Object *o, const char *name)
 {
     size_t h = field_slot(name, o->schema);
@@ -92,6 +92,13 @@ static inline const Field *field_of(const Model *m, const Object *o, const char 
                 ? fields[h].index
                 : field_index_miss(m, o->schema, name, h);
     return i >= 0 ? &model_fields(m, o)[i] : NULL;
+}
+
+/* How o's field whose value slot is f (NULL: none) was set in m, or NULL:
+ * the slot at the same index in the block's other half. */
+static const Assign *assign_of(const Model *m, const Object *o, const Field *f)
+{
+    return f ? model_assigns(m, o)[f - model_fields(m, o)] : NULL;
 }
 
 static const Override *override_of(const Environment *env, const Field *f)
@@ -168,7 +175,7 @@ bool rctx_overridden(const Model *m, const Object *o, const char *name, const En
 bool rctx_written(const Model *m, const Object *o, const char *name, const Environment *env)
 {
     const Field *f = field_of(m, o, name);
-    return override_of(env, f) || (f && f->set);
+    return override_of(env, f) || assign_of(m, o, f);
 }
 
 Site rctx_site(const Model *m, const Object *o, const char *name, const Environment *env)
@@ -179,8 +186,9 @@ Site rctx_site(const Model *m, const Object *o, const char *name, const Environm
         Site at = {ov->src, ov->attr->b ? ov->attr->b->span : ov->attr->span};
         return model_value_site(ov->val, at);
     }
-    if (f && f->set && f->set->attr->b) {
-        Site at = {eval_scope_src(f->set->scope), f->set->attr->b->span};
+    const Assign *as = assign_of(m, o, f);
+    if (as && as->attr->b) {
+        Site at = {eval_scope_src(as->scope), as->attr->b->span};
         return model_value_site(f->val, at);
     }
     return model_obj_site(o);
@@ -301,9 +309,9 @@ Object *rctx_network(const Model *m, const Object *account)
 /* Three stages, each a few items behind the one before: the object of
  * item i + 4 * AHEAD (its header's three lines), the field-table slot of
  * i + 2 * AHEAD (its index is in the cache by then), and the fields of
- * i + AHEAD (up to FIELD_LINES lines: the passes read a dozen fields
- * spread over the array). */
-enum { AHEAD = 4, FIELD_LINES = 12 };     /* the switch below counts to 12 */
+ * i + AHEAD (its value slots, up to FIELD_LINES lines: the passes read a
+ * dozen fields spread over them; 24 fields at most, 3 or 4 lines). */
+enum { AHEAD = 4, FIELD_LINES = 6 };      /* the switch below counts to 6 */
 
 /* noipa: GCC finds a function of prefetches alone free of effects and
  * drops the calls it can see (here, rctx_each's and rctx_prefetch's);
@@ -327,19 +335,16 @@ KEEP_CALLS void rctx_prefetch_objects(const ObjList *l, int i)
     }
 }
 
-/* Up to FIELD_LINES lines of o's fields in m. Inlined into its callers:
- * a function of prefetches alone that GCC can see is dropped (KEEP_CALLS). */
+/* Up to FIELD_LINES lines of o's values in m: the lines its value slots
+ * span, not the origins after them, which the passes do not read.
+ * Inlined into its callers: a function of prefetches alone that GCC can
+ * see is dropped (KEEP_CALLS). */
 static inline __attribute__((always_inline)) void prefetch_fields(const Model *m, const Object *o)
 {
     const char *f = (const char *)model_fields(m, o);
-    int lines = (o->schema->nfields * (int)sizeof(Field) + 63) / 64;
+    size_t bytes = ((uintptr_t)f & 63) + (size_t)o->schema->nfields * sizeof(Field);
+    int lines = (int)((bytes + 63) / 64);
     switch (lines < FIELD_LINES ? lines : FIELD_LINES) {   /* a jump, no loop */
-    case 12: __builtin_prefetch(f + 64 * 11); /* fall through */
-    case 11: __builtin_prefetch(f + 64 * 10); /* fall through */
-    case 10: __builtin_prefetch(f + 64 * 9); /* fall through */
-    case 9: __builtin_prefetch(f + 64 * 8); /* fall through */
-    case 8: __builtin_prefetch(f + 64 * 7); /* fall through */
-    case 7: __builtin_prefetch(f + 64 * 6); /* fall through */
     case 6: __builtin_prefetch(f + 64 * 5); /* fall through */
     case 5: __builtin_prefetch(f + 64 * 4); /* fall through */
     case 4: __builtin_prefetch(f + 64 * 3); /* fall through */
