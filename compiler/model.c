@@ -103,7 +103,12 @@ Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *
                   Object *parent, const Node *node, Source *src)
 {
     Arena *a = &m->pg->arena;
+    /* the block first, zeroed (no values, no origins yet): its values end
+       where the object starts, so a pass that reads the object's first
+       bytes and its values reads one line fewer (model_fields) */
+    Field *block = arena_alloc(a, model_block_size(sc->nfields));
     Object *o = arena_alloc(a, sizeof *o);
+    o->fields = block + sc->nfields;
     o->kind = sc->name;
     o->name = name;
     o->path = path;
@@ -111,8 +116,6 @@ Object *model_add(Model *m, const SchemaDecl *sc, const char *name, const char *
     o->schema = sc;
     o->node = node;
     o->src = src;
-    /* zeroed: no values, no origins yet */
-    o->fields = arena_alloc(a, model_block_size(sc->nfields));
     o->account = parent ? parent->account : NULL;
     if (!parent && strcmp(sc->name, "account") == 0)
         o->account = o;
@@ -195,9 +198,11 @@ void model_share(Model *em, const Model *base, const uint32_t *changing, int nch
     for (int i = 0; i < nchanging; i++) {
         const Object *o = base->objects[changing[i]];
         /* the origins too: install_overrides replaces them here */
-        size_t size = model_block_size(o->schema->nfields);
-        em->fields[o->index] = arena_alloc(a, size);
-        memcpy(em->fields[o->index], model_fields(base, o), size);
+        int nf = o->schema->nfields;
+        size_t size = model_block_size(nf);
+        Field *block = arena_alloc(a, size);
+        memcpy(block, model_fields(base, o) - nf, size);
+        em->fields[o->index] = block + nf;
     }
 }
 

@@ -62,7 +62,7 @@ static inline bool model_assign_is_override(const Assign *as) { return as->attr-
 
 /* One field's value slot: 8 bytes, as there are many (~13 an object,
  * 100,000 objects at 10,000 LAs). An object's fields are one block:
- * nfields value slots, then nfields origins (model_assigns), so a walk
+ * nfields origins (model_assigns), then nfields value slots, so a walk
  * that reads values only (the rule passes) touches half the bytes. */
 typedef struct Field {
     Value *val;                 /* the value; never NULL after eval_run */
@@ -82,9 +82,10 @@ struct Object {
        environment's evaluation), whether they are shared, its account */
     const char *kind;           /* schema name, interned: "service" */
     const SchemaDecl *schema;
-    Field *fields;              /* schema->nfields value slots, in schema order, and
-                                   their origins after them: the block of the model
-                                   that created it (model_fields) */
+    Field *fields;              /* schema->nfields value slots, in schema order, with
+                                   their origins before them: the block of the model
+                                   that created it (model_fields), allocated just
+                                   before the object */
     uint32_t index;             /* position in Model.objects */
     bool incomplete;            /* its block had a syntax error: no E0307 for it */
     /* accounts in an environment's own evaluation (model_mark_deployments): */
@@ -186,10 +187,10 @@ static inline Field *model_fields(const Model *m, const Object *obj)
 }
 
 /* How obj's fields were set in m, in schema order: the cold half of its
- * block, after the values; each the Assign, or NULL (default or unset). */
+ * block, before the values; each the Assign, or NULL (default or unset). */
 static inline const Assign **model_assigns(const Model *m, const Object *obj)
 {
-    return (const Assign **)(model_fields(m, obj) + obj->schema->nfields);
+    return (const Assign **)(model_fields(m, obj) - obj->schema->nfields);
 }
 
 /* An account's `platform { state {} }` fields as m evaluated them, or NULL. */

@@ -336,7 +336,7 @@ KEEP_CALLS void rctx_prefetch_objects(const ObjList *l, int i)
 }
 
 /* Up to FIELD_LINES lines of o's values in m: the lines its value slots
- * span, not the origins after them, which the passes do not read.
+ * span, not the origins before them, which the passes do not read.
  * Inlined into its callers: a function of prefetches alone that GCC can
  * see is dropped (KEEP_CALLS). */
 static inline __attribute__((always_inline)) void prefetch_fields(const Model *m, const Object *o)
