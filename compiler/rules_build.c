@@ -57,6 +57,67 @@ static Kinds kinds_of(Model *m)
                    intern_cstr(in, "network")};
 }
 
+/* ---- walks of a shape check that filed nothing ---------------------------- */
+
+/* The last walk of one kind list by a check wrapped in rctx_once with
+ * rctx_fixed_shape (E0804's labels, E0802's directories). A walk that ran
+ * with the sharing on and filed nothing left every object it asked about
+ * clean (rulectx.h: nothing filed, and the shape is fixed), so a later
+ * environment's walk of the same items would skip each one, reading each
+ * object's header to learn it: a cache miss an object at 30,000 LAs. It
+ * skips the walk instead, once rctx_once has said so of the first object:
+ * that proves the walk remembered here ran in this sharing, not in an
+ * earlier check's (whose objects may have had the same addresses). */
+typedef struct CleanWalk {
+    Object *const *items;   /* the items walked (a borrowed list's: the base's) */
+    int n;                  /* how many */
+    bool clean;             /* walked with the sharing on, and nothing was filed */
+} CleanWalk;
+
+enum { WALK_SERVICE, WALK_ECR, WALK_BUCKET, WALK_ACCOUNTS, WALK_N };
+static CleanWalk walks[WALK_N];
+
+/* Counts the diagnostics offered to the engine during a walk, passing
+ * each to the filter it had (rulectx's count of them, a waiver). */
+typedef struct Offered {
+    DiagEngine *d;
+    bool (*suppress)(void *ctx, const Diag *g);     /* the engine's filter... */
+    void *suppress_ctx;                             /* ...and its context */
+    unsigned long n;        /* offered since walk_begin */
+} Offered;
+
+static bool offered_count(void *ctx, const Diag *g)
+{
+    Offered *o = ctx;
+    o->n++;
+    return o->suppress ? o->suppress(o->suppress_ctx, g) : false;
+}
+
+static void walk_begin(Offered *o, DiagEngine *d)
+{
+    *o = (Offered){d, d->suppress, d->suppress_ctx, 0};
+    d->suppress = offered_count;
+    d->suppress_ctx = o;
+}
+
+/* Ends a walk of l (skipped: cut short by walk_done, which leaves the
+ * record as it was). */
+static void walk_end(Offered *o, CleanWalk *w, const Model *m, const ObjList *l, bool skipped)
+{
+    o->d->suppress = o->suppress;
+    o->d->suppress_ctx = o->suppress_ctx;
+    if (!skipped)
+        *w = (CleanWalk){l->items, l->n, rctx_sharing(m) && o->n == 0};
+}
+
+/* Whether the rest of a walk of l may be skipped: rctx_once said its
+ * first object is clean, and the last walk, of a superset of l's items,
+ * filed nothing. */
+static bool walk_done(const CleanWalk *w, const ObjList *l, bool first, bool run)
+{
+    return first && !run && w->clean && w->items == l->items && l->n <= w->n;
+}
+
 /* ---- E0804 names the plan and the tree carry ----------------------------- */
 
 /* sfdrun's plan reader (runtime/plan.c is_name): [a-z][a-z0-9-]{0,62}. */
@@ -148,9 +209,13 @@ static void step_label(DiagEngine *d, const Object *o, bool chars)
 static void step_labels(Model *m, DiagEngine *d)
 {
     static const char *const kinds[] = {"service", "ecr", "bucket"};
+    _Static_assert(sizeof kinds / sizeof *kinds == WALK_BUCKET + 1, "a CleanWalk a kind");
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         const ObjList *l = model_kind(m, kinds[k]);
         const Object *last = NULL;  /* the last account whose name was plan_name_ok */
+        bool first = true, skipped = false;
+        Offered off;
+        walk_begin(&off, d);
         for (int i = 0; i < l->n; i++) {
             rctx_prefetch_objects(l, i);
             const Object *a = l->items[i]->account;
@@ -158,11 +223,17 @@ static void step_labels(Model *m, DiagEngine *d)
                 continue;
             last = a;           /* an account's blocks come together: its name is asked once */
             RctxOnce once;      /* a label and an account name: the same in every environment */
-            if (!rctx_once(&once, m, RCTX_ONCE_STEP_LABEL, l->items[i], NULL, rctx_fixed_shape, NULL))
+            bool run = rctx_once(&once, m, RCTX_ONCE_STEP_LABEL, l->items[i], NULL,
+                                 rctx_fixed_shape, NULL);
+            if ((skipped = walk_done(&walks[k], l, first, run)))
+                break;
+            first = false;
+            if (!run)
                 continue;
             step_label(d, l->items[i], k == 2);     /* bucket: chars too */
             rctx_once_done(&once);
         }
+        walk_end(&off, &walks[k], m, l, skipped);
     }
 }
 
@@ -598,15 +669,23 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
     UnitDir *buf = NULL;
     int cap = 0;
     const ObjList *accts = model_kind(m, "account");
+    bool skipped = false;
+    Offered off;
+    walk_begin(&off, d);
     for (int i = 0; i < accts->n; i++) {
         rctx_prefetch_children(accts, i);
         /* labels and blocks only: the same in every environment */
         RctxOnce once;
-        if (rctx_once(&once, m, RCTX_ONCE_UNIT_DIRS, accts->items[i], NULL, rctx_fixed_shape, NULL)) {
+        bool run = rctx_once(&once, m, RCTX_ONCE_UNIT_DIRS, accts->items[i], NULL,
+                             rctx_fixed_shape, NULL);
+        if ((skipped = walk_done(&walks[WALK_ACCOUNTS], accts, i == 0, run)))
+            break;
+        if (run) {
             unit_dirs_of(d, K, accts->items[i], &buf, &cap);
             rctx_once_done(&once);
         }
     }
+    walk_end(&off, &walks[WALK_ACCOUNTS], m, accts, skipped);
     free(buf);
 }
 

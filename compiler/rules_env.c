@@ -93,6 +93,8 @@ typedef struct EnvCheck {
     unsigned kind_bits[16]; /* ...and bit i set when checked[i] applies to them */
     unsigned global;        /* bit i set when checked[i] is unique across AWS */
     bool name_ov;           /* the environment being claimed overrides some `name` */
+    uint64_t *kids;         /* per deployment of the first environment, which blocks of
+                             * its account claim names (KID_KNOWN); calloc'd */
 } EnvCheck;
 
 static void *grow_to(void *p, size_t *cap, size_t need, size_t size)
@@ -457,13 +459,13 @@ static const char *name_of(const EnvCheck *c, const NameCtx *nc, NameKind k, con
     return n ? buf : NULL;
 }
 
-/* Claims the names of o checked across environments: the first of them
- * opens a diagnostic's group. */
+/* Claims the names of o checked across environments (bits: checked_bits
+ * of o): the first of them opens a diagnostic's group. */
 static void claim_all(EnvCheck *c, const NameCtx *nc, const Scope *sc, uint32_t ei,
-                      const Object *o)
+                      const Object *o, unsigned bits)
 {
     /* per-account names meet only in an account two environments use */
-    unsigned bits = checked_bits(c, o) & (sc->text ? ~0u : c->global);
+    bits &= sc->text ? ~0u : c->global;
     char buf[512];
     bool group = true;
     for (; bits; bits &= bits - 1) {    /* the set bits, lowest first */
@@ -486,6 +488,30 @@ static void claim_all(EnvCheck *c, const NameCtx *nc, const Scope *sc, uint32_t 
     }
 }
 
+/* Which blocks of an account claim a name, found at its deployment by the
+ * first environment and kept for the others' (EnvCheck.kids): bit i of
+ * the low half when children[i] claims one unique across AWS, of the high
+ * half when it claims any. Another environment's deployment of the
+ * account claims the same kinds of names (checked_bits reads the kind
+ * alone, and the blocks are the model's shape), and most blocks claim
+ * none in an account no two environments share: their headers, a cache
+ * miss each at 30,000 LAs, are not read again. The first KID_MAX blocks
+ * are kept; bit 31 says the account is known. */
+enum { KID_MAX = 31 };
+#define KID_KNOWN ((uint64_t)1 << KID_MAX)
+
+/* Deployment dp's slot of EnvCheck.kids, or NULL: the first environment's
+ * own, another's when the first deploys the same account at the same
+ * position (environments deploy their accounts in the same order: kept
+ * by position, not looked up by account, a hash probe each). */
+static uint64_t *kid_slot(const EnvCheck *c, uint32_t ei, const Deploy *dp)
+{
+    size_t j = (size_t)(dp - c->deps) - c->env_deps[ei], n = c->env_deps[1] - c->env_deps[0];
+    if (!c->kids || j >= n || c->deps[c->env_deps[0] + j].acct != dp->acct)
+        return NULL;
+    return &c->kids[j];
+}
+
 /* The names one deployment creates (names.c derives them all). */
 static void deployment(EnvCheck *c, const NameCtx *nc, uint32_t ei, const Deploy *dp)
 {
@@ -503,9 +529,19 @@ static void deployment(EnvCheck *c, const NameCtx *nc, uint32_t ei, const Deploy
               (Claim){acct, buf, NULL, (uint32_t)(n < sizeof buf ? n : strlen(buf)), ei,
                       NAME_STATE_BUCKET, NS_STATE, true, 0},
               false);
-    claim_all(c, nc, &scope, ei, acct);
-    for (int i = 0; i < acct->nchildren; i++)
-        claim_all(c, nc, &scope, ei, acct->children[i]);
+    claim_all(c, nc, &scope, ei, acct, checked_bits(c, acct));
+    uint64_t *slot = kid_slot(c, ei, dp), kids = slot ? *slot : 0, seen = KID_KNOWN;
+    uint32_t skip = (uint32_t)(kids >> (scope.text ? 32 : 0));
+    for (int i = 0; i < acct->nchildren; i++) {
+        if (kids && i < KID_MAX && !(skip >> i & 1))
+            continue;   /* claims nothing here: its header is not read */
+        unsigned bits = checked_bits(c, acct->children[i]);
+        if (i < KID_MAX)
+            seen |= (uint64_t)((bits & c->global) != 0) << i | (uint64_t)(bits != 0) << i << 32;
+        claim_all(c, nc, &scope, ei, acct->children[i], bits);
+    }
+    if (slot && !kids)
+        *slot = seen;
 }
 
 /* Before deployment k of deps[k, end) is claimed, asks for what the
@@ -778,6 +814,7 @@ void rules_env(Model *m, DiagEngine *d)
     /* one memo an environment: an account's "P-A" derived once for all
        its names, object kinds told apart by pointer */
     NameMemo *memo = calloc(1, sizeof *memo);
+    c.kids = calloc(c.env_deps[1] - c.env_deps[0] + 1, sizeof *c.kids);
     for (int i = 0; i < m->nenvs; i++) {
         if (memo && i > 0) {    /* a memo serves one context (the first: calloc'd) */
             names_memo_release(memo);
@@ -803,6 +840,7 @@ void rules_env(Model *m, DiagEngine *d)
     if (c.any_pair)     /* no account in two environments: no networks meet */
         networks(&c);
     set_release(&c.names);
+    free(c.kids);
     free(c.idslots.slot);
     free(c.ids);
     free(c.deps);
