@@ -515,6 +515,8 @@ bool rctx_sharing(const Model *m)
     return share.on && m->env && m->borrowed && m->fields && m->base == share.base;
 }
 
+unsigned long rctx_filed(void) { return share.filed; }
+
 bool rctx_fixed(const Model *m, const Object *o)
 {
     return rctx_sharing(m) && (!o || (!o->tainted && o->schema->nfields <= 64));

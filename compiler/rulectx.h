@@ -174,6 +174,9 @@ void rctx_share_end(DiagEngine *d);
 /* Whether the sharing is on for m's pass (an environment's own
  * evaluation on the base's objects). */
 bool rctx_sharing(const Model *m);
+/* How many diagnostics were offered to the engine since rctx_share_begin
+ * (0 while the sharing is off): a walk that finds it unchanged filed none. */
+unsigned long rctx_filed(void);
 /* Whether every value of o (rctx_fixed), or its field name, is the same
  * in every environment's evaluation: false when the sharing is off. NULL
  * is fixed (the model's shape is the same everywhere). */

@@ -77,37 +77,13 @@ typedef struct CleanWalk {
 enum { WALK_SERVICE, WALK_ECR, WALK_BUCKET, WALK_ACCOUNTS, WALK_N };
 static CleanWalk walks[WALK_N];
 
-/* Counts the diagnostics offered to the engine during a walk, passing
- * each to the filter it had (rulectx's count of them, a waiver). */
-typedef struct Offered {
-    DiagEngine *d;
-    bool (*suppress)(void *ctx, const Diag *g);     /* the engine's filter... */
-    void *suppress_ctx;                             /* ...and its context */
-    unsigned long n;        /* offered since walk_begin */
-} Offered;
-
-static bool offered_count(void *ctx, const Diag *g)
+/* Ends a walk of l that began with rctx_filed() at filed (skipped: cut
+ * short by walk_done, which leaves the record as it was). */
+static void walk_end(CleanWalk *w, const Model *m, const ObjList *l, unsigned long filed,
+                     bool skipped)
 {
-    Offered *o = ctx;
-    o->n++;
-    return o->suppress ? o->suppress(o->suppress_ctx, g) : false;
-}
-
-static void walk_begin(Offered *o, DiagEngine *d)
-{
-    *o = (Offered){d, d->suppress, d->suppress_ctx, 0};
-    d->suppress = offered_count;
-    d->suppress_ctx = o;
-}
-
-/* Ends a walk of l (skipped: cut short by walk_done, which leaves the
- * record as it was). */
-static void walk_end(Offered *o, CleanWalk *w, const Model *m, const ObjList *l, bool skipped)
-{
-    o->d->suppress = o->suppress;
-    o->d->suppress_ctx = o->suppress_ctx;
     if (!skipped)
-        *w = (CleanWalk){l->items, l->n, rctx_sharing(m) && o->n == 0};
+        *w = (CleanWalk){l->items, l->n, rctx_sharing(m) && rctx_filed() == filed};
 }
 
 /* Whether the rest of a walk of l may be skipped: rctx_once said its
@@ -214,8 +190,7 @@ static void step_labels(Model *m, DiagEngine *d)
         const ObjList *l = model_kind(m, kinds[k]);
         const Object *last = NULL;  /* the last account whose name was plan_name_ok */
         bool first = true, skipped = false;
-        Offered off;
-        walk_begin(&off, d);
+        unsigned long filed = rctx_filed();
         for (int i = 0; i < l->n; i++) {
             rctx_prefetch_objects(l, i);
             const Object *a = l->items[i]->account;
@@ -233,7 +208,7 @@ static void step_labels(Model *m, DiagEngine *d)
             step_label(d, l->items[i], k == 2);     /* bucket: chars too */
             rctx_once_done(&once);
         }
-        walk_end(&off, &walks[k], m, l, skipped);
+        walk_end(&walks[k], m, l, filed, skipped);
     }
 }
 
@@ -670,8 +645,7 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
     int cap = 0;
     const ObjList *accts = model_kind(m, "account");
     bool skipped = false;
-    Offered off;
-    walk_begin(&off, d);
+    unsigned long filed = rctx_filed();
     for (int i = 0; i < accts->n; i++) {
         rctx_prefetch_children(accts, i);
         /* labels and blocks only: the same in every environment */
@@ -685,7 +659,7 @@ static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
             rctx_once_done(&once);
         }
     }
-    walk_end(&off, &walks[WALK_ACCOUNTS], m, accts, skipped);
+    walk_end(&walks[WALK_ACCOUNTS], m, accts, filed, skipped);
     free(buf);
 }
 
