@@ -172,6 +172,7 @@ void diag_emit(DiagEngine *e, Diag *d)
         e->items = xrealloc(e->items, e->cap * sizeof *e->items);
     }
     d->seq = e->n;
+    d->phase = e->phase;
     e->items[e->n++] = d;
 }
 
@@ -187,7 +188,7 @@ void diag_error(DiagEngine *e, const char *code, Source *src, Span sp, const cha
 
 bool diag_failed(const DiagEngine *e) { return e->errors > 0; }
 
-/* Order: by file (load order), then position, then emission. */
+/* Order: by file (load order), then position, then phase, then emission. */
 static int by_position(const void *pa, const void *pb)
 {
     const Diag *a = *(const Diag *const *)pa, *b = *(const Diag *const *)pb;
@@ -196,6 +197,8 @@ static int by_position(const void *pa, const void *pb)
         return fa < fb ? -1 : 1;
     if (a->span.start != b->span.start)
         return a->span.start < b->span.start ? -1 : 1;
+    if (a->phase != b->phase)
+        return a->phase < b->phase ? -1 : 1;
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 

@@ -38,6 +38,7 @@ typedef struct Diag {
     const char *help;       /* the fix or a did-you-mean, or NULL */
     const char *note;       /* extra fact ("= note: ..."), or NULL */
     unsigned seq;           /* emission order, for a stable sort */
+    unsigned phase;         /* the engine's phase when it was filed */
 } Diag;
 
 typedef struct DiagEngine {
@@ -56,6 +57,13 @@ typedef struct DiagEngine {
     /* While set, appended to the message of every diagnostic filed (the
      * environment being checked: ", in environment `prod`"). */
     const char *context;
+    /* Diagnostics at one position are printed in the order of their
+     * phases, then of their filing. The phase only grows, so this is the
+     * order of filing, unless a pass runs several walks interleaved, a
+     * block of objects at a time (rulectx.h, RctxBlocks): it numbers its
+     * walks, and their diagnostics print as if the walks had run one
+     * after another. */
+    unsigned phase;
 } DiagEngine;
 
 void diag_init(DiagEngine *e);

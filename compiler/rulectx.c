@@ -428,22 +428,79 @@ static void each_overridden(const Environment *env, const char *kind, RctxCheck 
     table_release(&done);
 }
 
+
+/* ---- walks a block at a time --------------------------------------------- */
+
+static uint32_t block_objects(void)
+{
+    static uint32_t step;
+    if (!step) {
+        const char *s = getenv("SFDC_BLOCK_OBJECTS");
+        long n = s ? strtol(s, NULL, 10) : 0;
+        step = n > 0 && n < RCTX_BLOCK_OBJECTS ? (uint32_t)n : RCTX_BLOCK_OBJECTS;
+    }
+    return step;
+}
+
+void rctx_blocks_begin(RctxBlocks *b, const Model *m, DiagEngine *d, int nwalks)
+{
+    *b = (RctxBlocks){.nobjects = (uint32_t)m->nobjects, .step = block_objects(), .d = d,
+                      .phase0 = d->phase + 1, .nwalks = nwalks};
+}
+
+bool rctx_blocks_next(RctxBlocks *b)
+{
+    if (b->last)
+        return false;
+    uint32_t from = b->begun ? b->bound : 0;
+    b->begun = true;
+    b->last = b->nobjects - from <= b->step;
+    b->bound = b->last ? UINT32_MAX : from + b->step;
+    return true;
+}
+
+void rctx_walk(RctxBlocks *b, int k)
+{
+    b->d->phase = b->phase0 + (unsigned)k;
+}
+
+void rctx_blocks_end(RctxBlocks *b)
+{
+    b->d->phase = b->phase0 + (unsigned)b->nwalks;
+}
+
+void rctx_cursor_init(RctxCursor *c, const Model *m, const char *kind)
+{
+    *c = (RctxCursor){model_kind(m, kind), 0};
+}
+
+void rctx_each_init(RctxEach *e, const Model *m, const char *kind)
+{
+    *e = (RctxEach){kind, {model_kind(m, kind), 0}, false};
+}
+
+/* The same steps as rctx_each's, the list's items split among the blocks. */
+void rctx_each_block(const Model *m, RctxEach *e, const RctxBlocks *b, RctxCheck fn, void *ctx)
+{
+    const Environment *own = m->env ? model_env(m, m->env) : NULL;
+    if (!e->begun && own)
+        each_overridden(own, e->kind, fn, ctx);
+    e->begun = true;
+    for (RctxCursor *c = &e->c; rctx_more(c, b); c->i++) {
+        rctx_prefetch_account(m, c->l, c->i);
+        fn(ctx, c->l->items[c->i], NULL);
+    }
+    for (int k = 0; b->last && k < m->nenvs; k++)
+        if (m->envs[k] != own)
+            each_overridden(m->envs[k], e->kind, fn, ctx);
+}
+
 void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx)
 {
-    const ObjList *l = model_kind(m, kind);
-    /* in an environment's own evaluation its overrides are its values
-       already: they go first, so that what they break is reported as
-       theirs (naming the environment) rather than as a plain value's */
-    const Environment *own = m->env ? model_env(m, m->env) : NULL;
-    if (own)
-        each_overridden(own, kind, fn, ctx);
-    for (int i = 0; i < l->n; i++) {
-        rctx_prefetch_account(m, l, i);
-        fn(ctx, l->items[i], NULL);
-    }
-    for (int e = 0; e < m->nenvs; e++)
-        if (m->envs[e] != own)
-            each_overridden(m->envs[e], kind, fn, ctx);
+    RctxBlocks all = {.bound = UINT32_MAX, .last = true};
+    RctxEach e;
+    rctx_each_init(&e, m, kind);
+    rctx_each_block(m, &e, &all, fn, ctx);
 }
 
 int rctx_envs(const Model *m, Environment *const **envs)

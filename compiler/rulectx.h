@@ -91,6 +91,83 @@ void rctx_prefetch_children(const ObjList *l, int i);
 typedef void (*RctxCheck)(void *ctx, Object *o, const Environment *env);
 void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx);
 
+/* ---- walks a block at a time (cache blocking) --------------------------
+ *
+ * A pass walks its kinds one after another, each over the whole model: at
+ * 30,000 LAs the objects and values a pass reads (about 70 MB) no longer
+ * fit in the cache, so every walk fetches them again from memory, where at
+ * 3,000 they were still cached from the walk before. A pass whose walks do
+ * not depend on each other's complete results runs them a block of
+ * objects at a time instead: every walk over the objects of the first
+ * block, then every walk over the second, and so on, so that the later
+ * walks of a block find its objects cached.
+ *
+ * A block is a range of object indexes (creation order), the same for
+ * every kind; each walk keeps a cursor into its list and takes, in each
+ * block, its items from the cursor on while their objects lie below the
+ * block's bound (rctx_more), so every walk still visits its items in list
+ * order, each once, whatever the order of the list. What changes is only
+ * the interleaving of the walks, which shows in two places: state shared
+ * by two walks (a walk that reads another's complete results must run
+ * after the blocks) and the order of diagnostics, which rctx_walk keeps:
+ * each walk has a phase (DiagEngine.phase), and diagnostics at one
+ * position print in the order of their walks, as if run one after the
+ * other. A walk that files a code another walk of the pass files too
+ * could change which of two repeats is kept (the first filed): such walks
+ * stay whole. */
+typedef struct RctxBlocks {
+    uint32_t bound;         /* this block: the objects whose index is below */
+    bool last;              /* the last block: every object left */
+    uint32_t nobjects;      /* the model's */
+    uint32_t step;          /* objects a block */
+    DiagEngine *d;
+    unsigned phase0;        /* the phase of walk 0 */
+    int nwalks;
+    bool begun;
+} RctxBlocks;
+
+/* Objects a block: at about 15 objects an LA, 2,000 LAs, whose objects
+ * and values (2.4 KB an LA) stay in a 32 MB cache with room to spare.
+ * SFDC_BLOCK_OBJECTS=N sets another size: tests/tiers/12-blocks checks
+ * every test program with blocks of one object and of a few, and finds
+ * the same diagnostics as in one block. */
+enum { RCTX_BLOCK_OBJECTS = 1 << 15 };
+
+/* Starts a pass of nwalks walks over m's objects, block by block:
+ * `rctx_blocks_begin(&b, m, d, N); while (rctx_blocks_next(&b)) { walks }
+ * rctx_blocks_end(&b);`. A model of one block runs its walks once. */
+void rctx_blocks_begin(RctxBlocks *b, const Model *m, DiagEngine *d, int nwalks);
+bool rctx_blocks_next(RctxBlocks *b);
+/* Diagnostics filed from now on are walk k's (0 <= k < nwalks): call it
+ * before each walk of a block, and before a walk's work after the blocks. */
+void rctx_walk(RctxBlocks *b, int k);
+/* After the pass: what is filed later prints after every walk of it. */
+void rctx_blocks_end(RctxBlocks *b);
+
+/* A walk's place in its list, kept from block to block. */
+typedef struct RctxCursor {
+    const ObjList *l;
+    int i;                  /* the next item */
+} RctxCursor;
+void rctx_cursor_init(RctxCursor *c, const Model *m, const char *kind);
+/* Whether item c->i is the block's: `for (; rctx_more(c, b); c->i++)`. */
+static inline bool rctx_more(const RctxCursor *c, const RctxBlocks *b)
+{
+    return c->i < c->l->n && (b->last || c->l->items[c->i]->index < b->bound);
+}
+
+/* rctx_each a block at a time: called for every block in order, it calls
+ * fn exactly as rctx_each(m, kind, fn, ctx) does, in the same order (an
+ * environment's own overrides in the first block, the other environments'
+ * in the last). */
+typedef struct RctxEach {
+    const char *kind;
+    RctxCursor c;
+    bool begun;
+} RctxEach;
+void rctx_each_init(RctxEach *e, const Model *m, const char *kind);
+void rctx_each_block(const Model *m, RctxEach *e, const RctxBlocks *b, RctxCheck fn, void *ctx);
+
 /* The environments a rule that asks "in which environment does this hold"
  * visits, through envs[0 .. return value): in an environment's own
  * evaluation (m->env) only that one — its overrides are its values, and
