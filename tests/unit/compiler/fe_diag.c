@@ -1,7 +1,8 @@
 /* fe_diag.c — units for the diagnostics engine: the exact human and gcc
  * renderings of a known diagnostic (tabs, UTF-8, labels, help, colour),
  * JSON lines and SARIF 2.1.0 that parse and carry the right fields, the
- * sort order, --max-errors, -Werror and the suppression hook. */
+ * sort order (phases included), --max-errors, -Werror and the suppression
+ * hook. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -315,6 +316,43 @@ static void test_sorting(void **state)
     src_free(b);
 }
 
+/* Walks run a block at a time (rulectx.h) file their diagnostics
+ * interleaved; at one position they print in the order of the walks'
+ * phases, then of filing; elsewhere position decides, whatever the phase. */
+static void test_sorting_phases(void **state)
+{
+    (void)state;
+    DiagEngine e;
+    diag_init(&e);
+    e.format = DIAG_GCC;
+    Source *a = mem("a.sfd", "x\ny\nz\n");
+    a->id = 0;
+    e.phase = 1;    /* before the pass */
+    diag_error(&e, "E0101", a, (Span){2, 3}, "before");
+    e.phase = 3;    /* walk 1, block 1 */
+    diag_error(&e, "E0201", a, (Span){0, 1}, "walk1-block1");
+    e.phase = 2;    /* walk 0, block 2 */
+    diag_error(&e, "E0202", a, (Span){0, 1}, "walk0-block2");
+    diag_error(&e, "E0203", a, (Span){4, 5}, "walk0-late");
+    e.phase = 3;    /* walk 1, block 2 */
+    diag_error(&e, "E0204", a, (Span){0, 1}, "walk1-block2");
+    diag_error(&e, "E0205", a, (Span){2, 3}, "walk1-line2");
+    e.phase = 4;    /* after the pass */
+    diag_error(&e, "E0301", a, (Span){0, 1}, "after");
+    char *out = flush_str(&e);
+    assert_string_equal(out,
+        "a.sfd:1:1: error: walk0-block2 [E0202]\n"
+        "a.sfd:1:1: error: walk1-block1 [E0201]\n"
+        "a.sfd:1:1: error: walk1-block2 [E0204]\n"
+        "a.sfd:1:1: error: after [E0301]\n"
+        "a.sfd:2:1: error: before [E0101]\n"
+        "a.sfd:2:1: error: walk1-line2 [E0205]\n"
+        "a.sfd:3:1: error: walk0-late [E0203]\n");
+    free(out);
+    diag_release(&e);
+    src_free(a);
+}
+
 static void test_max_errors(void **state)
 {
     (void)state;
@@ -444,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_sarif),
         cmocka_unit_test(test_sarif_empty),
         cmocka_unit_test(test_sorting),
+        cmocka_unit_test(test_sorting_phases),
         cmocka_unit_test(test_max_errors),
         cmocka_unit_test(test_warnings_werror),
         cmocka_unit_test(test_suppress),
