@@ -162,6 +162,9 @@ typedef struct Bucket {
                                inside it), or NULL */
     bool state;             /* a state bucket */
     bool derived;           /* named `<platform>-<account>-<bucket>` (E0502's note) */
+    bool bad;               /* the name breaks S3's rules (E0502), judged in its block */
+    uint32_t first;         /* 1 + the index of the bucket of its own list that had the
+                               name first, 0: none */
     Site site;
 } Bucket;
 
@@ -205,30 +208,52 @@ static Bucket *bucket_claim(BucketSet *set, Bucket *b, uint32_t k)
     return NULL;
 }
 
-/* E0502 on one name; E0503 when the name is taken. v is the string value
- * the name came from (for a caret inside it), or NULL for a derived one. */
-static void bucket_name(Aws *c, BucketSet *set, uint32_t k)
+/* The bucket of set holding the name of b, or NULL (nothing added). */
+static const Bucket *bucket_held(const BucketSet *set, const Bucket *b)
 {
-    Bucket *b = &set->all[k];
-    const Value *v = b->v;
-    const char *derivation = b->derived ? "the name is derived as `<platform>-<account>-<bucket>` with `_` as `-`; "
-                                          "set `name` to choose another"
-                                        : NULL;
+    size_t i = b->hash & (set->cap - 1);
+    for (; set->slots[i].at; i = (i + 1) & (set->cap - 1))
+        if (set->slots[i].hash == b->hash && strcmp(set->all[set->slots[i].at - 1].name, b->name) == 0)
+            return &set->all[set->slots[i].at - 1];
+    return NULL;
+}
+
+static const char *bucket_derivation(const Bucket *b)
+{
+    return b->derived ? "the name is derived as `<platform>-<account>-<bucket>` with `_` as `-`; "
+                        "set `name` to choose another"
+                      : NULL;
+}
+
+/* Whether b's name breaks S3's rules (E0502): such a name is not claimed. */
+static bool bucket_bad(const Bucket *b)
+{
     RuleMsg rm;
-    if (!awslim_s3_bucket_name(b->name, b->len, &rm) && rm.level == RULE_ERROR) {
-        Site s = v && rm.len > 0 ? rctx_str_part(v, b->site, rm.off, rm.len) : b->site;
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0502", s.src, s.span, "%s", rm.msg);
-        diag_label(c->d, g, "name of %s: `%s`", bucket_what(c, b), b->name);
-        if (rm.help[0])
-            diag_help(c->d, g, "%s", rm.help);
-        if (derivation)
-            diag_note(c->d, g, "%s", derivation);
-        diag_emit(c->d, g);
-        return;
-    }
-    Bucket *first = bucket_claim(set, b, k);
-    if (!first)
-        return;
+    return !awslim_s3_bucket_name(b->name, b->len, &rm) && rm.level == RULE_ERROR;
+}
+
+/* E0502 on a bad name. v is the string value the name came from (for a
+ * caret inside it), or NULL for a derived one. */
+static void bucket_e0502(Aws *c, const Bucket *b)
+{
+    const Value *v = b->v;
+    const char *derivation = bucket_derivation(b);
+    RuleMsg rm;
+    awslim_s3_bucket_name(b->name, b->len, &rm);
+    Site s = v && rm.len > 0 ? rctx_str_part(v, b->site, rm.off, rm.len) : b->site;
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0502", s.src, s.span, "%s", rm.msg);
+    diag_label(c->d, g, "name of %s: `%s`", bucket_what(c, b), b->name);
+    if (rm.help[0])
+        diag_help(c->d, g, "%s", rm.help);
+    if (derivation)
+        diag_note(c->d, g, "%s", derivation);
+    diag_emit(c->d, g);
+}
+
+/* E0503: b's name is taken, by first. */
+static void bucket_e0503(Aws *c, const Bucket *b, const Bucket *first)
+{
+    const char *derivation = bucket_derivation(b);
     const char *what = bucket_what(c, b), *fwhat = bucket_what(c, first);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0503", b->site.src, b->site.span,
                        "bucket name `%s` is used by both %s and %s", b->name, fwhat, what);
@@ -271,18 +296,65 @@ typedef struct StateBucket {
     const Value *v;         /* the state bucket's name, or NULL */
 } StateBucket;
 
-/* E0502 and E0503's walk. The names are gathered a block at a time (the
- * state bucket of each account, the name of each bucket block, each list
- * in its order) and checked and claimed after the last block: which of
- * two buckets E0503 names first is decided by the order of the claims,
- * every state bucket before every bucket block, as in one walk. */
+/* The state buckets, or the bucket blocks, of the platform: each name is
+ * judged and claimed in its block, against the names of its own list
+ * before it. */
+typedef struct BucketList {
+    BucketSet set;          /* all[0, n): the list's buckets in order; slots: their names */
+    uint32_t n;
+    uint32_t *due;          /* the buckets with a diagnostic of their own list (a bad
+                               name, or one taken), in order */
+    uint32_t ndue;
+    uint32_t *hashes;       /* each bucket's hash: read after the blocks without
+                               the Buckets, which are out of cache by then */
+} BucketList;
+
+static void bucket_list_init(BucketList *l, size_t most)
+{
+    *l = (BucketList){.set = {NULL, 16, NULL}};
+    while (l->set.cap < 2 * most)
+        l->set.cap *= 2;
+    l->set.slots = xcalloc(l->set.cap, sizeof *l->set.slots);
+    xprefault(l->set.slots, l->set.cap * sizeof *l->set.slots);
+    l->set.all = xmalloc((most ? most : 1) * sizeof *l->set.all);
+    l->due = xmalloc((most ? most : 1) * sizeof *l->due);
+    l->hashes = xmalloc((most ? most : 1) * sizeof *l->hashes);
+}
+
+static void bucket_list_release(BucketList *l)
+{
+    free(l->set.slots);
+    free(l->set.all);
+    free(l->due);
+    free(l->hashes);
+}
+
+/* Judges and claims the buckets of l from from on (this block's), each
+ * slot asked for a few names ahead. */
+static void bucket_claims_block(BucketList *l, uint32_t from)
+{
+    for (uint32_t k = from; k < l->n; k++) {
+        bucket_prefetch(&l->set, k, l->n);
+        Bucket *b = &l->set.all[k];
+        l->hashes[k] = b->hash;
+        b->bad = bucket_bad(b);
+        const Bucket *first = b->bad ? NULL : bucket_claim(&l->set, b, k);
+        b->first = first ? (uint32_t)(first - l->set.all) + 1 : 0;
+        if (b->bad || first)
+            l->due[l->ndue++] = k;
+    }
+}
+
+/* E0502 and E0503's walk. One set of every name, the state bucket of each
+ * account before every bucket block, decided which bucket E0503 names
+ * first: here each list claims its own names in its blocks, and after
+ * the last block a bucket block's name is also looked for among the state
+ * buckets, which would have held it first. The diagnostics are filed
+ * after the last block, in the order of that one set's claims. */
 typedef struct BucketWalk {
-    BucketSet set;          /* all: state buckets from 0, bucket blocks from accs.l->n
-                               until bucket_claims puts them after the state buckets */
+    BucketList state, blocks;
     RctxStrSet ids;         /* account ids seen */
     StateBucket *st;        /* per account (list index), read a block at a time */
-    uint32_t nstate;        /* state buckets in set.all */
-    uint32_t nblocks;       /* bucket blocks in set.all + accs.l->n */
     RctxCursor accs, bs;
     Site state_site;        /* where the platform's state bucket is written */
 } BucketWalk;
@@ -291,16 +363,11 @@ static void bucket_walk_init(Aws *c, BucketWalk *w)
 {
     rctx_cursor_init(&w->accs, c->m, "account");
     rctx_cursor_init(&w->bs, c->m, "bucket");
-    size_t naccs = (size_t)w->accs.l->n, most = naccs + (size_t)w->bs.l->n;
-    w->set = (BucketSet){NULL, 16, NULL};
-    while (w->set.cap < 2 * most)
-        w->set.cap *= 2;
-    w->set.slots = xcalloc(w->set.cap, sizeof *w->set.slots);
-    w->set.all = xmalloc((most ? most : 1) * sizeof *w->set.all);
-    xprefault(w->set.slots, w->set.cap * sizeof *w->set.slots);
+    size_t naccs = (size_t)w->accs.l->n;
+    bucket_list_init(&w->state, naccs);
+    bucket_list_init(&w->blocks, (size_t)w->bs.l->n);
     rctx_strset_init(&w->ids, naccs);
     w->st = xmalloc((naccs ? naccs : 1) * sizeof *w->st);
-    w->nstate = w->nblocks = 0;
     w->state_site = c->m->state ? rctx_site(c->m, c->m->state, "bucket", NULL) : (Site){0};
 }
 
@@ -312,6 +379,7 @@ static void state_buckets_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
 {
     RctxCursor *k = &w->accs;
     int from = k->i;
+    uint32_t nfrom = w->state.n;
     for (; rctx_more(k, b); k->i++) {
         rctx_prefetch(c->m, k->l, k->i);
         Object *a = k->l->items[k->i];
@@ -326,16 +394,19 @@ static void state_buckets_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
             continue;
         if (!s->v || s->v->kind != VAL_STR)
             continue;
-        bucket_add(w->set.all, &w->nstate, (Bucket){.name = s->v->u.str, .obj = s->a, .state = true,
-                                                    .site = model_value_site(s->v, w->state_site)});
+        bucket_add(w->state.set.all, &w->state.n,
+                   (Bucket){.name = s->v->u.str, .obj = s->a, .state = true,
+                            .site = model_value_site(s->v, w->state_site)});
     }
+    bucket_claims_block(&w->state, nfrom);
 }
 
 /* The name of each bucket block of the block (the names stay in the
  * program's arena: rules_env claims them). */
 static void bucket_blocks_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
 {
-    Bucket *all = w->set.all + w->accs.l->n;
+    BucketList *l = &w->blocks;
+    uint32_t from = l->n;
     char buf[512];
     const NameCtx nc = c->nc;
     for (RctxCursor *k = &w->bs; rctx_more(k, b); k->i++) {
@@ -346,13 +417,14 @@ static void bucket_blocks_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
         const char *name = arena_strdup(arena(c), buf);
         rctx_keep_bucket(c->m, o, name);    /* rules_env claims it too */
         if (explicit_name)
-            bucket_add(all, &w->nblocks,
+            bucket_add(l->set.all, &l->n,
                        (Bucket){.name = name, .obj = o, .v = rctx_val(c->m, o, "name", NULL),
                                 .site = rctx_site(c->m, o, "name", NULL)});
         else
-            bucket_add(all, &w->nblocks,
+            bucket_add(l->set.all, &l->n,
                        (Bucket){.name = name, .obj = o, .derived = true, .site = model_obj_site(o)});
     }
+    bucket_claims_block(l, from);
 }
 
 static void bucket_names_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
@@ -362,19 +434,48 @@ static void bucket_names_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
     bucket_blocks_block(c, w, b);
 }
 
-/* After the blocks: every name checked and claimed, state buckets first,
- * each slot asked for a few names ahead; then the walk's state freed. */
+/* The state bucket holding the name of bucket block k, or NULL; the
+ * Bucket is read only when a state bucket's hash matches. */
+static const Bucket *state_holder(const BucketWalk *w, uint32_t k)
+{
+    const BucketSet *set = &w->state.set;
+    size_t i = w->blocks.hashes[k] & (set->cap - 1);
+    for (; set->slots[i].at; i = (i + 1) & (set->cap - 1))
+        if (set->slots[i].hash == w->blocks.hashes[k])
+            return bucket_held(set, &w->blocks.set.all[k]);
+    return NULL;
+}
+
+/* After the blocks: the diagnostics, in the order of the claims of one
+ * set of every name; then the walk's state freed. */
 static void bucket_claims(Aws *c, BucketWalk *w)
 {
-    BucketSet *set = &w->set;
-    memmove(set->all + w->nstate, set->all + w->accs.l->n, w->nblocks * sizeof *set->all);
-    uint32_t n = w->nstate + w->nblocks;
-    for (uint32_t k = 0; k < n; k++) {
-        bucket_prefetch(set, k, n);
-        bucket_name(c, set, k);
+    const BucketList *st = &w->state, *bl = &w->blocks;
+    for (uint32_t i = 0; i < st->ndue; i++) {
+        const Bucket *b = &st->set.all[st->due[i]];
+        if (b->bad)
+            bucket_e0502(c, b);
+        else
+            bucket_e0503(c, b, &st->set.all[b->first - 1]);
     }
-    free(set->slots);
-    free(set->all);
+    for (uint32_t k = 0, d = 0; k < bl->n; k++) {
+        if (k + BUCKET_AHEAD < bl->n)
+            __builtin_prefetch(&st->set.slots[bl->hashes[k + BUCKET_AHEAD] & (st->set.cap - 1)]);
+        bool due = d < bl->ndue && bl->due[d] == k;
+        d += due;
+        const Bucket *b = &bl->set.all[k];
+        if (due && b->bad) {
+            bucket_e0502(c, b);
+            continue;
+        }
+        const Bucket *first = st->n ? state_holder(w, k) : NULL;
+        if (!first && due)
+            first = &bl->set.all[b->first - 1];
+        if (first)
+            bucket_e0503(c, b, first);
+    }
+    bucket_list_release(&w->state);
+    bucket_list_release(&w->blocks);
     free(w->st);
     rctx_strset_release(&w->ids);
 }
