@@ -2125,15 +2125,17 @@ static void walks_finish(Aws *c, AwsWalks *w, RctxBlocks *b)
 
 /* The pass runs its walks a block of objects at a time (rulectx.h), so
  * that at 30,000 LAs the later walks of a block find its objects cached.
- * What needs every object seen runs after the last block: the bucket
- * names' claims (the order of one set decides E0503), the VPN ranges and
- * E0512's sweep, the EC2 clusters (the largest task of all services), and
- * the filing of E0517 for databases, E0524 for on-demand rules and E0525,
- * whose places another walk, or another entry, may file the same code at
- * first. The rds walk stays whole after the blocks (E0507, E0515, E0523
- * may point at the literal an aurora's do, and aurora's were filed first);
- * so do the platform's tags and the environments' recovery windows, a
- * handful of values. */
+ * What needs every object seen runs after the last block, under its
+ * walk's phase: E0502/E0503's filing (which bucket E0503 names first was
+ * decided by one set of every name, state buckets first), the VPN ranges
+ * and E0512's sweep, the EC2 clusters (the largest task of all services),
+ * and the filing of E0517 for databases, E0524 for on-demand rules and
+ * E0525, at whose places another walk, or another entry, may have filed
+ * the same code first (the engine keeps the first filed). The rds walk
+ * stays whole after the blocks (E0507, E0515, E0523 may point at the
+ * literal an aurora's do, and aurora's were filed first); so do the
+ * platform's tags and the environments' recovery windows, a handful of
+ * values. */
 void rules_aws(Model *m, DiagEngine *d)
 {
     Aws c = {.m = m, .d = d};
