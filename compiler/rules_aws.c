@@ -162,6 +162,9 @@ typedef struct Bucket {
                                inside it), or NULL */
     bool state;             /* a state bucket */
     bool derived;           /* named `<platform>-<account>-<bucket>` (E0502's note) */
+    bool bad;               /* the name breaks S3's rules (E0502), judged in its block */
+    uint32_t first;         /* 1 + the index of the bucket of its own list that had the
+                               name first, 0: none */
     Site site;
 } Bucket;
 
@@ -205,30 +208,52 @@ static Bucket *bucket_claim(BucketSet *set, Bucket *b, uint32_t k)
     return NULL;
 }
 
-/* E0502 on one name; E0503 when the name is taken. v is the string value
- * the name came from (for a caret inside it), or NULL for a derived one. */
-static void bucket_name(Aws *c, BucketSet *set, uint32_t k)
+/* The bucket of set holding the name of b, or NULL (nothing added). */
+static const Bucket *bucket_held(const BucketSet *set, const Bucket *b)
 {
-    Bucket *b = &set->all[k];
-    const Value *v = b->v;
-    const char *derivation = b->derived ? "the name is derived as `<platform>-<account>-<bucket>` with `_` as `-`; "
-                                          "set `name` to choose another"
-                                        : NULL;
+    size_t i = b->hash & (set->cap - 1);
+    for (; set->slots[i].at; i = (i + 1) & (set->cap - 1))
+        if (set->slots[i].hash == b->hash && strcmp(set->all[set->slots[i].at - 1].name, b->name) == 0)
+            return &set->all[set->slots[i].at - 1];
+    return NULL;
+}
+
+static const char *bucket_derivation(const Bucket *b)
+{
+    return b->derived ? "the name is derived as `<platform>-<account>-<bucket>` with `_` as `-`; "
+                        "set `name` to choose another"
+                      : NULL;
+}
+
+/* Whether b's name breaks S3's rules (E0502): such a name is not claimed. */
+static bool bucket_bad(const Bucket *b)
+{
     RuleMsg rm;
-    if (!awslim_s3_bucket_name(b->name, b->len, &rm) && rm.level == RULE_ERROR) {
-        Site s = v && rm.len > 0 ? rctx_str_part(v, b->site, rm.off, rm.len) : b->site;
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0502", s.src, s.span, "%s", rm.msg);
-        diag_label(c->d, g, "name of %s: `%s`", bucket_what(c, b), b->name);
-        if (rm.help[0])
-            diag_help(c->d, g, "%s", rm.help);
-        if (derivation)
-            diag_note(c->d, g, "%s", derivation);
-        diag_emit(c->d, g);
-        return;
-    }
-    Bucket *first = bucket_claim(set, b, k);
-    if (!first)
-        return;
+    return !awslim_s3_bucket_name(b->name, b->len, &rm) && rm.level == RULE_ERROR;
+}
+
+/* E0502 on a bad name. v is the string value the name came from (for a
+ * caret inside it), or NULL for a derived one. */
+static void bucket_e0502(Aws *c, const Bucket *b)
+{
+    const Value *v = b->v;
+    const char *derivation = bucket_derivation(b);
+    RuleMsg rm;
+    awslim_s3_bucket_name(b->name, b->len, &rm);
+    Site s = v && rm.len > 0 ? rctx_str_part(v, b->site, rm.off, rm.len) : b->site;
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0502", s.src, s.span, "%s", rm.msg);
+    diag_label(c->d, g, "name of %s: `%s`", bucket_what(c, b), b->name);
+    if (rm.help[0])
+        diag_help(c->d, g, "%s", rm.help);
+    if (derivation)
+        diag_note(c->d, g, "%s", derivation);
+    diag_emit(c->d, g);
+}
+
+/* E0503: b's name is taken, by first. */
+static void bucket_e0503(Aws *c, const Bucket *b, const Bucket *first)
+{
+    const char *derivation = bucket_derivation(b);
     const char *what = bucket_what(c, b), *fwhat = bucket_what(c, first);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0503", b->site.src, b->site.span,
                        "bucket name `%s` is used by both %s and %s", b->name, fwhat, what);
@@ -242,13 +267,13 @@ static void bucket_name(Aws *c, BucketSet *set, uint32_t k)
     diag_emit(c->d, g);
 }
 
-/* Appends the bucket named name (program arena) to set->all. */
-static void bucket_add(BucketSet *set, uint32_t *n, Bucket b)
+/* Appends the bucket named name (program arena) to all[*n]. */
+static void bucket_add(Bucket *all, uint32_t *n, Bucket b)
 {
     size_t len = strlen(b.name);
     b.len = (uint32_t)len;
     b.hash = name_hash(b.name, len);
-    set->all[(*n)++] = b;
+    all[(*n)++] = b;
 }
 
 /* Before bucket k is checked, asks for the slot bucket k + AHEAD will
@@ -263,7 +288,7 @@ static inline __attribute__((always_inline)) void bucket_prefetch(const BucketSe
 }
 
 /* An account's id and its state bucket, read a walk ahead of the id's
- * claim (state_buckets). */
+ * claim (state_buckets_block). */
 typedef struct StateBucket {
     Object *a;
     const char *id;         /* or NULL */
@@ -271,78 +296,188 @@ typedef struct StateBucket {
     const Value *v;         /* the state bucket's name, or NULL */
 } StateBucket;
 
-/* The state bucket of each account whose id no account before it has
- * (a second account with one id is E0509; its state bucket is the same
- * mistake), into set->all. The ids are read and hashed first, then
- * claimed with each slot asked for a few ids ahead. */
-static void state_buckets(Aws *c, BucketSet *set, uint32_t *n, RctxStrSet *ids)
+/* The state buckets, or the bucket blocks, of the platform: each name is
+ * judged and claimed in its block, against the names of its own list
+ * before it. */
+typedef struct BucketList {
+    BucketSet set;          /* all[0, n): the list's buckets in order; slots: their names */
+    uint32_t n;
+    uint32_t *due;          /* the buckets with a diagnostic of their own list (a bad
+                               name, or one taken), in order */
+    uint32_t ndue;
+    uint32_t *hashes;       /* each bucket's hash: read after the blocks without
+                               the Buckets, which are out of cache by then */
+} BucketList;
+
+static void bucket_list_init(BucketList *l, size_t most)
 {
-    const ObjList *accs = model_kind(c->m, "account");
-    StateBucket *st = xmalloc((accs->n ? (size_t)accs->n : 1) * sizeof *st);
-    for (int i = 0; i < accs->n; i++) {
-        rctx_prefetch(c->m, accs, i);
-        Object *a = accs->items[i];
-        const char *id = rctx_str(c->m, a, "id", NULL, NULL);
-        st[i] = (StateBucket){a, id, id ? rctx_strset_hash(id) : 0, model_state(c->m, a, "bucket")};
-    }
-    Site state_site = rctx_site(c->m, c->m->state, "bucket", NULL);
-    for (int i = 0; i < accs->n; i++) {
-        if (i + BUCKET_AHEAD < accs->n && st[i + BUCKET_AHEAD].id)
-            rctx_strset_prefetch(ids, st[i + BUCKET_AHEAD].hash);
-        const StateBucket *b = &st[i];
-        if (b->id && rctx_strset_put_hashed(ids, b->id, b->hash, b->a))
-            continue;
-        if (!b->v || b->v->kind != VAL_STR)
-            continue;
-        bucket_add(set, n, (Bucket){.name = b->v->u.str, .obj = b->a, .state = true,
-                                    .site = model_value_site(b->v, state_site)});
-    }
-    free(st);
+    *l = (BucketList){.set = {NULL, 16, NULL}};
+    while (l->set.cap < 2 * most)
+        l->set.cap *= 2;
+    l->set.slots = xcalloc(l->set.cap, sizeof *l->set.slots);
+    xprefault(l->set.slots, l->set.cap * sizeof *l->set.slots);
+    l->set.all = xmalloc((most ? most : 1) * sizeof *l->set.all);
+    l->due = xmalloc((most ? most : 1) * sizeof *l->due);
+    l->hashes = xmalloc((most ? most : 1) * sizeof *l->hashes);
 }
 
-/* Every bucket sfdc creates: the state bucket of each account, then each
- * bucket block. Their names are derived first, into one array (the names
- * stay in the program's arena: rules_env claims them), then checked and
- * claimed in that order, each slot asked for a few names ahead. */
-static void bucket_names(Aws *c)
+static void bucket_list_release(BucketList *l)
 {
-    const ObjList *accs = model_kind(c->m, "account"), *bs = model_kind(c->m, "bucket");
-    size_t most = (size_t)accs->n + (size_t)bs->n;
-    BucketSet set = {NULL, 16, NULL};
-    while (set.cap < 2 * most)
-        set.cap *= 2;
-    set.slots = xcalloc(set.cap, sizeof *set.slots);
-    set.all = xmalloc((most ? most : 1) * sizeof *set.all);
-    xprefault(set.slots, set.cap * sizeof *set.slots);
-    RctxStrSet ids;     /* account ids seen */
-    rctx_strset_init(&ids, (size_t)accs->n);
+    free(l->set.slots);
+    free(l->set.all);
+    free(l->due);
+    free(l->hashes);
+}
+
+/* Judges and claims the buckets of l from from on (this block's), each
+ * slot asked for a few names ahead. */
+static void bucket_claims_block(BucketList *l, uint32_t from)
+{
+    for (uint32_t k = from; k < l->n; k++) {
+        bucket_prefetch(&l->set, k, l->n);
+        Bucket *b = &l->set.all[k];
+        l->hashes[k] = b->hash;
+        b->bad = bucket_bad(b);
+        const Bucket *first = b->bad ? NULL : bucket_claim(&l->set, b, k);
+        b->first = first ? (uint32_t)(first - l->set.all) + 1 : 0;
+        if (b->bad || first)
+            l->due[l->ndue++] = k;
+    }
+}
+
+/* E0502 and E0503's walk. One set of every name, the state bucket of each
+ * account before every bucket block, decided which bucket E0503 names
+ * first: here each list claims its own names in its blocks, and after
+ * the last block a bucket block's name is also looked for among the state
+ * buckets, which would have held it first. The diagnostics are filed
+ * after the last block, in the order of that one set's claims. */
+typedef struct BucketWalk {
+    BucketList state, blocks;
+    RctxStrSet ids;         /* account ids seen */
+    StateBucket *st;        /* per account (list index), read a block at a time */
+    RctxCursor accs, bs;
+    Site state_site;        /* where the platform's state bucket is written */
+} BucketWalk;
+
+static void bucket_walk_init(Aws *c, BucketWalk *w)
+{
+    rctx_cursor_init(&w->accs, c->m, "account");
+    rctx_cursor_init(&w->bs, c->m, "bucket");
+    size_t naccs = (size_t)w->accs.l->n;
+    bucket_list_init(&w->state, naccs);
+    bucket_list_init(&w->blocks, (size_t)w->bs.l->n);
+    rctx_strset_init(&w->ids, naccs);
+    w->st = xmalloc((naccs ? naccs : 1) * sizeof *w->st);
+    w->state_site = c->m->state ? rctx_site(c->m, c->m->state, "bucket", NULL) : (Site){0};
+}
+
+/* The state bucket of each account of the block whose id no account
+ * before it has (a second account with one id is E0509; its state bucket
+ * is the same mistake). The ids are read and hashed first, then claimed
+ * with each slot asked for a few ids ahead. */
+static void state_buckets_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
+{
+    RctxCursor *k = &w->accs;
+    int from = k->i;
+    uint32_t nfrom = w->state.n;
+    for (; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        Object *a = k->l->items[k->i];
+        const char *id = rctx_str(c->m, a, "id", NULL, NULL);
+        w->st[k->i] = (StateBucket){a, id, id ? rctx_strset_hash(id) : 0, model_state(c->m, a, "bucket")};
+    }
+    for (int i = from; i < k->i; i++) {
+        if (i + BUCKET_AHEAD < k->i && w->st[i + BUCKET_AHEAD].id)
+            rctx_strset_prefetch(&w->ids, w->st[i + BUCKET_AHEAD].hash);
+        const StateBucket *s = &w->st[i];
+        if (s->id && rctx_strset_put_hashed(&w->ids, s->id, s->hash, s->a))
+            continue;
+        if (!s->v || s->v->kind != VAL_STR)
+            continue;
+        bucket_add(w->state.set.all, &w->state.n,
+                   (Bucket){.name = s->v->u.str, .obj = s->a, .state = true,
+                            .site = model_value_site(s->v, w->state_site)});
+    }
+    bucket_claims_block(&w->state, nfrom);
+}
+
+/* The name of each bucket block of the block (the names stay in the
+ * program's arena: rules_env claims them). */
+static void bucket_blocks_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
+{
+    BucketList *l = &w->blocks;
+    uint32_t from = l->n;
     char buf[512];
-    uint32_t n = 0;
-    if (c->m->state)
-        state_buckets(c, &set, &n, &ids);
     const NameCtx nc = c->nc;
-    for (int i = 0; i < bs->n; i++) {
-        rctx_prefetch(c->m, bs, i);
-        Object *o = bs->items[i];
+    for (RctxCursor *k = &w->bs; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        Object *o = k->l->items[k->i];
         bool explicit_name;
         names_bucket(&nc, o, buf, sizeof buf, &explicit_name);
         const char *name = arena_strdup(arena(c), buf);
         rctx_keep_bucket(c->m, o, name);    /* rules_env claims it too */
         if (explicit_name)
-            bucket_add(&set, &n,
+            bucket_add(l->set.all, &l->n,
                        (Bucket){.name = name, .obj = o, .v = rctx_val(c->m, o, "name", NULL),
                                 .site = rctx_site(c->m, o, "name", NULL)});
         else
-            bucket_add(&set, &n,
+            bucket_add(l->set.all, &l->n,
                        (Bucket){.name = name, .obj = o, .derived = true, .site = model_obj_site(o)});
     }
-    for (uint32_t k = 0; k < n; k++) {
-        bucket_prefetch(&set, k, n);
-        bucket_name(c, &set, k);
+    bucket_claims_block(l, from);
+}
+
+static void bucket_names_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
+{
+    if (c->m->state)
+        state_buckets_block(c, w, b);
+    bucket_blocks_block(c, w, b);
+}
+
+/* The state bucket holding the name of bucket block k, or NULL; the
+ * Bucket is read only when a state bucket's hash matches. */
+static const Bucket *state_holder(const BucketWalk *w, uint32_t k)
+{
+    const BucketSet *set = &w->state.set;
+    size_t i = w->blocks.hashes[k] & (set->cap - 1);
+    for (; set->slots[i].at; i = (i + 1) & (set->cap - 1))
+        if (set->slots[i].hash == w->blocks.hashes[k])
+            return bucket_held(set, &w->blocks.set.all[k]);
+    return NULL;
+}
+
+/* After the blocks: the diagnostics, in the order of the claims of one
+ * set of every name; then the walk's state freed. */
+static void bucket_claims(Aws *c, BucketWalk *w)
+{
+    const BucketList *st = &w->state, *bl = &w->blocks;
+    for (uint32_t i = 0; i < st->ndue; i++) {
+        const Bucket *b = &st->set.all[st->due[i]];
+        if (b->bad)
+            bucket_e0502(c, b);
+        else
+            bucket_e0503(c, b, &st->set.all[b->first - 1]);
     }
-    free(set.slots);
-    free(set.all);
-    rctx_strset_release(&ids);
+    for (uint32_t k = 0, d = 0; k < bl->n; k++) {
+        if (k + BUCKET_AHEAD < bl->n)
+            __builtin_prefetch(&st->set.slots[bl->hashes[k + BUCKET_AHEAD] & (st->set.cap - 1)]);
+        bool due = d < bl->ndue && bl->due[d] == k;
+        d += due;
+        const Bucket *b = &bl->set.all[k];
+        if (due && b->bad) {
+            bucket_e0502(c, b);
+            continue;
+        }
+        const Bucket *first = st->n ? state_holder(w, k) : NULL;
+        if (!first && due)
+            first = &bl->set.all[b->first - 1];
+        if (first)
+            bucket_e0503(c, b, first);
+    }
+    bucket_list_release(&w->state);
+    bucket_list_release(&w->blocks);
+    free(w->st);
+    rctx_strset_release(&w->ids);
 }
 
 /* ---- E0504 ECR repository names ------------------------------------------- */
@@ -362,24 +497,27 @@ static Site label_part(const Object *o, size_t off, size_t len)
     return s;
 }
 
-static void ecr_names(Aws *c)
+static void ecr_name(Aws *c, Object *o)
 {
-    const ObjList *l = model_kind(c->m, "ecr");
     char buf[512];
     const NameCtx nc = c->nc;
-    for (int i = 0; i < l->n; i++) {
-        Object *o = l->items[i];
-        names_ecr(&nc, o, buf, sizeof buf);
-        RuleMsg rm;
-        if (awslim_ecr_repo_name(buf, strlen(buf), &rm))
-            continue;
-        Site s = label_part(o, rm.off, rm.len);
-        Diag *g = diag_new(c->d, DIAG_ERROR, "E0504", s.src, s.span, "%s", rm.msg);
-        diag_label(c->d, g, "the repository is named after the block");
-        if (rm.help[0])
-            diag_help(c->d, g, "%s", rm.help);
-        diag_emit(c->d, g);
-    }
+    names_ecr(&nc, o, buf, sizeof buf);
+    RuleMsg rm;
+    if (awslim_ecr_repo_name(buf, strlen(buf), &rm))
+        return;
+    Site s = label_part(o, rm.off, rm.len);
+    Diag *g = diag_new(c->d, DIAG_ERROR, "E0504", s.src, s.span, "%s", rm.msg);
+    diag_label(c->d, g, "the repository is named after the block");
+    if (rm.help[0])
+        diag_help(c->d, g, "%s", rm.help);
+    diag_emit(c->d, g);
+}
+
+/* The repositories of a block (k: the walk's place in the list of ecr). */
+static void ecr_names_block(Aws *c, RctxCursor *k, const RctxBlocks *b)
+{
+    for (; rctx_more(k, b); k->i++)
+        ecr_name(c, k->l->items[k->i]);
 }
 
 /* ---- E0505, E0506, E0507 databases ---------------------------------------- */
@@ -646,30 +784,43 @@ static void account_role(Aws *c, Object *a)
     }
 }
 
-static void role_names(Aws *c)
+/* E0508's walk: the services, clusters and accounts of a block, each
+ * list in its order. Its diagnostics point at a service's or a cluster's
+ * header or at an account's `role`: no two of the lists can meet at one
+ * place, so the three may take turns block by block. */
+typedef struct RoleWalk {
+    RctxCursor svcs, clusters, accs;
+} RoleWalk;
+
+static void role_walk_init(const Aws *c, RoleWalk *w)
 {
-    const ObjList *l = model_kind(c->m, "service");
+    rctx_cursor_init(&w->svcs, c->m, "service");
+    rctx_cursor_init(&w->clusters, c->m, "cluster");
+    rctx_cursor_init(&w->accs, c->m, "account");
+}
+
+static void role_names_block(Aws *c, RoleWalk *w, const RctxBlocks *b)
+{
     /* the execution role is the task role with "-exec" for "-task"
        (names.c: both are the role prefix and a suffix of 5 characters IAM
        accepts), and IAM asks only for characters and a length: it passes
        exactly when the task role does, and is derived only when that
        failed (half of E0508's work: ~12,000 roles at 1,000 LAs) */
-    for (int i = 0; i < l->n; i++) {
-        rctx_prefetch(c->m, l, i);
-        if (!role_name(c, l->items[i], NAMES_ROLE_TASK, "<platform>-<account>-<service>-task"))
-            role_name(c, l->items[i], NAMES_ROLE_EXEC, "<platform>-<account>-<service>-exec");
+    for (RctxCursor *k = &w->svcs; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        if (!role_name(c, k->l->items[k->i], NAMES_ROLE_TASK, "<platform>-<account>-<service>-task"))
+            role_name(c, k->l->items[k->i], NAMES_ROLE_EXEC, "<platform>-<account>-<service>-exec");
     }
-    l = model_kind(c->m, "cluster");
-    for (int i = 0; i < l->n; i++) {
-        rctx_prefetch(c->m, l, i);
-        if (strcmp(rctx_str(c->m, l->items[i], "compute", NULL, "fargate"), "ec2") == 0)
-            role_name(c, l->items[i], NAMES_ROLE_INSTANCE, "<platform>-<account>-<cluster>-ec2-ecs-instance");
+    for (RctxCursor *k = &w->clusters; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        if (strcmp(rctx_str(c->m, k->l->items[k->i], "compute", NULL, "fargate"), "ec2") == 0)
+            role_name(c, k->l->items[k->i], NAMES_ROLE_INSTANCE,
+                      "<platform>-<account>-<cluster>-ec2-ecs-instance");
     }
     /* the role sfdc assumes into each account is named by the user */
-    l = model_kind(c->m, "account");
-    for (int i = 0; i < l->n; i++) {
-        rctx_prefetch(c->m, l, i);
-        account_role(c, l->items[i]);
+    for (RctxCursor *k = &w->accs; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        account_role(c, k->l->items[k->i]);
     }
 }
 
@@ -840,41 +991,90 @@ static void overlaps(Aws *c, CidrEntry *e, Net *nets, size_t n)
     }
 }
 
-static void cidrs(Aws *c)
+/* An account's VPN range, read in the blocks and checked after them. */
+typedef struct VpnRange {
+    Object *a;
+    Cidr cidr;
+} VpnRange;
+
+/* E0510, E0511, E0512 and E0519's walk. Each network is checked in its
+ * block; the accounts' VPN ranges are read in theirs and checked after the
+ * last (E0510 could point at one literal for a network and an account,
+ * and the network's was filed first); E0512 sweeps all ranges at the end. */
+typedef struct CidrWalk {
+    CidrEntry *e;           /* the networks' VPCs, then the VPN ranges; NULL: no memory */
+    Net *nets;              /* what each entry of e is */
+    size_t n;
+    VpnRange *vpns;         /* the accounts' VPN ranges, in list order */
+    size_t nvpn;
+    RctxCursor nets_c, accs;
+} CidrWalk;
+
+static void cidr_walk_init(const Aws *c, CidrWalk *w)
 {
-    const ObjList *nl = model_kind(c->m, "network"), *al = model_kind(c->m, "account");
-    size_t cap = (size_t)nl->n + (size_t)al->n, n = 0;
-    CidrEntry *e = malloc((cap ? cap : 1) * sizeof *e);
-    Net *nets = malloc((cap ? cap : 1) * sizeof *nets);
-    if (!e || !nets) {
-        free(e);
-        free(nets);
+    rctx_cursor_init(&w->nets_c, c->m, "network");
+    rctx_cursor_init(&w->accs, c->m, "account");
+    size_t cap = (size_t)w->nets_c.l->n + (size_t)w->accs.l->n;
+    w->e = malloc((cap ? cap : 1) * sizeof *w->e);
+    w->nets = malloc((cap ? cap : 1) * sizeof *w->nets);
+    w->vpns = malloc((cap ? cap : 1) * sizeof *w->vpns);
+    w->n = w->nvpn = 0;
+    if (!w->e || !w->nets || !w->vpns) {
+        free(w->e);
+        free(w->nets);
+        free(w->vpns);
+        w->e = NULL;
+    }
+}
+
+static void cidrs_network(Aws *c, CidrWalk *w, Object *net)
+{
+    const Value *v = rctx_val(c->m, net, "cidr", NULL);
+    bool ok = cidr_field_ok(c, v, net, "cidr", "VPC");
+    subnets(c, net, v, ok);
+    if (!ok)
         return;
+    subnet_layout(c, net, cidr_network(v->u.cidr));
+    w->e[w->n] = (CidrEntry){v->u.cidr, (uint32_t)w->n, 0};
+    w->nets[w->n++] = (Net){net->account ? net->account->path : net->path, false, net};
+}
+
+static void cidrs_block(Aws *c, CidrWalk *w, const RctxBlocks *b)
+{
+    if (!w->e)
+        return;
+    for (RctxCursor *k = &w->nets_c; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        cidrs_network(c, w, k->l->items[k->i]);
     }
-    for (int i = 0; i < nl->n; i++) {
-        rctx_prefetch(c->m, nl, i);
-        Object *net = nl->items[i];
-        const Value *v = rctx_val(c->m, net, "cidr", NULL);
-        bool ok = cidr_field_ok(c, v, net, "cidr", "VPC");
-        subnets(c, net, v, ok);
-        if (!ok)
-            continue;
-        subnet_layout(c, net, cidr_network(v->u.cidr));
-        e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, 0};
-        nets[n++] = (Net){net->account ? net->account->path : net->path, false, net};
-    }
-    for (int i = 0; i < al->n; i++) {
-        rctx_prefetch(c->m, al, i);
-        Object *a = al->items[i];
+    for (RctxCursor *k = &w->accs; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        Object *a = k->l->items[k->i];
         const Value *v = rctx_val(c->m, a, "vpn", NULL);
-        if (!v || v->kind != VAL_CIDR || !cidr_field_ok(c, v, a, "vpn", NULL))
-            continue;
-        e[n] = (CidrEntry){v->u.cidr, (uint32_t)n, CIDR_GROUP_ALL};
-        nets[n++] = (Net){a->path, true, a};
+        if (v && v->kind == VAL_CIDR)
+            w->vpns[w->nvpn++] = (VpnRange){a, v->u.cidr};
     }
-    overlaps(c, e, nets, n);
-    free(e);
-    free(nets);
+}
+
+/* After the blocks: the VPN ranges (E0510), then the overlaps of all. */
+static void cidrs_finish(Aws *c, CidrWalk *w)
+{
+    if (!w->e)
+        return;
+    for (size_t i = 0; i < w->nvpn; i++) {
+        const VpnRange *r = &w->vpns[i];
+        RuleMsg rm;
+        if (!cidr_check(r->cidr, &rm)) {
+            rctx_report(c->d, DIAG_ERROR, "E0510", NULL, rctx_site(c->m, r->a, "vpn", NULL), &rm, NULL);
+            continue;
+        }
+        w->e[w->n] = (CidrEntry){r->cidr, (uint32_t)w->n, CIDR_GROUP_ALL};
+        w->nets[w->n++] = (Net){r->a->path, true, r->a};
+    }
+    overlaps(c, w->e, w->nets, w->n);
+    free(w->e);
+    free(w->nets);
+    free(w->vpns);
 }
 
 /* ---- E0513, E0514 EC2 capacity -------------------------------------------- */
@@ -965,16 +1165,25 @@ static void asg_sizes(Aws *c, Object *cl)
                 rctx_site(c->m, cl, at_desired ? "desired" : "instances", NULL), &rm, NULL);
 }
 
-static void ec2_capacity(Aws *c)
+/* E0513 and E0514's walk: the services of each block are noted (the
+ * largest task on each cluster); the clusters are checked after the last
+ * block, when every service that may run on them has been seen. */
+typedef struct Ec2Walk {
+    Table loads;            /* cluster -> Load */
+    RctxCursor svcs;
+} Ec2Walk;
+
+static void ec2_tasks_block(Aws *c, Ec2Walk *w, const RctxBlocks *b)
+{
+    for (RctxCursor *k = &w->svcs; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        note_task(c, &w->loads, k->l->items[k->i]);
+    }
+}
+
+static void ec2_clusters(Aws *c, Ec2Walk *w)
 {
     const ObjList *cl = model_kind(c->m, "cluster");
-    Table loads;
-    table_init(&loads);
-    const ObjList *sl = model_kind(c->m, "service");
-    for (int i = 0; i < sl->n; i++) {
-        rctx_prefetch(c->m, sl, i);
-        note_task(c, &loads, sl->items[i]);
-    }
     for (int i = 0; i < cl->n; i++) {
         Object *o = cl->items[i];
         asg_sizes(c, o);
@@ -986,9 +1195,9 @@ static void ec2_capacity(Aws *c)
         Site whole = rctx_site(c->m, o, "instance_types", NULL);
         for (uint32_t k = 0; k < types->n; k++)
             instance_type(c, types->items[k], rctx_elem_site(types->items[k], whole),
-                          table_get(&loads, o));
+                          table_get(&w->loads, o));
     }
-    table_release(&loads);
+    table_release(&w->loads);
 }
 
 /* ---- E0516, E0517 Availability Zones -------------------------------------------- */
@@ -1080,14 +1289,48 @@ static bool db_zones_fixed(const void *ctx, const Object *o)
     return rctx_fixed_field(m, rctx_network(m, o->account), "azs");
 }
 
+/* E0517's walks of the databases (aurora, then rds). The service walk
+ * files E0517 at the same place (a network's `azs`), and the engine keeps
+ * the first filed of two: a database's is filed after the blocks, after
+ * every service's, as when the walks ran one after the other. In the
+ * blocks each database is only judged; one that will file is not
+ * remembered clean (rctx_once), as a run that filed would not be. */
+typedef struct ZoneDue {
+    Object *o;
+    const Environment *env;
+} ZoneDue;
+
+typedef struct ZoneWalk {
+    Aws *c;
+    RctxEach each;
+    ZoneDue *due;           /* the databases to file E0517 for, in walk order; xrealloc'd */
+    size_t n, cap;
+} ZoneWalk;
+
 static void db_zones(void *ctx, Object *o, const Environment *env)
 {
-    Aws *c = ctx;
+    ZoneWalk *w = ctx;
+    Aws *c = w->c;
     RctxOnce once;
     if (!rctx_once(&once, c->m, RCTX_ONCE_DB_ZONES, o, env, db_zones_fixed, c))
         return;
-    two_zones(ctx, o, env, "the DB subnet group");
-    rctx_once_done(&once);
+    Object *net = rctx_network(c->m, o->account);
+    if (!net || rctx_num(c->m, net, "azs", env, 2) >= 2) {
+        rctx_once_done(&once);      /* two_zones would file nothing */
+        return;
+    }
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 16;
+        w->due = xrealloc(w->due, w->cap * sizeof *w->due);
+    }
+    w->due[w->n++] = (ZoneDue){o, env};
+}
+
+static void db_zones_finish(ZoneWalk *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        two_zones(w->c, w->due[i].o, w->due[i].env, "the DB subnet group");
+    free(w->due);
 }
 
 /* A service is behind a load balancer when public, or VPN-only with a range
@@ -1416,135 +1659,214 @@ static bool account_ok(const Model *m, uint8_t *ok, const Object *o)
     return ok[a->index] == 1;
 }
 
+/* E0524's walk of the objects names are derived for: each owner kind
+ * keeps its place in its list, its parameters and the names that passed
+ * (a memo: a name equal to one that passed passes) from block to block.
+ * Its diagnostics point at an object's header, which no two kinds share. */
+enum { NAME_NOWNERS = sizeof name_owners / sizeof name_owners[0] };
+
+typedef struct NameOwner {
+    RctxCursor k;
+    const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
+    int np[NAME_NKINDS];
+    int ks[NAME_NKINDS], nks;   /* the kinds to derive, in order: a few of the 35 */
+    Passed passed[NAME_NKINDS];
+} NameOwner;
+
+typedef struct NamesWalk {
+    bool begun;             /* names_walk_begin ran (in the first block) */
+    bool on;                /* the table was read and the platform's name is one the plan takes */
+    uint8_t *acct_ok;       /* account_ok's memo, or NULL */
+    bool wide_passed[NAME_NKINDS][2];   /* a deployment-wide name passed, by multi_env */
+    NameOwner owners[NAME_NOWNERS];
+} NamesWalk;
+
+/* In the first block, at the walk's turn: param() reads constraints.json
+ * (and reports it missing) when the walk reaches it, as before. */
+static void names_walk_begin(Aws *c, NamesWalk *w)
+{
+    w->begun = true;
+    if (!param(c, "iam.CreateRole.RoleName"))
+        return;                 /* no table: reported once by param() */
+    if (!plan_name_ok(names_platform(c->m)))
+        return;
+    w->on = true;
+    w->acct_ok = calloc((size_t)c->m->nobjects + 1, 1);
+    for (size_t o = 0; o < NAME_NOWNERS; o++) {
+        NameOwner *ow = &w->owners[o];
+        rctx_cursor_init(&ow->k, c->m, name_owners[o]);
+        for (int k = 0; ow->k.l->n && k < NAME_NKINDS; k++) {  /* applicability depends on the kind only */
+            ow->np[k] = names_applies((NameKind)k, ow->k.l->items[0])
+                            ? awsc_name_params(c->cons, names_kind_name((NameKind)k), name_owners[o],
+                                               ow->ps[k], NAME_MAX_PARAMS)
+                            : 0;
+            if (ow->np[k])
+                ow->ks[ow->nks++] = k;
+        }
+    }
+}
+
+/* The names of one object of owner kind ow (accounts: ow is the accounts',
+ * whose deployment-wide names are the same for all). */
+static void names_of(Aws *c, NamesWalk *w, NameOwner *ow, bool accounts, Object *o)
+{
+    const NameCtx nc = c->nc;
+    char buf[1024];
+    if (!account_ok(c->m, w->acct_ok, o))
+        return;
+    for (int j = 0; j < ow->nks; j++) {
+        int k = ow->ks[j];
+        bool wide = accounts && names_deployment_wide((NameKind)k);
+        if (wide && w->wide_passed[k][o->multi_env])
+            continue;   /* the same name as one that passed (names.h) */
+        size_t len = name_emitted(c, (NameKind)k, o) ? names_derive(&nc, (NameKind)k, o, buf, sizeof buf) : 0;
+        if (len == 0 || len >= sizeof buf || same_as_passed(&ow->passed[k], (NameKind)k, buf, len))
+            continue;
+        RuleMsg rm;
+        int p = 0;
+        while (p < ow->np[k] && awsc_string(ow->ps[k][p], names_kind_name((NameKind)k), buf, len, &rm))
+            p++;
+        if (p < ow->np[k])
+            bad_name(c, o, (NameKind)k, buf, &rm);
+        else {
+            note_passed(&ow->passed[k], (NameKind)k, buf, len);
+            if (wide)
+                w->wide_passed[k][o->multi_env] = true;
+        }
+    }
+}
+
 /* E0524: every name names.c derives, as emitted, satisfies the parameters
  * constraints.json's `names` lists for its kind (the AWS API's and the
  * receiving module's validation). Names a hand-written rule checks
  * (buckets, repositories, roles) are not listed there. */
-static void derived_names(Aws *c)
+static void derived_names_block(Aws *c, NamesWalk *w, const RctxBlocks *b)
 {
-    if (!param(c, "iam.CreateRole.RoleName"))
-        return;                 /* no table: reported once by param() */
-    const NameCtx nc = c->nc;
-    char buf[1024];
-    if (!plan_name_ok(names_platform(c->m)))
-        return;
-    uint8_t *acct_ok = calloc((size_t)c->m->nobjects + 1, 1);
-    /* a deployment-wide name passed, by its account's multi_env */
-    bool wide_passed[NAME_NKINDS][2] = {{false}};
-    for (size_t w = 0; w < sizeof name_owners / sizeof name_owners[0]; w++) {
-        const ObjList *l = model_kind(c->m, name_owners[w]);
-        if (l->n == 0)
-            continue;
-        const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
-        int np[NAME_NKINDS], ks[NAME_NKINDS], nks = 0;
-        static const Passed none;
-        Passed *passed = malloc(NAME_NKINDS * sizeof *passed);
-        if (!passed)
-            break;
-        for (int k = 0; k < NAME_NKINDS; k++)
-            passed[k] = none;
-        for (int k = 0; k < NAME_NKINDS; k++) {   /* applicability depends on the kind only */
-            np[k] = names_applies((NameKind)k, l->items[0])
-                        ? awsc_name_params(c->cons, names_kind_name((NameKind)k), name_owners[w],
-                                           ps[k], NAME_MAX_PARAMS)
-                        : 0;
-            if (np[k])
-                ks[nks++] = k;  /* the kinds to derive, in order: a few of the 35 */
+    if (!w->begun)
+        names_walk_begin(c, w);
+    for (size_t o = 0; w->on && o < NAME_NOWNERS; o++)
+        for (RctxCursor *k = &w->owners[o].k; w->owners[o].nks && rctx_more(k, b); k->i++) {
+            rctx_prefetch(c->m, k->l, k->i);
+            names_of(c, w, &w->owners[o], o == 0, k->l->items[k->i]);
         }
-        for (int i = 0; i < l->n; i++) {
-            rctx_prefetch(c->m, l, i);
-            Object *o = l->items[i];
-            if (!account_ok(c->m, acct_ok, o))
-                continue;
-            for (int j = 0; j < nks; j++) {
-                int k = ks[j];
-                bool wide = w == 0 && names_deployment_wide((NameKind)k);
-                if (wide && wide_passed[k][o->multi_env])
-                    continue;   /* the same name as one that passed (names.h) */
-                size_t len = name_emitted(c, (NameKind)k, o)
-                                 ? names_derive(&nc, (NameKind)k, o, buf, sizeof buf) : 0;
-                if (len == 0 || len >= sizeof buf || same_as_passed(&passed[k], (NameKind)k, buf, len))
-                    continue;
-                RuleMsg rm;
-                int p = 0;
-                while (p < np[k] && awsc_string(ps[k][p], names_kind_name((NameKind)k), buf, len, &rm))
-                    p++;
-                if (p < np[k])
-                    bad_name(c, o, (NameKind)k, buf, &rm);
-                else {
-                    note_passed(&passed[k], (NameKind)k, buf, len);
-                    if (wide)
-                        wide_passed[k][o->multi_env] = true;
-                }
-            }
-        }
-        free(passed);
-    }
-    free(acct_ok);
 }
 
 /* E0524 for the names derived per pair, not per object: the EventBridge
  * rule of each service and `starts_on` bucket (names_on_demand_rule), as
- * build names the ecs-on-demand unit's rule. */
-static void on_demand_rule_names(Aws *c)
-{
-    const ObjList *l = model_kind(c->m, "service");
+ * build names the ecs-on-demand unit's rule. Such a name is blamed on the
+ * service's header, where derived_names_block may have filed E0524 too,
+ * and the engine keeps the first filed: the services are picked out in
+ * the blocks and their names checked after the last, after every name of
+ * that walk, as when the walks ran one after the other. */
+typedef struct OnDemandWalk {
+    bool begun;
+    RctxCursor svcs;
     const AwscParam *ps[NAME_MAX_PARAMS];
-    int np = l->n && c->cons ? awsc_name_params(c->cons, names_kind_name(NAME_ON_DEMAND_RULE), "service", ps,
-                                     NAME_MAX_PARAMS)
-                  : 0;
-    const NameCtx nc = c->nc;
-    char buf[1024];
-    for (int i = 0; np && i < l->n; i++) {
-        rctx_prefetch(c->m, l, i);
-        const Object *o = l->items[i];
+    int np;
+    const Object **due;     /* the services with a `starts_on` list, in order; xrealloc'd */
+    size_t n, cap;
+} OnDemandWalk;
+
+/* In the first block, after derived_names_block has read constraints.json. */
+static void on_demand_begin(Aws *c, OnDemandWalk *w)
+{
+    w->begun = true;
+    rctx_cursor_init(&w->svcs, c->m, "service");
+    w->np = w->svcs.l->n && c->cons ? awsc_name_params(c->cons, names_kind_name(NAME_ON_DEMAND_RULE),
+                                                       "service", w->ps, NAME_MAX_PARAMS)
+                                    : 0;
+}
+
+static void on_demand_block(Aws *c, OnDemandWalk *w, const RctxBlocks *b)
+{
+    if (!w->begun)
+        on_demand_begin(c, w);
+    for (RctxCursor *k = &w->svcs; w->np && rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        const Object *o = k->l->items[k->i];
         const Value *v = rctx_val(c->m, o, "starts_on", NULL);
         if (!o->account || !plan_name_ok(o->account->name) || !v || v->kind != VAL_LIST)
             continue;
-        for (uint32_t j = 0; j < v->n; j++) {
-            const Object *k = v->items[j]->kind == VAL_REF ? v->items[j]->ref : NULL;
-            size_t len = k ? names_on_demand_rule(&nc, o, k, buf, sizeof buf) : 0;
-            RuleMsg rm;
-            for (int p = 0; len && len < sizeof buf && p < np; p++)
-                if (!awsc_string(ps[p], "EventBridge rule name", buf, len, &rm)) {
-                    bad_name(c, o, NAME_ON_DEMAND_RULE, buf, &rm);
-                    break;
-                }
+        if (w->n == w->cap) {
+            w->cap = w->cap ? 2 * w->cap : 16;
+            w->due = xrealloc(w->due, w->cap * sizeof *w->due);
         }
+        w->due[w->n++] = o;
     }
+}
+
+static void on_demand_rule_names(Aws *c, const OnDemandWalk *w, const Object *o)
+{
+    const NameCtx nc = c->nc;
+    char buf[1024];
+    const Value *v = rctx_val(c->m, o, "starts_on", NULL);
+    for (uint32_t j = 0; j < v->n; j++) {
+        const Object *k = v->items[j]->kind == VAL_REF ? v->items[j]->ref : NULL;
+        size_t len = k ? names_on_demand_rule(&nc, o, k, buf, sizeof buf) : 0;
+        RuleMsg rm;
+        for (int p = 0; len && len < sizeof buf && p < w->np; p++)
+            if (!awsc_string(w->ps[p], "EventBridge rule name", buf, len, &rm)) {
+                bad_name(c, o, NAME_ON_DEMAND_RULE, buf, &rm);
+                break;
+            }
+    }
+}
+
+static void on_demand_finish(Aws *c, OnDemandWalk *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        on_demand_rule_names(c, w, w->due[i]);
+    free(w->due);
 }
 
 /* ---- E0525 values that reach AWS as written ------------------------------------------ */
 
-/* One `fields` entry of constraints.json being checked. */
+/* A value that breaks its parameters, filed after the blocks. */
+typedef struct FieldDue {
+    Object *o;
+    const Environment *env;
+    const Value *v;         /* the string value (for a caret inside it), or NULL: a map key */
+    const Value *elem;      /* the element to point at, or NULL: the whole field */
+    RuleMsg rm;
+} FieldDue;
+
+/* One `fields` entry of constraints.json being checked: a walk of its
+ * kind of its own. Two entries may point at one literal (a template's
+ * argument written into two fields), and the engine keeps the first filed
+ * of two: each entry's failures are kept in the blocks and filed after the
+ * last, entry after entry, as when the entries ran one after the other. */
 typedef struct FieldCheck {
     Aws *c;
-    const char *field;          /* schema field name (arena) */
+    const char *field;          /* schema field name (arena); NULL: not a field entry */
     char shape;                 /* ' ' the value, '[' each list item, '{' each map key */
     const AwscParam *ps[NAME_MAX_PARAMS];
     int np;
     int once;                   /* its RctxOnceId: the check reads the one field */
+    RctxEach each;              /* its place in its kind */
+    FieldDue *due;              /* its failures, in walk order; xrealloc'd */
+    size_t ndue, capdue;
 } FieldCheck;
 
 /* text, of field f of o in env: the value v (or a map key, v NULL) whose
  * element elem (NULL: the whole field) points at it. Where to point is
- * found on a failure only: most values pass. */
-static void field_text(const FieldCheck *f, Object *o, const Environment *env, const char *text,
+ * found when it is filed: most values pass. */
+static void field_text(FieldCheck *f, Object *o, const Environment *env, const char *text,
                        const Value *v, const Value *elem)
 {
     RuleMsg rm;
     for (int p = 0; p < f->np; p++)
         if (!awsc_string(f->ps[p], f->field, text, strlen(text), &rm)) {
-            Site s = rctx_site(f->c->m, o, f->field, env);
-            if (elem)
-                s = rctx_elem_site(elem, s);
-            rctx_report(f->c->d, DIAG_ERROR, "E0525", v, s, &rm, NULL);
+            if (f->ndue == f->capdue) {
+                f->capdue = f->capdue ? 2 * f->capdue : 8;
+                f->due = xrealloc(f->due, f->capdue * sizeof *f->due);
+            }
+            f->due[f->ndue++] = (FieldDue){o, env, v, elem, rm};
             return;
         }
 }
 
 /* E0525 on the value v of field f of o in env. */
-static void field_value(const FieldCheck *f, Object *o, const Environment *env, const Value *v)
+static void field_value(FieldCheck *f, Object *o, const Environment *env, const Value *v)
 {
     if (f->shape == ' ' && v->kind == VAL_STR)
         field_text(f, o, env, v->u.str, v, NULL);
@@ -1562,41 +1884,87 @@ static bool field_fixed(const void *ctx, const Object *o)
     return rctx_fixed_field(f->c->m, o, f->field);
 }
 
+/* A check that found a failure will file it: it is not remembered clean,
+ * as a run that filed would not be. */
 static void field_values(void *ctx, Object *o, const Environment *env)
 {
     FieldCheck *f = ctx;
     RctxOnce once;
     if (!rctx_once(&once, f->c->m, f->once, o, env, field_fixed, f))
         return;
+    size_t before = f->ndue;
     const Value *v = rctx_val(f->c->m, o, f->field, env);
     if (v)
         field_value(f, o, env, v);
-    rctx_once_done(&once);
+    if (f->ndue == before)
+        rctx_once_done(&once);
+}
+
+/* E0525's walks, one per `fields` entry of constraints.json. */
+typedef struct FieldsWalk {
+    bool begun;             /* fields_begin ran (in the first block) */
+    size_t n;               /* entries in fs */
+    FieldCheck *fs;         /* calloc'd, or NULL */
+} FieldsWalk;
+
+/* The entry r of constraints.json's `fields` as a check, its field NULL
+ * when r names no field. */
+static void field_check_init(Aws *c, FieldCheck *f, size_t i)
+{
+    const AwscNameRule *r = &c->cons->fields[i];
+    const char *dot = strchr(r->kind, '.');
+    *f = (FieldCheck){.c = c, .shape = ' ', .once = i < 64 ? RCTX_ONCE_FIELDS + (int)i : -1};
+    if (!dot)
+        return;
+    size_t n = strlen(dot + 1);
+    if (n > 2 && (strcmp(dot + 1 + n - 2, "[]") == 0 || strcmp(dot + 1 + n - 2, "{}") == 0)) {
+        f->shape = dot[n - 1];
+        n -= 2;
+    }
+    f->field = arena_strndup(arena(c), dot + 1, n);
+    for (int k = 0; k < r->nparams && f->np < NAME_MAX_PARAMS; k++)
+        if ((f->ps[f->np] = awsc_find(c->cons, r->params[k])) != NULL)
+            f->np++;
+    rctx_each_init(&f->each, c->m, arena_strndup(arena(c), r->kind, (size_t)(dot - r->kind)));
+}
+
+/* In the first block, at the walk's turn (param() reads constraints.json). */
+static void fields_begin(Aws *c, FieldsWalk *w)
+{
+    w->begun = true;
+    if (!param(c, "iam.CreateRole.RoleName"))
+        return;
+    w->fs = calloc(c->cons->nfields ? c->cons->nfields : 1, sizeof *w->fs);
+    w->n = w->fs ? c->cons->nfields : 0;
+    for (size_t i = 0; i < w->n; i++)
+        field_check_init(c, &w->fs[i], i);
 }
 
 /* E0525: every schema field constraints.json's `fields` lists, in every
  * environment, satisfies the parameters its value reaches as written. */
-static void field_params(Aws *c)
+static void field_params_block(Aws *c, FieldsWalk *w, const RctxBlocks *b)
 {
-    if (!param(c, "iam.CreateRole.RoleName"))
-        return;
-    for (size_t i = 0; i < c->cons->nfields; i++) {
-        const AwscNameRule *r = &c->cons->fields[i];
-        const char *dot = strchr(r->kind, '.');
-        if (!dot)
-            continue;
-        size_t n = strlen(dot + 1);
-        FieldCheck f = {c, NULL, ' ', {NULL}, 0, i < 64 ? RCTX_ONCE_FIELDS + (int)i : -1};
-        if (n > 2 && (strcmp(dot + 1 + n - 2, "[]") == 0 || strcmp(dot + 1 + n - 2, "{}") == 0)) {
-            f.shape = dot[n - 1];
-            n -= 2;
+    if (!w->begun)
+        fields_begin(c, w);
+    for (size_t i = 0; i < w->n; i++)
+        if (w->fs[i].field)
+            rctx_each_block(c->m, &w->fs[i].each, b, field_values, &w->fs[i]);
+}
+
+static void field_params_finish(Aws *c, FieldsWalk *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        const FieldCheck *f = &w->fs[i];
+        for (size_t k = 0; k < f->ndue; k++) {
+            const FieldDue *u = &f->due[k];
+            Site s = rctx_site(c->m, u->o, f->field, u->env);
+            if (u->elem)
+                s = rctx_elem_site(u->elem, s);
+            rctx_report(c->d, DIAG_ERROR, "E0525", u->v, s, &u->rm, NULL);
         }
-        f.field = arena_strndup(arena(c), dot + 1, n);
-        for (int k = 0; k < r->nparams && f.np < NAME_MAX_PARAMS; k++)
-            if ((f.ps[f.np] = awsc_find(c->cons, r->params[k])) != NULL)
-                f.np++;
-        rctx_each(c->m, arena_strndup(arena(c), r->kind, (size_t)(dot - r->kind)), field_values, &f);
+        free(f->due);
     }
+    free(w->fs);
 }
 
 /* ---- the pass ---------------------------------------------------------------- */
@@ -1659,28 +2027,130 @@ static void recovery_windows(Aws *c)
     }
 }
 
+/* The walks of the pass, by their place in the order they ran in one
+ * after the other: their diagnostics' phase (rctx_walk). */
+enum {
+    WALK_SERVICE, WALK_BUCKETS, WALK_ECR, WALK_AURORA, WALK_RDS, WALK_ROLES, WALK_CIDRS,
+    WALK_EC2, WALK_NET_ZONES, WALK_AURORA_ZONES, WALK_RDS_ZONES, WALK_TAGS, WALK_NAMES,
+    WALK_ON_DEMAND, WALK_FIELDS, WALK_RECOVERY, WALK_N
+};
+
+/* Every walk's state, kept from block to block. */
+typedef struct AwsWalks {
+    RctxEach svcs, auroras, nets;
+    BucketWalk buckets;
+    RctxCursor ecrs;
+    RoleWalk roles;
+    CidrWalk cidrs;
+    Ec2Walk ec2;
+    ZoneWalk aurora_zones, rds_zones;
+    NamesWalk names;
+    OnDemandWalk on_demand;
+    FieldsWalk fields;
+} AwsWalks;
+
+static void walks_init(Aws *c, AwsWalks *w)
+{
+    rctx_each_init(&w->svcs, c->m, "service");
+    bucket_walk_init(c, &w->buckets);
+    rctx_cursor_init(&w->ecrs, c->m, "ecr");
+    rctx_each_init(&w->auroras, c->m, "aurora");
+    role_walk_init(c, &w->roles);
+    cidr_walk_init(c, &w->cidrs);
+    table_init(&w->ec2.loads);
+    rctx_cursor_init(&w->ec2.svcs, c->m, "service");
+    rctx_each_init(&w->nets, c->m, "network");
+    w->aurora_zones.c = w->rds_zones.c = c;
+    rctx_each_init(&w->aurora_zones.each, c->m, "aurora");
+    rctx_each_init(&w->rds_zones.each, c->m, "rds");
+}
+
+/* Every walk that can take its objects a block at a time, in their order. */
+static void walks_block(Aws *c, AwsWalks *w, RctxBlocks *b)
+{
+    rctx_walk(b, WALK_SERVICE);
+    rctx_each_block(c->m, &w->svcs, b, service, c);
+    rctx_walk(b, WALK_BUCKETS);
+    bucket_names_block(c, &w->buckets, b);
+    rctx_walk(b, WALK_ECR);
+    ecr_names_block(c, &w->ecrs, b);
+    rctx_walk(b, WALK_AURORA);
+    rctx_each_block(c->m, &w->auroras, b, aurora, c);
+    rctx_walk(b, WALK_ROLES);
+    role_names_block(c, &w->roles, b);
+    rctx_walk(b, WALK_CIDRS);
+    cidrs_block(c, &w->cidrs, b);
+    rctx_walk(b, WALK_EC2);
+    ec2_tasks_block(c, &w->ec2, b);
+    rctx_walk(b, WALK_NET_ZONES);
+    rctx_each_block(c->m, &w->nets, b, network_zones, c);
+    rctx_walk(b, WALK_AURORA_ZONES);
+    rctx_each_block(c->m, &w->aurora_zones.each, b, db_zones, &w->aurora_zones);
+    rctx_walk(b, WALK_RDS_ZONES);
+    rctx_each_block(c->m, &w->rds_zones.each, b, db_zones, &w->rds_zones);
+    rctx_walk(b, WALK_NAMES);
+    derived_names_block(c, &w->names, b);
+    rctx_walk(b, WALK_ON_DEMAND);
+    on_demand_block(c, &w->on_demand, b);
+    rctx_walk(b, WALK_FIELDS);
+    field_params_block(c, &w->fields, b);
+}
+
+/* After the last block: what needs every object seen, and the walks that
+ * stay whole, each under its own phase. */
+static void walks_finish(Aws *c, AwsWalks *w, RctxBlocks *b)
+{
+    rctx_walk(b, WALK_BUCKETS);
+    bucket_claims(c, &w->buckets);
+    rctx_walk(b, WALK_RDS);
+    rctx_each(c->m, "rds", rds, c);
+    rctx_walk(b, WALK_CIDRS);
+    cidrs_finish(c, &w->cidrs);
+    rctx_walk(b, WALK_EC2);
+    ec2_clusters(c, &w->ec2);
+    rctx_walk(b, WALK_AURORA_ZONES);
+    db_zones_finish(&w->aurora_zones);
+    rctx_walk(b, WALK_RDS_ZONES);
+    db_zones_finish(&w->rds_zones);
+    rctx_walk(b, WALK_TAGS);
+    tag_quota(c);
+    rctx_walk(b, WALK_ON_DEMAND);
+    on_demand_finish(c, &w->on_demand);
+    rctx_walk(b, WALK_FIELDS);
+    field_params_finish(c, &w->fields);
+    rctx_walk(b, WALK_RECOVERY);
+    recovery_windows(c);
+    free(w->names.acct_ok);
+}
+
+/* The pass runs its walks a block of objects at a time (rulectx.h), so
+ * that at 30,000 LAs the later walks of a block find its objects cached.
+ * What needs every object seen runs after the last block, under its
+ * walk's phase: E0502/E0503's filing (which bucket E0503 names first was
+ * decided by one set of every name, state buckets first), the VPN ranges
+ * and E0512's sweep, the EC2 clusters (the largest task of all services),
+ * and the filing of E0517 for databases, E0524 for on-demand rules and
+ * E0525, at whose places another walk, or another entry, may have filed
+ * the same code first (the engine keeps the first filed). The rds walk
+ * stays whole after the blocks (E0507, E0515, E0523 may point at the
+ * literal an aurora's do, and aurora's were filed first); so do the
+ * platform's tags and the environments' recovery windows, a handful of
+ * values. */
 void rules_aws(Model *m, DiagEngine *d)
 {
     Aws c = {.m = m, .d = d};
     NameMemo *memo = calloc(1, sizeof *memo);   /* NULL: no memo, names as fast as before */
     c.nc = names_ctx_memo(m, NULL, memo);
     rctx_begin(m);
-    rctx_each(m, "service", service, &c);
-    bucket_names(&c);
-    ecr_names(&c);
-    rctx_each(m, "aurora", aurora, &c);
-    rctx_each(m, "rds", rds, &c);
-    role_names(&c);
-    cidrs(&c);
-    ec2_capacity(&c);
-    rctx_each(m, "network", network_zones, &c);
-    rctx_each(m, "aurora", db_zones, &c);
-    rctx_each(m, "rds", db_zones, &c);
-    tag_quota(&c);
-    derived_names(&c);
-    on_demand_rule_names(&c);
-    field_params(&c);
-    recovery_windows(&c);
+    AwsWalks *w = xcalloc(1, sizeof *w);
+    walks_init(&c, w);
+    RctxBlocks b;
+    rctx_blocks_begin(&b, m, d, WALK_N);
+    while (rctx_blocks_next(&b))
+        walks_block(&c, w, &b);
+    walks_finish(&c, w, &b);
+    rctx_blocks_end(&b);
+    free(w);
     if (c.ec2_state > 0)
         awslim_ec2_release(&c.ec2);
     if (c.regions_state > 0)
