@@ -19,6 +19,13 @@
 #include "rulectx.h"
 #include "banned.h"
 
+/* The pass's walks, in the order they ran one after the other: their
+ * charges' phases (rctx_walk) and the order flush() files them in. */
+enum { WALK_NETWORK, WALK_AURORA, WALK_ON_DEMAND, WALK_ATTACHMENT, NWALKS };
+
+/* Bits of Cost.attached: the account's attachment is charged already. */
+enum { ATTACHED_HUB = 1, ATTACHED_SPOKE = 2 };
+
 typedef struct Cost {
     Model *m;
     DiagEngine *d;
@@ -29,12 +36,23 @@ typedef struct Cost {
     const Object *hub;      /* the last VPN account vpn_hub() judged... */
     bool hub_ok;            /* ...whether it has a network and is built... */
     const char *hub_region; /* ...and its region: every LA asks about the same one */
-    struct Charge **order;  /* charges in first-seen order (deterministic output); malloc'd */
-    int n, cap;
+    int walk;               /* the walk charging now */
+    bool tangled;           /* a key was charged by two walks (charge()) */
+    struct Charges {
+        struct Charge **order;  /* a walk's charges in first-seen order; malloc'd */
+        int n, cap;
+    } charges[NWALKS];
+    /* the walks' places, kept from block to block */
+    RctxCursor nets, dbs, starts, spokes;
+    /* attachments()'s own, kept from block to block: */
+    uint8_t *attached;      /* per object index, ATTACHED_* (xcalloc'd) */
+    const char *region;     /* the region of the last price asked for... */
+    double hourly;          /* ...and the price, or -1 */
 } Cost;
 
 /* One warning to be: everything billed through one place in the source. */
 typedef struct Charge {
+    int walk;               /* the walk that charged it first */
     const char *code;       /* "W0701" */
     Site site;              /* where to point */
     const Object *first;    /* the first object charged here */
@@ -129,28 +147,34 @@ static double price(const Cost *c, const Object *o, const char *name, const char
 /* ---- grouping ---------------------------------------------------------------- */
 
 /* Files a charge under key (the node the figure hangs on: a template's
- * literal is one key for every account it expands into). */
+ * literal is one key for every account it expands into). A key charged by
+ * two walks is noted (c->tangled): run block by block, which of them
+ * charged it first, and the order of its sum, could differ from a run of
+ * one walk after the other. */
 static Charge *charge(Cost *c, const void *key, const char *code, Site site, const Object *o,
                       double monthly)
 {
     Charge *g = table_get(&c->groups, key);
     if (g) {
+        c->tangled |= g->walk != c->walk;
         g->count++;
         g->monthly += monthly;
         return NULL;
     }
-    if (c->n == c->cap) {
-        int cap = c->cap ? c->cap * 2 : 16;
-        Charge **p = realloc(c->order, (size_t)cap * sizeof *p);
+    struct Charges *w = &c->charges[c->walk];
+    if (w->n == w->cap) {
+        int cap = w->cap ? w->cap * 2 : 16;
+        Charge **p = realloc(w->order, (size_t)cap * sizeof *p);
         if (!p)
             return NULL;
-        c->order = p;
-        c->cap = cap;
+        w->order = p;
+        w->cap = cap;
     }
     g = arena_alloc(arena(c), sizeof *g);
-    *g = (Charge){.code = code, .site = site, .first = o, .count = 1, .monthly = monthly, .each = monthly};
+    *g = (Charge){.walk = c->walk, .code = code, .site = site, .first = o, .count = 1,
+                  .monthly = monthly, .each = monthly};
     table_put(&c->groups, key, g);
-    c->order[c->n++] = g;
+    w->order[w->n++] = g;
     return g;
 }
 
@@ -170,10 +194,11 @@ static const char *money(const Cost *c, double usd)
     return arena_printf(arena(c), usd < 10 ? "$%.2f" : "$%.0f", usd);
 }
 
-static void flush(Cost *c)
+/* Files walk k's warnings, in first-seen order. */
+static void flush(Cost *c, int k)
 {
-    for (int i = 0; i < c->n; i++) {
-        const Charge *g = c->order[i];
+    for (int i = 0; i < c->charges[k].n; i++) {
+        const Charge *g = c->charges[k].order[i];
         Diag *d = diag_new(c->d, DIAG_WARNING, g->code, g->site.src, g->site.span,
                            "%s: about %s/month", g->what, money(c, g->each));
         diag_label(c->d, d, "%s", g->label);
@@ -393,41 +418,95 @@ static void attachment(Cost *c, const Object *o, const char *field, bool hub, do
 }
 
 /* W0706: the hub's attachment and one for each account whose VPN-only
- * services are reached through another account's VPN (SPEC §13.3). */
-static void attachments(Cost *c, const ObjList *svcs)
+ * services are reached through another account's VPN (SPEC §13.3), for
+ * the services of the block. An account's attachment is charged once
+ * (c->attached, by object index: each object has its own). */
+static void attachments(Cost *c, const RctxBlocks *b)
 {
-    Table hubs, spokes;         /* account -> itself: its attachment is charged already */
-    table_init(&hubs);
-    table_init(&spokes);
-    const char *region = NULL, *last = NULL;
-    double hourly = -1;
-    for (int i = 0; i < svcs->n; i++) {
-        rctx_prefetch_account(c->m, svcs, i);
-        const Object *s = svcs->items[i], *hub = vpn_hub(c, s);
+    for (RctxCursor *k = &c->spokes; rctx_more(k, b); k->i++) {
+        rctx_prefetch_account(c->m, k->l, k->i);
+        const Object *s = k->l->items[k->i], *hub = vpn_hub(c, s);
         if (!hub)
             continue;
-        if (!last || strcmp(region_of(c, s->account), last) != 0) {
+        const char *region = region_of(c, s->account);
+        if (!c->region || strcmp(region, c->region) != 0)
             /* a platform has a region or two: not a table lookup a spoke */
-            hourly = price(c, s, "transit_gateway_attachment_hour", &region);
-            last = region;
-        }
-        if (hourly < 0)
+            c->hourly = price(c, s, "transit_gateway_attachment_hour", &c->region);
+        if (c->hourly < 0)
             continue;
-        if (!table_get(&hubs, hub)) {
-            table_put(&hubs, hub, (void *)hub);
-            attachment(c, hub, "vpn", true, hourly, region);
+        if (!(c->attached[hub->index] & ATTACHED_HUB)) {
+            c->attached[hub->index] |= ATTACHED_HUB;
+            attachment(c, hub, "vpn", true, c->hourly, c->region);
         }
-        if (!table_get(&spokes, s->account)) {
-            table_put(&spokes, s->account, (void *)s->account);
-            attachment(c, s, "access", false, hourly, region);
+        if (!(c->attached[s->account->index] & ATTACHED_SPOKE)) {
+            c->attached[s->account->index] |= ATTACHED_SPOKE;
+            attachment(c, s, "access", false, c->hourly, c->region);
         }
     }
-    table_release(&hubs);
-    table_release(&spokes);
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
 
+static void networks(Cost *c, const RctxBlocks *b)
+{
+    for (RctxCursor *k = &c->nets; rctx_more(k, b); k->i++) {
+        rctx_prefetch_account(c->m, k->l, k->i);
+        nat(c, k->l->items[k->i]);
+        endpoints(c, k->l->items[k->i]);
+    }
+}
+
+static void auroras(Cost *c, const RctxBlocks *b)
+{
+    for (RctxCursor *k = &c->dbs; rctx_more(k, b); k->i++) {
+        rctx_prefetch_account(c->m, k->l, k->i);
+        aurora_floor(c, k->l->items[k->i]);
+    }
+}
+
+static void on_demands(Cost *c, const RctxBlocks *b)
+{
+    for (RctxCursor *k = &c->starts; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        on_demand(c, k->l->items[k->i]);
+    }
+}
+
+/* Forgets every charge and starts every walk again at its first item. */
+static void walks_begin(Cost *c)
+{
+    table_release(&c->groups);
+    table_init(&c->groups);
+    for (int k = 0; k < NWALKS; k++)
+        c->charges[k].n = 0;
+    memset(c->attached, 0, (size_t)c->m->nobjects + 1);
+    c->region = NULL;
+    c->hourly = -1;
+    c->tangled = false;
+    rctx_cursor_init(&c->nets, c->m, "network");
+    rctx_cursor_init(&c->dbs, c->m, "aurora");
+    rctx_cursor_init(&c->starts, c->m, "service");
+    rctx_cursor_init(&c->spokes, c->m, "service");
+}
+
+/* Every walk over the objects of block b, in the walks' order. */
+static void walks_block(Cost *c, const RctxBlocks *b)
+{
+    static void (*const walk[NWALKS])(Cost *, const RctxBlocks *) = {
+        [WALK_NETWORK] = networks, [WALK_AURORA] = auroras, [WALK_ON_DEMAND] = on_demands,
+        [WALK_ATTACHMENT] = attachments};
+    for (c->walk = 0; c->walk < NWALKS; c->walk++)
+        walk[c->walk](c, b);
+}
+
+/* The pass runs block by block (rulectx.h): its walks file nothing while
+ * they run; they charge (c->groups), and every warning is filed after the
+ * last block, walk by walk, each walk's in the order it charged them, as
+ * one walk after the other did. The one state the walks share is the
+ * table of keys: if a key was charged by two walks, the blocks may have
+ * changed which charged it first and the order of its sum, so the walks
+ * run again, whole, one after the other (no platform of the tests does
+ * that: each walk's keys are fields of its own kind, or its own blocks). */
 void rules_cost(Model *m, DiagEngine *d)
 {
     const ObjList *nets = model_kind(m, "network"), *dbs = model_kind(m, "aurora");
@@ -440,23 +519,26 @@ void rules_cost(Model *m, DiagEngine *d)
     table_init(&c.groups);
     if (!load_prices(&c))
         goto out;
-    for (int i = 0; i < nets->n; i++) {
-        rctx_prefetch_account(m, nets, i);
-        nat(&c, nets->items[i]);
-        endpoints(&c, nets->items[i]);
+    c.attached = xcalloc((size_t)m->nobjects + 1, 1);
+    walks_begin(&c);
+    RctxBlocks b;
+    rctx_blocks_begin(&b, m, d, NWALKS);
+    while (rctx_blocks_next(&b))
+        walks_block(&c, &b);
+    if (c.tangled) {
+        const RctxBlocks whole = {.bound = UINT32_MAX, .last = true};
+        walks_begin(&c);
+        walks_block(&c, &whole);        /* one walk after the other, each over every object */
     }
-    for (int i = 0; i < dbs->n; i++) {
-        rctx_prefetch_account(m, dbs, i);
-        aurora_floor(&c, dbs->items[i]);
+    for (int k = 0; k < NWALKS; k++) {
+        rctx_walk(&b, k);
+        flush(&c, k);
     }
-    for (int i = 0; i < svcs->n; i++) {
-        rctx_prefetch(m, svcs, i);
-        on_demand(&c, svcs->items[i]);
-    }
-    attachments(&c, svcs);
-    flush(&c);
+    rctx_blocks_end(&b);
 out:
     cJSON_Delete(c.prices);
     table_release(&c.groups);
-    free(c.order);
+    for (int k = 0; k < NWALKS; k++)
+        free(c.charges[k].order);
+    free(c.attached);
 }

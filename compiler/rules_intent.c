@@ -31,7 +31,17 @@ typedef struct Intent {
                                windows are not checked) */
     const Object *fixed_acct;   /* the account service_fixed last asked about... */
     bool fixed_acct_ok;         /* ...and whether its network's range is fixed */
+    /* the walks' places, kept from block to block (rules_intent) */
+    RctxEach services;      /* service(), every environment's view */
+    RctxCursor placed;      /* clusters' walk over the services */
+    Table uses;             /* cluster -> ClusterUse: built by that walk, read after it */
+    RctxEach buckets;
+    RctxCursor registries;
 } Intent;
+
+/* The pass's walks, in the order they ran one after the other: their
+ * diagnostics' phases (rctx_walk). */
+enum { WALK_SERVICE, WALK_CLUSTERS, WALK_BUCKET, WALK_ENVIRONMENTS, WALK_REGISTRIES, NWALKS };
 
 static Arena *arena(const Intent *c)
 {
@@ -575,20 +585,18 @@ static void service(void *ctx, Object *o, const Environment *env)
     rctx_once_done(&once);
 }
 
-/* Per-cluster facts, and E0603 for each service. Base platform only. */
-static void clusters(Intent *c)
+/* E0603 for each service of the block, and what it adds to its cluster's
+ * facts (c->uses). Base platform only. */
+static void cluster_uses(Intent *c, const RctxBlocks *b)
 {
-    Table uses;
-    table_init(&uses);
-    const ObjList *sl = model_kind(c->m, "service");
-    for (int i = 0; i < sl->n; i++) {
-        rctx_prefetch(c->m, sl, i);
-        Object *o = sl->items[i];
+    for (RctxCursor *k = &c->placed; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        Object *o = k->l->items[k->i];
         switched_on_in_prod(c, o);
         const Object *cl = rctx_cluster_of(c->m, o);
         if (!cl)
             continue;
-        ClusterUse *u = use_of(c, &uses, cl);
+        ClusterUse *u = use_of(c, &c->uses, cl);
         const Value *lt = rctx_val(c->m, o, "launch_type", NULL);
         double lo, hi;
         u->services++;
@@ -599,12 +607,17 @@ static void clusters(Intent *c)
             u->scale_zero += rctx_range(c->m, o, "scale", NULL, &lo, &hi) && lo <= 0;
         }
     }
+}
+
+/* The clusters' own E0601 and E0602, from the facts of all their services:
+ * after the last block. */
+static void cluster_facts(Intent *c)
+{
     const ObjList *cl = model_kind(c->m, "cluster");
     for (int i = 0; i < cl->n; i++) {
-        cluster_spot(c, cl->items[i], table_get(&uses, cl->items[i]));
-        cluster_floor(c, cl->items[i], table_get(&uses, cl->items[i]));
+        cluster_spot(c, cl->items[i], table_get(&c->uses, cl->items[i]));
+        cluster_floor(c, cl->items[i], table_get(&c->uses, cl->items[i]));
     }
-    table_release(&uses);
 }
 
 /* ---- E0606 buckets, E0607 prod, E0608 registries ------------------------------ */
@@ -683,17 +696,17 @@ static void environments(Intent *c)
     }
 }
 
-static void registries(Intent *c)
+/* E0608 for the registries of the block. */
+static void registries(Intent *c, const RctxBlocks *b)
 {
-    const ObjList *l = model_kind(c->m, "ecr");
-    for (int i = 0; i < l->n; i++) {
-        const Object *o = l->items[i];
+    for (RctxCursor *k = &c->registries; rctx_more(k, b); k->i++) {
+        const Object *o = k->l->items[k->i];
         const Value *p = rctx_val(c->m, o, "push", NULL);
         if (!p || p->kind != VAL_LIST)
             continue;
         Site whole = rctx_site(c->m, o, "push", NULL);
-        for (uint32_t k = 0; k < p->n; k++) {
-            const Value *v = p->items[k];
+        for (uint32_t i = 0; i < p->n; i++) {
+            const Value *v = p->items[i];
             if (!v || v->kind != VAL_STR || !strchr(v->u.str, '*'))
                 continue;
             Site s = rctx_elem_site(v, whole);
@@ -711,17 +724,49 @@ static void registries(Intent *c)
 
 /* ---- the pass ------------------------------------------------------------------- */
 
+/* Every walk of a block, in the walks' order. */
+static void walk_block(Intent *c, RctxBlocks *b)
+{
+    rctx_walk(b, WALK_SERVICE);
+    rctx_each_block(c->m, &c->services, b, service, c);
+    rctx_walk(b, WALK_CLUSTERS);
+    cluster_uses(c, b);
+    rctx_walk(b, WALK_BUCKET);
+    rctx_each_block(c->m, &c->buckets, b, bucket, c);
+    rctx_walk(b, WALK_REGISTRIES);
+    registries(c, b);
+}
+
+/* The pass runs block by block (rulectx.h): its walks share no state and
+ * file different codes, except these, which stay whole after the blocks:
+ * the clusters' E0601 and E0602 read the facts of all their services
+ * (c->uses), and come after every service's own E0601 and E0602, as
+ * before; environments() files E0607 for each prod environment over the
+ * databases, where two environments (or an aurora and an rds written
+ * through one template argument) can point at one span, and the first
+ * filed of two such repeats is kept, so its walks keep their order.
+ * E0652's first zone of an account (c->zones) is the service walk's own. */
 void rules_intent(Model *m, DiagEngine *d)
 {
     Intent c = {.m = m, .d = d};
     c.scratch = malloc(sizeof *c.scratch);
     rctx_begin(m);
     table_init(&c.zones);
-    rctx_each(m, "service", service, &c);
-    clusters(&c);
-    rctx_each(m, "bucket", bucket, &c);
+    table_init(&c.uses);
+    rctx_each_init(&c.services, m, "service");
+    rctx_cursor_init(&c.placed, m, "service");
+    rctx_each_init(&c.buckets, m, "bucket");
+    rctx_cursor_init(&c.registries, m, "ecr");
+    RctxBlocks b;
+    rctx_blocks_begin(&b, m, d, NWALKS);
+    while (rctx_blocks_next(&b))
+        walk_block(&c, &b);
+    rctx_walk(&b, WALK_CLUSTERS);
+    cluster_facts(&c);
+    rctx_walk(&b, WALK_ENVIRONMENTS);
     environments(&c);
-    registries(&c);
+    rctx_blocks_end(&b);
+    table_release(&c.uses);
     table_release(&c.zones);
     free(c.scratch);
 }
