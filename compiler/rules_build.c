@@ -517,6 +517,8 @@ typedef struct HubUse {
 typedef struct HubMap {
     HubUse *u;              /* xrealloc'd */
     int n, cap;
+    int first_cap;          /* the cap of the first allocation: the accounts, at most one
+                               entry each, so that it is never copied to grow */
 } HubMap;
 
 /* Where account index acct is, or would be inserted, in map; *found. */
@@ -539,7 +541,7 @@ static int hub_find(const HubMap *map, uint32_t acct, bool *found)
 static void hub_insert(HubMap *map, int at, HubUse u)
 {
     if (map->n == map->cap) {
-        map->cap = map->cap ? 2 * map->cap : 64;
+        map->cap = map->cap ? 2 * map->cap : map->first_cap > 0 ? map->first_cap : 64;
         map->u = xrealloc(map->u, (size_t)map->cap * sizeof *map->u);
     }
     memmove(&map->u[at + 1], &map->u[at], (size_t)(map->n - at) * sizeof *map->u);
@@ -786,6 +788,8 @@ static void build_init(Build *c, Model *m, DiagEngine *d)
     rctx_cursor_init(&c->svcs, m, "service");
     c->nfirst = m->nenvs ? m->nenvs : 1;
     c->first = xcalloc((size_t)c->nfirst, sizeof *c->first);
+    for (int k = 0; k < c->nfirst; k++)
+        c->first[k].first_cap = model_kind(m, "account")->n;
     shape_init(&c->dirs, m, "account", &walks[WALK_ACCOUNTS]);
 }
 
