@@ -77,13 +77,13 @@ typedef struct CleanWalk {
 enum { WALK_SERVICE, WALK_ECR, WALK_BUCKET, WALK_ACCOUNTS, WALK_N };
 static CleanWalk walks[WALK_N];
 
-/* Ends a walk of l that began with rctx_filed() at filed (skipped: cut
- * short by walk_done, which leaves the record as it was). */
+/* Ends a walk of l (skipped: cut short by walk_done, which leaves the
+ * record as it was); filed: the diagnostics the walk itself offered. */
 static void walk_end(CleanWalk *w, const Model *m, const ObjList *l, unsigned long filed,
                      bool skipped)
 {
     if (!skipped)
-        *w = (CleanWalk){l->items, l->n, rctx_sharing(m) && rctx_filed() == filed};
+        *w = (CleanWalk){l->items, l->n, rctx_sharing(m) && filed == 0};
 }
 
 /* Whether the rest of a walk of l may be skipped: rctx_once said its
@@ -93,6 +93,66 @@ static bool walk_done(const CleanWalk *w, const ObjList *l, bool first, bool run
 {
     return first && !run && w->clean && w->items == l->items && l->n <= w->n;
 }
+
+/* A CleanWalk'd walk run a block at a time. The other walks of a block
+ * file between its segments, so it counts its own diagnostics segment by
+ * segment (rctx_filed around each), not around the whole walk. */
+typedef struct ShapeWalk {
+    RctxCursor c;           /* its place in its list */
+    CleanWalk *rec;         /* its record (walks[]) */
+    unsigned long filed;    /* diagnostics it offered, summed over its segments */
+    bool first;             /* no item has asked rctx_once yet */
+    bool skipped;           /* walk_done cut it short: the later blocks skip it too */
+    const Object *last;     /* step labels: the last account whose name was plan_name_ok */
+} ShapeWalk;
+
+static void shape_init(ShapeWalk *w, const Model *m, const char *kind, CleanWalk *rec)
+{
+    *w = (ShapeWalk){.rec = rec, .first = true};
+    rctx_cursor_init(&w->c, m, kind);
+}
+
+/* After the last block: what walk_end did at the end of the whole walk. */
+static void shape_end(ShapeWalk *w, const Model *m)
+{
+    walk_end(w->rec, m, w->c.l, w->filed, w->skipped);
+}
+
+/* ---- the pass's walks, a block of objects at a time ---------------------- */
+
+/* The walks of the pass, in their original order: a walk's phase is its
+ * place here (rctx_walk), so that diagnostics at one position print in
+ * this order whatever the interleaving. */
+enum {
+    W_PLAN_NAMES,           /* the platform, the environments, then the accounts */
+    W_SERVICE_LABELS,       /* step_labels, one walk a kind */
+    W_ECR_LABELS,
+    W_BUCKET_LABELS,
+    W_ENV_ACCOUNTS,         /* the environments only */
+    W_NETWORKS,             /* accounts */
+    W_EGRESS,               /* networks */
+    W_VPN_REACH,            /* services */
+    W_UNIT_DIRS,            /* accounts */
+    W_N
+};
+
+/* What the blocked walks keep from one block to the next: their cursors
+ * and what a walk used to hold in locals for its whole run. */
+typedef struct Build {
+    Model *m;
+    DiagEngine *d;
+    Kinds K;
+    RctxCursor plan_accts;  /* W_PLAN_NAMES's accounts */
+    ShapeWalk labels[3];    /* W_SERVICE_LABELS .. W_BUCKET_LABELS */
+    RctxCursor net_accts;   /* W_NETWORKS */
+    RctxCursor nets;        /* W_EGRESS */
+    RctxCursor svcs;        /* W_VPN_REACH */
+    struct HubMap *first;   /* W_VPN_REACH: one an environment (second_hub) */
+    int nfirst;
+    ShapeWalk dirs;         /* W_UNIT_DIRS */
+    struct UnitDir *buf;    /* W_UNIT_DIRS's scratch, of cap entries */
+    int cap;
+} Build;
 
 /* ---- E0804 names the plan and the tree carry ----------------------------- */
 
@@ -134,7 +194,8 @@ static void plan_name(Model *m, DiagEngine *d, const Object *o, const char *what
     diag_emit(d, g);
 }
 
-static void plan_names(Model *m, DiagEngine *d)
+/* The platform and the environments: a handful, run whole. */
+static void plan_names_top(Model *m, DiagEngine *d)
 {
     if (m->platform && m->platform->name)
         plan_name(m, d, m->platform, "platform", m->platform->name);
@@ -150,10 +211,14 @@ static void plan_names(Model *m, DiagEngine *d)
             diag_emit(d, g);
         }
     }
-    const ObjList *accts = model_kind(m, "account");
-    for (int i = 0; i < accts->n; i++)
-        if (accts->items[i]->name)
-            plan_name(m, d, accts->items[i], "account", accts->items[i]->name);
+}
+
+/* The accounts of a block. */
+static void plan_names_block(Build *c, const RctxBlocks *b)
+{
+    for (RctxCursor *k = &c->plan_accts; rctx_more(k, b); k->i++)
+        if (k->l->items[k->i]->name)
+            plan_name(c->m, c->d, k->l->items[k->i], "account", k->l->items[k->i]->name);
 }
 
 /* Step ids carry labels lower-cased with `_` as `-` (planemit.c slug) and
@@ -181,35 +246,34 @@ static void step_label(DiagEngine *d, const Object *o, bool chars)
 }
 
 /* The characters of service labels are AWS's rule (E0524, ECS serviceName)
- * and those of registry labels too (E0504); any label may be too long. */
-static void step_labels(Model *m, DiagEngine *d)
+ * and those of registry labels too (E0504); any label may be too long.
+ * The items of one kind (walk w) in block b; chars: buckets, whose
+ * characters no other rule checks. */
+static void step_labels_block(Build *c, ShapeWalk *w, const RctxBlocks *b, bool chars)
 {
-    static const char *const kinds[] = {"service", "ecr", "bucket"};
-    _Static_assert(sizeof kinds / sizeof *kinds == WALK_BUCKET + 1, "a CleanWalk a kind");
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
-        const ObjList *l = model_kind(m, kinds[k]);
-        const Object *last = NULL;  /* the last account whose name was plan_name_ok */
-        bool first = true, skipped = false;
-        unsigned long filed = rctx_filed();
-        for (int i = 0; i < l->n; i++) {
-            rctx_prefetch_objects(l, i);
-            const Object *a = l->items[i]->account;
-            if (!l->items[i]->name || !a || !a->name || (a != last && !plan_name_ok(a->name)))
-                continue;
-            last = a;           /* an account's blocks come together: its name is asked once */
-            RctxOnce once;      /* a label and an account name: the same in every environment */
-            bool run = rctx_once(&once, m, RCTX_ONCE_STEP_LABEL, l->items[i], NULL,
-                                 rctx_fixed_shape, NULL);
-            if ((skipped = walk_done(&walks[k], l, first, run)))
-                break;
-            first = false;
-            if (!run)
-                continue;
-            step_label(d, l->items[i], k == 2);     /* bucket: chars too */
-            rctx_once_done(&once);
-        }
-        walk_end(&walks[k], m, l, filed, skipped);
+    if (w->skipped)
+        return;
+    unsigned long filed = rctx_filed();
+    for (RctxCursor *k = &w->c; rctx_more(k, b); k->i++) {
+        const ObjList *l = k->l;
+        int i = k->i;
+        rctx_prefetch_objects(l, i);
+        const Object *a = l->items[i]->account;
+        if (!l->items[i]->name || !a || !a->name || (a != w->last && !plan_name_ok(a->name)))
+            continue;
+        w->last = a;            /* an account's blocks come together: its name is asked once */
+        RctxOnce once;          /* a label and an account name: the same in every environment */
+        bool run = rctx_once(&once, c->m, RCTX_ONCE_STEP_LABEL, l->items[i], NULL,
+                             rctx_fixed_shape, NULL);
+        if ((w->skipped = walk_done(w->rec, l, w->first, run)))
+            return;
+        w->first = false;
+        if (!run)
+            continue;
+        step_label(c->d, l->items[i], chars);
+        rctx_once_done(&once);
     }
+    w->filed += rctx_filed() - filed;
 }
 
 /* ---- E0803 environments that deploy nothing ------------------------------ */
@@ -244,36 +308,37 @@ static bool ec2_cluster(Model *m, const Object *c)
     return false;
 }
 
-static void networks(Model *m, DiagEngine *d, const Kinds *K)
+/* E0801 of account a. */
+static void network_of(Model *m, DiagEngine *d, const Kinds *K, const Object *a)
 {
-    const ObjList *accts = model_kind(m, "account");
-    for (int i = 0; i < accts->n; i++) {
-        rctx_prefetch(m, accts, i);
-        const Object *a = accts->items[i];
-        const Object *need = NULL;
-        bool net = false;
-        for (int k = 0; k < a->nchildren && !net; k++) {
-            const char *kind = a->children[k]->kind;
-            net = kind == K->network;
-            if (!need && (kind == K->service || kind == K->aurora || kind == K->rds ||
-                          (kind == K->cluster && ec2_cluster(m, a->children[k]))))
-                need = a->children[k];
-        }
-        if (net || !need)
-            continue;
-        {
-            const Object *c = need;
-            Site s = model_obj_site(c), as = label_site(a);
-            Diag *g = diag_new(d, DIAG_ERROR, "E0801", s.src, s.span,
-                               "%s `%s` needs a network, but account `%s` has none", c->kind,
-                               c->name ? c->name : c->kind, a->name ? a->name : "?");
-            diag_label(d, g, "%s", is_kind(c, "service")   ? "its tasks run in the account's subnets"
-                                   : is_kind(c, "cluster") ? "its EC2 instances run in the account's private subnets"
-                                                           : "it is placed in the account's database subnets");
-            diag_secondary(d, g, as.src, as.span, "no `network` block in this account");
-            diag_help(d, g, "add `network { cidr = 10.0.0.0/16 }` to account `%s`", a->name ? a->name : "?");
-            diag_emit(d, g);     /* one mistake, one error: the account lacks one network */
-        }
+    const Object *c = NULL;     /* the first block that needs a network */
+    bool net = false;
+    for (int k = 0; k < a->nchildren && !net; k++) {
+        const char *kind = a->children[k]->kind;
+        net = kind == K->network;
+        if (!c && (kind == K->service || kind == K->aurora || kind == K->rds ||
+                   (kind == K->cluster && ec2_cluster(m, a->children[k]))))
+            c = a->children[k];
+    }
+    if (net || !c)
+        return;
+    Site s = model_obj_site(c), as = label_site(a);
+    Diag *g = diag_new(d, DIAG_ERROR, "E0801", s.src, s.span,
+                       "%s `%s` needs a network, but account `%s` has none", c->kind,
+                       c->name ? c->name : c->kind, a->name ? a->name : "?");
+    diag_label(d, g, "%s", is_kind(c, "service")   ? "its tasks run in the account's subnets"
+                           : is_kind(c, "cluster") ? "its EC2 instances run in the account's private subnets"
+                                                   : "it is placed in the account's database subnets");
+    diag_secondary(d, g, as.src, as.span, "no `network` block in this account");
+    diag_help(d, g, "add `network { cidr = 10.0.0.0/16 }` to account `%s`", a->name ? a->name : "?");
+    diag_emit(d, g);     /* one mistake, one error: the account lacks one network */
+}
+
+static void networks_block(Build *c, const RctxBlocks *b)
+{
+    for (RctxCursor *k = &c->net_accts; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        network_of(c->m, c->d, &c->K, k->l->items[k->i]);
     }
 }
 
@@ -332,38 +397,42 @@ static int needed(Model *m, const Object *a, const char **need, const Object **s
  * neither, every task fails to start (CannotPullContainerError) and
  * nothing says why until someone reads the stopped tasks. One error per
  * account, naming what is missing. Base platform only. */
-static void egress(Model *m, DiagEngine *d)
+static void egress_of(Model *m, DiagEngine *d, const Object *net)
 {
-    const ObjList *nets = model_kind(m, "network");
-    for (int i = 0; i < nets->n; i++) {
-        rctx_prefetch(m, nets, i);
-        const Object *net = nets->items[i], *svc = NULL;
-        const Value *nat = model_get(m, net, "nat");
-        if (!net->account || (nat && (nat->kind == VAL_SYM || nat->kind == VAL_STR) && strcmp(nat->u.str, "none") != 0))
-            continue;
-        const char *need[6];
-        int n = needed(m, net->account, need, &svc);
-        char missing[256] = "";
-        size_t len = 0;
-        for (int k = 0; k < n; k++)
-            if (!list_has(m, net, "endpoints", need[k]))
-                len += (size_t)snprintf(missing + len, sizeof missing - len, "%s`%s`", len ? ", " : "", need[k]);
-        bool s3 = list_has(m, net, "gateway_endpoints", "s3");
-        if (n == 0 || (len == 0 && s3))
-            continue;
-        if (!s3)
-            snprintf(missing + len, sizeof missing - len, "%sthe S3 gateway endpoint", len ? ", " : "");
-        Site s = model_obj_site(net), ss = model_obj_site(svc);
-        Diag *g = diag_new(d, DIAG_ERROR, "E0806", s.src, s.span,
-                           "the private subnets of `%s` have no way out: service `%s` cannot start",
-                           net->account->path, svc->name ? svc->name : "?");
-        diag_label(d, g, "`nat = none` and no endpoint for %s", missing);
-        diag_secondary(d, g, ss.src, ss.span, "pulls its image from ECR and logs to CloudWatch");
-        diag_help(d, g, "add `nat = single`, or keep `nat = none` and list the interface endpoints "
-                        "(`endpoints = [\"ecr.api\", \"ecr.dkr\", \"logs\"%s]`) with the S3 gateway "
-                        "endpoint (`gateway_endpoints = [\"s3\"]`, the default; free)",
-                  n > 3 ? ", \"secretsmanager\"" : "");
-        diag_emit(d, g);
+    const Object *svc = NULL;
+    const Value *nat = model_get(m, net, "nat");
+    if (!net->account || (nat && (nat->kind == VAL_SYM || nat->kind == VAL_STR) && strcmp(nat->u.str, "none") != 0))
+        return;
+    const char *need[6];
+    int n = needed(m, net->account, need, &svc);
+    char missing[256] = "";
+    size_t len = 0;
+    for (int k = 0; k < n; k++)
+        if (!list_has(m, net, "endpoints", need[k]))
+            len += (size_t)snprintf(missing + len, sizeof missing - len, "%s`%s`", len ? ", " : "", need[k]);
+    bool s3 = list_has(m, net, "gateway_endpoints", "s3");
+    if (n == 0 || (len == 0 && s3))
+        return;
+    if (!s3)
+        snprintf(missing + len, sizeof missing - len, "%sthe S3 gateway endpoint", len ? ", " : "");
+    Site s = model_obj_site(net), ss = model_obj_site(svc);
+    Diag *g = diag_new(d, DIAG_ERROR, "E0806", s.src, s.span,
+                       "the private subnets of `%s` have no way out: service `%s` cannot start",
+                       net->account->path, svc->name ? svc->name : "?");
+    diag_label(d, g, "`nat = none` and no endpoint for %s", missing);
+    diag_secondary(d, g, ss.src, ss.span, "pulls its image from ECR and logs to CloudWatch");
+    diag_help(d, g, "add `nat = single`, or keep `nat = none` and list the interface endpoints "
+                    "(`endpoints = [\"ecr.api\", \"ecr.dkr\", \"logs\"%s]`) with the S3 gateway "
+                    "endpoint (`gateway_endpoints = [\"s3\"]`, the default; free)",
+              n > 3 ? ", \"secretsmanager\"" : "");
+    diag_emit(d, g);
+}
+
+static void egress_block(Build *c, const RctxBlocks *b)
+{
+    for (RctxCursor *k = &c->nets; rctx_more(k, b); k->i++) {
+        rctx_prefetch(c->m, k->l, k->i);
+        egress_of(c->m, c->d, k->l->items[k->i]);
     }
 }
 
@@ -431,22 +500,66 @@ static const char *unreachable(Model *m, const Environment *e, const Object *s, 
  * attached to (lower.c plans one attachment an account, for the first
  * such service). */
 typedef struct HubUse {
+    uint32_t acct;          /* its account's index: the key */
     const Object *svc;      /* the first service */
     const Object *hub;      /* the account holding its VPN */
 } HubUse;
 
-/* For VPN-only service s reached through hub in one environment, the first
- * service of its account that uses another hub's VPN (E0808), else NULL
- * after noting s's hub when it is the account's first (first: account ->
- * HubUse, one table an environment). */
-static const HubUse *second_hub(Model *m, Table *first, const Object *s, const Object *hub)
+/* Account -> HubUse in one environment, sorted by the account's index (an
+ * object's index is unique, so this is a map of accounts). It was a Table
+ * keyed by the account: at 30,000 LAs a probe of it, one a VPN-only
+ * service, was a miss into a table of every account. The walk over the
+ * services meets the accounts in ascending order (an account's blocks are
+ * created together, after it, and a kind's list is in creation order), so
+ * the account asked for is the last entry or a new one past it, and a new
+ * one is appended; any other order is still answered exactly, by a binary
+ * search and an insertion. */
+typedef struct HubMap {
+    HubUse *u;              /* xrealloc'd */
+    int n, cap;
+    int first_cap;          /* the cap of the first allocation: the accounts, at most one
+                               entry each, so that it is never copied to grow */
+} HubMap;
+
+/* Where account index acct is, or would be inserted, in map; *found. */
+static int hub_find(const HubMap *map, uint32_t acct, bool *found)
 {
-    const HubUse *u = table_get(first, s->account);
-    if (u)
-        return u->hub == hub ? NULL : u;
-    HubUse *n = arena_alloc(&m->pg->arena, sizeof *n);
-    *n = (HubUse){s, hub};
-    table_put(first, s->account, n);
+    int lo = 0, hi = map->n;
+    if (hi > 0 && map->u[hi - 1].acct <= acct)     /* the walk's case: no search */
+        lo = hi - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (map->u[mid].acct < acct)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = lo < map->n && map->u[lo].acct == acct;
+    return lo;
+}
+
+static void hub_insert(HubMap *map, int at, HubUse u)
+{
+    if (map->n == map->cap) {
+        map->cap = map->cap ? 2 * map->cap : map->first_cap > 0 ? map->first_cap : 64;
+        map->u = xrealloc(map->u, (size_t)map->cap * sizeof *map->u);
+    }
+    memmove(&map->u[at + 1], &map->u[at], (size_t)(map->n - at) * sizeof *map->u);
+    map->u[at] = u;
+    map->n++;
+}
+
+/* For VPN-only service s reached through hub in one environment, the first
+ * service of its account that uses another hub's VPN (E0808; valid until
+ * the next call with first), else NULL after noting s's hub when it is
+ * the account's first (first: the environment's HubMap). */
+static const HubUse *second_hub(HubMap *first, const Object *s, const Object *hub)
+{
+    bool found;
+    int at = hub_find(first, s->account->index, &found);
+    if (found)
+        return first->u[at].hub == hub ? NULL : &first->u[at];
+    hub_insert(first, at, (HubUse){s->account->index, s, hub});
     return NULL;
 }
 
@@ -499,42 +612,40 @@ static void report_second_hub(Model *m, DiagEngine *d, const Object *s, const En
  * no packet can arrive. E0808: the services of one account that are reached
  * through another account's VPN all use the same one, as the account's one
  * attachment reaches one. One error per service, in the first environment. */
-static void vpn_reach(Model *m, DiagEngine *d)
+static void vpn_reach_of(Build *c, const Object *s)
 {
-    const ObjList *svcs = model_kind(m, "service");
-    int nenvs = m->nenvs ? m->nenvs : 1;
-    Table *first = calloc((size_t)nenvs, sizeof *first);
-    if (!first)
-        return;
-    for (int k = 0; k < nenvs; k++)
-        table_init(&first[k]);
-    for (int i = 0; i < svcs->n; i++) {
-        rctx_prefetch_account(m, svcs, i);
-        const Object *s = svcs->items[i], *hub = NULL;
-        const char *why = NULL;
-        const Environment *env = NULL;
-        const HubUse *other = NULL;
-        for (int k = m->nenvs ? 0 : -1; k < m->nenvs && !why && !other; k++) {
-            env = k < 0 ? NULL : m->envs[k];
-            /* whether env deploys the account is asked only of a VPN-only
-               service (most are not): this runs for every service */
-            const char *w = s->account ? unreachable(m, env, s, &hub) : NULL;
-            if (!w && (!hub || hub == s->account))
-                continue;
-            if (!deploys(m, env, s->account))
-                continue;
-            why = w;
-            if (!why)
-                other = second_hub(m, &first[k < 0 ? 0 : k], s, hub);
-        }
-        if (why)
-            report_unreachable(m, d, s, env, why, hub);
-        else if (other)
-            report_second_hub(m, d, s, env, hub, other);
+    Model *m = c->m;
+    const Object *hub = NULL;
+    const char *why = NULL;
+    const Environment *env = NULL;
+    const HubUse *other = NULL;
+    for (int k = m->nenvs ? 0 : -1; k < m->nenvs && !why && !other; k++) {
+        env = k < 0 ? NULL : m->envs[k];
+        /* whether env deploys the account is asked only of a VPN-only
+           service (most are not): this runs for every service */
+        const char *w = s->account ? unreachable(m, env, s, &hub) : NULL;
+        if (!w && (!hub || hub == s->account))
+            continue;
+        if (!deploys(m, env, s->account))
+            continue;
+        why = w;
+        if (!why)
+            other = second_hub(&c->first[k < 0 ? 0 : k], s, hub);
     }
-    for (int k = 0; k < nenvs; k++)
-        table_release(&first[k]);
-    free(first);
+    if (why)
+        report_unreachable(m, c->d, s, env, why, hub);
+    else if (other)
+        report_second_hub(m, c->d, s, env, hub, other);
+}
+
+/* The services of a block; c->first holds the accounts' first hubs from
+ * block to block. */
+static void vpn_reach_block(Build *c, const RctxBlocks *b)
+{
+    for (RctxCursor *k = &c->svcs; rctx_more(k, b); k->i++) {
+        rctx_prefetch_account(c->m, k->l, k->i);
+        vpn_reach_of(c, k->l->items[k->i]);
+    }
 }
 
 /* ---- E0802 unit directories ---------------------------------------------- */
@@ -639,38 +750,103 @@ static void unit_dirs_of(DiagEngine *d, const Kinds *K, const Object *a, UnitDir
     }
 }
 
-static void unit_dirs(Model *m, DiagEngine *d, const Kinds *K)
+/* The accounts of a block; c->buf is the scratch of every account's. */
+static void unit_dirs_block(Build *c, const RctxBlocks *b)
 {
-    UnitDir *buf = NULL;
-    int cap = 0;
-    const ObjList *accts = model_kind(m, "account");
-    bool skipped = false;
+    ShapeWalk *w = &c->dirs;
+    if (w->skipped)
+        return;
     unsigned long filed = rctx_filed();
-    for (int i = 0; i < accts->n; i++) {
-        rctx_prefetch_children(accts, i);
+    for (RctxCursor *k = &w->c; rctx_more(k, b); k->i++) {
+        rctx_prefetch_children(k->l, k->i);
         /* labels and blocks only: the same in every environment */
         RctxOnce once;
-        bool run = rctx_once(&once, m, RCTX_ONCE_UNIT_DIRS, accts->items[i], NULL,
+        bool run = rctx_once(&once, c->m, RCTX_ONCE_UNIT_DIRS, k->l->items[k->i], NULL,
                              rctx_fixed_shape, NULL);
-        if ((skipped = walk_done(&walks[WALK_ACCOUNTS], accts, i == 0, run)))
-            break;
+        if ((w->skipped = walk_done(w->rec, k->l, k->i == 0, run)))
+            return;
         if (run) {
-            unit_dirs_of(d, K, accts->items[i], &buf, &cap);
+            unit_dirs_of(c->d, &c->K, k->l->items[k->i], &c->buf, &c->cap);
             rctx_once_done(&once);
         }
     }
-    walk_end(&walks[WALK_ACCOUNTS], m, accts, filed, skipped);
-    free(buf);
+    w->filed += rctx_filed() - filed;
 }
 
+/* ---- the pass -------------------------------------------------------------- */
+
+static void build_init(Build *c, Model *m, DiagEngine *d)
+{
+    static const char *const label_kinds[] = {"service", "ecr", "bucket"};
+    _Static_assert(sizeof label_kinds / sizeof *label_kinds == WALK_BUCKET + 1, "a CleanWalk a kind");
+    *c = (Build){.m = m, .d = d, .K = kinds_of(m)};
+    rctx_cursor_init(&c->plan_accts, m, "account");
+    for (int k = 0; k < 3; k++)
+        shape_init(&c->labels[k], m, label_kinds[k], &walks[WALK_SERVICE + k]);
+    rctx_cursor_init(&c->net_accts, m, "account");
+    rctx_cursor_init(&c->nets, m, "network");
+    rctx_cursor_init(&c->svcs, m, "service");
+    c->nfirst = m->nenvs ? m->nenvs : 1;
+    c->first = xcalloc((size_t)c->nfirst, sizeof *c->first);
+    for (int k = 0; k < c->nfirst; k++)
+        c->first[k].first_cap = model_kind(m, "account")->n;
+    shape_init(&c->dirs, m, "account", &walks[WALK_ACCOUNTS]);
+}
+
+/* After the last block: the CleanWalk records, the walks' memory. */
+static void build_release(Build *c)
+{
+    for (int k = 0; k < 3; k++)
+        shape_end(&c->labels[k], c->m);
+    shape_end(&c->dirs, c->m);
+    for (int k = 0; k < c->nfirst; k++)
+        free(c->first[k].u);
+    free(c->first);
+    free(c->buf);
+}
+
+/* The walks of a block, in their original order. */
+static void build_block(Build *c, RctxBlocks *b)
+{
+    rctx_walk(b, W_PLAN_NAMES);
+    plan_names_block(c, b);
+    for (int k = 0; k < 3; k++) {
+        rctx_walk(b, W_SERVICE_LABELS + k);
+        step_labels_block(c, &c->labels[k], b, k == 2);     /* bucket: chars too */
+    }
+    rctx_walk(b, W_NETWORKS);
+    networks_block(c, b);
+    rctx_walk(b, W_EGRESS);
+    egress_block(c, b);
+    rctx_walk(b, W_VPN_REACH);
+    vpn_reach_block(c, b);
+    rctx_walk(b, W_UNIT_DIRS);
+    unit_dirs_block(c, b);
+}
+
+/* The pass runs block by block (rulectx.h, RctxBlocks): every walk over
+ * the objects of a block, then over the next, so that the later walks of
+ * a block find its objects cached. Every walk over objects is blocked: none
+ * reads another's results, and their codes differ but E0804's, which
+ * plan_names and step_labels both file, each at a label of the kind it
+ * walks (a span one block node has, so one kind's); the walks that keep
+ * something from item to item (step_labels' last account, vpn_reach's
+ * first hubs, unit_dirs' scratch, the CleanWalk counts) keep it in Build.
+ * Two stay whole, before the blocks: plan_names' platform and
+ * environments, and env_accounts, which walk the environments only and
+ * share nothing with the other walks; their phases are still their own. */
 void rules_build(Model *m, DiagEngine *d)
 {
-    plan_names(m, d);
-    step_labels(m, d);
+    Build c;
+    build_init(&c, m, d);
+    RctxBlocks b;
+    rctx_blocks_begin(&b, m, d, W_N);
+    rctx_walk(&b, W_PLAN_NAMES);
+    plan_names_top(m, d);
+    rctx_walk(&b, W_ENV_ACCOUNTS);
     env_accounts(m, d);
-    Kinds K = kinds_of(m);
-    networks(m, d, &K);
-    egress(m, d);
-    vpn_reach(m, d);
-    unit_dirs(m, d, &K);
+    while (rctx_blocks_next(&b))
+        build_block(&c, &b);
+    build_release(&c);
+    rctx_blocks_end(&b);
 }
