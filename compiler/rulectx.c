@@ -442,10 +442,9 @@ static uint32_t block_objects(void)
     return step;
 }
 
-void rctx_blocks_begin(RctxBlocks *b, const Model *m, DiagEngine *d, int nwalks)
+void rctx_blocks_begin(RctxBlocks *b, const Model *m)
 {
-    *b = (RctxBlocks){.nobjects = (uint32_t)m->nobjects, .step = block_objects(), .d = d,
-                      .phase0 = d->phase + 1, .nwalks = nwalks};
+    *b = (RctxBlocks){.nobjects = (uint32_t)m->nobjects, .step = block_objects()};
 }
 
 bool rctx_blocks_next(RctxBlocks *b)
@@ -459,14 +458,15 @@ bool rctx_blocks_next(RctxBlocks *b)
     return true;
 }
 
-void rctx_walk(RctxBlocks *b, int k)
+void rctx_walks_begin(RctxWalks *w, DiagEngine *d, int nwalks)
 {
-    b->d->phase = b->phase0 + (unsigned)k;
+    *w = (RctxWalks){d, d->phase + 1, nwalks};
+    d->phase = w->phase0 + (unsigned)(nwalks > 0 ? nwalks - 1 : 0);
 }
 
-void rctx_blocks_end(RctxBlocks *b)
+void rctx_walk(const RctxWalks *w, int k)
 {
-    b->d->phase = b->phase0 + (unsigned)b->nwalks;
+    w->d->phase = w->phase0 + (unsigned)k;
 }
 
 void rctx_cursor_init(RctxCursor *c, const Model *m, const char *kind)

@@ -94,13 +94,13 @@ void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx);
 /* ---- walks a block at a time (cache blocking) --------------------------
  *
  * A pass walks its kinds one after another, each over the whole model: at
- * 30,000 LAs the objects and values a pass reads (about 70 MB) no longer
- * fit in the cache, so every walk fetches them again from memory, where at
- * 3,000 they were still cached from the walk before. A pass whose walks do
- * not depend on each other's complete results runs them a block of
- * objects at a time instead: every walk over the objects of the first
- * block, then every walk over the second, and so on, so that the later
- * walks of a block find its objects cached.
+ * 30,000 LAs the objects and values the passes read (about 70 MB) no
+ * longer fit in the cache, so every walk fetches them again from memory,
+ * where at 3,000 they were still cached from the walk before. So the
+ * passes run their walks a block of objects at a time instead (rules_run
+ * drives them): every walk of every pass over the objects of the first
+ * block, then every walk over the second, and so on, so that all but the
+ * first walk of a block find its objects cached.
  *
  * A block is a range of object indexes (creation order), the same for
  * every kind; each walk keeps a cursor into its list and takes, in each
@@ -112,37 +112,46 @@ void rctx_each(const Model *m, const char *kind, RctxCheck fn, void *ctx);
  * after the blocks) and the order of diagnostics, which rctx_walk keeps:
  * each walk has a phase (DiagEngine.phase), and diagnostics at one
  * position print in the order of their walks, as if run one after the
- * other. A walk that files a code another walk of the pass files too
- * could change which of two repeats is kept (the first filed): such walks
- * stay whole. */
+ * other. A walk that files a code another walk files too could change
+ * which of two repeats is kept (the first filed): such walks stay whole,
+ * or file after the blocks; the passes' codes are their own (E05xx, E06xx,
+ * W07xx, E08xx), so this is a question inside a pass. */
 typedef struct RctxBlocks {
     uint32_t bound;         /* this block: the objects whose index is below */
     bool last;              /* the last block: every object left */
     uint32_t nobjects;      /* the model's */
     uint32_t step;          /* objects a block */
-    DiagEngine *d;
-    unsigned phase0;        /* the phase of walk 0 */
-    int nwalks;
     bool begun;
 } RctxBlocks;
 
-/* Objects a block: at about 15 objects an LA, 2,000 LAs, whose objects
- * and values (2.4 KB an LA) stay in a 32 MB cache with room to spare.
- * SFDC_BLOCK_OBJECTS=N sets another size: tests/tiers/12-blocks checks
+/* Objects a block: at about 15 objects an LA, some 140 LAs, whose objects
+ * and values (2.4 KB an LA, 330 KB) stay in a core's 1 MB L2 while every
+ * walk of every pass reads them. Measured at 10,000 and 30,000 LAs
+ * (`sfdc check`, CPU per LA, medians of 8-10 alternated runs): blocks of
+ * 2,048 objects 1-4% faster than of 8,192 and 32,768; 1,024 no faster.
+ * SFDC_BLOCK_OBJECTS=N sets another size: tests/tiers/09-blocks checks
  * every test program with blocks of one object and of a few, and finds
  * the same diagnostics as in one block. */
-enum { RCTX_BLOCK_OBJECTS = 1 << 15 };
+enum { RCTX_BLOCK_OBJECTS = 1 << 11 };
 
-/* Starts a pass of nwalks walks over m's objects, block by block:
- * `rctx_blocks_begin(&b, m, d, N); while (rctx_blocks_next(&b)) { walks }
- * rctx_blocks_end(&b);`. A model of one block runs its walks once. */
-void rctx_blocks_begin(RctxBlocks *b, const Model *m, DiagEngine *d, int nwalks);
+/* The blocks of m's objects: `rctx_blocks_begin(&b, m); while
+ * (rctx_blocks_next(&b)) { walks }`. A model of one block has one. */
+void rctx_blocks_begin(RctxBlocks *b, const Model *m);
 bool rctx_blocks_next(RctxBlocks *b);
-/* Diagnostics filed from now on are walk k's (0 <= k < nwalks): call it
- * before each walk of a block, and before a walk's work after the blocks. */
-void rctx_walk(RctxBlocks *b, int k);
-/* After the pass: what is filed later prints after every walk of it. */
-void rctx_blocks_end(RctxBlocks *b);
+
+/* A pass's walks' phases: rctx_walks_begin reserves nwalks phases after
+ * the engine's (the engine's phase is left at the last of them, so that
+ * the next pass's come after); rctx_walk(w, k) files what follows as walk
+ * k's, before each walk of a block and before a walk's work after the
+ * blocks. The driver (rules_run) moves the engine past every pass's
+ * phases when they are done. */
+typedef struct RctxWalks {
+    DiagEngine *d;
+    unsigned phase0;        /* the phase of walk 0 */
+    int nwalks;
+} RctxWalks;
+void rctx_walks_begin(RctxWalks *w, DiagEngine *d, int nwalks);
+void rctx_walk(const RctxWalks *w, int k);
 
 /* A walk's place in its list, kept from block to block. */
 typedef struct RctxCursor {

@@ -11,14 +11,38 @@
 
 #include "banned.h"
 
+/* The passes in their order, the four that walk the big kinds a block of
+ * objects at a time (rulectx.h) interleaved: every walk of every one of
+ * them over a block, then over the next, so that at 30,000 LAs only the
+ * first walk of a block fetches its objects from memory. Each pass
+ * reserves its walks' phases as it begins, in the passes' order, and
+ * rules_demand (a few walks of its own, whole) one phase between; what
+ * is filed after the passes prints after all of them. */
 void rules_run(Model *m, DiagEngine *d)
 {
     rules_structure(m, d);
-    rules_aws(m, d);
-    rules_intent(m, d);
+    AwsPass *aws = rules_aws_begin(m, d);
+    IntentPass *intent = rules_intent_begin(m, d);
+    RctxWalks demand;
+    rctx_walks_begin(&demand, d, 1);
+    CostPass *cost = rules_cost_begin(m, d);
+    BuildPass *build = rules_build_begin(m, d);
+    unsigned top = d->phase;
+    RctxBlocks b;
+    rctx_blocks_begin(&b, m);
+    while (rctx_blocks_next(&b)) {
+        rules_aws_block(aws, &b);
+        rules_intent_block(intent, &b);
+        rules_cost_block(cost, &b);
+        rules_build_block(build, &b);
+    }
+    rules_aws_end(aws);
+    rules_intent_end(intent);
+    rctx_walk(&demand, 0);
     rules_demand(m, d);
-    rules_cost(m, d);
-    rules_build(m, d);
+    rules_cost_end(cost);
+    rules_build_end(build);
+    d->phase = top + 1;
 }
 
 /* E0313: a program describes one platform — none is an error (nothing to

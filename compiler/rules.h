@@ -1,10 +1,15 @@
 /* rules.h — the rule passes that run on the evaluated platform.
  *
  * rules_run() runs every pass over one Model (the base, or an
- * environment's own evaluation; rules_check decides which) in a fixed order and reports through the DiagEngine (whose filter,
- * installed by eval, applies `@allow` waivers and drops repeats). Passes
- * read the model only (model.h); the pure checks they call (schedule.c,
- * awslimits.c) know nothing of it.
+ * environment's own evaluation; rules_check decides which) in a fixed
+ * order and reports through the DiagEngine (whose filter, installed by
+ * eval, applies `@allow` waivers and drops repeats). Passes read the model
+ * only (model.h); the pure checks they call (schedule.c, awslimits.c) know
+ * nothing of it. rules_aws, rules_intent, rules_cost and rules_build run
+ * their walks a block of objects at a time, the four passes' walks of a
+ * block one after another (rulectx.h, RctxBlocks): each has a begin, a
+ * block and an end, and rules_run drives them; their diagnostics print as
+ * if the passes and their walks had run one after another.
  *
  *   rules_structure   this file: exactly one platform (E0313), unique
  *                     account ids (E0509)
@@ -45,13 +50,29 @@ struct Eval;
  * the same diagnostics. */
 void rules_check(struct Eval *ev, Model *base, DiagEngine *d);
 
-/* The passes, in the order rules_run calls them. */
+/* The passes, in the order rules_run calls them. A blocked pass's begin
+ * reserves its walks' phases (so the passes must begin in this order),
+ * block runs its walks over one block, end what needs every object seen
+ * and frees the pass; the rulectx cache (rctx_begin) is m's throughout. */
+struct RctxBlocks;
+typedef struct AwsPass AwsPass;
+typedef struct IntentPass IntentPass;
+typedef struct CostPass CostPass;
+typedef struct BuildPass BuildPass;
 void rules_structure(Model *m, DiagEngine *d);
-void rules_aws(Model *m, DiagEngine *d);
-void rules_intent(Model *m, DiagEngine *d);
+AwsPass *rules_aws_begin(Model *m, DiagEngine *d);
+void rules_aws_block(AwsPass *p, const struct RctxBlocks *b);
+void rules_aws_end(AwsPass *p);
+IntentPass *rules_intent_begin(Model *m, DiagEngine *d);
+void rules_intent_block(IntentPass *p, const struct RctxBlocks *b);
+void rules_intent_end(IntentPass *p);
 void rules_demand(Model *m, DiagEngine *d);
-void rules_cost(Model *m, DiagEngine *d);
-void rules_build(Model *m, DiagEngine *d);
+CostPass *rules_cost_begin(Model *m, DiagEngine *d);
+void rules_cost_block(CostPass *p, const struct RctxBlocks *b);
+void rules_cost_end(CostPass *p);
+BuildPass *rules_build_begin(Model *m, DiagEngine *d);
+void rules_build_block(BuildPass *p, const struct RctxBlocks *b);
+void rules_build_end(BuildPass *p);
 void rules_env(Model *m, DiagEngine *d);
 
 #endif

@@ -2065,60 +2065,68 @@ static void walks_init(Aws *c, AwsWalks *w)
     rctx_each_init(&w->rds_zones.each, c->m, "rds");
 }
 
+/* The pass between rules_aws_begin and rules_aws_end. */
+struct AwsPass {
+    Aws c;
+    AwsWalks w;
+    NameMemo *memo;         /* NULL: no memo, names as fast as before */
+    RctxWalks ph;           /* the walks' phases */
+};
+
 /* Every walk that can take its objects a block at a time, in their order. */
-static void walks_block(Aws *c, AwsWalks *w, RctxBlocks *b)
+static void walks_block(Aws *c, AwsWalks *w, const RctxWalks *ph, const RctxBlocks *b)
 {
-    rctx_walk(b, WALK_SERVICE);
+    rctx_walk(ph, WALK_SERVICE);
     rctx_each_block(c->m, &w->svcs, b, service, c);
-    rctx_walk(b, WALK_BUCKETS);
+    rctx_walk(ph, WALK_BUCKETS);
     bucket_names_block(c, &w->buckets, b);
-    rctx_walk(b, WALK_ECR);
+    rctx_walk(ph, WALK_ECR);
     ecr_names_block(c, &w->ecrs, b);
-    rctx_walk(b, WALK_AURORA);
+    rctx_walk(ph, WALK_AURORA);
     rctx_each_block(c->m, &w->auroras, b, aurora, c);
-    rctx_walk(b, WALK_ROLES);
+    rctx_walk(ph, WALK_ROLES);
     role_names_block(c, &w->roles, b);
-    rctx_walk(b, WALK_CIDRS);
+    rctx_walk(ph, WALK_CIDRS);
     cidrs_block(c, &w->cidrs, b);
-    rctx_walk(b, WALK_EC2);
+    rctx_walk(ph, WALK_EC2);
     ec2_tasks_block(c, &w->ec2, b);
-    rctx_walk(b, WALK_NET_ZONES);
+    rctx_walk(ph, WALK_NET_ZONES);
     rctx_each_block(c->m, &w->nets, b, network_zones, c);
-    rctx_walk(b, WALK_AURORA_ZONES);
+    rctx_walk(ph, WALK_AURORA_ZONES);
     rctx_each_block(c->m, &w->aurora_zones.each, b, db_zones, &w->aurora_zones);
-    rctx_walk(b, WALK_RDS_ZONES);
+    rctx_walk(ph, WALK_RDS_ZONES);
     rctx_each_block(c->m, &w->rds_zones.each, b, db_zones, &w->rds_zones);
-    rctx_walk(b, WALK_NAMES);
+    rctx_walk(ph, WALK_NAMES);
     derived_names_block(c, &w->names, b);
-    rctx_walk(b, WALK_ON_DEMAND);
+    rctx_walk(ph, WALK_ON_DEMAND);
     on_demand_block(c, &w->on_demand, b);
-    rctx_walk(b, WALK_FIELDS);
+    rctx_walk(ph, WALK_FIELDS);
     field_params_block(c, &w->fields, b);
 }
 
 /* After the last block: what needs every object seen, and the walks that
  * stay whole, each under its own phase. */
-static void walks_finish(Aws *c, AwsWalks *w, RctxBlocks *b)
+static void walks_finish(Aws *c, AwsWalks *w, const RctxWalks *ph)
 {
-    rctx_walk(b, WALK_BUCKETS);
+    rctx_walk(ph, WALK_BUCKETS);
     bucket_claims(c, &w->buckets);
-    rctx_walk(b, WALK_RDS);
+    rctx_walk(ph, WALK_RDS);
     rctx_each(c->m, "rds", rds, c);
-    rctx_walk(b, WALK_CIDRS);
+    rctx_walk(ph, WALK_CIDRS);
     cidrs_finish(c, &w->cidrs);
-    rctx_walk(b, WALK_EC2);
+    rctx_walk(ph, WALK_EC2);
     ec2_clusters(c, &w->ec2);
-    rctx_walk(b, WALK_AURORA_ZONES);
+    rctx_walk(ph, WALK_AURORA_ZONES);
     db_zones_finish(&w->aurora_zones);
-    rctx_walk(b, WALK_RDS_ZONES);
+    rctx_walk(ph, WALK_RDS_ZONES);
     db_zones_finish(&w->rds_zones);
-    rctx_walk(b, WALK_TAGS);
+    rctx_walk(ph, WALK_TAGS);
     tag_quota(c);
-    rctx_walk(b, WALK_ON_DEMAND);
+    rctx_walk(ph, WALK_ON_DEMAND);
     on_demand_finish(c, &w->on_demand);
-    rctx_walk(b, WALK_FIELDS);
+    rctx_walk(ph, WALK_FIELDS);
     field_params_finish(c, &w->fields);
-    rctx_walk(b, WALK_RECOVERY);
+    rctx_walk(ph, WALK_RECOVERY);
     recovery_windows(c);
     free(w->names.acct_ok);
 }
@@ -2136,27 +2144,34 @@ static void walks_finish(Aws *c, AwsWalks *w, RctxBlocks *b)
  * literal an aurora's do, and aurora's were filed first); so do the
  * platform's tags and the environments' recovery windows, a handful of
  * values. */
-void rules_aws(Model *m, DiagEngine *d)
+AwsPass *rules_aws_begin(Model *m, DiagEngine *d)
 {
-    Aws c = {.m = m, .d = d};
-    NameMemo *memo = calloc(1, sizeof *memo);   /* NULL: no memo, names as fast as before */
-    c.nc = names_ctx_memo(m, NULL, memo);
+    AwsPass *p = xcalloc(1, sizeof *p);
+    p->c = (Aws){.m = m, .d = d};
+    p->memo = calloc(1, sizeof *p->memo);
+    p->c.nc = names_ctx_memo(m, NULL, p->memo);
     rctx_begin(m);
-    AwsWalks *w = xcalloc(1, sizeof *w);
-    walks_init(&c, w);
-    RctxBlocks b;
-    rctx_blocks_begin(&b, m, d, WALK_N);
-    while (rctx_blocks_next(&b))
-        walks_block(&c, w, &b);
-    walks_finish(&c, w, &b);
-    rctx_blocks_end(&b);
-    free(w);
-    if (c.ec2_state > 0)
-        awslim_ec2_release(&c.ec2);
-    if (c.regions_state > 0)
-        awsc_regions_release(&c.regions);
-    awsc_json_free(c.engines);
-    if (memo)
-        names_memo_release(memo);
-    free(memo);
+    walks_init(&p->c, &p->w);
+    rctx_walks_begin(&p->ph, d, WALK_N);
+    return p;
+}
+
+void rules_aws_block(AwsPass *p, const RctxBlocks *b)
+{
+    walks_block(&p->c, &p->w, &p->ph, b);
+}
+
+void rules_aws_end(AwsPass *p)
+{
+    Aws *c = &p->c;
+    walks_finish(c, &p->w, &p->ph);
+    if (c->ec2_state > 0)
+        awslim_ec2_release(&c->ec2);
+    if (c->regions_state > 0)
+        awsc_regions_release(&c->regions);
+    awsc_json_free(c->engines);
+    if (p->memo)
+        names_memo_release(p->memo);
+    free(p->memo);
+    free(p);
 }

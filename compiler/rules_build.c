@@ -152,6 +152,7 @@ typedef struct Build {
     ShapeWalk dirs;         /* W_UNIT_DIRS */
     struct UnitDir *buf;    /* W_UNIT_DIRS's scratch, of cap entries */
     int cap;
+    RctxWalks ph;           /* the walks' phases */
 } Build;
 
 /* ---- E0804 names the plan and the tree carry ----------------------------- */
@@ -806,21 +807,21 @@ static void build_release(Build *c)
 }
 
 /* The walks of a block, in their original order. */
-static void build_block(Build *c, RctxBlocks *b)
+static void build_block(Build *c, const RctxBlocks *b)
 {
-    rctx_walk(b, W_PLAN_NAMES);
+    rctx_walk(&c->ph, W_PLAN_NAMES);
     plan_names_block(c, b);
     for (int k = 0; k < 3; k++) {
-        rctx_walk(b, W_SERVICE_LABELS + k);
+        rctx_walk(&c->ph, W_SERVICE_LABELS + k);
         step_labels_block(c, &c->labels[k], b, k == 2);     /* bucket: chars too */
     }
-    rctx_walk(b, W_NETWORKS);
+    rctx_walk(&c->ph, W_NETWORKS);
     networks_block(c, b);
-    rctx_walk(b, W_EGRESS);
+    rctx_walk(&c->ph, W_EGRESS);
     egress_block(c, b);
-    rctx_walk(b, W_VPN_REACH);
+    rctx_walk(&c->ph, W_VPN_REACH);
     vpn_reach_block(c, b);
-    rctx_walk(b, W_UNIT_DIRS);
+    rctx_walk(&c->ph, W_UNIT_DIRS);
     unit_dirs_block(c, b);
 }
 
@@ -835,18 +836,29 @@ static void build_block(Build *c, RctxBlocks *b)
  * Two stay whole, before the blocks: plan_names' platform and
  * environments, and env_accounts, which walk the environments only and
  * share nothing with the other walks; their phases are still their own. */
-void rules_build(Model *m, DiagEngine *d)
-{
+struct BuildPass {
     Build c;
-    build_init(&c, m, d);
-    RctxBlocks b;
-    rctx_blocks_begin(&b, m, d, W_N);
-    rctx_walk(&b, W_PLAN_NAMES);
+};
+
+BuildPass *rules_build_begin(Model *m, DiagEngine *d)
+{
+    BuildPass *p = xcalloc(1, sizeof *p);
+    build_init(&p->c, m, d);
+    rctx_walks_begin(&p->c.ph, d, W_N);
+    rctx_walk(&p->c.ph, W_PLAN_NAMES);
     plan_names_top(m, d);
-    rctx_walk(&b, W_ENV_ACCOUNTS);
+    rctx_walk(&p->c.ph, W_ENV_ACCOUNTS);
     env_accounts(m, d);
-    while (rctx_blocks_next(&b))
-        build_block(&c, &b);
-    build_release(&c);
-    rctx_blocks_end(&b);
+    return p;
+}
+
+void rules_build_block(BuildPass *p, const RctxBlocks *b)
+{
+    build_block(&p->c, b);
+}
+
+void rules_build_end(BuildPass *p)
+{
+    build_release(&p->c);
+    free(p);
 }

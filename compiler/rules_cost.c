@@ -507,38 +507,56 @@ static void walks_block(Cost *c, const RctxBlocks *b)
  * changed which charged it first and the order of its sum, so the walks
  * run again, whole, one after the other (no platform of the tests does
  * that: each walk's keys are fields of its own kind, or its own blocks). */
-void rules_cost(Model *m, DiagEngine *d)
+struct CostPass {
+    Cost c;
+    bool on;                /* something to price, and the prices read */
+    RctxWalks ph;           /* the walks' phases */
+};
+
+CostPass *rules_cost_begin(Model *m, DiagEngine *d)
 {
+    CostPass *p = xcalloc(1, sizeof *p);
+    Cost *c = &p->c;
+    *c = (Cost){.m = m, .d = d};
+    table_init(&c->groups);
+    rctx_walks_begin(&p->ph, d, NWALKS);
     const ObjList *nets = model_kind(m, "network"), *dbs = model_kind(m, "aurora");
     const ObjList *svcs = model_kind(m, "service");
     if (nets->n == 0 && dbs->n == 0 && svcs->n == 0)
-        return;
-    Cost c = {.m = m, .d = d};
-    c.own = m->env ? model_env(m, m->env) : NULL;
+        return p;
+    c->own = m->env ? model_env(m, m->env) : NULL;
     rctx_begin(m);
-    table_init(&c.groups);
-    if (!load_prices(&c))
-        goto out;
-    c.attached = xcalloc((size_t)m->nobjects + 1, 1);
-    walks_begin(&c);
-    RctxBlocks b;
-    rctx_blocks_begin(&b, m, d, NWALKS);
-    while (rctx_blocks_next(&b))
-        walks_block(&c, &b);
-    if (c.tangled) {
+    rctx_walk(&p->ph, 0);   /* a price table that cannot be read: before every charge */
+    if (!load_prices(c))
+        return p;
+    c->attached = xcalloc((size_t)m->nobjects + 1, 1);
+    walks_begin(c);
+    p->on = true;
+    return p;
+}
+
+void rules_cost_block(CostPass *p, const RctxBlocks *b)
+{
+    if (p->on)
+        walks_block(&p->c, b);
+}
+
+void rules_cost_end(CostPass *p)
+{
+    Cost *c = &p->c;
+    if (p->on && c->tangled) {
         const RctxBlocks whole = {.bound = UINT32_MAX, .last = true};
-        walks_begin(&c);
-        walks_block(&c, &whole);        /* one walk after the other, each over every object */
+        walks_begin(c);
+        walks_block(c, &whole);         /* one walk after the other, each over every object */
     }
-    for (int k = 0; k < NWALKS; k++) {
-        rctx_walk(&b, k);
-        flush(&c, k);
+    for (int k = 0; p->on && k < NWALKS; k++) {
+        rctx_walk(&p->ph, k);
+        flush(c, k);
     }
-    rctx_blocks_end(&b);
-out:
-    cJSON_Delete(c.prices);
-    table_release(&c.groups);
+    cJSON_Delete(c->prices);
+    table_release(&c->groups);
     for (int k = 0; k < NWALKS; k++)
-        free(c.charges[k].order);
-    free(c.attached);
+        free(c->charges[k].order);
+    free(c->attached);
+    free(p);
 }

@@ -37,6 +37,7 @@ typedef struct Intent {
     Table uses;             /* cluster -> ClusterUse: built by that walk, read after it */
     RctxEach buckets;
     RctxCursor registries;
+    RctxWalks ph;           /* the walks' phases */
 } Intent;
 
 /* The pass's walks, in the order they ran one after the other: their
@@ -725,15 +726,15 @@ static void registries(Intent *c, const RctxBlocks *b)
 /* ---- the pass ------------------------------------------------------------------- */
 
 /* Every walk of a block, in the walks' order. */
-static void walk_block(Intent *c, RctxBlocks *b)
+static void walk_block(Intent *c, const RctxBlocks *b)
 {
-    rctx_walk(b, WALK_SERVICE);
+    rctx_walk(&c->ph, WALK_SERVICE);
     rctx_each_block(c->m, &c->services, b, service, c);
-    rctx_walk(b, WALK_CLUSTERS);
+    rctx_walk(&c->ph, WALK_CLUSTERS);
     cluster_uses(c, b);
-    rctx_walk(b, WALK_BUCKET);
+    rctx_walk(&c->ph, WALK_BUCKET);
     rctx_each_block(c->m, &c->buckets, b, bucket, c);
-    rctx_walk(b, WALK_REGISTRIES);
+    rctx_walk(&c->ph, WALK_REGISTRIES);
     registries(c, b);
 }
 
@@ -746,27 +747,41 @@ static void walk_block(Intent *c, RctxBlocks *b)
  * through one template argument) can point at one span, and the first
  * filed of two such repeats is kept, so its walks keep their order.
  * E0652's first zone of an account (c->zones) is the service walk's own. */
-void rules_intent(Model *m, DiagEngine *d)
+struct IntentPass {
+    Intent c;
+};
+
+IntentPass *rules_intent_begin(Model *m, DiagEngine *d)
 {
-    Intent c = {.m = m, .d = d};
-    c.scratch = malloc(sizeof *c.scratch);
+    IntentPass *p = xcalloc(1, sizeof *p);
+    Intent *c = &p->c;
+    *c = (Intent){.m = m, .d = d};
+    c->scratch = malloc(sizeof *c->scratch);
     rctx_begin(m);
-    table_init(&c.zones);
-    table_init(&c.uses);
-    rctx_each_init(&c.services, m, "service");
-    rctx_cursor_init(&c.placed, m, "service");
-    rctx_each_init(&c.buckets, m, "bucket");
-    rctx_cursor_init(&c.registries, m, "ecr");
-    RctxBlocks b;
-    rctx_blocks_begin(&b, m, d, NWALKS);
-    while (rctx_blocks_next(&b))
-        walk_block(&c, &b);
-    rctx_walk(&b, WALK_CLUSTERS);
-    cluster_facts(&c);
-    rctx_walk(&b, WALK_ENVIRONMENTS);
-    environments(&c);
-    rctx_blocks_end(&b);
-    table_release(&c.uses);
-    table_release(&c.zones);
-    free(c.scratch);
+    table_init(&c->zones);
+    table_init(&c->uses);
+    rctx_each_init(&c->services, m, "service");
+    rctx_cursor_init(&c->placed, m, "service");
+    rctx_each_init(&c->buckets, m, "bucket");
+    rctx_cursor_init(&c->registries, m, "ecr");
+    rctx_walks_begin(&c->ph, d, NWALKS);
+    return p;
+}
+
+void rules_intent_block(IntentPass *p, const RctxBlocks *b)
+{
+    walk_block(&p->c, b);
+}
+
+void rules_intent_end(IntentPass *p)
+{
+    Intent *c = &p->c;
+    rctx_walk(&c->ph, WALK_CLUSTERS);
+    cluster_facts(c);
+    rctx_walk(&c->ph, WALK_ENVIRONMENTS);
+    environments(c);
+    table_release(&c->uses);
+    table_release(&c->zones);
+    free(c->scratch);
+    free(p);
 }
