@@ -2131,8 +2131,9 @@ static void walks_finish(Aws *c, AwsWalks *w, const RctxWalks *ph)
     free(w->names.acct_ok);
 }
 
-/* The pass runs its walks a block of objects at a time (rulectx.h), so
- * that at 30,000 LAs the later walks of a block find its objects cached.
+/* The pass runs its walks a block of objects at a time (rulectx.h;
+ * rules_run takes the blocked passes in turn over each block), so that at
+ * 30,000 LAs the later walks of a block find its objects cached.
  * What needs every object seen runs after the last block, under its
  * walk's phase: E0502/E0503's filing (which bucket E0503 names first was
  * decided by one set of every name, state buckets first), the VPN ranges

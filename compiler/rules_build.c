@@ -825,9 +825,10 @@ static void build_block(Build *c, const RctxBlocks *b)
     unit_dirs_block(c, b);
 }
 
-/* The pass runs block by block (rulectx.h, RctxBlocks): every walk over
- * the objects of a block, then over the next, so that the later walks of
- * a block find its objects cached. Every walk over objects is blocked: none
+/* The pass runs block by block (rulectx.h, RctxBlocks; rules_run takes
+ * the blocked passes in turn over each block): every walk over the objects
+ * of a block, then over the next, so that the later walks of a block find
+ * its objects cached. Every walk over objects is blocked: none
  * reads another's results, and their codes differ but E0804's, which
  * plan_names and step_labels both file, each at a label of the kind it
  * walks (a span one block node has, so one kind's); the walks that keep

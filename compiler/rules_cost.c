@@ -499,7 +499,8 @@ static void walks_block(Cost *c, const RctxBlocks *b)
         walk[c->walk](c, b);
 }
 
-/* The pass runs block by block (rulectx.h): its walks file nothing while
+/* The pass runs block by block (rulectx.h; rules_run takes the blocked
+ * passes in turn over each block): its walks file nothing while
  * they run; they charge (c->groups), and every warning is filed after the
  * last block, walk by walk, each walk's in the order it charged them, as
  * one walk after the other did. The one state the walks share is the

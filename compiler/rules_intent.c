@@ -738,7 +738,8 @@ static void walk_block(Intent *c, const RctxBlocks *b)
     registries(c, b);
 }
 
-/* The pass runs block by block (rulectx.h): its walks share no state and
+/* The pass runs block by block (rulectx.h; rules_run takes the blocked
+ * passes in turn over each block): its walks share no state and
  * file different codes, except these, which stay whole after the blocks:
  * the clusters' E0601 and E0602 read the facts of all their services
  * (c->uses), and come after every service's own E0601 and E0602, as
