@@ -431,15 +431,27 @@ static void each_overridden(const Environment *env, const char *kind, RctxCheck 
 
 /* ---- walks a block at a time --------------------------------------------- */
 
+/* SFDC_BLOCK_OBJECTS: N, blocks of N objects (fewer than the default);
+ * 0, the passes one after another (rctx_blocks_whole); -1 when unset. */
+static long block_env(void)
+{
+    static long n = -2;
+    if (n == -2) {
+        const char *s = getenv("SFDC_BLOCK_OBJECTS");
+        n = s && *s ? strtol(s, NULL, 10) : -1;
+    }
+    return n;
+}
+
 static uint32_t block_objects(void)
 {
-    static uint32_t step;
-    if (!step) {
-        const char *s = getenv("SFDC_BLOCK_OBJECTS");
-        long n = s ? strtol(s, NULL, 10) : 0;
-        step = n > 0 && n < RCTX_BLOCK_OBJECTS ? (uint32_t)n : RCTX_BLOCK_OBJECTS;
-    }
-    return step;
+    long n = block_env();
+    return n > 0 && n < RCTX_BLOCK_OBJECTS ? (uint32_t)n : RCTX_BLOCK_OBJECTS;
+}
+
+bool rctx_blocks_whole(void)
+{
+    return block_env() == 0;
 }
 
 void rctx_blocks_begin(RctxBlocks *b, const Model *m)

@@ -129,10 +129,13 @@ typedef struct RctxBlocks {
  * walk of every pass reads them. Measured at 10,000 and 30,000 LAs
  * (`sfdc check`, CPU per LA, medians of 8-10 alternated runs): blocks of
  * 2,048 objects 1-4% faster than of 8,192 and 32,768; 1,024 no faster.
- * SFDC_BLOCK_OBJECTS=N sets another size: tests/tiers/09-blocks checks
- * every test program with blocks of one object and of a few, and finds
- * the same diagnostics as in one block. */
+ * SFDC_BLOCK_OBJECTS=N sets a smaller size; SFDC_BLOCK_OBJECTS=0 runs
+ * the passes one after another, each in one block of every object, in
+ * the order they ran in before blocking (rctx_blocks_whole): tests/tiers/
+ * 09-blocks checks every test program with blocks of one object and of
+ * three against that, and finds the same diagnostics. */
 enum { RCTX_BLOCK_OBJECTS = 1 << 11 };
+bool rctx_blocks_whole(void);
 
 /* The blocks of m's objects: `rctx_blocks_begin(&b, m); while
  * (rctx_blocks_next(&b)) { walks }`. A model of one block has one. */

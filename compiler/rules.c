@@ -11,6 +11,37 @@
 
 #include "banned.h"
 
+/* The passes one after another, each over every object in one block:
+ * the order before blocking (SFDC_BLOCK_OBJECTS=0, rctx_blocks_whole),
+ * which tests/tiers/09-blocks compares the interleaved blocks with. Each
+ * pass's phases come after the one before's (its end leaves the engine at
+ * the walk it ran last, so the top of its reservation is put back). */
+static void passes_whole(Model *m, DiagEngine *d)
+{
+    const RctxBlocks all = {.bound = UINT32_MAX, .last = true};
+    AwsPass *aws = rules_aws_begin(m, d);
+    unsigned top = d->phase;
+    rules_aws_block(aws, &all);
+    rules_aws_end(aws);
+    d->phase = top;
+    IntentPass *intent = rules_intent_begin(m, d);
+    top = d->phase;
+    rules_intent_block(intent, &all);
+    rules_intent_end(intent);
+    d->phase = top + 1;
+    rules_demand(m, d);
+    CostPass *cost = rules_cost_begin(m, d);
+    top = d->phase;
+    rules_cost_block(cost, &all);
+    rules_cost_end(cost);
+    d->phase = top;
+    BuildPass *build = rules_build_begin(m, d);
+    top = d->phase;
+    rules_build_block(build, &all);
+    rules_build_end(build);
+    d->phase = top + 1;
+}
+
 /* The passes in their order, the four that walk the big kinds a block of
  * objects at a time (rulectx.h) interleaved: every walk of every one of
  * them over a block, then over the next, so that at 30,000 LAs only the
@@ -21,6 +52,10 @@
 void rules_run(Model *m, DiagEngine *d)
 {
     rules_structure(m, d);
+    if (rctx_blocks_whole()) {
+        passes_whole(m, d);
+        return;
+    }
     AwsPass *aws = rules_aws_begin(m, d);
     IntentPass *intent = rules_intent_begin(m, d);
     RctxWalks demand;
