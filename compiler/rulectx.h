@@ -124,8 +124,8 @@ typedef struct RctxBlocks {
     bool begun;
 } RctxBlocks;
 
-/* Objects a block: at about 15 objects an LA, some 140 LAs, whose objects
- * and values (2.4 KB an LA, 330 KB) stay in a core's 1 MB L2 while every
+/* Objects a block: at about 10 objects an LA, some 200 LAs, whose objects
+ * and values (2.4 KB an LA, 490 KB) stay in a core's 1 MB L2 while every
  * walk of every pass reads them. Measured at 10,000 and 30,000 LAs
  * (`sfdc check`, CPU per LA, medians of 8-10 alternated runs): blocks of
  * 2,048 objects 1-4% faster than of 8,192 and 32,768; 1,024 no faster.
