@@ -11,7 +11,7 @@
  * value is a default. Every pass is linear: names go through one hash
  * table, CIDR overlaps through one sort-and-sweep, derived names through
  * a DFA per pattern. */
-#include "rules.h"
+#include "rules_aws.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -27,52 +27,13 @@
 #include "rulectx.h"
 #include "banned.h"
 
-typedef struct Aws {
-    Model *m;
-    DiagEngine *d;
-    AwslimEc2Table ec2;       /* instance types, loaded on first use */
-    int ec2_state;          /* 0 not loaded, 1 loaded, -1 failed (reported once) */
-    const AwscTable *cons;  /* stdlib/aws/constraints.json (awsc_shared), on first use */
-    int cons_state;         /* as ec2_state */
-    AwscRegions regions;    /* stdlib/aws/regions.json, loaded on first use */
-    int regions_state;      /* as ec2_state */
-    struct cJSON *engines;  /* stdlib/aws/engine-versions.json, loaded on first use */
-    int engines_state;      /* as ec2_state */
-    const AwscParam *eni_sgs, *sg_rules;    /* E0520's quotas, looked up once */
-    const char *last_region;            /* region_info's last question... */
-    const AwscRegion *last_info;        /* ...and answer */
-    const char *ok_engine, *ok_version; /* the last engine and version engine_version() */
-    bool ok_serverless;                 /* passed, and for which mode: most databases of a
-                                         * platform share them, and the answer costs a
-                                         * scan of AWS's version list */
-    const Object *db_acct;  /* the account db_count was counted for */
-    int db_count;           /* its aurora and rds blocks */
-    const Object *fixed_acct;   /* the account service_fixed last asked about... */
-    bool fixed_acct_ok;         /* ...and whether its part of the answer is fixed */
-    NameCtx nc;             /* names in the base values of m, with a memo: a
-                             * name is derived once a pass for every rule that
-                             * checks it or a name built on it */
-} Aws;
-
-static Arena *arena(const Aws *c)
-{
-    return &c->m->pg->arena;
-}
-
-/* The path of a file of stdlib/aws/. */
-static const char *aws_data(const Aws *c, const char *file)
-{
-    return arena_printf(arena(c), "%s/aws/%s", c->m->pg->stdlib_dir ? c->m->pg->stdlib_dir : "stdlib",
-                        file);
-}
-
 /* The parameter constraints (loaded once; a missing file is reported once
  * and the checks that need it are skipped). */
-static const AwscParam *param(Aws *c, const char *name)
+const AwscParam *rules_aws_param(Aws *c, const char *name)
 {
     char err[256];
     if (c->cons_state == 0) {
-        const char *path = aws_data(c, "constraints.json");
+        const char *path = rules_aws_data(c, "constraints.json");
         c->cons = awsc_shared(path, err, sizeof err);
         c->cons_state = c->cons ? 1 : -1;
         if (c->cons_state < 0)
@@ -87,7 +48,7 @@ static const AwscRegion *region_info(Aws *c, const char *name)
     if (name == c->last_region && c->regions_state > 0)
         return c->last_info;    /* names are interned enum members: one lookup per region */
     if (c->regions_state == 0) {
-        const char *path = aws_data(c, "regions.json");
+        const char *path = rules_aws_data(c, "regions.json");
         c->regions_state = awsc_regions_load(&c->regions, path, err, sizeof err) == 0 ? 1 : -1;
         if (c->regions_state < 0)
             diag_error(c->d, "E0001", NULL, (Span){0, 0}, "cannot read `%s`: %s", path, err);
@@ -103,7 +64,7 @@ static const cJSON *engine_data(Aws *c, const char *engine)
 {
     char err[256];
     if (c->engines_state == 0) {
-        const char *path = aws_data(c, "engine-versions.json");
+        const char *path = rules_aws_data(c, "engine-versions.json");
         c->engines = awsc_json_load(path, err, sizeof err);
         c->engines_state = c->engines ? 1 : -1;
         if (!c->engines)
@@ -120,7 +81,7 @@ static const char *json_list(Aws *c, const cJSON *arr, const char *prefix)
     const cJSON *e;
     cJSON_ArrayForEach(e, arr)
         if (cJSON_IsString(e) && strncmp(e->valuestring, prefix, strlen(prefix)) == 0)
-            out = arena_printf(arena(c), "%s%s%s", out, *out ? ", " : "", e->valuestring);
+            out = arena_printf(rules_aws_arena(c), "%s%s%s", out, *out ? ", " : "", e->valuestring);
     return out;
 }
 
@@ -144,7 +105,7 @@ static void fargate_size(Aws *c, Object *o, const Environment *env)
                env ? env->name : "");
     if (t.src && (t.src != s.src || t.span.start != s.span.start))
         diag_secondary(c->d, g, t.src, t.span, "with `%s = %s`", other,
-                       value_show(arena(c), rctx_val(c->m, o, other, env)));
+                       value_show(rules_aws_arena(c), rctx_val(c->m, o, other, env)));
     if (rm.help[0])
         diag_help(c->d, g, "%s", rm.help);
     diag_emit(c->d, g);
@@ -187,8 +148,8 @@ typedef struct BucketSet {
 
 static const char *bucket_what(Aws *c, const Bucket *b)
 {
-    return b->state ? arena_printf(arena(c), "the state bucket of `%s`", b->obj->path)
-                    : arena_printf(arena(c), "`%s`", b->obj->path);
+    return b->state ? arena_printf(rules_aws_arena(c), "the state bucket of `%s`", b->obj->path)
+                    : arena_printf(rules_aws_arena(c), "`%s`", b->obj->path);
 }
 
 /* A bucket name's hash for the set (every bucket of every account is
@@ -414,7 +375,7 @@ static void bucket_blocks_block(Aws *c, BucketWalk *w, const RctxBlocks *b)
         Object *o = k->l->items[k->i];
         bool explicit_name;
         names_bucket(&nc, o, buf, sizeof buf, &explicit_name);
-        const char *name = arena_strdup(arena(c), buf);
+        const char *name = arena_strdup(rules_aws_arena(c), buf);
         rctx_keep_bucket(c->m, o, name);    /* rules_env claims it too */
         if (explicit_name)
             bucket_add(l->set.all, &l->n,
@@ -705,7 +666,8 @@ static void instance_class(Aws *c, Object *o, const Environment *env, AwslimEngi
     if (fam != AWSLIM_ENGINE_POSTGRES || !v || v->kind != VAL_STR || !classes ||
         strncmp(v->u.str, "db.", 3) != 0 || !strchr(v->u.str + 3, '.'))
         return;     /* not db.FAMILY.SIZE at all (db.serverless): E0525's pattern says so */
-    const char *family = arena_printf(arena(c), "%.*s", (int)strcspn(v->u.str + 3, "."), v->u.str + 3);
+    const char *family = arena_printf(rules_aws_arena(c), "%.*s", (int)strcspn(v->u.str + 3, "."),
+                                      v->u.str + 3);
     if (awsc_json_has(classes, family))
         return;
     Site s = rctx_site(c->m, o, "class", env);
@@ -768,7 +730,7 @@ static void account_role(Aws *c, Object *a)
         rctx_report(c->d, DIAG_ERROR, "E0508", v, site, &rm, NULL);
         return;
     }
-    const AwscParam *p = plen ? param(c, "iam.CreateRole.Path") : NULL;
+    const AwscParam *p = plen ? rules_aws_param(c, "iam.CreateRole.Path") : NULL;
     if (!p)
         return;
     char path[600];
@@ -887,7 +849,7 @@ static Cidr *subnets_taken(Aws *c, Object *net, Cidr vpc, size_t *n)
         if (ls[t] && ls[t]->kind == VAL_LIST)
             cap += 2 * ls[t]->n;
     }
-    Cidr *out = arena_alloc(arena(c), cap * sizeof *out);
+    Cidr *out = arena_alloc(rules_aws_arena(c), cap * sizeof *out);
     *n = 0;
     for (int t = 0; t < 3; t++) {
         const Value *l = ls[t];
@@ -958,7 +920,7 @@ static Site net_site(Aws *c, const Net *n)
  * of the platform has a Net. */
 static const char *net_what(Aws *c, const Net *n)
 {
-    return arena_printf(arena(c), n->vpn ? "the VPN range of `%s`" : "the VPC of `%s`", n->path);
+    return arena_printf(rules_aws_arena(c), n->vpn ? "the VPN range of `%s`" : "the VPC of `%s`", n->path);
 }
 
 /* E0512: every VPC of the platform talks to every other one through the VPN
@@ -1109,7 +1071,7 @@ static void note_task(Aws *c, Table *loads, Object *svc)
         return;
     Load *l = table_get(loads, cl);
     if (!l) {
-        l = arena_alloc(arena(c), sizeof *l);
+        l = arena_alloc(rules_aws_arena(c), sizeof *l);
         *l = (Load){NULL, NULL};
         table_put(loads, cl, l);
     }
@@ -1202,30 +1164,22 @@ static void ec2_clusters(Aws *c, Ec2Walk *w)
 
 /* ---- E0516, E0517 Availability Zones -------------------------------------------- */
 
-/* The region of an account: its own, else the platform's (as lower.c reads it). */
-static const char *account_region(const Aws *c, const Object *a)
-{
-    const char *r = a ? rctx_str(c->m, a, "region", NULL, NULL) : NULL;
-    if (!r && c->m->platform)
-        r = rctx_str(c->m, c->m->platform, "region", NULL, NULL);
-    return r ? r : "eu-west-2";
-}
-
 /* E0516: a network's zones are the region's first `azs` zones that one
  * account may use, in regions.json's order; awsc_zone names them for the
  * tree too (names_zone), so what is checked here is what build emits. */
 static void network_zones_check(Aws *c, Object *net, const Environment *env)
 {
     double azs = rctx_num(c->m, net, "azs", env, 2);
-    const char *region = account_region(c, net->account);
+    const char *region = rules_aws_account_region(c, net->account);
     const AwscRegion *r = region_info(c, region);
     char zone[64];
     if (!r || azs < 1 || awsc_zone(r, region, (int)azs - 1, zone, sizeof zone))
         return;
     Site s = rctx_site(c->m, net, "azs", env);
     bool fewer = r->usable < (int)strlen(r->zones);
-    const char *has = fewer ? arena_printf(arena(c), "one account can use only %d of %s's", r->usable, region)
-                            : arena_printf(arena(c), "%s has %d", region, r->usable);
+    const char *has = fewer ? arena_printf(rules_aws_arena(c), "one account can use only %d of %s's",
+                                           r->usable, region)
+                            : arena_printf(rules_aws_arena(c), "%s has %d", region, r->usable);
     Diag *g = diag_new(c->d, DIAG_ERROR, "E0516", s.src, s.span, "`azs = %g` needs %g zones, but %s",
                        azs, azs, has);
     char letters[48] = "", names[256] = "";
@@ -1355,8 +1309,9 @@ static void tag_quota(Aws *c)
 {
     const Object *pl = c->m->platform;
     const Value *t = pl ? rctx_val(c->m, pl, "tags", NULL) : NULL;
-    const AwscParam *n = param(c, "ec2.CreateTags.Tags"), *k = param(c, "ec2.CreateTags.Tags.Key"),
-                    *v = param(c, "ec2.CreateTags.Tags.Value");
+    const AwscParam *n = rules_aws_param(c, "ec2.CreateTags.Tags"),
+                    *k = rules_aws_param(c, "ec2.CreateTags.Tags.Key"),
+                    *v = rules_aws_param(c, "ec2.CreateTags.Tags.Value");
     if (!t || t->kind != VAL_MAP || !n || !k || !v)
         return;
     Site whole = rctx_site(c->m, pl, "tags", NULL);
@@ -1412,7 +1367,7 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
         Site vs = rctx_site(c->m, net, "cidr", NULL);
         cidr_format(vpc, buf, sizeof buf);
         subnet_error(c, vs, vs, "give the VPC a /24 or larger block",
-                     arena_printf(arena(c), "VPC `%s` is smaller than sfdc's network module takes "
+                     arena_printf(rules_aws_arena(c), "VPC `%s` is smaller than sfdc's network module takes "
                                   "(/16 to /24)", buf));
         return;
     }
@@ -1421,9 +1376,10 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
         if (l && l->kind == VAL_LIST && l->n > 0) {
             if ((int)l->n != azs) {
                 subnet_error(c, rctx_site(c->m, net, subnet_fields[t], NULL), rctx_site(c->m, net, "cidr", NULL),
-                             arena_printf(arena(c), "give one block per zone (azs = %d), "
+                             arena_printf(rules_aws_arena(c), "give one block per zone (azs = %d), "
                                           "or none to let sfdc divide the VPC", azs),
-                             arena_printf(arena(c), "`%s` has %u block%s for the network's %d zones",
+                             arena_printf(rules_aws_arena(c),
+                                          "`%s` has %u block%s for the network's %d zones",
                                           subnet_fields[t], l->n, l->n == 1 ? "" : "s", azs));
                 return;
             }
@@ -1450,7 +1406,7 @@ static void subnet_layout(Aws *c, Object *net, Cidr vpc)
             subnet_error(c, js, vs,
                          "give every tier's subnets explicitly, or none: computed blocks take slots "
                          "0-3 (public), 4-7 (private) and 8-11 (database) of the VPC divided by 16",
-                         arena_printf(arena(c), "%s subnet %d (%s%s) overlaps %s subnet %d (%s%s)",
+                         arena_printf(rules_aws_arena(c), "%s subnet %d (%s%s) overlaps %s subnet %d (%s%s)",
                                       tiers[all[j].tier], all[j].index, b, all[j].computed ? ", computed" : "",
                                       tiers[all[i].tier], all[i].index, a, all[i].computed ? ", computed" : ""));
             return;
@@ -1476,8 +1432,9 @@ static void sg_quotas(void *ctx, Object *svc, const Environment *env, bool lb)
     }
     int ndb = c->db_count;
     if (!c->eni_sgs && !c->sg_rules) {
-        c->eni_sgs = param(c, "ecs.CreateService.networkConfiguration.awsvpcConfiguration.securityGroups");
-        c->sg_rules = param(c, "ec2.AuthorizeSecurityGroupIngress.IpPermissions");
+        c->eni_sgs = rules_aws_param(
+            c, "ecs.CreateService.networkConfiguration.awsvpcConfiguration.securityGroups");
+        c->sg_rules = rules_aws_param(c, "ec2.AuthorizeSecurityGroupIngress.IpPermissions");
     }
     const AwscParam *eni = c->eni_sgs, *rules = c->sg_rules;
     RuleMsg rm;
@@ -1542,7 +1499,7 @@ static void certificate(void *ctx, Object *svc, const Environment *env, bool lb)
     if (!v || v->kind != VAL_STR)
         return;
     Site s = rctx_site(c->m, svc, "certificate", env);
-    const char *region = account_region(c, svc->account);
+    const char *region = rules_aws_account_region(c, svc->account);
     const char *arn = v->u.str;
     char prefix[64];
     snprintf(prefix, sizeof prefix, "arn:aws:acm:%s:", region);
@@ -1571,8 +1528,6 @@ static void certificate(void *ctx, Object *svc, const Environment *env, bool lb)
 /* The objects names are derived for (names.h), in the order they are checked. */
 static const char *const name_owners[] = {"account", "cluster", "service", "aurora", "rds",
                                           "bucket", "ecr", "secret"};
-
-enum { NAME_MAX_PARAMS = 4 };
 
 /* E0524 on one derived name that breaks parameter p. */
 static void bad_name(Aws *c, const Object *o, NameKind k, const char *name, const RuleMsg *rm)
@@ -1681,13 +1636,13 @@ typedef struct NamesWalk {
     NameOwner owners[NAME_NOWNERS];
 } NamesWalk;
 
-/* In the first block, at the walk's turn: param() reads constraints.json
+/* In the first block, at the walk's turn: rules_aws_param() reads constraints.json
  * (and reports it missing) when the walk reaches it, as before. */
 static void names_walk_begin(Aws *c, NamesWalk *w)
 {
     w->begun = true;
-    if (!param(c, "iam.CreateRole.RoleName"))
-        return;                 /* no table: reported once by param() */
+    if (!rules_aws_param(c, "iam.CreateRole.RoleName"))
+        return;                 /* no table: reported once by rules_aws_param() */
     if (!plan_name_ok(names_platform(c->m)))
         return;
     w->on = true;
@@ -1921,18 +1876,18 @@ static void field_check_init(Aws *c, FieldCheck *f, size_t i)
         f->shape = dot[n - 1];
         n -= 2;
     }
-    f->field = arena_strndup(arena(c), dot + 1, n);
+    f->field = arena_strndup(rules_aws_arena(c), dot + 1, n);
     for (int k = 0; k < r->nparams && f->np < NAME_MAX_PARAMS; k++)
         if ((f->ps[f->np] = awsc_find(c->cons, r->params[k])) != NULL)
             f->np++;
-    rctx_each_init(&f->each, c->m, arena_strndup(arena(c), r->kind, (size_t)(dot - r->kind)));
+    rctx_each_init(&f->each, c->m, arena_strndup(rules_aws_arena(c), r->kind, (size_t)(dot - r->kind)));
 }
 
-/* In the first block, at the walk's turn (param() reads constraints.json). */
+/* In the first block, at the walk's turn (rules_aws_param() reads constraints.json). */
 static void fields_begin(Aws *c, FieldsWalk *w)
 {
     w->begun = true;
-    if (!param(c, "iam.CreateRole.RoleName"))
+    if (!rules_aws_param(c, "iam.CreateRole.RoleName"))
         return;
     w->fs = calloc(c->cons->nfields ? c->cons->nfields : 1, sizeof *w->fs);
     w->n = w->fs ? c->cons->nfields : 0;

@@ -1,0 +1,86 @@
+/* rules_aws.h — what the files of the AWS rule pass share; private to
+ * them (rules.h declares the pass to rules_run).
+ *
+ * The pass (rules_aws_begin, _block, _end) is a driver and its walks, a
+ * file a subject, in the order the driver's walk table first runs them:
+ *
+ *   rules_aws.c           the driver: the walk table, begin, block, end;
+ *                         the constraints data (rules_aws_param)
+ *
+ * Every walk keeps its state from block to block in the driver's
+ * AwsWalks (no allocation a block), so the walks' state structs are here;
+ * what one file alone reads stays static in it. */
+#ifndef SFDC_RULES_AWS_H
+#define SFDC_RULES_AWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+#include "awsconstraints.h"
+#include "awslimits.h"
+#include "cidrset.h"
+#include "names.h"
+#include "rulectx.h"
+#include "table.h"
+
+/* ---- the pass's context ---------------------------------------------------- */
+
+typedef struct Aws {
+    Model *m;
+    DiagEngine *d;
+    AwslimEc2Table ec2;       /* instance types, loaded on first use */
+    int ec2_state;          /* 0 not loaded, 1 loaded, -1 failed (reported once) */
+    const AwscTable *cons;  /* stdlib/aws/constraints.json (awsc_shared), on first use */
+    int cons_state;         /* as ec2_state */
+    AwscRegions regions;    /* stdlib/aws/regions.json, loaded on first use */
+    int regions_state;      /* as ec2_state */
+    struct cJSON *engines;  /* stdlib/aws/engine-versions.json, loaded on first use */
+    int engines_state;      /* as ec2_state */
+    const AwscParam *eni_sgs, *sg_rules;    /* E0520's quotas, looked up once */
+    const char *last_region;            /* region_info's last question... */
+    const AwscRegion *last_info;        /* ...and answer */
+    const char *ok_engine, *ok_version; /* the last engine and version engine_version() */
+    bool ok_serverless;                 /* passed, and for which mode: most databases of a
+                                         * platform share them, and the answer costs a
+                                         * scan of AWS's version list */
+    const Object *db_acct;  /* the account db_count was counted for */
+    int db_count;           /* its aurora and rds blocks */
+    const Object *fixed_acct;   /* the account service_fixed last asked about... */
+    bool fixed_acct_ok;         /* ...and whether its part of the answer is fixed */
+    NameCtx nc;             /* names in the base values of m, with a memo: a
+                             * name is derived once a pass for every rule that
+                             * checks it or a name built on it */
+} Aws;
+
+static inline Arena *rules_aws_arena(const Aws *c)
+{
+    return &c->m->pg->arena;
+}
+
+/* The path of a file of stdlib/aws/. */
+static inline const char *rules_aws_data(const Aws *c, const char *file)
+{
+    return arena_printf(rules_aws_arena(c), "%s/aws/%s",
+                        c->m->pg->stdlib_dir ? c->m->pg->stdlib_dir : "stdlib", file);
+}
+
+/* The region of an account: its own, else the platform's (as lower.c reads it). */
+static inline const char *rules_aws_account_region(const Aws *c, const Object *a)
+{
+    const char *r = a ? rctx_str(c->m, a, "region", NULL, NULL) : NULL;
+    if (!r && c->m->platform)
+        r = rctx_str(c->m, c->m->platform, "region", NULL, NULL);
+    return r ? r : "eu-west-2";
+}
+
+/* The parameter constraints (loaded once; a missing file is reported once
+ * and the checks that need it are skipped): the entry name of
+ * stdlib/aws/constraints.json, or NULL. */
+const AwscParam *rules_aws_param(Aws *c, const char *name);
+
+/* The most parameters a derived name or a field is checked against. */
+enum { NAME_MAX_PARAMS = 4 };
+
+#endif
