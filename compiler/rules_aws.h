@@ -6,6 +6,8 @@
  *
  *   rules_aws.c           the driver: the walk table, begin, block, end;
  *                         the constraints data (rules_aws_param)
+ *   rules_aws_values.c    tags, values that reach AWS as written, secret
+ *                         recovery windows (E0518, E0525, E0420)
  *
  * Every walk keeps its state from block to block in the driver's
  * AwsWalks (no allocation a block), so the walks' state structs are here;
@@ -82,5 +84,24 @@ const AwscParam *rules_aws_param(Aws *c, const char *name);
 
 /* The most parameters a derived name or a field is checked against. */
 enum { NAME_MAX_PARAMS = 4 };
+
+/* ---- rules_aws_values.c ------------------------------------------------------ */
+
+typedef struct FieldCheck FieldCheck;
+
+/* E0525's walks, one per `fields` entry of constraints.json. */
+typedef struct FieldsWalk {
+    bool begun;             /* fields_begin ran (in the first block) */
+    size_t n;               /* entries in fs */
+    FieldCheck *fs;         /* calloc'd, or NULL */
+} FieldsWalk;
+
+/* E0518: the platform's tags. */
+void rules_aws_values_tags(Aws *c);
+void rules_aws_values_fields_block(Aws *c, FieldsWalk *w, const RctxBlocks *b);
+/* After the last block: E0525's failures, entry after entry; then w freed. */
+void rules_aws_values_fields_finish(Aws *c, FieldsWalk *w);
+/* E0420: the environments' secret recovery windows. */
+void rules_aws_values_recovery(Aws *c);
 
 #endif
