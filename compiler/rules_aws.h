@@ -6,6 +6,8 @@
  *
  *   rules_aws.c           the driver: the walk table, begin, block, end;
  *                         the constraints data (rules_aws_param)
+ *   rules_aws_db.c        aurora and rds engines, versions, ports,
+ *                         capacity (E0505..E0507, E0515, E0523, E0526)
  *   rules_aws_values.c    tags, values that reach AWS as written, secret
  *                         recovery windows (E0518, E0525, E0420)
  *
@@ -84,6 +86,12 @@ const AwscParam *rules_aws_param(Aws *c, const char *name);
 
 /* The most parameters a derived name or a field is checked against. */
 enum { NAME_MAX_PARAMS = 4 };
+
+/* ---- rules_aws_db.c ---------------------------------------------------------- */
+
+/* The checks of one aurora and of one rds (RctxEach functions; ctx is the Aws). */
+void rules_aws_db_aurora(void *ctx, Object *o, const Environment *env);
+void rules_aws_db_rds(void *ctx, Object *o, const Environment *env);
 
 /* ---- rules_aws_values.c ------------------------------------------------------ */
 
