@@ -6,6 +6,7 @@
  *
  *   rules_aws.c           the driver: the walk table, begin, block, end;
  *                         the constraints data (rules_aws_param)
+ *   rules_aws_buckets.c   S3 bucket names (E0502, E0503)
  *   rules_aws_db.c        aurora and rds engines, versions, ports,
  *                         capacity (E0505..E0507, E0515, E0523, E0526)
  *   rules_aws_values.c    tags, values that reach AWS as written, secret
@@ -86,6 +87,60 @@ const AwscParam *rules_aws_param(Aws *c, const char *name);
 
 /* The most parameters a derived name or a field is checked against. */
 enum { NAME_MAX_PARAMS = 4 };
+
+/* ---- rules_aws_buckets.c ----------------------------------------------------- */
+
+typedef struct Bucket Bucket;
+typedef struct StateBucket StateBucket;
+
+/* Every bucket name of the platform, in a string-keyed open-addressing set:
+ * one probe per name, no interning (names are mostly unique). A slot holds
+ * the name's hash and the bucket's index, so that a probe compares hashes
+ * in the table itself: at 30,000 LAs the table (4 MB) and the Buckets are
+ * out of cache, and reading a Bucket to learn its hash was a second miss
+ * per name. */
+typedef struct BucketSlot {
+    uint32_t hash;          /* name_hash of the bucket's name */
+    uint32_t at;            /* 1 + the bucket's index in all, 0: empty */
+} BucketSlot;
+
+typedef struct BucketSet {
+    BucketSlot *slots;      /* cap slots; xcalloc'd */
+    size_t cap;
+    Bucket *all;            /* the buckets, in the order they are checked */
+} BucketSet;
+
+/* The state buckets, or the bucket blocks, of the platform: each name is
+ * judged and claimed in its block, against the names of its own list
+ * before it. */
+typedef struct BucketList {
+    BucketSet set;          /* all[0, n): the list's buckets in order; slots: their names */
+    uint32_t n;
+    uint32_t *due;          /* the buckets with a diagnostic of their own list (a bad
+                               name, or one taken), in order */
+    uint32_t ndue;
+    uint32_t *hashes;       /* each bucket's hash: read after the blocks without
+                               the Buckets, which are out of cache by then */
+} BucketList;
+
+/* E0502 and E0503's walk. One set of every name, the state bucket of each
+ * account before every bucket block, decided which bucket E0503 names
+ * first: here each list claims its own names in its blocks, and after
+ * the last block a bucket block's name is also looked for among the state
+ * buckets, which would have held it first. The diagnostics are filed
+ * after the last block, in the order of that one set's claims. */
+typedef struct BucketWalk {
+    BucketList state, blocks;
+    RctxStrSet ids;         /* account ids seen */
+    StateBucket *st;        /* per account (list index), read a block at a time */
+    RctxCursor accs, bs;
+    Site state_site;        /* where the platform's state bucket is written */
+} BucketWalk;
+
+void rules_aws_buckets_init(Aws *c, BucketWalk *w);
+void rules_aws_buckets_block(Aws *c, BucketWalk *w, const RctxBlocks *b);
+/* After the last block: E0502 and E0503, then w freed. */
+void rules_aws_buckets_finish(Aws *c, BucketWalk *w);
 
 /* ---- rules_aws_db.c ---------------------------------------------------------- */
 
