@@ -7,6 +7,8 @@
  *   rules_aws.c           the driver: the walk table, begin, block, end;
  *                         the constraints data (rules_aws_param)
  *   rules_aws_buckets.c   S3 bucket names (E0502, E0503)
+ *   rules_aws_names.c     repository, role and derived names (E0504,
+ *                         E0508, E0524)
  *   rules_aws_db.c        aurora and rds engines, versions, ports,
  *                         capacity (E0505..E0507, E0515, E0523, E0526)
  *   rules_aws_values.c    tags, values that reach AWS as written, secret
@@ -141,6 +143,82 @@ void rules_aws_buckets_init(Aws *c, BucketWalk *w);
 void rules_aws_buckets_block(Aws *c, BucketWalk *w, const RctxBlocks *b);
 /* After the last block: E0502 and E0503, then w freed. */
 void rules_aws_buckets_finish(Aws *c, BucketWalk *w);
+
+/* ---- rules_aws_names.c ------------------------------------------------------- */
+
+/* E0504: the repositories of a block (k: the walk's place in the list of ecr). */
+void rules_aws_names_ecr_block(Aws *c, RctxCursor *k, const RctxBlocks *b);
+
+/* E0508's walk: the services, clusters and accounts of a block, each
+ * list in its order. Its diagnostics point at a service's or a cluster's
+ * header or at an account's `role`: no two of the lists can meet at one
+ * place, so the three may take turns block by block. */
+typedef struct RoleWalk {
+    RctxCursor svcs, clusters, accs;
+} RoleWalk;
+
+void rules_aws_names_roles_init(const Aws *c, RoleWalk *w);
+void rules_aws_names_roles_block(Aws *c, RoleWalk *w, const RctxBlocks *b);
+
+/* The last names of one kind that passed its checks. A name's checks are
+ * a function of its text (the same parameters for every object of the
+ * kind), so a name equal to one that passed passes: names that do not
+ * depend on the account are checked once, not once an account. A
+ * service's name is its label, and the services of every account are
+ * written by one template: the last PASSED_RING of them are kept; other
+ * kinds keep the last one (their names carry the account: comparing
+ * with more would cost more than it saves). */
+enum { PASSED_RING = 4 };
+typedef struct Passed {
+    size_t len[PASSED_RING];    /* 0: none yet */
+    char text[PASSED_RING][96];
+    int next;                   /* where the next one goes */
+} Passed;
+
+/* The owner kinds of derived names (name_owners in rules_aws_names.c). */
+enum { NAME_NOWNERS = 8 };
+
+/* E0524's walk of the objects names are derived for: each owner kind
+ * keeps its place in its list, its parameters and the names that passed
+ * (a memo: a name equal to one that passed passes) from block to block.
+ * Its diagnostics point at an object's header, which no two kinds share. */
+typedef struct NameOwner {
+    RctxCursor k;
+    const AwscParam *ps[NAME_NKINDS][NAME_MAX_PARAMS];
+    int np[NAME_NKINDS];
+    int ks[NAME_NKINDS], nks;   /* the kinds to derive, in order: a few of the 35 */
+    Passed passed[NAME_NKINDS];
+} NameOwner;
+
+typedef struct NamesWalk {
+    bool begun;             /* names_walk_begin ran (in the first block) */
+    bool on;                /* the table was read and the platform's name is one the plan takes */
+    uint8_t *acct_ok;       /* account_ok's memo, or NULL */
+    bool wide_passed[NAME_NKINDS][2];   /* a deployment-wide name passed, by multi_env */
+    NameOwner owners[NAME_NOWNERS];
+} NamesWalk;
+
+void rules_aws_names_derived_block(Aws *c, NamesWalk *w, const RctxBlocks *b);
+
+/* E0524 for the names derived per pair, not per object: the EventBridge
+ * rule of each service and `starts_on` bucket (names_on_demand_rule), as
+ * build names the ecs-on-demand unit's rule. Such a name is blamed on the
+ * service's header, where rules_aws_names_derived_block may have filed E0524 too,
+ * and the engine keeps the first filed: the services are picked out in
+ * the blocks and their names checked after the last, after every name of
+ * that walk, as when the walks ran one after the other. */
+typedef struct OnDemandWalk {
+    bool begun;
+    RctxCursor svcs;
+    const AwscParam *ps[NAME_MAX_PARAMS];
+    int np;
+    const Object **due;     /* the services with a `starts_on` list, in order; xrealloc'd */
+    size_t n, cap;
+} OnDemandWalk;
+
+void rules_aws_names_on_demand_block(Aws *c, OnDemandWalk *w, const RctxBlocks *b);
+/* After the last block: the rule names, then w's list freed. */
+void rules_aws_names_on_demand_finish(Aws *c, OnDemandWalk *w);
 
 /* ---- rules_aws_db.c ---------------------------------------------------------- */
 
