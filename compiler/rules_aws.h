@@ -11,6 +11,8 @@
  *                         E0508, E0524)
  *   rules_aws_db.c        aurora and rds engines, versions, ports,
  *                         capacity (E0505..E0507, E0515, E0523, E0526)
+ *   rules_aws_network.c   CIDR blocks, subnet layouts, Availability Zones
+ *                         (E0510..E0512, E0516, E0517, E0519)
  *   rules_aws_values.c    tags, values that reach AWS as written, secret
  *                         recovery windows (E0518, E0525, E0420)
  *
@@ -225,6 +227,59 @@ void rules_aws_names_on_demand_finish(Aws *c, OnDemandWalk *w);
 /* The checks of one aurora and of one rds (RctxEach functions; ctx is the Aws). */
 void rules_aws_db_aurora(void *ctx, Object *o, const Environment *env);
 void rules_aws_db_rds(void *ctx, Object *o, const Environment *env);
+
+/* ---- rules_aws_network.c ----------------------------------------------------- */
+
+typedef struct Net Net;
+typedef struct VpnRange VpnRange;
+
+/* E0510, E0511, E0512 and E0519's walk. Each network is checked in its
+ * block; the accounts' VPN ranges are read in theirs and checked after the
+ * last (E0510 could point at one literal for a network and an account,
+ * and the network's was filed first); E0512 sweeps all ranges at the end. */
+typedef struct CidrWalk {
+    CidrEntry *e;           /* the networks' VPCs, then the VPN ranges; NULL: no memory */
+    Net *nets;              /* what each entry of e is */
+    size_t n;
+    VpnRange *vpns;         /* the accounts' VPN ranges, in list order */
+    size_t nvpn;
+    RctxCursor nets_c, accs;
+} CidrWalk;
+
+void rules_aws_network_cidrs_init(const Aws *c, CidrWalk *w);
+void rules_aws_network_cidrs_block(Aws *c, CidrWalk *w, const RctxBlocks *b);
+/* After the last block: the VPN ranges and E0512; frees w's arrays. */
+void rules_aws_network_cidrs_finish(Aws *c, CidrWalk *w);
+
+/* E0516 of one network (an RctxEach function; ctx is the Aws). */
+void rules_aws_network_zones(void *ctx, Object *net, const Environment *env);
+
+/* E0517 on o (what: the thing that needs two zones) when its account's
+ * network has fewer than two. */
+void rules_aws_network_two_zones(Aws *c, Object *o, const Environment *env, const char *what);
+
+/* E0517's walks of the databases (aurora, then rds). The service walk
+ * files E0517 at the same place (a network's `azs`), and the engine keeps
+ * the first filed of two: a database's is filed after the blocks, after
+ * every service's, as when the walks ran one after the other. In the
+ * blocks each database is only judged; one that will file is not
+ * remembered clean (rctx_once), as a run that filed would not be. */
+typedef struct ZoneDue {
+    Object *o;
+    const Environment *env;
+} ZoneDue;
+
+typedef struct ZoneWalk {
+    Aws *c;
+    RctxEach each;
+    ZoneDue *due;           /* the databases to file E0517 for, in walk order; xrealloc'd */
+    size_t n, cap;
+} ZoneWalk;
+
+/* One database of a ZoneWalk (an RctxEach function; ctx is the ZoneWalk). */
+void rules_aws_network_db_zones(void *ctx, Object *o, const Environment *env);
+/* After the last block: E0517 for the databases noted, then w's list freed. */
+void rules_aws_network_db_zones_finish(ZoneWalk *w);
 
 /* ---- rules_aws_values.c ------------------------------------------------------ */
 
