@@ -6,6 +6,9 @@
  *
  *   rules_aws.c           the driver: the walk table, begin, block, end;
  *                         the constraints data (rules_aws_param)
+ *   rules_aws_services.c  services and the clusters they run on: task
+ *                         sizes, security groups, EC2 capacity,
+ *                         certificates (E0501, E0513, E0514, E0520..E0522)
  *   rules_aws_buckets.c   S3 bucket names (E0502, E0503)
  *   rules_aws_names.c     repository, role and derived names (E0504,
  *                         E0508, E0524)
@@ -91,6 +94,24 @@ const AwscParam *rules_aws_param(Aws *c, const char *name);
 
 /* The most parameters a derived name or a field is checked against. */
 enum { NAME_MAX_PARAMS = 4 };
+
+/* ---- rules_aws_services.c ---------------------------------------------------- */
+
+/* E0501, E0517 (a load balancer's), E0520, E0521, E0522 of one service
+ * (an RctxEach function; ctx is the Aws). */
+void rules_aws_services_check(void *ctx, Object *o, const Environment *env);
+
+/* E0513 and E0514's walk: the services of each block are noted (the
+ * largest task on each cluster); the clusters are checked after the last
+ * block, when every service that may run on them has been seen. */
+typedef struct Ec2Walk {
+    Table loads;            /* cluster -> Load */
+    RctxCursor svcs;
+} Ec2Walk;
+
+void rules_aws_services_ec2_block(Aws *c, Ec2Walk *w, const RctxBlocks *b);
+/* After the last block: the clusters; frees w's table. */
+void rules_aws_services_ec2_finish(Aws *c, Ec2Walk *w);
 
 /* ---- rules_aws_buckets.c ----------------------------------------------------- */
 
