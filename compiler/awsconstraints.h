@@ -5,7 +5,7 @@
  * holds, per parameter "service.Operation.Member", the length, count,
  * numeric range, enum and pattern AWS enforces. This module loads it and
  * answers "does this value satisfy that parameter": the rule passes
- * (rules_aws.c) call it on every name sfdc derives, after derivation, so
+ * (rules_aws*.c) call it on every name sfdc derives, after derivation, so
  * what is checked is what is emitted. Nothing here prints: a failed check
  * fills a RuleMsg (awslimits.h).
  *

@@ -1,7 +1,7 @@
 /* awslimits.h — AWS's own limits, the ones Terraform only meets at apply time.
  *
  * The layer beneath the rules: pure predicates over plain values (numbers,
- * strings), independent of the semantic model: the checker passes (rules_aws.c) evaluate a resource,
+ * strings), independent of the semantic model: the checker passes (rules_aws*.c) evaluate a resource,
  * call these, and turn a false answer into a diagnostic with the code named
  * beside each function. Nothing here prints. Each rule fills a RuleMsg with
  * a message (lowercase, no full stop, names in backticks) and a help line

@@ -51,7 +51,7 @@ typedef struct LowerState {
 
 typedef LowerState B;       /* the short name every lowering function takes */
 
-/* A condition the checker refuses (rules_build.c, rules_aws.c) met here
+/* A condition the checker refuses (rules_build.c, rules_aws*.c) met here
  * anyway: a bug of sfdc, not of the program. Reported once (not per
  * account and environment); planning stops, and build exits 70. */
 static void internal(B *b, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

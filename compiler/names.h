@@ -1,6 +1,6 @@
 /* names.h — every AWS name sfdc gives to what it creates, derived once.
  *
- * The checker validates these names (rules_aws.c), lower.c passes them to
+ * The checker validates these names (rules_aws*.c), lower.c passes them to
  * the modules, planemit.c addresses the same resources at run time and
  * graph.c draws them: all call this file, so the name a rule checked is the
  * name Terraform creates and the plan's steps and `sfdrun scale` reach.

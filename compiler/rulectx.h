@@ -1,4 +1,4 @@
-/* rulectx.h — what the rule passes (rules_aws.c, rules_intent.c,
+/* rulectx.h — what the rule passes (rules_aws*.c, rules_intent.c,
  * rules_cost.c) share: reading a field as an environment sees it, finding
  * the smallest span to point at, and turning a pure rule's RuleMsg into a
  * diagnostic.

@@ -13,7 +13,7 @@
  *
  *   rules_structure   this file: exactly one platform (E0313), unique
  *                     account ids (E0509)
- *   rules_aws         AWS's own rules (E05xx)           — rules_aws.c
+ *   rules_aws         AWS's own rules (E05xx)           — rules_aws*.c (rules_aws.h)
  *   rules_intent      the platform's intent (E06xx) and
  *                     schedules (E0406, E065x)          — rules_intent.c
  *   rules_demand      on-demand starts and service
