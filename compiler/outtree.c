@@ -1558,7 +1558,13 @@ static int finish_check(OutTree *t, OutRun *r, OutStats *st)
             st->unchanged++;
             continue;
         }
-        fprintf(r->out, "%s %s/%s\n", e->missing ? "missing" : "stale", r->dir, e->path);
+        /* pieces, not fprintf: at 30,000 LAs this prints 780,000 lines,
+         * and parsing the format cost more than the writing */
+        fputs(e->missing ? "missing " : "stale ", r->out);
+        fputs(r->dir, r->out);
+        putc('/', r->out);
+        fputs(e->path, r->out);
+        putc('\n', r->out);
         st->written++;
         differ = 1;
     }
