@@ -479,12 +479,9 @@ typedef struct OutOp {
     size_t len;
 } OutOp;
 
-/* What the writer found for one entry. */
-typedef struct OutResult {
-    int idx;
-    unsigned char what;     /* ENT_* */
-    bool missing;
-} OutResult;
+/* What the writer found for one entry (OutRun.res): RES_FOUND | ENT_*,
+ * with RES_MISSING when DIR has no such file; 0 before it was found. */
+enum { RES_FOUND = 0x40, RES_MISSING = 0x80 };
 
 enum {
     QUEUE_OPS = 256,                /* steps in flight */
@@ -531,8 +528,9 @@ struct OutRun {
     /* the writer's (the caller's again after the join) */
     bool wfailed;           /* a write failed: finish changes nothing */
     HclBuf last;            /* make_parents' cache */
-    OutResult *res;         /* what each file was found to be; malloc'd */
-    int nres, capres;
+    unsigned char *res;     /* what each file was found to be, by seq (a byte
+                             * each, not a list: 780,000 at 30,000 LAs); malloc'd */
+    int capres;
     int cur;                /* the file being written: its entry */
     const char *curpath;    /* and path */
     bool curmissing;        /* DIR has no file at the path */
@@ -709,11 +707,15 @@ static int begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err
 
 static void push_result(OutRun *r, unsigned char what)
 {
-    if (r->nres == r->capres) {
-        r->capres = r->capres ? r->capres * 2 : 256;
-        r->res = xrealloc(r->res, (size_t)r->capres * sizeof *r->res);
+    if (r->cur >= r->capres) {
+        int cap = r->capres ? r->capres : 256;
+        while (cap <= r->cur)
+            cap *= 2;
+        r->res = xrealloc(r->res, (size_t)cap);
+        memset(r->res + r->capres, 0, (size_t)(cap - r->capres));
+        r->capres = cap;
     }
-    r->res[r->nres++] = (OutResult){r->cur, what, r->curmissing};
+    r->res[r->cur] = (unsigned char)(RES_FOUND | what | (r->curmissing ? RES_MISSING : 0));
 }
 
 /* A file starts: created in the fresh tree, or DIR's file opened to
@@ -943,7 +945,10 @@ static void run_start(OutRun *r, int at)
 static void entry_place(OutRun *r, OutEntry e)
 {
     if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 256;
+        /* eightfold once large: each growth copies the array, which at
+         * 30,000 LAs no longer fits in the cache; capacity never written
+         * costs no memory */
+        r->cap = r->cap >= 1 << 12 ? r->cap * 8 : r->cap ? r->cap * 2 : 256;
         r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
     }
     int start = r->nruns ? r->runs[r->nruns - 1] : 0, j = r->n;
@@ -1265,11 +1270,106 @@ static void merge_all(OutRun *r)
     free(tmp);
 }
 
-/* Sorts the paths and rejects one produced twice (only looked for when
- * placing or merging met two equal paths). */
+/* What the writer found for e (by its arrival), put into it. */
+static OutEntry with_result(const OutRun *r, OutEntry e)
+{
+    unsigned char f = e.seq < r->capres ? r->res[e.seq] : 0;
+    if (f & RES_FOUND) {
+        e.what = f & ~(RES_FOUND | RES_MISSING);
+        e.missing = (f & RES_MISSING) != 0;
+    }
+    return e;
+}
+
+/* Puts what the writer found into the entries, where they are. */
+static void apply_results(OutRun *r)
+{
+    for (int i = 0; i < r->n; i++)
+        r->ents[i] = with_result(r, r->ents[i]);
+}
+
+/* A stretch of r->ents in merged order. */
+typedef struct OutSeg {
+    int start, len;
+} OutSeg;
+
+enum { MERGE_WAYS = 16 };   /* more runs than this are merged pairwise, in place */
+
+/* The runs merged at once, as stretches of r->ents that stay where they
+ * are: the head of one run goes up to the next head of another. Returns
+ * how many stretches (*segs, malloc'd). Equal heads are noted. */
+static int merge_plan(OutRun *r, OutSeg **segs)
+{
+    int k = r->nruns, head[MERGE_WAYS], end[MERGE_WAYS], nseg = 0, cap = 16;
+    OutSeg *sg = xmalloc((size_t)cap * sizeof *sg);
+    for (int i = 0; i < k; i++) {
+        head[i] = r->runs[i];
+        end[i] = i + 1 < k ? r->runs[i + 1] : r->n;
+    }
+    for (;;) {
+        int m = -1, m2 = -1;    /* the runs with the least and next least heads */
+        for (int i = 0; i < k; i++) {
+            if (head[i] == end[i])
+                continue;
+            const char *p = r->ents[head[i]].path;
+            if (m < 0 || strcmp(p, r->ents[head[m]].path) < 0) {
+                m2 = m;
+                m = i;
+            } else if (m2 < 0 || strcmp(p, r->ents[head[m2]].path) < 0) {
+                m2 = i;
+            }
+        }
+        if (m < 0)
+            break;
+        int len = end[m] - head[m];
+        if (m2 >= 0)
+            len = (int)count_less(&r->ents[head[m]], (size_t)len, r->ents[head[m2]].path);
+        if (len == 0) {         /* the same path heads both */
+            r->dup = true;
+            len = 1;
+        }
+        if (nseg == cap) {
+            cap *= 2;
+            sg = xrealloc(sg, (size_t)cap * sizeof *sg);
+        }
+        sg[nseg++] = (OutSeg){head[m], len};
+        head[m] += len;
+    }
+    *segs = sg;
+    return nseg;
+}
+
+/* Sorts the entries, with what the writer found put in. A few runs
+ * (always, from a build) are merged by copying their stretches in order
+ * into a new array, once: merging in place moved the whole array for
+ * each pair of runs (the environments come in reverse order, and each
+ * has an account that sorts after all the LAs), and at 30,000 LAs the
+ * array is 12 MB. */
+static void order_entries(OutRun *r)
+{
+    if (r->nruns > MERGE_WAYS) {
+        apply_results(r);
+        merge_all(r);
+        return;
+    }
+    OutSeg *segs;
+    int nseg = merge_plan(r, &segs), o = 0;
+    OutEntry *out = xmalloc(((size_t)r->n + 1) * sizeof *out);
+    for (int i = 0; i < nseg; i++)
+        for (int j = segs[i].start; j < segs[i].start + segs[i].len; j++)
+            out[o++] = with_result(r, r->ents[j]);
+    free(segs);
+    free(r->ents);
+    r->ents = out;
+    r->cap = r->n + 1;
+    r->nruns = r->n > 0;
+}
+
+/* Sorts the paths (order_entries) and rejects one produced twice (only
+ * looked for when placing or merging met two equal paths). */
 static bool sort_entries(OutRun *r)
 {
-    merge_all(r);
+    order_entries(r);
     for (int i = 1; r->dup && i < r->n; i++)
         if (strcmp(r->ents[i].path, r->ents[i - 1].path) == 0) {
             fprintf(r->err, "sfdc: internal error: '%s' emitted twice\n", r->ents[i].path);
@@ -1585,24 +1685,6 @@ static int finish_check(OutTree *t, OutRun *r, OutStats *st)
     return differ;
 }
 
-/* Puts what the writer found (by arrival) into the entries (placed by
- * entry_place): through a byte per arrival, in the entries' order. */
-static void apply_results(OutRun *r)
-{
-    enum { FOUND = 0x40, MISSING = 0x80 };
-    unsigned char *by_seq = xcalloc((size_t)r->n + 1, 1);
-    for (int i = 0; i < r->nres; i++)
-        by_seq[r->res[i].idx] = (unsigned char)(FOUND | r->res[i].what | (r->res[i].missing ? MISSING : 0));
-    for (int i = 0; i < r->n; i++) {
-        unsigned char f = by_seq[r->ents[i].seq];
-        if (f & FOUND) {
-            r->ents[i].what = f & ~(FOUND | MISSING);
-            r->ents[i].missing = (f & MISSING) != 0;
-        }
-    }
-    free(by_seq);
-}
-
 int out_finish(OutTree *t, OutStats *st)
 {
     memset(st, 0, sizeof *st);
@@ -1611,7 +1693,6 @@ int out_finish(OutTree *t, OutStats *st)
         return 1;
     out_close(t);
     writer_stop(r);
-    apply_results(r);
     int rc = 1;
     if (!r->failed && !r->wfailed && sort_entries(r)) {
         if (r->mode == OUT_CHECK)
