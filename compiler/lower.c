@@ -323,6 +323,15 @@ static void plan_network(B *b, Acct *ac, const Object *net)
     mock(b, u, "private_route_table_ids", mock_list(b, "rtb-1111111111111111", azs));
 }
 
+/* Whether the n strings are in strcmp order. */
+static bool strs_sorted(const char **s, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (strcmp(s[i - 1], s[i]) > 0)
+            return false;
+    return true;
+}
+
 /* Ids of the selected accounts (other than the owner) whose services pull
  * from this repository, sorted and unique. */
 static HclVal *pull_accounts(B *b, const Object *ecr)
@@ -336,14 +345,20 @@ static HclVal *pull_accounts(B *b, const Object *ecr)
         n = model_shared_pullers(b->m, ecr, &ids);
         svcs = &none;
     }
+    const Object *last = NULL;     /* the account whose id was taken last */
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i];
-        if (s->account == ecr->account || !b->selected[s->account->index])
+        if (s->account == ecr->account || s->account == last || !b->selected[s->account->index])
             continue;
-        if (get_ref(b, s, "image") == ecr)
+        /* an account's services come together: its id once, not per
+         * service (three times fewer ids to look up and sort) */
+        if (get_ref(b, s, "image") == ecr) {
             ids[n++] = acct_id(b, s->account);
+            last = s->account;
+        }
     }
-    qsort(ids, (size_t)n, sizeof *ids, cmp_strp);
+    if (!strs_sorted(ids, n))  /* accounts mostly come in the order of their ids */
+        qsort(ids, (size_t)n, sizeof *ids, cmp_strp);
     HclVal *l = hcl_list(b->a);
     for (int i = 0; i < n; i++)
         if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0)
@@ -1061,12 +1076,16 @@ static void plan_vpn_hub(B *b, Acct *ac)
     const ObjList *svcs = model_kind(b->m, "service");
     HclVal *ids = hcl_list(b->a), *cidrs = hcl_list(b->a);
     const char *vpn = NULL;
+    const Object *last = NULL;     /* the spoke pushed last */
     for (int i = 0; i < svcs->n; i++) {
         const Object *s = svcs->items[i];
         const char *cidr, *spoke = NULL;
         if (!b->selected[s->account->index] || vpn_hub_of(b, s, &cidr) != ac->obj)
             continue;
         vpn = cidr;
+        if (s->account == last)
+            continue;   /* its services come together: the same id and range */
+        last = s->account;
         hcl_push(b->a, ids, hcl_str(b->a, acct_id(b, s->account)));
         if ((spoke = net_cidr(b, s->account)))
             hcl_push(b->a, cidrs, hcl_str(b->a, spoke));

@@ -479,12 +479,9 @@ typedef struct OutOp {
     size_t len;
 } OutOp;
 
-/* What the writer found for one entry. */
-typedef struct OutResult {
-    int idx;
-    unsigned char what;     /* ENT_* */
-    bool missing;
-} OutResult;
+/* What the writer found for one entry (OutRun.res): RES_FOUND | ENT_*,
+ * with RES_MISSING when DIR has no such file; 0 before it was found. */
+enum { RES_FOUND = 0x40, RES_MISSING = 0x80 };
 
 enum {
     QUEUE_OPS = 256,                /* steps in flight */
@@ -506,12 +503,16 @@ struct OutRun {
     char *tmp;              /* fresh: DIR.sfdc-tmp-XXXXXX; update: the staging directory
                              * inside DIR once something is staged, else NULL; malloc'd */
     Manifest mf;            /* DIR's manifest (empty when fresh) */
-    OutEntry *ents;         /* the run's files; sorted by out_finish; malloc'd */
+    OutEntry *ents;         /* the run's files, in runs each sorted as they
+                             * arrive (entry_place), merged by out_finish; malloc'd */
     Arena paths;            /* their paths, packed (no allocation each); blocks
                              * never move, so the writer may read them */
     int n, cap;
+    int *runs;              /* where each sorted run of ents starts; malloc'd */
+    int nruns, capruns;
+    bool dup;               /* two entries were seen with the same path */
     bool failed;            /* caller: a path was unsafe: finish changes nothing */
-    bool open;              /* caller: a file is open and its entry is ents[n - 1] */
+    bool open;              /* caller: a file is open (the entry of the newest seq) */
     HclBuf chunk;           /* caller: bytes of the open file not handed over yet */
     /* the queue to the writer */
     bool started;           /* writer_start ran: writer_stop must too */
@@ -527,8 +528,9 @@ struct OutRun {
     /* the writer's (the caller's again after the join) */
     bool wfailed;           /* a write failed: finish changes nothing */
     HclBuf last;            /* make_parents' cache */
-    OutResult *res;         /* what each file was found to be; malloc'd */
-    int nres, capres;
+    unsigned char *res;     /* what each file was found to be, by seq (a byte
+                             * each, not a list: 780,000 at 30,000 LAs); malloc'd */
+    int capres;
     int cur;                /* the file being written: its entry */
     const char *curpath;    /* and path */
     bool curmissing;        /* DIR has no file at the path */
@@ -705,11 +707,15 @@ static int begin(OutTree *t, const char *dir, OutMode mode, FILE *out, FILE *err
 
 static void push_result(OutRun *r, unsigned char what)
 {
-    if (r->nres == r->capres) {
-        r->capres = r->capres ? r->capres * 2 : 256;
-        r->res = xrealloc(r->res, (size_t)r->capres * sizeof *r->res);
+    if (r->cur >= r->capres) {
+        int cap = r->capres ? r->capres : 256;
+        while (cap <= r->cur)
+            cap *= 2;
+        r->res = xrealloc(r->res, (size_t)cap);
+        memset(r->res + r->capres, 0, (size_t)(cap - r->capres));
+        r->capres = cap;
     }
-    r->res[r->nres++] = (OutResult){r->cur, what, r->curmissing};
+    r->res[r->cur] = (unsigned char)(RES_FOUND | what | (r->curmissing ? RES_MISSING : 0));
 }
 
 /* A file starts: created in the fresh tree, or DIR's file opened to
@@ -918,30 +924,77 @@ static void flush_chunk(OutRun *r)
 
 /* ---- the caller's side ------------------------------------------------------ */
 
-/* A new entry for path, or -1 (and the run fails) when path is unsafe. */
-static int entry_add(OutRun *r, const char *path)
+/* How far back (in arrivals) entry_place moves an entry to keep its run
+ * sorted: an account's files arrive out of order but together, and their
+ * paths are still in the cache then. Further back, a new run starts. */
+enum { PLACE_BACK = 64 };
+
+static void run_start(OutRun *r, int at)
+{
+    if (r->nruns == r->capruns) {
+        r->capruns = r->capruns ? r->capruns * 2 : 16;
+        r->runs = xrealloc(r->runs, (size_t)r->capruns * sizeof *r->runs);
+    }
+    r->runs[r->nruns++] = at;
+}
+
+/* Adds e (seq: its arrival) in order to the newest run, or starts a run
+ * with it. Sorting here, while the paths just written are cached, leaves
+ * out_finish a few long runs to merge: sorting 780,000 paths at the end
+ * read them all again from memory at 30,000 LAs, many times over. */
+static void entry_place(OutRun *r, OutEntry e)
+{
+    if (r->n == r->cap) {
+        /* eightfold once large: each growth copies the array, which at
+         * 30,000 LAs no longer fits in the cache; capacity never written
+         * costs no memory */
+        r->cap = r->cap >= 1 << 12 ? r->cap * 8 : r->cap ? r->cap * 2 : 256;
+        r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
+    }
+    int start = r->nruns ? r->runs[r->nruns - 1] : 0, j = r->n;
+    if (r->nruns == 0)
+        run_start(r, 0);
+    while (j > start) {
+        int c = strcmp(e.path, r->ents[j - 1].path);
+        r->dup |= c == 0;
+        if (c >= 0)
+            break;
+        if (r->ents[j - 1].seq < e.seq - PLACE_BACK) {
+            j = r->n;
+            run_start(r, j);
+            break;
+        }
+        j--;
+    }
+    memmove(&r->ents[j + 1], &r->ents[j], (size_t)(r->n - j) * sizeof *r->ents);
+    r->ents[j] = e;
+    r->n++;
+}
+
+/* A new entry for path (its seq returned, its stored path in *stored), or
+ * -1 (and the run fails) when path is unsafe. */
+static int entry_add(OutRun *r, const char *path, const char **stored)
 {
     if (!out_path_ok(path) || strcmp(path, OUT_MANIFEST) == 0) {
         fprintf(r->err, "sfdc: internal error: unsafe output path '%s'\n", path);
         r->failed = true;
         return -1;
     }
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 256;
-        r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
-    }
-    r->ents[r->n] = (OutEntry){arena_strdup(&r->paths, path), r->n, ENT_WRITE, false};
-    return r->n++;
+    int seq = r->n;
+    *stored = arena_strdup(&r->paths, path);
+    entry_place(r, (OutEntry){*stored, seq, ENT_WRITE, false});
+    return seq;
 }
 
 void out_open(OutTree *t, const char *path)
 {
     OutRun *r = t->run;
-    int idx = entry_add(r, path);
+    const char *stored;
+    int idx = entry_add(r, path, &stored);
     if (idx < 0)
         return;
     r->open = true;
-    push_op(r, (OutOp){.kind = OP_OPEN, .idx = idx, .path = r->ents[idx].path});
+    push_op(r, (OutOp){.kind = OP_OPEN, .idx = idx, .path = stored});
 }
 
 void out_put(OutTree *t, const char *data, size_t len)
@@ -986,7 +1039,8 @@ void out_add(OutTree *t, const char *path, char *data, size_t len)
         return;
     }
     OutRun *r = t->run;
-    int idx = entry_add(r, path);
+    const char *stored;
+    int idx = entry_add(r, path, &stored);
     if (idx < 0) {
         free(data);
         return;
@@ -994,7 +1048,7 @@ void out_add(OutTree *t, const char *path, char *data, size_t len)
     /* open, the bytes as they are (no copy) and close: one hand-over */
     OutOp ops[3];
     int n = 0;
-    ops[n++] = (OutOp){.kind = OP_OPEN, .idx = idx, .path = r->ents[idx].path};
+    ops[n++] = (OutOp){.kind = OP_OPEN, .idx = idx, .path = stored};
     if (len > 0)
         ops[n++] = (OutOp){.kind = OP_DATA, .data = data, .len = len};
     else
@@ -1024,10 +1078,12 @@ void out_digest(const OutTree *t, int from, int *n, uint64_t *digest)
     const OutRun *r = t->run;
     *n = 0;
     *digest = 0;
-    for (int i = from; r && i < r->n; i++) {
-        *digest += path_hash(r->ents[i].path);
-        (*n)++;
-    }
+    /* an entry moves at most PLACE_BACK places back from its arrival */
+    for (int i = from > PLACE_BACK ? from - PLACE_BACK : 0; r && i < r->n; i++)
+        if (r->ents[i].seq >= from) {
+            *digest += path_hash(r->ents[i].path);
+            (*n)++;
+        }
 }
 
 /* The manifest's paths under key: a directory ("ENV/ACC/") or one path;
@@ -1078,14 +1134,8 @@ bool out_reuse(OutTree *t, const char *key, int nfiles, uint64_t digest, int64_t
     for (int i = lo; i < end; i++)
         if (r->rootfd < 0 || !untouched(r, r->mf.paths[i], before))
             return false;
-    for (int i = lo; i < end; i++) {
-        if (r->n == r->cap) {
-            r->cap = r->cap ? r->cap * 2 : 256;
-            r->ents = xrealloc(r->ents, (size_t)r->cap * sizeof *r->ents);
-        }
-        r->ents[r->n] = (OutEntry){r->mf.paths[i], r->n, ENT_UNCHANGED, false};
-        r->n++;
-    }
+    for (int i = lo; i < end; i++)
+        entry_place(r, (OutEntry){r->mf.paths[i], r->n, ENT_UNCHANGED, false});
     return true;
 }
 
@@ -1138,11 +1188,189 @@ static bool produced(const OutRun *r, const char *path)
     return r->n > 0 && bsearch(&key, r->ents, (size_t)r->n, sizeof key, cmp_ent) != NULL;
 }
 
-/* Sorts the paths and rejects one produced twice. */
+/* How many of the n sorted entries e come before key: a search from the
+ * front that doubles its step (a merge mostly takes long stretches). */
+static size_t count_less(const OutEntry *e, size_t n, const char *key)
+{
+    if (n == 0 || strcmp(e[0].path, key) >= 0)
+        return 0;
+    size_t lo = 0, hi = 1;      /* e[lo] < key */
+    while (hi < n && strcmp(e[hi].path, key) < 0) {
+        lo = hi;
+        hi = hi * 2 + 1;
+    }
+    if (hi > n)
+        hi = n;
+    for (lo++; lo < hi;) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(e[mid].path, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Merges the sorted a[0, na) and a[na, na + nb) in place, through tmp
+ * (room for na), noting equal paths where the two meet. Stretches are
+ * moved whole, so runs that barely interleave (the environments, an
+ * account out of order) cost a few comparisons, not one per entry. */
+static void merge_runs(OutRun *r, OutEntry *a, size_t na, size_t nb, OutEntry *tmp)
+{
+    OutEntry *b = a + na;
+    int c = strcmp(a[na - 1].path, b[0].path);
+    r->dup |= c == 0;
+    if (c <= 0)
+        return;
+    memcpy(tmp, a, na * sizeof *a);
+    OutEntry *o = a;
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        size_t k = count_less(tmp + i, na - i, b[j].path);
+        memcpy(o, tmp + i, k * sizeof *o);
+        o += k;
+        i += k;
+        if (i == na)
+            break;
+        r->dup |= strcmp(tmp[i].path, b[j].path) == 0;
+        k = count_less(b + j, nb - j, tmp[i].path);
+        memmove(o, b + j, k * sizeof *o);
+        o += k;
+        j += k;
+        if (j < nb && strcmp(b[j].path, tmp[i].path) == 0) {
+            r->dup = true;
+            *o++ = tmp[i++];    /* the same path twice: either first */
+        }
+    }
+    memcpy(o, tmp + i, (na - i) * sizeof *o);
+}
+
+/* Merges the runs entry_place left, pairwise until one remains. */
+static void merge_all(OutRun *r)
+{
+    OutEntry *tmp = NULL;
+    size_t captmp = 0;
+    while (r->nruns > 1) {
+        int k = 0;
+        for (int i = 0; i < r->nruns; i += 2) {
+            r->runs[k++] = r->runs[i];
+            if (i + 1 == r->nruns)
+                break;
+            int lo = r->runs[i], mid = r->runs[i + 1];
+            int hi = i + 2 < r->nruns ? r->runs[i + 2] : r->n;
+            if ((size_t)(mid - lo) > captmp) {
+                captmp = (size_t)(mid - lo);
+                free(tmp);
+                tmp = xmalloc(captmp * sizeof *tmp);
+            }
+            merge_runs(r, r->ents + lo, (size_t)(mid - lo), (size_t)(hi - mid), tmp);
+        }
+        r->nruns = k;
+    }
+    free(tmp);
+}
+
+/* What the writer found for e (by its arrival), put into it. */
+static OutEntry with_result(const OutRun *r, OutEntry e)
+{
+    unsigned char f = e.seq < r->capres ? r->res[e.seq] : 0;
+    if (f & RES_FOUND) {
+        e.what = f & ~(RES_FOUND | RES_MISSING);
+        e.missing = (f & RES_MISSING) != 0;
+    }
+    return e;
+}
+
+/* Puts what the writer found into the entries, where they are. */
+static void apply_results(OutRun *r)
+{
+    for (int i = 0; i < r->n; i++)
+        r->ents[i] = with_result(r, r->ents[i]);
+}
+
+/* A stretch of r->ents in merged order. */
+typedef struct OutSeg {
+    int start, len;
+} OutSeg;
+
+enum { MERGE_WAYS = 16 };   /* more runs than this are merged pairwise, in place */
+
+/* The runs merged at once, as stretches of r->ents that stay where they
+ * are: the head of one run goes up to the next head of another. Returns
+ * how many stretches (*segs, malloc'd). Equal heads are noted. */
+static int merge_plan(OutRun *r, OutSeg **segs)
+{
+    int k = r->nruns, head[MERGE_WAYS], end[MERGE_WAYS], nseg = 0, cap = 16;
+    OutSeg *sg = xmalloc((size_t)cap * sizeof *sg);
+    for (int i = 0; i < k; i++) {
+        head[i] = r->runs[i];
+        end[i] = i + 1 < k ? r->runs[i + 1] : r->n;
+    }
+    for (;;) {
+        int m = -1, m2 = -1;    /* the runs with the least and next least heads */
+        for (int i = 0; i < k; i++) {
+            if (head[i] == end[i])
+                continue;
+            const char *p = r->ents[head[i]].path;
+            if (m < 0 || strcmp(p, r->ents[head[m]].path) < 0) {
+                m2 = m;
+                m = i;
+            } else if (m2 < 0 || strcmp(p, r->ents[head[m2]].path) < 0) {
+                m2 = i;
+            }
+        }
+        if (m < 0)
+            break;
+        int len = end[m] - head[m];
+        if (m2 >= 0)
+            len = (int)count_less(&r->ents[head[m]], (size_t)len, r->ents[head[m2]].path);
+        if (len == 0) {         /* the same path heads both */
+            r->dup = true;
+            len = 1;
+        }
+        if (nseg == cap) {
+            cap *= 2;
+            sg = xrealloc(sg, (size_t)cap * sizeof *sg);
+        }
+        sg[nseg++] = (OutSeg){head[m], len};
+        head[m] += len;
+    }
+    *segs = sg;
+    return nseg;
+}
+
+/* Sorts the entries, with what the writer found put in. A few runs
+ * (always, from a build) are merged by copying their stretches in order
+ * into a new array, once: merging in place moved the whole array for
+ * each pair of runs (the environments come in reverse order, and each
+ * has an account that sorts after all the LAs), and at 30,000 LAs the
+ * array is 12 MB. */
+static void order_entries(OutRun *r)
+{
+    if (r->nruns > MERGE_WAYS) {
+        apply_results(r);
+        merge_all(r);
+        return;
+    }
+    OutSeg *segs;
+    int nseg = merge_plan(r, &segs), o = 0;
+    OutEntry *out = xmalloc(((size_t)r->n + 1) * sizeof *out);
+    for (int i = 0; i < nseg; i++)
+        for (int j = segs[i].start; j < segs[i].start + segs[i].len; j++)
+            out[o++] = with_result(r, r->ents[j]);
+    free(segs);
+    free(r->ents);
+    r->ents = out;
+    r->cap = r->n + 1;
+    r->nruns = r->n > 0;
+}
+
+/* Sorts the paths (order_entries) and rejects one produced twice (only
+ * looked for when placing or merging met two equal paths). */
 static bool sort_entries(OutRun *r)
 {
-    qsort(r->ents, (size_t)r->n, sizeof *r->ents, cmp_ent);
-    for (int i = 1; i < r->n; i++)
+    order_entries(r);
+    for (int i = 1; r->dup && i < r->n; i++)
         if (strcmp(r->ents[i].path, r->ents[i - 1].path) == 0) {
             fprintf(r->err, "sfdc: internal error: '%s' emitted twice\n", r->ents[i].path);
             return false;
@@ -1168,6 +1396,7 @@ static void run_free(OutTree *t)
         remove_tree(r->tmp);
     arena_release(&r->paths);
     free(r->ents);
+    free(r->runs);
     free(r->tmp);
     free(r->dir);
     manifest_release(&r->mf);
@@ -1429,7 +1658,13 @@ static int finish_check(OutTree *t, OutRun *r, OutStats *st)
             st->unchanged++;
             continue;
         }
-        fprintf(r->out, "%s %s/%s\n", e->missing ? "missing" : "stale", r->dir, e->path);
+        /* pieces, not fprintf: at 30,000 LAs this prints 780,000 lines,
+         * and parsing the format cost more than the writing */
+        fputs(e->missing ? "missing " : "stale ", r->out);
+        fputs(r->dir, r->out);
+        putc('/', r->out);
+        fputs(e->path, r->out);
+        putc('\n', r->out);
         st->written++;
         differ = 1;
     }
@@ -1458,10 +1693,6 @@ int out_finish(OutTree *t, OutStats *st)
         return 1;
     out_close(t);
     writer_stop(r);
-    for (int i = 0; i < r->nres; i++) {     /* what the writer found */
-        r->ents[r->res[i].idx].what = r->res[i].what;
-        r->ents[r->res[i].idx].missing = r->res[i].missing;
-    }
     int rc = 1;
     if (!r->failed && !r->wfailed && sort_entries(r)) {
         if (r->mode == OUT_CHECK)
