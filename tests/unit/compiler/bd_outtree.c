@@ -2,7 +2,8 @@
  * the output directory, a fresh tree appears whole, an update rewrites
  * only changed files, removes only what its manifest lists, refuses to
  * replace a file it did not write, keeps another environment's entries,
- * and --check lists missing, stale and extra files. */
+ * and --check lists missing, stale and extra files; entries come out
+ * sorted and a path written twice is refused, whatever order they came in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,6 +195,79 @@ static void test_unsafe_and_duplicate_paths(void **state)
     assert_int_not_equal(stat(dir, &sb), 0);    /* nothing was created */
 }
 
+/* The manifest's paths in order, checked sorted and distinct; how many. */
+static int manifest_sorted(void)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/.sfdc-manifest", dir);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    char line[256], prev[256] = "";
+    int n = -1;     /* the header line */
+    while (fgets(line, sizeof line, f)) {
+        if (n >= 0)
+            assert_true(strcmp(prev, line) < 0);
+        strcpy(prev, line);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Adds n paths d/NNNNN.hcl in the order order(i) gives, plus dup (a path
+ * added twice, far apart) when dup >= 0; returns out_write's status. */
+static int write_in_order(int n, int (*order)(int i, int n), int dup)
+{
+    OutTree t;
+    OutStats st;
+    FILE *devnull = fopen("/dev/null", "w");
+    out_init(&t);
+    for (int i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "d/%05d.hcl", order(i, n));
+        add(&t, path, "x\n");
+        if (i == n / 2 && dup >= 0) {
+            snprintf(path, sizeof path, "d/%05d.hcl", dup);
+            add(&t, path, "y\n");
+        }
+    }
+    int rc = out_write(&t, dir, &st, devnull);
+    out_release(&t);
+    fclose(devnull);
+    if (rc == 0)
+        assert_int_equal(st.written, n);
+    return rc;
+}
+
+static int scattered(int i, int n) { return (int)(((long)i * 7919) % n); }   /* n prime to 7919 */
+static int reversed(int i, int n) { return n - 1 - i; }
+/* five runs, each ascending, the runs in reverse order (as environments
+ * come), with a short backwards stretch inside each (an account's files) */
+static int five_runs(int i, int n)
+{
+    int run = n / 5, r = i / run, k = i % run;
+    if (k % 10 < 4)
+        k = k - k % 10 + 3 - k % 10;
+    return (4 - r) * run + k;
+}
+
+/* Entries are kept sorted as they arrive and merged at the end: any order
+ * gives the sorted manifest, and a path added twice is refused, however
+ * far apart the two are and however many runs the order makes. */
+static void test_order_and_duplicates(void **state)
+{
+    (void)state;
+    int (*orders[])(int, int) = {scattered, reversed, five_runs};
+    for (size_t k = 0; k < sizeof orders / sizeof orders[0]; k++) {
+        assert_int_equal(write_in_order(3000, orders[k], -1), 0);
+        assert_int_equal(manifest_sorted(), 3000);
+        assert_int_equal(write_in_order(3000, orders[k], orders[k](10, 3000)), 1);
+        assert_int_equal(write_in_order(3000, orders[k], orders[k](2990, 3000)), 1);
+        assert_int_equal(manifest_sorted(), 3000);  /* a refused run changes nothing */
+        assert_int_equal(teardown(NULL), 0);
+    }
+}
+
 /* A fresh tree's root is a normal directory: 0777 under the umask, not
  * mkdtemp's 0700. */
 static void test_fresh_mode(void **state)
@@ -301,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_path_ok),
         cmocka_unit_test_setup_teardown(test_write_update_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_and_duplicate_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_and_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_unknown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_never_follows_links, setup, teardown),
