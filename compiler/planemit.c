@@ -30,6 +30,7 @@
 #include "jsonw.h"
 #include "lower.h"
 #include "names.h"
+#include "rulectx.h"
 #include "schedule.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -164,6 +165,41 @@ static const char *name_of(Emit *e, NameKind k, const Object *o)
 static Acct *acct_of(const Emit *e, const Object *account)
 {
     return account ? table_get(&e->acct_by_obj, account) : NULL;
+}
+
+/* Starts fetching what a phase reads of account i's object a few accounts
+ * ahead, in stages as rctx_prefetch does for an ObjList: its header, then
+ * its slot in the field table, then its values and its state fields. At
+ * 30,000 LAs the model no longer stays in the cache between the phases'
+ * walks, and each walk waited for every account. Inline: GCC drops the
+ * calls of a function of prefetches alone. */
+enum { ACCT_AHEAD = 4 };
+
+static inline __attribute__((always_inline)) void prefetch_acct(const Emit *e, int i)
+{
+    const Model *m = e->m;
+    if (i + 4 * ACCT_AHEAD < e->naccts) {
+        const char *o = (const char *)e->accts[i + 4 * ACCT_AHEAD].obj;
+        __builtin_prefetch(o);
+        __builtin_prefetch(o + 64);
+    }
+    if (i + 2 * ACCT_AHEAD < e->naccts) {
+        uint32_t k = e->accts[i + 2 * ACCT_AHEAD].obj->index;
+        if (m->fields)
+            __builtin_prefetch(&m->fields[k]);
+        if (m->states)
+            __builtin_prefetch(&m->states[k]);
+    }
+    if (i + ACCT_AHEAD < e->naccts) {
+        const Object *o = e->accts[i + ACCT_AHEAD].obj;
+        const char *f = (const char *)model_fields(m, o);
+        __builtin_prefetch(f);
+        __builtin_prefetch(f + 64);
+        __builtin_prefetch(f + 128);
+        const Field *st = model_state_fields(m, o);
+        if (st)
+            __builtin_prefetch(st);
+    }
 }
 
 static const char *root_arn(Emit *e, const char *account_id)
@@ -631,6 +667,7 @@ static void boot_lock_table(Emit *e, Acct *ac, const char *table)
 static void phase_bootstrap(Emit *e)
 {
     for (int i = 0; i < e->naccts; i++) {
+        prefetch_acct(e, i);
         ArenaMark mk = arena_mark(&e->a);
         Acct *ac = &e->accts[i];
         char bucket[256];
@@ -757,6 +794,7 @@ static int ecr_pullers(Emit *e, const Object *repo, const char **roots, Acct **w
     const ObjList *svcs = model_kind(e->m, "service");
     int n = 0;
     for (int i = 0; i < svcs->n; i++) {
+        rctx_prefetch(e->m, svcs, i);
         const Object *svc = svcs->items[i];
         const Value *img = get(e, svc, "image");
         Acct *ac = acct_of(e, svc->account);
@@ -891,6 +929,7 @@ static void phase_handshake(Emit *e)
 {
     ArenaMark mk = arena_mark(&e->a);
     for (int i = 0; i < e->naccts; i++) {
+        prefetch_acct(e, i);
         hand_deployer(e, &e->accts[i]);
         arena_reset(&e->a, mk);
         hand_over(e, false);
@@ -903,6 +942,7 @@ static void phase_handshake(Emit *e)
     }
     const ObjList *buckets = model_kind(e->m, "bucket");
     for (int i = 0; i < buckets->n; i++) {
+        rctx_prefetch_account(e->m, buckets, i);
         hand_bucket_readers(e, buckets->items[i]);
         arena_reset(&e->a, mk);
         hand_over(e, false);
@@ -1008,12 +1048,14 @@ static void phase_deploy(Emit *e)
         return;
     ArenaMark mk = arena_mark(&e->a);
     for (int core = 1; core >= 0; core--)
-        for (int i = 0; i < e->naccts; i++)
+        for (int i = 0; i < e->naccts; i++) {
+            prefetch_acct(e, i);
             if (e->accts[i].core == (core == 1)) {
                 deploy_account(e, &e->accts[i]);
                 arena_reset(&e->a, mk);
                 hand_over(e, false);
             }
+        }
 }
 
 /* ---- operate ------------------------------------------------------------ */
@@ -1221,6 +1263,7 @@ static void phase_operate(Emit *e)
     const ObjList *svcs = model_kind(e->m, "service");
     ArenaMark mk = arena_mark(&e->a);
     for (int i = 0; i < svcs->n; i++) {
+        rctx_prefetch_account(e->m, svcs, i);
         operate_service(e, svcs->items[i], sc, acts);
         arena_reset(&e->a, mk);
         hand_over(e, false);
@@ -1250,6 +1293,7 @@ static void collect_accounts(Emit *e)
     const ObjList *all = model_kind(e->m, "account");
     e->accts = xcalloc((size_t)all->n + 1, sizeof *e->accts);
     for (int i = 0; i < all->n; i++) {
+        rctx_prefetch(e->m, all, i);
         Object *o = all->items[i];
         const char *id = get_str(e, o, "id");
         if (!o->name || !id || !in_env(e, o))
@@ -1279,6 +1323,7 @@ static void put_accounts(Emit *e)
     jw_object(w);
     ArenaMark mk = arena_mark(&e->a);
     for (int i = 0; i < e->naccts; i++) {
+        prefetch_acct(e, i);
         const Acct *ac = &e->accts[i];
         arena_reset(&e->a, mk);
         jw_key(w, ac->name);
@@ -1348,6 +1393,7 @@ static void put_services(Emit *e)
     JW_KEY(w, "services");
     jw_object(w);
     for (int i = 0; i < svcs->n; i++) {
+        rctx_prefetch_account(e->m, svcs, i);
         const Object *svc = svcs->items[i];
         Acct *ac = acct_of(e, svc->account);
         if (!ac || !svc->name)
