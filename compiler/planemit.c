@@ -68,6 +68,8 @@ typedef struct Emit {
     const char *region;         /* the plan's region */
     Acct *accts;                /* accounts of the environment, in model order; malloc'd */
     int naccts;
+    ObjList acct_objs;          /* their objects, in the same order (prefetch_acct);
+                                   items malloc'd */
     Table acct_by_obj;          /* account Object -> its Acct (accts never moves) */
     IdList core_deploys;        /* deploy step ids of the core accounts, in order */
     const Object *first_core;   /* the platform's first core account, found once */
@@ -167,39 +169,13 @@ static Acct *acct_of(const Emit *e, const Object *account)
     return account ? table_get(&e->acct_by_obj, account) : NULL;
 }
 
-/* Starts fetching what a phase reads of account i's object a few accounts
- * ahead, in stages as rctx_prefetch does for an ObjList: its header, then
- * its slot in the field table, then its values and its state fields. At
- * 30,000 LAs the model no longer stays in the cache between the phases'
- * walks, and each walk waited for every account. Inline: GCC drops the
- * calls of a function of prefetches alone. */
-enum { ACCT_AHEAD = 4 };
-
-static inline __attribute__((always_inline)) void prefetch_acct(const Emit *e, int i)
+/* Starts fetching what a phase reads of account i a few accounts ahead,
+ * as every walk of the checker does (rctx_prefetch): at 30,000 LAs the
+ * model no longer stays in the cache between the phases' walks, and each
+ * walk waited for every account. */
+static void prefetch_acct(const Emit *e, int i)
 {
-    const Model *m = e->m;
-    if (i + 4 * ACCT_AHEAD < e->naccts) {
-        const char *o = (const char *)e->accts[i + 4 * ACCT_AHEAD].obj;
-        __builtin_prefetch(o);
-        __builtin_prefetch(o + 64);
-    }
-    if (i + 2 * ACCT_AHEAD < e->naccts) {
-        uint32_t k = e->accts[i + 2 * ACCT_AHEAD].obj->index;
-        if (m->fields)
-            __builtin_prefetch(&m->fields[k]);
-        if (m->states)
-            __builtin_prefetch(&m->states[k]);
-    }
-    if (i + ACCT_AHEAD < e->naccts) {
-        const Object *o = e->accts[i + ACCT_AHEAD].obj;
-        const char *f = (const char *)model_fields(m, o);
-        __builtin_prefetch(f);
-        __builtin_prefetch(f + 64);
-        __builtin_prefetch(f + 128);
-        const Field *st = model_state_fields(m, o);
-        if (st)
-            __builtin_prefetch(st);
-    }
+    rctx_prefetch(e->m, &e->acct_objs, i);
 }
 
 static const char *root_arn(Emit *e, const char *account_id)
@@ -1292,12 +1268,14 @@ static void collect_accounts(Emit *e)
 {
     const ObjList *all = model_kind(e->m, "account");
     e->accts = xcalloc((size_t)all->n + 1, sizeof *e->accts);
+    e->acct_objs.items = xcalloc((size_t)all->n + 1, sizeof *e->acct_objs.items);
     for (int i = 0; i < all->n; i++) {
         rctx_prefetch(e->m, all, i);
         Object *o = all->items[i];
         const char *id = get_str(e, o, "id");
         if (!o->name || !id || !in_env(e, o))
             continue;
+        e->acct_objs.items[e->acct_objs.n++] = o;
         Acct *ac = &e->accts[e->naccts++];
         ac->obj = o;
         ac->name = o->name;
@@ -1487,6 +1465,7 @@ bool planemit_write(const Model *m, const Environment *env, const PlanEmitOption
     for (int i = 0; i < e.naccts; i++)
         free(e.accts[i].ready.ids);
     free(e.accts);
+    free(e.acct_objs.items);
     arena_release(&e.a);
     intern_release(&e.idin);
     arena_release(&e.ida);
