@@ -1211,65 +1211,6 @@ static size_t count_less(const OutEntry *e, size_t n, const char *key)
     return lo;
 }
 
-/* Merges the sorted a[0, na) and a[na, na + nb) in place, through tmp
- * (room for na), noting equal paths where the two meet. Stretches are
- * moved whole, so runs that barely interleave (the environments, an
- * account out of order) cost a few comparisons, not one per entry. */
-static void merge_runs(OutRun *r, OutEntry *a, size_t na, size_t nb, OutEntry *tmp)
-{
-    OutEntry *b = a + na;
-    int c = strcmp(a[na - 1].path, b[0].path);
-    r->dup |= c == 0;
-    if (c <= 0)
-        return;
-    memcpy(tmp, a, na * sizeof *a);
-    OutEntry *o = a;
-    size_t i = 0, j = 0;
-    while (i < na && j < nb) {
-        size_t k = count_less(tmp + i, na - i, b[j].path);
-        memcpy(o, tmp + i, k * sizeof *o);
-        o += k;
-        i += k;
-        if (i == na)
-            break;
-        r->dup |= strcmp(tmp[i].path, b[j].path) == 0;
-        k = count_less(b + j, nb - j, tmp[i].path);
-        memmove(o, b + j, k * sizeof *o);
-        o += k;
-        j += k;
-        if (j < nb && strcmp(b[j].path, tmp[i].path) == 0) {
-            r->dup = true;
-            *o++ = tmp[i++];    /* the same path twice: either first */
-        }
-    }
-    memcpy(o, tmp + i, (na - i) * sizeof *o);
-}
-
-/* Merges the runs entry_place left, pairwise until one remains. */
-static void merge_all(OutRun *r)
-{
-    OutEntry *tmp = NULL;
-    size_t captmp = 0;
-    while (r->nruns > 1) {
-        int k = 0;
-        for (int i = 0; i < r->nruns; i += 2) {
-            r->runs[k++] = r->runs[i];
-            if (i + 1 == r->nruns)
-                break;
-            int lo = r->runs[i], mid = r->runs[i + 1];
-            int hi = i + 2 < r->nruns ? r->runs[i + 2] : r->n;
-            if ((size_t)(mid - lo) > captmp) {
-                captmp = (size_t)(mid - lo);
-                free(tmp);
-                tmp = xmalloc(captmp * sizeof *tmp);
-            }
-            merge_runs(r, r->ents + lo, (size_t)(mid - lo), (size_t)(hi - mid), tmp);
-        }
-        r->nruns = k;
-    }
-    free(tmp);
-}
-
 /* What the writer found for e (by its arrival), put into it. */
 static OutEntry with_result(const OutRun *r, OutEntry e)
 {
@@ -1293,7 +1234,7 @@ typedef struct OutSeg {
     int start, len;
 } OutSeg;
 
-enum { MERGE_WAYS = 16 };   /* more runs than this are merged pairwise, in place */
+enum { MERGE_WAYS = 16 };   /* more runs than this are sorted whole */
 
 /* The runs merged at once, as stretches of r->ents that stay where they
  * are: the head of one run goes up to the next head of another. Returns
@@ -1344,12 +1285,14 @@ static int merge_plan(OutRun *r, OutSeg **segs)
  * into a new array, once: merging in place moved the whole array for
  * each pair of runs (the environments come in reverse order, and each
  * has an account that sorts after all the LAs), and at 30,000 LAs the
- * array is 12 MB. */
+ * array is 12 MB. More runs (an order no build makes) are sorted whole. */
 static void order_entries(OutRun *r)
 {
-    if (r->nruns > MERGE_WAYS) {
+    if (r->nruns > MERGE_WAYS) {    /* never from a build: sorted whole */
         apply_results(r);
-        merge_all(r);
+        qsort(r->ents, (size_t)r->n, sizeof *r->ents, cmp_ent);
+        r->dup = true;              /* equal paths were not looked for */
+        r->nruns = r->n > 0;
         return;
     }
     OutSeg *segs;
